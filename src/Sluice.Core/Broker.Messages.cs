@@ -1,0 +1,205 @@
+using Sluice.Internal;
+
+namespace Sluice;
+
+public sealed partial class Broker
+{
+    /// <summary>Publishes one message; returns once it is durable.</summary>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument, message_too_large, queue_full (transient).</exception>
+    public async ValueTask<PublishResult> PublishAsync(string queue, OutgoingMessage message, CancellationToken cancellationToken = default) =>
+        (await PublishBatchAsync(queue, [message], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>Publishes a batch atomically (all or none); returns once it is durable.</summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="messages">1 to <see cref="BrokerOptions.MaxBatchSize"/> messages.</param>
+    /// <param name="cancellationToken">Cancels the wait; once sent to the store the batch may still be published.</param>
+    /// <returns>One result per message, in order.</returns>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument, message_too_large, queue_full (transient).</exception>
+    public async ValueTask<IReadOnlyList<PublishResult>> PublishBatchAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        Validation.Range(messages.Count, 1, Options.MaxBatchSize, "messages");
+        for (var i = 0; i < messages.Count; i++)
+        {
+            Validation.Message(messages[i], info.Options, messages.Count == 1 ? "message" : $"messages[{i}]");
+        }
+
+        var results = await _store.PublishAsync(queue, messages, cancellationToken).ConfigureAwait(false);
+        var enqueued = 0;
+        foreach (var r in results)
+        {
+            if (!r.Duplicate)
+            {
+                enqueued++;
+            }
+        }
+
+        if (enqueued > 0)
+        {
+            Rates(queue).Published.Add(enqueued);
+            Metrics.Published.Add(enqueued, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
+            Signal(queue).Notify(enqueued);
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Receives up to <see cref="ReceiveOptions.MaxMessages"/> messages, leasing each for the visibility timeout. With a
+    /// wait time, returns the moment a message becomes visible, else empty at the deadline; waiting receivers are
+    /// served in arrival order.
+    /// </summary>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled while waiting (no message was leased for this call).</exception>
+    public async ValueTask<IReadOnlyList<QueueMessage>> ReceiveAsync(string queue, ReceiveOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new ReceiveOptions();
+        var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        Validation.Range(options.MaxMessages, 1, Options.MaxBatchSize, "maxMessages");
+        var visibility = options.VisibilityTimeout ?? info.Options.VisibilityTimeout;
+        Validation.Range(visibility, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "visibilityTimeout");
+        Validation.Range(options.WaitTime, TimeSpan.Zero, Options.MaxWaitTime, "waitTime");
+
+        var deadline = _time.GetUtcNow() + options.WaitTime;
+        var signal = Signal(queue);
+        while (true)
+        {
+            var ticket = signal.Version;
+            var result = await _store.ReceiveAsync(queue, options.MaxMessages, visibility, cancellationToken).ConfigureAwait(false);
+            if (result.Messages.Count > 0)
+            {
+                Metrics.Received.Add(result.Messages.Count, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
+                return result.Messages;
+            }
+
+            var now = _time.GetUtcNow();
+            if (now >= deadline)
+            {
+                return [];
+            }
+
+            var wakeAt = result.NextVisibleAt is { } next && next < deadline ? next : deadline;
+            await signal.WaitAsync(ticket, wakeAt - now, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Acknowledges (deletes) one received message.</summary>
+    /// <exception cref="SluiceException">queue_not_found, receipt_handle_invalid, message_not_found, receipt_handle_stale.</exception>
+    public async ValueTask AckAsync(string queue, string receiptHandle, CancellationToken cancellationToken = default)
+    {
+        var result = (await AckBatchAsync(queue, [receiptHandle], cancellationToken).ConfigureAwait(false))[0];
+        if (!result.Succeeded)
+        {
+            throw new SluiceException(result.ErrorCode!, result.ErrorMessage!, "receiptHandle");
+        }
+    }
+
+    /// <summary>Acknowledges a batch of received messages; each entry succeeds or fails on its own.</summary>
+    /// <returns>One result per handle, in order.</returns>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument (batch size).</exception>
+    public async ValueTask<IReadOnlyList<BatchItemResult>> AckBatchAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(receiptHandles);
+        await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        Validation.Range(receiptHandles.Count, 1, Options.MaxBatchSize, "receiptHandles");
+        var results = await _store.AckAsync(queue, receiptHandles, cancellationToken).ConfigureAwait(false);
+        var acked = results.Count(r => r.Succeeded);
+        if (acked > 0)
+        {
+            Rates(queue).Acked.Add(acked);
+            Metrics.Acked.Add(acked, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
+        }
+
+        return results;
+    }
+
+    /// <summary>Releases a received message (negative acknowledgement): visible again after <paramref name="delay"/>.</summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="receiptHandle">The handle from the receive.</param>
+    /// <param name="delay">Delay before redelivery; default 0; 0 to 12 hours.</param>
+    /// <param name="error">Why processing failed (kept as the message's last error, shown if it is dead-lettered); at most 4,096 characters.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="SluiceException">queue_not_found, invalid_argument, receipt_handle_invalid, message_not_found, receipt_handle_stale, message_not_in_flight.</exception>
+    public async ValueTask NackAsync(string queue, string receiptHandle, TimeSpan? delay = null, string? error = null, CancellationToken cancellationToken = default)
+    {
+        var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        var d = delay ?? TimeSpan.Zero;
+        Validation.Range(d, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "delay");
+        if (error is { Length: > 4096 })
+        {
+            throw SluiceException.Invalid("error", $"error is {error.Length} characters: at most 4096");
+        }
+
+        await _store.NackAsync(queue, receiptHandle, d, error, cancellationToken).ConfigureAwait(false);
+        Metrics.Nacked.Add(1, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
+        Signal(queue).Notify(1);
+        if (info.Options.DeadLetterQueue is { } dlq)
+        {
+            Signal(dlq).Notify(1);
+        }
+    }
+
+    /// <summary>Extends (or shortens) a lease: the message stays invisible until <paramref name="visibilityTimeout"/> from now. A heartbeat.</summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="receiptHandle">The handle from the receive.</param>
+    /// <param name="visibilityTimeout">New lease length from now; 0 to 12 hours (0 releases the message at once).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>When the lease now ends.</returns>
+    /// <exception cref="SluiceException">queue_not_found, invalid_argument, receipt_handle_invalid, message_not_found, receipt_handle_stale, message_not_in_flight.</exception>
+    public async ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
+    {
+        await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        Validation.Range(visibilityTimeout, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "visibilityTimeout");
+        var until = await _store.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, cancellationToken).ConfigureAwait(false);
+        if (visibilityTimeout == TimeSpan.Zero)
+        {
+            Signal(queue).Notify(1);
+        }
+
+        return until;
+    }
+
+    /// <summary>Deletes every message in a queue.</summary>
+    /// <returns>How many were deleted.</returns>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found.</exception>
+    public async ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        return await _store.PurgeAsync(queue, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads messages in delivery order without leasing them.</summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="maxMessages">1 to 1,000; default 10.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument.</exception>
+    public async ValueTask<IReadOnlyList<QueueMessage>> PeekAsync(string queue, int maxMessages = 10, CancellationToken cancellationToken = default)
+    {
+        await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        Validation.Range(maxMessages, 1, 1000, "maxMessages");
+        return await _store.PeekAsync(queue, maxMessages, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Statistics of a queue: counts by state, bytes, oldest age, and this server's publish and ack rates.</summary>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found.</exception>
+    public async ValueTask<QueueStats> GetStatsAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        var counts = await _store.GetCountsAsync(queue, cancellationToken).ConfigureAwait(false);
+        var rates = Rates(queue);
+        var age = counts.OldestSentAt is { } oldest ? _time.GetUtcNow() - oldest : (TimeSpan?)null;
+        return new QueueStats
+        {
+            Queue = queue,
+            Ready = counts.Ready,
+            InFlight = counts.InFlight,
+            Delayed = counts.Delayed,
+            DeadLettered = counts.DeadLettered,
+            Bytes = counts.Bytes,
+            OldestAge = age < TimeSpan.Zero ? TimeSpan.Zero : age,
+            PublishRate = rates.Published.PerSecond(),
+            AckRate = rates.Acked.PerSecond(),
+        };
+    }
+}

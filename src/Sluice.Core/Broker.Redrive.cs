@@ -1,0 +1,173 @@
+using Sluice.Internal;
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+
+namespace Sluice;
+
+public sealed partial class Broker
+{
+    private const int RedriveBatch = 10;
+    private readonly ConcurrentDictionary<string, RedriveTask> _redrives = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Starts moving messages out of a dead-letter queue, oldest first, at most <paramref name="maxPerSecond"/> a second.
+    /// Each step is atomic, so cancelling or a crash loses nothing; a task is not resumed after a restart (start it again).
+    /// </summary>
+    /// <param name="deadLetterQueue">The queue to drain.</param>
+    /// <param name="destination">Where to move messages; <see langword="null"/> (default) returns each to the queue it came from.</param>
+    /// <param name="maxPerSecond">Rate limit in messages per second; default 100; 1 to 10,000.</param>
+    /// <param name="cancellationToken">Cancels the start only; use <see cref="CancelRedriveAsync"/> to stop a running task.</param>
+    /// <returns>The task's first status.</returns>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument.</exception>
+    public async ValueTask<RedriveStatus> StartRedriveAsync(string deadLetterQueue, string? destination = null, int maxPerSecond = 100, CancellationToken cancellationToken = default)
+    {
+        await GetQueueAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false);
+        if (destination is not null)
+        {
+            Validation.QueueName(destination, "destination");
+            if (await _store.GetQueueAsync(destination, cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw new SluiceException(ErrorCodes.QueueNotFound, $"destination queue '{destination}' does not exist: create it first", "destination");
+            }
+        }
+
+        Validation.Range(maxPerSecond, 1, 10_000, "maxPerSecond");
+        var total = (await _store.GetCountsAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false)).Total;
+        var task = new RedriveTask(Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"), deadLetterQueue, destination, maxPerSecond, total, _time.GetUtcNow());
+        _redrives[task.Id] = task;
+        task.Completion = Task.Run(() => RunRedriveAsync(task), CancellationToken.None);
+        return task.Snapshot();
+    }
+
+    /// <summary>The status of a redrive task.</summary>
+    /// <exception cref="SluiceException">redrive_not_found.</exception>
+    public RedriveStatus GetRedrive(string id) => Find(id).Snapshot();
+
+    /// <summary>All redrive tasks started since this broker started, newest first.</summary>
+    public IReadOnlyList<RedriveStatus> ListRedrives() =>
+        [.. _redrives.Values.Select(t => t.Snapshot()).OrderByDescending(s => s.StartedAt).ThenByDescending(s => s.Id, StringComparer.Ordinal)];
+
+    /// <summary>Cancels a running redrive task; messages already moved stay moved.</summary>
+    /// <returns>The status after it stopped.</returns>
+    /// <exception cref="SluiceException">redrive_not_found.</exception>
+    public async ValueTask<RedriveStatus> CancelRedriveAsync(string id)
+    {
+        var task = Find(id);
+        await task.Cancellation.CancelAsync().ConfigureAwait(false);
+        await task.Completion.ConfigureAwait(false);
+        return task.Snapshot();
+    }
+
+    /// <summary>Waits until a redrive task stops (completes, fails or is cancelled).</summary>
+    /// <exception cref="SluiceException">redrive_not_found.</exception>
+    public async ValueTask<RedriveStatus> WaitForRedriveAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var task = Find(id);
+        await task.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return task.Snapshot();
+    }
+
+    private RedriveTask Find(string id) => _redrives.TryGetValue(id ?? "", out var task)
+        ? task
+        : throw new SluiceException(ErrorCodes.RedriveNotFound, $"redrive task '{id}' does not exist: list tasks with GET /v1/redrives", "id");
+
+    private async Task RunRedriveAsync(RedriveTask task)
+    {
+        var batch = Math.Min(RedriveBatch, task.MaxPerSecond);
+        using var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = task.MaxPerSecond,
+            TokensPerPeriod = task.MaxPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = task.MaxPerSecond,
+            AutoReplenishment = false,
+        });
+
+        // Replenish on the broker's clock, so fake time drives the rate in tests.
+        using var replenish = _time.CreateTimer(_ => limiter.TryReplenish(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(task.Cancellation.Token, _stopping.Token);
+        Log.RedriveStarted(_logger, task.Id, task.DeadLetterQueue, task.Destination ?? "(source queues)", task.MaxPerSecond);
+        try
+        {
+            while (true)
+            {
+                using var lease = await limiter.AcquireAsync(batch, linked.Token).ConfigureAwait(false);
+                var step = await _store.RedriveAsync(task.DeadLetterQueue, task.Destination, batch, linked.Token).ConfigureAwait(false);
+                task.Add(step.Moved);
+                if (step.Moved > 0)
+                {
+                    if (task.Destination is not null)
+                    {
+                        Signal(task.Destination).Notify(step.Moved);
+                    }
+                    else
+                    {
+                        foreach (var signal in _signals.Values)
+                        {
+                            signal.Notify(step.Moved);
+                        }
+                    }
+                }
+
+                if (step.Moved == 0 || step.Remaining == 0)
+                {
+                    task.Finish(RedriveState.Completed, _time.GetUtcNow(), null);
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            task.Finish(RedriveState.Cancelled, _time.GetUtcNow(), null);
+        }
+        catch (Exception ex)
+        {
+            task.Finish(RedriveState.Failed, _time.GetUtcNow(), ex.Message);
+            Log.RedriveFailed(_logger, ex, task.Id);
+        }
+
+        var final = task.Snapshot();
+        Log.RedriveStopped(_logger, final.Id, final.State, final.Moved);
+    }
+
+    private sealed class RedriveTask(string id, string deadLetterQueue, string? destination, int maxPerSecond, long total, DateTimeOffset startedAt)
+    {
+        private readonly Lock _lock = new();
+        private long _moved;
+        private RedriveState _state;
+        private DateTimeOffset? _finishedAt;
+        private string? _error;
+
+        public string Id => id;
+
+        public string DeadLetterQueue => deadLetterQueue;
+
+        public string? Destination => destination;
+
+        public int MaxPerSecond => maxPerSecond;
+
+        public CancellationTokenSource Cancellation { get; } = new();
+
+        public Task Completion { get; set; } = Task.CompletedTask;
+
+        public void Add(int moved) => Interlocked.Add(ref _moved, moved);
+
+        public void Finish(RedriveState state, DateTimeOffset at, string? error)
+        {
+            lock (_lock)
+            {
+                _state = state;
+                _finishedAt = at;
+                _error = error;
+            }
+        }
+
+        public RedriveStatus Snapshot()
+        {
+            lock (_lock)
+            {
+                return new RedriveStatus(id, deadLetterQueue, destination, maxPerSecond, _state, Interlocked.Read(ref _moved), total, startedAt, _finishedAt, _error);
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+namespace Sluice;
+
+/// <summary>
+/// Stable error codes carried by <see cref="SluiceException.ErrorCode"/>. Each protocol adapter maps these codes,
+/// never message text, to its own error format. Every code has a line in <c>docs/errors.md</c>.
+/// </summary>
+public static class ErrorCodes
+{
+    /// <summary>A request field broke a rule (range, format, length); <see cref="SluiceException.Field"/> names it.</summary>
+    public const string InvalidArgument = "invalid_argument";
+
+    /// <summary>A queue name does not follow the naming rule (1-80 characters from A-Z a-z 0-9 - _).</summary>
+    public const string InvalidQueueName = "invalid_queue_name";
+
+    /// <summary>The named queue does not exist.</summary>
+    public const string QueueNotFound = "queue_not_found";
+
+    /// <summary>A queue with that name exists with different options.</summary>
+    public const string QueueAlreadyExists = "queue_already_exists";
+
+    /// <summary>The queue cannot be deleted or changed that way because another queue uses it as its dead-letter queue.</summary>
+    public const string QueueInUse = "queue_in_use";
+
+    /// <summary>A message body is larger than the queue's maximum message size.</summary>
+    public const string MessageTooLarge = "message_too_large";
+
+    /// <summary>The queue is at its maximum length and its overflow policy is <c>reject</c>; retry later (transient).</summary>
+    public const string QueueFull = "queue_full";
+
+    /// <summary>A receipt handle is malformed or was not issued by this queue.</summary>
+    public const string ReceiptHandleInvalid = "receipt_handle_invalid";
+
+    /// <summary>A receipt handle's fencing token is stale: the message was received again after it was issued.</summary>
+    public const string ReceiptHandleStale = "receipt_handle_stale";
+
+    /// <summary>The message a receipt handle names no longer exists (already acknowledged, purged, expired or moved).</summary>
+    public const string MessageNotFound = "message_not_found";
+
+    /// <summary>The message named by the receipt handle is not leased (it was released by a nack).</summary>
+    public const string MessageNotInFlight = "message_not_in_flight";
+
+    /// <summary>The redrive task does not exist.</summary>
+    public const string RedriveNotFound = "redrive_not_found";
+
+    /// <summary>The request could not be parsed (malformed JSON, wrong content type).</summary>
+    public const string MalformedRequest = "malformed_request";
+
+    /// <summary>The request is larger than the server accepts.</summary>
+    public const string RequestTooLarge = "request_too_large";
+
+    /// <summary>The broker is shutting down or its store is unavailable (transient).</summary>
+    public const string Unavailable = "unavailable";
+
+    /// <summary>An unexpected failure inside Sluice; the request may or may not have taken effect.</summary>
+    public const string Internal = "internal_error";
+}

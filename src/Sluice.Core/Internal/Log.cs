@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sluice.Internal;
+
+/// <summary>
+/// Every log event of Sluice.Core. Event ids: 1000-1099 broker lifecycle, 1100-1199 redrive, 1200-1299 sweeper.
+/// A test keeps the ids unique across assemblies.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Broker started on {Store}")]
+    public static partial void Started(ILogger logger, string store);
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Redrive {Id} started from {DeadLetterQueue} to {Destination} at {MaxPerSecond}/s")]
+    public static partial void RedriveStarted(ILogger logger, string id, string deadLetterQueue, string destination, int maxPerSecond);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Redrive {Id} stopped: {State}, {Moved} moved")]
+    public static partial void RedriveStopped(ILogger logger, string id, RedriveState state, long moved);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Redrive {Id} failed")]
+    public static partial void RedriveFailed(ILogger logger, Exception exception, string id);
+
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "Sweeper deleted {Count} messages past retention")]
+    public static partial void Swept(ILogger logger, long count);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Sweeper failed; it retries at the next interval")]
+    public static partial void SweepFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,107 @@
+namespace Sluice.Storage;
+
+/// <summary>The result of one receive from a store.</summary>
+/// <param name="Messages">The leased messages (receive count incremented, receipt handle set), in delivery order.</param>
+/// <param name="NextVisibleAt">
+/// When <paramref name="Messages"/> is empty: the earliest time a message of the queue becomes visible (a delay or a
+/// lease ending), or <see langword="null"/> when nothing is pending. Otherwise unspecified.
+/// </param>
+public readonly record struct ReceiveResult(IReadOnlyList<QueueMessage> Messages, DateTimeOffset? NextVisibleAt);
+
+/// <summary>The result of one redrive step.</summary>
+/// <param name="Moved">Messages moved in this step.</param>
+/// <param name="Remaining">Messages left in the dead-letter queue after this step.</param>
+public readonly record struct RedriveStep(int Moved, long Remaining);
+
+/// <summary>
+/// The storage contract. A store owns the queue semantics of its backend: every method is atomic, reads time from the
+/// <see cref="TimeProvider"/> it was built with, and returns only once its effect is durable (for a durable store).
+/// The broker validates arguments before calling a store; a store still refuses unknown queues and bad handles with
+/// <see cref="SluiceException"/>. Every store passes the conformance suite in <c>tests/Sluice.Storage.Conformance</c>.
+/// </summary>
+/// <remarks>
+/// Semantics every store keeps:
+/// <list type="bullet">
+/// <item>Delivery order: highest priority first; within a priority by visible time, then by sequence (publish order).</item>
+/// <item>Receive leases each message for the given visibility timeout: receive count + 1, first-receive time set once,
+/// a new receipt handle whose fencing token is the new receive count. A candidate whose receive count already reached
+/// the queue's max receive count is moved to the dead-letter queue instead of being delivered.</item>
+/// <item>Ack deletes; a handle whose attempt is not the latest is stale. Ack of a message whose lease expired but that
+/// was not received again succeeds (the handle is still the latest).</item>
+/// <item>Nack releases the lease (visible after the delay) and records the error; if the receive count reached the max
+/// receive count the message moves to the dead-letter queue at once.</item>
+/// <item>Dead-lettering keeps the message id, body, attributes and sent time; it records source queue, reason, attempts and
+/// last error; the receive count restarts at 0. Moves into a dead-letter queue ignore its max length.</item>
+/// <item>Publish of a batch is all-or-nothing. A deduplication id seen within the window returns the original id with
+/// <see cref="PublishResult.Duplicate"/> set and enqueues nothing, also after the original was acked.</item>
+/// <item>Retention counts from when a message entered its current queue.</item>
+/// </list>
+/// </remarks>
+public interface IMessageStore : IAsyncDisposable
+{
+    /// <summary>Opens the store (creates files and schema as needed) and recovers its state. Called once before any other method.</summary>
+    ValueTask InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a queue. Creating an existing queue with equal options returns it unchanged.</summary>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.QueueAlreadyExists"/> when it exists with other options.</exception>
+    ValueTask<QueueInfo> CreateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a queue, or <see langword="null"/> when it does not exist.</summary>
+    ValueTask<QueueInfo?> GetQueueAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists all queues ordered by name.</summary>
+    ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces a queue's options; messages already stored keep their state.</summary>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.QueueNotFound"/>.</exception>
+    ValueTask<QueueInfo> UpdateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a queue and all its messages and deduplication ids.</summary>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.QueueNotFound"/>.</exception>
+    ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Publishes messages atomically (all or none), applying deduplication and the overflow policy.</summary>
+    /// <returns>One result per message, in order.</returns>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.QueueNotFound"/>; <see cref="ErrorCodes.QueueFull"/> (transient) under <see cref="OverflowPolicy.Reject"/>.</exception>
+    ValueTask<IReadOnlyList<PublishResult>> PublishAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default);
+
+    /// <summary>Leases up to <paramref name="maxMessages"/> visible messages for <paramref name="visibilityTimeout"/>.</summary>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.QueueNotFound"/>.</exception>
+    ValueTask<ReceiveResult> ReceiveAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default);
+
+    /// <summary>Acknowledges (deletes) messages by receipt handle, each entry independently.</summary>
+    /// <returns>One result per handle, in order: receipt_handle_invalid, message_not_found or receipt_handle_stale on failure.</returns>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.QueueNotFound"/>.</exception>
+    ValueTask<IReadOnlyList<BatchItemResult>> AckAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default);
+
+    /// <summary>Releases a lease: the message becomes visible after <paramref name="delay"/>, with <paramref name="lastError"/> recorded as its last error.</summary>
+    /// <exception cref="SluiceException">queue_not_found, receipt_handle_invalid, message_not_found, receipt_handle_stale, message_not_in_flight.</exception>
+    ValueTask NackAsync(string queue, string receiptHandle, TimeSpan delay, string? lastError, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets a leased message's lease to end <paramref name="visibilityTimeout"/> from now (a heartbeat; 0 releases it).</summary>
+    /// <returns>The new lease end.</returns>
+    /// <exception cref="SluiceException">queue_not_found, receipt_handle_invalid, message_not_found, receipt_handle_stale, message_not_in_flight.</exception>
+    ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every message of a queue (all states).</summary>
+    /// <returns>How many were deleted.</returns>
+    ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads up to <paramref name="maxMessages"/> messages in delivery order without leasing them (in-flight and delayed ones after the ready ones).</summary>
+    ValueTask<IReadOnlyList<QueueMessage>> PeekAsync(string queue, int maxMessages, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts a queue's messages by state.</summary>
+    ValueTask<QueueCounts> GetCountsAsync(string queue, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves up to <paramref name="maxMessages"/> of the oldest messages out of a dead-letter queue: each to
+    /// <paramref name="destination"/>, or when that is <see langword="null"/> to the queue it was dead-lettered from
+    /// (a message whose source queue no longer exists stays). Moved messages are ready, receive count 0, no dead-letter info.
+    /// </summary>
+    /// <exception cref="SluiceException">queue_not_found for the dead-letter queue or the destination.</exception>
+    ValueTask<RedriveStep> RedriveAsync(string deadLetterQueue, string? destination, int maxMessages, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes messages past their queue's retention period and deduplication ids past their window.</summary>
+    /// <returns>Messages deleted.</returns>
+    ValueTask<long> SweepAsync(CancellationToken cancellationToken = default);
+}

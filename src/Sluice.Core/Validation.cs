@@ -1,0 +1,209 @@
+using System.Globalization;
+
+namespace Sluice;
+
+/// <summary>
+/// The validation rules of the model, shared by the broker and every protocol adapter. Each method throws a
+/// <see cref="SluiceException"/> whose message names the field, the value and the rule.
+/// </summary>
+public static class Validation
+{
+    /// <summary>Longest deduplication id, in characters.</summary>
+    public const int MaxDeduplicationIdLength = 128;
+
+    /// <summary>Most attributes on one message.</summary>
+    public const int MaxAttributes = 10;
+
+    /// <summary>Longest attribute name, in characters.</summary>
+    public const int MaxAttributeNameLength = 256;
+
+    /// <summary>Longest visibility timeout (12 hours, as SQS).</summary>
+    public static readonly TimeSpan MaxVisibilityTimeout = TimeSpan.FromHours(12);
+
+    /// <summary>Longest delay of a message (14 days).</summary>
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(14);
+
+    /// <summary>Checks a queue name: 1-80 characters from A-Z a-z 0-9 - _.</summary>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.InvalidQueueName"/>.</exception>
+    public static void QueueName(string? name, string field = "queue")
+    {
+        if (!IsValidQueueName(name))
+        {
+            throw new SluiceException(ErrorCodes.InvalidQueueName,
+                $"queue name '{name}' is invalid: use 1-{QueueOptions.MaxNameLength} characters from A-Z a-z 0-9 - _", field);
+        }
+    }
+
+    /// <summary>Whether a queue name follows the rule.</summary>
+    public static bool IsValidQueueName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > QueueOptions.MaxNameLength)
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Checks a duration is within [min, max].</summary>
+    public static void Range(TimeSpan value, TimeSpan min, TimeSpan max, string field)
+    {
+        if (value < min || value > max)
+        {
+            throw SluiceException.Invalid(field,
+                $"{field} {Seconds(value)} s is out of range: use {Seconds(min)} to {Seconds(max)} seconds");
+        }
+    }
+
+    /// <summary>Checks a number is within [min, max].</summary>
+    public static void Range(long value, long min, long max, string field)
+    {
+        if (value < min || value > max)
+        {
+            throw SluiceException.Invalid(field, $"{field} {value} is out of range: use {min} to {max}");
+        }
+    }
+
+    /// <summary>Checks queue options, without the checks that need other queues (see <see cref="Broker"/>).</summary>
+    public static void Options(QueueOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Range(options.VisibilityTimeout, TimeSpan.Zero, MaxVisibilityTimeout, "visibilityTimeout");
+        Range(options.DeliveryDelay, TimeSpan.Zero, MaxDelay, "deliveryDelay");
+        Range(options.RetentionPeriod, TimeSpan.FromMinutes(1), TimeSpan.FromDays(365), "retentionPeriod");
+        Range(options.MaxMessageSize, 1, 16 * 1024 * 1024, "maxMessageSize");
+        Range(options.DeduplicationWindow, TimeSpan.Zero, TimeSpan.FromDays(30), "deduplicationWindow");
+        if (options.MaxReceiveCount is { } mrc)
+        {
+            Range(mrc, 1, 1000, "maxReceiveCount");
+        }
+
+        if (options.MaxLength is { } ml)
+        {
+            Range(ml, 1, long.MaxValue, "maxLength");
+        }
+
+        if (options.MaxLengthBytes is { } mlb)
+        {
+            Range(mlb, 1, long.MaxValue, "maxLengthBytes");
+        }
+
+        if (!Enum.IsDefined(options.OverflowPolicy))
+        {
+            throw SluiceException.Invalid("overflowPolicy", $"overflowPolicy {options.OverflowPolicy} is invalid: use reject, drop-head or dead-letter-head");
+        }
+
+        if (options.DeadLetterQueue is not null)
+        {
+            QueueName(options.DeadLetterQueue, "deadLetterQueue");
+        }
+
+        if (options.MaxReceiveCount is not null && options.DeadLetterQueue is null)
+        {
+            throw SluiceException.Invalid("deadLetterQueue", "maxReceiveCount needs a deadLetterQueue: name the queue that receives the dead letters");
+        }
+
+        if (options.OverflowPolicy == OverflowPolicy.DeadLetterHead && options.DeadLetterQueue is null)
+        {
+            throw SluiceException.Invalid("deadLetterQueue", "overflowPolicy dead-letter-head needs a deadLetterQueue");
+        }
+    }
+
+    /// <summary>Checks one message against the queue options (size, priority, delay, deduplication id, attributes).</summary>
+    public static void Message(OutgoingMessage message, QueueOptions options, string field = "message")
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(options);
+        if (message.Body.Length > options.MaxMessageSize)
+        {
+            throw new SluiceException(ErrorCodes.MessageTooLarge,
+                $"{field} body is {message.Body.Length} bytes: the queue accepts at most {options.MaxMessageSize} bytes (maxMessageSize)", field + ".body");
+        }
+
+        Range(message.Priority, 0, OutgoingMessage.MaxPriority, field + ".priority");
+        if (message.Delay is { } delay)
+        {
+            Range(delay, TimeSpan.Zero, MaxDelay, field + ".delay");
+        }
+
+        if (message.DeduplicationId is { } dedup)
+        {
+            DeduplicationId(dedup, field + ".deduplicationId");
+        }
+
+        if (message.Attributes is { } attributes)
+        {
+            Attributes(attributes, field + ".attributes");
+        }
+    }
+
+    /// <summary>Checks a deduplication id: 1-128 printable ASCII characters (33-126).</summary>
+    public static void DeduplicationId(string value, string field)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Length is 0 or > MaxDeduplicationIdLength || value.Any(c => c is < '!' or > '~'))
+        {
+            throw SluiceException.Invalid(field, $"{field} '{value}' is invalid: use 1-{MaxDeduplicationIdLength} printable ASCII characters without spaces");
+        }
+    }
+
+    /// <summary>Checks message attributes as the SQS API reference states (names, data types, values).</summary>
+    public static void Attributes(IReadOnlyDictionary<string, MessageAttributeValue> attributes, string field)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        if (attributes.Count > MaxAttributes)
+        {
+            throw SluiceException.Invalid(field, $"{field} has {attributes.Count} attributes: a message may have at most {MaxAttributes}");
+        }
+
+        foreach (var (name, value) in attributes)
+        {
+            AttributeName(name, field);
+            var type = value?.DataType ?? "";
+            var baseType = type.Split('.', 2)[0];
+            var itemField = $"{field}.{name}";
+            if (value is null || baseType is not ("String" or "Number" or "Binary") || type.Length > 256)
+            {
+                throw SluiceException.Invalid(itemField + ".dataType", $"attribute '{name}' data type '{type}' is invalid: use String, Number or Binary, optionally with a .custom suffix");
+            }
+
+            if (baseType == "Binary")
+            {
+                if (value.BinaryValue is null)
+                {
+                    throw SluiceException.Invalid(itemField + ".binaryValue", $"attribute '{name}' is Binary: give a binaryValue");
+                }
+            }
+            else if (value.StringValue is null)
+            {
+                throw SluiceException.Invalid(itemField + ".stringValue", $"attribute '{name}' is {baseType}: give a stringValue");
+            }
+            else if (baseType == "Number" && !decimal.TryParse(value.StringValue, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                throw SluiceException.Invalid(itemField + ".stringValue", $"attribute '{name}' value '{value.StringValue}' is not a number");
+            }
+        }
+    }
+
+    private static void AttributeName(string name, string field)
+    {
+        var ok = name.Length is > 0 and <= MaxAttributeNameLength && !name.StartsWith('.') && !name.EndsWith('.') &&
+                 !name.Contains("..", StringComparison.Ordinal) &&
+                 !name.StartsWith("AWS.", StringComparison.OrdinalIgnoreCase) && !name.StartsWith("Amazon.", StringComparison.OrdinalIgnoreCase) &&
+                 name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');
+        if (!ok)
+        {
+            throw SluiceException.Invalid(field, $"attribute name '{name}' is invalid: use 1-{MaxAttributeNameLength} characters from A-Z a-z 0-9 _ - . (no leading, trailing or double '.', no AWS. or Amazon. prefix)");
+        }
+    }
+
+    private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+}
