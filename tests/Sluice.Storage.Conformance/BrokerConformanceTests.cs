@@ -44,21 +44,23 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
     /// <inheritdoc />
     public virtual async Task InitializeAsync() => _broker = await StartBrokerAsync();
 
-    /// <inheritdoc />
-    public virtual async Task DisposeAsync()
-    {
-        if (_broker is not null)
-        {
-            await _broker.DisposeAsync();
-            _broker = null;
-        }
-    }
+    /// <summary>Disposes the broker and the store. A subclass that overrides it (to delete its files) calls the base first.</summary>
+    public virtual Task DisposeAsync() => StopBrokerAsync();
 
     /// <summary>Disposes the broker (and so the store) and starts a new broker over a new store from <see cref="CreateStore"/>.</summary>
     protected async Task RestartAsync()
     {
-        await DisposeAsync();
+        await StopBrokerAsync();
         _broker = await StartBrokerAsync();
+    }
+
+    private async Task StopBrokerAsync()
+    {
+        if (_broker is { } broker)
+        {
+            _broker = null;
+            await broker.DisposeAsync();
+        }
     }
 
     private async Task<Broker> StartBrokerAsync()
