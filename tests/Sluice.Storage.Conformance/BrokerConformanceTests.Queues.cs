@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace Sluice.Storage.Conformance;
 
 public abstract partial class BrokerConformanceTests
@@ -169,7 +167,8 @@ public abstract partial class BrokerConformanceTests
     [InlineData("")]
     [InlineData("has space")]
     [InlineData("dot.ted")]
-    [InlineData("jobs.fifo")]
+    [InlineData(".fifo")]
+    [InlineData("jobs.fifo.fifo")]
     [InlineData("slash/ed")]
     [InlineData("ümlaut")]
     [InlineData("toolong")]

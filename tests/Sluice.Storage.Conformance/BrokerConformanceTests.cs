@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Xunit;
 
 namespace Sluice.Storage.Conformance;
 
@@ -121,14 +120,14 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
     }
 
     /// <summary>Waits (in real time, bounded by <see cref="RealTimeout"/>) until <paramref name="condition"/> holds.</summary>
-    protected static async Task WaitUntilAsync(Func<bool> condition, string what)
+    protected static async Task WaitUntilAsync(Func<bool> condition, string what, Func<object?>? state = null)
     {
         var watch = Stopwatch.StartNew();
         while (!condition())
         {
             if (watch.Elapsed > RealTimeout)
             {
-                Assert.Fail($"timed out after {RealTimeout.TotalSeconds} s (real time) waiting until {what}");
+                Assert.Fail($"timed out after {RealTimeout.TotalSeconds} s (real time) waiting until {what}; state: {state?.Invoke()}");
             }
 
             await Task.Delay(1);
