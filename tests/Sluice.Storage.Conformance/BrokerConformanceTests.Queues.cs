@@ -15,6 +15,10 @@ public abstract partial class BrokerConformanceTests
         MaxLengthBytes = 100_000,
         OverflowPolicy = OverflowPolicy.DeadLetterHead,
         DeduplicationWindow = TimeSpan.FromMinutes(10),
+        DeduplicationScope = DeduplicationScope.MessageGroup,
+        ReceiveWaitTime = TimeSpan.FromSeconds(2),
+        Tags = new Dictionary<string, string> { ["team"] = "billing", ["cost-centre"] = "42" },
+        Properties = new Dictionary<string, string> { ["Policy"] = "{\"Version\":\"2012-10-17\"}" },
     };
 
     [Fact]

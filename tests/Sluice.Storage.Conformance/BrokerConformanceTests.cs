@@ -135,11 +135,11 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Starts a long-poll receive and returns once it is parked: registered as a waiter and, unless it only waits to be
+    /// Starts a long-poll receive (<paramref name="waitTime"/> <see langword="null"/>: the queue's default wait) and returns once it is parked: registered as a waiter and, unless it only waits to be
     /// notified, with its timeout timer armed on the fake clock (so advancing the clock now reaches that timer).
     /// </summary>
     protected async Task<Task<IReadOnlyList<QueueMessage>>> StartLongPollAsync(
-        string queue, TimeSpan waitTime, int maxMessages = 1, TimeSpan? visibilityTimeout = null, CancellationToken cancellationToken = default)
+        string queue, TimeSpan? waitTime, int maxMessages = 1, TimeSpan? visibilityTimeout = null, CancellationToken cancellationToken = default)
     {
         var waiters = Broker.GetWaitingReceiverCount(queue);
         var timers = Time.TimersCreated;
