@@ -53,7 +53,7 @@ public sealed partial class SqliteMessageStore : IMessageStore
     }
 
     /// <summary>Opens (creating file, directory and schema as needed) the database, loads queues and counters, and starts the writer.</summary>
-    /// <exception cref="InvalidOperationException">Called twice.</exception>
+    /// <remarks>Idempotent: a second call does nothing.</remarks>
     /// <exception cref="SluiceException"><see cref="ErrorCodes.Unavailable"/> when the store was disposed or the database cannot be opened.</exception>
     public ValueTask InitializeAsync(CancellationToken cancellationToken = default)
     {
@@ -66,7 +66,7 @@ public sealed partial class SqliteMessageStore : IMessageStore
 
         if (state == Running)
         {
-            throw new InvalidOperationException("the SQLite store is already initialized: call InitializeAsync once");
+            return ValueTask.CompletedTask;
         }
 
         try
