@@ -68,7 +68,12 @@ internal static class AttributeCodec
             var type = reader.ReadString();
             var flags = reader.ReadByte();
             var s = (flags & 1) != 0 ? reader.ReadString() : null;
-            ReadOnlyMemory<byte>? b = (flags & 2) != 0 ? new ReadOnlyMemory<byte>(reader.ReadBytes(reader.Read7BitEncodedInt())) : null;
+            ReadOnlyMemory<byte>? b = null;
+            if ((flags & 2) != 0)
+            {
+                b = reader.ReadBytes(reader.Read7BitEncodedInt());
+            }
+
             result[name] = new MessageAttributeValue(type, s, b);
         }
 
