@@ -6,8 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Sluice.InMemory;
 using Sluice.Server.Internal;
+using Sluice.InMemory;
 using Sluice.Server.Rest;
 using Sluice.Storage;
 using Sluice.Storage.Sqlite;
@@ -185,9 +185,9 @@ public sealed class SluiceServer : IAsyncDisposable
 
     private (IMessageStore Store, string Location) CreateStore()
     {
-        if (Options.Store == SluiceServerOptions.MemoryStore)
+        if (string.Equals(Options.Store, SluiceServerOptions.MemoryStore, StringComparison.OrdinalIgnoreCase))
         {
-            return (new InMemoryMessageStore(_time), "memory (nothing survives a restart)");
+            return (CreateMemoryStore(), "memory (nothing survives a restart)");
         }
 
         var directory = Path.GetFullPath(Options.DataDirectory);
@@ -203,6 +203,8 @@ public sealed class SluiceServer : IAsyncDisposable
         var path = Path.Combine(directory, "sluice.db");
         return (new SqliteMessageStore(new SqliteStoreOptions { Path = path, Fsync = Options.Fsync }, _time), path);
     }
+
+    private InMemoryMessageStore CreateMemoryStore() => new(_time);
 
     private static InvalidOperationException NotStarted() => new("the server has not been started: call StartAsync first");
 }
