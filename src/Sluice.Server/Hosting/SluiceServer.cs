@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.InMemory;
 using Sluice.Server.Internal;
 using Sluice.InMemory;
 using Sluice.Server.Rest;
@@ -187,7 +188,7 @@ public sealed class SluiceServer : IAsyncDisposable
 
     private (IMessageStore Store, string Location) CreateStore()
     {
-        if (Options.Store == SluiceServerOptions.MemoryStore)
+        if (string.Equals(Options.Store, SluiceServerOptions.MemoryStore, StringComparison.OrdinalIgnoreCase))
         {
             return (CreateMemoryStore(), "memory (nothing survives a restart)");
         }
