@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.InMemory;
 using Sluice.Server.Internal;
-using Sluice.InMemory;
 using Sluice.Server.Rest;
 using Sluice.Server.Sqs;
 using Sluice.Storage;

@@ -4,8 +4,18 @@ using Amazon.SQS.Model;
 
 namespace Sluice.Server.Tests.Sqs;
 
-/// <summary>The real AWSSDK.SQS client (JSON 1.0, verifies MD5s) against a real server.</summary>
-public class SqsSdkTests(SqsServerFixture fixture) : IClassFixture<SqsServerFixture>
+/// <summary>The real AWSSDK.SQS client (JSON 1.0, verifies MD5s) against a real server on the memory store.</summary>
+public sealed class SqsSdkTests(SqsServerFixture fixture) : SqsSdkTestsBase(fixture), IClassFixture<SqsServerFixture>;
+
+/// <summary>The same tests on the durable SQLite store.</summary>
+public sealed class SqsSdkSqliteTests(SqliteSqsServerFixture fixture) : SqsSdkTestsBase(fixture), IClassFixture<SqliteSqsServerFixture>
+{
+    [Fact(Skip = "The SQLite store in this branch predates FIFO sequence numbers and group ordering (branch sqlite, dc4c392): re-enable when it is merged to main")]
+    public override Task Fifo_OrderDedupAndSequenceNumbers() => base.Fifo_OrderDedupAndSequenceNumbers();
+}
+
+/// <summary>The real AWSSDK.SQS client (JSON 1.0, verifies MD5s) against a real server; subclassed per store.</summary>
+public abstract class SqsSdkTestsBase(SqsServerFixture fixture)
 {
     protected SqsServerFixture Fixture => fixture;
 
@@ -231,7 +241,7 @@ public class SqsSdkTests(SqsServerFixture fixture) : IClassFixture<SqsServerFixt
     }
 
     [Fact]
-    public async Task Fifo_OrderDedupAndSequenceNumbers()
+    public virtual async Task Fifo_OrderDedupAndSequenceNumbers()
     {
         using var sqs = fixture.Client();
         var url = await CreateAsync(sqs, SqsServerFixture.NewName() + ".fifo", new() { ["FifoQueue"] = "true", ["ContentBasedDeduplication"] = "true" });
