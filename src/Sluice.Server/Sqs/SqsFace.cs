@@ -108,7 +108,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                     input = SqsQueryForm.ToShape(action, fields);
                 }
 
-                var env = new SqsEnv(face, context, region ?? face.Options.Region, auth?.AccessKey);
+                var env = new SqsEnv(face, context, region ?? face.Options.Region);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, face.Stopping);
                 var result = await face.DispatchAsync(action, input, env, linked.Token).ConfigureAwait(false);
                 await WriteResultAsync(result).ConfigureAwait(false);

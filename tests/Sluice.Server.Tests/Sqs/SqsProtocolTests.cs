@@ -196,6 +196,33 @@ public sealed class SqsProtocolTests(SqsServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task ReceiveMessage_FifoAttemptIdRetried_SameHandle()
+    {
+        var name = SqsServerFixture.NewName() + ".fifo";
+        var (created, _) = await QueryAsync("/", ("Action", "CreateQueue"), ("QueueName", name), ("Attribute.1.Name", "FifoQueue"), ("Attribute.1.Value", "true"));
+        Assert.Equal(HttpStatusCode.OK, created);
+        var url = $"http://localhost/000000000000/{name}";
+        var (sent, _, _) = await JsonAsync("SendMessage", new JsonObject { ["QueueUrl"] = url, ["MessageBody"] = "m", ["MessageGroupId"] = "g", ["MessageDeduplicationId"] = "d" });
+        Assert.Equal(HttpStatusCode.OK, sent);
+        var request = new JsonObject { ["QueueUrl"] = url, ["ReceiveRequestAttemptId"] = "attempt-1", ["VisibilityTimeout"] = 60 };
+        var (_, first, _) = await JsonAsync("ReceiveMessage", request);
+        var (_, second, _) = await JsonAsync("ReceiveMessage", (JsonObject)request.DeepClone());
+        Assert.Equal(first["Messages"]![0]!["ReceiptHandle"]!.GetValue<string>(), second["Messages"]![0]!["ReceiptHandle"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ListQueueTags_QueryProtocol_FlattenedTagElements()
+    {
+        var name = SqsServerFixture.NewName();
+        var (created, _) = await QueryAsync("/", ("Action", "CreateQueue"), ("QueueName", name), ("Tag.1.Key", "team"), ("Tag.1.Value", "core"));
+        Assert.Equal(HttpStatusCode.OK, created);
+        var (_, root) = await QueryAsync($"/000000000000/{name}", ("Action", "ListQueueTags"));
+        var tag = root.Element(Ns + "ListQueueTagsResult")!.Element(Ns + "Tag")!;
+        Assert.Equal("team", tag.Element(Ns + "Key")!.Value);
+        Assert.Equal("core", tag.Element(Ns + "Value")!.Value);
+    }
+
+    [Fact]
     public async Task NonSqsRequests_FallThroughToRestApi()
     {
         Assert.Equal("ok", await _http.GetStringAsync("/healthz"));

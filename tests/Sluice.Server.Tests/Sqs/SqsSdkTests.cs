@@ -316,6 +316,18 @@ public abstract class SqsSdkTestsBase(SqsServerFixture fixture)
     }
 
     [Fact]
+    public async Task DeleteQueue_DeadLetterQueueStillNamed_DeletedAndSourceDetached()
+    {
+        using var sqs = fixture.Client();
+        var dlqUrl = await CreateAsync(sqs, SqsServerFixture.NewName("dlq"));
+        var dlqArn = (await sqs.GetQueueAttributesAsync(dlqUrl, ["QueueArn"])).Attributes["QueueArn"];
+        var url = await CreateAsync(sqs, SqsServerFixture.NewName(), new() { ["RedrivePolicy"] = $$"""{"deadLetterTargetArn":"{{dlqArn}}","maxReceiveCount":3}""" });
+        await sqs.DeleteQueueAsync(dlqUrl);
+        Assert.False((await sqs.GetQueueAttributesAsync(url, ["All"])).Attributes.ContainsKey("RedrivePolicy"));
+        await Assert.ThrowsAsync<QueueDoesNotExistException>(() => sqs.GetQueueAttributesAsync(dlqUrl, ["All"]));
+    }
+
+    [Fact]
     public async Task Tags_TagListUntag_RoundTrip()
     {
         using var sqs = fixture.Client();
