@@ -394,14 +394,14 @@ internal sealed partial class SqsFace
         var list = new JsonArray();
         foreach (var m in messages)
         {
-            list.Add(RenderMessage(m, env, allSystem, systemNames, attributeNames));
+            list.Add(RenderMessage(m, info.Options.Fifo, env, allSystem, systemNames, attributeNames));
         }
 
         result["Messages"] = list;
         return result;
     }
 
-    private static JsonObject RenderMessage(QueueMessage m, SqsEnv env, bool allSystem, List<string> systemNames, List<string> attributeNames)
+    private static JsonObject RenderMessage(QueueMessage m, bool fifo, SqsEnv env, bool allSystem, List<string> systemNames, List<string> attributeNames)
     {
         var body = Encoding.UTF8.GetString(m.Body.Span);
         var message = new JsonObject
@@ -427,8 +427,8 @@ internal sealed partial class SqsFace
                     "SentTimestamp" => m.SentAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
                     "ApproximateReceiveCount" => m.ReceiveCount.ToString(CultureInfo.InvariantCulture),
                     "ApproximateFirstReceiveTimestamp" => (m.FirstReceivedAt ?? m.SentAt).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
-                    "SequenceNumber" => m.MessageGroupId is not null && m.SequenceNumber > 0 ? m.SequenceNumber.ToString(CultureInfo.InvariantCulture) : null,
-                    "MessageDeduplicationId" => m.DeduplicationId,
+                    "SequenceNumber" => fifo ? m.SequenceNumber.ToString(CultureInfo.InvariantCulture) : null,
+                    "MessageDeduplicationId" => fifo ? m.DeduplicationId : null,
                     "MessageGroupId" => m.MessageGroupId,
                     "AWSTraceHeader" => m.Attributes.TryGetValue(TraceAttribute, out var t) ? t.StringValue : null,
                     "DeadLetterQueueSourceArn" => m.DeadLetter is { } dl ? env.Arn(dl.SourceQueue) : null,
