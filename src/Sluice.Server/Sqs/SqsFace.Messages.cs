@@ -408,7 +408,8 @@ internal sealed partial class SqsFace
         {
             ["MessageId"] = m.MessageId.ToString(),
             ["ReceiptHandle"] = m.ReceiptHandle,
-            ["MD5OfBody"] = SqsMd5.OfText(body),
+            // Valid UTF-8 (every body sent through SQS) hashes as stored; other bytes hash as the text the client sees.
+            ["MD5OfBody"] = System.Text.Unicode.Utf8.IsValid(m.Body.Span) ? SqsMd5.OfBytes(m.Body.Span) : SqsMd5.OfText(body),
             ["Body"] = body,
         };
         if (allSystem || systemNames.Count > 0)
