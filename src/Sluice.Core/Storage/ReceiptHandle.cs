@@ -28,7 +28,7 @@ public readonly record struct ReceiptHandle(long Sequence, int Attempt)
     public static ReceiptHandle Parse(string? text)
     {
         Span<byte> bytes = stackalloc byte[ByteLength];
-        if (string.IsNullOrEmpty(text) || text.Length != 16 ||
+        if (string.IsNullOrEmpty(text) || text.Length != 16 || !Base64Url.IsValid(text) ||
             !Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != ByteLength)
         {
             throw new SluiceException(ErrorCodes.ReceiptHandleInvalid,

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Sluice.InMemory;
+using Sluice.Storage;
+
+namespace Sluice.Hosting;
+
+/// <summary>Configures the store and broker registered by <see cref="SluiceServiceCollectionExtensions.AddSluice"/>. Stores add <c>UseX</c> extensions.</summary>
+public sealed class SluiceBuilder
+{
+    internal SluiceBuilder(IServiceCollection services) => Services = services;
+
+    /// <summary>The service collection being configured.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Broker limits and timings; default <see cref="BrokerOptions"/>.</summary>
+    public BrokerOptions BrokerOptions { get; set; } = new();
+
+    internal Func<IServiceProvider, TimeProvider, IMessageStore>? StoreFactory { get; private set; }
+
+    /// <summary>Uses a store built by <paramref name="factory"/> (it receives the services and the clock).</summary>
+    public SluiceBuilder UseStore(Func<IServiceProvider, TimeProvider, IMessageStore> factory)
+    {
+        StoreFactory = factory ?? throw new ArgumentNullException(nameof(factory));
+        return this;
+    }
+
+    /// <summary>Uses the in-memory store (not durable). The default when no store is chosen.</summary>
+    public SluiceBuilder UseInMemory() => UseStore(static (_, time) => new InMemoryMessageStore(time));
+}
+
+/// <summary>Registers Sluice in a service collection.</summary>
+public static class SluiceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers a singleton <see cref="Broker"/> over the store chosen in <paramref name="configure"/> (default: in-memory).
+    /// The broker uses the registered <see cref="TimeProvider"/> (default <see cref="TimeProvider.System"/>). Call
+    /// <see cref="Broker.StartAsync"/> before use (a host's start-up does it when Sluice.Server is used).
+    /// </summary>
+    public static IServiceCollection AddSluice(this IServiceCollection services, Action<SluiceBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = new SluiceBuilder(services);
+        configure?.Invoke(builder);
+        var factory = builder.StoreFactory ?? ((_, time) => new InMemoryMessageStore(time));
+        var options = builder.BrokerOptions;
+        options.Validate();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp =>
+        {
+            var time = sp.GetRequiredService<TimeProvider>();
+            return new Broker(factory(sp, time), options, time, sp.GetService<ILogger<Broker>>());
+        });
+        return services;
+    }
+}

@@ -1,0 +1,633 @@
+using Sluice.Storage;
+
+namespace Sluice.InMemory;
+
+/// <summary>
+/// A store that keeps everything in process memory behind one lock: fast, not durable (a restart loses every
+/// message). For tests, embedded use where losing messages on exit is acceptable, and as the reference for the
+/// storage contract. Thread-safe.
+/// </summary>
+/// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>.</param>
+public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IMessageStore
+{
+    private static readonly IReadOnlyDictionary<string, MessageAttributeValue> NoAttributes = new Dictionary<string, MessageAttributeValue>();
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly Lock _lock = new();
+    private readonly SortedDictionary<string, QueueState> _queues = new(StringComparer.Ordinal);
+    private long _nextSequence;
+    private bool _disposed;
+
+    /// <inheritdoc />
+    public ValueTask InitializeAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<QueueInfo> CreateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            if (_queues.TryGetValue(name, out var existing))
+            {
+                return existing.Info.Options == options
+                    ? ValueTask.FromResult(existing.Info)
+                    : throw AlreadyExists(name);
+            }
+
+            var info = new QueueInfo(name, options, _time.GetUtcNow());
+            _queues[name] = new QueueState(info);
+            return ValueTask.FromResult(info);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<QueueInfo?> GetQueueAsync(string name, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            return ValueTask.FromResult(_queues.TryGetValue(name, out var q) ? q.Info : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            return ValueTask.FromResult<IReadOnlyList<QueueInfo>>([.. _queues.Values.Select(q => q.Info)]);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<QueueInfo> UpdateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var q = Queue(name);
+            q.Info = q.Info with { Options = options };
+            return ValueTask.FromResult(q.Info);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            Queue(name);
+            _queues.Remove(name);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<PublishResult>> PublishAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var q = Queue(queue);
+            var now = _time.GetUtcNow();
+            var options = q.Info.Options;
+            var results = new PublishResult[messages.Count];
+            var fresh = new List<(int Index, Message Message)>(messages.Count);
+            Dictionary<string, Guid>? batchDedup = null;
+            long newBytes = 0;
+
+            // Plan the whole batch before changing anything: it is all or nothing.
+            for (var i = 0; i < messages.Count; i++)
+            {
+                var m = messages[i];
+                if (m.DeduplicationId is { } dedup && options.DeduplicationWindow > TimeSpan.Zero)
+                {
+                    if (q.Dedup.TryGetValue(dedup, out var seen) && seen.ExpiresAt > now)
+                    {
+                        results[i] = new PublishResult(seen.MessageId, true);
+                        continue;
+                    }
+
+                    batchDedup ??= new Dictionary<string, Guid>(StringComparer.Ordinal);
+                    if (batchDedup.TryGetValue(dedup, out var earlier))
+                    {
+                        results[i] = new PublishResult(earlier, true);
+                        continue;
+                    }
+                }
+
+                var message = new Message
+                {
+                    Sequence = 0,
+                    Id = Guid.CreateVersion7(now),
+                    Body = m.Body.ToArray(),
+                    Attributes = m.Attributes is { Count: > 0 } a ? new Dictionary<string, MessageAttributeValue>(a, StringComparer.Ordinal) : NoAttributes,
+                    Priority = m.Priority,
+                    VisibleAt = now + (m.Delay ?? options.DeliveryDelay),
+                    SentAt = now,
+                    EnqueuedAt = now,
+                    DeduplicationId = m.DeduplicationId,
+                };
+                if (m.DeduplicationId is { } id && batchDedup is not null)
+                {
+                    batchDedup[id] = message.Id;
+                }
+
+                results[i] = new PublishResult(message.Id, false);
+                fresh.Add((i, message));
+                newBytes += message.Body.Length;
+            }
+
+            var evict = PlanOverflow(q, fresh.Count, newBytes, now);
+            foreach (var victim in evict)
+            {
+                if (options.OverflowPolicy == OverflowPolicy.DeadLetterHead && DeadLetterQueueOf(q) is { } dlq)
+                {
+                    MoveToDeadLetter(q, dlq, victim, DeadLetterInfo.OverflowReason, now);
+                }
+                else
+                {
+                    q.Remove(victim);
+                }
+            }
+
+            foreach (var (_, message) in fresh)
+            {
+                message.Sequence = ++_nextSequence;
+                q.Add(message);
+                if (message.DeduplicationId is { } dedup && options.DeduplicationWindow > TimeSpan.Zero)
+                {
+                    q.Dedup[dedup] = (message.Id, now + options.DeduplicationWindow);
+                }
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<PublishResult>>(results);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ReceiveResult> ReceiveAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var q = Queue(queue);
+            var now = _time.GetUtcNow();
+            var delivered = new List<QueueMessage>(Math.Min(maxMessages, 16));
+            var maxReceives = q.Info.Options.MaxReceiveCount;
+            var dlq = DeadLetterQueueOf(q);
+            for (var priority = OutgoingMessage.MaxPriority; priority >= 0 && delivered.Count < maxMessages; priority--)
+            {
+                while (delivered.Count < maxMessages && q.FirstVisible(priority, now) is { } m)
+                {
+                    if (maxReceives is { } max && m.ReceiveCount >= max && dlq is not null)
+                    {
+                        MoveToDeadLetter(q, dlq, m, DeadLetterInfo.MaxReceiveCountReason, now);
+                        continue;
+                    }
+
+                    q.Reindex(m, () =>
+                    {
+                        m.ReceiveCount++;
+                        m.FirstReceivedAt ??= now;
+                        m.Leased = true;
+                        m.VisibleAt = now + visibilityTimeout;
+                    });
+                    delivered.Add(Snapshot(m, now, new ReceiptHandle(m.Sequence, m.ReceiveCount).ToString()));
+                }
+            }
+
+            DateTimeOffset? next = delivered.Count == 0 ? q.NextVisibleAfter(now) : null;
+            return ValueTask.FromResult(new ReceiveResult(delivered, next));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<BatchItemResult>> AckAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var q = Queue(queue);
+            var results = new BatchItemResult[receiptHandles.Count];
+            for (var i = 0; i < receiptHandles.Count; i++)
+            {
+                try
+                {
+                    var m = Leased(q, receiptHandles[i], requireInFlight: false);
+                    q.Remove(m);
+                    results[i] = BatchItemResult.Ok;
+                }
+                catch (SluiceException ex)
+                {
+                    results[i] = BatchItemResult.From(ex);
+                }
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<BatchItemResult>>(results);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask NackAsync(string queue, string receiptHandle, TimeSpan delay, string? lastError, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var q = Queue(queue);
+            var now = _time.GetUtcNow();
+            var m = Leased(q, receiptHandle, requireInFlight: true);
+            m.LastError = lastError ?? m.LastError;
+            if (q.Info.Options.MaxReceiveCount is { } max && m.ReceiveCount >= max && DeadLetterQueueOf(q) is { } dlq)
+            {
+                MoveToDeadLetter(q, dlq, m, DeadLetterInfo.MaxReceiveCountReason, now);
+            }
+            else
+            {
+                q.Reindex(m, () =>
+                {
+                    m.Leased = false;
+                    m.VisibleAt = now + delay;
+                });
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var q = Queue(queue);
+            var now = _time.GetUtcNow();
+            var m = Leased(q, receiptHandle, requireInFlight: true);
+            q.Reindex(m, () =>
+            {
+                m.VisibleAt = now + visibilityTimeout;
+                m.Leased = visibilityTimeout > TimeSpan.Zero;
+            });
+            return ValueTask.FromResult(m.VisibleAt);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var q = Queue(queue);
+            long count = q.Messages.Count;
+            q.Clear();
+            return ValueTask.FromResult(count);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<QueueMessage>> PeekAsync(string queue, int maxMessages, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var q = Queue(queue);
+            var now = _time.GetUtcNow();
+            var list = q.Messages.Values
+                .OrderBy(m => m.VisibleAt <= now ? 0 : 1)
+                .ThenByDescending(m => m.Priority)
+                .ThenBy(m => m.VisibleAt)
+                .ThenBy(m => m.Sequence)
+                .Take(maxMessages)
+                .Select(m => Snapshot(m, now, null))
+                .ToList();
+            return ValueTask.FromResult<IReadOnlyList<QueueMessage>>(list);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<QueueCounts> GetCountsAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var q = Queue(queue);
+            var now = _time.GetUtcNow();
+            long ready = 0, inFlight = 0, delayed = 0, deadLettered = 0;
+            DateTimeOffset? oldest = null;
+            foreach (var m in q.Messages.Values)
+            {
+                switch (StateOf(m, now))
+                {
+                    case MessageState.Ready: ready++; break;
+                    case MessageState.InFlight: inFlight++; break;
+                    default: delayed++; break;
+                }
+
+                if (oldest is null || m.EnqueuedAt < oldest)
+                {
+                    oldest = m.EnqueuedAt;
+                }
+            }
+
+            if (DeadLetterQueueOf(q) is { } dlq)
+            {
+                deadLettered = dlq.Messages.Values.Count(m => m.DeadLetter?.SourceQueue == queue);
+            }
+
+            return ValueTask.FromResult(new QueueCounts(ready, inFlight, delayed, q.Bytes, deadLettered, oldest));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<RedriveStep> RedriveAsync(string deadLetterQueue, string? destination, int maxMessages, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var dlq = Queue(deadLetterQueue);
+            var fixedTarget = destination is null ? null : Queue(destination);
+            var now = _time.GetUtcNow();
+            var moved = 0;
+            foreach (var m in dlq.Messages.Values.ToList())
+            {
+                if (moved == maxMessages)
+                {
+                    break;
+                }
+
+                var target = fixedTarget ?? (m.DeadLetter?.SourceQueue is { } source && _queues.TryGetValue(source, out var s) ? s : null);
+                if (target is null || target == dlq)
+                {
+                    continue;
+                }
+
+                dlq.Remove(m);
+                m.DeadLetter = null;
+                m.LastError = null;
+                m.ReceiveCount = 0;
+                m.Leased = false;
+                m.VisibleAt = now;
+                m.EnqueuedAt = now;
+                target.Add(m);
+                moved++;
+            }
+
+            return ValueTask.FromResult(new RedriveStep(moved, dlq.Messages.Count));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long> SweepAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            var now = _time.GetUtcNow();
+            long deleted = 0;
+            foreach (var q in _queues.Values)
+            {
+                var cutoff = now - q.Info.Options.RetentionPeriod;
+                foreach (var m in q.Messages.Values.Where(m => m.EnqueuedAt <= cutoff).ToList())
+                {
+                    q.Remove(m);
+                    deleted++;
+                }
+
+                foreach (var key in q.Dedup.Where(d => d.Value.ExpiresAt <= now).Select(d => d.Key).ToList())
+                {
+                    q.Dedup.Remove(key);
+                }
+            }
+
+            return ValueTask.FromResult(deleted);
+        }
+    }
+
+    private QueueState Queue(string name)
+    {
+        ThrowIfDisposed();
+        return _queues.TryGetValue(name, out var q) ? q : throw SluiceException.QueueNotFound(name);
+    }
+
+    private QueueState? DeadLetterQueueOf(QueueState q) =>
+        q.Info.Options.DeadLetterQueue is { } name && _queues.TryGetValue(name, out var dlq) ? dlq : null;
+
+    private static List<Message> PlanOverflow(QueueState q, int newCount, long newBytes, DateTimeOffset now)
+    {
+        var options = q.Info.Options;
+        bool Fits(long count, long bytes) =>
+            (options.MaxLength is not { } ml || count <= ml) && (options.MaxLengthBytes is not { } mb || bytes <= mb);
+
+        long count = q.Messages.Count + newCount, bytes = q.Bytes + newBytes;
+        var evict = new List<Message>();
+        if (Fits(count, bytes) || newCount == 0)
+        {
+            return evict;
+        }
+
+        if (options.OverflowPolicy != OverflowPolicy.Reject)
+        {
+            foreach (var m in q.Messages.Values)
+            {
+                if (Fits(count, bytes))
+                {
+                    break;
+                }
+
+                if (StateOf(m, now) == MessageState.Ready)
+                {
+                    evict.Add(m);
+                    count--;
+                    bytes -= m.Body.Length;
+                }
+            }
+        }
+
+        if (!Fits(count, bytes))
+        {
+            throw new SluiceException(ErrorCodes.QueueFull,
+                $"queue '{q.Info.Name}' is full (maxLength {options.MaxLength?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unbounded"}, " +
+                $"maxLengthBytes {options.MaxLengthBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unbounded"}, overflow {options.OverflowPolicy}): " +
+                "slow down and retry after consumers catch up", "queue", isTransient: true);
+        }
+
+        return evict;
+    }
+
+    private static void MoveToDeadLetter(QueueState source, QueueState dlq, Message m, string reason, DateTimeOffset now)
+    {
+        source.Remove(m);
+        m.DeadLetter = new DeadLetterInfo(source.Info.Name, reason, m.ReceiveCount, m.LastError, now);
+        m.ReceiveCount = 0;
+        m.Leased = false;
+        m.VisibleAt = now;
+        m.EnqueuedAt = now;
+        dlq.Add(m);
+    }
+
+    private static Message Leased(QueueState q, string text, bool requireInFlight)
+    {
+        var handle = ReceiptHandle.Parse(text);
+        if (!q.Messages.TryGetValue(handle.Sequence, out var m) || handle.Attempt > m.ReceiveCount)
+        {
+            throw ReceiptHandle.NotFound(q.Info.Name, text);
+        }
+
+        if (handle.Attempt != m.ReceiveCount)
+        {
+            throw ReceiptHandle.Stale(q.Info.Name, text, m.ReceiveCount);
+        }
+
+        if (requireInFlight && !m.Leased)
+        {
+            throw ReceiptHandle.NotInFlight(q.Info.Name, text);
+        }
+
+        return m;
+    }
+
+    private static MessageState StateOf(Message m, DateTimeOffset now) =>
+        m.VisibleAt <= now ? MessageState.Ready : m.Leased ? MessageState.InFlight : MessageState.Delayed;
+
+    private static QueueMessage Snapshot(Message m, DateTimeOffset now, string? receiptHandle) => new()
+    {
+        MessageId = m.Id,
+        Body = m.Body,
+        Attributes = m.Attributes,
+        Priority = m.Priority,
+        SentAt = m.SentAt,
+        ReceiveCount = m.ReceiveCount,
+        FirstReceivedAt = m.FirstReceivedAt,
+        VisibleAt = m.VisibleAt,
+        State = StateOf(m, now),
+        ReceiptHandle = receiptHandle,
+        DeduplicationId = m.DeduplicationId,
+        DeadLetter = m.DeadLetter,
+    };
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+        {
+            throw new SluiceException(ErrorCodes.Unavailable, "the store is closed: the broker is shutting down", null, isTransient: true);
+        }
+    }
+
+    private static SluiceException AlreadyExists(string name) => new(ErrorCodes.QueueAlreadyExists,
+        $"queue '{name}' already exists with different options: update it instead, or delete it first", "queue");
+
+    private sealed class Message
+    {
+        public long Sequence { get; set; }
+
+        public required Guid Id { get; init; }
+
+        public required byte[] Body { get; init; }
+
+        public required IReadOnlyDictionary<string, MessageAttributeValue> Attributes { get; init; }
+
+        public int Priority { get; init; }
+
+        public DateTimeOffset VisibleAt { get; set; }
+
+        public DateTimeOffset SentAt { get; init; }
+
+        public DateTimeOffset EnqueuedAt { get; set; }
+
+        public int ReceiveCount { get; set; }
+
+        public DateTimeOffset? FirstReceivedAt { get; set; }
+
+        public bool Leased { get; set; }
+
+        public string? DeduplicationId { get; init; }
+
+        public string? LastError { get; set; }
+
+        public DeadLetterInfo? DeadLetter { get; set; }
+
+        public (int, long, long) Key => (OutgoingMessage.MaxPriority - Priority, VisibleAt.UtcTicks, Sequence);
+    }
+
+    /// <summary>One queue. Invariant: every message is in <see cref="Messages"/> and in the delivery index under its current key, and <see cref="Bytes"/> is the sum of their body lengths.</summary>
+    private sealed class QueueState(QueueInfo info)
+    {
+        private readonly SortedSet<(int, long, long)> _index = [];
+
+        public QueueInfo Info { get; set; } = info;
+
+        public SortedDictionary<long, Message> Messages { get; } = [];
+
+        public Dictionary<string, (Guid MessageId, DateTimeOffset ExpiresAt)> Dedup { get; } = new(StringComparer.Ordinal);
+
+        public long Bytes { get; private set; }
+
+        public void Add(Message m)
+        {
+            Messages.Add(m.Sequence, m);
+            _index.Add(m.Key);
+            Bytes += m.Body.Length;
+        }
+
+        public void Remove(Message m)
+        {
+            Messages.Remove(m.Sequence);
+            _index.Remove(m.Key);
+            Bytes -= m.Body.Length;
+        }
+
+        public void Clear()
+        {
+            Messages.Clear();
+            _index.Clear();
+            Bytes = 0;
+        }
+
+        /// <summary>Changes a message's ordering fields, keeping the index in step.</summary>
+        public void Reindex(Message m, Action change)
+        {
+            _index.Remove(m.Key);
+            change();
+            _index.Add(m.Key);
+        }
+
+        public Message? FirstVisible(int priority, DateTimeOffset now)
+        {
+            var p = OutgoingMessage.MaxPriority - priority;
+            return TryFirst(_index.GetViewBetween((p, long.MinValue, long.MinValue), (p, now.UtcTicks, long.MaxValue)), out var key)
+                ? Messages[key.Item3]
+                : null;
+        }
+
+        public DateTimeOffset? NextVisibleAfter(DateTimeOffset now)
+        {
+            long? best = null;
+            for (var p = 0; p <= OutgoingMessage.MaxPriority; p++)
+            {
+                if (TryFirst(_index.GetViewBetween((p, now.UtcTicks + 1, long.MinValue), (p, long.MaxValue, long.MaxValue)), out var key) &&
+                    (best is null || key.Item2 < best))
+                {
+                    best = key.Item2;
+                }
+            }
+
+            return best is { } ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+        }
+
+        // A view's Count walks the whole range; its first element is found in O(log n).
+        private static bool TryFirst(SortedSet<(int, long, long)> view, out (int, long, long) first)
+        {
+            foreach (var key in view)
+            {
+                first = key;
+                return true;
+            }
+
+            first = default;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test of Sluice and ends with one line: "tests: N passed, N failed, N skipped".
+# Needs only the .NET SDK (10.0.x); NuGet packages are restored on the way.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "error: the .NET SDK 10 is required (dotnet not on PATH)" >&2
+  exit 1
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+if ! dotnet build Sluice.slnx -c Release -nologo -v q 2>&1 | tee "$log" | grep -E "error|Build succeeded|Warn" ; then :; fi
+if grep -q -E "^Build FAILED|error [A-Z]+[0-9]+" "$log"; then
+  echo "build failed" >&2
+  echo "tests: 0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+dotnet test Sluice.slnx -c Release --no-build --nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Each test assembly prints: "Passed!  - Failed: 0, Passed: 21, Skipped: 0, Total: 21, ..."
+read -r passed failed skipped < <(grep -E "(Passed|Failed)! +- Failed: " "$log" | awk -F'[:,]' '
+  { f += $2; p += $4; s += $6 } END { printf "%d %d %d\n", p, f, s }')
+assemblies=$(grep -c -E "(Passed|Failed)! +- Failed: " "$log" || true)
+if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then
+  # The runner failed without a failing test (a crash or an aborted assembly): count it as a failure.
+  failed=1
+fi
+echo "test assemblies: $assemblies"
+echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+[ "$status" -eq 0 ] && [ "${failed:-0}" -eq 0 ]

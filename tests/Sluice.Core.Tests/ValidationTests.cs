@@ -1,0 +1,58 @@
+namespace Sluice.Core.Tests;
+
+public class ValidationTests
+{
+    [Theory]
+    [InlineData("a")]
+    [InlineData("orders-v2_eu")]
+    public void QueueName_Valid_DoesNotThrow(string name) => Validation.QueueName(name);
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a b")]
+    [InlineData("ümlaut")]
+    [InlineData("x/y")]
+    public void QueueName_Invalid_NamesTheRule(string name)
+    {
+        var ex = Assert.Throws<SluiceException>(() => Validation.QueueName(name));
+        Assert.Equal(ErrorCodes.InvalidQueueName, ex.ErrorCode);
+        Assert.Contains("1-80 characters", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void QueueName_TooLong_Throws() =>
+        Assert.Throws<SluiceException>(() => Validation.QueueName(new string('a', 81)));
+
+    [Fact]
+    public void Attributes_NumberThatIsNotANumber_NamesTheField()
+    {
+        var attrs = new Dictionary<string, MessageAttributeValue> { ["n"] = MessageAttributeValue.FromNumber("abc") };
+        var ex = Assert.Throws<SluiceException>(() => Validation.Attributes(attrs, "attributes"));
+        Assert.Equal("attributes.n.stringValue", ex.Field);
+    }
+
+    [Theory]
+    [InlineData("AWS.x")]
+    [InlineData(".x")]
+    [InlineData("a..b")]
+    [InlineData("a b")]
+    public void Attributes_BadName_Throws(string name)
+    {
+        var attrs = new Dictionary<string, MessageAttributeValue> { [name] = MessageAttributeValue.FromString("v") };
+        Assert.Throws<SluiceException>(() => Validation.Attributes(attrs, "attributes"));
+    }
+
+    [Fact]
+    public void Options_MaxReceiveCountWithoutDeadLetterQueue_Throws()
+    {
+        var ex = Assert.Throws<SluiceException>(() => Validation.Options(new QueueOptions { MaxReceiveCount = 3 }));
+        Assert.Equal("deadLetterQueue", ex.Field);
+    }
+
+    [Fact]
+    public void BrokerOptions_OutOfRange_NamesTheSetting()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new BrokerOptions { MaxBatchSize = 0 }.Validate());
+        Assert.Equal("MaxBatchSize", ex.ParamName);
+    }
+}
