@@ -1,0 +1,209 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Server.Internal;
+using Sluice.Server.Rest;
+using Sluice.Storage;
+using Sluice.Storage.Sqlite;
+
+namespace Sluice.Server.Hosting;
+
+/// <summary>
+/// The Sluice server as an embeddable object: a store, a <see cref="Sluice.Broker"/> over it, and Kestrel serving the
+/// REST API (docs/rest-api.md), <c>/openapi/v1.json</c> and <c>/healthz</c> at <see cref="SluiceServerOptions.HttpUrl"/>.
+/// Build it, <see cref="StartAsync"/> it once, and dispose it (or <see cref="StopAsync"/>) at shutdown.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var server = new SluiceServer(new SluiceServerOptions { Store = "memory", HttpUrl = "http://127.0.0.1:0" });
+/// await server.StartAsync();
+/// Console.WriteLine(server.HttpAddress);
+/// </code>
+/// </example>
+public sealed class SluiceServer : IAsyncDisposable
+{
+    private readonly ILoggerFactory? _loggerFactory;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private WebApplication? _app;
+    private Broker? _broker;
+    private IReadOnlyList<Uri> _urls = [];
+    private ILogger _logger = NullLogger.Instance;
+    private int _started;
+    private bool _stopped;
+
+    /// <summary>Creates a server; nothing is opened or bound until <see cref="StartAsync"/>.</summary>
+    /// <param name="options">The options; see <see cref="SluiceServerOptions.FromConfiguration"/>.</param>
+    /// <param name="loggerFactory">
+    /// Where the server and broker log; default <see langword="null"/>, which logs to the console as ASP.NET Core's slim
+    /// builder does.
+    /// </param>
+    /// <param name="timeProvider">The clock of the broker and store; default <see cref="TimeProvider.System"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    public SluiceServer(SluiceServerOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        _loggerFactory = loggerFactory;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The options the server was built with.</summary>
+    public SluiceServerOptions Options { get; }
+
+    /// <summary>The broker serving every face.</summary>
+    /// <exception cref="InvalidOperationException">The server has not been started.</exception>
+    public Broker Broker => _broker ?? throw NotStarted();
+
+    /// <summary>The addresses Kestrel listens on, with the real port when port 0 was asked for.</summary>
+    /// <exception cref="InvalidOperationException">The server has not been started.</exception>
+    public IReadOnlyList<Uri> Urls => _app is null ? throw NotStarted() : _urls;
+
+    /// <summary>The HTTP face's base address (the first of <see cref="Urls"/>), such as <c>http://127.0.0.1:7480/</c>.</summary>
+    /// <exception cref="InvalidOperationException">The server has not been started.</exception>
+    public Uri HttpAddress => Urls[0];
+
+    /// <summary>
+    /// Validates the options, opens the store, starts the broker, then starts Kestrel and logs where it listens.
+    /// On failure everything opened so far is closed again.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the start-up.</param>
+    /// <exception cref="ArgumentException">A setting is invalid (the message names it).</exception>
+    /// <exception cref="InvalidOperationException">The server was already started, or it cannot listen on <see cref="SluiceServerOptions.HttpUrl"/>.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 1)
+        {
+            throw new InvalidOperationException("the server was already started: create a new SluiceServer to start again");
+        }
+
+        Options.Validate();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ApplicationName = typeof(SluiceServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (_loggerFactory is not null)
+        {
+            builder.Logging.ClearProviders();
+            builder.Services.Replace(ServiceDescriptor.Singleton(_loggerFactory));
+        }
+
+        builder.WebHost.UseUrls(Options.HttpUrl);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = Options.MaxRequestBodySize;
+        });
+        builder.Services.AddSluiceRestApi();
+
+        var app = builder.Build();
+        var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
+        _logger = loggerFactory.CreateLogger<SluiceServer>();
+        try
+        {
+            var (store, location) = CreateStore();
+            var broker = new Broker(store, Options.Broker, _time, loggerFactory.CreateLogger<Broker>());
+            _broker = broker;
+            await broker.StartAsync(cancellationToken).ConfigureAwait(false);
+            Log.StoreOpened(_logger, Options.Store, location);
+
+            app.MapOpenApi();
+            app.MapSluiceRestApi(broker);
+            _app = app;
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                throw new InvalidOperationException(
+                    $"setting Sluice:HttpUrl '{Options.HttpUrl}': cannot listen there ({ex.Message}); choose a free port or stop the other process", ex);
+            }
+
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            _urls = [.. addresses.Select(a => new Uri(a.EndsWith('/') ? a : a + "/"))];
+            foreach (var url in _urls)
+            {
+                Log.Listening(_logger, url);
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.StartFailed(_logger, ex);
+            await StopCoreAsync(app).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Stops accepting requests, lets running ones finish (long polls end empty), then closes the broker and store. Idempotent.</summary>
+    /// <param name="cancellationToken">Ends the graceful wait for running requests early.</param>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (_stopped || _app is null)
+            {
+                return;
+            }
+
+            Log.Stopping(_logger);
+            await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+            await StopCoreAsync(_app).ConfigureAwait(false);
+            Log.Stopped(_logger);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stops the server (see <see cref="StopAsync"/>) and releases everything it holds.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _gate.Dispose();
+    }
+
+    private async Task StopCoreAsync(WebApplication app)
+    {
+        _stopped = true;
+        await app.DisposeAsync().ConfigureAwait(false);
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private (IMessageStore Store, string Location) CreateStore()
+    {
+        if (Options.Store == SluiceServerOptions.MemoryStore)
+        {
+            return (CreateMemoryStore(), "memory (nothing survives a restart)");
+        }
+
+        var directory = Path.GetFullPath(Options.DataDirectory);
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"setting Sluice:DataDirectory '{Options.DataDirectory}': cannot create the directory ({ex.Message})", "Sluice:DataDirectory", ex);
+        }
+
+        var path = Path.Combine(directory, "sluice.db");
+        return (new SqliteMessageStore(new SqliteStoreOptions { Path = path, Fsync = Options.Fsync }, _time), path);
+    }
+
+    private IMessageStore CreateMemoryStore() => throw new NotSupportedException($"the memory store is not available yet ({_time})");
+
+    private static InvalidOperationException NotStarted() => new("the server has not been started: call StartAsync first");
+}

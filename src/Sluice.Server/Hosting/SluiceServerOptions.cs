@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Sluice.Server.Hosting;
+
+/// <summary>
+/// Options of a <see cref="SluiceServer"/>. Bind them from configuration with <see cref="FromConfiguration"/> (section
+/// <c>Sluice</c>: <c>appsettings.json</c>, environment variables such as <c>SLUICE__HTTPURL</c>, command-line flags such as
+/// <c>--Sluice:HttpUrl</c>); every value is checked by <see cref="Validate"/> when the server starts.
+/// </summary>
+public sealed record SluiceServerOptions
+{
+    /// <summary>The configuration section the options bind from.</summary>
+    public const string SectionName = "Sluice";
+
+    /// <summary>The <see cref="Store"/> value for the embedded durable SQLite store (the default).</summary>
+    public const string SqliteStore = "sqlite";
+
+    /// <summary>The <see cref="Store"/> value for the in-memory store (nothing survives a restart; for tests and development).</summary>
+    public const string MemoryStore = "memory";
+
+    /// <summary>
+    /// Directory of the server's durable state; created when missing. The SQLite database is
+    /// <c>Path.Combine(DataDirectory, "sluice.db")</c>. Default <c>./sluice-data</c> (relative to the working directory).
+    /// Unused by the memory store.
+    /// </summary>
+    public string DataDirectory { get; init; } = "./sluice-data";
+
+    /// <summary>
+    /// Where the HTTP face (REST API, OpenAPI document, health check) listens: an absolute <c>http://</c> URL with an IP
+    /// address or host name and a port. Default <c>http://127.0.0.1:7480</c> (loopback only). Port 0 picks a free port
+    /// (IP addresses only; read the real one from <see cref="SluiceServer.HttpAddress"/>).
+    /// </summary>
+    public string HttpUrl { get; init; } = "http://127.0.0.1:7480";
+
+    /// <summary>The message store: <c>sqlite</c> (default, durable, in <see cref="DataDirectory"/>) or <c>memory</c>.</summary>
+    public string Store { get; init; } = SqliteStore;
+
+    /// <summary>
+    /// Whether every commit is fsynced before a publish is acknowledged. Default <see langword="true"/>;
+    /// <see langword="false"/> is the relaxed mode (a power loss may lose the last commits). SQLite store only.
+    /// </summary>
+    public bool Fsync { get; init; } = true;
+
+    /// <summary>Largest HTTP request body accepted, in bytes. Default 16 MiB (16,777,216); 1 KiB to 1 GiB.</summary>
+    public long MaxRequestBodySize { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Limits and timings of the broker. Default <see cref="BrokerOptions"/> defaults.</summary>
+    public BrokerOptions Broker { get; init; } = new();
+
+    /// <summary>
+    /// Binds the options from the <c>Sluice</c> section of <paramref name="configuration"/>; settings that are absent keep
+    /// their defaults. Call <see cref="Validate"/> (the server does at start) to check the values.
+    /// </summary>
+    /// <param name="configuration">The configuration root (or any configuration holding a <c>Sluice</c> section).</param>
+    /// <returns>The bound options.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configuration"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A setting cannot be converted to its type (the message names the setting).</exception>
+    public static SluiceServerOptions FromConfiguration(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(SectionName);
+        try
+        {
+            return section.Get<SluiceServerOptions>() ?? new SluiceServerOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder's message names the key ("Failed to convert configuration value at 'Sluice:Fsync' ...").
+            throw new ArgumentException($"configuration section '{SectionName}' is invalid: {ex.Message}", nameof(configuration), ex);
+        }
+    }
+
+    /// <summary>Checks every setting; the message names the setting, the value, the rule and the fix.</summary>
+    /// <exception cref="ArgumentException">A setting is invalid; <see cref="ArgumentException.ParamName"/> is its configuration key.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory) && Store == SqliteStore)
+        {
+            throw Invalid(nameof(DataDirectory), "is empty: give the directory for the server's data (default ./sluice-data)");
+        }
+
+        if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp ||
+            url.AbsolutePath != "/" || !string.IsNullOrEmpty(url.Query))
+        {
+            throw Invalid(nameof(HttpUrl), $"'{HttpUrl}' is invalid: use an absolute http:// URL with a host and port, such as http://127.0.0.1:7480");
+        }
+
+        if (url.Port == 0 && url.IsLoopback && url.HostNameType == UriHostNameType.Dns)
+        {
+            throw Invalid(nameof(HttpUrl), $"'{HttpUrl}' asks for a free port on a host name: port 0 needs an IP address, such as http://127.0.0.1:0");
+        }
+
+        if (Store is not (SqliteStore or MemoryStore))
+        {
+            throw Invalid(nameof(Store), $"'{Store}' is not a store: use '{SqliteStore}' (durable, the default) or '{MemoryStore}'");
+        }
+
+        if (MaxRequestBodySize is < 1024 or > 1024L * 1024 * 1024)
+        {
+            throw Invalid(nameof(MaxRequestBodySize), $"{MaxRequestBodySize} bytes is out of range: use 1024 (1 KiB) to 1073741824 (1 GiB)");
+        }
+
+        if (Broker is null)
+        {
+            throw Invalid(nameof(Broker), "is missing: remove the setting to use the defaults");
+        }
+
+        try
+        {
+            Broker.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            var key = $"{SectionName}:{nameof(Broker)}:{ex.ParamName}";
+            throw new ArgumentException($"setting {key} is invalid: {ex.Message}", key, ex);
+        }
+    }
+
+    private static ArgumentException Invalid(string setting, string rule)
+    {
+        var key = $"{SectionName}:{setting}";
+        return new ArgumentException($"setting {key} {rule}", key);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Sluice.Server.Rest;
+
+/// <summary>Reads JSON request bodies with source-generated metadata, turning every failure into a <see cref="SluiceException"/>.</summary>
+internal static class RestBody
+{
+    /// <summary>Reads the body as <typeparamref name="T"/>.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="typeInfo">Source-generated metadata of the body type.</param>
+    /// <param name="optional">Whether an absent (empty) body means "all defaults" (returns <see langword="null"/>).</param>
+    /// <exception cref="SluiceException">malformed_request (not JSON, wrong shape, wrong content type, empty) or request_too_large.</exception>
+    public static async ValueTask<T?> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo, bool optional)
+        where T : class
+    {
+        var request = context.Request;
+        var canHaveBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? request.ContentLength > 0;
+        if (!canHaveBody)
+        {
+            return optional
+                ? null
+                : throw new SluiceException(ErrorCodes.MalformedRequest,
+                    "the request body is empty: send a JSON object with Content-Type: application/json (see docs/rest-api.md)");
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            throw new SluiceException(ErrorCodes.MalformedRequest,
+                $"Content-Type '{request.ContentType}' is not JSON: send the body as application/json", "Content-Type");
+        }
+
+        T? value;
+        try
+        {
+            value = await JsonSerializer.DeserializeAsync(request.Body, typeInfo, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            throw Malformed(ex);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw TooLarge(context, ex);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            throw new SluiceException(ErrorCodes.MalformedRequest, $"the request body could not be read: {ex.Message}", null, false, ex);
+        }
+
+        return value ?? throw new SluiceException(ErrorCodes.MalformedRequest, "the request body is JSON null: send a JSON object");
+    }
+
+    /// <summary>The error for a body larger than the server's limit.</summary>
+    public static SluiceException TooLarge(HttpContext context, Exception? inner)
+    {
+        var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+        var rule = limit is { } l ? $"at most {l} bytes" : "a smaller body";
+        return new SluiceException(ErrorCodes.RequestTooLarge,
+            $"the request body is larger than the server accepts ({rule}, setting Sluice:MaxRequestBodySize): send smaller batches or raise the limit",
+            null, false, inner);
+    }
+
+    private static SluiceException Malformed(JsonException ex)
+    {
+        var path = ex.Path;
+        var field = string.IsNullOrEmpty(path) || path == "$" ? null : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+        var where = ex.LineNumber is { } line
+            ? $" at '{path ?? "$"}' (line {line + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})"
+            : "";
+        var reason = ex.InnerException is null && ex.Message.StartsWith(RestJsonError.Prefix, StringComparison.Ordinal)
+            ? ex.Message[RestJsonError.Prefix.Length..].Split(" Path:", 2)[0]
+            : "the JSON is malformed, a value has the wrong type, or the property is not one this route accepts";
+        return new SluiceException(ErrorCodes.MalformedRequest,
+            $"the request body is not valid{where}: {reason}; see docs/rest-api.md for the body of this route", field, false, ex);
+    }
+}
+
+/// <summary>Builds <see cref="JsonException"/>s whose reason is safe and useful to show to the client.</summary>
+internal static class RestJsonError
+{
+    public const string Prefix = "sluice: ";
+
+    public static JsonException Create(string reason) => new(Prefix + reason);
+}

@@ -1,0 +1,99 @@
+using System.Collections.Frozen;
+using Microsoft.AspNetCore.Http;
+
+namespace Sluice.Server.Rest;
+
+/// <summary>
+/// The REST face's one table from <see cref="ErrorCodes"/> to HTTP status codes (docs/rest-api.md, "Errors"), and the
+/// application/problem+json rendering every error uses.
+/// </summary>
+public static class RestErrors
+{
+    /// <summary>The media type of every error response.</summary>
+    public const string ProblemContentType = "application/problem+json";
+
+    /// <summary>Code of a request for a path (or method) that no route serves; REST face only (404).</summary>
+    public const string RouteNotFound = "route_not_found";
+
+    private static readonly FrozenDictionary<string, int> s_status = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        [ErrorCodes.InvalidArgument] = StatusCodes.Status400BadRequest,
+        [ErrorCodes.InvalidQueueName] = StatusCodes.Status400BadRequest,
+        [ErrorCodes.ReceiptHandleInvalid] = StatusCodes.Status400BadRequest,
+        [ErrorCodes.MalformedRequest] = StatusCodes.Status400BadRequest,
+        [ErrorCodes.QueueNotFound] = StatusCodes.Status404NotFound,
+        [ErrorCodes.MessageNotFound] = StatusCodes.Status404NotFound,
+        [ErrorCodes.RedriveNotFound] = StatusCodes.Status404NotFound,
+        [RouteNotFound] = StatusCodes.Status404NotFound,
+        [ErrorCodes.QueueAlreadyExists] = StatusCodes.Status409Conflict,
+        [ErrorCodes.QueueInUse] = StatusCodes.Status409Conflict,
+        [ErrorCodes.ReceiptHandleStale] = StatusCodes.Status409Conflict,
+        [ErrorCodes.MessageNotInFlight] = StatusCodes.Status409Conflict,
+        [ErrorCodes.MessageTooLarge] = StatusCodes.Status413PayloadTooLarge,
+        [ErrorCodes.RequestTooLarge] = StatusCodes.Status413PayloadTooLarge,
+        [ErrorCodes.QueueFull] = StatusCodes.Status429TooManyRequests,
+        [ErrorCodes.Unavailable] = StatusCodes.Status503ServiceUnavailable,
+        [ErrorCodes.Internal] = StatusCodes.Status500InternalServerError,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>The HTTP status of an error code; 500 for a code the table does not know.</summary>
+    /// <param name="errorCode">One of <see cref="ErrorCodes"/> or <see cref="RouteNotFound"/>.</param>
+    public static int StatusOf(string errorCode) =>
+        s_status.TryGetValue(errorCode ?? "", out var status) ? status : StatusCodes.Status500InternalServerError;
+
+    /// <summary>Writes an error as application/problem+json (with <c>Retry-After: 1</c> for <c>queue_full</c>).</summary>
+    /// <param name="context">The request; its response must not have started.</param>
+    /// <param name="errorCode">The error code.</param>
+    /// <param name="detail">What failed, the value, the rule and the fix.</param>
+    /// <param name="field">The request field at fault, or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static Task WriteProblemAsync(HttpContext context, string errorCode, string detail, string? field)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(errorCode);
+        ArgumentNullException.ThrowIfNull(detail);
+        return ToResult(errorCode, detail, field).ExecuteAsync(context);
+    }
+
+    internal static IResult ToResult(SluiceException error) => ToResult(error.ErrorCode, error.Message, RestFieldName(error.Field));
+
+    internal static IResult ToResult(string errorCode, string detail, string? field)
+    {
+        var status = StatusOf(errorCode);
+        var problem = new ProblemResponse("urn:sluice:error:" + errorCode, errorCode, status, detail, errorCode, field);
+        var json = TypedResults.Json(problem, RestJsonContext.Default.ProblemResponse, ProblemContentType, status);
+        return errorCode == ErrorCodes.QueueFull ? new RetryAfterResult(json) : json;
+    }
+
+    /// <summary>
+    /// Translates a broker field name to the REST request's: durations carry a <c>Seconds</c> suffix here, and a single
+    /// publish's fields sit at the top of the body (the broker's <c>message.</c> prefix is dropped).
+    /// </summary>
+    internal static string? RestFieldName(string? field)
+    {
+        if (field is null)
+        {
+            return null;
+        }
+
+        if (field.StartsWith("message.", StringComparison.Ordinal))
+        {
+            field = field["message.".Length..];
+        }
+
+        var dot = field.LastIndexOf('.');
+        var last = field.AsSpan(dot + 1);
+        return last is "visibilityTimeout" or "waitTime" or "delay" or "deliveryDelay" or "retentionPeriod" or "deduplicationWindow"
+            ? field + "Seconds"
+            : field;
+    }
+
+    private sealed class RetryAfterResult(IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

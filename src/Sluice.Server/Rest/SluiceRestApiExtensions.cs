@@ -1,0 +1,155 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sluice.Server.Internal;
+
+namespace Sluice.Server.Rest;
+
+/// <summary>
+/// Adds Sluice's REST face (docs/rest-api.md) to any ASP.NET Core application: call <see cref="AddSluiceRestApi"/> on
+/// the services and <see cref="MapSluiceRestApi"/> on the endpoints. <see cref="Hosting.SluiceServer"/> does both.
+/// </summary>
+public static class SluiceRestApiExtensions
+{
+    /// <summary>
+    /// Registers what the REST face needs: the source-generated JSON metadata (ahead of any other resolver) and the
+    /// OpenAPI document <c>v1</c> (served by <c>MapOpenApi()</c> at <c>/openapi/v1.json</c>).
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
+    public static IServiceCollection AddSluiceRestApi(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RestJsonContext.Default));
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Sluice REST API";
+            document.Info.Description = "Durable queues over HTTP/JSON. Durations are seconds, sizes bytes, times ISO-8601 UTC. " +
+                                        "Every error is application/problem+json with code and field.";
+            return Task.CompletedTask;
+        }));
+        return services;
+    }
+
+    /// <summary>
+    /// Maps every REST route (under <c>/v1</c>), <c>GET /healthz</c>, and a fallback that answers unknown routes with a
+    /// 404 <c>route_not_found</c> problem. Broker errors become application/problem+json through one status table
+    /// (<see cref="RestErrors"/>); unexpected exceptions become 500 <c>internal_error</c> without internals.
+    /// </summary>
+    /// <param name="endpoints">The application's endpoints.</param>
+    /// <param name="broker">The started broker the routes call.</param>
+    /// <returns>The <c>/v1</c> route group, for further conventions (authorization, rate limiting).</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static RouteGroupBuilder MapSluiceRestApi(this IEndpointRouteBuilder endpoints, Broker broker)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(broker);
+        var services = endpoints.ServiceProvider;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Server.Rest");
+        var stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        var h = new RestHandlers(broker);
+
+        endpoints.MapGet("/healthz", static () => TypedResults.Text("ok")).WithName("Health").WithTags("Health").ExcludeFromDescription();
+        endpoints.MapFallback("{*path}", static (HttpContext context) => RestErrors.ToResult(RestErrors.RouteNotFound,
+                $"no route serves {context.Request.Method} {context.Request.Path}: see /openapi/v1.json for the routes", null))
+            .ExcludeFromDescription();
+
+        var v1 = endpoints.MapGroup("/v1").AddEndpointFilter(new RestErrorFilter(logger)).WithTags("Sluice");
+        var queues = v1.MapGroup("/queues").WithTags("Queues");
+        queues.MapGet("", (Func<HttpContext, Task<IResult>>)h.ListQueuesAsync).WithName("ListQueues")
+            .Produces<QueueListResponse>();
+        queues.MapPost("", (Func<HttpContext, Task<IResult>>)h.CreateQueueAsync).WithName("CreateQueue")
+            .Accepts<QueueOptionsRequest>("application/json").Produces<QueueResponse>(StatusCodes.Status201Created).Produces<QueueResponse>()
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
+        queues.MapGet("/{name}", (HttpContext c, string name) => h.GetQueueAsync(c, name)).WithName("GetQueue")
+            .Produces<QueueResponse>().WithProblems(StatusCodes.Status404NotFound);
+        queues.MapPatch("/{name}", (HttpContext c, string name) => h.UpdateQueueAsync(c, name)).WithName("UpdateQueue")
+            .Accepts<QueueOptionsRequest>("application/json").Produces<QueueResponse>()
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        queues.MapDelete("/{name}", (HttpContext c, string name) => h.DeleteQueueAsync(c, name)).WithName("DeleteQueue")
+            .Produces(StatusCodes.Status204NoContent).WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        queues.MapDelete("/{name}/messages", (HttpContext c, string name) => h.PurgeAsync(c, name)).WithName("PurgeQueue")
+            .Produces<PurgeResponse>().WithProblems(StatusCodes.Status404NotFound);
+        queues.MapGet("/{name}/stats", (HttpContext c, string name) => h.GetStatsAsync(c, name)).WithName("GetQueueStats")
+            .Produces<StatsResponse>().WithProblems(StatusCodes.Status404NotFound);
+        v1.MapGet("/stats", (Func<HttpContext, Task<IResult>>)h.GetAllStatsAsync).WithName("ListStats").WithTags("Queues")
+            .Produces<StatsListResponse>();
+
+        var messages = queues.MapGroup("/{name}/messages").WithTags("Messages");
+        messages.MapPost("", (HttpContext c, string name) => h.PublishAsync(c, name)).WithName("Publish")
+            .Accepts<PublishRequest>("application/json").Produces<PublishResponse>()
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests);
+        messages.MapPost("/receive", (HttpContext c, string name) => h.ReceiveAsync(c, name, stopping)).WithName("Receive")
+            .Accepts<ReceiveRequest>("application/json").Produces<MessageListResponse>()
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        messages.MapPost("/ack", (HttpContext c, string name) => h.AckAsync(c, name)).WithName("Ack")
+            .Accepts<AckRequest>("application/json").Produces(StatusCodes.Status204NoContent).Produces<AckBatchResponse>()
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        messages.MapPost("/nack", (HttpContext c, string name) => h.NackAsync(c, name)).WithName("Nack")
+            .Accepts<NackRequest>("application/json").Produces(StatusCodes.Status204NoContent)
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        messages.MapPost("/extend", (HttpContext c, string name) => h.ExtendAsync(c, name)).WithName("Extend")
+            .Accepts<ExtendRequest>("application/json").Produces<ExtendResponse>()
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        messages.MapGet("", (HttpContext c, string name) => h.PeekAsync(c, name)).WithName("Peek")
+            .Produces<MessageListResponse>().WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+
+        queues.MapPost("/{name}/redrive", (HttpContext c, string name) => h.StartRedriveAsync(c, name)).WithName("StartRedrive").WithTags("Redrive")
+            .Accepts<RedriveRequest>("application/json").Produces<RedriveResponse>(StatusCodes.Status202Accepted)
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        var redrives = v1.MapGroup("/redrives").WithTags("Redrive");
+        redrives.MapGet("", () => h.ListRedrives()).WithName("ListRedrives").Produces<RedriveListResponse>();
+        redrives.MapGet("/{id}", (string id) => h.GetRedrive(id)).WithName("GetRedrive")
+            .Produces<RedriveResponse>().WithProblems(StatusCodes.Status404NotFound);
+        redrives.MapDelete("/{id}", (string id) => h.CancelRedriveAsync(id)).WithName("CancelRedrive")
+            .Produces<RedriveResponse>().WithProblems(StatusCodes.Status404NotFound);
+        return v1;
+    }
+
+    private static RouteHandlerBuilder WithProblems(this RouteHandlerBuilder builder, params int[] statusCodes)
+    {
+        foreach (var status in statusCodes)
+        {
+            builder.Produces<ProblemResponse>(status, RestErrors.ProblemContentType);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Turns exceptions from a REST handler into problem responses (the one place errors are rendered).</summary>
+    private sealed class RestErrorFilter(ILogger logger) : IEndpointFilter
+    {
+        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+        {
+            var context = invocation.HttpContext;
+            try
+            {
+                return await next(invocation).ConfigureAwait(false);
+            }
+            catch (SluiceException ex)
+            {
+                Log.RequestRefused(logger, context.Request.Method, context.Request.Path.Value ?? "", ex.ErrorCode, ex.Field);
+                return RestErrors.ToResult(ex);
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return RestErrors.ToResult(RestBody.TooLarge(context, ex));
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; nobody reads an answer.
+                return Results.Empty;
+            }
+            catch (Exception ex)
+            {
+                Log.RequestFailed(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier);
+                return RestErrors.ToResult(ErrorCodes.Internal,
+                    $"an unexpected error occurred; the request may or may not have taken effect (trace id {context.TraceIdentifier} in the server log)", null);
+            }
+        }
+    }
+}
