@@ -39,7 +39,13 @@ internal sealed class CliApp
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken = default)
     {
         var parseResult = Root.Parse(args);
-        var config = new InvocationConfiguration { Output = _context.Output, Error = _context.Error };
+        var config = new InvocationConfiguration
+        {
+            Output = _context.Output,
+            Error = _context.Error,
+            // Ctrl+C / SIGTERM cancel the action's token; 'serve' needs time to finish running requests and close the store.
+            ProcessTerminationTimeout = ServeCommand.ShutdownTimeout + TimeSpan.FromSeconds(5),
+        };
         if (parseResult.Errors.Count > 0 && parseResult.Action is not HelpAction)
         {
             foreach (var error in parseResult.Errors)
