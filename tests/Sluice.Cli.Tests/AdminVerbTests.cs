@@ -298,6 +298,25 @@ public sealed class AdminVerbTests(ServerFixture server) : IClassFixture<ServerF
         Assert.Contains(q, all.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task StatsWatch_RedirectedOutput_AppendsTablesUntilCancelled()
+    {
+        var q = await CreateQueueAsync("watch");
+        await Cli.RunOkAsync("send", q, "m");
+        var rows = 0;
+        using var output = new SignallingWriter(line => line.Contains(q, StringComparison.Ordinal) && Interlocked.Increment(ref rows) >= 2);
+        using var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var app = new CliApp(output, error, Stream.Null, _ => Cli.Url);
+
+        var run = app.RunAsync(["stats", q, "--watch", "--interval", "0.1"], stop.Token);
+        Assert.Same(output.Seen, await Task.WhenAny(output.Seen, run));
+        await stop.CancelAsync();
+
+        Assert.Equal(0, await run);
+        Assert.Empty(error.ToString());
+    }
+
     private static Task AssertOk(CliResult result)
     {
         Assert.True(result.ExitCode == 0, result.ToString());

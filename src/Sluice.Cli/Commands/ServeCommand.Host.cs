@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Sluice.Server.Hosting;
 
 namespace Sluice.Cli.Commands;
@@ -21,7 +22,8 @@ internal static partial class ServeCommand
             return await context.FailAsync(e.Message, CliApp.UsageError).ConfigureAwait(false);
         }
 
-        var server = new SluiceServer(options);
+        using var loggerFactory = CreateLoggerFactory(configuration);
+        var server = new SluiceServer(options, loggerFactory);
         await using (server.ConfigureAwait(false))
         {
             try
@@ -61,6 +63,24 @@ internal static partial class ServeCommand
 
         return 0;
     }
+
+    /// <summary>
+    /// Logs to stderr: Sluice at Information, ASP.NET Core at Warning (no line per request), overridable by the
+    /// <c>Logging</c> section of the settings (<c>Logging:LogLevel:Default</c>, ...).
+    /// </summary>
+    private static ILoggerFactory CreateLoggerFactory(IConfiguration configuration) =>
+        LoggerFactory.Create(logging => logging
+            .SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddFilter("System", LogLevel.Warning)
+            .AddConfiguration(configuration.GetSection("Logging"))
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+                o.UseUtcTimestamp = true;
+            })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
 
     internal static async Task WriteBannerAsync(TextWriter output, SluiceServerOptions options, IReadOnlyList<Uri> urls)
     {

@@ -32,15 +32,30 @@ internal static class StatsCommand
             var period = TimeSpan.FromSeconds(parseResult.GetValue(interval) ?? 2);
             try
             {
-                await console.Live(table).StartAsync(async live =>
+                if (console.Profile.Capabilities.Ansi && console.Profile.Capabilities.Interactive)
                 {
+                    // A terminal: redraw the table in place.
+                    await console.Live(table).StartAsync(async live =>
+                    {
+                        using var timer = new PeriodicTimer(period);
+                        while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+                        {
+                            live.UpdateTarget(BuildTable(await FetchAsync(client, name, ct).ConfigureAwait(false)));
+                            live.Refresh();
+                        }
+                    }).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Redirected output: append one table per refresh.
+                    console.Write(table);
                     using var timer = new PeriodicTimer(period);
                     while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
                     {
-                        live.UpdateTarget(BuildTable(await FetchAsync(client, name, ct).ConfigureAwait(false)));
-                        live.Refresh();
+                        console.WriteLine();
+                        console.Write(BuildTable(await FetchAsync(client, name, ct).ConfigureAwait(false)));
                     }
-                }).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
