@@ -25,6 +25,11 @@ public sealed partial class Broker
             Validation.Message(messages[i], info.Options, messages.Count == 1 ? "message" : $"messages[{i}]");
         }
 
+        if (info.Options.ContentBasedDeduplication && messages.Any(m => m.DeduplicationId is null))
+        {
+            messages = [.. messages.Select(m => m.DeduplicationId is null ? m with { DeduplicationId = ContentDeduplicationId(m.Body.Span) } : m)];
+        }
+
         var results = await _store.PublishAsync(queue, messages, cancellationToken).ConfigureAwait(false);
         var enqueued = 0;
         foreach (var r in results)
@@ -59,9 +64,18 @@ public sealed partial class Broker
         Validation.Range(options.MaxMessages, 1, Options.MaxBatchSize, "maxMessages");
         var visibility = options.VisibilityTimeout ?? info.Options.VisibilityTimeout;
         Validation.Range(visibility, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "visibilityTimeout");
-        Validation.Range(options.WaitTime, TimeSpan.Zero, Options.MaxWaitTime, "waitTime");
+        var wait = options.WaitTime ?? info.Options.ReceiveWaitTime;
+        Validation.Range(wait, TimeSpan.Zero, Options.MaxWaitTime, "waitTime");
+        if (options.ReceiveRequestAttemptId is { } attemptId)
+        {
+            Validation.DeduplicationId(attemptId, "receiveRequestAttemptId");
+            if (await RetryAttemptAsync(queue, attemptId, visibility, cancellationToken).ConfigureAwait(false) is { } again)
+            {
+                return again;
+            }
+        }
 
-        var deadline = _time.GetUtcNow() + options.WaitTime;
+        var deadline = _time.GetUtcNow() + wait;
         var signal = Signal(queue);
         while (true)
         {
@@ -70,6 +84,11 @@ public sealed partial class Broker
             if (result.Messages.Count > 0)
             {
                 Metrics.Received.Add(result.Messages.Count, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
+                if (options.ReceiveRequestAttemptId is { } id)
+                {
+                    RememberAttempt(queue, id, result.Messages);
+                }
+
                 return result.Messages;
             }
 

@@ -110,7 +110,12 @@ public sealed partial class Broker : IAsyncDisposable
     public async ValueTask<QueueInfo> UpdateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        await GetQueueAsync(name, cancellationToken).ConfigureAwait(false);
+        var current = await GetQueueAsync(name, cancellationToken).ConfigureAwait(false);
+        if (current.Options.Fifo != options.Fifo)
+        {
+            throw SluiceException.Invalid("fifo", $"queue '{name}' is {(current.Options.Fifo ? "FIFO" : "standard")}: a queue's kind is fixed at creation");
+        }
+
         await ValidateOptionsAsync(name, options, cancellationToken).ConfigureAwait(false);
         return await _store.UpdateQueueAsync(name, options, cancellationToken).ConfigureAwait(false);
     }
@@ -138,6 +143,7 @@ public sealed partial class Broker : IAsyncDisposable
     private async ValueTask ValidateOptionsAsync(string name, QueueOptions options, CancellationToken cancellationToken)
     {
         Validation.Options(options);
+        Validation.QueueKind(name, options);
         if (options.DeadLetterQueue is { } dlq)
         {
             if (dlq == name)
@@ -145,10 +151,12 @@ public sealed partial class Broker : IAsyncDisposable
                 throw SluiceException.Invalid("deadLetterQueue", $"queue '{name}' cannot be its own dead-letter queue: name another queue");
             }
 
-            if (await _store.GetQueueAsync(dlq, cancellationToken).ConfigureAwait(false) is null)
+            var target = await _store.GetQueueAsync(dlq, cancellationToken).ConfigureAwait(false) ?? throw new SluiceException(ErrorCodes.QueueNotFound,
+                $"dead-letter queue '{dlq}' does not exist: create it before naming it as deadLetterQueue", "deadLetterQueue");
+            if (target.Options.Fifo != options.Fifo)
             {
-                throw new SluiceException(ErrorCodes.QueueNotFound,
-                    $"dead-letter queue '{dlq}' does not exist: create it before naming it as deadLetterQueue", "deadLetterQueue");
+                throw SluiceException.Invalid("deadLetterQueue",
+                    $"dead-letter queue '{dlq}' is {(target.Options.Fifo ? "FIFO" : "standard")} but '{name}' is {(options.Fifo ? "FIFO" : "standard")}: both must be of the same kind");
             }
         }
     }

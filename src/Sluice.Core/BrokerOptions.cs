@@ -43,9 +43,16 @@ public sealed record ReceiveOptions
 
     /// <summary>
     /// Long-poll wait: when no message is visible, wait up to this long and return the moment one becomes visible.
-    /// Default 0 (return at once); 0 to <see cref="BrokerOptions.MaxWaitTime"/>.
+    /// Default: the queue's <see cref="QueueOptions.ReceiveWaitTime"/> (0 unless set: return at once); 0 to <see cref="BrokerOptions.MaxWaitTime"/>.
     /// </summary>
-    public TimeSpan WaitTime { get; init; } = TimeSpan.Zero;
+    public TimeSpan? WaitTime { get; init; }
+
+    /// <summary>
+    /// FIFO receive retry token (1-128 printable ASCII characters): repeating a receive with the same id within 5 minutes
+    /// returns the same messages and receipt handles (their leases restarted) while none of them was acked or released.
+    /// Default none.
+    /// </summary>
+    public string? ReceiveRequestAttemptId { get; init; }
 }
 
 /// <summary>State of a redrive task.</summary>

@@ -23,14 +23,14 @@ public static class Validation
     /// <summary>Longest delay of a message (14 days).</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(14);
 
-    /// <summary>Checks a queue name: 1-80 characters from A-Z a-z 0-9 - _.</summary>
+    /// <summary>Checks a queue name: 1-80 characters from A-Z a-z 0-9 - _, and a <c>.fifo</c> suffix for FIFO queues.</summary>
     /// <exception cref="SluiceException"><see cref="ErrorCodes.InvalidQueueName"/>.</exception>
     public static void QueueName(string? name, string field = "queue")
     {
         if (!IsValidQueueName(name))
         {
             throw new SluiceException(ErrorCodes.InvalidQueueName,
-                $"queue name '{name}' is invalid: use 1-{QueueOptions.MaxNameLength} characters from A-Z a-z 0-9 - _", field);
+                $"queue name '{name}' is invalid: use 1-{QueueOptions.MaxNameLength} characters from A-Z a-z 0-9 - _ (and a .fifo suffix for FIFO queues)", field);
         }
     }
 
@@ -42,7 +42,13 @@ public static class Validation
             return false;
         }
 
-        foreach (var c in name)
+        var stem = name.EndsWith(QueueOptions.FifoSuffix, StringComparison.Ordinal) ? name[..^QueueOptions.FifoSuffix.Length] : name;
+        if (stem.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var c in stem)
         {
             if (!char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_')
             {
@@ -115,6 +121,44 @@ public static class Validation
         {
             throw SluiceException.Invalid("deadLetterQueue", "overflowPolicy dead-letter-head needs a deadLetterQueue");
         }
+
+        Range(options.ReceiveWaitTime, TimeSpan.Zero, TimeSpan.FromSeconds(20), "receiveWaitTime");
+        if (!Enum.IsDefined(options.DeduplicationScope))
+        {
+            throw SluiceException.Invalid("deduplicationScope", $"deduplicationScope {options.DeduplicationScope} is invalid: use queue or messageGroup");
+        }
+
+        if (options.ContentBasedDeduplication && !options.Fifo)
+        {
+            throw SluiceException.Invalid("contentBasedDeduplication", "contentBasedDeduplication is for FIFO queues only: create the queue with fifo set and a .fifo name");
+        }
+
+        if (options.Tags.Count > 50)
+        {
+            throw SluiceException.Invalid("tags", $"tags has {options.Tags.Count} entries: a queue may have at most 50");
+        }
+
+        foreach (var (key, value) in options.Tags)
+        {
+            if (key.Length is 0 or > 128 || value is null || value.Length > 256)
+            {
+                throw SluiceException.Invalid("tags", $"tag '{key}' is invalid: keys are 1-128 characters, values at most 256");
+            }
+        }
+    }
+
+    /// <summary>Checks that a queue's name and kind agree: FIFO queues, and only they, end in <c>.fifo</c>.</summary>
+    public static void QueueKind(string name, QueueOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(options);
+        var fifoName = name.EndsWith(QueueOptions.FifoSuffix, StringComparison.Ordinal);
+        if (fifoName != options.Fifo)
+        {
+            throw options.Fifo
+                ? SluiceException.Invalid("fifo", $"queue '{name}' is FIFO: a FIFO queue's name must end in .fifo")
+                : SluiceException.Invalid("fifo", $"queue '{name}' ends in .fifo: create it with fifo set, or drop the suffix");
+        }
     }
 
     /// <summary>Checks one message against the queue options (size, priority, delay, deduplication id, attributes).</summary>
@@ -137,6 +181,35 @@ public static class Validation
         if (message.DeduplicationId is { } dedup)
         {
             DeduplicationId(dedup, field + ".deduplicationId");
+        }
+
+        if (message.MessageGroupId is { } group)
+        {
+            DeduplicationId(group, field + ".messageGroupId");
+        }
+
+        if (options.Fifo)
+        {
+            if (message.MessageGroupId is null)
+            {
+                throw SluiceException.Invalid(field + ".messageGroupId", "messageGroupId is required on a FIFO queue: it names the group whose order is kept");
+            }
+
+            if (message.DeduplicationId is null && !options.ContentBasedDeduplication)
+            {
+                throw SluiceException.Invalid(field + ".deduplicationId",
+                    "deduplicationId is required on this FIFO queue: give one, or enable contentBasedDeduplication on the queue");
+            }
+
+            if (message.Priority != 0)
+            {
+                throw SluiceException.Invalid(field + ".priority", "priority is not allowed on a FIFO queue: order is the publish order within a message group");
+            }
+
+            if (message.Delay is { } d && d != TimeSpan.Zero)
+            {
+                throw SluiceException.Invalid(field + ".delay", "a per-message delay is not allowed on a FIFO queue: set the queue's deliveryDelay instead");
+            }
         }
 
         if (message.Attributes is { } attributes)

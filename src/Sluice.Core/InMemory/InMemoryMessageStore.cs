@@ -102,25 +102,26 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
             var options = q.Info.Options;
             var results = new PublishResult[messages.Count];
             var fresh = new List<(int Index, Message Message)>(messages.Count);
-            Dictionary<string, Guid>? batchDedup = null;
+            Dictionary<string, Message>? batchDedup = null;
             long newBytes = 0;
 
             // Plan the whole batch before changing anything: it is all or nothing.
             for (var i = 0; i < messages.Count; i++)
             {
                 var m = messages[i];
-                if (m.DeduplicationId is { } dedup && options.DeduplicationWindow > TimeSpan.Zero)
+                var dedupKey = DeduplicationKey(options, m.DeduplicationId, m.MessageGroupId);
+                if (dedupKey is not null)
                 {
-                    if (q.Dedup.TryGetValue(dedup, out var seen) && seen.ExpiresAt > now)
+                    if (q.Dedup.TryGetValue(dedupKey, out var seen) && seen.ExpiresAt > now)
                     {
-                        results[i] = new PublishResult(seen.MessageId, true);
+                        results[i] = new PublishResult(seen.MessageId, true) { SequenceNumber = seen.Sequence };
                         continue;
                     }
 
-                    batchDedup ??= new Dictionary<string, Guid>(StringComparer.Ordinal);
-                    if (batchDedup.TryGetValue(dedup, out var earlier))
+                    batchDedup ??= new Dictionary<string, Message>(StringComparer.Ordinal);
+                    if (batchDedup.TryGetValue(dedupKey, out var earlier))
                     {
-                        results[i] = new PublishResult(earlier, true);
+                        results[i] = new PublishResult(earlier.Id, true);
                         continue;
                     }
                 }
@@ -136,10 +137,11 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
                     SentAt = now,
                     EnqueuedAt = now,
                     DeduplicationId = m.DeduplicationId,
+                    MessageGroupId = m.MessageGroupId,
                 };
-                if (m.DeduplicationId is { } id && batchDedup is not null)
+                if (dedupKey is not null)
                 {
-                    batchDedup[id] = message.Id;
+                    batchDedup![dedupKey] = message;
                 }
 
                 results[i] = new PublishResult(message.Id, false);
@@ -160,13 +162,23 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
                 }
             }
 
-            foreach (var (_, message) in fresh)
+            foreach (var (index, message) in fresh)
             {
                 message.Sequence = ++_nextSequence;
                 q.Add(message);
-                if (message.DeduplicationId is { } dedup && options.DeduplicationWindow > TimeSpan.Zero)
+                results[index] = results[index] with { SequenceNumber = message.Sequence };
+                if (DeduplicationKey(options, message.DeduplicationId, message.MessageGroupId) is { } key)
                 {
-                    q.Dedup[dedup] = (message.Id, now + options.DeduplicationWindow);
+                    q.Dedup[key] = (message.Id, message.Sequence, now + options.DeduplicationWindow);
+                }
+            }
+
+            // Duplicates within this batch report the sequence number their original just got.
+            for (var i = 0; i < results.Length; i++)
+            {
+                if (results[i] is { Duplicate: true, SequenceNumber: 0 } dup && fresh.Find(f => f.Message.Id == dup.MessageId).Message is { } original)
+                {
+                    results[i] = dup with { SequenceNumber = original.Sequence };
                 }
             }
 
@@ -184,24 +196,73 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
             var delivered = new List<QueueMessage>(Math.Min(maxMessages, 16));
             var maxReceives = q.Info.Options.MaxReceiveCount;
             var dlq = DeadLetterQueueOf(q);
-            for (var priority = OutgoingMessage.MaxPriority; priority >= 0 && delivered.Count < maxMessages; priority--)
+            void Lease(Message m)
             {
-                while (delivered.Count < maxMessages && q.FirstVisible(priority, now) is { } m)
+                q.Reindex(m, () =>
                 {
-                    if (maxReceives is { } max && m.ReceiveCount >= max && dlq is not null)
-                    {
-                        MoveToDeadLetter(q, dlq, m, DeadLetterInfo.MaxReceiveCountReason, now);
-                        continue;
-                    }
+                    m.ReceiveCount++;
+                    m.FirstReceivedAt ??= now;
+                    m.Leased = true;
+                    m.VisibleAt = now + visibilityTimeout;
+                });
+                delivered.Add(Snapshot(m, now, new ReceiptHandle(m.Sequence, m.ReceiveCount).ToString()));
+            }
 
-                    q.Reindex(m, () =>
+            bool DeadLettered(Message m)
+            {
+                if (maxReceives is { } max && m.ReceiveCount >= max && dlq is not null)
+                {
+                    MoveToDeadLetter(q, dlq, m, DeadLetterInfo.MaxReceiveCountReason, now);
+                    return true;
+                }
+
+                return false;
+            }
+
+            if (q.Info.Options.Fifo)
+            {
+                // A message is deliverable when every earlier message of its group was delivered in this same receive.
+                var chosen = new HashSet<long>();
+                var progress = true;
+                while (progress && delivered.Count < maxMessages)
+                {
+                    progress = false;
+                    foreach (var m in q.VisibleInOrder(now))
                     {
-                        m.ReceiveCount++;
-                        m.FirstReceivedAt ??= now;
-                        m.Leased = true;
-                        m.VisibleAt = now + visibilityTimeout;
-                    });
-                    delivered.Add(Snapshot(m, now, new ReceiptHandle(m.Sequence, m.ReceiveCount).ToString()));
+                        if (delivered.Count >= maxMessages)
+                        {
+                            break;
+                        }
+
+                        if (chosen.Contains(m.Sequence) || !q.IsGroupHead(m, chosen))
+                        {
+                            continue;
+                        }
+
+                        if (DeadLettered(m))
+                        {
+                            progress = true;
+                            break; // the group's next message may now be its head
+                        }
+
+                        chosen.Add(m.Sequence);
+                        Lease(m);
+                        progress = true;
+                        break; // the index changed; look again from the start
+                    }
+                }
+            }
+            else
+            {
+                for (var priority = OutgoingMessage.MaxPriority; priority >= 0 && delivered.Count < maxMessages; priority--)
+                {
+                    while (delivered.Count < maxMessages && q.FirstVisible(priority, now) is { } m)
+                    {
+                        if (!DeadLettered(m))
+                        {
+                            Lease(m);
+                        }
+                    }
                 }
             }
 
@@ -505,8 +566,16 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
         State = StateOf(m, now),
         ReceiptHandle = receiptHandle,
         DeduplicationId = m.DeduplicationId,
+        MessageGroupId = m.MessageGroupId,
+        SequenceNumber = m.Sequence,
         DeadLetter = m.DeadLetter,
     };
+
+    /// <summary>The key a deduplication id is remembered under, or <see langword="null"/> when the message is not deduplicated.</summary>
+    private static string? DeduplicationKey(QueueOptions options, string? deduplicationId, string? messageGroupId) =>
+        deduplicationId is null || options.DeduplicationWindow <= TimeSpan.Zero ? null
+        : options.DeduplicationScope == DeduplicationScope.MessageGroup ? $"{messageGroupId}\u0000{deduplicationId}"
+        : deduplicationId;
 
     private void ThrowIfDisposed()
     {
@@ -545,6 +614,8 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
 
         public string? DeduplicationId { get; init; }
 
+        public string? MessageGroupId { get; init; }
+
         public string? LastError { get; set; }
 
         public DeadLetterInfo? DeadLetter { get; set; }
@@ -561,7 +632,10 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
 
         public SortedDictionary<long, Message> Messages { get; } = [];
 
-        public Dictionary<string, (Guid MessageId, DateTimeOffset ExpiresAt)> Dedup { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, (Guid MessageId, long Sequence, DateTimeOffset ExpiresAt)> Dedup { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Sequence numbers of each message group's messages (FIFO order).</summary>
+        private readonly Dictionary<string, SortedSet<long>> _groups = new(StringComparer.Ordinal);
 
         public long Bytes { get; private set; }
 
@@ -570,6 +644,15 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
             Messages.Add(m.Sequence, m);
             _index.Add(m.Key);
             Bytes += m.Body.Length;
+            if (m.MessageGroupId is { } g)
+            {
+                if (!_groups.TryGetValue(g, out var set))
+                {
+                    _groups[g] = set = [];
+                }
+
+                set.Add(m.Sequence);
+            }
         }
 
         public void Remove(Message m)
@@ -577,13 +660,58 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
             Messages.Remove(m.Sequence);
             _index.Remove(m.Key);
             Bytes -= m.Body.Length;
+            if (m.MessageGroupId is { } g && _groups.TryGetValue(g, out var set))
+            {
+                set.Remove(m.Sequence);
+                if (set.Count == 0)
+                {
+                    _groups.Remove(g);
+                }
+            }
         }
 
         public void Clear()
         {
             Messages.Clear();
             _index.Clear();
+            _groups.Clear();
             Bytes = 0;
+        }
+
+        /// <summary>Visible messages in delivery order (FIFO queues have one priority).</summary>
+        public IEnumerable<Message> VisibleInOrder(DateTimeOffset now)
+        {
+            for (var p = 0; p <= OutgoingMessage.MaxPriority; p++)
+            {
+                foreach (var key in _index.GetViewBetween((p, long.MinValue, long.MinValue), (p, now.UtcTicks, long.MaxValue)))
+                {
+                    yield return Messages[key.Item3];
+                }
+            }
+        }
+
+        /// <summary>Whether every earlier message of <paramref name="m"/>'s group is in <paramref name="chosen"/>.</summary>
+        public bool IsGroupHead(Message m, HashSet<long> chosen)
+        {
+            if (m.MessageGroupId is not { } g || !_groups.TryGetValue(g, out var set))
+            {
+                return true;
+            }
+
+            foreach (var seq in set)
+            {
+                if (seq == m.Sequence)
+                {
+                    return true;
+                }
+
+                if (!chosen.Contains(seq))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>Changes a message's ordering fields, keeping the index in step.</summary>

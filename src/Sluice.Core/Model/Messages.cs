@@ -56,12 +56,22 @@ public sealed record OutgoingMessage
     /// <see cref="QueueOptions.DeduplicationWindow"/> is acknowledged with the original message id and not enqueued.
     /// </summary>
     public string? DeduplicationId { get; init; }
+
+    /// <summary>
+    /// Message group id, 1-128 printable ASCII characters. Required on FIFO queues (order is kept within a group);
+    /// allowed and kept on standard queues.
+    /// </summary>
+    public string? MessageGroupId { get; init; }
 }
 
 /// <summary>The outcome of one publish.</summary>
 /// <param name="MessageId">The message id (a time-ordered 128-bit UUIDv7); for a duplicate, the original message's id.</param>
 /// <param name="Duplicate">Whether the publish was a duplicate within the deduplication window (nothing was enqueued).</param>
-public readonly record struct PublishResult(Guid MessageId, bool Duplicate);
+public readonly record struct PublishResult(Guid MessageId, bool Duplicate)
+{
+    /// <summary>The store's sequence number of the message (strictly increasing in publish order); for a duplicate, the original's.</summary>
+    public long SequenceNumber { get; init; }
+}
 
 /// <summary>Where a stored message is in its life.</summary>
 public enum MessageState
@@ -109,8 +119,14 @@ public sealed record QueueMessage
     /// <summary>The receipt handle to ack, nack or extend this delivery; <see langword="null"/> for a peek.</summary>
     public string? ReceiptHandle { get; init; }
 
-    /// <summary>The deduplication id given at publish, if any.</summary>
+    /// <summary>The deduplication id given at publish (or derived from the body), if any.</summary>
     public string? DeduplicationId { get; init; }
+
+    /// <summary>The message group id given at publish, if any.</summary>
+    public string? MessageGroupId { get; init; }
+
+    /// <summary>The store's sequence number (strictly increasing in publish order within a store).</summary>
+    public long SequenceNumber { get; init; }
 
     /// <summary>Why the message is in a dead-letter queue; <see langword="null"/> for a message that never was dead-lettered.</summary>
     public DeadLetterInfo? DeadLetter { get; init; }

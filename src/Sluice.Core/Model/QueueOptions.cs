@@ -13,14 +13,53 @@ public enum OverflowPolicy
     DeadLetterHead = 2,
 }
 
+/// <summary>How far a deduplication id reaches.</summary>
+public enum DeduplicationScope
+{
+    /// <summary>Ids are unique across the whole queue. The default.</summary>
+    Queue = 0,
+
+    /// <summary>Ids are unique within a message group (the same id in two groups is two messages).</summary>
+    MessageGroup = 1,
+}
+
 /// <summary>
 /// Options of one queue. Unset values take the documented defaults; <see cref="Broker"/> validates every value
 /// when a queue is created or updated.
 /// </summary>
 public sealed record QueueOptions
 {
-    /// <summary>Longest queue name, in characters.</summary>
+    /// <summary>Longest queue name, in characters (a FIFO queue's <c>.fifo</c> suffix included).</summary>
     public const int MaxNameLength = 80;
+
+    /// <summary>The name suffix every FIFO queue has.</summary>
+    public const string FifoSuffix = ".fifo";
+
+    /// <summary>
+    /// A FIFO queue: strict order within a message group, and while a group has a message in flight its later
+    /// messages wait. Its name ends in <c>.fifo</c>; messages need a message group id and a deduplication id (or
+    /// <see cref="ContentBasedDeduplication"/>); priorities and per-message delays are not allowed. Default
+    /// <see langword="false"/> (a standard queue); fixed at creation.
+    /// </summary>
+    public bool Fifo { get; init; }
+
+    /// <summary>FIFO only: a message without a deduplication id is deduplicated by the SHA-256 of its body. Default <see langword="false"/>.</summary>
+    public bool ContentBasedDeduplication { get; init; }
+
+    /// <summary>Whether deduplication ids are unique per queue (default) or per message group.</summary>
+    public DeduplicationScope DeduplicationScope { get; init; } = DeduplicationScope.Queue;
+
+    /// <summary>Long-poll wait of a receive that does not name one. Default 0; 0 to 20 seconds (the SQS range).</summary>
+    public TimeSpan ReceiveWaitTime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Tags (key to value; at most 50), for the caller's bookkeeping. Default none.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = Empty;
+
+    /// <summary>
+    /// Settings a protocol face keeps for its clients without Sluice acting on them (for example the SQS
+    /// <c>Policy</c> or <c>KmsMasterKeyId</c> attributes), name to value. Default none.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Properties { get; init; } = Empty;
 
     /// <summary>Lease length given to received messages when the receive request names none. Default 30 seconds; 0 to 12 hours.</summary>
     public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -57,6 +96,25 @@ public sealed record QueueOptions
     /// original message id and not enqueued again. Default 5 minutes; 0 (off) to 30 days.
     /// </summary>
     public TimeSpan DeduplicationWindow { get; init; } = TimeSpan.FromMinutes(5);
+
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
+
+    /// <summary>Value equality, comparing <see cref="Tags"/> and <see cref="Properties"/> by content.</summary>
+    public bool Equals(QueueOptions? other) =>
+        other is not null &&
+        VisibilityTimeout == other.VisibilityTimeout && DeliveryDelay == other.DeliveryDelay &&
+        RetentionPeriod == other.RetentionPeriod && MaxMessageSize == other.MaxMessageSize &&
+        MaxReceiveCount == other.MaxReceiveCount && DeadLetterQueue == other.DeadLetterQueue &&
+        MaxLength == other.MaxLength && MaxLengthBytes == other.MaxLengthBytes && OverflowPolicy == other.OverflowPolicy &&
+        DeduplicationWindow == other.DeduplicationWindow && Fifo == other.Fifo &&
+        ContentBasedDeduplication == other.ContentBasedDeduplication && DeduplicationScope == other.DeduplicationScope &&
+        ReceiveWaitTime == other.ReceiveWaitTime && SameEntries(Tags, other.Tags) && SameEntries(Properties, other.Properties);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(VisibilityTimeout, RetentionPeriod, MaxMessageSize, DeadLetterQueue, Fifo, Tags.Count, Properties.Count);
+
+    private static bool SameEntries(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 }
 
 /// <summary>A queue as stored: its name, options and creation time.</summary>

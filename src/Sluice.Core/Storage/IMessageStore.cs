@@ -35,6 +35,14 @@ public readonly record struct RedriveStep(int Moved, long Remaining);
 /// <item>Publish of a batch is all-or-nothing. A deduplication id seen within the window returns the original id with
 /// <see cref="PublishResult.Duplicate"/> set and enqueues nothing, also after the original was acked.</item>
 /// <item>Retention counts from when a message entered its current queue.</item>
+/// <item>Deduplication ids are remembered per queue, or per (message group, id) when the queue's
+/// <see cref="QueueOptions.DeduplicationScope"/> is <see cref="DeduplicationScope.MessageGroup"/>; a duplicate reports the
+/// original's id and sequence number.</item>
+/// <item>FIFO queues (<see cref="QueueOptions.Fifo"/>): a message is delivered only when every earlier message of its
+/// message group is gone or delivered in the same receive; so while a group has a message in flight (also when its
+/// lease was extended) or delayed, the group's later messages wait, and publishing to the group does not unlock it.
+/// A receive may return several consecutive messages of one group.</item>
+/// <item>Sequence numbers are store-wide, strictly increasing in publish order, and kept when a message moves.</item>
 /// </list>
 /// </remarks>
 public interface IMessageStore : IAsyncDisposable

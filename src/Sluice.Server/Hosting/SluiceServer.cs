@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.InMemory;
 using Sluice.Server.Internal;
 using Sluice.Server.Rest;
 using Sluice.Storage;
@@ -186,7 +187,7 @@ public sealed class SluiceServer : IAsyncDisposable
     {
         if (Options.Store == SluiceServerOptions.MemoryStore)
         {
-            return (CreateMemoryStore(), "memory (nothing survives a restart)");
+            return (new InMemoryMessageStore(_time), "memory (nothing survives a restart)");
         }
 
         var directory = Path.GetFullPath(Options.DataDirectory);
@@ -202,8 +203,6 @@ public sealed class SluiceServer : IAsyncDisposable
         var path = Path.Combine(directory, "sluice.db");
         return (new SqliteMessageStore(new SqliteStoreOptions { Path = path, Fsync = Options.Fsync }, _time), path);
     }
-
-    private IMessageStore CreateMemoryStore() => throw new NotSupportedException($"the memory store is not available yet ({_time})");
 
     private static InvalidOperationException NotStarted() => new("the server has not been started: call StartAsync first");
 }

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -223,4 +224,18 @@ internal sealed record ProblemResponse(string Type, string Title, int Status, st
 [JsonSerializable(typeof(RedriveResponse))]
 [JsonSerializable(typeof(RedriveListResponse))]
 [JsonSerializable(typeof(ProblemResponse))]
-internal sealed partial class RestJsonContext : JsonSerializerContext;
+internal sealed partial class RestJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context the REST face uses: the generated metadata with an encoder that leaves non-ASCII text as it is
+    /// (responses are application/json, never embedded in HTML), so bodies are not inflated by \uXXXX escapes.
+    /// </summary>
+    public static RestJsonContext Web { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.Strict,
+        ReadCommentHandling = JsonCommentHandling.Disallow,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -43,7 +43,7 @@ internal static class RestMapping
         return new MessageResponse(
             message.MessageId,
             isText ? new Utf8Text(message.Body) : null,
-            isText ? null : message.Body,
+            isText ? null : (ReadOnlyMemory<byte>?)message.Body,
             message.Attributes,
             message.Priority,
             message.SentAt,
