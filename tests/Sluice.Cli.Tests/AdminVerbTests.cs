@@ -270,6 +270,32 @@ public sealed class AdminVerbTests(ServerFixture server) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task DlqRedriveWait_Cancelled_CancelsTheTaskOnTheServer()
+    {
+        var dlq = await CreateQueueAsync("dlq3");
+        var q = await CreateQueueAsync("work3", "--max-receive-count", "1", "--dead-letter-queue", dlq);
+        for (var i = 0; i < 5; i++)
+            await Cli.RunOkAsync("send", q, "job " + i);
+        foreach (var m in (await ReceiveJsonAsync(q, "--no-ack", "--max", "10")).EnumerateArray())
+            await Cli.RunOkAsync("nack", q, m.GetProperty("receiptHandle").GetString()!);
+
+        using var output = new SignallingWriter(" started: moving 5 messages");
+        using var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var app = new CliApp(output, error, Stream.Null, _ => Cli.Url);
+
+        // One message a second: the task is still running when Ctrl+C (the token) arrives.
+        var run = app.RunAsync(["dlq", "redrive", dlq, "--wait", "--rate", "1"], stop.Token);
+        Assert.Same(output.Seen, await Task.WhenAny(output.Seen, run));
+        await stop.CancelAsync();
+
+        Assert.Equal(130, await run);
+        Assert.Matches(@"^redrive \S+ cancelled: moved [0-4] of 5", error.ToString());
+        var left = Field(await Cli.RunOkAsync("queue", "show", dlq), "ready");
+        Assert.NotEqual("0", left);
+    }
+
+    [Fact]
     public async Task DlqRedrive_ToUnknownDestination_ExitsOne()
     {
         var dlq = await CreateQueueAsync("dlq2");
