@@ -32,6 +32,13 @@ internal sealed class CliApp
         Root = Build(_context);
     }
 
+    /// <summary>Whether the input stream is an interactive terminal; default <see langword="false"/>.</summary>
+    public bool InputIsTerminal
+    {
+        get => _context.InputIsTerminal;
+        init => _context.InputIsTerminal = value;
+    }
+
     /// <summary>The root command.</summary>
     public RootCommand Root { get; }
 

@@ -39,6 +39,9 @@ internal sealed class CliContext
 
     public Stream Input { get; }
 
+    /// <summary>Whether <see cref="Input"/> is an interactive terminal (a body read from it needs a hint to end it).</summary>
+    public bool InputIsTerminal { get; set; }
+
     public Func<string, string?> Environment { get; }
 
     public Option<string> UrlOption { get; }

@@ -73,7 +73,7 @@ internal static class MessageCommands
                 DelaySeconds = parseResult.GetValue(delay),
                 DeduplicationId = parseResult.GetValue(dedup),
             };
-            var result = await client.SendAsync(parseResult.GetRequiredValue(queue), message, ct).ConfigureAwait(false);
+            var result = await client.PublishAsync(parseResult.GetRequiredValue(queue), message, ct).ConfigureAwait(false);
             await context.Output.WriteLineAsync(result.Duplicate ? result.MessageId + " duplicate" : result.MessageId).ConfigureAwait(false);
             return 0;
         }, ct));
@@ -220,6 +220,9 @@ internal static class MessageCommands
 
         if (body is not null && body != "-")
             return Encoding.UTF8.GetBytes(body);
+
+        if (context.InputIsTerminal)
+            await context.Error.WriteLineAsync("reading the body from stdin: end it with Ctrl+D (or pass it as an argument or with --file)").ConfigureAwait(false);
 
         using var buffer = new MemoryStream();
         await context.Input.CopyToAsync(buffer, ct).ConfigureAwait(false);

@@ -57,7 +57,7 @@ internal sealed class SluiceHttpClient : IDisposable
 
     // Messages
 
-    public async Task<PublishResultDto> SendAsync(string queue, OutgoingMessageDto message, CancellationToken cancellationToken)
+    public async Task<PublishResultDto> PublishAsync(string queue, OutgoingMessageDto message, CancellationToken cancellationToken)
     {
         var response = await SendAsync(HttpMethod.Post, QueuePath(queue) + "/messages",
             JsonContent.Create(message, Json.OutgoingMessageDto), Json.PublishResponseDto, cancellationToken).ConfigureAwait(false);
