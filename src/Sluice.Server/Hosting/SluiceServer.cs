@@ -166,12 +166,10 @@ public sealed class SluiceServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the server (see <see cref="StopAsync"/>) and releases everything it holds.</summary>
-    public async ValueTask DisposeAsync()
-    {
+    /// <summary>Stops the server (see <see cref="StopAsync"/>) and releases everything it holds. Idempotent.</summary>
+    public async ValueTask DisposeAsync() =>
+        // _gate is not disposed: it never allocates a wait handle, and a second DisposeAsync must stay harmless.
         await StopAsync().ConfigureAwait(false);
-        _gate.Dispose();
-    }
 
     private async Task StopCoreAsync(WebApplication app)
     {
