@@ -34,17 +34,20 @@ public sealed partial class SqliteMessageStore
             dl_reason TEXT,
             dl_attempts INTEGER,
             dl_at INTEGER,
-            size INTEGER NOT NULL);
+            size INTEGER NOT NULL,
+            group_id TEXT);
         CREATE INDEX IF NOT EXISTS messages_delivery ON messages(queue_id, priority, visible_at);
         CREATE INDEX IF NOT EXISTS messages_queue ON messages(queue_id);
         CREATE INDEX IF NOT EXISTS messages_enqueued ON messages(queue_id, enqueued_at);
+        CREATE INDEX IF NOT EXISTS messages_group ON messages(queue_id, group_id) WHERE group_id IS NOT NULL;
         CREATE INDEX IF NOT EXISTS messages_dead_letters ON messages(dl_source, queue_id) WHERE dl_source IS NOT NULL;
         CREATE TABLE IF NOT EXISTS dedup(
             queue_id INTEGER NOT NULL,
-            dedup_id TEXT NOT NULL,
+            dedup_key TEXT NOT NULL,
             message_id BLOB NOT NULL,
+            seq INTEGER NOT NULL,
             expires_at INTEGER NOT NULL,
-            PRIMARY KEY(queue_id, dedup_id)) WITHOUT ROWID;
+            PRIMARY KEY(queue_id, dedup_key)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS dedup_expires ON dedup(expires_at);
         """;
 

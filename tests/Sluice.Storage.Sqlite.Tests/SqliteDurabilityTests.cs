@@ -54,7 +54,7 @@ public sealed class SqliteDurabilityTests : SqliteStoreTestBase
         await ReopenAsync();
 
         var duplicate = await Store.PublishAsync("q", [Msg("a again", dedup: "order-1")]);
-        Assert.Equal(new PublishResult(published[0].MessageId, true), duplicate[0]);
+        Assert.Equal(published[0] with { Duplicate = true }, duplicate[0]);
         var dead = Assert.Single(await Store.PeekAsync("dlq", 10));
         Assert.Equal(published[0].MessageId, dead.MessageId);
         Assert.Equal("order-1", dead.DeduplicationId);
