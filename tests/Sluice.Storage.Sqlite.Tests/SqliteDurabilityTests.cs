@@ -47,7 +47,7 @@ public sealed class SqliteDurabilityTests : SqliteStoreTestBase
     {
         await Store.CreateQueueAsync("dlq", new QueueOptions());
         await Store.CreateQueueAsync("q", new QueueOptions { DeadLetterQueue = "dlq", MaxReceiveCount = 1, DeduplicationWindow = TimeSpan.FromMinutes(5) });
-        var published = await Store.PublishAsync("q", [Msg("a", dedup: "order-1"), Msg("attrs") ]);
+        var published = await Store.PublishAsync("q", [Msg("a", dedup: "order-1"), Msg("attrs")]);
         var m = await ReceiveOneAsync("q");
         await Store.NackAsync("q", m.ReceiptHandle!, TimeSpan.Zero, "handler failed");
 
