@@ -86,7 +86,8 @@ public sealed partial class SqliteMessageStore
         Exec("PRAGMA journal_mode=WAL;");
         Exec(_options.Fsync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
         Exec(string.Create(CultureInfo.InvariantCulture, $"PRAGMA cache_size=-{cacheKiB};"));
-        Exec("PRAGMA temp_store=MEMORY; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=OFF;");
+        // journal_size_limit: truncate the WAL back to 64 MiB after a checkpoint so a burst does not leave a huge file.
+        Exec("PRAGMA temp_store=MEMORY; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=OFF; PRAGMA journal_size_limit=67108864;");
         Exec(Schema);
         _begin = Command("BEGIN IMMEDIATE;");
         _commit = Command("COMMIT;");
@@ -200,7 +201,9 @@ public sealed partial class SqliteMessageStore
 
             _commit!.ExecuteNonQuery();
         }
-        catch (SqliteException ex)
+#pragma warning disable CA1031 // Whatever broke the transaction fails the group's operations; the writer must live on.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             // The transaction itself failed (disk full, I/O error): nothing of the group is durable.
             try
@@ -209,7 +212,7 @@ public sealed partial class SqliteMessageStore
             }
             catch (SqliteException)
             {
-                // SQLite already rolled back.
+                // SQLite already rolled back (no transaction is active).
             }
 
             var error = new SluiceException(ErrorCodes.Unavailable,
