@@ -204,4 +204,22 @@ public sealed class SqliteDurabilityTests : SqliteStoreTestBase
         Assert.Equal(20, results.Length);
         Assert.Equal(20, (await relaxed.GetCountsAsync("q")).Total);
     }
+
+    [Fact]
+    public async Task Publish_DropHeadFailsHalfway_RollsBackDropsAndCounters()
+    {
+        await Store.CreateQueueAsync("q", new QueueOptions { MaxLength = 3, OverflowPolicy = OverflowPolicy.DropHead });
+        await Store.PublishAsync("q", [Msg("a"), Msg("b"), Msg("c")]);
+        await Store.ReceiveAsync("q", 2, TimeSpan.FromMinutes(1));
+
+        // Needs two ready messages to drop, finds only "c": the publish fails and "c" must come back.
+        var ex = await Assert.ThrowsAsync<SluiceException>(async () => await Store.PublishAsync("q", [Msg("d"), Msg("e")]));
+        await Store.PublishAsync("q", [Msg("f")]);
+
+        Assert.Equal(ErrorCodes.QueueFull, ex.ErrorCode);
+        Assert.Equal(["f", "a", "b"], (await Store.PeekAsync("q", 10)).Select(Text));
+        await ReopenAsync();
+        Assert.Equal(3, (await Store.GetCountsAsync("q")).Total);
+    }
 }
+
