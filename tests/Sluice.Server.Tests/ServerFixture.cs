@@ -15,7 +15,7 @@ public class ServerFixture : IAsyncLifetime
 
     public SluiceServer Server { get; private set; } = null!;
 
-    public HttpClient Client { get; private set; } = null!;
+    public HttpClient Client { get; protected set; } = null!;
 
     protected virtual SluiceServerOptions CreateOptions() => new()
     {

@@ -1,5 +1,4 @@
 using System.Text;
-using Xunit;
 
 namespace Sluice.Storage.Conformance;
 
@@ -120,8 +119,8 @@ public abstract partial class BrokerConformanceTests
         await CreateQueueWithDeadLettersAsync(1);
         await PublishAsync("jobs", "poison");
         await ReceiveOneAsync("jobs", TimeSpan.FromSeconds(1));
+        Advance(TimeSpan.FromSeconds(2));
         await PublishAsync("jobs", "good");
-        Advance(TimeSpan.FromSeconds(1));
 
         var m = await ReceiveOneAsync("jobs");
 
@@ -244,15 +243,15 @@ public abstract partial class BrokerConformanceTests
         var started = await Broker.StartRedriveAsync("dlq", maxPerSecond: 10);
 
         Assert.Equal(25, started.Total);
-        await WaitUntilAsync(() => Broker.GetRedrive(started.Id).Moved == 10, "the first 10 messages are moved");
+        await WaitUntilAsync(() => Broker.GetRedrive(started.Id).Moved == 10, "the first 10 messages are moved", () => Broker.GetRedrive(started.Id));
         Assert.Equal(RedriveState.Running, Broker.GetRedrive(started.Id).State);
         Assert.Equal(15, (await StatsAsync("dlq")).Ready);
         Assert.Equal(10, (await StatsAsync("jobs")).Ready);
         Advance(TimeSpan.FromSeconds(1));
-        await WaitUntilAsync(() => Broker.GetRedrive(started.Id).Moved == 20, "20 messages are moved after one second");
+        await WaitUntilAsync(() => Broker.GetRedrive(started.Id).Moved == 20, "20 messages are moved after one second", () => Broker.GetRedrive(started.Id));
         Assert.Equal(RedriveState.Running, Broker.GetRedrive(started.Id).State);
         Advance(TimeSpan.FromSeconds(1));
-        await WaitUntilAsync(() => Broker.GetRedrive(started.Id).State != RedriveState.Running, "the redrive completes");
+        await WaitUntilAsync(() => Broker.GetRedrive(started.Id).State != RedriveState.Running, "the redrive completes", () => Broker.GetRedrive(started.Id));
         var done = Broker.GetRedrive(started.Id);
         Assert.Equal(RedriveState.Completed, done.State);
         Assert.Equal(25, done.Moved);
@@ -267,7 +266,7 @@ public abstract partial class BrokerConformanceTests
         await CreateQueueWithDeadLettersAsync(1);
         await DeadLetterAsync("jobs", 25);
         var started = await Broker.StartRedriveAsync("dlq", maxPerSecond: 10);
-        await WaitUntilAsync(() => Broker.GetRedrive(started.Id).Moved == 10, "the first 10 messages are moved");
+        await WaitUntilAsync(() => Broker.GetRedrive(started.Id).Moved == 10, "the first 10 messages are moved", () => Broker.GetRedrive(started.Id));
 
         var cancelled = await Broker.CancelRedriveAsync(started.Id).AsTask().WaitAsync(RealTimeout);
 

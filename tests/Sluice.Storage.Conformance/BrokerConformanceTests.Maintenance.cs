@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace Sluice.Storage.Conformance;
 
 public abstract partial class BrokerConformanceTests

@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace Sluice.Storage.Conformance;
 
 public abstract partial class BrokerConformanceTests
@@ -17,6 +15,10 @@ public abstract partial class BrokerConformanceTests
         MaxLengthBytes = 100_000,
         OverflowPolicy = OverflowPolicy.DeadLetterHead,
         DeduplicationWindow = TimeSpan.FromMinutes(10),
+        DeduplicationScope = DeduplicationScope.MessageGroup,
+        ReceiveWaitTime = TimeSpan.FromSeconds(2),
+        Tags = new Dictionary<string, string> { ["team"] = "billing", ["cost-centre"] = "42" },
+        Properties = new Dictionary<string, string> { ["Policy"] = "{\"Version\":\"2012-10-17\"}" },
     };
 
     [Fact]
@@ -169,7 +171,8 @@ public abstract partial class BrokerConformanceTests
     [InlineData("")]
     [InlineData("has space")]
     [InlineData("dot.ted")]
-    [InlineData("jobs.fifo")]
+    [InlineData(".fifo")]
+    [InlineData("jobs.fifo.fifo")]
     [InlineData("slash/ed")]
     [InlineData("ümlaut")]
     [InlineData("toolong")]

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Xunit;
 
 namespace Sluice.Storage.Conformance;
 
@@ -121,14 +120,14 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
     }
 
     /// <summary>Waits (in real time, bounded by <see cref="RealTimeout"/>) until <paramref name="condition"/> holds.</summary>
-    protected static async Task WaitUntilAsync(Func<bool> condition, string what)
+    protected static async Task WaitUntilAsync(Func<bool> condition, string what, Func<object?>? state = null)
     {
         var watch = Stopwatch.StartNew();
         while (!condition())
         {
             if (watch.Elapsed > RealTimeout)
             {
-                Assert.Fail($"timed out after {RealTimeout.TotalSeconds} s (real time) waiting until {what}");
+                Assert.Fail($"timed out after {RealTimeout.TotalSeconds} s (real time) waiting until {what}; state: {state?.Invoke()}");
             }
 
             await Task.Delay(1);
@@ -136,11 +135,11 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Starts a long-poll receive and returns once it is parked: registered as a waiter and, unless it only waits to be
+    /// Starts a long-poll receive (<paramref name="waitTime"/> <see langword="null"/>: the queue's default wait) and returns once it is parked: registered as a waiter and, unless it only waits to be
     /// notified, with its timeout timer armed on the fake clock (so advancing the clock now reaches that timer).
     /// </summary>
     protected async Task<Task<IReadOnlyList<QueueMessage>>> StartLongPollAsync(
-        string queue, TimeSpan waitTime, int maxMessages = 1, TimeSpan? visibilityTimeout = null, CancellationToken cancellationToken = default)
+        string queue, TimeSpan? waitTime, int maxMessages = 1, TimeSpan? visibilityTimeout = null, CancellationToken cancellationToken = default)
     {
         var waiters = Broker.GetWaitingReceiverCount(queue);
         var timers = Time.TimersCreated;

@@ -166,12 +166,10 @@ public sealed class SluiceServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the server (see <see cref="StopAsync"/>) and releases everything it holds.</summary>
-    public async ValueTask DisposeAsync()
-    {
+    /// <summary>Stops the server (see <see cref="StopAsync"/>) and releases everything it holds. Idempotent.</summary>
+    public async ValueTask DisposeAsync() =>
+        // _gate is not disposed: it never allocates a wait handle, and a second DisposeAsync must stay harmless.
         await StopAsync().ConfigureAwait(false);
-        _gate.Dispose();
-    }
 
     private async Task StopCoreAsync(WebApplication app)
     {
@@ -185,9 +183,9 @@ public sealed class SluiceServer : IAsyncDisposable
 
     private (IMessageStore Store, string Location) CreateStore()
     {
-        if (Options.Store == SluiceServerOptions.MemoryStore)
+        if (string.Equals(Options.Store, SluiceServerOptions.MemoryStore, StringComparison.OrdinalIgnoreCase))
         {
-            return (new InMemoryMessageStore(_time), "memory (nothing survives a restart)");
+            return (CreateMemoryStore(), "memory (nothing survives a restart)");
         }
 
         var directory = Path.GetFullPath(Options.DataDirectory);
@@ -203,6 +201,8 @@ public sealed class SluiceServer : IAsyncDisposable
         var path = Path.Combine(directory, "sluice.db");
         return (new SqliteMessageStore(new SqliteStoreOptions { Path = path, Fsync = Options.Fsync }, _time), path);
     }
+
+    private InMemoryMessageStore CreateMemoryStore() => new(_time);
 
     private static InvalidOperationException NotStarted() => new("the server has not been started: call StartAsync first");
 }

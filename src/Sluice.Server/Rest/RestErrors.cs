@@ -84,7 +84,7 @@ public static class RestErrors
 
         var dot = field.LastIndexOf('.');
         var last = field.AsSpan(dot + 1);
-        return last is "visibilityTimeout" or "waitTime" or "delay" or "deliveryDelay" or "retentionPeriod" or "deduplicationWindow"
+        return last is "visibilityTimeout" or "waitTime" or "delay" or "deliveryDelay" or "retentionPeriod" or "deduplicationWindow" or "receiveWaitTime"
             ? field + "Seconds"
             : field;
     }

@@ -145,7 +145,7 @@ internal sealed class RestHandlers(Broker broker)
         var response = new PublishResultResponse[results.Count];
         for (var i = 0; i < response.Length; i++)
         {
-            response[i] = new PublishResultResponse(results[i].MessageId, results[i].Duplicate);
+            response[i] = new PublishResultResponse(results[i].MessageId, results[i].Duplicate, results[i].SequenceNumber);
         }
 
         return TypedResults.Json(new PublishResponse(response), RestJsonContext.Web.PublishResponse);
@@ -160,11 +160,12 @@ internal sealed class RestHandlers(Broker broker)
             {
                 MaxMessages = body.MaxMessages ?? 1,
                 VisibilityTimeout = RestMapping.Seconds(body.VisibilityTimeoutSeconds),
-                WaitTime = RestMapping.Seconds(body.WaitTimeSeconds) ?? TimeSpan.Zero,
+                WaitTime = RestMapping.Seconds(body.WaitTimeSeconds),
+                ReceiveRequestAttemptId = body.ReceiveRequestAttemptId,
             };
 
         IReadOnlyList<QueueMessage> messages;
-        if (options.WaitTime <= TimeSpan.Zero)
+        if (options.WaitTime is { } wait && wait <= TimeSpan.Zero)
         {
             messages = await broker.ReceiveAsync(name, options, context.RequestAborted).ConfigureAwait(false);
         }
