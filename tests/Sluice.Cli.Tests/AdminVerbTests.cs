@@ -171,6 +171,31 @@ public sealed class AdminVerbTests(ServerFixture server) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task Fifo_CreateSendReceive_KeepsGroupOrderAndDedupsByContent()
+    {
+        var q = Name("orders") + ".fifo";
+        await Cli.RunOkAsync("queue", "create", q, "--fifo", "--content-based-dedup", "--tag", "team=billing", "--receive-wait", "1");
+
+        var show = await Cli.RunOkAsync("queue", "show", q);
+        Assert.Equal("yes", Field(show, "fifo"));
+        Assert.Equal("yes", Field(show, "content-based dedup"));
+        Assert.Equal("team=billing", Field(show, "tags"));
+        Assert.Equal("1s", Field(show, "receive wait"));
+
+        var first = (await Cli.RunOkAsync("send", q, "a", "--group-id", "g1")).Output.Trim();
+        await Cli.RunOkAsync("send", q, "b", "-g", "g1");
+        Assert.Equal(first + " duplicate", (await Cli.RunOkAsync("send", q, "a", "--group-id", "g1")).Output.Trim());
+
+        var received = await Cli.RunOkAsync("receive", q, "--max", "10");
+        Assert.Contains("group: g1", received.Output, StringComparison.Ordinal);
+        Assert.True(received.Output.IndexOf("body: a", StringComparison.Ordinal) < received.Output.IndexOf("body: b", StringComparison.Ordinal), received.Output);
+
+        var missingGroup = await Cli.RunAsync("send", q, "c");
+        Assert.Equal(1, missingGroup.ExitCode);
+        Assert.StartsWith("error: ", missingGroup.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Send_WithDelay_IsDelayed()
     {
         var q = await CreateQueueAsync("delay");

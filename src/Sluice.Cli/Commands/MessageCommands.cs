@@ -36,10 +36,11 @@ internal static class MessageCommands
                 r.AddError($"--priority {p} is invalid: give 0 (lowest) to 9 (highest)");
         });
         var dedup = new Option<string>("--dedup-id") { Description = "Deduplication id: a resend with the same id within the queue's window is not enqueued again", HelpName = "ID" };
+        var group = new Option<string>("--group-id", "-g") { Description = "Message group (required on FIFO queues: order is kept within a group)", HelpName = "ID" };
 
         var command = new Command("send", "Send one message; prints its id (and 'duplicate' when the dedup id was seen).")
         {
-            queue, body, file, attrs, delay, priority, dedup,
+            queue, body, file, attrs, delay, priority, dedup, group,
         };
         command.Validators.Add(r =>
         {
@@ -72,6 +73,7 @@ internal static class MessageCommands
                 Priority = parseResult.GetValue(priority),
                 DelaySeconds = parseResult.GetValue(delay),
                 DeduplicationId = parseResult.GetValue(dedup),
+                MessageGroupId = parseResult.GetValue(group),
             };
             var result = await client.PublishAsync(parseResult.GetRequiredValue(queue), message, ct).ConfigureAwait(false);
             await context.Output.WriteLineAsync(result.Duplicate ? result.MessageId + " duplicate" : result.MessageId).ConfigureAwait(false);
@@ -197,6 +199,8 @@ internal static class MessageCommands
         await output.WriteLineAsync("receive count: " + m.ReceiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
         if (m.Priority != 0)
             await output.WriteLineAsync("priority: " + m.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        if (m.MessageGroupId is not null)
+            await output.WriteLineAsync($"group: {m.MessageGroupId} (sequence {m.SequenceNumber})").ConfigureAwait(false);
         foreach (var (name, value) in m.Attributes ?? [])
             await output.WriteLineAsync($"attribute {name} ({value.DataType}): {value.StringValue ?? value.BinaryValue}").ConfigureAwait(false);
         if (showHandle && m.ReceiptHandle is not null)

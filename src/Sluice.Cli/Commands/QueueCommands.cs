@@ -34,10 +34,25 @@ internal static class QueueCommands
         var overflow = new Option<string>("--overflow") { Description = "What a send past --max-length or --max-length-bytes does [default reject]" };
         overflow.AcceptOnlyFromAmong("reject", "drop-head", "dead-letter-head");
         var dedup = Options.Seconds("--dedup-window", "How long a deduplication id is remembered [default 300s; 0 = off]");
+        var fifo = new Option<bool>("--fifo") { Description = "A FIFO queue: strict order within a message group (the name must end in .fifo; fixed at creation)" };
+        var contentDedup = new Option<bool>("--content-based-dedup") { Description = "FIFO only: a message without --dedup-id is deduplicated by a hash of its body" };
+        var dedupScope = new Option<string>("--dedup-scope") { Description = "Where deduplication ids are unique [default queue]" };
+        dedupScope.AcceptOnlyFromAmong("queue", "message-group");
+        var receiveWait = Options.Seconds("--receive-wait", "Long-poll wait of a receive that names none, 0-20 [default 0]");
+        var tags = new Option<string[]>("--tag") { Description = "A tag key=value (repeatable)", HelpName = "KEY=VALUE" };
+        tags.Validators.Add(r =>
+        {
+            foreach (var tag in r.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (tag.IndexOf('=', StringComparison.Ordinal) <= 0)
+                    r.AddError($"--tag '{tag}' is invalid: use key=value");
+            }
+        });
 
         var command = new Command("create", "Create a queue (succeeds when it exists with the same options).")
         {
             name, visibility, delay, retention, maxSize, maxReceive, dlq, maxLength, maxBytes, overflow, dedup,
+            fifo, contentDedup, dedupScope, receiveWait, tags,
         };
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
@@ -54,6 +69,17 @@ internal static class QueueCommands
                 MaxLengthBytes = parseResult.GetValue(maxBytes),
                 OverflowPolicy = parseResult.GetValue(overflow),
                 DeduplicationWindowSeconds = parseResult.GetValue(dedup),
+                Fifo = parseResult.GetValue(fifo) ? true : null,
+                ContentBasedDeduplication = parseResult.GetValue(contentDedup) ? true : null,
+                DeduplicationScope = parseResult.GetValue(dedupScope) switch
+                {
+                    "message-group" => "messageGroup",
+                    var other => other,
+                },
+                ReceiveWaitTimeSeconds = parseResult.GetValue(receiveWait),
+                Tags = parseResult.GetValue(tags) is { Length: > 0 } t
+                    ? t.Select(x => x.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal)
+                    : null,
             };
             var created = await client.CreateQueueAsync(request, ct).ConfigureAwait(false);
             await context.Output.WriteLineAsync($"queue '{created.Name}' is ready").ConfigureAwait(false);
@@ -111,6 +137,11 @@ internal static class QueueCommands
                 ("max length bytes", Format.Bytes(q.MaxLengthBytes)),
                 ("overflow policy", Format.Optional(q.OverflowPolicy)),
                 ("dedup window", Format.Seconds(q.DeduplicationWindowSeconds)),
+                ("fifo", q.Fifo ? "yes" : "no"),
+                ("content-based dedup", q.ContentBasedDeduplication ? "yes" : "no"),
+                ("dedup scope", q.DeduplicationScope == "messageGroup" ? "message-group" : Format.Optional(q.DeduplicationScope)),
+                ("receive wait", Format.Seconds(q.ReceiveWaitTimeSeconds)),
+                ("tags", q.Tags is { Count: > 0 } tags ? string.Join(", ", tags.Select(kv => kv.Key + "=" + kv.Value)) : "-"),
                 ("ready", Format.Number(s.Ready)),
                 ("in flight", Format.Number(s.InFlight)),
                 ("delayed", Format.Number(s.Delayed)),

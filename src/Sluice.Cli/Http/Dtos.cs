@@ -18,6 +18,11 @@ internal sealed record CreateQueueRequest
     public long? MaxLengthBytes { get; init; }
     public string? OverflowPolicy { get; init; }
     public double? DeduplicationWindowSeconds { get; init; }
+    public bool? Fifo { get; init; }
+    public bool? ContentBasedDeduplication { get; init; }
+    public string? DeduplicationScope { get; init; }
+    public double? ReceiveWaitTimeSeconds { get; init; }
+    public Dictionary<string, string>? Tags { get; init; }
 }
 
 /// <summary>A queue: its name, creation time and options.</summary>
@@ -35,6 +40,11 @@ internal sealed record QueueDto
     public long? MaxLengthBytes { get; init; }
     public string? OverflowPolicy { get; init; }
     public double DeduplicationWindowSeconds { get; init; }
+    public bool Fifo { get; init; }
+    public bool ContentBasedDeduplication { get; init; }
+    public string? DeduplicationScope { get; init; }
+    public double ReceiveWaitTimeSeconds { get; init; }
+    public Dictionary<string, string>? Tags { get; init; }
 }
 
 internal sealed record QueueListDto
@@ -84,12 +94,14 @@ internal sealed record OutgoingMessageDto
     public int? Priority { get; init; }
     public double? DelaySeconds { get; init; }
     public string? DeduplicationId { get; init; }
+    public string? MessageGroupId { get; init; }
 }
 
 internal sealed record PublishResultDto
 {
     public string MessageId { get; init; } = "";
     public bool Duplicate { get; init; }
+    public long? SequenceNumber { get; init; }
 }
 
 internal sealed record PublishResponseDto
@@ -128,6 +140,8 @@ internal sealed record MessageDto
     public string? State { get; init; }
     public string? ReceiptHandle { get; init; }
     public string? DeduplicationId { get; init; }
+    public string? MessageGroupId { get; init; }
+    public long? SequenceNumber { get; init; }
     public DeadLetterDto? DeadLetter { get; init; }
 }
 
