@@ -228,4 +228,39 @@ public abstract partial class DurableBrokerConformanceTests
         Assert.Equal(2, await Broker.SweepAsync());
         Assert.Empty(await PeekAsync("jobs"));
     }
+
+    [Fact]
+    public async Task Restart_FifoGroupWithMessageInFlight_StaysBlockedAndKeepsOrder()
+    {
+        await CreateFifoQueueAsync();
+        await Broker.PublishBatchAsync("orders.fifo", [FifoMessage("a1", "a"), FifoMessage("a2", "a"), FifoMessage("b1", "b")]);
+        var a1 = await ReceiveOneAsync("orders.fifo", TimeSpan.FromMinutes(1));
+
+        await RestartAsync();
+
+        Assert.Equal(["b1"], (await ReceiveAsync("orders.fifo", 10)).Select(Text));
+        await Broker.PublishAsync("orders.fifo", FifoMessage("a3", "a"));
+        await AssertNothingToReceiveAsync("orders.fifo");
+        await Broker.AckAsync("orders.fifo", a1.ReceiptHandle!);
+        var rest = await ReceiveAsync("orders.fifo", 10);
+        Assert.Equal(["a2", "a3"], rest.Select(Text));
+        Assert.Equal("a", rest[0].MessageGroupId);
+        Assert.True(rest[0].SequenceNumber < rest[1].SequenceNumber);
+    }
+
+    [Fact]
+    public async Task Restart_SequenceNumbers_KeepIncreasingAndDuplicatesReportTheOriginal()
+    {
+        await CreateQueueAsync("jobs");
+        var before = await Broker.PublishAsync("jobs", Message("before", deduplicationId: "d1"));
+
+        await RestartAsync();
+        var after = await Broker.PublishAsync("jobs", Message("after"));
+        var duplicate = await Broker.PublishAsync("jobs", Message("before again", deduplicationId: "d1"));
+
+        Assert.True(after.SequenceNumber > before.SequenceNumber);
+        Assert.True(duplicate.Duplicate);
+        Assert.Equal(before.SequenceNumber, duplicate.SequenceNumber);
+        Assert.Equal([before.SequenceNumber, after.SequenceNumber], (await PeekAsync("jobs")).Select(m => m.SequenceNumber));
+    }
 }
