@@ -1,5 +1,5 @@
-using Sluice.Internal;
 using System.Collections.Concurrent;
+using Sluice.Internal;
 
 namespace Sluice;
 
