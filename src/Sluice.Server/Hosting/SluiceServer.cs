@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -103,6 +104,9 @@ public sealed class SluiceServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = Options.MaxRequestBodySize;
         });
         builder.Services.AddSluiceRestApi();
+
+        // The REST face reads numbers as JSON numbers only; say so in the OpenAPI document, which uses these options.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 
         var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
