@@ -8,11 +8,7 @@ namespace Sluice.Server.Tests.Sqs;
 public sealed class SqsSdkTests(SqsServerFixture fixture) : SqsSdkTestsBase(fixture), IClassFixture<SqsServerFixture>;
 
 /// <summary>The same tests on the durable SQLite store.</summary>
-public sealed class SqsSdkSqliteTests(SqliteSqsServerFixture fixture) : SqsSdkTestsBase(fixture), IClassFixture<SqliteSqsServerFixture>
-{
-    [Fact(Skip = "The SQLite store in this branch predates FIFO sequence numbers and group ordering (branch sqlite, dc4c392): re-enable when it is merged to main")]
-    public override Task Fifo_OrderDedupAndSequenceNumbers() => base.Fifo_OrderDedupAndSequenceNumbers();
-}
+public sealed class SqsSdkSqliteTests(SqliteSqsServerFixture fixture) : SqsSdkTestsBase(fixture), IClassFixture<SqliteSqsServerFixture>;
 
 /// <summary>The real AWSSDK.SQS client (JSON 1.0, verifies MD5s) against a real server; subclassed per store.</summary>
 public abstract class SqsSdkTestsBase(SqsServerFixture fixture)
@@ -241,7 +237,7 @@ public abstract class SqsSdkTestsBase(SqsServerFixture fixture)
     }
 
     [Fact]
-    public virtual async Task Fifo_OrderDedupAndSequenceNumbers()
+    public async Task Fifo_OrderDedupAndSequenceNumbers()
     {
         using var sqs = fixture.Client();
         var url = await CreateAsync(sqs, SqsServerFixture.NewName() + ".fifo", new() { ["FifoQueue"] = "true", ["ContentBasedDeduplication"] = "true" });
