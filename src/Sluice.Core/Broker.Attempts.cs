@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
 namespace Sluice;
@@ -6,7 +5,13 @@ namespace Sluice;
 public sealed partial class Broker
 {
     private static readonly TimeSpan AttemptWindow = TimeSpan.FromMinutes(5);
-    private readonly ConcurrentDictionary<(string Queue, string AttemptId), (DateTimeOffset Expires, IReadOnlyList<QueueMessage> Messages)> _attempts = new();
+
+    // Remembered receives hold bodies: bound them by bytes, dropping the oldest first.
+    private const long MaxAttemptBytes = 64L * 1024 * 1024;
+    private readonly Lock _attemptsLock = new();
+    private readonly Dictionary<(string Queue, string AttemptId), (DateTimeOffset Expires, IReadOnlyList<QueueMessage> Messages, long Bytes)> _attempts = [];
+    private readonly Queue<(string Queue, string AttemptId)> _attemptOrder = new();
+    private long _attemptBytes;
 
     /// <summary>The deduplication id content-based deduplication derives: lower-case hex SHA-256 of the body.</summary>
     public static string ContentDeduplicationId(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
@@ -14,12 +19,35 @@ public sealed partial class Broker
     private void RememberAttempt(string queue, string attemptId, IReadOnlyList<QueueMessage> messages)
     {
         var now = _time.GetUtcNow();
-        foreach (var stale in _attempts.Where(a => a.Value.Expires <= now).Select(a => a.Key).ToList())
+        long bytes = 0;
+        foreach (var m in messages)
         {
-            _attempts.TryRemove(stale, out _);
+            bytes += m.Body.Length + 256;
         }
 
-        _attempts[(queue, attemptId)] = (now + AttemptWindow, messages);
+        lock (_attemptsLock)
+        {
+            ForgetAttempt((queue, attemptId));
+            _attempts[(queue, attemptId)] = (now + AttemptWindow, messages, bytes);
+            _attemptOrder.Enqueue((queue, attemptId));
+            _attemptBytes += bytes;
+
+            // The order queue is oldest first: drop expired entries, then the oldest while over the byte budget.
+            while (_attemptOrder.TryPeek(out var oldest) &&
+                   (!_attempts.TryGetValue(oldest, out var entry) || entry.Expires <= now || _attemptBytes > MaxAttemptBytes))
+            {
+                _attemptOrder.Dequeue();
+                ForgetAttempt(oldest);
+            }
+        }
+    }
+
+    private void ForgetAttempt((string Queue, string AttemptId) key)
+    {
+        if (_attempts.Remove(key, out var entry))
+        {
+            _attemptBytes -= entry.Bytes;
+        }
     }
 
     /// <summary>
@@ -28,9 +56,13 @@ public sealed partial class Broker
     /// </summary>
     private async ValueTask<IReadOnlyList<QueueMessage>?> RetryAttemptAsync(string queue, string attemptId, TimeSpan visibility, CancellationToken cancellationToken)
     {
-        if (!_attempts.TryGetValue((queue, attemptId), out var earlier) || earlier.Expires <= _time.GetUtcNow())
+        (DateTimeOffset Expires, IReadOnlyList<QueueMessage> Messages, long Bytes) earlier;
+        lock (_attemptsLock)
         {
-            return null;
+            if (!_attempts.TryGetValue((queue, attemptId), out earlier) || earlier.Expires <= _time.GetUtcNow())
+            {
+                return null;
+            }
         }
 
         var renewed = new List<QueueMessage>(earlier.Messages.Count);
@@ -43,7 +75,11 @@ public sealed partial class Broker
             }
             catch (SluiceException)
             {
-                _attempts.TryRemove((queue, attemptId), out _);
+                lock (_attemptsLock)
+                {
+                    ForgetAttempt((queue, attemptId));
+                }
+
                 return null;
             }
         }

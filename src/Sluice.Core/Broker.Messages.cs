@@ -25,6 +25,7 @@ public sealed partial class Broker
             Validation.Message(messages[i], info.Options, messages.Count == 1 ? "message" : $"messages[{i}]");
         }
 
+        CheckCanEverFit(info, messages);
         if (info.Options.ContentBasedDeduplication && messages.Any(m => m.DeduplicationId is null))
         {
             messages = [.. messages.Select(m => m.DeduplicationId is null ? m with { DeduplicationId = ContentDeduplicationId(m.Body.Span) } : m)];
@@ -103,6 +104,31 @@ public sealed partial class Broker
         }
     }
 
+    /// <summary>A batch larger than the queue's max length (or bytes) can never be accepted: not a transient queue_full.</summary>
+    private static void CheckCanEverFit(QueueInfo info, IReadOnlyList<OutgoingMessage> messages)
+    {
+        var o = info.Options;
+        if (o.MaxLength is { } maxLength && messages.Count > maxLength)
+        {
+            throw SluiceException.Invalid("messages", $"a batch of {messages.Count} messages can never fit queue '{info.Name}' (maxLength {maxLength}): send smaller batches");
+        }
+
+        if (o.MaxLengthBytes is { } maxBytes)
+        {
+            long bytes = 0;
+            foreach (var m in messages)
+            {
+                bytes += m.Body.Length;
+            }
+
+            if (bytes > maxBytes)
+            {
+                throw new SluiceException(ErrorCodes.MessageTooLarge,
+                    $"{bytes} body bytes can never fit queue '{info.Name}' (maxLengthBytes {maxBytes}): send smaller messages or batches", "messages");
+            }
+        }
+    }
+
     /// <summary>Acknowledges (deletes) one received message.</summary>
     /// <exception cref="SluiceException">queue_not_found, receipt_handle_invalid, message_not_found, receipt_handle_stale.</exception>
     public async ValueTask AckAsync(string queue, string receiptHandle, CancellationToken cancellationToken = default)
@@ -171,11 +197,9 @@ public sealed partial class Broker
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Range(visibilityTimeout, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "visibilityTimeout");
         var until = await _store.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, cancellationToken).ConfigureAwait(false);
-        if (visibilityTimeout == TimeSpan.Zero)
-        {
-            Signal(queue).Notify(1);
-        }
 
+        // A shorter lease moves the queue's next visible time earlier: a waiting receiver must look again.
+        Signal(queue).Notify(1);
         return until;
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Sluice.Internal;
+using Sluice.Storage;
 
 namespace Sluice;
 
@@ -20,19 +21,31 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument.</exception>
     public async ValueTask<RedriveStatus> StartRedriveAsync(string deadLetterQueue, string? destination = null, int maxPerSecond = 100, CancellationToken cancellationToken = default)
     {
-        await GetQueueAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false);
+        var dlq = await GetQueueAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false);
+        var queues = await _store.ListQueuesAsync(cancellationToken).ConfigureAwait(false);
+        if (!queues.Any(q => q.Options.DeadLetterQueue == deadLetterQueue))
+        {
+            throw SluiceException.Invalid("queue",
+                $"queue '{deadLetterQueue}' is not the dead-letter queue of any queue: redrive moves dead letters only (name it as a queue's deadLetterQueue first)");
+        }
+
         if (destination is not null)
         {
             Validation.QueueName(destination, "destination");
-            if (await _store.GetQueueAsync(destination, cancellationToken).ConfigureAwait(false) is null)
-            {
+            var target = queues.FirstOrDefault(q => q.Name == destination) ??
                 throw new SluiceException(ErrorCodes.QueueNotFound, $"destination queue '{destination}' does not exist: create it first", "destination");
+            if (target.Options.Fifo != dlq.Options.Fifo || destination == deadLetterQueue)
+            {
+                throw SluiceException.Invalid("destination", destination == deadLetterQueue
+                    ? $"destination '{destination}' is the dead-letter queue itself: name another queue, or none to return messages to their source queues"
+                    : $"destination '{destination}' is {(target.Options.Fifo ? "FIFO" : "standard")} but '{deadLetterQueue}' is {(dlq.Options.Fifo ? "FIFO" : "standard")}: both must be of the same kind");
             }
         }
 
         Validation.Range(maxPerSecond, 1, 10_000, "maxPerSecond");
         var total = (await _store.GetCountsAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false)).Total;
         var task = new RedriveTask(Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"), deadLetterQueue, destination, maxPerSecond, total, _time.GetUtcNow());
+        PruneFinishedRedrives();
         _redrives[task.Id] = task;
         task.Completion = Task.Run(() => RunRedriveAsync(task), CancellationToken.None);
         return task.Snapshot();
@@ -66,6 +79,16 @@ public sealed partial class Broker
         return task.Snapshot();
     }
 
+    /// <summary>Keeps the 100 most recent finished tasks (running ones are always kept).</summary>
+    private void PruneFinishedRedrives()
+    {
+        foreach (var old in _redrives.Values.Select(t => t.Snapshot()).Where(s => s.State != RedriveState.Running)
+                     .OrderByDescending(s => s.StartedAt).Skip(100).ToList())
+        {
+            _redrives.TryRemove(old.Id, out _);
+        }
+    }
+
     private RedriveTask Find(string id) => _redrives.TryGetValue(id ?? "", out var task)
         ? task
         : throw new SluiceException(ErrorCodes.RedriveNotFound, $"redrive task '{id}' does not exist: list tasks with GET /v1/redrives", "id");
@@ -79,12 +102,13 @@ public sealed partial class Broker
         Log.RedriveStarted(_logger, task.Id, task.DeadLetterQueue, task.Destination ?? "(source queues)", task.MaxPerSecond);
         try
         {
+            RedriveStep step = default;
             var done = false;
             while (!done)
             {
                 for (var budget = task.MaxPerSecond; budget > 0 && !done;)
                 {
-                    var step = await _store.RedriveAsync(task.DeadLetterQueue, task.Destination, Math.Min(RedriveBatch, budget), linked.Token).ConfigureAwait(false);
+                    step = await _store.RedriveAsync(task.DeadLetterQueue, task.Destination, Math.Min(RedriveBatch, budget), linked.Token).ConfigureAwait(false);
                     budget -= step.Moved;
                     task.Add(step.Moved);
                     NotifyRedriven(task.Destination, step.Moved);
@@ -97,7 +121,9 @@ public sealed partial class Broker
                 }
             }
 
-            task.Finish(RedriveState.Completed, _time.GetUtcNow(), null);
+            // Completed, but say what stayed behind and why, so nothing is left silently.
+            task.Finish(RedriveState.Completed, _time.GetUtcNow(), step.Remaining == 0 ? null :
+                $"{step.Remaining} messages stayed in '{task.DeadLetterQueue}': leased by a consumer there, or their source queue no longer exists");
         }
         catch (OperationCanceledException)
         {

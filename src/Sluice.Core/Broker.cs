@@ -135,6 +135,12 @@ public sealed partial class Broker : IAsyncDisposable
 
         await _store.DeleteQueueAsync(name, cancellationToken).ConfigureAwait(false);
         _rates.TryRemove(name, out _);
+
+        // Receivers waiting on the queue wake up and get queue_not_found, rather than a later queue of the same name.
+        if (_signals.TryRemove(name, out var signal))
+        {
+            signal.Notify(int.MaxValue);
+        }
     }
 
     /// <summary>Receivers long-polling the queue right now.</summary>
@@ -153,6 +159,24 @@ public sealed partial class Broker : IAsyncDisposable
 
             var target = await _store.GetQueueAsync(dlq, cancellationToken).ConfigureAwait(false) ?? throw new SluiceException(ErrorCodes.QueueNotFound,
                 $"dead-letter queue '{dlq}' does not exist: create it before naming it as deadLetterQueue", "deadLetterQueue");
+            // Follow the chain from the dead-letter queue: it must not lead back here.
+            var seen = new HashSet<string>(StringComparer.Ordinal) { name };
+            for (var next = target; next.Options.DeadLetterQueue is { } hop;)
+            {
+                if (!seen.Add(hop))
+                {
+                    throw SluiceException.Invalid("deadLetterQueue",
+                        $"dead-letter queue '{dlq}' leads back to '{hop}' through its own deadLetterQueue chain: dead letters would cycle; break the loop");
+                }
+
+                if (await _store.GetQueueAsync(hop, cancellationToken).ConfigureAwait(false) is not { } hopInfo)
+                {
+                    break;
+                }
+
+                next = hopInfo;
+            }
+
             if (target.Options.Fifo != options.Fifo)
             {
                 throw SluiceException.Invalid("deadLetterQueue",

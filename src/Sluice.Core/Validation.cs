@@ -30,7 +30,7 @@ public static class Validation
         if (!IsValidQueueName(name))
         {
             throw new SluiceException(ErrorCodes.InvalidQueueName,
-                $"queue name '{name}' is invalid: use 1-{QueueOptions.MaxNameLength} characters from A-Z a-z 0-9 - _ (and a .fifo suffix for FIFO queues)", field);
+                $"queue name '{Quote(name)}' is invalid: use 1-{QueueOptions.MaxNameLength} characters from A-Z a-z 0-9 - _ (and a .fifo suffix for FIFO queues)", field);
         }
     }
 
@@ -104,7 +104,7 @@ public static class Validation
 
         if (!Enum.IsDefined(options.OverflowPolicy))
         {
-            throw SluiceException.Invalid("overflowPolicy", $"overflowPolicy {options.OverflowPolicy} is invalid: use reject, drop-head or dead-letter-head");
+            throw SluiceException.Invalid("overflowPolicy", $"overflowPolicy {(int)options.OverflowPolicy} is invalid: use reject, drop-head or dead-letter-head");
         }
 
         if (options.DeadLetterQueue is not null)
@@ -224,7 +224,7 @@ public static class Validation
         ArgumentNullException.ThrowIfNull(value);
         if (value.Length is 0 or > MaxDeduplicationIdLength || value.Any(c => c is < '!' or > '~'))
         {
-            throw SluiceException.Invalid(field, $"{field} '{value}' is invalid: use 1-{MaxDeduplicationIdLength} printable ASCII characters without spaces");
+            throw SluiceException.Invalid(field, $"{field} '{Quote(value)}' is invalid: use 1-{MaxDeduplicationIdLength} printable ASCII characters without spaces");
         }
     }
 
@@ -274,9 +274,12 @@ public static class Validation
                  name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');
         if (!ok)
         {
-            throw SluiceException.Invalid(field, $"attribute name '{name}' is invalid: use 1-{MaxAttributeNameLength} characters from A-Z a-z 0-9 _ - . (no leading, trailing or double '.', no AWS. or Amazon. prefix)");
+            throw SluiceException.Invalid(field, $"attribute name '{Quote(name)}' is invalid: use 1-{MaxAttributeNameLength} characters from A-Z a-z 0-9 _ - . (no leading, trailing or double '.', no AWS. or Amazon. prefix)");
         }
     }
+
+    /// <summary>A value echoed in an error message, cut to 100 characters so an error never grows with the input.</summary>
+    public static string Quote(string? value) => value is null ? "" : value.Length <= 100 ? value : string.Concat(value.AsSpan(0, 100), "...");
 
     private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -25,20 +25,25 @@ public sealed partial class SqliteMessageStore
         var source = RequireQueue(deadLetterQueue);
         var target = destination is null ? null : RequireQueue(destination);
         var now = Now();
-        using var page = Command("SELECT seq, size, dl_source FROM messages WHERE queue_id = $q AND seq > $after ORDER BY seq LIMIT 256;", "$q", "$after");
+        // Messages leased by a dead-letter consumer stay: taking them would pull work out from under it.
+        using var page = Command(
+            "SELECT seq, size, dl_source FROM messages WHERE queue_id = $q AND seq > $after AND NOT (leased = 1 AND visible_at > $now) ORDER BY seq LIMIT 256;",
+            "$q", "$after", "$now");
         using var move = Command("""
-            UPDATE messages SET queue_id = $q, receive_count = 0, visible_at = $now, leased = 0, enqueued_at = $now,
+            UPDATE messages SET queue_id = $q, receive_count = 0, lease_gen = lease_gen + 1, visible_at = $now, leased = 0, enqueued_at = $now,
                 dl_source = NULL, dl_reason = NULL, dl_attempts = NULL, dl_at = NULL, last_error = NULL
             WHERE seq = $seq;
             """, "$q", "$now", "$seq");
         var rows = new List<(long Seq, long Size, string? From)>();
         var moved = 0;
         long after = 0;
+        QueueState? full = null;
         while (moved < maxMessages)
         {
             rows.Clear();
             Set(page, 0, source.Id);
             Set(page, 1, after);
+            Set(page, 2, now);
             using (var r = page.ExecuteReader())
             {
                 while (r.Read())
@@ -61,6 +66,12 @@ public sealed partial class SqliteMessageStore
                     continue;
                 }
 
+                if (!HasRoom(to, size))
+                {
+                    full = to;
+                    continue;
+                }
+
                 Set(move, 0, to.Id);
                 Set(move, 1, now);
                 Set(move, 2, seq);
@@ -74,8 +85,17 @@ public sealed partial class SqliteMessageStore
             }
         }
 
+        if (moved == 0 && full is not null)
+        {
+            throw StoreErrors.RedriveTargetFull(full.Name);
+        }
+
         return new RedriveStep(moved, source.Count);
     }
+
+    /// <summary>Whether a queue's max length and max length in bytes leave room for one more message of <paramref name="size"/> bytes.</summary>
+    private static bool HasRoom(QueueState q, long size) =>
+        (q.Options.MaxLength is not { } ml || q.Count + 1 <= ml) && (q.Options.MaxLengthBytes is not { } mb || q.Bytes + size <= mb);
 
     private long ExecSweep()
     {

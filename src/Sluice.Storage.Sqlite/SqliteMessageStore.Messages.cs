@@ -12,11 +12,14 @@ public sealed partial class SqliteMessageStore
     private const string PendingSql =
         "SELECT " + MessageRow.Columns + " FROM messages WHERE queue_id = $q AND priority = $p AND visible_at > $now ORDER BY visible_at, seq LIMIT $n;";
 
-    private const string FifoScanSql =
-        "SELECT " + MessageRow.Columns + " FROM messages WHERE queue_id = $q AND priority = $p AND visible_at <= $now " +
-        "AND (visible_at, seq) > ($av, $as) ORDER BY visible_at, seq LIMIT 256;";
+    // A FIFO group's head is its lowest sequence; only visible heads can be delivered (an in-flight or delayed head blocks its group).
+    private const string FifoHeadsSql =
+        "SELECT " + MessageRow.Columns + " FROM messages WHERE seq IN " +
+        "(SELECT MIN(seq) FROM messages WHERE queue_id = $q AND group_id IS NOT NULL GROUP BY group_id) " +
+        "AND visible_at <= $now ORDER BY seq LIMIT $n;";
 
-    private const int FifoScanPage = 256;
+    private const string FifoFollowersSql =
+        "SELECT " + MessageRow.Columns + " FROM messages WHERE queue_id = $q AND group_id = $g AND seq > $s ORDER BY seq LIMIT $n;";
 
     private readonly List<MessageRow> _rows = [];
     private SqliteCommand? _insert;
@@ -32,8 +35,8 @@ public sealed partial class SqliteMessageStore
     private SqliteCommand? _extend;
     private SqliteCommand? _moveToDeadLetter;
     private SqliteCommand? _oldestReady;
-    private SqliteCommand? _fifoScan;
-    private SqliteCommand? _groupHead;
+    private SqliteCommand? _fifoHeads;
+    private SqliteCommand? _fifoFollowers;
 
     private void PrepareMessageCommands()
     {
@@ -43,21 +46,22 @@ public sealed partial class SqliteMessageStore
             """, "$q", "$id", "$body", "$attrs", "$p", "$v", "$now", "$d", "$size", "$g");
         _dedupFind = Command("SELECT message_id, seq FROM dedup WHERE queue_id = $q AND dedup_key = $d AND expires_at > $now;", "$q", "$d", "$now");
         _dedupPut = Command("INSERT OR REPLACE INTO dedup(queue_id, dedup_key, message_id, seq, expires_at) VALUES($q, $d, $id, $seq, $exp);", "$q", "$d", "$id", "$seq", "$exp");
-        _fifoScan = Command(FifoScanSql, "$q", "$p", "$now", "$av", "$as");
-        _groupHead = Command("SELECT seq FROM messages WHERE queue_id = $q AND group_id = $g ORDER BY seq LIMIT 1 OFFSET $o;", "$q", "$g", "$o");
+        _fifoHeads = Command(FifoHeadsSql, "$q", "$now", "$n");
+        _fifoFollowers = Command(FifoFollowersSql, "$q", "$g", "$s", "$n");
         _ready = Command(ReadySql, "$q", "$p", "$now", "$n");
         _pending = Command(PendingSql, "$q", "$p", "$now", "$n");
         _nextVisible = Command("SELECT MIN(visible_at) FROM messages WHERE queue_id = $q AND priority = $p AND visible_at > $now;", "$q", "$p", "$now");
         _lease = Command("""
-            UPDATE messages SET receive_count = receive_count + 1, first_receive_at = COALESCE(first_receive_at, $now), leased = 1, visible_at = $until
+            UPDATE messages SET receive_count = receive_count + 1, lease_gen = lease_gen + 1, first_receive_at = COALESCE(first_receive_at, $now),
+                leased = 1, visible_at = $until
             WHERE seq = $seq;
             """, "$now", "$until", "$seq");
-        _lookup = Command("SELECT queue_id, receive_count, leased, size FROM messages WHERE seq = $seq;", "$seq");
+        _lookup = Command("SELECT queue_id, receive_count, leased, size, lease_gen, visible_at FROM messages WHERE seq = $seq;", "$seq");
         _delete = Command("DELETE FROM messages WHERE seq = $seq;", "$seq");
         _nack = Command("UPDATE messages SET visible_at = $v, leased = 0, last_error = COALESCE($err, last_error) WHERE seq = $seq;", "$v", "$err", "$seq");
         _extend = Command("UPDATE messages SET visible_at = $v, leased = $l WHERE seq = $seq;", "$v", "$l", "$seq");
         _moveToDeadLetter = Command("""
-            UPDATE messages SET queue_id = $dlq, receive_count = 0, visible_at = $now, leased = 0, enqueued_at = $now,
+            UPDATE messages SET queue_id = $dlq, receive_count = 0, lease_gen = lease_gen + 1, visible_at = $now, leased = 0, enqueued_at = $now,
                 dl_source = $src, dl_reason = $reason, dl_attempts = $attempts, dl_at = $now,
                 last_error = COALESCE($err, last_error)
             WHERE seq = $seq;
@@ -68,7 +72,7 @@ public sealed partial class SqliteMessageStore
     private SqliteCommand?[] AllCommands() =>
     [
         _begin, _commit, _rollback, _savepoint, _release, _rollbackTo, _insert, _dedupFind, _dedupPut, _ready, _pending,
-        _nextVisible, _lease, _lookup, _delete, _nack, _extend, _moveToDeadLetter, _oldestReady, _fifoScan, _groupHead,
+        _nextVisible, _lease, _lookup, _delete, _nack, _extend, _moveToDeadLetter, _oldestReady, _fifoHeads, _fifoFollowers,
     ];
 
     private PublishResult[] ExecPublish(string queue, IReadOnlyList<OutgoingMessage> messages)
@@ -239,11 +243,7 @@ public sealed partial class SqliteMessageStore
 
         bool Over() => q.Count + addCount > maxLength || q.Bytes + addBytes > maxBytes;
 
-        SluiceException QueueFull() => new(ErrorCodes.QueueFull,
-            $"queue '{q.Name}' is full: it holds {q.Count} messages ({q.Bytes} bytes) and a publish of {addCount} messages ({addBytes} bytes) " +
-            $"would pass maxLength {maxLength?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unbounded"} / " +
-            $"maxLengthBytes {maxBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unbounded"} (overflow policy {policy}); " +
-            "retry after consumers catch up, or raise the limits", "queue", isTransient: true);
+        SluiceException QueueFull() => StoreErrors.QueueFull(q.Info, q.Count, q.Bytes, addCount, addBytes);
     }
 
     private ReceiveResult ExecReceive(string queue, int maxMessages, TimeSpan visibilityTimeout)
@@ -292,106 +292,76 @@ public sealed partial class SqliteMessageStore
     }
 
     /// <summary>
-    /// FIFO delivery: a visible message is delivered only when every earlier message of its group (by sequence) is gone
-    /// or was delivered by this same receive. Visible messages are scanned in delivery order; when a delivery unblocks a
-    /// group skipped earlier in the scan, the scan starts again so the result keeps delivery order.
+    /// FIFO delivery: only a group's head (its lowest sequence) can be delivered, and only when visible, so a group with a
+    /// message in flight or delayed waits. After a head, its group's following visible messages fill the response in
+    /// order (SQS prefers one group per response). Reads only group heads, so a long blocked group costs an index scan,
+    /// not a read of its rows.
     /// </summary>
     private void ReceiveFifo(QueueState q, int maxMessages, long now, long until, QueueState? dlq, int? maxReceive, List<QueueMessage> delivered)
     {
-        var chosen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var heads = new Dictionary<string, long>(StringComparer.Ordinal);
-        var skipped = new HashSet<string>(StringComparer.Ordinal);
-        bool restart;
+        bool movedAny;
         do
         {
-            restart = false;
-            skipped.Clear();
-            for (var p = OutgoingMessage.MaxPriority; p >= 0 && delivered.Count < maxMessages && !restart; p--)
+            movedAny = false;
+            ReadFifo(_fifoHeads!, q.Id, null, 0, now, maxMessages - delivered.Count);
+            var heads = _rows.ToArray();
+            _rows.Clear();
+            foreach (var head in heads)
             {
-                long afterVisible = long.MinValue, afterSeq = 0;
-                while (delivered.Count < maxMessages && !restart)
+                if (delivered.Count >= maxMessages)
                 {
-                    var scan = _fifoScan!;
-                    Set(scan, 0, q.Id);
-                    Set(scan, 1, p);
-                    Set(scan, 2, now);
-                    Set(scan, 3, afterVisible);
-                    Set(scan, 4, afterSeq);
-                    using (var r = scan.ExecuteReader())
-                    {
-                        while (r.Read())
-                        {
-                            _rows.Add(MessageRow.Read(r));
-                        }
-                    }
+                    break;
+                }
 
-                    var page = _rows.ToArray();
+                if (dlq is not null && head.ReceiveCount >= maxReceive)
+                {
+                    // The group's next message becomes its head: look again.
+                    MoveToDeadLetter(head.Seq, head.Size, q, dlq, DeadLetterInfo.MaxReceiveCountReason, head.ReceiveCount, now, null);
+                    movedAny = true;
+                    continue;
+                }
+
+                Deliver(head, now, until, delivered);
+                if (delivered.Count < maxMessages)
+                {
+                    ReadFifo(_fifoFollowers!, q.Id, head.GroupId, head.Seq, now, maxMessages - delivered.Count);
+                    var followers = _rows.ToArray();
                     _rows.Clear();
-                    foreach (var row in page)
+                    foreach (var next in followers)
                     {
-                        if (delivered.Count >= maxMessages)
+                        if (next.VisibleAt > now || (dlq is not null && next.ReceiveCount >= maxReceive))
                         {
-                            break;
+                            break; // not deliverable now: the rest of the group waits behind it
                         }
 
-                        afterVisible = row.VisibleAt;
-                        afterSeq = row.Seq;
-                        var group = row.GroupId;
-                        if (group is not null)
-                        {
-                            if (!heads.TryGetValue(group, out var head))
-                            {
-                                head = GroupHead(q.Id, group, chosen.GetValueOrDefault(group));
-                                heads[group] = head;
-                            }
-
-                            if (row.Seq != head)
-                            {
-                                skipped.Add(group);
-                                continue;
-                            }
-
-                            heads.Remove(group);
-                        }
-
-                        if (dlq is not null && row.ReceiveCount >= maxReceive)
-                        {
-                            MoveToDeadLetter(row.Seq, row.Size, q, dlq, DeadLetterInfo.MaxReceiveCountReason, row.ReceiveCount, now, null);
-                        }
-                        else
-                        {
-                            Deliver(row, now, until, delivered);
-                            if (group is not null)
-                            {
-                                chosen[group] = chosen.GetValueOrDefault(group) + 1;
-                            }
-                        }
-
-                        if (group is not null && skipped.Contains(group))
-                        {
-                            restart = true;
-                            break;
-                        }
-                    }
-
-                    if (page.Length < FifoScanPage)
-                    {
-                        break;
+                        Deliver(next, now, until, delivered);
                     }
                 }
             }
         }
-        while (restart && delivered.Count < maxMessages);
+        while (movedAny && delivered.Count < maxMessages);
     }
 
-    /// <summary>The sequence of a group's first message not yet delivered by this receive (the first <paramref name="delivered"/> are).</summary>
-    private long GroupHead(long queueId, string group, int delivered)
+    private void ReadFifo(SqliteCommand cmd, long queueId, string? group, long afterSeq, long now, int limit)
     {
-        var cmd = _groupHead!;
         Set(cmd, 0, queueId);
-        Set(cmd, 1, group);
-        Set(cmd, 2, delivered);
-        return cmd.ExecuteScalar() is long seq ? seq : -1;
+        if (group is null)
+        {
+            Set(cmd, 1, now);
+            Set(cmd, 2, limit);
+        }
+        else
+        {
+            Set(cmd, 1, group);
+            Set(cmd, 2, afterSeq);
+            Set(cmd, 3, limit);
+        }
+
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            _rows.Add(MessageRow.Read(r));
+        }
     }
 
     /// <summary>Leases a row read by a receive and adds it to the delivered list.</summary>
@@ -403,10 +373,11 @@ public sealed partial class SqliteMessageStore
         Set(lease, 2, row.Seq);
         lease.ExecuteNonQuery();
         row.ReceiveCount++;
+        row.LeaseGeneration++;
         row.FirstReceiveAt ??= now;
         row.Leased = true;
         row.VisibleAt = until;
-        delivered.Add(row.ToMessage(MessageState.InFlight, new ReceiptHandle(row.Seq, row.ReceiveCount).ToString()));
+        delivered.Add(row.ToMessage(MessageState.InFlight, new ReceiptHandle(row.Seq, row.LeaseGeneration).ToString()));
     }
 
     private DateTimeOffset? NextVisibleAt(long queueId, long now)
@@ -495,7 +466,7 @@ public sealed partial class SqliteMessageStore
         return Time.FromMs(until);
     }
 
-    /// <summary>Checks a receipt handle against the stored message: it exists in the queue, its attempt is the latest (and it is leased).</summary>
+    /// <summary>Checks a receipt handle against the stored message: it exists in the queue, its fencing token is the latest lease generation (and it is leased).</summary>
     private (long Seq, int ReceiveCount, long Size) CheckHandle(QueueState q, string text, bool requireLeased)
     {
         var handle = ReceiptHandle.Parse(text);
@@ -505,6 +476,8 @@ public sealed partial class SqliteMessageStore
         int receiveCount;
         bool leased;
         long size;
+        int generation;
+        long visibleAt;
         using (var r = lookup.ExecuteReader())
         {
             if (!r.Read())
@@ -516,6 +489,8 @@ public sealed partial class SqliteMessageStore
             receiveCount = r.GetInt32(1);
             leased = r.GetInt64(2) != 0;
             size = r.GetInt64(3);
+            generation = r.GetInt32(4);
+            visibleAt = r.GetInt64(5);
         }
 
         if (queueId != q.Id)
@@ -523,19 +498,25 @@ public sealed partial class SqliteMessageStore
             throw ReceiptHandle.NotFound(q.Name, text);
         }
 
-        if (handle.Attempt > receiveCount)
+        if (handle.Attempt > generation)
         {
             throw ReceiptHandle.NotFound(q.Name, text);
         }
 
-        if (handle.Attempt != receiveCount)
+        if (handle.Attempt != generation)
         {
-            throw ReceiptHandle.Stale(q.Name, text, receiveCount);
+            throw ReceiptHandle.Stale(q.Name, text);
         }
 
         if (requireLeased && !leased)
         {
             throw ReceiptHandle.NotInFlight(q.Name, text);
+        }
+
+        if (q.Options.Fifo && (!leased || visibleAt <= Now()))
+        {
+            // FIFO: once the lease ended, the group is unlocked; the handle no longer speaks for the message.
+            throw ReceiptHandle.Expired(q.Name, text);
         }
 
         return (handle.Sequence, receiveCount, size);

@@ -35,7 +35,8 @@ public sealed partial class SqliteMessageStore
             dl_attempts INTEGER,
             dl_at INTEGER,
             size INTEGER NOT NULL,
-            group_id TEXT);
+            group_id TEXT,
+            lease_gen INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX IF NOT EXISTS messages_delivery ON messages(queue_id, priority, visible_at);
         CREATE INDEX IF NOT EXISTS messages_queue ON messages(queue_id);
         CREATE INDEX IF NOT EXISTS messages_enqueued ON messages(queue_id, enqueued_at);

@@ -201,11 +201,12 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
                 q.Reindex(m, () =>
                 {
                     m.ReceiveCount++;
+                    m.Generation++;
                     m.FirstReceivedAt ??= now;
                     m.Leased = true;
                     m.VisibleAt = now + visibilityTimeout;
                 });
-                delivered.Add(Snapshot(m, now, new ReceiptHandle(m.Sequence, m.ReceiveCount).ToString()));
+                delivered.Add(Snapshot(m, now, new ReceiptHandle(m.Sequence, m.Generation).ToString()));
             }
 
             bool DeadLettered(Message m)
@@ -221,36 +222,38 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
 
             if (q.Info.Options.Fifo)
             {
-                // A message is deliverable when every earlier message of its group was delivered in this same receive.
-                var chosen = new HashSet<long>();
-                var progress = true;
-                while (progress && delivered.Count < maxMessages)
+                // Only a group's head (lowest sequence) can go, and only when visible; its group's following visible
+                // messages then fill the response in order. Dead-lettering a head makes the next one the head: look again.
+                bool movedAny;
+                do
                 {
-                    progress = false;
-                    foreach (var m in q.VisibleInOrder(now))
+                    movedAny = false;
+                    foreach (var head in q.GroupHeads().Where(h => h.VisibleAt <= now).OrderBy(h => h.Sequence).ToList())
                     {
                         if (delivered.Count >= maxMessages)
                         {
                             break;
                         }
 
-                        if (chosen.Contains(m.Sequence) || !q.IsGroupHead(m, chosen))
+                        if (DeadLettered(head))
                         {
+                            movedAny = true;
                             continue;
                         }
 
-                        if (DeadLettered(m))
+                        Lease(head);
+                        foreach (var follower in q.GroupAfter(head).ToList())
                         {
-                            progress = true;
-                            break; // the group's next message may now be its head
-                        }
+                            if (delivered.Count >= maxMessages || follower.VisibleAt > now || (maxReceives is { } max && follower.ReceiveCount >= max && dlq is not null))
+                            {
+                                break; // not deliverable now: the rest of the group waits behind it
+                            }
 
-                        chosen.Add(m.Sequence);
-                        Lease(m);
-                        progress = true;
-                        break; // the index changed; look again from the start
+                            Lease(follower);
+                        }
                     }
                 }
+                while (movedAny && delivered.Count < maxMessages);
             }
             else
             {
@@ -282,7 +285,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
             {
                 try
                 {
-                    var m = Leased(q, receiptHandles[i], requireInFlight: false);
+                    var m = Leased(q, receiptHandles[i], requireInFlight: false, _time.GetUtcNow());
                     q.Remove(m);
                     results[i] = BatchItemResult.Ok;
                 }
@@ -303,7 +306,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
         {
             var q = Queue(queue);
             var now = _time.GetUtcNow();
-            var m = Leased(q, receiptHandle, requireInFlight: true);
+            var m = Leased(q, receiptHandle, requireInFlight: true, _time.GetUtcNow());
             m.LastError = lastError ?? m.LastError;
             if (q.Info.Options.MaxReceiveCount is { } max && m.ReceiveCount >= max && DeadLetterQueueOf(q) is { } dlq)
             {
@@ -329,7 +332,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
         {
             var q = Queue(queue);
             var now = _time.GetUtcNow();
-            var m = Leased(q, receiptHandle, requireInFlight: true);
+            var m = Leased(q, receiptHandle, requireInFlight: true, _time.GetUtcNow());
             q.Reindex(m, () =>
             {
                 m.VisibleAt = now + visibilityTimeout;
@@ -412,6 +415,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
             var fixedTarget = destination is null ? null : Queue(destination);
             var now = _time.GetUtcNow();
             var moved = 0;
+            QueueState? full = null;
             foreach (var m in dlq.Messages.Values.ToList())
             {
                 if (moved == maxMessages)
@@ -420,8 +424,14 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
                 }
 
                 var target = fixedTarget ?? (m.DeadLetter?.SourceQueue is { } source && _queues.TryGetValue(source, out var s) ? s : null);
-                if (target is null || target == dlq)
+                if (target is null || target == dlq || StateOf(m, now) == MessageState.InFlight)
                 {
+                    continue; // no source to go back to, or a dead-letter consumer holds it
+                }
+
+                if (!target.HasRoom(m.Body.Length))
+                {
+                    full = target;
                     continue;
                 }
 
@@ -429,6 +439,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
                 m.DeadLetter = null;
                 m.LastError = null;
                 m.ReceiveCount = 0;
+                m.Generation++;
                 m.Leased = false;
                 m.VisibleAt = now;
                 m.EnqueuedAt = now;
@@ -436,7 +447,9 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
                 moved++;
             }
 
-            return ValueTask.FromResult(new RedriveStep(moved, dlq.Messages.Count));
+            return moved == 0 && full is not null
+                ? throw StoreErrors.RedriveTargetFull(full.Info.Name)
+                : ValueTask.FromResult(new RedriveStep(moved, dlq.Messages.Count));
         }
     }
 
@@ -509,10 +522,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
 
         if (!Fits(count, bytes))
         {
-            throw new SluiceException(ErrorCodes.QueueFull,
-                $"queue '{q.Info.Name}' is full (maxLength {options.MaxLength?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unbounded"}, " +
-                $"maxLengthBytes {options.MaxLengthBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unbounded"}, overflow {options.OverflowPolicy}): " +
-                "slow down and retry after consumers catch up", "queue", isTransient: true);
+            throw StoreErrors.QueueFull(q.Info, q.Messages.Count, q.Bytes, newCount, newBytes);
         }
 
         return evict;
@@ -523,28 +533,35 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
         source.Remove(m);
         m.DeadLetter = new DeadLetterInfo(source.Info.Name, reason, m.ReceiveCount, m.LastError, now);
         m.ReceiveCount = 0;
+        m.Generation++;
         m.Leased = false;
         m.VisibleAt = now;
         m.EnqueuedAt = now;
         dlq.Add(m);
     }
 
-    private static Message Leased(QueueState q, string text, bool requireInFlight)
+    private static Message Leased(QueueState q, string text, bool requireInFlight, DateTimeOffset now)
     {
         var handle = ReceiptHandle.Parse(text);
-        if (!q.Messages.TryGetValue(handle.Sequence, out var m) || handle.Attempt > m.ReceiveCount)
+        if (!q.Messages.TryGetValue(handle.Sequence, out var m) || handle.Attempt > m.Generation)
         {
             throw ReceiptHandle.NotFound(q.Info.Name, text);
         }
 
-        if (handle.Attempt != m.ReceiveCount)
+        if (handle.Attempt != m.Generation)
         {
-            throw ReceiptHandle.Stale(q.Info.Name, text, m.ReceiveCount);
+            throw ReceiptHandle.Stale(q.Info.Name, text);
         }
 
         if (requireInFlight && !m.Leased)
         {
             throw ReceiptHandle.NotInFlight(q.Info.Name, text);
+        }
+
+        if (q.Info.Options.Fifo && (!m.Leased || m.VisibleAt <= now))
+        {
+            // FIFO: once the lease ended, the group is unlocked; the handle no longer speaks for the message.
+            throw ReceiptHandle.Expired(q.Info.Name, text);
         }
 
         return m;
@@ -607,6 +624,9 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
         public DateTimeOffset EnqueuedAt { get; set; }
 
         public int ReceiveCount { get; set; }
+
+        /// <summary>The fencing token: + 1 at every receive and every move between queues, never reset.</summary>
+        public int Generation { get; set; }
 
         public DateTimeOffset? FirstReceivedAt { get; set; }
 
@@ -678,41 +698,18 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
             Bytes = 0;
         }
 
-        /// <summary>Visible messages in delivery order (FIFO queues have one priority).</summary>
-        public IEnumerable<Message> VisibleInOrder(DateTimeOffset now)
-        {
-            for (var p = 0; p <= OutgoingMessage.MaxPriority; p++)
-            {
-                foreach (var key in _index.GetViewBetween((p, long.MinValue, long.MinValue), (p, now.UtcTicks, long.MaxValue)))
-                {
-                    yield return Messages[key.Item3];
-                }
-            }
-        }
+        /// <summary>The first message of every message group.</summary>
+        public IEnumerable<Message> GroupHeads() => _groups.Values.Select(set => Messages[set.Min]);
 
-        /// <summary>Whether every earlier message of <paramref name="m"/>'s group is in <paramref name="chosen"/>.</summary>
-        public bool IsGroupHead(Message m, HashSet<long> chosen)
-        {
-            if (m.MessageGroupId is not { } g || !_groups.TryGetValue(g, out var set))
-            {
-                return true;
-            }
+        /// <summary>The messages of <paramref name="head"/>'s group after it, in order.</summary>
+        public IEnumerable<Message> GroupAfter(Message head) =>
+            head.MessageGroupId is { } g && _groups.TryGetValue(g, out var set)
+                ? set.GetViewBetween(head.Sequence + 1, long.MaxValue).Select(seq => Messages[seq])
+                : [];
 
-            foreach (var seq in set)
-            {
-                if (seq == m.Sequence)
-                {
-                    return true;
-                }
-
-                if (!chosen.Contains(seq))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
+        /// <summary>Whether max length and max length in bytes leave room for one more message of <paramref name="size"/> bytes.</summary>
+        public bool HasRoom(long size) =>
+            (Info.Options.MaxLength is not { } ml || Messages.Count + 1 <= ml) && (Info.Options.MaxLengthBytes is not { } mb || Bytes + size <= mb);
 
         /// <summary>Changes a message's ordering fields, keeping the index in step.</summary>
         public void Reindex(Message m, Action change)

@@ -4,12 +4,13 @@ using System.Buffers.Text;
 namespace Sluice.Storage;
 
 /// <summary>
-/// A parsed receipt handle: the stored message's sequence number and the fencing token (the receive attempt that
-/// issued the handle). The text form is 16 characters of base64url over 12 bytes (8-byte big-endian sequence,
-/// 4-byte big-endian attempt). A handle whose attempt is not the message's latest receive is stale.
+/// A parsed receipt handle: the stored message's sequence number and the fencing token (the message's lease
+/// generation when the handle was issued: + 1 at every receive and every move between queues, never reset, so no
+/// handle is ever issued twice). The text form is 16 characters of base64url over 12 bytes (8-byte big-endian
+/// sequence, 4-byte big-endian generation). A handle whose generation is not the message's latest is stale.
 /// </summary>
 /// <param name="Sequence">The store's sequence number of the message (positive).</param>
-/// <param name="Attempt">The receive count when the handle was issued (the fencing token, positive).</param>
+/// <param name="Attempt">The lease generation when the handle was issued (the fencing token, positive).</param>
 public readonly record struct ReceiptHandle(long Sequence, int Attempt)
 {
     private const int ByteLength = 12;
@@ -53,9 +54,14 @@ public readonly record struct ReceiptHandle(long Sequence, int Attempt)
         "receiptHandle");
 
     /// <summary>The error for a handle whose fencing token is stale.</summary>
-    public static SluiceException Stale(string queue, string text, int current) => new(ErrorCodes.ReceiptHandleStale,
-        $"receipt handle '{text}' is stale: its lease expired and the message was received again (attempt {current}) in queue '{queue}'; " +
-        "extend leases (heartbeat) before they expire", "receiptHandle");
+    public static SluiceException Stale(string queue, string text) => new(ErrorCodes.ReceiptHandleStale,
+        $"receipt handle '{text}' is stale: the message was received again (or moved) since this handle was issued in queue '{queue}', " +
+        "so another consumer owns it now; extend leases (heartbeat) before they expire", "receiptHandle");
+
+    /// <summary>The error for a handle whose lease ended, on a FIFO queue (where the ended lease unlocked the group).</summary>
+    public static SluiceException Expired(string queue, string text) => new(ErrorCodes.ReceiptHandleStale,
+        $"receipt handle '{text}' has expired: its lease on FIFO queue '{queue}' ended, which unlocked the message group; " +
+        "receive the message again, and extend leases (heartbeat) before they expire", "receiptHandle");
 
     /// <summary>The error for a nack or extend on a message that is no longer leased.</summary>
     public static SluiceException NotInFlight(string queue, string text) => new(ErrorCodes.MessageNotInFlight,

@@ -8,7 +8,7 @@ internal sealed class MessageRow
     /// <summary>The columns <see cref="Read"/> expects, in order.</summary>
     public const string Columns =
         "seq, id, body, attributes, priority, visible_at, sent_at, receive_count, first_receive_at, leased, dedup_id, " +
-        "last_error, dl_source, dl_reason, dl_attempts, dl_at, size, group_id";
+        "last_error, dl_source, dl_reason, dl_attempts, dl_at, size, group_id, lease_gen";
 
     public long Seq { get; set; }
 
@@ -46,6 +46,9 @@ internal sealed class MessageRow
 
     public string? GroupId { get; set; }
 
+    /// <summary>The fencing token: + 1 at every receive and every move between queues, never reset.</summary>
+    public int LeaseGeneration { get; set; }
+
     public static MessageRow Read(SqliteDataReader r) => new()
     {
         Seq = r.GetInt64(0),
@@ -66,6 +69,7 @@ internal sealed class MessageRow
         DeadLetteredAt = r.IsDBNull(15) ? null : r.GetInt64(15),
         Size = r.GetInt64(16),
         GroupId = r.IsDBNull(17) ? null : r.GetString(17),
+        LeaseGeneration = r.GetInt32(18),
     };
 
     /// <summary>The state at <paramref name="now"/> (unix ms).</summary>
