@@ -7,7 +7,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Server.Internal;
+using Sluice.InMemory;
 using Sluice.Server.Rest;
+using Sluice.Server.Sqs;
 using Sluice.Storage;
 using Sluice.Storage.Sqlite;
 
@@ -114,6 +116,7 @@ public sealed class SluiceServer : IAsyncDisposable
             await broker.StartAsync(cancellationToken).ConfigureAwait(false);
             Log.StoreOpened(_logger, Options.Store, location);
 
+            app.UseSluiceSqs(broker, Options.Sqs, _time);
             app.MapOpenApi();
             app.MapSluiceRestApi(broker);
             _app = app;
@@ -203,7 +206,7 @@ public sealed class SluiceServer : IAsyncDisposable
         return (new SqliteMessageStore(new SqliteStoreOptions { Path = path, Fsync = Options.Fsync }, _time), path);
     }
 
-    private IMessageStore CreateMemoryStore() => throw new NotSupportedException($"the memory store is not available yet ({_time})");
+    private InMemoryMessageStore CreateMemoryStore() => new(_time);
 
     private static InvalidOperationException NotStarted() => new("the server has not been started: call StartAsync first");
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Sluice.Server.Sqs;
 
 namespace Sluice.Server.Hosting;
 
@@ -43,6 +44,9 @@ public sealed record SluiceServerOptions
 
     /// <summary>Largest HTTP request body accepted, in bytes. Default 16 MiB (16,777,216); 1 KiB to 1 GiB.</summary>
     public long MaxRequestBodySize { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>The SQS-compatible face (section <c>Sluice:Sqs</c>). Default <see cref="SqsOptions"/> defaults (enabled, any credentials).</summary>
+    public SqsOptions Sqs { get; init; } = new();
 
     /// <summary>Limits and timings of the broker. Default <see cref="BrokerOptions"/> defaults.</summary>
     public BrokerOptions Broker { get; init; } = new();
@@ -100,6 +104,12 @@ public sealed record SluiceServerOptions
             throw Invalid(nameof(MaxRequestBodySize), $"{MaxRequestBodySize} bytes is out of range: use 1024 (1 KiB) to 1073741824 (1 GiB)");
         }
 
+        if (Sqs is null)
+        {
+            throw Invalid(nameof(Sqs), "is missing: remove the setting to use the defaults");
+        }
+
+        Sqs.Validate($"{SectionName}:{nameof(Sqs)}");
         if (Broker is null)
         {
             throw Invalid(nameof(Broker), "is missing: remove the setting to use the defaults");

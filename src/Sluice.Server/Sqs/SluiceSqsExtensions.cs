@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Sluice.Server.Sqs;
+
+/// <summary>Adds the SQS-compatible face to an ASP.NET Core pipeline.</summary>
+public static class SluiceSqsExtensions
+{
+    /// <summary>
+    /// Serves the SQS API (AWS JSON 1.0 and Query protocols) on every path: a request is claimed when its
+    /// <c>X-Amz-Target</c> header starts with <c>AmazonSQS.</c>, or when it is a form POST or a GET carrying an
+    /// <c>Action</c> field; every other request goes on to the next middleware (the REST API). Does nothing when
+    /// <see cref="SqsOptions.Enabled"/> is off.
+    /// </summary>
+    /// <param name="app">The application.</param>
+    /// <param name="broker">The started broker.</param>
+    /// <param name="options">The face's options.</param>
+    /// <param name="timeProvider">The clock for timestamps; default <see cref="TimeProvider.System"/>.</param>
+    /// <returns><paramref name="app"/>.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static IApplicationBuilder UseSluiceSqs(this IApplicationBuilder app, Broker broker, SqsOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(broker);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Enabled)
+        {
+            return app;
+        }
+
+        var services = app.ApplicationServices;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Server.Sqs");
+        var stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        var face = new SqsFace(broker, options, timeProvider ?? TimeProvider.System, logger, stopping);
+        return app.Use(next => async context =>
+        {
+            if (!await face.TryHandleAsync(context).ConfigureAwait(false))
+            {
+                await next(context).ConfigureAwait(false);
+            }
+        });
+    }
+}

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Sluice.Server.Sqs;
+
+/// <summary>What a handler needs from the request: region, account, URL base, the queue named by the path.</summary>
+internal sealed class SqsEnv(SqsFace face, HttpContext context, string region, string? accessKey)
+{
+    public string Region => region;
+
+    public string Account => face.Options.AccountId;
+
+    public string? AccessKey => accessKey;
+
+    public string BaseUrl => face.Options.PublicUrl?.TrimEnd('/') ?? $"{context.Request.Scheme}://{context.Request.Host.Value}";
+
+    public string QueueUrl(string name) => $"{BaseUrl}/{Account}/{name}";
+
+    public string Arn(string name) => $"arn:aws:sqs:{region}:{Account}:{name}";
+
+    /// <summary>The queue named by <c>QueueUrl</c> (any host), else by a <c>/account/name</c> request path.</summary>
+    public string QueueName(JsonObject input)
+    {
+        var url = SqsInput.String(input, "QueueUrl");
+        if (url is null)
+        {
+            var segments = (context.Request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
+            url = segments.Length == 2 ? segments[1] : throw SqsException.Missing("QueueUrl");
+        }
+
+        var name = url.TrimEnd('/');
+        var slash = name.LastIndexOf('/');
+        if (slash >= 0)
+        {
+            name = name[(slash + 1)..];
+        }
+
+        return Validation.IsValidQueueName(name) ? name : throw SqsException.NoQueue();
+    }
+
+    /// <summary>The queue name at the end of an ARN (<c>arn:aws:sqs:region:account:name</c>).</summary>
+    public static string? NameFromArn(string arn)
+    {
+        var parts = arn.Split(':');
+        return parts.Length == 6 && parts[0] == "arn" && parts[2] == "sqs" && Validation.IsValidQueueName(parts[5]) ? parts[5] : null;
+    }
+}
+
+/// <summary>Reads members of a JSON-shaped request, with SQS's errors for missing or mistyped values.</summary>
+internal static class SqsInput
+{
+    public static string? String(JsonObject input, string name) => input[name] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        JsonValue v when v.GetValueKind() is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => v.ToJsonString(),
+        var other => throw SqsException.Invalid(name, other.ToJsonString(), "must be a string."),
+    };
+
+    public static string RequiredString(JsonObject input, string name) =>
+        String(input, name) is { Length: > 0 } s ? s : throw SqsException.Missing(name);
+
+    public static long? Long(JsonObject input, string name)
+    {
+        var node = input[name];
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v)
+        {
+            switch (v.GetValueKind())
+            {
+                case JsonValueKind.Number when v.TryGetValue<long>(out var n):
+                    return n;
+                case JsonValueKind.Number when v.TryGetValue<int>(out var i):
+                    return i;
+                case JsonValueKind.Number when v.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) < 1e15:
+                    return (long)d;
+                case JsonValueKind.String when long.TryParse(v.GetValue<string>(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s):
+                    return s;
+                default:
+                    break;
+            }
+        }
+
+        throw SqsException.Invalid(name, Plain(node), "must be an integer.");
+    }
+
+    public static int? Int(JsonObject input, string name, long min, long max)
+    {
+        var value = Long(input, name);
+        if (value is { } v && (v < min || v > max))
+        {
+            throw SqsException.Invalid(name, v, $"must be between {min} and {max}, if provided.");
+        }
+
+        return (int?)value;
+    }
+
+    public static bool? Bool(JsonObject input, string name) => input[name] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.True => true,
+        JsonValue v when v.GetValueKind() == JsonValueKind.False => false,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String && bool.TryParse(v.GetValue<string>(), out var b) => b,
+        var other => throw SqsException.Invalid(name, Plain(other), "must be a boolean."),
+    };
+
+    public static List<string> Strings(JsonObject input, string name)
+    {
+        switch (input[name])
+        {
+            case null:
+                return [];
+            case JsonArray array:
+                var list = new List<string>(array.Count);
+                foreach (var item in array)
+                {
+                    list.Add(item is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : throw SqsException.Invalid(name, item?.ToJsonString(), "must be a list of strings."));
+                }
+
+                return list;
+            case var other:
+                throw SqsException.Invalid(name, Plain(other), "must be a list of strings.");
+        }
+    }
+
+    public static Dictionary<string, string> StringMap(JsonObject input, string name)
+    {
+        switch (input[name])
+        {
+            case null:
+                return new Dictionary<string, string>(StringComparer.Ordinal);
+            case JsonObject obj:
+                var map = new Dictionary<string, string>(obj.Count, StringComparer.Ordinal);
+                foreach (var (key, value) in obj)
+                {
+                    map[key] = value switch
+                    {
+                        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+                        JsonValue v when v.GetValueKind() is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => v.ToJsonString(),
+                        _ => throw SqsException.Invalid($"{name}.{key}", value?.ToJsonString(), "must be a string."),
+                    };
+                }
+
+                return map;
+            case var other:
+                throw SqsException.Invalid(name, Plain(other), "must be a map of strings.");
+        }
+    }
+
+    public static List<JsonObject> Entries(JsonObject input)
+    {
+        switch (input["Entries"])
+        {
+            case null:
+                return [];
+            case JsonArray array:
+                return [.. array.Select(e => e as JsonObject ?? throw SqsException.Invalid("Entries", e?.ToJsonString(), "each entry must be an object."))];
+            case var other:
+                throw SqsException.Invalid("Entries", Plain(other), "must be a list.");
+        }
+    }
+
+    private static string Plain(JsonNode node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : node.ToJsonString();
+}

@@ -1,0 +1,719 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Sluice.Server.Sqs;
+
+internal sealed partial class SqsFace
+{
+    private const string LastModifiedProperty = "LastModifiedTimestamp";
+
+    private static readonly HashSet<string> FifoOnly = new(StringComparer.Ordinal)
+    {
+        "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit",
+    };
+
+    private static readonly HashSet<string> StoredProperties = new(StringComparer.Ordinal)
+    {
+        "Policy", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled", "RedriveAllowPolicy", "FifoThroughputLimit",
+    };
+
+    private static readonly string[] ReadableAttributes =
+    [
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed",
+        "CreatedTimestamp", "LastModifiedTimestamp", "DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "QueueArn",
+        "ReceiveMessageWaitTimeSeconds", "VisibilityTimeout", "RedrivePolicy", "RedriveAllowPolicy", "Policy", "KmsMasterKeyId",
+        "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled", "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope",
+        "FifoThroughputLimit",
+    ];
+
+    /// <summary>Runs one action on its JSON-shaped input.</summary>
+    internal ValueTask<JsonObject> DispatchAsync(string action, JsonObject input, SqsEnv env, CancellationToken ct) => action switch
+    {
+        "CreateQueue" => CreateQueueAsync(input, env, ct),
+        "GetQueueUrl" => GetQueueUrlAsync(input, env, ct),
+        "ListQueues" => ListQueuesAsync(input, env, ct),
+        "DeleteQueue" => DeleteQueueAsync(input, env, ct),
+        "GetQueueAttributes" => GetQueueAttributesAsync(input, env, ct),
+        "SetQueueAttributes" => SetQueueAttributesAsync(input, env, ct),
+        "PurgeQueue" => PurgeQueueAsync(input, env, ct),
+        "TagQueue" => TagQueueAsync(input, env, ct),
+        "UntagQueue" => UntagQueueAsync(input, env, ct),
+        "ListQueueTags" => ListQueueTagsAsync(input, env, ct),
+        "ListDeadLetterSourceQueues" => ListDeadLetterSourceQueuesAsync(input, env, ct),
+        "AddPermission" => AddPermissionAsync(input, env, ct),
+        "RemovePermission" => RemovePermissionAsync(input, env, ct),
+        "SendMessage" => SendMessageAsync(input, env, ct),
+        "SendMessageBatch" => SendMessageBatchAsync(input, env, ct),
+        "ReceiveMessage" => ReceiveMessageAsync(input, env, ct),
+        "DeleteMessage" => DeleteMessageAsync(input, env, ct),
+        "DeleteMessageBatch" => DeleteMessageBatchAsync(input, env, ct),
+        "ChangeMessageVisibility" => ChangeMessageVisibilityAsync(input, env, ct),
+        "ChangeMessageVisibilityBatch" => ChangeMessageVisibilityBatchAsync(input, env, ct),
+        "StartMessageMoveTask" => StartMessageMoveTaskAsync(input, env, ct),
+        "ListMessageMoveTasks" => ListMessageMoveTasksAsync(input, env),
+        "CancelMessageMoveTask" => CancelMessageMoveTaskAsync(input, env),
+        "" => throw new SqsException(SqsError.MissingParameter, "The request must contain the parameter Action."),
+        _ => throw new SqsException(SqsError.InvalidAction, $"The action {action} is not valid for this web service."),
+    };
+
+    private async ValueTask<QueueInfo> QueueAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            return await broker.GetQueueAsync(name, ct).ConfigureAwait(false);
+        }
+        catch (SluiceException ex) when (ex.ErrorCode is ErrorCodes.QueueNotFound or ErrorCodes.InvalidQueueName)
+        {
+            throw SqsException.NoQueue();
+        }
+    }
+
+    private async ValueTask<JsonObject> CreateQueueAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var name = SqsInput.RequiredString(input, "QueueName");
+        if (!Validation.IsValidQueueName(name))
+        {
+            throw SqsException.Invalid("QueueName", name,
+                "Can only include alphanumeric characters, hyphens, or underscores (and a .fifo suffix for FIFO queues). 1 to 80 in length.");
+        }
+
+        var attributes = SqsInput.StringMap(input, "Attributes");
+        var tags = SqsInput.StringMap(input, "tags");
+        if (tags.Count == 0)
+        {
+            tags = SqsInput.StringMap(input, "Tags");
+        }
+
+        var fifoName = name.EndsWith(QueueOptions.FifoSuffix, StringComparison.Ordinal);
+        var fifo = attributes.TryGetValue("FifoQueue", out var f) && ParseBool("FifoQueue", f);
+        if (fifo != fifoName)
+        {
+            throw fifo
+                ? new SqsException(SqsError.InvalidParameterValue, "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
+                : SqsException.Invalid("QueueName", name, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length. A .fifo name needs the FifoQueue attribute set to true.");
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var existing = await TryGetQueueAsync(name, ct).ConfigureAwait(false);
+            if (existing is not null)
+            {
+                var wanted = await ApplyAttributesAsync(name, existing.Options, attributes, env, compareOnly: true, ct).ConfigureAwait(false);
+                if (!wanted.Equals(existing.Options))
+                {
+                    throw new SqsException(SqsError.QueueNameExists, $"A queue already exists with the same name and a different value for attribute(s) {string.Join(", ", attributes.Keys)}");
+                }
+
+                return new JsonObject { ["QueueUrl"] = env.QueueUrl(name) };
+            }
+
+            var options = await ApplyAttributesAsync(name, new QueueOptions { Fifo = fifo }, attributes, env, compareOnly: false, ct).ConfigureAwait(false);
+            options = options with { Tags = tags };
+            try
+            {
+                await broker.CreateQueueAsync(name, options, ct).ConfigureAwait(false);
+                return new JsonObject { ["QueueUrl"] = env.QueueUrl(name) };
+            }
+            catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.QueueAlreadyExists && attempt == 0)
+            {
+                // Created concurrently: compare against what is there now.
+            }
+            catch (SluiceException ex) when (ex.ErrorCode is ErrorCodes.InvalidArgument)
+            {
+                throw new SqsException(ex.Field == "tags" ? SqsError.InvalidParameterValue : SqsError.InvalidAttributeValue, ex.Message, ex);
+            }
+        }
+    }
+
+    private async ValueTask<QueueInfo?> TryGetQueueAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            return await broker.GetQueueAsync(name, ct).ConfigureAwait(false);
+        }
+        catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.QueueNotFound)
+        {
+            return null;
+        }
+    }
+
+    private async ValueTask<JsonObject> GetQueueUrlAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var name = SqsInput.RequiredString(input, "QueueName");
+        if (!Validation.IsValidQueueName(name))
+        {
+            throw SqsException.NoQueue();
+        }
+
+        await QueueAsync(name, ct).ConfigureAwait(false);
+        return new JsonObject { ["QueueUrl"] = env.QueueUrl(name) };
+    }
+
+    private async ValueTask<JsonObject> ListQueuesAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var prefix = SqsInput.String(input, "QueueNamePrefix") ?? "";
+        var max = SqsInput.Int(input, "MaxResults", 1, 1000);
+        var after = DecodeToken(SqsInput.String(input, "NextToken"));
+        var names = (await broker.ListQueuesAsync(ct).ConfigureAwait(false))
+            .Select(q => q.Name)
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
+            .Where(n => after is null || string.CompareOrdinal(n, after) > 0)
+            .ToList();
+        return Page(names, max, "QueueUrls", env);
+    }
+
+    private static JsonObject Page(List<string> names, int? max, string member, SqsEnv env)
+    {
+        names.Sort(StringComparer.Ordinal);
+        var take = Math.Min(names.Count, max ?? 1000);
+        var result = new JsonObject();
+        if (take > 0)
+        {
+            result[member] = new JsonArray([.. names.Take(take).Select(n => (JsonNode?)env.QueueUrl(n))]);
+        }
+
+        if (max is not null && names.Count > take)
+        {
+            result["NextToken"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(names[take - 1]));
+        }
+
+        return result;
+    }
+
+    private static string? DecodeToken(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
+        }
+        catch (FormatException ex)
+        {
+            throw new SqsException(SqsError.InvalidParameterValue, $"Invalid NextToken value {token}.", ex);
+        }
+    }
+
+    private async ValueTask<JsonObject> DeleteQueueAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var name = env.QueueName(input);
+        await QueueAsync(name, ct).ConfigureAwait(false);
+
+        // SQS lets a dead-letter queue be deleted while sources still name it: detach them first.
+        foreach (var source in (await broker.ListQueuesAsync(ct).ConfigureAwait(false)).Where(q => q.Name != name && q.Options.DeadLetterQueue == name))
+        {
+            await broker.UpdateQueueAsync(source.Name, source.Options with { DeadLetterQueue = null, MaxReceiveCount = null }, ct).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await broker.DeleteQueueAsync(name, ct).ConfigureAwait(false);
+        }
+        catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.QueueNotFound)
+        {
+            throw SqsException.NoQueue();
+        }
+
+        return [];
+    }
+
+    private async ValueTask<JsonObject> PurgeQueueAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var name = env.QueueName(input);
+        await QueueAsync(name, ct).ConfigureAwait(false);
+        await broker.PurgeAsync(name, ct).ConfigureAwait(false);
+        return [];
+    }
+
+    private async ValueTask<JsonObject> GetQueueAttributesAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var name = env.QueueName(input);
+        var info = await QueueAsync(name, ct).ConfigureAwait(false);
+        var wanted = SqsInput.Strings(input, "AttributeNames");
+        foreach (var n in wanted)
+        {
+            if (n != "All" && !ReadableAttributes.Contains(n))
+            {
+                throw new SqsException(SqsError.InvalidAttributeName, $"Unknown Attribute {n}.");
+            }
+        }
+
+        var all = wanted.Contains("All");
+        var result = new JsonObject();
+        if (wanted.Count == 0)
+        {
+            return result;
+        }
+
+        var stats = wanted.Any(n => all || n.StartsWith("ApproximateNumberOfMessages", StringComparison.Ordinal))
+            ? await broker.GetStatsAsync(name, ct).ConfigureAwait(false)
+            : null;
+        var map = new JsonObject();
+        foreach (var (key, value) in RenderAttributes(info, stats, env))
+        {
+            if (all || wanted.Contains(key))
+            {
+                map[key] = value;
+            }
+        }
+
+        if (map.Count > 0)
+        {
+            result["Attributes"] = map;
+        }
+
+        return result;
+    }
+
+    private static IEnumerable<(string Key, string Value)> RenderAttributes(QueueInfo info, QueueStats? stats, SqsEnv env)
+    {
+        var o = info.Options;
+        static string S(double seconds) => ((long)seconds).ToString(CultureInfo.InvariantCulture);
+        if (stats is not null)
+        {
+            yield return ("ApproximateNumberOfMessages", stats.Ready.ToString(CultureInfo.InvariantCulture));
+            yield return ("ApproximateNumberOfMessagesNotVisible", stats.InFlight.ToString(CultureInfo.InvariantCulture));
+            yield return ("ApproximateNumberOfMessagesDelayed", stats.Delayed.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var created = info.CreatedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        yield return ("CreatedTimestamp", created);
+        yield return ("LastModifiedTimestamp", o.Properties.TryGetValue(LastModifiedProperty, out var lm) ? lm : created);
+        yield return ("DelaySeconds", S(o.DeliveryDelay.TotalSeconds));
+        yield return ("MaximumMessageSize", o.MaxMessageSize.ToString(CultureInfo.InvariantCulture));
+        yield return ("MessageRetentionPeriod", S(o.RetentionPeriod.TotalSeconds));
+        yield return ("QueueArn", env.Arn(info.Name));
+        yield return ("ReceiveMessageWaitTimeSeconds", S(o.ReceiveWaitTime.TotalSeconds));
+        yield return ("VisibilityTimeout", S(o.VisibilityTimeout.TotalSeconds));
+        if (o.DeadLetterQueue is { } dlq)
+        {
+            var policy = new JsonObject { ["deadLetterTargetArn"] = env.Arn(dlq), ["maxReceiveCount"] = o.MaxReceiveCount ?? 1 };
+            yield return ("RedrivePolicy", policy.ToJsonString());
+        }
+
+        foreach (var key in StoredProperties)
+        {
+            if (o.Properties.TryGetValue(key, out var value) && (o.Fifo || !FifoOnly.Contains(key)))
+            {
+                yield return (key, value);
+            }
+        }
+
+        if (o.Fifo)
+        {
+            yield return ("FifoQueue", "true");
+            yield return ("ContentBasedDeduplication", o.ContentBasedDeduplication ? "true" : "false");
+            yield return ("DeduplicationScope", o.DeduplicationScope == DeduplicationScope.MessageGroup ? "messageGroup" : "queue");
+            if (!o.Properties.ContainsKey("FifoThroughputLimit"))
+            {
+                yield return ("FifoThroughputLimit", "perQueue");
+            }
+        }
+    }
+
+    private async ValueTask<JsonObject> SetQueueAttributesAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var name = env.QueueName(input);
+        var info = await QueueAsync(name, ct).ConfigureAwait(false);
+        var attributes = SqsInput.StringMap(input, "Attributes");
+        if (input["Attributes"] is null)
+        {
+            throw SqsException.Missing("Attributes");
+        }
+
+        var options = await ApplyAttributesAsync(name, info.Options, attributes, env, compareOnly: false, ct).ConfigureAwait(false);
+        await UpdateAsync(name, options, ct).ConfigureAwait(false);
+        return [];
+    }
+
+    private async ValueTask UpdateAsync(string name, QueueOptions options, CancellationToken ct)
+    {
+        var properties = new Dictionary<string, string>(options.Properties, StringComparer.Ordinal)
+        {
+            [LastModifiedProperty] = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+        };
+        try
+        {
+            await broker.UpdateQueueAsync(name, options with { Properties = properties }, ct).ConfigureAwait(false);
+        }
+        catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.InvalidArgument)
+        {
+            throw new SqsException(ex.Field == "tags" ? SqsError.InvalidParameterValue : SqsError.InvalidAttributeValue, ex.Message, ex);
+        }
+    }
+
+    /// <summary>Applies SQS queue attributes to options, with SQS's names, ranges and errors.</summary>
+    private async ValueTask<QueueOptions> ApplyAttributesAsync(string name, QueueOptions current, Dictionary<string, string> attributes,
+        SqsEnv env, bool compareOnly, CancellationToken ct)
+    {
+        var o = current;
+        var properties = new Dictionary<string, string>(current.Properties, StringComparer.Ordinal);
+        foreach (var (key, value) in attributes)
+        {
+            if (FifoOnly.Contains(key) && !current.Fifo)
+            {
+                throw new SqsException(SqsError.InvalidAttributeName, $"Unknown Attribute {key}.");
+            }
+
+            switch (key)
+            {
+                case "DelaySeconds":
+                    o = o with { DeliveryDelay = TimeSpan.FromSeconds(AttributeInt(key, value, 0, 900)) };
+                    break;
+                case "MaximumMessageSize":
+                    o = o with { MaxMessageSize = (int)AttributeInt(key, value, 1024, 1_048_576) };
+                    break;
+                case "MessageRetentionPeriod":
+                    o = o with { RetentionPeriod = TimeSpan.FromSeconds(AttributeInt(key, value, 60, 1_209_600)) };
+                    break;
+                case "ReceiveMessageWaitTimeSeconds":
+                    o = o with { ReceiveWaitTime = TimeSpan.FromSeconds(AttributeInt(key, value, 0, 20)) };
+                    break;
+                case "VisibilityTimeout":
+                    o = o with { VisibilityTimeout = TimeSpan.FromSeconds(AttributeInt(key, value, 0, 43_200)) };
+                    break;
+                case "RedrivePolicy":
+                    o = await ApplyRedrivePolicyAsync(name, o, value, env, compareOnly, ct).ConfigureAwait(false);
+                    break;
+                case "RedriveAllowPolicy":
+                    ValidateRedriveAllowPolicy(value);
+                    properties[key] = value;
+                    break;
+                case "FifoQueue":
+                    if (ParseBool(key, value) != current.Fifo)
+                    {
+                        throw new SqsException(SqsError.InvalidAttributeValue, "Invalid value for the parameter FifoQueue. Reason: a queue's type cannot be changed after it is created.");
+                    }
+
+                    break;
+                case "ContentBasedDeduplication":
+                    o = o with { ContentBasedDeduplication = ParseBool(key, value) };
+                    break;
+                case "DeduplicationScope":
+                    o = o with
+                    {
+                        DeduplicationScope = value switch
+                        {
+                            "queue" => DeduplicationScope.Queue,
+                            "messageGroup" => DeduplicationScope.MessageGroup,
+                            _ => throw AttributeValue(key, value, "use queue or messageGroup."),
+                        },
+                    };
+                    break;
+                case "FifoThroughputLimit":
+                    properties[key] = value is "perQueue" or "perMessageGroupId" ? value : throw AttributeValue(key, value, "use perQueue or perMessageGroupId.");
+                    break;
+                case "KmsDataKeyReusePeriodSeconds":
+                    AttributeInt(key, value, 60, 86_400);
+                    properties[key] = value;
+                    break;
+                case "SqsManagedSseEnabled":
+                    properties[key] = ParseBool(key, value) ? "true" : "false";
+                    break;
+                case "Policy" or "KmsMasterKeyId":
+                    properties[key] = value;
+                    break;
+                default:
+                    throw new SqsException(SqsError.InvalidAttributeName, $"Unknown Attribute {key}.");
+            }
+        }
+
+        return o with { Properties = properties };
+    }
+
+    private async ValueTask<QueueOptions> ApplyRedrivePolicyAsync(string name, QueueOptions o, string value, SqsEnv env, bool compareOnly, CancellationToken ct)
+    {
+        if (value.Length == 0)
+        {
+            return o with { DeadLetterQueue = null, MaxReceiveCount = null };
+        }
+
+        JsonObject policy;
+        try
+        {
+            policy = JsonNode.Parse(value) as JsonObject ?? throw AttributeValue("RedrivePolicy", value, "must be a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            throw new SqsException(SqsError.InvalidAttributeValue, $"Invalid value for the parameter RedrivePolicy. Reason: Redrive policy is not a valid JSON map. {ex.Message}", ex);
+        }
+
+        string? arn;
+        long? count;
+        try
+        {
+            arn = SqsInput.String(policy, "deadLetterTargetArn");
+            count = SqsInput.Long(policy, "maxReceiveCount");
+        }
+        catch (SqsException ex)
+        {
+            throw new SqsException(SqsError.InvalidAttributeValue, $"Invalid value for the parameter RedrivePolicy. Reason: {ex.Message}", ex);
+        }
+
+        if (arn is null || count is null)
+        {
+            throw AttributeValue("RedrivePolicy", value, "Redrive policy does not contain mandatory attribute: " + (arn is null ? "deadLetterTargetArn" : "maxReceiveCount") + ".");
+        }
+
+        if (count is < 1 or > 1000)
+        {
+            throw AttributeValue("RedrivePolicy", value, $"Invalid value for maxReceiveCount: {count}, valid values are from 1 to 1000 both inclusive.");
+        }
+
+        var dlq = SqsEnv.NameFromArn(arn) ?? throw AttributeValue("RedrivePolicy", value, $"Dead-letter target {arn} is not a valid queue ARN.");
+        if (!compareOnly)
+        {
+            var target = await TryGetQueueAsync(dlq, ct).ConfigureAwait(false)
+                ?? throw AttributeValue("RedrivePolicy", value, $"Dead letter target does not exist: {arn}.");
+            if (target.Options.Fifo != o.Fifo)
+            {
+                throw AttributeValue("RedrivePolicy", value, "Dead-letter queue must be of the same type as the source queue (FIFO or standard).");
+            }
+
+            if (target.Options.Properties.TryGetValue("RedriveAllowPolicy", out var allow) && !RedriveAllowed(allow, name))
+            {
+                throw AttributeValue("RedrivePolicy", value, $"Queue {env.Arn(name)} is not allowed to use {arn} as its dead-letter queue (RedriveAllowPolicy).");
+            }
+        }
+
+        return o with { DeadLetterQueue = dlq, MaxReceiveCount = (int)count };
+    }
+
+    private static bool RedriveAllowed(string allowPolicy, string source)
+    {
+        try
+        {
+            if (JsonNode.Parse(allowPolicy) is not JsonObject policy)
+            {
+                return true;
+            }
+
+            return SqsInput.String(policy, "redrivePermission") switch
+            {
+                "denyAll" => false,
+                "byQueue" => policy["sourceQueueArns"] is JsonArray arns &&
+                             arns.Any(a => a is JsonValue v && v.GetValueKind() == JsonValueKind.String && SqsEnv.NameFromArn(v.GetValue<string>()) == source),
+                _ => true,
+            };
+        }
+        catch (JsonException)
+        {
+            return true;
+        }
+    }
+
+    private static void ValidateRedriveAllowPolicy(string value)
+    {
+        try
+        {
+            if (JsonNode.Parse(value) is not JsonObject policy)
+            {
+                throw AttributeValue("RedriveAllowPolicy", value, "must be a JSON object.");
+            }
+
+            var permission = SqsInput.String(policy, "redrivePermission");
+            if (permission is not ("allowAll" or "denyAll" or "byQueue"))
+            {
+                throw AttributeValue("RedriveAllowPolicy", value, "redrivePermission must be allowAll, denyAll or byQueue.");
+            }
+
+            var arns = policy["sourceQueueArns"] as JsonArray;
+            if (permission == "byQueue" && (arns is null || arns.Count is 0 or > 10))
+            {
+                throw AttributeValue("RedriveAllowPolicy", value, "byQueue needs sourceQueueArns with 1 to 10 queue ARNs.");
+            }
+
+            if (permission != "byQueue" && arns is { Count: > 0 })
+            {
+                throw AttributeValue("RedriveAllowPolicy", value, "sourceQueueArns is only allowed with redrivePermission byQueue.");
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new SqsException(SqsError.InvalidAttributeValue, $"Invalid value for the parameter RedriveAllowPolicy. Reason: not valid JSON. {ex.Message}", ex);
+        }
+    }
+
+    private static long AttributeInt(string key, string value, long min, long max) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw AttributeValue(key, value, $"must be an integer from {min} to {max}.");
+
+    private static bool ParseBool(string key, string value) => value switch
+    {
+        "true" or "True" or "TRUE" => true,
+        "false" or "False" or "FALSE" => false,
+        _ => throw AttributeValue(key, value, "must be true or false."),
+    };
+
+    private static SqsException AttributeValue(string key, string value, string reason) =>
+        new(SqsError.InvalidAttributeValue, $"Invalid value for the parameter {key}. Reason: {reason} (value: {value})");
+
+    private async ValueTask<JsonObject> TagQueueAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var name = env.QueueName(input);
+        var info = await QueueAsync(name, ct).ConfigureAwait(false);
+        var tags = SqsInput.StringMap(input, "Tags");
+        if (tags.Count == 0)
+        {
+            throw SqsException.Missing("Tags");
+        }
+
+        var merged = new Dictionary<string, string>(info.Options.Tags, StringComparer.Ordinal);
+        foreach (var (k, v) in tags)
+        {
+            merged[k] = v;
+        }
+
+        await UpdateAsync(name, info.Options with { Tags = merged }, ct).ConfigureAwait(false);
+        return [];
+    }
+
+    private async ValueTask<JsonObject> UntagQueueAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var name = env.QueueName(input);
+        var info = await QueueAsync(name, ct).ConfigureAwait(false);
+        var keys = SqsInput.Strings(input, "TagKeys");
+        if (keys.Count == 0)
+        {
+            throw SqsException.Missing("TagKeys");
+        }
+
+        var remaining = info.Options.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary(StringComparer.Ordinal);
+        await UpdateAsync(name, info.Options with { Tags = remaining }, ct).ConfigureAwait(false);
+        return [];
+    }
+
+    private async ValueTask<JsonObject> ListQueueTagsAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var info = await QueueAsync(env.QueueName(input), ct).ConfigureAwait(false);
+        var result = new JsonObject();
+        if (info.Options.Tags.Count > 0)
+        {
+            var tags = new JsonObject();
+            foreach (var (k, v) in info.Options.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
+            {
+                tags[k] = v;
+            }
+
+            result["Tags"] = tags;
+        }
+
+        return result;
+    }
+
+    private async ValueTask<JsonObject> ListDeadLetterSourceQueuesAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var name = env.QueueName(input);
+        await QueueAsync(name, ct).ConfigureAwait(false);
+        var max = SqsInput.Int(input, "MaxResults", 1, 1000);
+        var after = DecodeToken(SqsInput.String(input, "NextToken"));
+        var sources = (await broker.ListQueuesAsync(ct).ConfigureAwait(false))
+            .Where(q => q.Options.DeadLetterQueue == name)
+            .Select(q => q.Name)
+            .Where(n => after is null || string.CompareOrdinal(n, after) > 0)
+            .ToList();
+        var result = Page(sources, max, "queueUrls", env);
+        if (!result.ContainsKey("queueUrls"))
+        {
+            result["queueUrls"] = new JsonArray();
+        }
+
+        return result;
+    }
+
+    private async ValueTask<JsonObject> AddPermissionAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var name = env.QueueName(input);
+        var info = await QueueAsync(name, ct).ConfigureAwait(false);
+        var label = SqsInput.RequiredString(input, "Label");
+        var accounts = SqsInput.Strings(input, "AWSAccountIds");
+        var actions = SqsInput.Strings(input, "Actions");
+        if (accounts.Count == 0)
+        {
+            throw SqsException.Missing("AWSAccountIds");
+        }
+
+        if (actions.Count == 0)
+        {
+            throw SqsException.Missing("Actions");
+        }
+
+        var policy = LoadPolicy(info, env);
+        var statements = (JsonArray)policy["Statement"]!;
+        if (statements.Any(s => s is JsonObject o && SqsInput.String(o, "Sid") == label))
+        {
+            throw SqsException.Invalid("Label", label, "Already exists.");
+        }
+
+        if (statements.Count >= 7)
+        {
+            throw new SqsException(SqsError.OverLimit, "7 Actions were found, maximum allowed is 7.");
+        }
+
+        statements.Add(new JsonObject
+        {
+            ["Sid"] = label,
+            ["Effect"] = "Allow",
+            ["Principal"] = new JsonObject { ["AWS"] = new JsonArray([.. accounts.Select(a => (JsonNode?)$"arn:aws:iam::{a}:root")]) },
+            ["Action"] = new JsonArray([.. actions.Select(a => (JsonNode?)("SQS:" + a))]),
+            ["Resource"] = env.Arn(name),
+        });
+        var properties = new Dictionary<string, string>(info.Options.Properties, StringComparer.Ordinal) { ["Policy"] = policy.ToJsonString() };
+        await UpdateAsync(name, info.Options with { Properties = properties }, ct).ConfigureAwait(false);
+        return [];
+    }
+
+    private async ValueTask<JsonObject> RemovePermissionAsync(JsonObject input, SqsEnv env, CancellationToken ct)
+    {
+        var name = env.QueueName(input);
+        var info = await QueueAsync(name, ct).ConfigureAwait(false);
+        var label = SqsInput.RequiredString(input, "Label");
+        var policy = LoadPolicy(info, env);
+        var statements = (JsonArray)policy["Statement"]!;
+        var match = statements.FirstOrDefault(s => s is JsonObject o && SqsInput.String(o, "Sid") == label)
+            ?? throw SqsException.Invalid("Label", label, "can't find label.");
+        statements.Remove(match);
+        var properties = new Dictionary<string, string>(info.Options.Properties, StringComparer.Ordinal);
+        if (statements.Count == 0)
+        {
+            properties.Remove("Policy");
+        }
+        else
+        {
+            properties["Policy"] = policy.ToJsonString();
+        }
+
+        await UpdateAsync(name, info.Options with { Properties = properties }, ct).ConfigureAwait(false);
+        return [];
+    }
+
+    private static JsonObject LoadPolicy(QueueInfo info, SqsEnv env)
+    {
+        JsonObject? policy = null;
+        if (info.Options.Properties.TryGetValue("Policy", out var text))
+        {
+            try
+            {
+                policy = JsonNode.Parse(text) as JsonObject;
+            }
+            catch (JsonException)
+            {
+                policy = null;
+            }
+        }
+
+        policy ??= new JsonObject { ["Version"] = "2012-10-17", ["Id"] = env.Arn(info.Name) + "/SQSDefaultPolicy" };
+        if (policy["Statement"] is not JsonArray)
+        {
+            policy["Statement"] = new JsonArray();
+        }
+
+        return policy;
+    }
+}

@@ -1,0 +1,249 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+
+namespace Sluice.Server.Sqs;
+
+/// <summary>
+/// The SQS face: detects the protocol, turns the request into the JSON 1.0 shape, runs the action's handler and
+/// renders the result (or error) in the request's protocol.
+/// </summary>
+internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimeProvider time, ILogger logger, CancellationToken stopping)
+{
+    private const string JsonContentType = "application/x-amz-json-1.0";
+    private const string TargetPrefix = "AmazonSQS.";
+
+    /// <summary>Answers the request if it is an SQS request; returns <see langword="false"/> to pass it on.</summary>
+    public async Task<bool> TryHandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var target = request.Headers["X-Amz-Target"].ToString();
+        bool json;
+        string? action = null;
+        byte[] body;
+        if (target.StartsWith(TargetPrefix, StringComparison.Ordinal))
+        {
+            json = true;
+            action = target[TargetPrefix.Length..];
+            body = await ReadBodyAsync(context).ConfigureAwait(false);
+        }
+        else if (HttpMethods.IsGet(request.Method) && request.Query.ContainsKey("Action"))
+        {
+            json = false;
+            body = [];
+        }
+        else if (HttpMethods.IsPost(request.Method) &&
+                 request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            json = false;
+            request.EnableBuffering();
+            body = await ReadBodyAsync(context).ConfigureAwait(false);
+            if (!request.Query.ContainsKey("Action") && !HasFormAction(body))
+            {
+                request.Body.Position = 0;
+                return false;
+            }
+        }
+        else
+        {
+            return false;
+        }
+
+        var call = new SqsCall(this, context, json, action ?? "", body);
+        await call.RunAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    private static bool HasFormAction(byte[] body)
+    {
+        var text = Encoding.UTF8.GetString(body);
+        return text.StartsWith("Action=", StringComparison.Ordinal) || text.Contains("&Action=", StringComparison.Ordinal);
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    /// <summary>One request in flight: its protocol, shape, identity and the response it writes.</summary>
+    private sealed class SqsCall(SqsFace face, HttpContext context, bool json, string action, byte[] body)
+    {
+        private readonly string _requestId = Guid.NewGuid().ToString();
+
+        public async Task RunAsync()
+        {
+            string? region = null;
+            try
+            {
+                var auth = SqsSignature.Parse(context.Request.Headers.Authorization.ToString());
+                region = auth?.Region;
+                face.Authenticate(context.Request, body, auth);
+                JsonObject input;
+                if (json)
+                {
+                    input = ParseJson(body);
+                }
+                else
+                {
+                    var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+                    foreach (var (key, values) in context.Request.Query)
+                    {
+                        fields[key] = values.ToString();
+                    }
+
+                    if (body.Length > 0)
+                    {
+                        foreach (var (key, values) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)))
+                        {
+                            fields.TryAdd(key, values.Count > 0 ? values[0] ?? "" : "");
+                        }
+                    }
+
+                    action = fields.TryGetValue("Action", out var a) ? a : "";
+                    input = SqsQueryForm.ToShape(action, fields);
+                }
+
+                var env = new SqsEnv(face, context, region ?? face.Options.Region, auth?.AccessKey);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, face.Stopping);
+                var result = await face.DispatchAsync(action, input, env, linked.Token).ConfigureAwait(false);
+                await WriteResultAsync(result).ConfigureAwait(false);
+            }
+            catch (SqsException ex)
+            {
+                SqsLog.ActionRefused(face.Logger, action, ex.Error.QueryCode, _requestId);
+                await WriteErrorAsync(ex.Error, ex.Message).ConfigureAwait(false);
+            }
+            catch (SluiceException ex)
+            {
+                var error = SqsError.From(ex);
+                SqsLog.ActionRefused(face.Logger, action, error.QueryCode, _requestId);
+                await WriteErrorAsync(error, error == SqsError.QueueDoesNotExist ? "The specified queue does not exist." : ex.Message).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away: nothing to answer.
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                SqsLog.ActionFailed(face.Logger, ex, action, _requestId);
+                await WriteErrorAsync(SqsError.InternalError, "We encountered an internal error. Please try again.").ConfigureAwait(false);
+            }
+        }
+
+        private static JsonObject ParseJson(byte[] body)
+        {
+            if (body.Length == 0)
+            {
+                return [];
+            }
+
+            try
+            {
+                return JsonNode.Parse(body) as JsonObject ?? throw new SqsException(SqsError.MalformedRequest, "The request body must be a JSON object.");
+            }
+            catch (JsonException ex)
+            {
+                throw new SqsException(SqsError.MalformedRequest, $"The request body is not valid JSON: {ex.Message}", ex);
+            }
+        }
+
+        private async Task WriteResultAsync(JsonObject result)
+        {
+            var response = context.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.Headers["x-amzn-RequestId"] = _requestId;
+            using var buffer = new MemoryStream();
+            if (json)
+            {
+                response.ContentType = JsonContentType;
+                using (var writer = new Utf8JsonWriter(buffer))
+                {
+                    result.WriteTo(writer);
+                }
+            }
+            else
+            {
+                response.ContentType = "text/xml";
+                SqsXml.WriteResult(buffer, action, result, _requestId);
+            }
+
+            response.ContentLength = buffer.Length;
+            await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted).ConfigureAwait(false);
+        }
+
+        private async Task WriteErrorAsync(SqsError error, string message)
+        {
+            var response = context.Response;
+            if (response.HasStarted)
+            {
+                return;
+            }
+
+            response.StatusCode = error.Status;
+            response.Headers["x-amzn-RequestId"] = _requestId;
+            using var buffer = new MemoryStream();
+            if (json)
+            {
+                response.ContentType = JsonContentType;
+                response.Headers["x-amzn-query-error"] = $"{error.QueryCode};{error.FaultType}";
+                using var writer = new Utf8JsonWriter(buffer);
+                writer.WriteStartObject();
+                writer.WriteString("__type", error.JsonType);
+                writer.WriteString("message", message);
+                writer.WriteEndObject();
+            }
+            else
+            {
+                response.ContentType = "text/xml";
+                SqsXml.WriteError(buffer, error, message, _requestId);
+            }
+
+            response.ContentLength = buffer.Length;
+            await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    internal SqsOptions Options => options;
+
+    internal ILogger Logger => logger;
+
+    internal CancellationToken Stopping => stopping;
+
+    internal Broker Broker => broker;
+
+    internal TimeProvider Time => time;
+
+    private void Authenticate(HttpRequest request, byte[] body, SqsSignature.Parsed? auth)
+    {
+        if (!options.VerifySignatures)
+        {
+            return;
+        }
+
+        if (auth is null)
+        {
+            var header = request.Headers.Authorization.ToString();
+            throw header.Length == 0
+                ? new SqsException(SqsError.MissingAuthenticationToken, "Request is missing Authentication Token")
+                : new SqsException(SqsError.InvalidSecurity, "The request must be signed with AWS Signature Version 4 (AWS4-HMAC-SHA256).");
+        }
+
+        if (!options.Credentials.TryGetValue(auth.AccessKey, out var secret))
+        {
+            SqsLog.SignatureRefused(logger, SqsError.InvalidClientTokenId.QueryCode, auth.AccessKey);
+            throw new SqsException(SqsError.InvalidClientTokenId, "The security token included in the request is invalid.");
+        }
+
+        if (!SqsSignature.Verify(request, body, auth, secret))
+        {
+            SqsLog.SignatureRefused(logger, SqsError.SignatureDoesNotMatch.QueryCode, auth.AccessKey);
+            throw new SqsException(SqsError.SignatureDoesNotMatch,
+                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.");
+        }
+    }
+}

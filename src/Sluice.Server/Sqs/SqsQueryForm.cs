@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Sluice.Server.Sqs;
+
+/// <summary>
+/// Turns the Query protocol's flattened form (<c>Attribute.1.Name=…</c>) into the JSON 1.0 request shape
+/// (<c>{"Attributes":{…}}</c>), so one handler per action serves both protocols.
+/// </summary>
+internal static class SqsQueryForm
+{
+    // Flattened name → (JSON member, kind).
+    private static readonly Dictionary<string, (string Member, Kind Kind)> Rules = new(StringComparer.Ordinal)
+    {
+        ["Attribute"] = ("Attributes", Kind.NameValueMap),
+        ["MessageAttribute"] = ("MessageAttributes", Kind.NameStructMap),
+        ["MessageSystemAttribute"] = ("MessageSystemAttributes", Kind.NameStructMap),
+        ["Tag"] = ("Tags", Kind.KeyValueMap),
+        ["AttributeName"] = ("AttributeNames", Kind.List),
+        ["MessageSystemAttributeName"] = ("MessageSystemAttributeNames", Kind.List),
+        ["MessageAttributeName"] = ("MessageAttributeNames", Kind.List),
+        ["TagKey"] = ("TagKeys", Kind.List),
+        ["AWSAccountId"] = ("AWSAccountIds", Kind.List),
+        ["ActionName"] = ("Actions", Kind.List),
+        ["SendMessageBatchRequestEntry"] = ("Entries", Kind.StructList),
+        ["DeleteMessageBatchRequestEntry"] = ("Entries", Kind.StructList),
+        ["ChangeMessageVisibilityBatchRequestEntry"] = ("Entries", Kind.StructList),
+    };
+
+    private static readonly HashSet<string> Integers = new(StringComparer.Ordinal)
+    {
+        "MaxNumberOfMessages", "WaitTimeSeconds", "VisibilityTimeout", "DelaySeconds", "MaxResults", "MaxNumberOfMessagesPerSecond",
+    };
+
+    private enum Kind
+    {
+        List,
+        StructList,
+        NameValueMap,
+        KeyValueMap,
+        NameStructMap,
+    }
+
+    /// <summary>Converts the form fields (first value of each) of one action into its JSON request shape.</summary>
+    /// <param name="action">The action (CreateQueue's tags are the lower-case <c>tags</c> member).</param>
+    /// <param name="fields">The form and query-string fields; <c>Action</c> and <c>Version</c> are dropped.</param>
+    public static JsonObject ToShape(string action, IEnumerable<KeyValuePair<string, string>> fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        var root = new Node();
+        foreach (var (key, value) in fields)
+        {
+            if (key is "Action" or "Version" || key.Length == 0)
+            {
+                continue;
+            }
+
+            var node = root;
+            foreach (var part in key.Split('.'))
+            {
+                node = node.Child(part);
+            }
+
+            node.Value ??= value;
+        }
+
+        var shape = ToStruct(root);
+        if (action == "CreateQueue" && shape["Tags"] is { } tags)
+        {
+            shape.Remove("Tags");
+            shape["tags"] = tags;
+        }
+
+        return shape;
+    }
+
+    private static JsonObject ToStruct(Node node)
+    {
+        var result = new JsonObject();
+        if (node.Children is null)
+        {
+            return result;
+        }
+
+        foreach (var (name, child) in node.Children)
+        {
+            if (Rules.TryGetValue(name, out var rule) && child.Children is not null)
+            {
+                result[rule.Member] = Convert(child, rule.Kind);
+            }
+            else if (child.Children is not null && child.Value is null)
+            {
+                result[name] = ToStruct(child);
+            }
+            else if (child.Value is { } text)
+            {
+                result[name] = Integers.Contains(name) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
+                    ? JsonValue.Create(n)
+                    : JsonValue.Create(text);
+            }
+        }
+
+        return result;
+    }
+
+    private static JsonNode Convert(Node node, Kind kind)
+    {
+        var items = Indexed(node);
+        switch (kind)
+        {
+            case Kind.List:
+                return new JsonArray([.. items.Where(i => i.Value is not null).Select(i => (JsonNode?)JsonValue.Create(i.Value))]);
+            case Kind.StructList:
+                return new JsonArray([.. items.Where(i => i.Children is not null).Select(i => (JsonNode?)ToStruct(i))]);
+            default:
+                var map = new JsonObject();
+                var keyName = kind == Kind.KeyValueMap ? "Key" : "Name";
+                foreach (var item in items)
+                {
+                    if (item.Children is null || !item.Children.TryGetValue(keyName, out var key) || key.Value is null ||
+                        !item.Children.TryGetValue("Value", out var value) || map.ContainsKey(key.Value))
+                    {
+                        continue;
+                    }
+
+                    map[key.Value] = kind == Kind.NameStructMap
+                        ? value.Children is null ? new JsonObject() : ToStruct(value)
+                        : JsonValue.Create(value.Value ?? "");
+                }
+
+                return map;
+        }
+    }
+
+    private static List<Node> Indexed(Node node) =>
+        [.. node.Children!
+            .Select(kv => (Ok: int.TryParse(kv.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var i), Index: i, Node: kv.Value))
+            .Where(x => x.Ok)
+            .OrderBy(x => x.Index)
+            .Select(x => x.Node)];
+
+    private sealed class Node
+    {
+        public string? Value { get; set; }
+
+        public Dictionary<string, Node>? Children { get; private set; }
+
+        public Node Child(string name)
+        {
+            Children ??= new Dictionary<string, Node>(StringComparer.Ordinal);
+            if (!Children.TryGetValue(name, out var child))
+            {
+                child = new Node();
+                Children[name] = child;
+            }
+
+            return child;
+        }
+    }
+}
