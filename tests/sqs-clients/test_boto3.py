@@ -84,7 +84,8 @@ class QueueManagement(SqsTestCase):
         url_a = self.create("lst-alpha")
         url_b = self.create("lst-beta")
         url_c = self.create("other-gamma")
-        self.assertTrue(url_a.endswith("/%s/%s" % (ACCOUNT, self.name("lst-alpha"))), url_a)
+        # the URL is minted from the host the client used, so that clients routing by queue URL reach us
+        self.assertEqual(url_a, "%s/%s/%s" % (sqstest.ENDPOINT, ACCOUNT, self.name("lst-alpha")))
         self.assertEqual(self.sqs.get_queue_url(QueueName=self.name("lst-beta"))["QueueUrl"], url_b)
         # idempotent re-create with the same (no) attributes returns the same URL
         self.assertEqual(self.sqs.create_queue(QueueName=self.name("lst-alpha"))["QueueUrl"], url_a)
@@ -100,6 +101,20 @@ class QueueManagement(SqsTestCase):
         self.sqs.delete_queue(QueueUrl=url_c)
         with self.assertRaises(ClientError) as cm:
             self.sqs.get_queue_url(QueueName=self.name("other-gamma"))
+        self.assertEqual(err_code(cm), NON_EXISTENT)
+
+    def test_queue_url_with_any_host_resolves(self):
+        url = self.create("anyhost")
+        foreign = "https://sqs.us-east-1.amazonaws.com/%s/%s" % (ACCOUNT, self.name("anyhost"))
+        self.sqs.send_message(QueueUrl=foreign, MessageBody="via foreign host")
+        self.assertEqual([m["Body"] for m in self.receive(url)], ["via foreign host"])
+
+    def test_deleted_queue_disappears_from_list(self):
+        url = self.create("gone")
+        self.sqs.delete_queue(QueueUrl=url)
+        self.assertNotIn(url, self.sqs.list_queues(QueueNamePrefix=self.name("gone")).get("QueueUrls", []))
+        with self.assertRaises(ClientError) as cm:
+            self.sqs.send_message(QueueUrl=url, MessageBody="x")
         self.assertEqual(err_code(cm), NON_EXISTENT)
 
     def test_list_queues_pagination(self):
@@ -335,6 +350,57 @@ class Messages(SqsTestCase):
                 self.assertEqual(m["MessageAttributes"]["crlf"]["StringValue"], "a\r\nb \u00e9")
                 self.assertEqual(m["MD5OfMessageAttributes"], md5_of_attributes(attr))
 
+    def test_large_body_and_maximum_message_size(self):
+        url = self.create("large")
+        body = ("0123456789abcdef\u00e9" * 14000)[:200000]
+        r = self.sqs.send_message(QueueUrl=url, MessageBody=body)
+        self.assertEqual(r["MD5OfMessageBody"], md5_hex(body))
+        m = self.receive(url)[0]
+        self.assertEqual(m["Body"], body)
+        small = self.create("small", attributes={"MaximumMessageSize": "1024"})
+        with self.assertRaises(ClientError) as cm:
+            self.sqs.send_message(QueueUrl=small, MessageBody="x" * 2000)
+        self.assertEqual(err_code(cm), "InvalidParameterValue")
+
+    def test_invalid_message_contents(self):
+        url = self.create("badchars")
+        for bad in ("nul \x00 inside", "\x08 backspace", "\uffff non-character"):
+            with self.assertRaises(ClientError, msg=repr(bad)) as cm:
+                self.sqs.send_message(QueueUrl=url, MessageBody=bad)
+            self.assertEqual(err_code(cm), "InvalidMessageContents", repr(bad))
+
+    def test_invalid_number_attribute(self):
+        url = self.create("badnum")
+        with self.assertRaises(ClientError) as cm:
+            self.sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes={
+                "n": {"DataType": "Number", "StringValue": "not-a-number"}})
+        self.assertEqual(err_code(cm), "InvalidParameterValue")
+
+    def test_standard_queue_accepts_message_group_id(self):
+        """Fair queues: MessageGroupId is allowed on standard queues (MessageDeduplicationId is not)."""
+        url = self.create("fair")
+        self.sqs.send_message(QueueUrl=url, MessageBody="tenant-a", MessageGroupId="a")
+        self.sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": "b", "MessageBody": "tenant-b", "MessageGroupId": "b"}])
+        got = self.drain(url, 2, timeout=3)
+        self.assertEqual(sorted(m["Body"] for m in got), ["tenant-a", "tenant-b"])
+        with self.assertRaises(ClientError) as cm:
+            self.sqs.send_message(QueueUrl=url, MessageBody="x", MessageDeduplicationId="d")
+        self.assertEqual(err_code(cm), "InvalidParameterValue")
+
+    def test_stale_receipt_handle_on_standard_queue(self):
+        url = self.create("stale")
+        self.sqs.send_message(QueueUrl=url, MessageBody="s")
+        first = self.receive(url, VisibilityTimeout=0, AttributeNames=["All"])[0]
+        second = self.receive(url, AttributeNames=["All"])[0]
+        self.assertEqual(first["MessageId"], second["MessageId"])
+        self.assertEqual(first["Attributes"]["ApproximateFirstReceiveTimestamp"],
+                         second["Attributes"]["ApproximateFirstReceiveTimestamp"])
+        # AWS accepts an earlier handle of the message for delete (moto verified this against AWS)
+        self.sqs.delete_message(QueueUrl=url, ReceiptHandle=second["ReceiptHandle"])
+        self.sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])
+        self.assertEqual(self.receive(url), [])
+
     def test_change_visibility(self):
         url = self.create("vis", attributes={"VisibilityTimeout": "30"})
         self.sqs.send_message(QueueUrl=url, MessageBody="v")
@@ -456,6 +522,39 @@ class Fifo(SqsTestCase):
         got = self.drain(url, 5)
         self.assertEqual([m["Body"] for m in got], ["b%d" % i for i in range(5)])
 
+    def test_deduplication_scope_message_group(self):
+        url = self.create("dscope", fifo=True, attributes={"DeduplicationScope": "messageGroup",
+                                                            "FifoThroughputLimit": "perMessageGroupId"})
+        for g in ("g1", "g2", "g1"):
+            self.sqs.send_message(QueueUrl=url, MessageBody=g, MessageGroupId=g,
+                                  MessageDeduplicationId="same-id")
+        got = self.drain(url, 2, timeout=3)
+        self.assertEqual(sorted(m["Body"] for m in got), ["g1", "g2"])
+
+    def test_receive_request_attempt_id_retry(self):
+        url = self.create("attempt", fifo=True)
+        for i in range(3):
+            self.sqs.send_message(QueueUrl=url, MessageBody="a%d" % i, MessageGroupId="g%d" % i,
+                                  MessageDeduplicationId="a%d" % i)
+        first = self.receive(url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="attempt-1")
+        again = self.receive(url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="attempt-1")
+        self.assertEqual(len(first), 2)
+        self.assertEqual([m["MessageId"] for m in again], [m["MessageId"] for m in first])
+        self.assertEqual([m["ReceiptHandle"] for m in again], [m["ReceiptHandle"] for m in first])
+        other = self.receive(url, MaxNumberOfMessages=10, ReceiveRequestAttemptId="attempt-2")
+        self.assertEqual(len(other), 1)
+        self.assertNotIn(other[0]["MessageId"], [m["MessageId"] for m in first])
+
+    def test_fifo_delete_with_expired_handle_fails(self):
+        url = self.create("expired", fifo=True)
+        self.sqs.send_message(QueueUrl=url, MessageBody="e", MessageGroupId="g",
+                              MessageDeduplicationId="e")
+        m = self.receive(url, VisibilityTimeout=1)[0]
+        time.sleep(1.5)
+        with self.assertRaises(ClientError) as cm:
+            self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        self.assertEqual(err_code(cm), "InvalidParameterValue")
+
     def test_fifo_requires_group_and_dedup(self):
         url = self.create("freq", fifo=True)
         with self.assertRaises(ClientError) as cm:
@@ -486,6 +585,8 @@ class DeadLetters(SqsTestCase):
         self.assertEqual(len(moved), 1)
         self.assertEqual(moved[0]["Body"], "poison")
         self.assertEqual(moved[0]["MessageId"], sent["MessageId"])
+        src_arn = self.attrs(src, "QueueArn")["QueueArn"]
+        self.assertEqual(moved[0]["Attributes"].get("DeadLetterQueueSourceArn"), src_arn)
         self.assertEqual(self.receive(src), [])
 
         srcs = self.sqs.list_dead_letter_source_queues(QueueUrl=dlq)
@@ -556,6 +657,23 @@ class TagsPurgeLongPoll(SqsTestCase):
             timer.cancel()
         self.assertEqual([m["Body"] for m in msgs], ["wake"])
         self.assertGreaterEqual(elapsed, 0.8)
+        self.assertLess(elapsed, 5.0)
+
+    def test_long_poll_wakes_on_visibility_change(self):
+        url = self.create("lp-cmv")
+        self.sqs.send_message(QueueUrl=url, MessageBody="held")
+        m = self.receive(url, VisibilityTimeout=300)[0]
+        other = sqstest.client()
+        timer = threading.Timer(1.0, lambda: other.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0))
+        timer.start()
+        try:
+            t0 = time.time()
+            msgs = self.receive(url, WaitTimeSeconds=10)
+            elapsed = time.time() - t0
+        finally:
+            timer.cancel()
+        self.assertEqual([x["Body"] for x in msgs], ["held"])
         self.assertLess(elapsed, 5.0)
 
     def test_queue_default_wait_time(self):
