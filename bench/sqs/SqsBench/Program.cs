@@ -35,30 +35,39 @@ if (endpoints.Count == 0)
 
 var body = new string('x', bodyBytes);
 var results = new Dictionary<string, List<double>>();
+foreach (var (name, url) in endpoints)
+{
+    await RunOnce(name, url, 0, Math.Max(10 * workers, messages / 10)); // warm-up (JIT, connections), not counted
+}
 // Interleave the endpoints run by run so that machine noise hits all of them alike.
 for (var run = 1; run <= runs; run++)
 {
     foreach (var (name, url) in endpoints)
     {
-        var rate = await RunOnce(name, url, run);
+        var rate = await RunOnce(name, url, run, messages);
         (results.TryGetValue(name, out var l) ? l : results[name] = []).Add(rate);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"run {run} {name,-8} {rate,10:F0} msg/s  ({messages} messages, {workers} workers)"));
     }
 }
 
-double? baseline = null;
+var medians = new List<double>();
 foreach (var (name, _) in endpoints)
 {
     var sorted = results[name].Order().ToList();
     var median = sorted[sorted.Count / 2];
-    baseline ??= median;
+    medians.Add(median);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"median {name,-8} {median,10:F0} msg/s  runs: {string.Join(", ", results[name].Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}  ratio to {endpoints[0].Name}: {median / baseline:F2}"));
+        $"median {name,-8} {median,10:F0} msg/s  runs: {string.Join(", ", results[name].Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}"));
+}
+for (var i = 1; i < endpoints.Count; i++)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"ratio {endpoints[0].Name}/{endpoints[i].Name}: {medians[0] / medians[i]:F1}x"));
 }
 return 0;
 
-async Task<double> RunOnce(string name, string url, int run)
+async Task<double> RunOnce(string name, string url, int run, int messages)
 {
     var config = new AmazonSQSConfig { ServiceURL = url, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 };
     using var sqs = new AmazonSQSClient(new BasicAWSCredentials("test", "test"), config);
@@ -84,7 +93,7 @@ async Task<double> RunOnce(string name, string url, int run)
             }
             var r = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
             {
-                QueueUrl = queueUrl, MaxNumberOfMessages = 10, WaitTimeSeconds = sent < perWorker ? 0 : 1,
+                QueueUrl = queueUrl, MaxNumberOfMessages = 10, WaitTimeSeconds = 0, // short polls: a long poll would idle at the end of a run
             });
             var got = r.Messages ?? [];
             if (got.Count == 0) continue;
@@ -99,6 +108,7 @@ async Task<double> RunOnce(string name, string url, int run)
     })));
     sw.Stop();
     await sqs.DeleteQueueAsync(new DeleteQueueRequest { QueueUrl = queueUrl });
-    if (deleted != total) throw new InvalidOperationException($"{name}: deleted {deleted} of {total}");
+    // Standard queues are at-least-once: a duplicate delivery is legal, count it but do not fail on it.
+    if (deleted > total) Console.WriteLine($"# {name} run {run}: {deleted - total} duplicate deliveries");
     return total / sw.Elapsed.TotalSeconds;
 }
