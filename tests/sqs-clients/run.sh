@@ -2,7 +2,7 @@
 # SQS client compatibility suites against ONE Sluice server:
 #   1. test_boto3.py under `python3` (pip boto3/botocore >= 1.34.90: AWS JSON 1.0 protocol)
 #   2. the same test_boto3.py under /usr/bin/python3 (Debian python3-boto3 1.26: Query protocol)
-#   3. test_awscli.sh (the `aws` CLI on PATH)
+#   3. test_awscli.sh with the `aws` CLI on PATH (pip CLI v1: JSON) and with Debian's /usr/bin/aws (v2.9: Query)
 #   4. celery/test_celery.py under /usr/bin/python3 (Debian python3-celery + kombu SQS transport)
 # Ends with exactly one line "sqs-clients: N passed, N failed, N skipped"; exits non-zero on failure.
 #
@@ -24,7 +24,7 @@ summary() {
 }
 
 # ---- 1. Debian packages (only what is missing; apt-get update only when installing) ----
-pkgs=(python3-boto3 python3-celery python3-kombu python3-pycurl)
+pkgs=(python3-boto3 python3-celery python3-kombu python3-pycurl awscli)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -138,7 +138,14 @@ if "$py_deb" -c 'import boto3' 2>/dev/null; then
 else
   skip_suite "boto3 ($py_deb)" "python3-boto3 not installed"
 fi
-run_suite "aws cli" 300 bash "$here/test_awscli.sh"
+if command -v aws >/dev/null 2>&1; then
+  run_suite "aws cli ($(command -v aws))" 300 bash "$here/test_awscli.sh"
+else
+  skip_suite "aws cli" "no aws on PATH"
+fi
+if [ -x /usr/bin/aws ] && [ "$(command -v aws)" != /usr/bin/aws ]; then
+  run_suite "aws cli (/usr/bin/aws)" 300 env AWS_CLI=/usr/bin/aws bash "$here/test_awscli.sh"
+fi
 if "$py_deb" -c 'import celery, kombu.transport.SQS, pycurl' 2>/dev/null; then
   run_suite "celery ($py_deb)" 300 "$py_deb" "$here/celery/test_celery.py"
 else

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# AWS CLI smoke test against an SQS endpoint. Usage: SQS_ENDPOINT=http://127.0.0.1:PORT test_awscli.sh
+# AWS CLI smoke test against an SQS endpoint. Usage: SQS_ENDPOINT=http://127.0.0.1:PORT [AWS_CLI=/usr/bin/aws] test_awscli.sh
+# (the CLI v1 from pip speaks JSON; Debian 12's awscli 2.9.19 still speaks the Query protocol)
 # Prints one line per check ("ok - ..." / "not ok - ...") and ends with "RESULT passed failed skipped".
 set -uo pipefail
 
@@ -16,12 +17,13 @@ check()  { # check NAME ACTUAL EXPECTED
   if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1" "expected: $3" "actual:   $2"; fi
 }
 
-if ! command -v aws >/dev/null 2>&1; then
-  skipped=1; echo "skip - aws CLI not installed"; echo "RESULT 0 0 1"; exit 0
+aws_cli=${AWS_CLI:-aws}
+if ! command -v "$aws_cli" >/dev/null 2>&1; then
+  skipped=1; echo "skip - $aws_cli not installed"; echo "RESULT 0 0 1"; exit 0
 fi
-echo "# $(aws --version 2>&1)"
+echo "# $("$aws_cli" --version 2>&1)"
 
-aws_sqs() { timeout 60 aws --endpoint-url "$endpoint" --output json sqs "$@"; }
+aws_sqs() { timeout 60 "$aws_cli" --endpoint-url "$endpoint" --output json sqs "$@"; }
 md5() { printf '%s' "$1" | md5sum | cut -d' ' -f1; }
 
 name="cli-$(date +%s)-$$"
