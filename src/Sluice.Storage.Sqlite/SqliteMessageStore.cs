@@ -1,65 +1,250 @@
+using System.Collections.Frozen;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Sluice.Storage.Sqlite.Internal;
+
 namespace Sluice.Storage.Sqlite;
 
 /// <summary>
 /// The embedded durable store: one SQLite database in WAL mode; one writer groups concurrent operations into one
 /// transaction and one fsync (group commit); an operation completes only after its commit.
 /// </summary>
-/// <param name="options">Where the database lives and how it commits.</param>
-/// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>.</param>
-#pragma warning disable CS9113, CA1822 // Skeleton until the SQLite store lands (branch sqlite); every member throws.
-public sealed class SqliteMessageStore(SqliteStoreOptions options, TimeProvider? timeProvider = null) : IMessageStore
+/// <remarks>
+/// Every operation, reads included, runs on one dedicated writer thread that owns the only connection. Queue metadata
+/// is cached in memory (published after each commit) so <see cref="GetQueueAsync"/> and <see cref="ListQueuesAsync"/>
+/// do not touch the database. Message bodies are never held in memory beyond the call that reads them.
+/// Cancelling a call only stops the wait: an operation already taken by the writer may still take effect.
+/// </remarks>
+public sealed partial class SqliteMessageStore : IMessageStore
 {
-    private static NotSupportedException Pending() => new("the SQLite store is being built");
+    private const int NotStarted = 0;
+    private const int Running = 1;
+    private const int Disposed = 2;
+
+    private readonly SqliteStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Channel<StoreOperation> _channel;
+    private volatile QueueSnapshot _snapshot = QueueSnapshot.Empty;
+    private volatile bool _stopping;
+    private int _state;
+    private SqliteConnection? _connection;
+    private Task? _writer;
+
+    /// <summary>Creates the store; <see cref="InitializeAsync"/> opens the database.</summary>
+    /// <param name="options">Where the database lives and how it commits.</param>
+    /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>. Must be the broker's clock.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException"><see cref="SqliteStoreOptions.Path"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="SqliteStoreOptions.MaxOperationsPerCommit"/> is not 1 to 65,536, or <see cref="SqliteStoreOptions.CacheSize"/> is negative.</exception>
+    public SqliteMessageStore(SqliteStoreOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Path, "options.Path");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxOperationsPerCommit, 1, "options.MaxOperationsPerCommit");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.MaxOperationsPerCommit, 65_536, "options.MaxOperationsPerCommit");
+        ArgumentOutOfRangeException.ThrowIfNegative(options.CacheSize, "options.CacheSize");
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _channel = Channel.CreateBounded<StoreOperation>(new BoundedChannelOptions(Math.Max(1024, options.MaxOperationsPerCommit * 8))
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>Opens (creating file, directory and schema as needed) the database, loads queues and counters, and starts the writer.</summary>
+    /// <remarks>Idempotent: a second call does nothing.</remarks>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.Unavailable"/> when the store was disposed or the database cannot be opened.</exception>
+    public ValueTask InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = Interlocked.CompareExchange(ref _state, Running, NotStarted);
+        if (state == Disposed)
+        {
+            throw Unavailable();
+        }
+
+        if (state == Running)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        try
+        {
+            Open();
+        }
+        catch (SqliteException ex)
+        {
+            _connection?.Dispose();
+            _connection = null;
+            Volatile.Write(ref _state, Disposed);
+            throw new SluiceException(ErrorCodes.Unavailable,
+                $"cannot open the SQLite database '{_options.Path}': {ex.Message}; check the path and its permissions", "path", isTransient: true, ex);
+        }
+
+        _writer = Task.Factory.StartNew(WriterLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return ValueTask.CompletedTask;
+    }
 
     /// <inheritdoc />
-    public ValueTask InitializeAsync(CancellationToken cancellationToken = default) => throw Pending();
+    public ValueTask<QueueInfo> CreateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default) =>
+        RunAsync(() => ExecCreateQueue(name, options), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<QueueInfo> CreateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default) => throw Pending();
+    /// <remarks>Served from memory: the committed queue metadata.</remarks>
+    public ValueTask<QueueInfo?> GetQueueAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return ValueTask.FromResult(_snapshot.ByName.GetValueOrDefault(name));
+    }
 
     /// <inheritdoc />
-    public ValueTask<QueueInfo?> GetQueueAsync(string name, CancellationToken cancellationToken = default) => throw Pending();
+    /// <remarks>Served from memory: the committed queue metadata.</remarks>
+    public ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return ValueTask.FromResult(_snapshot.Sorted);
+    }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default) => throw Pending();
+    public ValueTask<QueueInfo> UpdateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default) =>
+        RunAsync(() => ExecUpdateQueue(name, options), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<QueueInfo> UpdateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default) => throw Pending();
+    public async ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default) =>
+        await RunAsync(() => ExecDeleteQueue(name), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
-    public ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default) => throw Pending();
+    public ValueTask<IReadOnlyList<PublishResult>> PublishAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<PublishResult>>(() => ExecPublish(queue, messages), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<PublishResult>> PublishAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default) => throw Pending();
+    public ValueTask<ReceiveResult> ReceiveAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) =>
+        RunAsync(() => ExecReceive(queue, maxMessages, visibilityTimeout), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<ReceiveResult> ReceiveAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) => throw Pending();
+    public ValueTask<IReadOnlyList<BatchItemResult>> AckAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<BatchItemResult>>(() => ExecAck(queue, receiptHandles), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<BatchItemResult>> AckAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default) => throw Pending();
+    public async ValueTask NackAsync(string queue, string receiptHandle, TimeSpan delay, string? lastError, CancellationToken cancellationToken = default) =>
+        await RunAsync(() => ExecNack(queue, receiptHandle, delay, lastError), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
-    public ValueTask NackAsync(string queue, string receiptHandle, TimeSpan delay, string? lastError, CancellationToken cancellationToken = default) => throw Pending();
+    public ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) =>
+        RunAsync(() => ExecExtend(queue, receiptHandle, visibilityTimeout), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) => throw Pending();
+    public ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) =>
+        RunAsync(() => ExecPurge(queue), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) => throw Pending();
+    public ValueTask<IReadOnlyList<QueueMessage>> PeekAsync(string queue, int maxMessages, CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<QueueMessage>>(() => ExecPeek(queue, maxMessages), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<QueueMessage>> PeekAsync(string queue, int maxMessages, CancellationToken cancellationToken = default) => throw Pending();
+    public ValueTask<QueueCounts> GetCountsAsync(string queue, CancellationToken cancellationToken = default) =>
+        RunAsync(() => ExecCounts(queue), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<QueueCounts> GetCountsAsync(string queue, CancellationToken cancellationToken = default) => throw Pending();
+    public ValueTask<RedriveStep> RedriveAsync(string deadLetterQueue, string? destination, int maxMessages, CancellationToken cancellationToken = default) =>
+        RunAsync(() => ExecRedrive(deadLetterQueue, destination, maxMessages), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<RedriveStep> RedriveAsync(string deadLetterQueue, string? destination, int maxMessages, CancellationToken cancellationToken = default) => throw Pending();
+    public ValueTask<long> SweepAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(ExecSweep, cancellationToken);
 
-    /// <inheritdoc />
-    public ValueTask<long> SweepAsync(CancellationToken cancellationToken = default) => throw Pending();
+    /// <summary>
+    /// Stops the writer once its current group committed, fails operations still waiting with
+    /// <see cref="ErrorCodes.Unavailable"/> (transient), and closes the database. Later calls fail with unavailable.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _state, Disposed) == Disposed)
+        {
+            return;
+        }
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        _stopping = true;
+        _channel.Writer.TryComplete();
+        if (_writer is not null)
+        {
+            await _writer.ConfigureAwait(false);
+        }
+
+        // Operations written before the channel completed but after the writer left (none when it started).
+        while (_channel.Reader.TryRead(out var op))
+        {
+            op.SetError(Unavailable());
+            op.Complete();
+        }
+
+        DisposeCommands();
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+            _connection = null;
+        }
+    }
+
+    private ValueTask<T> RunAsync<T>(Func<T> body, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _state) != Running)
+        {
+            return ValueTask.FromException<T>(Volatile.Read(ref _state) == NotStarted
+                ? new InvalidOperationException("the SQLite store is not initialized: call InitializeAsync first")
+                : Unavailable());
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<T>(cancellationToken);
+        }
+
+        var op = new StoreOperation<T>(body, cancellationToken);
+        if (!_channel.Writer.TryWrite(op))
+        {
+            return EnqueueSlowAsync(op, cancellationToken);
+        }
+
+        return new ValueTask<T>(cancellationToken.CanBeCanceled ? op.Task.WaitAsync(cancellationToken) : op.Task);
+    }
+
+    private async ValueTask<T> EnqueueSlowAsync<T>(StoreOperation<T> op, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _channel.Writer.WriteAsync(op, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw Unavailable();
+        }
+
+        return await op.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _state) == Disposed)
+        {
+            throw Unavailable();
+        }
+    }
+
+    private static SluiceException Unavailable() => new(ErrorCodes.Unavailable,
+        "the SQLite store is closed (the broker is shutting down): retry against a running server", isTransient: true);
+
+    private static SluiceException QueueNotFound(string queue) => new(ErrorCodes.QueueNotFound,
+        $"queue '{queue}' does not exist: create it first (sluice queue create {queue})", "queue");
+
+    /// <summary>Committed queue metadata, replaced as a whole after each commit that changed queues.</summary>
+    private sealed class QueueSnapshot(FrozenDictionary<string, QueueInfo> byName, IReadOnlyList<QueueInfo> sorted)
+    {
+        public static QueueSnapshot Empty { get; } = new(FrozenDictionary<string, QueueInfo>.Empty, []);
+
+        public FrozenDictionary<string, QueueInfo> ByName { get; } = byName;
+
+        public IReadOnlyList<QueueInfo> Sorted { get; } = sorted;
+    }
 }
-#pragma warning restore CS9113, CA1822

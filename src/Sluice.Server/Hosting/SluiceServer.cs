@@ -6,8 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Sluice.Server.Internal;
 using Sluice.InMemory;
+using Sluice.Server.Internal;
 using Sluice.Server.Rest;
 using Sluice.Server.Sqs;
 using Sluice.Storage;
@@ -187,7 +187,7 @@ public sealed class SluiceServer : IAsyncDisposable
 
     private (IMessageStore Store, string Location) CreateStore()
     {
-        if (Options.Store == SluiceServerOptions.MemoryStore)
+        if (string.Equals(Options.Store, SluiceServerOptions.MemoryStore, StringComparison.OrdinalIgnoreCase))
         {
             return (CreateMemoryStore(), "memory (nothing survives a restart)");
         }

@@ -33,7 +33,7 @@ public sealed record SluiceServerOptions
     /// </summary>
     public string HttpUrl { get; init; } = "http://127.0.0.1:7480";
 
-    /// <summary>The message store: <c>sqlite</c> (default, durable, in <see cref="DataDirectory"/>) or <c>memory</c>.</summary>
+    /// <summary>The message store: <c>sqlite</c> (default, durable, in <see cref="DataDirectory"/>) or <c>memory</c> (case-insensitive).</summary>
     public string Store { get; init; } = SqliteStore;
 
     /// <summary>
@@ -78,7 +78,8 @@ public sealed record SluiceServerOptions
     /// <exception cref="ArgumentException">A setting is invalid; <see cref="ArgumentException.ParamName"/> is its configuration key.</exception>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(DataDirectory) && Store == SqliteStore)
+        var memory = string.Equals(Store, MemoryStore, StringComparison.OrdinalIgnoreCase);
+        if (string.IsNullOrWhiteSpace(DataDirectory) && !memory)
         {
             throw Invalid(nameof(DataDirectory), "is empty: give the directory for the server's data (default ./sluice-data)");
         }
@@ -94,7 +95,7 @@ public sealed record SluiceServerOptions
             throw Invalid(nameof(HttpUrl), $"'{HttpUrl}' asks for a free port on a host name: port 0 needs an IP address, such as http://127.0.0.1:0");
         }
 
-        if (Store is not (SqliteStore or MemoryStore))
+        if (!memory && !string.Equals(Store, SqliteStore, StringComparison.OrdinalIgnoreCase))
         {
             throw Invalid(nameof(Store), $"'{Store}' is not a store: use '{SqliteStore}' (durable, the default) or '{MemoryStore}'");
         }

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -37,6 +38,16 @@ internal sealed class QueueOptionsRequest
 
     public double? DeduplicationWindowSeconds { get => field; set { field = value; _present.Add(nameof(DeduplicationWindowSeconds)); } }
 
+    public bool? Fifo { get => field; set { field = value; _present.Add(nameof(Fifo)); } }
+
+    public bool? ContentBasedDeduplication { get => field; set { field = value; _present.Add(nameof(ContentBasedDeduplication)); } }
+
+    public string? DeduplicationScope { get => field; set { field = value; _present.Add(nameof(DeduplicationScope)); } }
+
+    public double? ReceiveWaitTimeSeconds { get => field; set { field = value; _present.Add(nameof(ReceiveWaitTimeSeconds)); } }
+
+    public Dictionary<string, string>? Tags { get => field; set { field = value; _present.Add(nameof(Tags)); } }
+
     public bool Has(string property) => _present.Contains(property);
 }
 
@@ -58,9 +69,12 @@ internal class OutgoingMessageRequest
 
     public string? DeduplicationId { get; set; }
 
+    public string? MessageGroupId { get; set; }
+
     /// <summary>Whether any single-message property was given.</summary>
     public bool AnyMessageField =>
-        Body is not null || BodyBase64 is not null || Attributes is not null || Priority is not null || DelaySeconds is not null || DeduplicationId is not null;
+        Body is not null || BodyBase64 is not null || Attributes is not null || Priority is not null || DelaySeconds is not null ||
+        DeduplicationId is not null || MessageGroupId is not null;
 }
 
 /// <summary>A publish body: one message, or <c>{"messages":[...]}</c> (an atomic batch).</summary>
@@ -78,6 +92,8 @@ internal sealed class ReceiveRequest
     public double? VisibilityTimeoutSeconds { get; set; }
 
     public double? WaitTimeSeconds { get; set; }
+
+    public string? ReceiveRequestAttemptId { get; set; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -128,7 +144,12 @@ internal sealed record QueueResponse(
     long? MaxLength,
     long? MaxLengthBytes,
     string OverflowPolicy,
-    double DeduplicationWindowSeconds);
+    double DeduplicationWindowSeconds,
+    bool Fifo,
+    bool ContentBasedDeduplication,
+    string DeduplicationScope,
+    double ReceiveWaitTimeSeconds,
+    IReadOnlyDictionary<string, string> Tags);
 
 internal sealed record QueueListResponse(IReadOnlyList<QueueResponse> Queues);
 
@@ -148,7 +169,7 @@ internal sealed record StatsListResponse(IReadOnlyList<StatsResponse> Queues);
 
 internal sealed record PurgeResponse(long Purged);
 
-internal sealed record PublishResultResponse(Guid MessageId, bool Duplicate);
+internal sealed record PublishResultResponse(Guid MessageId, bool Duplicate, long SequenceNumber);
 
 internal sealed record PublishResponse(IReadOnlyList<PublishResultResponse> Messages);
 
@@ -167,6 +188,8 @@ internal sealed record MessageResponse(
     string State,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReceiptHandle,
     string? DeduplicationId,
+    string? MessageGroupId,
+    long SequenceNumber,
     DeadLetterResponse? DeadLetter);
 
 internal sealed record MessageListResponse(IReadOnlyList<MessageResponse> Messages);
@@ -223,4 +246,18 @@ internal sealed record ProblemResponse(string Type, string Title, int Status, st
 [JsonSerializable(typeof(RedriveResponse))]
 [JsonSerializable(typeof(RedriveListResponse))]
 [JsonSerializable(typeof(ProblemResponse))]
-internal sealed partial class RestJsonContext : JsonSerializerContext;
+internal sealed partial class RestJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context the REST face uses: the generated metadata with an encoder that leaves non-ASCII text as it is
+    /// (responses are application/json, never embedded in HTML), so bodies are not inflated by \uXXXX escapes.
+    /// </summary>
+    public static RestJsonContext Web { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.Strict,
+        ReadCommentHandling = JsonCommentHandling.Disallow,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -110,7 +110,7 @@ internal sealed class AttributesConverter : JsonConverter<IReadOnlyDictionary<st
                 throw RestJsonError.Create($"attribute '{name}' has no dataType: use String, Number or Binary");
             }
 
-            result[name] = new MessageAttributeValue(dataType, stringValue, binaryValue is null ? null : binaryValue);
+            result[name] = new MessageAttributeValue(dataType, stringValue, binaryValue is null ? null : new ReadOnlyMemory<byte>(binaryValue));
         }
 
         return result;

@@ -55,13 +55,14 @@ public static class RestErrors
         return ToResult(errorCode, detail, field).ExecuteAsync(context);
     }
 
-    internal static IResult ToResult(SluiceException error) => ToResult(error.ErrorCode, error.Message, RestFieldName(error.Field));
+    internal static IResult ToResult(SluiceException error) => ToResult(error.ErrorCode, error.Message,
+        error.ErrorCode == ErrorCodes.MalformedRequest ? error.Field : RestFieldName(error.Field));
 
     internal static IResult ToResult(string errorCode, string detail, string? field)
     {
         var status = StatusOf(errorCode);
         var problem = new ProblemResponse("urn:sluice:error:" + errorCode, errorCode, status, detail, errorCode, field);
-        var json = TypedResults.Json(problem, RestJsonContext.Default.ProblemResponse, ProblemContentType, status);
+        var json = TypedResults.Json(problem, RestJsonContext.Web.ProblemResponse, ProblemContentType, status);
         return errorCode == ErrorCodes.QueueFull ? new RetryAfterResult(json) : json;
     }
 
@@ -83,7 +84,7 @@ public static class RestErrors
 
         var dot = field.LastIndexOf('.');
         var last = field.AsSpan(dot + 1);
-        return last is "visibilityTimeout" or "waitTime" or "delay" or "deliveryDelay" or "retentionPeriod" or "deduplicationWindow"
+        return last is "visibilityTimeout" or "waitTime" or "delay" or "deliveryDelay" or "retentionPeriod" or "deduplicationWindow" or "receiveWaitTime"
             ? field + "Seconds"
             : field;
     }

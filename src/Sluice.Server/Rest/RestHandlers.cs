@@ -14,13 +14,13 @@ internal sealed class RestHandlers(Broker broker)
     {
         var queues = await broker.ListQueuesAsync(context.RequestAborted).ConfigureAwait(false);
         var list = queues.Select(RestMapping.ToResponse).ToArray();
-        return TypedResults.Json(new QueueListResponse(list), RestJsonContext.Default.QueueListResponse);
+        return TypedResults.Json(new QueueListResponse(list), RestJsonContext.Web.QueueListResponse);
     }
 
     public async Task<IResult> CreateQueueAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        var body = (await RestBody.ReadAsync(context, RestJsonContext.Default.QueueOptionsRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.QueueOptionsRequest, optional: false).ConfigureAwait(false))!;
         if (body.Name is null)
         {
             throw RestMapping.SluiceBadField("name", "is missing: give the queue name, 1-80 characters from A-Z a-z 0-9 - _");
@@ -29,21 +29,31 @@ internal sealed class RestHandlers(Broker broker)
         Validation.QueueName(body.Name, "name");
         var options = RestMapping.ApplyTo(body, new QueueOptions());
         var existed = await broker.Store.GetQueueAsync(body.Name, ct).ConfigureAwait(false) is not null;
-        var queue = await broker.CreateQueueAsync(body.Name, options, ct).ConfigureAwait(false);
-        return TypedResults.Json(RestMapping.ToResponse(queue), RestJsonContext.Default.QueueResponse,
+        QueueInfo queue;
+        try
+        {
+            queue = await broker.CreateQueueAsync(body.Name, options, ct).ConfigureAwait(false);
+        }
+        catch (SluiceException ex) when (ex.Field == "queue")
+        {
+            // The body names the queue in "name".
+            throw new SluiceException(ex.ErrorCode, ex.Message, "name", ex.IsTransient, ex);
+        }
+
+        return TypedResults.Json(RestMapping.ToResponse(queue), RestJsonContext.Web.QueueResponse,
             statusCode: existed ? StatusCodes.Status200OK : StatusCodes.Status201Created);
     }
 
     public async Task<IResult> GetQueueAsync(HttpContext context, string name)
     {
         var queue = await broker.GetQueueAsync(name, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(RestMapping.ToResponse(queue), RestJsonContext.Default.QueueResponse);
+        return TypedResults.Json(RestMapping.ToResponse(queue), RestJsonContext.Web.QueueResponse);
     }
 
     public async Task<IResult> UpdateQueueAsync(HttpContext context, string name)
     {
         var ct = context.RequestAborted;
-        var body = (await RestBody.ReadAsync(context, RestJsonContext.Default.QueueOptionsRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.QueueOptionsRequest, optional: false).ConfigureAwait(false))!;
         var current = await broker.GetQueueAsync(name, ct).ConfigureAwait(false);
         if (body.Name is not null && body.Name != name)
         {
@@ -52,7 +62,7 @@ internal sealed class RestHandlers(Broker broker)
 
         var options = RestMapping.ApplyTo(body, current.Options);
         var queue = await broker.UpdateQueueAsync(name, options, ct).ConfigureAwait(false);
-        return TypedResults.Json(RestMapping.ToResponse(queue), RestJsonContext.Default.QueueResponse);
+        return TypedResults.Json(RestMapping.ToResponse(queue), RestJsonContext.Web.QueueResponse);
     }
 
     public async Task<IResult> DeleteQueueAsync(HttpContext context, string name)
@@ -64,13 +74,13 @@ internal sealed class RestHandlers(Broker broker)
     public async Task<IResult> PurgeAsync(HttpContext context, string name)
     {
         var purged = await broker.PurgeAsync(name, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(new PurgeResponse(purged), RestJsonContext.Default.PurgeResponse);
+        return TypedResults.Json(new PurgeResponse(purged), RestJsonContext.Web.PurgeResponse);
     }
 
     public async Task<IResult> GetStatsAsync(HttpContext context, string name)
     {
         var stats = await broker.GetStatsAsync(name, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(RestMapping.ToResponse(stats, broker.GetWaitingReceiverCount(name)), RestJsonContext.Default.StatsResponse);
+        return TypedResults.Json(RestMapping.ToResponse(stats, broker.GetWaitingReceiverCount(name)), RestJsonContext.Web.StatsResponse);
     }
 
     public async Task<IResult> GetAllStatsAsync(HttpContext context)
@@ -91,7 +101,7 @@ internal sealed class RestHandlers(Broker broker)
             }
         }
 
-        return TypedResults.Json(new StatsListResponse(list), RestJsonContext.Default.StatsListResponse);
+        return TypedResults.Json(new StatsListResponse(list), RestJsonContext.Web.StatsListResponse);
     }
 
     // Messages
@@ -99,7 +109,7 @@ internal sealed class RestHandlers(Broker broker)
     public async Task<IResult> PublishAsync(HttpContext context, string name)
     {
         var ct = context.RequestAborted;
-        var body = (await RestBody.ReadAsync(context, RestJsonContext.Default.PublishRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.PublishRequest, optional: false).ConfigureAwait(false))!;
         IReadOnlyList<PublishResult> results;
         if (body.Messages is { } batch)
         {
@@ -116,7 +126,15 @@ internal sealed class RestHandlers(Broker broker)
                 messages[i] = RestMapping.ToOutgoing(item, $"messages[{i}].");
             }
 
-            results = await broker.PublishBatchAsync(name, messages, ct).ConfigureAwait(false);
+            try
+            {
+                results = await broker.PublishBatchAsync(name, messages, ct).ConfigureAwait(false);
+            }
+            catch (SluiceException ex) when (messages.Length == 1 && ex.Field is { } field && field.StartsWith("message.", StringComparison.Ordinal))
+            {
+                // The broker names a one-message batch "message"; the body named it messages[0].
+                throw new SluiceException(ex.ErrorCode, ex.Message, "messages[0]." + field["message.".Length..], ex.IsTransient, ex);
+            }
         }
         else
         {
@@ -127,26 +145,27 @@ internal sealed class RestHandlers(Broker broker)
         var response = new PublishResultResponse[results.Count];
         for (var i = 0; i < response.Length; i++)
         {
-            response[i] = new PublishResultResponse(results[i].MessageId, results[i].Duplicate);
+            response[i] = new PublishResultResponse(results[i].MessageId, results[i].Duplicate, results[i].SequenceNumber);
         }
 
-        return TypedResults.Json(new PublishResponse(response), RestJsonContext.Default.PublishResponse);
+        return TypedResults.Json(new PublishResponse(response), RestJsonContext.Web.PublishResponse);
     }
 
     public async Task<IResult> ReceiveAsync(HttpContext context, string name, CancellationToken stopping)
     {
-        var body = await RestBody.ReadAsync(context, RestJsonContext.Default.ReceiveRequest, optional: true).ConfigureAwait(false);
+        var body = await RestBody.ReadAsync(context, RestJsonContext.Web.ReceiveRequest, optional: true).ConfigureAwait(false);
         var options = body is null
             ? new ReceiveOptions()
             : new ReceiveOptions
             {
                 MaxMessages = body.MaxMessages ?? 1,
                 VisibilityTimeout = RestMapping.Seconds(body.VisibilityTimeoutSeconds),
-                WaitTime = RestMapping.Seconds(body.WaitTimeSeconds) ?? TimeSpan.Zero,
+                WaitTime = RestMapping.Seconds(body.WaitTimeSeconds),
+                ReceiveRequestAttemptId = body.ReceiveRequestAttemptId,
             };
 
         IReadOnlyList<QueueMessage> messages;
-        if (options.WaitTime <= TimeSpan.Zero)
+        if (options.WaitTime is { } wait && wait <= TimeSpan.Zero)
         {
             messages = await broker.ReceiveAsync(name, options, context.RequestAborted).ConfigureAwait(false);
         }
@@ -164,13 +183,13 @@ internal sealed class RestHandlers(Broker broker)
             }
         }
 
-        return TypedResults.Json(RestMapping.ToResponse(messages), RestJsonContext.Default.MessageListResponse);
+        return TypedResults.Json(RestMapping.ToResponse(messages), RestJsonContext.Web.MessageListResponse);
     }
 
     public async Task<IResult> AckAsync(HttpContext context, string name)
     {
         var ct = context.RequestAborted;
-        var body = (await RestBody.ReadAsync(context, RestJsonContext.Default.AckRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.AckRequest, optional: false).ConfigureAwait(false))!;
         if (body.ReceiptHandles is { } handles)
         {
             if (body.ReceiptHandle is not null)
@@ -194,7 +213,7 @@ internal sealed class RestHandlers(Broker broker)
                 response[i] = new AckResultResponse(handles[i], r.Succeeded, r.ErrorCode, r.ErrorMessage);
             }
 
-            return TypedResults.Json(new AckBatchResponse(response), RestJsonContext.Default.AckBatchResponse);
+            return TypedResults.Json(new AckBatchResponse(response), RestJsonContext.Web.AckBatchResponse);
         }
 
         var handle = body.ReceiptHandle ?? throw RestMapping.SluiceBadField("receiptHandle",
@@ -205,7 +224,7 @@ internal sealed class RestHandlers(Broker broker)
 
     public async Task<IResult> NackAsync(HttpContext context, string name)
     {
-        var body = (await RestBody.ReadAsync(context, RestJsonContext.Default.NackRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.NackRequest, optional: false).ConfigureAwait(false))!;
         var handle = body.ReceiptHandle ?? throw RestMapping.SluiceBadField("receiptHandle", "is missing: give the receiptHandle returned by a receive");
         await broker.NackAsync(name, handle, RestMapping.Seconds(body.DelaySeconds), body.Error, context.RequestAborted).ConfigureAwait(false);
         return s_noContent;
@@ -213,12 +232,12 @@ internal sealed class RestHandlers(Broker broker)
 
     public async Task<IResult> ExtendAsync(HttpContext context, string name)
     {
-        var body = (await RestBody.ReadAsync(context, RestJsonContext.Default.ExtendRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.ExtendRequest, optional: false).ConfigureAwait(false))!;
         var handle = body.ReceiptHandle ?? throw RestMapping.SluiceBadField("receiptHandle", "is missing: give the receiptHandle returned by a receive");
         var timeout = RestMapping.Seconds(body.VisibilityTimeoutSeconds) ?? throw RestMapping.SluiceBadField("visibilityTimeoutSeconds",
             "is missing: give the new lease length in seconds from now (0 to 43200)");
         var until = await broker.ExtendLeaseAsync(name, handle, timeout, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(new ExtendResponse(until), RestJsonContext.Default.ExtendResponse);
+        return TypedResults.Json(new ExtendResponse(until), RestJsonContext.Web.ExtendResponse);
     }
 
     public async Task<IResult> PeekAsync(HttpContext context, string name)
@@ -233,7 +252,7 @@ internal sealed class RestHandlers(Broker broker)
         try
         {
             var messages = await broker.PeekAsync(name, max, context.RequestAborted).ConfigureAwait(false);
-            return TypedResults.Json(RestMapping.ToResponse(messages), RestJsonContext.Default.MessageListResponse);
+            return TypedResults.Json(RestMapping.ToResponse(messages), RestJsonContext.Web.MessageListResponse);
         }
         catch (SluiceException ex) when (ex.Field == "maxMessages")
         {
@@ -245,20 +264,20 @@ internal sealed class RestHandlers(Broker broker)
 
     public async Task<IResult> StartRedriveAsync(HttpContext context, string name)
     {
-        var body = await RestBody.ReadAsync(context, RestJsonContext.Default.RedriveRequest, optional: true).ConfigureAwait(false);
+        var body = await RestBody.ReadAsync(context, RestJsonContext.Web.RedriveRequest, optional: true).ConfigureAwait(false);
         var status = await broker.StartRedriveAsync(name, body?.Destination, body?.MaxPerSecond ?? 100, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(RestMapping.ToResponse(status), RestJsonContext.Default.RedriveResponse, statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Json(RestMapping.ToResponse(status), RestJsonContext.Web.RedriveResponse, statusCode: StatusCodes.Status202Accepted);
     }
 
     public IResult ListRedrives() =>
-        TypedResults.Json(new RedriveListResponse(broker.ListRedrives().Select(RestMapping.ToResponse).ToArray()), RestJsonContext.Default.RedriveListResponse);
+        TypedResults.Json(new RedriveListResponse(broker.ListRedrives().Select(RestMapping.ToResponse).ToArray()), RestJsonContext.Web.RedriveListResponse);
 
     public IResult GetRedrive(string id) =>
-        TypedResults.Json(RestMapping.ToResponse(broker.GetRedrive(id)), RestJsonContext.Default.RedriveResponse);
+        TypedResults.Json(RestMapping.ToResponse(broker.GetRedrive(id)), RestJsonContext.Web.RedriveResponse);
 
     public async Task<IResult> CancelRedriveAsync(string id)
     {
         var status = await broker.CancelRedriveAsync(id).ConfigureAwait(false);
-        return TypedResults.Json(RestMapping.ToResponse(status), RestJsonContext.Default.RedriveResponse);
+        return TypedResults.Json(RestMapping.ToResponse(status), RestJsonContext.Web.RedriveResponse);
     }
 }

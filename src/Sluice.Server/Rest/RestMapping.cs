@@ -22,7 +22,12 @@ internal static class RestMapping
             o.MaxLength,
             o.MaxLengthBytes,
             OverflowPolicyName(o.OverflowPolicy),
-            o.DeduplicationWindow.TotalSeconds);
+            o.DeduplicationWindow.TotalSeconds,
+            o.Fifo,
+            o.ContentBasedDeduplication,
+            o.DeduplicationScope == DeduplicationScope.MessageGroup ? "messageGroup" : "queue",
+            o.ReceiveWaitTime.TotalSeconds,
+            o.Tags);
     }
 
     public static StatsResponse ToResponse(QueueStats stats, int waitingReceivers) => new(
@@ -43,7 +48,7 @@ internal static class RestMapping
         return new MessageResponse(
             message.MessageId,
             isText ? new Utf8Text(message.Body) : null,
-            isText ? null : message.Body,
+            isText ? null : (ReadOnlyMemory<byte>?)message.Body,
             message.Attributes,
             message.Priority,
             message.SentAt,
@@ -59,6 +64,8 @@ internal static class RestMapping
             },
             message.ReceiptHandle,
             message.DeduplicationId,
+            message.MessageGroupId,
+            message.SequenceNumber,
             message.DeadLetter is { } d ? new DeadLetterResponse(d.SourceQueue, d.Reason, d.Attempts, d.LastError, d.DeadLetteredAt) : null);
     }
 
@@ -149,6 +156,40 @@ internal static class RestMapping
             o = o with { DeduplicationWindow = Seconds(r.DeduplicationWindowSeconds) ?? s_defaults.DeduplicationWindow };
         }
 
+        if (r.Has(nameof(r.Fifo)))
+        {
+            o = o with { Fifo = r.Fifo ?? s_defaults.Fifo };
+        }
+
+        if (r.Has(nameof(r.ContentBasedDeduplication)))
+        {
+            o = o with { ContentBasedDeduplication = r.ContentBasedDeduplication ?? s_defaults.ContentBasedDeduplication };
+        }
+
+        if (r.Has(nameof(r.DeduplicationScope)))
+        {
+            o = o with
+            {
+                DeduplicationScope = r.DeduplicationScope switch
+                {
+                    null or "queue" => DeduplicationScope.Queue,
+                    "messageGroup" => DeduplicationScope.MessageGroup,
+                    _ => throw new SluiceException(ErrorCodes.InvalidArgument,
+                        $"deduplicationScope '{r.DeduplicationScope}' is invalid: use queue or messageGroup", "deduplicationScope"),
+                },
+            };
+        }
+
+        if (r.Has(nameof(r.ReceiveWaitTimeSeconds)))
+        {
+            o = o with { ReceiveWaitTime = Seconds(r.ReceiveWaitTimeSeconds) ?? s_defaults.ReceiveWaitTime };
+        }
+
+        if (r.Has(nameof(r.Tags)))
+        {
+            o = o with { Tags = r.Tags ?? s_defaults.Tags };
+        }
+
         return o;
     }
 
@@ -173,6 +214,7 @@ internal static class RestMapping
             Priority = r.Priority ?? 0,
             Delay = Seconds(r.DelaySeconds),
             DeduplicationId = r.DeduplicationId,
+            MessageGroupId = r.MessageGroupId,
         };
     }
 

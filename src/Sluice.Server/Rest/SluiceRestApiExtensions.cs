@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.OpenApi;
 using Sluice.Server.Internal;
 
 namespace Sluice.Server.Rest;
@@ -24,14 +26,18 @@ public static class SluiceRestApiExtensions
     public static IServiceCollection AddSluiceRestApi(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RestJsonContext.Default));
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RestJsonContext.Web));
+        services.AddOpenApi(o =>
         {
-            document.Info.Title = "Sluice REST API";
-            document.Info.Description = "Durable queues over HTTP/JSON. Durations are seconds, sizes bytes, times ISO-8601 UTC. " +
-                                        "Every error is application/problem+json with code and field.";
-            return Task.CompletedTask;
-        }));
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Sluice REST API";
+                document.Info.Description = "Durable queues over HTTP/JSON. Durations are seconds, sizes bytes, times ISO-8601 UTC. " +
+                                            "Every error is application/problem+json with code and field.";
+                return Task.CompletedTask;
+            });
+            o.AddOperationTransformer(DescribeRequestBodyAsync);
+        });
         return services;
     }
 
@@ -63,12 +69,12 @@ public static class SluiceRestApiExtensions
         queues.MapGet("", (Func<HttpContext, Task<IResult>>)h.ListQueuesAsync).WithName("ListQueues")
             .Produces<QueueListResponse>();
         queues.MapPost("", (Func<HttpContext, Task<IResult>>)h.CreateQueueAsync).WithName("CreateQueue")
-            .Accepts<QueueOptionsRequest>("application/json").Produces<QueueResponse>(StatusCodes.Status201Created).Produces<QueueResponse>()
+            .WithRequestBody<QueueOptionsRequest>(false).Produces<QueueResponse>(StatusCodes.Status201Created).Produces<QueueResponse>()
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
         queues.MapGet("/{name}", (HttpContext c, string name) => h.GetQueueAsync(c, name)).WithName("GetQueue")
             .Produces<QueueResponse>().WithProblems(StatusCodes.Status404NotFound);
         queues.MapPatch("/{name}", (HttpContext c, string name) => h.UpdateQueueAsync(c, name)).WithName("UpdateQueue")
-            .Accepts<QueueOptionsRequest>("application/json").Produces<QueueResponse>()
+            .WithRequestBody<QueueOptionsRequest>(false).Produces<QueueResponse>()
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         queues.MapDelete("/{name}", (HttpContext c, string name) => h.DeleteQueueAsync(c, name)).WithName("DeleteQueue")
             .Produces(StatusCodes.Status204NoContent).WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
@@ -81,25 +87,25 @@ public static class SluiceRestApiExtensions
 
         var messages = queues.MapGroup("/{name}/messages").WithTags("Messages");
         messages.MapPost("", (HttpContext c, string name) => h.PublishAsync(c, name)).WithName("Publish")
-            .Accepts<PublishRequest>("application/json").Produces<PublishResponse>()
+            .WithRequestBody<PublishRequest>(false).Produces<PublishResponse>()
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests);
         messages.MapPost("/receive", (HttpContext c, string name) => h.ReceiveAsync(c, name, stopping)).WithName("Receive")
-            .Accepts<ReceiveRequest>("application/json").Produces<MessageListResponse>()
+            .WithRequestBody<ReceiveRequest>(true).Produces<MessageListResponse>()
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         messages.MapPost("/ack", (HttpContext c, string name) => h.AckAsync(c, name)).WithName("Ack")
-            .Accepts<AckRequest>("application/json").Produces(StatusCodes.Status204NoContent).Produces<AckBatchResponse>()
+            .WithRequestBody<AckRequest>(false).Produces(StatusCodes.Status204NoContent).Produces<AckBatchResponse>()
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         messages.MapPost("/nack", (HttpContext c, string name) => h.NackAsync(c, name)).WithName("Nack")
-            .Accepts<NackRequest>("application/json").Produces(StatusCodes.Status204NoContent)
+            .WithRequestBody<NackRequest>(false).Produces(StatusCodes.Status204NoContent)
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         messages.MapPost("/extend", (HttpContext c, string name) => h.ExtendAsync(c, name)).WithName("Extend")
-            .Accepts<ExtendRequest>("application/json").Produces<ExtendResponse>()
+            .WithRequestBody<ExtendRequest>(false).Produces<ExtendResponse>()
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         messages.MapGet("", (HttpContext c, string name) => h.PeekAsync(c, name)).WithName("Peek")
             .Produces<MessageListResponse>().WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
 
         queues.MapPost("/{name}/redrive", (HttpContext c, string name) => h.StartRedriveAsync(c, name)).WithName("StartRedrive").WithTags("Redrive")
-            .Accepts<RedriveRequest>("application/json").Produces<RedriveResponse>(StatusCodes.Status202Accepted)
+            .WithRequestBody<RedriveRequest>(true).Produces<RedriveResponse>(StatusCodes.Status202Accepted)
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         var redrives = v1.MapGroup("/redrives").WithTags("Redrive");
         redrives.MapGet("", () => h.ListRedrives()).WithName("ListRedrives").Produces<RedriveListResponse>();
@@ -109,6 +115,28 @@ public static class SluiceRestApiExtensions
             .Produces<RedriveResponse>().WithProblems(StatusCodes.Status404NotFound);
         return v1;
     }
+
+    // The handlers read their bodies themselves (so a wrong content type is a 400 malformed_request, not a routing
+    // miss): the request body is described to OpenAPI by this metadata instead of Accepts<T>().
+    private static RouteHandlerBuilder WithRequestBody<T>(this RouteHandlerBuilder builder, bool optional) =>
+        builder.WithMetadata(new RequestBodyMetadata(typeof(T), optional));
+
+    private static async Task DescribeRequestBodyAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequestBodyMetadata>().FirstOrDefault() is not { } body)
+        {
+            return;
+        }
+
+        var schema = await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken).ConfigureAwait(false);
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = !body.Optional,
+            Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal) { ["application/json"] = new() { Schema = schema } },
+        };
+    }
+
+    private sealed record RequestBodyMetadata(Type Type, bool Optional);
 
     private static RouteHandlerBuilder WithProblems(this RouteHandlerBuilder builder, params int[] statusCodes)
     {

@@ -6,13 +6,11 @@ using Microsoft.AspNetCore.Http;
 namespace Sluice.Server.Sqs;
 
 /// <summary>What a handler needs from the request: region, account, URL base, the queue named by the path.</summary>
-internal sealed class SqsEnv(SqsFace face, HttpContext context, string region, string? accessKey)
+internal sealed class SqsEnv(SqsFace face, HttpContext context, string region)
 {
     public string Region => region;
 
     public string Account => face.Options.AccountId;
-
-    public string? AccessKey => accessKey;
 
     public string BaseUrl => face.Options.PublicUrl?.TrimEnd('/') ?? $"{context.Request.Scheme}://{context.Request.Host.Value}";
 

@@ -423,7 +423,7 @@ internal sealed partial class SqsFace
 
                 var value = key switch
                 {
-                    "SenderId" => env.AccessKey ?? env.Account,
+                    "SenderId" => env.Account,
                     "SentTimestamp" => m.SentAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
                     "ApproximateReceiveCount" => m.ReceiveCount.ToString(CultureInfo.InvariantCulture),
                     "ApproximateFirstReceiveTimestamp" => (m.FirstReceivedAt ?? m.SentAt).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),

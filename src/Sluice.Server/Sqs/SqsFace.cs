@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -15,6 +16,9 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
 {
     private const string JsonContentType = "application/x-amz-json-1.0";
     private const string TargetPrefix = "AmazonSQS.";
+
+    // Bodies are text: keep non-ASCII characters as they are instead of \uXXXX escapes (smaller responses).
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Answers the request if it is an SQS request; returns <see langword="false"/> to pass it on.</summary>
     public async Task<bool> TryHandleAsync(HttpContext context)
@@ -108,7 +112,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                     input = SqsQueryForm.ToShape(action, fields);
                 }
 
-                var env = new SqsEnv(face, context, region ?? face.Options.Region, auth?.AccessKey);
+                var env = new SqsEnv(face, context, region ?? face.Options.Region);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, face.Stopping);
                 var result = await face.DispatchAsync(action, input, env, linked.Token).ConfigureAwait(false);
                 await WriteResultAsync(result).ConfigureAwait(false);
@@ -161,7 +165,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             if (json)
             {
                 response.ContentType = JsonContentType;
-                using (var writer = new Utf8JsonWriter(buffer))
+                using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
                 {
                     result.WriteTo(writer);
                 }
@@ -191,7 +195,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             {
                 response.ContentType = JsonContentType;
                 response.Headers["x-amzn-query-error"] = $"{error.QueryCode};{error.FaultType}";
-                using var writer = new Utf8JsonWriter(buffer);
+                using var writer = new Utf8JsonWriter(buffer, WriterOptions);
                 writer.WriteStartObject();
                 writer.WriteString("__type", error.JsonType);
                 writer.WriteString("message", message);

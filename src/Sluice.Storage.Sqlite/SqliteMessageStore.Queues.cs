@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Sluice.Storage.Sqlite.Internal;
+
+namespace Sluice.Storage.Sqlite;
+
+public sealed partial class SqliteMessageStore
+{
+    private QueueInfo ExecCreateQueue(string name, QueueOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (_queues.TryGetValue(name, out var existing))
+        {
+            return existing.Options == options
+                ? existing.Info
+                : throw new SluiceException(ErrorCodes.QueueAlreadyExists,
+                    $"queue '{name}' already exists with other options: update it instead, or create it with the same options", "queue");
+        }
+
+        var now = Now();
+        using var cmd = Command("INSERT INTO queues(name, options, created_at) VALUES($name, $options, $now) RETURNING id;", "$name", "$options", "$now");
+        Set(cmd, 0, name);
+        Set(cmd, 1, JsonSerializer.Serialize(options, StoreJsonContext.Default.QueueOptions));
+        Set(cmd, 2, now);
+        var id = (long)cmd.ExecuteScalar()!;
+        var q = new QueueState(id, name, options, Time.FromMs(now));
+        _queues.Add(name, q);
+        OnUndo(() => _queues.Remove(name));
+        _queuesChanged = true;
+        return q.Info;
+    }
+
+    private QueueInfo ExecUpdateQueue(string name, QueueOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var q = RequireQueue(name);
+        using var cmd = Command("UPDATE queues SET options = $options WHERE id = $id;", "$options", "$id");
+        Set(cmd, 0, JsonSerializer.Serialize(options, StoreJsonContext.Default.QueueOptions));
+        Set(cmd, 1, q.Id);
+        cmd.ExecuteNonQuery();
+        var old = q.Options;
+        q.Options = options;
+        OnUndo(() => q.Options = old);
+        _queuesChanged = true;
+        return q.Info;
+    }
+
+    private bool ExecDeleteQueue(string name)
+    {
+        var q = RequireQueue(name);
+        using var cmd = Command("""
+            DELETE FROM messages WHERE queue_id = $id;
+            DELETE FROM dedup WHERE queue_id = $id;
+            DELETE FROM queues WHERE id = $id;
+            """, "$id");
+        Set(cmd, 0, q.Id);
+        cmd.ExecuteNonQuery();
+        _queues.Remove(name);
+        OnUndo(() => _queues.Add(name, q));
+        _queuesChanged = true;
+        return true;
+    }
+}

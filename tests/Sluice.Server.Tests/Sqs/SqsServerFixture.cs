@@ -1,0 +1,61 @@
+using Amazon.Runtime;
+using Amazon.SQS;
+using Sluice.Server.Hosting;
+using Sluice.Server.Sqs;
+
+namespace Sluice.Server.Tests.Sqs;
+
+/// <summary>A real SluiceServer on 127.0.0.1 port 0 with the SQS face, shared by one test class.</summary>
+public class SqsServerFixture : IAsyncLifetime
+{
+    public const string AccessKey = "AKIDSLUICETEST";
+    public const string Secret = "sluice-test-secret";
+
+    public SluiceServer Server { get; private set; } = null!;
+
+    protected virtual string Store => SluiceServerOptions.MemoryStore;
+
+    protected virtual SqsOptions SqsOptions => new();
+
+    public string Address => Server.HttpAddress.ToString();
+
+    public async Task InitializeAsync()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "sluice-sqs-" + Guid.NewGuid().ToString("N"));
+        Server = new SluiceServer(new SluiceServerOptions
+        {
+            Store = Store,
+            DataDirectory = dir,
+            HttpUrl = "http://127.0.0.1:0",
+            Fsync = false,
+            Sqs = SqsOptions,
+        }, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        await Server.StartAsync();
+    }
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+
+    public AmazonSQSClient Client(string secret = Secret, string accessKey = AccessKey) =>
+        new(new BasicAWSCredentials(accessKey, secret), new AmazonSQSConfig
+        {
+            ServiceURL = Address,
+            AuthenticationRegion = "us-east-1",
+            MaxErrorRetry = 0,
+        });
+
+    public static string NewName(string prefix = "q") => $"{prefix}-{Guid.NewGuid():N}";
+}
+
+public sealed class SqliteSqsServerFixture : SqsServerFixture
+{
+    protected override string Store => SluiceServerOptions.SqliteStore;
+}
+
+public sealed class SignedSqsServerFixture : SqsServerFixture
+{
+    protected override SqsOptions SqsOptions => new()
+    {
+        VerifySignatures = true,
+        Credentials = new Dictionary<string, string> { [AccessKey] = Secret },
+    };
+}
