@@ -1,6 +1,5 @@
-using Sluice.Internal;
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
+using Sluice.Internal;
 
 namespace Sluice;
 
@@ -73,48 +72,32 @@ public sealed partial class Broker
 
     private async Task RunRedriveAsync(RedriveTask task)
     {
-        var batch = Math.Min(RedriveBatch, task.MaxPerSecond);
-        using var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = task.MaxPerSecond,
-            TokensPerPeriod = task.MaxPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = task.MaxPerSecond,
-            AutoReplenishment = false,
-        });
-
-        // Replenish on the broker's clock, so fake time drives the rate in tests.
-        using var replenish = _time.CreateTimer(_ => limiter.TryReplenish(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        // The rate budget refills on the broker's clock (so fake time drives it in tests): each second allows
+        // MaxPerSecond messages, moved in atomic steps of at most RedriveBatch.
+        using var second = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(task.Cancellation.Token, _stopping.Token);
         Log.RedriveStarted(_logger, task.Id, task.DeadLetterQueue, task.Destination ?? "(source queues)", task.MaxPerSecond);
         try
         {
-            while (true)
+            var done = false;
+            while (!done)
             {
-                using var lease = await limiter.AcquireAsync(batch, linked.Token).ConfigureAwait(false);
-                var step = await _store.RedriveAsync(task.DeadLetterQueue, task.Destination, batch, linked.Token).ConfigureAwait(false);
-                task.Add(step.Moved);
-                if (step.Moved > 0)
+                for (var budget = task.MaxPerSecond; budget > 0 && !done;)
                 {
-                    if (task.Destination is not null)
-                    {
-                        Signal(task.Destination).Notify(step.Moved);
-                    }
-                    else
-                    {
-                        foreach (var signal in _signals.Values)
-                        {
-                            signal.Notify(step.Moved);
-                        }
-                    }
+                    var step = await _store.RedriveAsync(task.DeadLetterQueue, task.Destination, Math.Min(RedriveBatch, budget), linked.Token).ConfigureAwait(false);
+                    budget -= step.Moved;
+                    task.Add(step.Moved);
+                    NotifyRedriven(task.Destination, step.Moved);
+                    done = step.Moved == 0 || step.Remaining == 0;
                 }
 
-                if (step.Moved == 0 || step.Remaining == 0)
+                if (!done)
                 {
-                    task.Finish(RedriveState.Completed, _time.GetUtcNow(), null);
-                    break;
+                    await second.WaitForNextTickAsync(linked.Token).ConfigureAwait(false);
                 }
             }
+
+            task.Finish(RedriveState.Completed, _time.GetUtcNow(), null);
         }
         catch (OperationCanceledException)
         {
@@ -128,6 +111,26 @@ public sealed partial class Broker
 
         var final = task.Snapshot();
         Log.RedriveStopped(_logger, final.Id, final.State, final.Moved);
+    }
+
+    private void NotifyRedriven(string? destination, int moved)
+    {
+        if (moved == 0)
+        {
+            return;
+        }
+
+        if (destination is not null)
+        {
+            Signal(destination).Notify(moved);
+            return;
+        }
+
+        // Messages went back to their source queues: wake receivers everywhere.
+        foreach (var signal in _signals.Values)
+        {
+            signal.Notify(moved);
+        }
     }
 
     private sealed class RedriveTask(string id, string deadLetterQueue, string? destination, int maxPerSecond, long total, DateTimeOffset startedAt)

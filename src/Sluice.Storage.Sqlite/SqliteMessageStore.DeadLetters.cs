@@ -5,7 +5,7 @@ namespace Sluice.Storage.Sqlite;
 public sealed partial class SqliteMessageStore
 {
     /// <summary>Moves one message into a dead-letter queue (ready now, receive count 0, dead-letter columns set).</summary>
-    private void MoveToDeadLetter(long seq, long size, QueueState source, QueueState deadLetterQueue, string reason, int attempts, long now, bool setError, string? lastError)
+    private void MoveToDeadLetter(long seq, long size, QueueState source, QueueState deadLetterQueue, string reason, int attempts, long now, string? lastError)
     {
         var move = _moveToDeadLetter!;
         Set(move, 0, deadLetterQueue.Id);
@@ -13,9 +13,8 @@ public sealed partial class SqliteMessageStore
         Set(move, 2, source.Name);
         Set(move, 3, reason);
         Set(move, 4, attempts);
-        Set(move, 5, setError ? 1 : 0);
-        Set(move, 6, lastError);
-        Set(move, 7, seq);
+        Set(move, 5, lastError);
+        Set(move, 6, seq);
         move.ExecuteNonQuery();
         Adjust(source, -1, -size);
         Adjust(deadLetterQueue, 1, size);

@@ -12,6 +12,12 @@ public sealed partial class SqliteMessageStore
     private const string PendingSql =
         "SELECT " + MessageRow.Columns + " FROM messages WHERE queue_id = $q AND priority = $p AND visible_at > $now ORDER BY visible_at, seq LIMIT $n;";
 
+    private const string FifoScanSql =
+        "SELECT " + MessageRow.Columns + " FROM messages WHERE queue_id = $q AND priority = $p AND visible_at <= $now " +
+        "AND (visible_at, seq) > ($av, $as) ORDER BY visible_at, seq LIMIT 256;";
+
+    private const int FifoScanPage = 256;
+
     private readonly List<MessageRow> _rows = [];
     private SqliteCommand? _insert;
     private SqliteCommand? _dedupFind;
@@ -26,15 +32,19 @@ public sealed partial class SqliteMessageStore
     private SqliteCommand? _extend;
     private SqliteCommand? _moveToDeadLetter;
     private SqliteCommand? _oldestReady;
+    private SqliteCommand? _fifoScan;
+    private SqliteCommand? _groupHead;
 
     private void PrepareMessageCommands()
     {
         _insert = Command("""
-            INSERT INTO messages(queue_id, id, body, attributes, priority, visible_at, sent_at, enqueued_at, receive_count, leased, dedup_id, size)
-            VALUES($q, $id, $body, $attrs, $p, $v, $now, $now, 0, 0, $d, $size);
-            """, "$q", "$id", "$body", "$attrs", "$p", "$v", "$now", "$d", "$size");
-        _dedupFind = Command("SELECT message_id FROM dedup WHERE queue_id = $q AND dedup_id = $d AND expires_at > $now;", "$q", "$d", "$now");
-        _dedupPut = Command("INSERT OR REPLACE INTO dedup(queue_id, dedup_id, message_id, expires_at) VALUES($q, $d, $id, $exp);", "$q", "$d", "$id", "$exp");
+            INSERT INTO messages(queue_id, id, body, attributes, priority, visible_at, sent_at, enqueued_at, receive_count, leased, dedup_id, size, group_id)
+            VALUES($q, $id, $body, $attrs, $p, $v, $now, $now, 0, 0, $d, $size, $g) RETURNING seq;
+            """, "$q", "$id", "$body", "$attrs", "$p", "$v", "$now", "$d", "$size", "$g");
+        _dedupFind = Command("SELECT message_id, seq FROM dedup WHERE queue_id = $q AND dedup_key = $d AND expires_at > $now;", "$q", "$d", "$now");
+        _dedupPut = Command("INSERT OR REPLACE INTO dedup(queue_id, dedup_key, message_id, seq, expires_at) VALUES($q, $d, $id, $seq, $exp);", "$q", "$d", "$id", "$seq", "$exp");
+        _fifoScan = Command(FifoScanSql, "$q", "$p", "$now", "$av", "$as");
+        _groupHead = Command("SELECT seq FROM messages WHERE queue_id = $q AND group_id = $g ORDER BY seq LIMIT 1 OFFSET $o;", "$q", "$g", "$o");
         _ready = Command(ReadySql, "$q", "$p", "$now", "$n");
         _pending = Command(PendingSql, "$q", "$p", "$now", "$n");
         _nextVisible = Command("SELECT MIN(visible_at) FROM messages WHERE queue_id = $q AND priority = $p AND visible_at > $now;", "$q", "$p", "$now");
@@ -44,59 +54,58 @@ public sealed partial class SqliteMessageStore
             """, "$now", "$until", "$seq");
         _lookup = Command("SELECT queue_id, receive_count, leased, size FROM messages WHERE seq = $seq;", "$seq");
         _delete = Command("DELETE FROM messages WHERE seq = $seq;", "$seq");
-        _nack = Command("UPDATE messages SET visible_at = $v, leased = 0, last_error = $err WHERE seq = $seq;", "$v", "$err", "$seq");
+        _nack = Command("UPDATE messages SET visible_at = $v, leased = 0, last_error = COALESCE($err, last_error) WHERE seq = $seq;", "$v", "$err", "$seq");
         _extend = Command("UPDATE messages SET visible_at = $v, leased = $l WHERE seq = $seq;", "$v", "$l", "$seq");
         _moveToDeadLetter = Command("""
             UPDATE messages SET queue_id = $dlq, receive_count = 0, visible_at = $now, leased = 0, enqueued_at = $now,
                 dl_source = $src, dl_reason = $reason, dl_attempts = $attempts, dl_at = $now,
-                last_error = CASE WHEN $seterr THEN $err ELSE last_error END
+                last_error = COALESCE($err, last_error)
             WHERE seq = $seq;
-            """, "$dlq", "$now", "$src", "$reason", "$attempts", "$seterr", "$err", "$seq");
+            """, "$dlq", "$now", "$src", "$reason", "$attempts", "$err", "$seq");
         _oldestReady = Command("SELECT seq, size, receive_count FROM messages WHERE queue_id = $q AND visible_at <= $now ORDER BY seq LIMIT 64;", "$q", "$now");
     }
 
     private SqliteCommand?[] AllCommands() =>
     [
         _begin, _commit, _rollback, _savepoint, _release, _rollbackTo, _insert, _dedupFind, _dedupPut, _ready, _pending,
-        _nextVisible, _lease, _lookup, _delete, _nack, _extend, _moveToDeadLetter, _oldestReady,
+        _nextVisible, _lease, _lookup, _delete, _nack, _extend, _moveToDeadLetter, _oldestReady, _fifoScan, _groupHead,
     ];
 
     private PublishResult[] ExecPublish(string queue, IReadOnlyList<OutgoingMessage> messages)
     {
         var q = RequireQueue(queue);
+        var options = q.Options;
         var nowTime = _time.GetUtcNow();
         var now = nowTime.ToUnixTimeMilliseconds();
-        var window = Time.Ms(q.Options.DeduplicationWindow);
+        var window = Time.Ms(options.DeduplicationWindow);
         var results = new PublishResult[messages.Count];
-        Dictionary<string, Guid>? seen = null;
+        Dictionary<string, int>? seen = null;
+        List<(int Index, int Original)>? batchDuplicates = null;
         long addCount = 0, addBytes = 0;
+
+        // Plan the whole batch before changing anything: it is all or nothing.
         for (var i = 0; i < messages.Count; i++)
         {
             var m = messages[i];
-            if (window > 0 && m.DeduplicationId is { } dedupId)
+            if (DeduplicationKey(options, m) is { } key)
             {
-                if (seen is not null && seen.TryGetValue(dedupId, out var earlier))
+                if (seen is not null && seen.TryGetValue(key, out var original))
                 {
-                    results[i] = new PublishResult(earlier, Duplicate: true);
+                    (batchDuplicates ??= []).Add((i, original));
+                    results[i] = new PublishResult(results[original].MessageId, Duplicate: true);
                     continue;
                 }
 
-                if (FindDuplicate(q.Id, dedupId, now) is { } original)
+                if (FindDuplicate(q.Id, key, now) is { } stored)
                 {
-                    results[i] = new PublishResult(original, Duplicate: true);
+                    results[i] = stored;
                     continue;
                 }
 
-                seen ??= new Dictionary<string, Guid>(StringComparer.Ordinal);
+                (seen ??= new Dictionary<string, int>(StringComparer.Ordinal))[key] = i;
             }
 
-            var id = Guid.CreateVersion7(nowTime);
-            results[i] = new PublishResult(id, Duplicate: false);
-            if (window > 0 && m.DeduplicationId is { } newId)
-            {
-                seen![newId] = id;
-            }
-
+            results[i] = new PublishResult(Guid.CreateVersion7(nowTime), Duplicate: false);
             addCount++;
             addBytes += m.Body.Length;
         }
@@ -107,7 +116,7 @@ public sealed partial class SqliteMessageStore
         }
 
         MakeRoom(q, addCount, addBytes, now);
-        var defaultDelay = Time.Ms(q.Options.DeliveryDelay);
+        var defaultDelay = Time.Ms(options.DeliveryDelay);
         var insert = _insert!;
         Set(insert, 0, q.Id);
         Set(insert, 6, now);
@@ -127,15 +136,26 @@ public sealed partial class SqliteMessageStore
             Set(insert, 5, now + (m.Delay is { } d ? Time.Ms(d) : defaultDelay));
             Set(insert, 7, m.DeduplicationId);
             Set(insert, 8, m.Body.Length);
-            insert.ExecuteNonQuery();
-            if (window > 0 && m.DeduplicationId is { } dedupId)
+            Set(insert, 9, m.MessageGroupId);
+            var seq = (long)insert.ExecuteScalar()!;
+            results[i] = results[i] with { SequenceNumber = seq };
+            if (DeduplicationKey(options, m) is { } key)
             {
                 var put = _dedupPut!;
                 Set(put, 0, q.Id);
-                Set(put, 1, dedupId);
+                Set(put, 1, key);
                 Set(put, 2, idBytes);
-                Set(put, 3, now + window);
+                Set(put, 3, seq);
+                Set(put, 4, now + window);
                 put.ExecuteNonQuery();
+            }
+        }
+
+        if (batchDuplicates is not null)
+        {
+            foreach (var (index, original) in batchDuplicates)
+            {
+                results[index] = results[original] with { Duplicate = true };
             }
         }
 
@@ -143,13 +163,22 @@ public sealed partial class SqliteMessageStore
         return results;
     }
 
-    private Guid? FindDuplicate(long queueId, string dedupId, long now)
+    /// <summary>The key a deduplication id is remembered under, or <see langword="null"/> when the message is not deduplicated.</summary>
+    private static string? DeduplicationKey(QueueOptions options, OutgoingMessage m) =>
+        m.DeduplicationId is null || options.DeduplicationWindow <= TimeSpan.Zero ? null
+        : options.DeduplicationScope == DeduplicationScope.MessageGroup ? $"{m.MessageGroupId}\u0000{m.DeduplicationId}"
+        : m.DeduplicationId;
+
+    private PublishResult? FindDuplicate(long queueId, string key, long now)
     {
         var find = _dedupFind!;
         Set(find, 0, queueId);
-        Set(find, 1, dedupId);
+        Set(find, 1, key);
         Set(find, 2, now);
-        return find.ExecuteScalar() is byte[] bytes ? new Guid(bytes, bigEndian: true) : null;
+        using var r = find.ExecuteReader();
+        return r.Read()
+            ? new PublishResult(new Guid(r.GetFieldValue<byte[]>(0), bigEndian: true), Duplicate: true) { SequenceNumber = r.GetInt64(1) }
+            : null;
     }
 
     /// <summary>Applies the overflow policy so <paramref name="addCount"/> messages of <paramref name="addBytes"/> fit.</summary>
@@ -198,7 +227,7 @@ public sealed partial class SqliteMessageStore
 
                 if (dlq is not null)
                 {
-                    MoveToDeadLetter(seq, size, q, dlq, DeadLetterInfo.OverflowReason, receiveCount, now, setError: false, null);
+                    MoveToDeadLetter(seq, size, q, dlq, DeadLetterInfo.OverflowReason, receiveCount, now, null);
                 }
                 else
                 {
@@ -225,42 +254,159 @@ public sealed partial class SqliteMessageStore
         var maxReceive = q.Options.MaxReceiveCount;
         var dlq = maxReceive is null ? null : DeadLetterQueueOf(q);
         var delivered = new List<QueueMessage>(Math.Min(maxMessages, 32));
-        var lease = _lease!;
-        for (var p = OutgoingMessage.MaxPriority; p >= 0 && delivered.Count < maxMessages; p--)
+        if (q.Options.Fifo)
         {
-            while (delivered.Count < maxMessages)
+            ReceiveFifo(q, maxMessages, now, until, dlq, maxReceive, delivered);
+        }
+        else
+        {
+            for (var p = OutgoingMessage.MaxPriority; p >= 0 && delivered.Count < maxMessages; p--)
             {
-                var want = maxMessages - delivered.Count;
-                ReadRows(_ready!, q.Id, p, now, want);
-                var exhausted = _rows.Count < want;
-                foreach (var row in _rows)
+                while (delivered.Count < maxMessages)
                 {
-                    if (dlq is not null && row.ReceiveCount >= maxReceive)
+                    var want = maxMessages - delivered.Count;
+                    ReadRows(_ready!, q.Id, p, now, want);
+                    var exhausted = _rows.Count < want;
+                    foreach (var row in _rows)
                     {
-                        MoveToDeadLetter(row.Seq, row.Size, q, dlq, DeadLetterInfo.MaxReceiveCountReason, row.ReceiveCount, now, setError: false, null);
-                        continue;
+                        if (dlq is not null && row.ReceiveCount >= maxReceive)
+                        {
+                            MoveToDeadLetter(row.Seq, row.Size, q, dlq, DeadLetterInfo.MaxReceiveCountReason, row.ReceiveCount, now, null);
+                        }
+                        else
+                        {
+                            Deliver(row, now, until, delivered);
+                        }
                     }
 
-                    Set(lease, 0, now);
-                    Set(lease, 1, until);
-                    Set(lease, 2, row.Seq);
-                    lease.ExecuteNonQuery();
-                    row.ReceiveCount++;
-                    row.FirstReceiveAt ??= now;
-                    row.Leased = true;
-                    row.VisibleAt = until;
-                    delivered.Add(row.ToMessage(MessageState.InFlight, new ReceiptHandle(row.Seq, row.ReceiveCount).ToString()));
-                }
-
-                _rows.Clear();
-                if (exhausted)
-                {
-                    break;
+                    _rows.Clear();
+                    if (exhausted)
+                    {
+                        break;
+                    }
                 }
             }
         }
 
         return delivered.Count > 0 ? new ReceiveResult(delivered, null) : new ReceiveResult([], NextVisibleAt(q.Id, now));
+    }
+
+    /// <summary>
+    /// FIFO delivery: a visible message is delivered only when every earlier message of its group (by sequence) is gone
+    /// or was delivered by this same receive. Visible messages are scanned in delivery order; when a delivery unblocks a
+    /// group skipped earlier in the scan, the scan starts again so the result keeps delivery order.
+    /// </summary>
+    private void ReceiveFifo(QueueState q, int maxMessages, long now, long until, QueueState? dlq, int? maxReceive, List<QueueMessage> delivered)
+    {
+        var chosen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var heads = new Dictionary<string, long>(StringComparer.Ordinal);
+        var skipped = new HashSet<string>(StringComparer.Ordinal);
+        bool restart;
+        do
+        {
+            restart = false;
+            skipped.Clear();
+            for (var p = OutgoingMessage.MaxPriority; p >= 0 && delivered.Count < maxMessages && !restart; p--)
+            {
+                long afterVisible = long.MinValue, afterSeq = 0;
+                while (delivered.Count < maxMessages && !restart)
+                {
+                    var scan = _fifoScan!;
+                    Set(scan, 0, q.Id);
+                    Set(scan, 1, p);
+                    Set(scan, 2, now);
+                    Set(scan, 3, afterVisible);
+                    Set(scan, 4, afterSeq);
+                    using (var r = scan.ExecuteReader())
+                    {
+                        while (r.Read())
+                        {
+                            _rows.Add(MessageRow.Read(r));
+                        }
+                    }
+
+                    var page = _rows.ToArray();
+                    _rows.Clear();
+                    foreach (var row in page)
+                    {
+                        if (delivered.Count >= maxMessages)
+                        {
+                            break;
+                        }
+
+                        afterVisible = row.VisibleAt;
+                        afterSeq = row.Seq;
+                        var group = row.GroupId;
+                        if (group is not null)
+                        {
+                            if (!heads.TryGetValue(group, out var head))
+                            {
+                                head = GroupHead(q.Id, group, chosen.GetValueOrDefault(group));
+                                heads[group] = head;
+                            }
+
+                            if (row.Seq != head)
+                            {
+                                skipped.Add(group);
+                                continue;
+                            }
+
+                            heads.Remove(group);
+                        }
+
+                        if (dlq is not null && row.ReceiveCount >= maxReceive)
+                        {
+                            MoveToDeadLetter(row.Seq, row.Size, q, dlq, DeadLetterInfo.MaxReceiveCountReason, row.ReceiveCount, now, null);
+                        }
+                        else
+                        {
+                            Deliver(row, now, until, delivered);
+                            if (group is not null)
+                            {
+                                chosen[group] = chosen.GetValueOrDefault(group) + 1;
+                            }
+                        }
+
+                        if (group is not null && skipped.Contains(group))
+                        {
+                            restart = true;
+                            break;
+                        }
+                    }
+
+                    if (page.Length < FifoScanPage)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        while (restart && delivered.Count < maxMessages);
+    }
+
+    /// <summary>The sequence of a group's first message not yet delivered by this receive (the first <paramref name="delivered"/> are).</summary>
+    private long GroupHead(long queueId, string group, int delivered)
+    {
+        var cmd = _groupHead!;
+        Set(cmd, 0, queueId);
+        Set(cmd, 1, group);
+        Set(cmd, 2, delivered);
+        return cmd.ExecuteScalar() is long seq ? seq : -1;
+    }
+
+    /// <summary>Leases a row read by a receive and adds it to the delivered list.</summary>
+    private void Deliver(MessageRow row, long now, long until, List<QueueMessage> delivered)
+    {
+        var lease = _lease!;
+        Set(lease, 0, now);
+        Set(lease, 1, until);
+        Set(lease, 2, row.Seq);
+        lease.ExecuteNonQuery();
+        row.ReceiveCount++;
+        row.FirstReceiveAt ??= now;
+        row.Leased = true;
+        row.VisibleAt = until;
+        delivered.Add(row.ToMessage(MessageState.InFlight, new ReceiptHandle(row.Seq, row.ReceiveCount).ToString()));
     }
 
     private DateTimeOffset? NextVisibleAt(long queueId, long now)
@@ -323,7 +469,7 @@ public sealed partial class SqliteMessageStore
         var (seq, receiveCount, size) = CheckHandle(q, receiptHandle, requireLeased: true);
         if (q.Options.MaxReceiveCount is { } max && receiveCount >= max && DeadLetterQueueOf(q) is { } dlq)
         {
-            MoveToDeadLetter(seq, size, q, dlq, DeadLetterInfo.MaxReceiveCountReason, receiveCount, now, setError: true, lastError);
+            MoveToDeadLetter(seq, size, q, dlq, DeadLetterInfo.MaxReceiveCountReason, receiveCount, now, lastError);
             return true;
         }
 
@@ -373,6 +519,11 @@ public sealed partial class SqliteMessageStore
         }
 
         if (queueId != q.Id)
+        {
+            throw ReceiptHandle.NotFound(q.Name, text);
+        }
+
+        if (handle.Attempt > receiveCount)
         {
             throw ReceiptHandle.NotFound(q.Name, text);
         }

@@ -34,17 +34,20 @@ public sealed partial class SqliteMessageStore
             dl_reason TEXT,
             dl_attempts INTEGER,
             dl_at INTEGER,
-            size INTEGER NOT NULL);
+            size INTEGER NOT NULL,
+            group_id TEXT);
         CREATE INDEX IF NOT EXISTS messages_delivery ON messages(queue_id, priority, visible_at);
         CREATE INDEX IF NOT EXISTS messages_queue ON messages(queue_id);
         CREATE INDEX IF NOT EXISTS messages_enqueued ON messages(queue_id, enqueued_at);
+        CREATE INDEX IF NOT EXISTS messages_group ON messages(queue_id, group_id) WHERE group_id IS NOT NULL;
         CREATE INDEX IF NOT EXISTS messages_dead_letters ON messages(dl_source, queue_id) WHERE dl_source IS NOT NULL;
         CREATE TABLE IF NOT EXISTS dedup(
             queue_id INTEGER NOT NULL,
-            dedup_id TEXT NOT NULL,
+            dedup_key TEXT NOT NULL,
             message_id BLOB NOT NULL,
+            seq INTEGER NOT NULL,
             expires_at INTEGER NOT NULL,
-            PRIMARY KEY(queue_id, dedup_id)) WITHOUT ROWID;
+            PRIMARY KEY(queue_id, dedup_key)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS dedup_expires ON dedup(expires_at);
         """;
 
@@ -83,7 +86,8 @@ public sealed partial class SqliteMessageStore
         Exec("PRAGMA journal_mode=WAL;");
         Exec(_options.Fsync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
         Exec(string.Create(CultureInfo.InvariantCulture, $"PRAGMA cache_size=-{cacheKiB};"));
-        Exec("PRAGMA temp_store=MEMORY; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=OFF;");
+        // journal_size_limit: truncate the WAL back to 64 MiB after a checkpoint so a burst does not leave a huge file.
+        Exec("PRAGMA temp_store=MEMORY; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=OFF; PRAGMA journal_size_limit=67108864;");
         Exec(Schema);
         _begin = Command("BEGIN IMMEDIATE;");
         _commit = Command("COMMIT;");
@@ -197,7 +201,9 @@ public sealed partial class SqliteMessageStore
 
             _commit!.ExecuteNonQuery();
         }
-        catch (SqliteException ex)
+#pragma warning disable CA1031 // Whatever broke the transaction fails the group's operations; the writer must live on.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             // The transaction itself failed (disk full, I/O error): nothing of the group is durable.
             try
@@ -206,7 +212,7 @@ public sealed partial class SqliteMessageStore
             }
             catch (SqliteException)
             {
-                // SQLite already rolled back.
+                // SQLite already rolled back (no transaction is active).
             }
 
             var error = new SluiceException(ErrorCodes.Unavailable,

@@ -481,3 +481,45 @@ public class MessageRouteTests(ServerFixture fixture) : RestTests(fixture), ICla
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_argument", "max");
     }
 }
+
+public class UnknownQueueTests(ServerFixture fixture) : RestTests(fixture), IClassFixture<ServerFixture>
+{
+    public static TheoryData<string, string, string?> QueueRoutes => new()
+    {
+        { "GET", "", null },
+        { "PATCH", "", "{}" },
+        { "DELETE", "", null },
+        { "DELETE", "/messages", null },
+        { "GET", "/stats", null },
+        { "POST", "/messages", """{"body":"a"}""" },
+        { "POST", "/messages/receive", "{}" },
+        { "POST", "/messages/ack", """{"receiptHandle":"AAAAAAAAAAEAAAAB"}""" },
+        { "POST", "/messages/nack", """{"receiptHandle":"AAAAAAAAAAEAAAAB"}""" },
+        { "POST", "/messages/extend", """{"receiptHandle":"AAAAAAAAAAEAAAAB","visibilityTimeoutSeconds":1}""" },
+        { "GET", "/messages", null },
+        { "POST", "/redrive", "{}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(QueueRoutes))]
+    public async Task QueueRoute_UnknownQueue_Returns404AndCreatesNothing(string method, string suffix, string? json)
+    {
+        var name = NewName();
+        using var request = new HttpRequestMessage(new HttpMethod(method), $"/v1/queues/{name}{suffix}") { Content = json is null ? null : Json(json) };
+        using var response = await Client.SendAsync(request);
+
+        await AssertProblemAsync(response, System.Net.HttpStatusCode.NotFound, "queue_not_found", "queue");
+        var queues = await SendJsonAsync(HttpMethod.Get, "/v1/queues");
+        Assert.DoesNotContain(queues.GetProperty("queues").EnumerateArray(), q => q.GetProperty("name").GetString() == name);
+    }
+
+    [Theory]
+    [MemberData(nameof(QueueRoutes))]
+    public async Task QueueRoute_InvalidQueueName_Returns400(string method, string suffix, string? json)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), $"/v1/queues/bad%21name{suffix}") { Content = json is null ? null : Json(json) };
+        using var response = await Client.SendAsync(request);
+
+        await AssertProblemAsync(response, System.Net.HttpStatusCode.BadRequest, "invalid_queue_name", "queue");
+    }
+}

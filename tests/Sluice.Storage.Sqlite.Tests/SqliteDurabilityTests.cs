@@ -47,14 +47,14 @@ public sealed class SqliteDurabilityTests : SqliteStoreTestBase
     {
         await Store.CreateQueueAsync("dlq", new QueueOptions());
         await Store.CreateQueueAsync("q", new QueueOptions { DeadLetterQueue = "dlq", MaxReceiveCount = 1, DeduplicationWindow = TimeSpan.FromMinutes(5) });
-        var published = await Store.PublishAsync("q", [Msg("a", dedup: "order-1"), Msg("attrs") ]);
+        var published = await Store.PublishAsync("q", [Msg("a", dedup: "order-1"), Msg("attrs")]);
         var m = await ReceiveOneAsync("q");
         await Store.NackAsync("q", m.ReceiptHandle!, TimeSpan.Zero, "handler failed");
 
         await ReopenAsync();
 
         var duplicate = await Store.PublishAsync("q", [Msg("a again", dedup: "order-1")]);
-        Assert.Equal(new PublishResult(published[0].MessageId, true), duplicate[0]);
+        Assert.Equal(published[0] with { Duplicate = true }, duplicate[0]);
         var dead = Assert.Single(await Store.PeekAsync("dlq", 10));
         Assert.Equal(published[0].MessageId, dead.MessageId);
         Assert.Equal("order-1", dead.DeduplicationId);
@@ -204,4 +204,22 @@ public sealed class SqliteDurabilityTests : SqliteStoreTestBase
         Assert.Equal(20, results.Length);
         Assert.Equal(20, (await relaxed.GetCountsAsync("q")).Total);
     }
+
+    [Fact]
+    public async Task Publish_DropHeadFailsHalfway_RollsBackDropsAndCounters()
+    {
+        await Store.CreateQueueAsync("q", new QueueOptions { MaxLength = 3, OverflowPolicy = OverflowPolicy.DropHead });
+        await Store.PublishAsync("q", [Msg("a"), Msg("b"), Msg("c")]);
+        await Store.ReceiveAsync("q", 2, TimeSpan.FromMinutes(1));
+
+        // Needs two ready messages to drop, finds only "c": the publish fails and "c" must come back.
+        var ex = await Assert.ThrowsAsync<SluiceException>(async () => await Store.PublishAsync("q", [Msg("d"), Msg("e")]));
+        await Store.PublishAsync("q", [Msg("f")]);
+
+        Assert.Equal(ErrorCodes.QueueFull, ex.ErrorCode);
+        Assert.Equal(["f", "a", "b"], (await Store.PeekAsync("q", 10)).Select(Text));
+        await ReopenAsync();
+        Assert.Equal(3, (await Store.GetCountsAsync("q")).Total);
+    }
 }
+

@@ -119,7 +119,8 @@ public sealed class SqliteMessageStoreTests : SqliteStoreTestBase
         await Store.CreateQueueAsync("q", new QueueOptions { DeduplicationWindow = TimeSpan.FromMinutes(5) });
         var batch = await Store.PublishAsync("q", [Msg("a", dedup: "x"), Msg("b", dedup: "x")]);
         Assert.False(batch[0].Duplicate);
-        Assert.Equal(new PublishResult(batch[0].MessageId, true), batch[1]);
+        Assert.Equal(batch[0] with { Duplicate = true }, batch[1]);
+        Assert.True(batch[0].SequenceNumber > 0);
         var m = await ReceiveOneAsync("q");
         await Store.AckAsync("q", [m.ReceiptHandle!]);
 
@@ -127,7 +128,7 @@ public sealed class SqliteMessageStoreTests : SqliteStoreTestBase
         Time.Advance(TimeSpan.FromMinutes(6));
         var afterWindow = await Store.PublishAsync("q", [Msg("d", dedup: "x")]);
 
-        Assert.Equal(new PublishResult(batch[0].MessageId, true), again[0]);
+        Assert.Equal(batch[0] with { Duplicate = true }, again[0]);
         Assert.False(afterWindow[0].Duplicate);
         Assert.Equal(1, (await Store.GetCountsAsync("q")).Total);
     }
@@ -281,4 +282,55 @@ public sealed class SqliteMessageStoreTests : SqliteStoreTestBase
         Assert.Equal("hello", Text(Assert.Single(received)));
         Assert.Equal(0, (await broker.GetStatsAsync("q")).Ready);
     }
+
+    [Fact]
+    public async Task Receive_FifoGroupWithMessageInFlight_LaterMessagesOfGroupWait()
+    {
+        await Store.CreateQueueAsync("jobs.fifo", new QueueOptions { Fifo = true });
+        await Store.PublishAsync("jobs.fifo", [Fifo("a1", "a"), Fifo("a2", "a"), Fifo("b1", "b"), Fifo("a3", "a"), Fifo("b2", "b")]);
+
+        var first = await Store.ReceiveAsync("jobs.fifo", 1, TimeSpan.FromSeconds(30));
+        var second = await Store.ReceiveAsync("jobs.fifo", 10, TimeSpan.FromSeconds(30));
+        var third = await Store.ReceiveAsync("jobs.fifo", 10, TimeSpan.FromSeconds(30));
+        await Store.AckAsync("jobs.fifo", [first.Messages[0].ReceiptHandle!]);
+        var fourth = await Store.ReceiveAsync("jobs.fifo", 10, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["a1"], first.Messages.Select(Text));
+        Assert.Equal(["b1", "b2"], second.Messages.Select(Text));
+        Assert.Empty(third.Messages);
+        Assert.Equal(["a2", "a3"], fourth.Messages.Select(Text));
+        Assert.All(fourth.Messages, m => Assert.Equal("a", m.MessageGroupId));
+    }
+
+    [Fact]
+    public async Task Receive_FifoEarlierMessageReadyLater_DeliversGroupInSequenceOrder()
+    {
+        await Store.CreateQueueAsync("jobs.fifo", new QueueOptions { Fifo = true });
+        await Store.PublishAsync("jobs.fifo", [Fifo("a1", "a")]);
+        var a1 = Assert.Single((await Store.ReceiveAsync("jobs.fifo", 1, TimeSpan.FromSeconds(30))).Messages);
+        await Store.PublishAsync("jobs.fifo", [Fifo("a2", "a"), Fifo("b1", "b")]);
+        Time.Advance(TimeSpan.FromSeconds(1));
+        await Store.NackAsync("jobs.fifo", a1.ReceiptHandle!, TimeSpan.Zero, null);
+
+        var result = await Store.ReceiveAsync("jobs.fifo", 10, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["b1", "a1", "a2"], result.Messages.Select(Text));
+    }
+
+    [Fact]
+    public async Task Publish_DedupScopeMessageGroup_SameIdInTwoGroupsIsTwoMessages()
+    {
+        await Store.CreateQueueAsync("jobs.fifo", new QueueOptions { Fifo = true, DeduplicationScope = DeduplicationScope.MessageGroup });
+
+        var results = await Store.PublishAsync("jobs.fifo", [Fifo("a", "g1", "x"), Fifo("b", "g2", "x"), Fifo("c", "g1", "x")]);
+
+        Assert.False(results[0].Duplicate);
+        Assert.False(results[1].Duplicate);
+        Assert.Equal(results[0] with { Duplicate = true }, results[2]);
+        Assert.True(results[1].SequenceNumber > results[0].SequenceNumber);
+        Assert.Equal([results[0].SequenceNumber, results[1].SequenceNumber], (await Store.PeekAsync("jobs.fifo", 10)).Select(m => m.SequenceNumber));
+    }
+
+    private static OutgoingMessage Fifo(string body, string group, string? dedup = null) =>
+        Msg(body, dedup: dedup ?? body) with { MessageGroupId = group };
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -105,6 +106,9 @@ public sealed class SluiceServer : IAsyncDisposable
         });
         builder.Services.AddSluiceRestApi();
 
+        // The REST face reads numbers as JSON numbers only; say so in the OpenAPI document, which uses these options.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+
         var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
         _logger = loggerFactory.CreateLogger<SluiceServer>();
@@ -168,12 +172,10 @@ public sealed class SluiceServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the server (see <see cref="StopAsync"/>) and releases everything it holds.</summary>
-    public async ValueTask DisposeAsync()
-    {
+    /// <summary>Stops the server (see <see cref="StopAsync"/>) and releases everything it holds. Idempotent.</summary>
+    public async ValueTask DisposeAsync() =>
+        // _gate is not disposed: it never allocates a wait handle, and a second DisposeAsync must stay harmless.
         await StopAsync().ConfigureAwait(false);
-        _gate.Dispose();
-    }
 
     private async Task StopCoreAsync(WebApplication app)
     {

@@ -72,6 +72,7 @@ internal class OutgoingMessageRequest
     public string? MessageGroupId { get; set; }
 
     /// <summary>Whether any single-message property was given.</summary>
+    [JsonIgnore]
     public bool AnyMessageField =>
         Body is not null || BodyBase64 is not null || Attributes is not null || Priority is not null || DelaySeconds is not null ||
         DeduplicationId is not null || MessageGroupId is not null;

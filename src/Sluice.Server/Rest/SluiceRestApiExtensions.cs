@@ -37,6 +37,19 @@ public static class SluiceRestApiExtensions
                 return Task.CompletedTask;
             });
             o.AddOperationTransformer(DescribeRequestBodyAsync);
+            o.AddSchemaTransformer((schema, context, _) =>
+            {
+                // Properties left out when null (body/bodyBase64, receiptHandle, an ack result's code) are not required.
+                foreach (var property in context.JsonTypeInfo.Properties)
+                {
+                    if (property.ShouldSerialize is not null)
+                    {
+                        schema.Required?.Remove(property.Name);
+                    }
+                }
+
+                return Task.CompletedTask;
+            });
         });
         return services;
     }

@@ -394,21 +394,22 @@ internal sealed partial class SqsFace
         var list = new JsonArray();
         foreach (var m in messages)
         {
-            list.Add(RenderMessage(m, env, allSystem, systemNames, attributeNames));
+            list.Add(RenderMessage(m, info.Options.Fifo, env, allSystem, systemNames, attributeNames));
         }
 
         result["Messages"] = list;
         return result;
     }
 
-    private static JsonObject RenderMessage(QueueMessage m, SqsEnv env, bool allSystem, List<string> systemNames, List<string> attributeNames)
+    private static JsonObject RenderMessage(QueueMessage m, bool fifo, SqsEnv env, bool allSystem, List<string> systemNames, List<string> attributeNames)
     {
         var body = Encoding.UTF8.GetString(m.Body.Span);
         var message = new JsonObject
         {
             ["MessageId"] = m.MessageId.ToString(),
             ["ReceiptHandle"] = m.ReceiptHandle,
-            ["MD5OfBody"] = SqsMd5.OfText(body),
+            // Valid UTF-8 (every body sent through SQS) hashes as stored; other bytes hash as the text the client sees.
+            ["MD5OfBody"] = System.Text.Unicode.Utf8.IsValid(m.Body.Span) ? SqsMd5.OfBytes(m.Body.Span) : SqsMd5.OfText(body),
             ["Body"] = body,
         };
         if (allSystem || systemNames.Count > 0)
@@ -427,8 +428,8 @@ internal sealed partial class SqsFace
                     "SentTimestamp" => m.SentAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
                     "ApproximateReceiveCount" => m.ReceiveCount.ToString(CultureInfo.InvariantCulture),
                     "ApproximateFirstReceiveTimestamp" => (m.FirstReceivedAt ?? m.SentAt).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
-                    "SequenceNumber" => m.MessageGroupId is not null && m.SequenceNumber > 0 ? m.SequenceNumber.ToString(CultureInfo.InvariantCulture) : null,
-                    "MessageDeduplicationId" => m.DeduplicationId,
+                    "SequenceNumber" => fifo ? m.SequenceNumber.ToString(CultureInfo.InvariantCulture) : null,
+                    "MessageDeduplicationId" => fifo ? m.DeduplicationId : null,
                     "MessageGroupId" => m.MessageGroupId,
                     "AWSTraceHeader" => m.Attributes.TryGetValue(TraceAttribute, out var t) ? t.StringValue : null,
                     "DeadLetterQueueSourceArn" => m.DeadLetter is { } dl ? env.Arn(dl.SourceQueue) : null,

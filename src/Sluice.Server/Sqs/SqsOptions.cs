@@ -37,6 +37,17 @@ public sealed record SqsOptions
     /// </summary>
     public bool VerifySignatures { get; init; }
 
+    /// <summary>Value equality, comparing <see cref="Credentials"/> by content.</summary>
+    public bool Equals(SqsOptions? other) =>
+        other is not null && Enabled == other.Enabled && AccountId == other.AccountId && Region == other.Region &&
+        PublicUrl == other.PublicUrl && VerifySignatures == other.VerifySignatures &&
+        (ReferenceEquals(Credentials, other.Credentials) ||
+         (Credentials is not null && other.Credentials is not null && Credentials.Count == other.Credentials.Count &&
+          Credentials.All(kv => other.Credentials.TryGetValue(kv.Key, out var v) && v == kv.Value)));
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Enabled, AccountId, Region, PublicUrl, VerifySignatures, Credentials?.Count);
+
     /// <summary>Checks the settings; the message names the setting under <paramref name="prefix"/>.</summary>
     /// <param name="prefix">The configuration path of this section, such as <c>Sluice:Sqs</c>.</param>
     /// <exception cref="ArgumentException">A setting is invalid.</exception>

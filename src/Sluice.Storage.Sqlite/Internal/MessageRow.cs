@@ -8,7 +8,7 @@ internal sealed class MessageRow
     /// <summary>The columns <see cref="Read"/> expects, in order.</summary>
     public const string Columns =
         "seq, id, body, attributes, priority, visible_at, sent_at, receive_count, first_receive_at, leased, dedup_id, " +
-        "last_error, dl_source, dl_reason, dl_attempts, dl_at, size";
+        "last_error, dl_source, dl_reason, dl_attempts, dl_at, size, group_id";
 
     public long Seq { get; set; }
 
@@ -44,6 +44,8 @@ internal sealed class MessageRow
 
     public long Size { get; set; }
 
+    public string? GroupId { get; set; }
+
     public static MessageRow Read(SqliteDataReader r) => new()
     {
         Seq = r.GetInt64(0),
@@ -63,6 +65,7 @@ internal sealed class MessageRow
         DeadLetterAttempts = r.IsDBNull(14) ? null : r.GetInt32(14),
         DeadLetteredAt = r.IsDBNull(15) ? null : r.GetInt64(15),
         Size = r.GetInt64(16),
+        GroupId = r.IsDBNull(17) ? null : r.GetString(17),
     };
 
     /// <summary>The state at <paramref name="now"/> (unix ms).</summary>
@@ -82,6 +85,8 @@ internal sealed class MessageRow
         State = state,
         ReceiptHandle = receiptHandle,
         DeduplicationId = DedupId,
+        MessageGroupId = GroupId,
+        SequenceNumber = Seq,
         DeadLetter = DeadLetterSource is { } source
             ? new DeadLetterInfo(source, DeadLetterReason ?? "", DeadLetterAttempts ?? 0, LastError, Time.FromMs(DeadLetteredAt ?? 0))
             : null,

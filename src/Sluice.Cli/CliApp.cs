@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using Sluice.Cli.Commands;
+
+namespace Sluice.Cli;
+
+/// <summary>
+/// The <c>sluice</c> command tree. <c>Program.Main</c> only forwards to <see cref="RunAsync"/>; tests run the CLI
+/// in-process with their own writers. Exit codes: 0 success, 1 a request failed, 2 a usage error, 130 cancelled.
+/// </summary>
+internal sealed class CliApp
+{
+    /// <summary>Exit code of a failed request.</summary>
+    public const int RequestFailed = 1;
+
+    /// <summary>Exit code of a usage error (bad flags or arguments).</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Exit code when Ctrl+C / SIGTERM stopped the command.</summary>
+    public const int Cancelled = 130;
+
+    private readonly CliContext _context;
+
+    /// <summary>Creates the command tree.</summary>
+    /// <param name="output">Where results go (stdout).</param>
+    /// <param name="error">Where error lines go (stderr).</param>
+    /// <param name="input">Where <c>send</c> reads a body from when none is given (stdin); default empty.</param>
+    /// <param name="environment">Environment variable lookup (default: the process environment).</param>
+    public CliApp(TextWriter output, TextWriter error, Stream? input = null, Func<string, string?>? environment = null)
+    {
+        _context = new CliContext(output, error, input ?? Stream.Null, environment ?? Environment.GetEnvironmentVariable);
+        Root = Build(_context);
+    }
+
+    /// <summary>Whether the input stream is an interactive terminal; default <see langword="false"/>.</summary>
+    public bool InputIsTerminal
+    {
+        get => _context.InputIsTerminal;
+        init => _context.InputIsTerminal = value;
+    }
+
+    /// <summary>The root command.</summary>
+    public RootCommand Root { get; }
+
+    /// <summary>Parses and runs <paramref name="args"/>, returning the exit code.</summary>
+    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken = default)
+    {
+        var parseResult = Root.Parse(args);
+        var config = new InvocationConfiguration
+        {
+            Output = _context.Output,
+            Error = _context.Error,
+            // Ctrl+C / SIGTERM cancel the action's token; 'serve' needs time to finish running requests and close the store.
+            ProcessTerminationTimeout = ServeCommand.ShutdownTimeout + TimeSpan.FromSeconds(5),
+        };
+        if (parseResult.Errors.Count > 0 && parseResult.Action is not HelpAction)
+        {
+            foreach (var error in parseResult.Errors)
+                await _context.Error.WriteLineAsync("error: " + error.Message).ConfigureAwait(false);
+            await _context.Error.WriteLineAsync($"run '{CommandPath(parseResult)} --help' for usage").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        return await parseResult.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string CommandPath(ParseResult parseResult)
+    {
+        var names = new List<string>();
+        for (var result = parseResult.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Add(result.Command is RootCommand ? "sluice" : result.Command.Name);
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+
+    private static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand("Sluice: a durable queue server. 'sluice serve' runs it; the other verbs administer it over HTTP.");
+        root.Options.Add(context.UrlOption);
+        root.Subcommands.Add(ServeCommand.Create(context));
+        root.Subcommands.Add(QueueCommands.Create(context));
+        root.Subcommands.Add(MessageCommands.CreateSend(context));
+        root.Subcommands.Add(MessageCommands.CreateReceive(context));
+        root.Subcommands.Add(MessageCommands.CreateAck(context));
+        root.Subcommands.Add(MessageCommands.CreateNack(context));
+        root.Subcommands.Add(MessageCommands.CreateExtend(context));
+        root.Subcommands.Add(DlqCommands.Create(context));
+        root.Subcommands.Add(StatsCommand.Create(context));
+        return root;
+    }
+}

@@ -1,0 +1,117 @@
+using System.CommandLine;
+using Sluice.Cli.Http;
+using Spectre.Console;
+
+namespace Sluice.Cli;
+
+/// <summary>What every command shares: the writers, stdin, the environment, the <c>--url</c> option and the error policy.</summary>
+internal sealed class CliContext
+{
+    /// <summary>The REST API address used when neither <c>--url</c> nor <c>SLUICE_URL</c> is set.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:7480";
+
+    /// <summary>Environment variable that sets the server address.</summary>
+    public const string UrlVariable = "SLUICE_URL";
+
+    public CliContext(TextWriter output, TextWriter error, Stream input, Func<string, string?> environment)
+    {
+        Output = output;
+        Error = error;
+        Input = input;
+        Environment = environment;
+        UrlOption = new Option<string>("--url")
+        {
+            Description = $"The Sluice server's REST address [default: ${UrlVariable}, else {DefaultUrl}]",
+            Recursive = true,
+            HelpName = "URL",
+        };
+        UrlOption.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (value is not null && !TryParseUrl(value, out _))
+                result.AddError(InvalidUrl(value, "--url"));
+        });
+    }
+
+    public TextWriter Output { get; }
+
+    public TextWriter Error { get; }
+
+    public Stream Input { get; }
+
+    /// <summary>Whether <see cref="Input"/> is an interactive terminal (a body read from it needs a hint to end it).</summary>
+    public bool InputIsTerminal { get; set; }
+
+    public Func<string, string?> Environment { get; }
+
+    public Option<string> UrlOption { get; }
+
+    /// <summary>A Spectre console writing to <see cref="Output"/>; plain text (no colours, wide) unless it is the terminal.</summary>
+    public IAnsiConsole CreateConsole()
+    {
+        var terminal = ReferenceEquals(Output, Console.Out) && !Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Output),
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!terminal)
+            console.Profile.Width = 200;
+        return console;
+    }
+
+    /// <summary>
+    /// Runs a command body against the server named by <c>--url</c> / <c>SLUICE_URL</c>, turning failures into one
+    /// <c>error: ...</c> line and an exit code.
+    /// </summary>
+    public async Task<int> RunAsync(ParseResult parseResult, Func<SluiceHttpClient, Task<int>> body, CancellationToken cancellationToken)
+    {
+        var url = parseResult.GetValue(UrlOption);
+        var source = "--url";
+        if (url is null)
+        {
+            url = Environment(UrlVariable);
+            source = UrlVariable;
+            if (string.IsNullOrWhiteSpace(url))
+                url = DefaultUrl;
+        }
+
+        if (!TryParseUrl(url, out var uri))
+            return await FailAsync(InvalidUrl(url, source), CliApp.UsageError).ConfigureAwait(false);
+
+        using var client = new SluiceHttpClient(uri);
+        return await RunAsync(() => body(client), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a command body, turning <see cref="CliException"/> and cancellation into an exit code.</summary>
+    public async Task<int> RunAsync(Func<Task<int>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (CliException e)
+        {
+            return await FailAsync(e.Message, CliApp.RequestFailed).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return CliApp.Cancelled;
+        }
+    }
+
+    /// <summary>Writes <c>error: message</c> to stderr and returns <paramref name="exitCode"/>.</summary>
+    public async Task<int> FailAsync(string message, int exitCode = CliApp.RequestFailed)
+    {
+        await Error.WriteLineAsync("error: " + message).ConfigureAwait(false);
+        return exitCode;
+    }
+
+    private static bool TryParseUrl(string value, out Uri uri) =>
+        Uri.TryCreate(value, UriKind.Absolute, out uri!) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    private static string InvalidUrl(string value, string source) =>
+        $"server address '{value}' (from {source}) is invalid: use an absolute http:// or https:// URL such as {DefaultUrl}";
+}

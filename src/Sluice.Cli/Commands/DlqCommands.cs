@@ -1,0 +1,123 @@
+using System.CommandLine;
+using Sluice.Cli.Http;
+using Spectre.Console;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary><c>sluice dlq list|redrive</c>.</summary>
+internal static class DlqCommands
+{
+    /// <summary>How often <c>redrive --wait</c> asks the server for progress.</summary>
+    internal static TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    public static Command Create(CliContext context)
+    {
+        var dlq = new Command("dlq", "Inspect dead-letter queues and move their messages back.");
+        dlq.Subcommands.Add(CreateList(context));
+        dlq.Subcommands.Add(CreateRedrive(context));
+        return dlq;
+    }
+
+    private static Command CreateList(CliContext context)
+    {
+        var queue = new Argument<string>("queue") { Description = "The dead-letter queue" };
+        var max = new Option<int>("--max", "-n") { Description = "Most messages to show", DefaultValueFactory = _ => 10, HelpName = "N" };
+        max.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is var n && n < 1)
+                r.AddError($"--max {n} is invalid: give 1 or more");
+        });
+        var command = new Command("list", "Peek at a dead-letter queue (no lease is taken).") { queue, max };
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var queueName = parseResult.GetRequiredValue(queue);
+            var messages = await client.PeekAsync(queueName, parseResult.GetValue(max), ct).ConfigureAwait(false);
+            if (messages.Count == 0)
+            {
+                await context.Error.WriteLineAsync($"no messages in '{queueName}'").ConfigureAwait(false);
+                return 0;
+            }
+
+            var table = new Table().AddColumns("id", "source", "reason", "attempts", "last error", "dead-lettered at");
+            foreach (var m in messages)
+            {
+                var d = m.DeadLetter;
+                table.AddRow(
+                    m.MessageId,
+                    Markup.Escape(Format.Optional(d?.SourceQueue)),
+                    Markup.Escape(Format.Optional(d?.Reason)),
+                    d is null ? "-" : d.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Markup.Escape(Format.Optional(d?.LastError)),
+                    Format.Time(d?.DeadLetteredAt));
+            }
+
+            context.CreateConsole().Write(table);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateRedrive(CliContext context)
+    {
+        var queue = new Argument<string>("queue") { Description = "The dead-letter queue to drain" };
+        var to = new Option<string>("--to") { Description = "Move messages to this queue [default: each message's source queue]", HelpName = "DEST" };
+        var rate = new Option<int?>("--rate") { Description = "Most messages moved per second [server default 100]", HelpName = "N" };
+        rate.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is { } n && n < 1)
+                r.AddError($"--rate {n} is invalid: give 1 or more messages per second");
+        });
+        var wait = new Option<bool>("--wait") { Description = "Show progress until the redrive finishes (Ctrl+C cancels it on the server)" };
+        var command = new Command("redrive", "Move dead letters back to their source queue (or --to DEST), rate-limited.") { queue, to, rate, wait };
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var dlqName = parseResult.GetRequiredValue(queue);
+            var request = new RedriveRequest { Destination = parseResult.GetValue(to), MaxPerSecond = parseResult.GetValue(rate) };
+            var task = await client.StartRedriveAsync(dlqName, request, ct).ConfigureAwait(false);
+            var destination = task.Destination is null ? "their source queues" : $"'{task.Destination}'";
+            await context.Output.WriteLineAsync(
+                $"redrive {task.Id} started: moving {Format.Number(task.Total)} messages from '{dlqName}' to {destination} at {task.MaxPerSecond}/s").ConfigureAwait(false);
+            return parseResult.GetValue(wait) ? await WaitAsync(context, client, task, ct).ConfigureAwait(false) : 0;
+        }, ct));
+        return command;
+    }
+
+    private static async Task<int> WaitAsync(CliContext context, SluiceHttpClient client, RedriveDto task, CancellationToken ct)
+    {
+        var lastMoved = -1L;
+        try
+        {
+            while (true)
+            {
+                if (task.Moved != lastMoved)
+                {
+                    lastMoved = task.Moved;
+                    await context.Output.WriteLineAsync($"moved {Format.Number(task.Moved)} of {Format.Number(task.Total)}").ConfigureAwait(false);
+                }
+
+                if (!string.Equals(task.State, "running", StringComparison.OrdinalIgnoreCase))
+                    break;
+                await Task.Delay(PollInterval, ct).ConfigureAwait(false);
+                task = await client.GetRedriveAsync(task.Id, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl+C: cancel the task on the server too (messages moved so far stay moved).
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            task = await client.CancelRedriveAsync(task.Id, timeout.Token).ConfigureAwait(false);
+            await context.Error.WriteLineAsync(
+                $"redrive {task.Id} cancelled: moved {Format.Number(task.Moved)} of {Format.Number(task.Total)}").ConfigureAwait(false);
+            return CliApp.Cancelled;
+        }
+
+        var summary = $"redrive {task.Id} {task.State}: moved {Format.Number(task.Moved)} of {Format.Number(task.Total)}";
+        if (string.Equals(task.State, "completed", StringComparison.OrdinalIgnoreCase))
+        {
+            await context.Output.WriteLineAsync(summary).ConfigureAwait(false);
+            return 0;
+        }
+
+        return await context.FailAsync(task.Error is null ? summary : summary + ": " + task.Error).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,298 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Sluice.Cli.Http;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary><c>sluice send|receive|ack|nack|extend</c>.</summary>
+internal static class MessageCommands
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static Argument<string> QueueArgument() => new("queue") { Description = "The queue name" };
+
+    private static Argument<string> HandleArgument() => new("handle") { Description = "The receipt handle printed by 'sluice receive --no-ack'" };
+
+    public static Command CreateSend(CliContext context)
+    {
+        var queue = QueueArgument();
+        var body = new Argument<string?>("body")
+        {
+            Description = "The message body; omit it or give '-' to read the body from stdin",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var file = new Option<FileInfo>("--file", "-f") { Description = "Read the body from this file", HelpName = "PATH" };
+        var attrs = new Option<string[]>("--attr", "-a")
+        {
+            Description = "An attribute: name=value (String) or name:Type=value (Type: String, Number, Binary as base64); repeatable",
+            HelpName = "NAME[:TYPE]=VALUE",
+        };
+        var delay = Options.Seconds("--delay", "Delay before the message becomes visible [default: the queue's delivery delay]");
+        var priority = new Option<int?>("--priority", "-p") { Description = "Priority 0 (lowest, default) to 9 (highest)", HelpName = "0-9" };
+        priority.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is { } p && p is < 0 or > 9)
+                r.AddError($"--priority {p} is invalid: give 0 (lowest) to 9 (highest)");
+        });
+        var dedup = new Option<string>("--dedup-id") { Description = "Deduplication id: a resend with the same id within the queue's window is not enqueued again", HelpName = "ID" };
+        var group = new Option<string>("--group-id", "-g") { Description = "Message group (required on FIFO queues: order is kept within a group)", HelpName = "ID" };
+
+        var command = new Command("send", "Send one message; prints its id (and 'duplicate' when the dedup id was seen).")
+        {
+            queue, body, file, attrs, delay, priority, dedup, group,
+        };
+        command.Validators.Add(r =>
+        {
+            var bodyValue = r.GetValue(body);
+            if (r.GetValue(file) is not null && bodyValue is not null)
+                r.AddError("give the body either as an argument or with --file, not both");
+            foreach (var attr in r.GetValue(attrs) ?? [])
+            {
+                if (!TryParseAttribute(attr, out _, out _, out var problem))
+                    r.AddError(problem);
+            }
+        });
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var bytes = await ReadBodyAsync(context, parseResult.GetValue(body), parseResult.GetValue(file), ct).ConfigureAwait(false);
+            Dictionary<string, AttributeDto>? attributes = null;
+            foreach (var attr in parseResult.GetValue(attrs) ?? [])
+            {
+                _ = TryParseAttribute(attr, out var attrName, out var value, out _);
+                attributes ??= new Dictionary<string, AttributeDto>(StringComparer.Ordinal);
+                attributes[attrName] = value!;
+            }
+
+            var text = TryDecodeUtf8(bytes);
+            var message = new OutgoingMessageDto
+            {
+                Body = text,
+                BodyBase64 = text is null ? Convert.ToBase64String(bytes) : null,
+                Attributes = attributes,
+                Priority = parseResult.GetValue(priority),
+                DelaySeconds = parseResult.GetValue(delay),
+                DeduplicationId = parseResult.GetValue(dedup),
+                MessageGroupId = parseResult.GetValue(group),
+            };
+            var result = await client.PublishAsync(parseResult.GetRequiredValue(queue), message, ct).ConfigureAwait(false);
+            await context.Output.WriteLineAsync(result.Duplicate ? result.MessageId + " duplicate" : result.MessageId).ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    public static Command CreateReceive(CliContext context)
+    {
+        var queue = QueueArgument();
+        var max = new Option<int>("--max", "-n") { Description = "Most messages to receive, 1-100", DefaultValueFactory = _ => 1, HelpName = "N" };
+        max.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is var n && n is < 1 or > 100)
+                r.AddError($"--max {n} is invalid: give 1 to 100");
+        });
+        var wait = Options.Seconds("--wait", "Long-poll: wait up to this long for a message (server maximum 20s) [default 0]");
+        var visibility = Options.Seconds("--visibility", "Lease length for these messages [default: the queue's visibility timeout]");
+        var noAck = new Option<bool>("--no-ack") { Description = "Do not acknowledge: print receipt handles and leave the messages leased" };
+        var json = new Option<bool>("--json") { Description = "Print the messages as JSON" };
+
+        var command = new Command("receive", "Receive messages and print them; acknowledges them after printing unless --no-ack.")
+        {
+            queue, max, wait, visibility, noAck, json,
+        };
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var queueName = parseResult.GetRequiredValue(queue);
+            var request = new ReceiveRequest
+            {
+                MaxMessages = parseResult.GetValue(max),
+                WaitTimeSeconds = parseResult.GetValue(wait),
+                VisibilityTimeoutSeconds = parseResult.GetValue(visibility),
+            };
+            var messages = await client.ReceiveAsync(queueName, request, ct).ConfigureAwait(false);
+            var ack = !parseResult.GetValue(noAck);
+
+            if (parseResult.GetValue(json))
+            {
+                var shown = ack ? messages.Select(m => m with { ReceiptHandle = null }).ToList() : [.. messages];
+                await context.Output.WriteLineAsync(JsonSerializer.Serialize(new MessageListDto { Messages = shown }, OutputJsonContext.Default.MessageListDto)).ConfigureAwait(false);
+            }
+            else if (messages.Count == 0)
+            {
+                await context.Error.WriteLineAsync($"no messages in '{queueName}'").ConfigureAwait(false);
+            }
+            else
+            {
+                for (var i = 0; i < messages.Count; i++)
+                {
+                    if (i > 0)
+                        await context.Output.WriteLineAsync().ConfigureAwait(false);
+                    await WriteMessageAsync(context.Output, messages[i], showHandle: !ack).ConfigureAwait(false);
+                }
+            }
+
+            await context.Output.FlushAsync(ct).ConfigureAwait(false);
+            if (!ack || messages.Count == 0)
+                return 0;
+
+            // Printed: now acknowledge. A failure here means the message will be delivered again.
+            var results = await client.AckBatchAsync(queueName, [.. messages.Select(m => m.ReceiptHandle ?? "")], CancellationToken.None).ConfigureAwait(false);
+            var failed = results.Where(r => !r.Ok).ToList();
+            foreach (var f in failed)
+                await context.Error.WriteLineAsync($"error: ack failed ({f.Code}): {f.Message}: the message will be delivered again").ConfigureAwait(false);
+            return failed.Count == 0 ? 0 : CliApp.RequestFailed;
+        }, ct));
+        return command;
+    }
+
+    public static Command CreateAck(CliContext context)
+    {
+        var queue = QueueArgument();
+        var handle = HandleArgument();
+        var command = new Command("ack", "Acknowledge (delete) a received message.") { queue, handle };
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            await client.AckAsync(parseResult.GetRequiredValue(queue), parseResult.GetRequiredValue(handle), ct).ConfigureAwait(false);
+            await context.Output.WriteLineAsync("acked").ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    public static Command CreateNack(CliContext context)
+    {
+        var queue = QueueArgument();
+        var handle = HandleArgument();
+        var delay = Options.Seconds("--delay", "Keep the message invisible this long before redelivery [default 0]");
+        var error = new Option<string>("--error") { Description = "Why processing failed (kept with the message if it is dead-lettered)", HelpName = "TEXT" };
+        var command = new Command("nack", "Release a received message for redelivery.") { queue, handle, delay, error };
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            await client.NackAsync(parseResult.GetRequiredValue(queue), parseResult.GetRequiredValue(handle),
+                parseResult.GetValue(delay), parseResult.GetValue(error), ct).ConfigureAwait(false);
+            await context.Output.WriteLineAsync("nacked").ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    public static Command CreateExtend(CliContext context)
+    {
+        var queue = QueueArgument();
+        var handle = HandleArgument();
+        var visibility = Options.Seconds("--visibility", "New lease length, from now");
+        visibility.Required = true;
+        var command = new Command("extend", "Extend the lease of a received message (a heartbeat).") { queue, handle, visibility };
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var until = await client.ExtendAsync(parseResult.GetRequiredValue(queue), parseResult.GetRequiredValue(handle),
+                parseResult.GetValue(visibility) ?? 0, ct).ConfigureAwait(false);
+            await context.Output.WriteLineAsync("visible until " + Format.Time(until)).ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    internal static async Task WriteMessageAsync(TextWriter output, MessageDto m, bool showHandle)
+    {
+        await output.WriteLineAsync("id: " + m.MessageId).ConfigureAwait(false);
+        await output.WriteLineAsync("receive count: " + m.ReceiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        if (m.Priority != 0)
+            await output.WriteLineAsync("priority: " + m.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        if (m.MessageGroupId is not null)
+            await output.WriteLineAsync($"group: {m.MessageGroupId} (sequence {m.SequenceNumber})").ConfigureAwait(false);
+        foreach (var (name, value) in m.Attributes ?? [])
+            await output.WriteLineAsync($"attribute {name} ({value.DataType}): {value.StringValue ?? value.BinaryValue}").ConfigureAwait(false);
+        if (showHandle && m.ReceiptHandle is not null)
+            await output.WriteLineAsync("receipt handle: " + m.ReceiptHandle).ConfigureAwait(false);
+        await output.WriteLineAsync(m.Body is not null ? "body: " + m.Body : "body (base64): " + m.BodyBase64).ConfigureAwait(false);
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(CliContext context, string? body, FileInfo? file, CancellationToken ct)
+    {
+        if (file is not null)
+        {
+            try
+            {
+                return await File.ReadAllBytesAsync(file.FullName, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException($"cannot read --file '{file}': {e.Message}", null, e);
+            }
+        }
+
+        if (body is not null && body != "-")
+            return Encoding.UTF8.GetBytes(body);
+
+        if (context.InputIsTerminal)
+            await context.Error.WriteLineAsync("reading the body from stdin: end it with Ctrl+D (or pass it as an argument or with --file)").ConfigureAwait(false);
+
+        using var buffer = new MemoryStream();
+        await context.Input.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    private static string? TryDecodeUtf8(byte[] bytes)
+    {
+        try
+        {
+            return StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Parses <c>name=value</c> or <c>name:Type=value</c> (Type String, Number or Binary, optionally <c>.custom</c>).</summary>
+    internal static bool TryParseAttribute(string text, out string name, out AttributeDto? value, out string problem)
+    {
+        name = "";
+        value = null;
+        var eq = text.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0)
+        {
+            problem = $"--attr '{text}' is invalid: use name=value or name:Type=value (Type String, Number or Binary)";
+            return false;
+        }
+
+        var head = text[..eq];
+        var raw = text[(eq + 1)..];
+        var type = "String";
+        var colon = head.IndexOf(':', StringComparison.Ordinal);
+        if (colon >= 0)
+        {
+            type = head[(colon + 1)..];
+            head = head[..colon];
+        }
+
+        var baseType = type.Split('.', 2)[0];
+        if (head.Length == 0 || baseType is not ("String" or "Number" or "Binary"))
+        {
+            problem = $"--attr '{text}' is invalid: use name=value or name:Type=value (Type String, Number or Binary, optionally .custom)";
+            return false;
+        }
+
+        if (baseType == "Number" && !decimal.TryParse(raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
+        {
+            problem = $"--attr '{text}' is invalid: a Number attribute needs a number such as 42 or -1.5";
+            return false;
+        }
+
+        if (baseType == "Binary")
+        {
+            Span<byte> scratch = new byte[raw.Length];
+            if (!Convert.TryFromBase64String(raw, scratch, out _))
+            {
+                problem = $"--attr '{text}' is invalid: a Binary attribute needs base64 text";
+                return false;
+            }
+        }
+
+        name = head;
+        value = baseType == "Binary" ? new AttributeDto { DataType = type, BinaryValue = raw } : new AttributeDto { DataType = type, StringValue = raw };
+        problem = "";
+        return true;
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Sluice.Server.Hosting;
+
+namespace Sluice.Cli.Commands;
+
+internal static partial class ServeCommand
+{
+    /// <summary>How long a stop waits for running requests (long polls end empty) before closing the store.</summary>
+    internal static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
+
+    private static async Task<int> RunServerAsync(CliContext context, IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        SluiceServerOptions options;
+        try
+        {
+            options = SluiceServerOptions.FromConfiguration(configuration);
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            return await context.FailAsync(e.Message, CliApp.UsageError).ConfigureAwait(false);
+        }
+
+        using var loggerFactory = CreateLoggerFactory(configuration);
+        var server = new SluiceServer(options, loggerFactory);
+        await using (server.ConfigureAwait(false))
+        {
+            try
+            {
+                await server.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException e)
+            {
+                return await context.FailAsync(e.Message).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return 0;
+            }
+            catch (Exception e) when (e is NotSupportedException or IOException or UnauthorizedAccessException)
+            {
+                // The store could not be opened (a missing or locked data directory, an unsupported store).
+                return await context.FailAsync($"the server could not start: {e.Message}").ConfigureAwait(false);
+            }
+
+            await WriteBannerAsync(context.Output, options, server.Urls).ConfigureAwait(false);
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C or SIGTERM: stop gracefully below.
+            }
+
+            await context.Output.WriteLineAsync("stopping...").ConfigureAwait(false);
+            using var deadline = new CancellationTokenSource(ShutdownTimeout);
+            await server.StopAsync(deadline.Token).ConfigureAwait(false);
+            await context.Output.WriteLineAsync("stopped").ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Logs to stderr: Sluice at Information, ASP.NET Core at Warning (no line per request), overridable by the
+    /// <c>Logging</c> section of the settings (<c>Logging:LogLevel:Default</c>, ...).
+    /// </summary>
+    private static ILoggerFactory CreateLoggerFactory(IConfiguration configuration) =>
+        LoggerFactory.Create(logging => logging
+            .SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddFilter("System", LogLevel.Warning)
+            .AddConfiguration(configuration.GetSection("Logging"))
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+                o.UseUtcTimestamp = true;
+            })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+
+    internal static async Task WriteBannerAsync(TextWriter output, SluiceServerOptions options, IReadOnlyList<Uri> urls)
+    {
+        var durable = string.Equals(options.Store, SluiceServerOptions.MemoryStore, StringComparison.OrdinalIgnoreCase)
+            ? "in memory: nothing survives a restart"
+            : $"data directory {Path.GetFullPath(options.DataDirectory)}{(options.Fsync ? "" : " (fsync off: a power loss can lose acknowledged messages)")}";
+        await output.WriteLineAsync($"Sluice is running, store {options.Store}, {durable}").ConfigureAwait(false);
+        foreach (var url in urls)
+        {
+            var address = url.GetLeftPart(UriPartial.Authority);
+            await output.WriteLineAsync($"{address}  REST API, OpenAPI at /openapi/v1.json").ConfigureAwait(false);
+        }
+
+        await output.WriteLineAsync("Press Ctrl+C to stop.").ConfigureAwait(false);
+        await output.FlushAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary>
+/// <c>sluice serve</c>: runs the server in the foreground until Ctrl+C / SIGTERM. Settings come from
+/// <c>appsettings.json</c> (current directory, optional), then environment variables (<c>SLUICE__DATADIRECTORY</c>, ...),
+/// then flags: later sources win.
+/// </summary>
+internal static partial class ServeCommand
+{
+    /// <summary>The configuration section the server options bind from.</summary>
+    public const string Section = "Sluice";
+
+    public static Command Create(CliContext context)
+    {
+        var dataDir = new Option<string>("--data-dir") { Description = "Directory of the SQLite store [default ./sluice-data]", HelpName = "PATH" };
+        var httpUrl = new Option<string>("--http-url") { Description = "Address of the REST API [default http://127.0.0.1:7480]", HelpName = "URL" };
+        var store = new Option<string>("--store") { Description = "Storage engine: sqlite (durable, default) or memory (lost on exit)" };
+        store.AcceptOnlyFromAmong("sqlite", "memory");
+        var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync commits: faster, but a power loss can lose acknowledged messages" };
+        var config = new Option<FileInfo>("--config") { Description = "Settings file [default ./appsettings.json when present]", HelpName = "PATH" };
+
+        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, store, noFsync, config };
+        command.SetAction((parseResult, ct) =>
+        {
+            var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            if (parseResult.GetValue(dataDir) is { } d)
+                flags[Section + ":DataDirectory"] = d;
+            if (parseResult.GetValue(httpUrl) is { } h)
+                flags[Section + ":HttpUrl"] = h;
+            if (parseResult.GetValue(store) is { } s)
+                flags[Section + ":Store"] = s;
+            if (parseResult.GetValue(noFsync))
+                flags[Section + ":Fsync"] = "false";
+
+            var configFile = parseResult.GetValue(config);
+            if (configFile is not null && !configFile.Exists)
+                return context.FailAsync($"--config '{configFile}' does not exist: give the path of a JSON settings file", CliApp.UsageError);
+
+            var configuration = BuildConfiguration(configFile?.FullName, flags);
+            return context.RunAsync(() => RunServerAsync(context, configuration, ct), ct);
+        });
+        return command;
+    }
+
+    /// <summary>Layers the settings: the JSON file, then environment variables, then flags (later wins).</summary>
+    internal static IConfigurationRoot BuildConfiguration(string? configFile, IReadOnlyDictionary<string, string?> flags)
+    {
+        var builder = new ConfigurationBuilder();
+        if (configFile is not null)
+            builder.AddJsonFile(configFile, optional: false);
+        else
+            builder.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
+        return builder
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(flags)
+            .Build();
+    }
+}

@@ -1,0 +1,26 @@
+namespace Sluice.Cli.Http;
+
+/// <summary>
+/// A request the CLI made failed: the message is the one line printed after <c>error: </c> (the server's
+/// problem+json <c>detail</c>, or why the server could not be reached).
+/// </summary>
+internal sealed class CliException : Exception
+{
+    public CliException(string message, string? code = null, Exception? innerException = null)
+        : base(message, innerException) => Code = code;
+
+    public CliException()
+    {
+    }
+
+    public CliException(string message) : base(message)
+    {
+    }
+
+    public CliException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+
+    /// <summary>The server's error code (one of <c>Sluice.ErrorCodes</c>), or <see langword="null"/> when no server answered.</summary>
+    public string? Code { get; }
+}
