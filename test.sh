@@ -33,5 +33,19 @@ if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then
   failed=1
 fi
 echo "test assemblies: $assemblies"
+
+# SQS client compatibility (boto3 JSON + Query, AWS CLI, Celery) against one real server.
+# Prints "sqs-clients: N passed, N failed, N skipped"; SLUICE_SKIP_SQS_CLIENTS=1 leaves it out.
+if [ -z "${SLUICE_SKIP_SQS_CLIENTS:-}" ] && [ -x tests/sqs-clients/run.sh ]; then
+  SLUICE_SKIP_BUILD=1 tests/sqs-clients/run.sh 2>&1 | tee "$log"
+  sqs_status=${PIPESTATUS[0]}
+  read -r sp sf ss < <(grep -E "^sqs-clients: [0-9]+ passed" "$log" | tail -1 |
+    awk '{ print $2, $4, $6 }')
+  if [ -z "${sp:-}" ]; then sp=0 sf=1 ss=0; fi
+  if [ "$sqs_status" -ne 0 ] && [ "$sf" -eq 0 ]; then sf=1; fi
+  passed=$(( ${passed:-0} + sp )) failed=$(( ${failed:-0} + sf )) skipped=$(( ${skipped:-0} + ss ))
+  [ "$sqs_status" -ne 0 ] && status=1
+fi
+
 echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 [ "$status" -eq 0 ] && [ "${failed:-0}" -eq 0 ]
