@@ -23,12 +23,6 @@ public sealed partial class Broker
     {
         var dlq = await GetQueueAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false);
         var queues = await _store.ListQueuesAsync(cancellationToken).ConfigureAwait(false);
-        if (!queues.Any(q => q.Options.DeadLetterQueue == deadLetterQueue))
-        {
-            throw SluiceException.Invalid("queue",
-                $"queue '{deadLetterQueue}' is not the dead-letter queue of any queue: redrive moves dead letters only (name it as a queue's deadLetterQueue first)");
-        }
-
         if (destination is not null)
         {
             Validation.QueueName(destination, "destination");
@@ -40,6 +34,12 @@ public sealed partial class Broker
                     ? $"destination '{destination}' is the dead-letter queue itself: name another queue, or none to return messages to their source queues"
                     : $"destination '{destination}' is {(target.Options.Fifo ? "FIFO" : "standard")} but '{deadLetterQueue}' is {(dlq.Options.Fifo ? "FIFO" : "standard")}: both must be of the same kind");
             }
+        }
+
+        if (!queues.Any(q => q.Options.DeadLetterQueue == deadLetterQueue))
+        {
+            throw SluiceException.Invalid("queue",
+                $"queue '{deadLetterQueue}' is not the dead-letter queue of any queue: redrive moves dead letters only (name it as a queue's deadLetterQueue first)");
         }
 
         Validation.Range(maxPerSecond, 1, 10_000, "maxPerSecond");

@@ -283,6 +283,7 @@ public abstract partial class BrokerConformanceTests
     public async Task Redrive_EmptyDeadLetterQueue_CompletesWithNothingMoved()
     {
         await CreateQueueAsync("dlq");
+        await CreateQueueAsync("src", new QueueOptions { DeadLetterQueue = "dlq", MaxReceiveCount = 1 });
 
         var started = await Broker.StartRedriveAsync("dlq");
         var done = await Broker.WaitForRedriveAsync(started.Id).AsTask().WaitAsync(RealTimeout);
@@ -295,6 +296,7 @@ public abstract partial class BrokerConformanceTests
     public async Task Redrive_Listed_NewestFirst()
     {
         await CreateQueueAsync("dlq");
+        await CreateQueueAsync("src", new QueueOptions { DeadLetterQueue = "dlq", MaxReceiveCount = 1 });
         var first = await Broker.StartRedriveAsync("dlq");
         Advance(TimeSpan.FromSeconds(1));
         var second = await Broker.StartRedriveAsync("dlq");
@@ -315,6 +317,7 @@ public abstract partial class BrokerConformanceTests
     public async Task Redrive_BadArguments_Refused()
     {
         await CreateQueueAsync("dlq");
+        await CreateQueueAsync("src", new QueueOptions { DeadLetterQueue = "dlq", MaxReceiveCount = 1 });
 
         await AssertErrorAsync(ErrorCodes.QueueNotFound, () => Broker.StartRedriveAsync("dlq", "missing").AsTask());
         await AssertErrorAsync(ErrorCodes.InvalidQueueName, () => Broker.StartRedriveAsync("dlq", "bad name").AsTask());
