@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Sluice failed to start")]
     public static partial void StartFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Sluice did not start: {Reason}")]
+    public static partial void StartRefused(ILogger logger, Exception exception, string reason);
+
     [LoggerMessage(EventId = 3020, Level = LogLevel.Error, Message = "Unexpected failure handling {Method} {Path} (trace {TraceId})")]
     public static partial void RequestFailed(ILogger logger, Exception exception, string method, string path, string traceId);
 
