@@ -28,6 +28,7 @@ public sealed partial class SqliteMessageStore : IMessageStore
     private volatile bool _stopping;
     private int _state;
     private SqliteConnection? _connection;
+    private FileStream? _lock;
     private Task? _writer;
 
     /// <summary>Creates the store; <see cref="InitializeAsync"/> opens the database.</summary>
@@ -53,8 +54,15 @@ public sealed partial class SqliteMessageStore : IMessageStore
     }
 
     /// <summary>Opens (creating file, directory and schema as needed) the database, loads queues and counters, and starts the writer.</summary>
-    /// <remarks>Idempotent: a second call does nothing.</remarks>
-    /// <exception cref="SluiceException"><see cref="ErrorCodes.Unavailable"/> when the store was disposed or the database cannot be opened.</exception>
+    /// <remarks>
+    /// Idempotent: a second call does nothing. The store holds an exclusive lock on <c>&lt;path&gt;.lock</c> until
+    /// <see cref="DisposeAsync"/>, so a second store (in this or another process) cannot open the same database: each
+    /// keeps queue metadata in memory, and two of them would diverge.
+    /// </remarks>
+    /// <exception cref="SluiceException">
+    /// <see cref="ErrorCodes.Unavailable"/> when the store was disposed, the database cannot be opened, or another store
+    /// holds the database (not transient: stop the other process or use another path).
+    /// </exception>
     public ValueTask InitializeAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -71,15 +79,23 @@ public sealed partial class SqliteMessageStore : IMessageStore
 
         try
         {
+            _lock = AcquireLock();
             Open();
         }
-        catch (SqliteException ex)
+        catch (Exception ex)
         {
             _connection?.Dispose();
             _connection = null;
+            _lock?.Dispose();
+            _lock = null;
             Volatile.Write(ref _state, Disposed);
-            throw new SluiceException(ErrorCodes.Unavailable,
-                $"cannot open the SQLite database '{_options.Path}': {ex.Message}; check the path and its permissions", "path", isTransient: true, ex);
+            if (ex is SqliteException)
+            {
+                throw new SluiceException(ErrorCodes.Unavailable,
+                    $"cannot open the SQLite database '{_options.Path}': {ex.Message}; check the path and its permissions", "path", isTransient: true, ex);
+            }
+
+            throw;
         }
 
         _writer = Task.Factory.StartNew(WriterLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -184,6 +200,37 @@ public sealed partial class SqliteMessageStore : IMessageStore
         {
             await _connection.DisposeAsync().ConfigureAwait(false);
             _connection = null;
+        }
+
+        // Last: the database is closed before another store may open it.
+        if (_lock is not null)
+        {
+            await _lock.DisposeAsync().ConfigureAwait(false);
+            _lock = null;
+        }
+    }
+
+    /// <summary>
+    /// Takes the exclusive lock next to the database: <c>&lt;path&gt;.lock</c> opened with <see cref="FileShare.None"/>
+    /// (an advisory <c>flock</c> on Linux and macOS, a sharing lock on Windows), released by closing it or by the
+    /// process ending. The file itself is left in place: deleting it would race with a store about to lock it.
+    /// </summary>
+    private FileStream AcquireLock()
+    {
+        var full = System.IO.Path.GetFullPath(_options.Path);
+        if (System.IO.Path.GetDirectoryName(full) is { Length: > 0 } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        try
+        {
+            return new FileStream(full + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
+        }
+        catch (IOException ex) when (ex is not (FileNotFoundException or DirectoryNotFoundException or PathTooLongException))
+        {
+            throw new SluiceException(ErrorCodes.Unavailable,
+                $"database '{_options.Path}' is in use by another Sluice process: stop it, or use another data directory", "path", isTransient: false, ex);
         }
     }
 

@@ -368,6 +368,33 @@ public sealed class AdminVerbTests(ServerFixture server) : IClassFixture<ServerF
         Assert.Empty(error.ToString());
     }
 
+    [Fact]
+    public async Task StatsWatch_ServerGoesDown_ShowsErrorAndKeepsRetrying()
+    {
+        var server = new Sluice.Server.Hosting.SluiceServer(
+            new Sluice.Server.Hosting.SluiceServerOptions { Store = Sluice.Server.Hosting.SluiceServerOptions.MemoryStore, HttpUrl = "http://127.0.0.1:0" },
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        await server.StartAsync();
+        var url = server.HttpAddress.GetLeftPart(UriPartial.Authority);
+        var q = Name("down");
+        await new CliRunner(url).RunOkAsync("queue", "create", q);
+        using var output = new SignallingWriter(q);
+        var failures = 0;
+        using var error = new SignallingWriter(line => line.Contains("retrying", StringComparison.Ordinal) && Interlocked.Increment(ref failures) >= 2);
+        using var stop = new CancellationTokenSource();
+        var app = new CliApp(output, error, Stream.Null, _ => url);
+
+        var run = app.RunAsync(["stats", q, "--watch", "--interval", "0.1"], stop.Token);
+        Assert.Same(output.Seen, await Task.WhenAny(output.Seen, run));
+        await server.DisposeAsync();
+
+        Assert.Same(error.Seen, await Task.WhenAny(error.Seen, run));
+        Assert.False(run.IsCompleted);
+        Assert.Contains($"error: cannot reach the Sluice server at {url}", error.ToString(), StringComparison.Ordinal);
+        await stop.CancelAsync();
+        Assert.Equal(0, await run);
+    }
+
     private static Task AssertOk(CliResult result)
     {
         Assert.True(result.ExitCode == 0, result.ToString());

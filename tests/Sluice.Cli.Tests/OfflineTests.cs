@@ -62,6 +62,46 @@ public sealed class OfflineTests
         Assert.Empty(result.Output);
     }
 
+    [Theory]
+    [InlineData("--priority", "whole number", "send", "t", "x", "--priority", "abc")]
+    [InlineData("--max", "whole number", "receive", "t", "--max", "abc")]
+    [InlineData("--wait", "number", "receive", "t", "--wait", "abc")]
+    [InlineData("--visibility", "number", "receive", "t", "--visibility", "soon")]
+    [InlineData("--delay", "number", "send", "t", "x", "--delay", "abc")]
+    [InlineData("--delay", "number", "nack", "t", "handle", "--delay", "abc")]
+    [InlineData("--max-receive-count", "whole number", "queue", "create", "q", "--max-receive-count", "abc")]
+    [InlineData("--max-length", "whole number", "queue", "create", "q", "--max-length", "x")]
+    [InlineData("--max-length-bytes", "whole number", "queue", "create", "q", "--max-length-bytes", "1.5")]
+    [InlineData("--max-message-size", "whole number", "queue", "create", "q", "--max-message-size", "1e3")]
+    [InlineData("--visibility-timeout", "number", "queue", "create", "q", "--visibility-timeout", "x")]
+    [InlineData("--max", "whole number", "dlq", "list", "d", "--max", "z")]
+    [InlineData("--rate", "whole number", "dlq", "redrive", "d", "--rate", "q")]
+    [InlineData("--interval", "number", "stats", "--watch", "--interval", "fast")]
+    public async Task NonNumericFlag_ExitsTwoWithOneLineNamingOptionAndType(string option, string type, params string[] args)
+    {
+        var result = await new CliRunner(ClosedPortUrl()).RunAsync(args);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var errors = result.Error.Split('\n').Where(l => l.StartsWith("error: ", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(errors);
+        Assert.StartsWith($"error: {option} '{args[^1]}' is not a {type}: ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Error, StringComparison.Ordinal);
+        Assert.Empty(result.Output);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("0.05")]
+    [InlineData("NaN")]
+    public async Task StatsInterval_TooSmall_OneErrorLine(string value)
+    {
+        var result = await new CliRunner(ClosedPortUrl()).RunAsync("stats", "--interval", value);
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Error.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Equal($"error: --interval {value} is invalid: give at least 0.1 seconds", line.TrimEnd());
+    }
+
     [Fact]
     public async Task Send_BodyAndFile_ExitsTwo()
     {

@@ -44,6 +44,77 @@ public sealed partial class ServeTests
         Assert.Contains("HttpUrl", error.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_DataDirectoryIsAFile_ExitsTwoWithOneLine()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var (exit, _, error) = await ServeOnceAsync("--data-dir", file, "--http-url", "http://127.0.0.1:0");
+
+            Assert.Equal(2, exit);
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("error: setting Sluice:DataDirectory", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("(Parameter", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_PortInUse_ExitsOneWithOneLine()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+
+        var (exit, _, error) = await ServeOnceAsync("--store", "memory", "--http-url", $"http://127.0.0.1:{port}");
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: port {port} on 127.0.0.1 is in use: ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_DataDirectoryInUse_SecondServerExitsOneWithOneLine()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"sluice-cli-lock-{Guid.NewGuid():N}");
+        using var output = new SignallingWriter("Press Ctrl+C to stop.");
+        using var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var first = new CliApp(output, error, Stream.Null, _ => null)
+            .RunAsync(["serve", "--data-dir", dir, "--no-fsync", "--http-url", "http://127.0.0.1:0"], stop.Token);
+        try
+        {
+            Assert.True(await Task.WhenAny(output.Seen, first) == output.Seen, $"first serve ended early: {error}");
+
+            var (exit, _, secondError) = await ServeOnceAsync("--data-dir", dir, "--no-fsync", "--http-url", "http://127.0.0.1:0");
+
+            Assert.Equal(1, exit);
+            var line = Assert.Single(secondError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal(
+                $"error: database '{Path.Combine(dir, "sluice.db")}' is in use by another Sluice process: stop it, or use another data directory",
+                line.TrimEnd());
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Assert.Equal(0, await first);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task<(int Exit, string Output, string Error)> ServeOnceAsync(params string[] flags)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var exit = await new CliApp(output, error, Stream.Null, _ => null).RunAsync(["serve", .. flags], timeout.Token);
+        return (exit, output.ToString(), error.ToString());
+    }
+
     [GeneratedRegex(@"^(?<url>http://127\.0\.0\.1:\d+)  REST API, OpenAPI at /openapi/v1\.json$", RegexOptions.Multiline)]
     private static partial Regex AddressLine();
 }

@@ -21,12 +21,8 @@ internal static class DlqCommands
     private static Command CreateList(CliContext context)
     {
         var queue = new Argument<string>("queue") { Description = "The dead-letter queue" };
-        var max = new Option<int>("--max", "-n") { Description = "Most messages to show", DefaultValueFactory = _ => 10, HelpName = "N" };
-        max.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is var n && n < 1)
-                r.AddError($"--max {n} is invalid: give 1 or more");
-        });
+        var max = new Option<int>("--max", "-n") { Description = "Most messages to show", DefaultValueFactory = _ => 10, HelpName = "N" }
+            .ParsedWithDefault(n => n >= 1, "give 1 or more");
         var command = new Command("list", "Peek at a dead-letter queue (no lease is taken).") { queue, max };
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
@@ -61,12 +57,8 @@ internal static class DlqCommands
     {
         var queue = new Argument<string>("queue") { Description = "The dead-letter queue to drain" };
         var to = new Option<string>("--to") { Description = "Move messages to this queue [default: each message's source queue]", HelpName = "DEST" };
-        var rate = new Option<int?>("--rate") { Description = "Most messages moved per second [server default 100]", HelpName = "N" };
-        rate.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is { } n && n < 1)
-                r.AddError($"--rate {n} is invalid: give 1 or more messages per second");
-        });
+        var rate = new Option<int?>("--rate") { Description = "Most messages moved per second [server default 100]", HelpName = "N" }
+            .Parsed(n => n >= 1, "give 1 or more messages per second");
         var wait = new Option<bool>("--wait") { Description = "Show progress until the redrive finishes (Ctrl+C cancels it on the server)" };
         var command = new Command("redrive", "Move dead letters back to their source queue (or --to DEST), rate-limited.") { queue, to, rate, wait };
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>

@@ -29,12 +29,8 @@ internal static class MessageCommands
             HelpName = "NAME[:TYPE]=VALUE",
         };
         var delay = Options.Seconds("--delay", "Delay before the message becomes visible [default: the queue's delivery delay]");
-        var priority = new Option<int?>("--priority", "-p") { Description = "Priority 0 (lowest, default) to 9 (highest)", HelpName = "0-9" };
-        priority.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is { } p && p is < 0 or > 9)
-                r.AddError($"--priority {p} is invalid: give 0 (lowest) to 9 (highest)");
-        });
+        var priority = new Option<int?>("--priority", "-p") { Description = "Priority 0 (lowest, default) to 9 (highest)", HelpName = "0-9" }
+            .Parsed(p => p is >= 0 and <= 9, "give 0 (lowest) to 9 (highest)");
         var dedup = new Option<string>("--dedup-id") { Description = "Deduplication id: a resend with the same id within the queue's window is not enqueued again", HelpName = "ID" };
         var group = new Option<string>("--group-id", "-g") { Description = "Message group (required on FIFO queues: order is kept within a group)", HelpName = "ID" };
 
@@ -85,12 +81,8 @@ internal static class MessageCommands
     public static Command CreateReceive(CliContext context)
     {
         var queue = QueueArgument();
-        var max = new Option<int>("--max", "-n") { Description = "Most messages to receive, 1-100", DefaultValueFactory = _ => 1, HelpName = "N" };
-        max.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is var n && n is < 1 or > 100)
-                r.AddError($"--max {n} is invalid: give 1 to 100");
-        });
+        var max = new Option<int>("--max", "-n") { Description = "Most messages to receive, 1-100", DefaultValueFactory = _ => 1, HelpName = "N" }
+            .ParsedWithDefault(n => n is >= 1 and <= 100, "give 1 to 100");
         var wait = Options.Seconds("--wait", "Long-poll: wait up to this long for a message (server maximum 20s) [default 0]");
         var visibility = Options.Seconds("--visibility", "Lease length for these messages [default: the queue's visibility timeout]");
         var noAck = new Option<bool>("--no-ack") { Description = "Do not acknowledge: print receipt handles and leave the messages leased" };

@@ -19,7 +19,7 @@ internal static partial class ServeCommand
         }
         catch (ArgumentException e)
         {
-            return await context.FailAsync(e.Message, CliApp.UsageError).ConfigureAwait(false);
+            return await context.FailAsync(SettingMessage(e), CliApp.UsageError).ConfigureAwait(false);
         }
 
         using var loggerFactory = CreateLoggerFactory(configuration);
@@ -30,13 +30,24 @@ internal static partial class ServeCommand
             {
                 await server.StartAsync(cancellationToken).ConfigureAwait(false);
             }
+            catch (ArgumentException e)
+            {
+                // An invalid setting found while starting (a data directory that is a regular file, ...).
+                return await context.FailAsync(SettingMessage(e), CliApp.UsageError).ConfigureAwait(false);
+            }
             catch (InvalidOperationException e)
             {
+                // The address is in use or cannot be listened on.
                 return await context.FailAsync(e.Message).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return 0;
+            }
+            catch (SluiceException e)
+            {
+                // The store could not be opened: the database is in use by another server, or unreadable.
+                return await context.FailAsync(e.Message).ConfigureAwait(false);
             }
             catch (Exception e) when (e is NotSupportedException or IOException or UnauthorizedAccessException)
             {
@@ -64,6 +75,10 @@ internal static partial class ServeCommand
         return 0;
     }
 
+    /// <summary>The message of an invalid setting without the " (Parameter 'Sluice:...')" suffix .NET appends.</summary>
+    internal static string SettingMessage(ArgumentException e) =>
+        e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+
     /// <summary>
     /// Logs to stderr: Sluice at Information, ASP.NET Core at Warning (no line per request), overridable by the
     /// <c>Logging</c> section of the settings (<c>Logging:LogLevel:Default</c>, ...).
@@ -73,6 +88,9 @@ internal static partial class ServeCommand
             .SetMinimumLevel(LogLevel.Information)
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("System", LogLevel.Warning)
+            // The host logs a failed start (a busy port) with a stack trace; SluiceServer logs start failures itself
+            // and serve prints the reason in one line.
+            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None)
             .AddConfiguration(configuration.GetSection("Logging"))
             .AddSimpleConsole(o =>
             {

@@ -11,12 +11,7 @@ internal static class StatsCommand
     {
         var queue = new Argument<string?>("queue") { Description = "Only this queue [default: every queue]", Arity = ArgumentArity.ZeroOrOne };
         var watch = new Option<bool>("--watch", "-w") { Description = "Refresh the table in place until Ctrl+C" };
-        var interval = Options.Seconds("--interval", "Refresh interval with --watch [default 2s]");
-        interval.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is { } s && s < 0.1)
-                r.AddError($"--interval {s} is invalid: give at least 0.1 seconds");
-        });
+        var interval = Options.Seconds("--interval", "Refresh interval with --watch [default 2s]", minimum: 0.1);
         var command = new Command("stats", "Show queue statistics: ready, in flight, delayed, dead-lettered, oldest age and rates.") { queue, watch, interval };
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
@@ -40,7 +35,11 @@ internal static class StatsCommand
                         using var timer = new PeriodicTimer(period);
                         while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
                         {
-                            live.UpdateTarget(BuildTable(await FetchAsync(client, name, ct).ConfigureAwait(false)));
+                            // A failed refresh (the server is down or restarting) is shown in place and retried.
+                            var (stats, error) = await TryFetchAsync(client, name, ct).ConfigureAwait(false);
+                            live.UpdateTarget(stats is null
+                                ? new Markup($"[red]error:[/] {Markup.Escape(error!)}\nretrying every {period.TotalSeconds:0.#}s; Ctrl+C stops")
+                                : BuildTable(stats));
                             live.Refresh();
                         }
                     }).ConfigureAwait(false);
@@ -52,8 +51,16 @@ internal static class StatsCommand
                     using var timer = new PeriodicTimer(period);
                     while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
                     {
+                        // A failed refresh (the server is down or restarting) is reported and retried.
+                        var (stats, error) = await TryFetchAsync(client, name, ct).ConfigureAwait(false);
+                        if (stats is null)
+                        {
+                            await context.Error.WriteLineAsync($"error: {error} (retrying; Ctrl+C stops)").ConfigureAwait(false);
+                            continue;
+                        }
+
                         console.WriteLine();
-                        console.Write(BuildTable(await FetchAsync(client, name, ct).ConfigureAwait(false)));
+                        console.Write(BuildTable(stats));
                     }
                 }
             }
@@ -69,6 +76,19 @@ internal static class StatsCommand
 
     private static async Task<IReadOnlyList<StatsDto>> FetchAsync(SluiceHttpClient client, string? queue, CancellationToken ct) =>
         queue is null ? await client.GetAllStatsAsync(ct).ConfigureAwait(false) : [await client.GetStatsAsync(queue, ct).ConfigureAwait(false)];
+
+    /// <summary>One refresh of <c>--watch</c>: the statistics, or why they could not be fetched.</summary>
+    private static async Task<(IReadOnlyList<StatsDto>? Stats, string? Error)> TryFetchAsync(SluiceHttpClient client, string? queue, CancellationToken ct)
+    {
+        try
+        {
+            return (await FetchAsync(client, queue, ct).ConfigureAwait(false), null);
+        }
+        catch (CliException e)
+        {
+            return (null, e.Message);
+        }
+    }
 
     internal static Table BuildTable(IReadOnlyList<StatsDto> stats)
     {

@@ -1,8 +1,10 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -130,8 +132,7 @@ public sealed class SluiceServer : IAsyncDisposable
             }
             catch (IOException ex)
             {
-                throw new InvalidOperationException(
-                    $"setting Sluice:HttpUrl '{Options.HttpUrl}': cannot listen there ({ex.Message}); choose a free port or stop the other process", ex);
+                throw new InvalidOperationException(ListenFailure(Options.HttpUrl, ex), ex);
             }
 
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
@@ -143,10 +144,43 @@ public sealed class SluiceServer : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            Log.StartFailed(_logger, ex);
+            if (ex is ArgumentException or InvalidOperationException or SluiceException or OperationCanceledException)
+            {
+                // Expected: an invalid setting, a busy port, a database in use. The caller reports the message in
+                // one line (sluice serve does); a stack trace would only bury it.
+                Log.StartRefused(_logger, ex, ex.Message);
+            }
+            else
+            {
+                Log.StartFailed(_logger, ex);
+            }
+
             await StopCoreAsync(app).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Why Kestrel could not listen: "port 7480 on 127.0.0.1 is in use: ..." when the address is taken.</summary>
+    internal static string ListenFailure(string httpUrl, IOException exception)
+    {
+        var inUse = exception.InnerException is AddressInUseException;
+        if (!inUse)
+        {
+            return $"setting Sluice:HttpUrl '{httpUrl}': cannot listen there ({exception.Message}); choose another address";
+        }
+
+        string where;
+        try
+        {
+            var address = BindingAddress.Parse(httpUrl);
+            where = address.Port > 0 ? $"port {address.Port} on {address.Host}" : $"address {httpUrl}";
+        }
+        catch (FormatException)
+        {
+            where = $"address {httpUrl}";
+        }
+
+        return $"{where} is in use: stop the process that listens there, or choose another port (setting Sluice:HttpUrl, flag --http-url)";
     }
 
     /// <summary>Stops accepting requests, lets running ones finish (long polls end empty), then closes the broker and store. Idempotent.</summary>

@@ -55,6 +55,13 @@ public static class RestErrors
         return ToResult(errorCode, detail, field).ExecuteAsync(context);
     }
 
+    /// <summary>
+    /// The detail of every <c>internal_error</c>: generic, with the trace id to find the failure in the server log
+    /// (internals such as SQL errors are never shown to the client).
+    /// </summary>
+    internal static string InternalDetail(string traceId) =>
+        $"an unexpected error occurred; the request may or may not have taken effect (trace id {traceId} in the server log)";
+
     internal static IResult ToResult(SluiceException error) => ToResult(error.ErrorCode, error.Message,
         error.ErrorCode == ErrorCodes.MalformedRequest ? error.Field : RestFieldName(error.Field));
 

@@ -171,6 +171,18 @@ public static class SluiceRestApiExtensions
             {
                 return await next(invocation).ConfigureAwait(false);
             }
+            catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.Internal)
+            {
+                // The message may carry internals (SQL, paths): it goes to the log only, the client gets the trace id.
+                Log.RequestInternalError(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier);
+                return RestErrors.ToResult(ErrorCodes.Internal, RestErrors.InternalDetail(context.TraceIdentifier), null);
+            }
+            catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.Unavailable)
+            {
+                // Unavailable messages are written for users (shutting down, database in use): shown and logged.
+                Log.RequestUnavailable(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier, ex.Message);
+                return RestErrors.ToResult(ex);
+            }
             catch (SluiceException ex)
             {
                 Log.RequestRefused(logger, context.Request.Method, context.Request.Path.Value ?? "", ex.ErrorCode, ex.Field);
@@ -188,8 +200,7 @@ public static class SluiceRestApiExtensions
             catch (Exception ex)
             {
                 Log.RequestFailed(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier);
-                return RestErrors.ToResult(ErrorCodes.Internal,
-                    $"an unexpected error occurred; the request may or may not have taken effect (trace id {context.TraceIdentifier} in the server log)", null);
+                return RestErrors.ToResult(ErrorCodes.Internal, RestErrors.InternalDetail(context.TraceIdentifier), null);
             }
         }
     }

@@ -34,6 +34,18 @@ internal sealed record SqsError(string Shape, string QueryCode, bool Sender = tr
     public static readonly SqsError InternalError = new("InternalError", "InternalError", false, 500);
     public static readonly SqsError ServiceUnavailable = new("ServiceUnavailable", "ServiceUnavailable", false, 503);
 
+    /// <summary>The message of every <see cref="InternalError"/> a client sees.</summary>
+    public const string InternalMessage = "We encountered an internal error. Please try again.";
+
+    /// <summary>The message of every <see cref="ServiceUnavailable"/> a client sees.</summary>
+    public const string UnavailableMessage = "The service is unavailable. Please try again later.";
+
+    /// <summary>
+    /// What the client is told: <paramref name="message"/> for its own fault; a generic message for the service's
+    /// (internal or unavailable), whose details stay in the server log.
+    /// </summary>
+    public string ClientMessage(string message) => Sender ? message : Status == 503 ? UnavailableMessage : InternalMessage;
+
     /// <summary>The JSON <c>__type</c> value.</summary>
     public string JsonType => "com.amazonaws.sqs#" + Shape;
 

@@ -58,11 +58,11 @@ internal sealed partial class SqsFace
             }
             catch (SqsException ex)
             {
-                failed.Add(Failure(id, ex.Error, ex.Message));
+                failed.Add(Failure(id, ex.Error, ex));
             }
             catch (SluiceException ex)
             {
-                failed.Add(Failure(id, SqsError.From(ex), ex.Message));
+                failed.Add(Failure(id, SqsError.From(ex), ex));
             }
         }
 
@@ -81,7 +81,7 @@ internal sealed partial class SqsFace
                 var error = SqsError.From(ex);
                 foreach (var (id, _) in ready)
                 {
-                    failed.Add(Failure(id, error, ex.Message));
+                    failed.Add(Failure(id, error, ex));
                 }
             }
         }
@@ -89,12 +89,23 @@ internal sealed partial class SqsFace
         return new JsonObject { ["Successful"] = successful, ["Failed"] = failed };
     }
 
+    /// <summary>A failed batch entry; a service-side failure is logged and answered with a generic message.</summary>
+    private JsonObject Failure(string id, SqsError error, Exception exception)
+    {
+        if (!error.Sender)
+        {
+            SqsLog.BatchEntryFailed(logger, exception, id, error.QueryCode);
+        }
+
+        return Failure(id, error, exception.Message);
+    }
+
     private static JsonObject Failure(string id, SqsError error, string message) => new()
     {
         ["Id"] = id,
         ["SenderFault"] = error.Sender,
         ["Code"] = error.QueryCode,
-        ["Message"] = message,
+        ["Message"] = error.ClientMessage(message),
     };
 
     /// <summary>Checks a batch request's shape: 1-10 entries with distinct, well-formed ids.</summary>
@@ -533,7 +544,7 @@ internal sealed partial class SqsFace
             {
                 if (DeleteError(outcomes[i], info, handles[i].Handle) is { } error)
                 {
-                    failed.Add(Failure(handles[i].Id, error.Error, error.Message));
+                    failed.Add(Failure(handles[i].Id, error.Error, error));
                 }
                 else
                 {
@@ -602,7 +613,7 @@ internal sealed partial class SqsFace
             }
             else
             {
-                failed.Add(Failure(id, error.Error, error.Message));
+                failed.Add(Failure(id, error.Error, error));
             }
         }
 

@@ -119,14 +119,14 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             }
             catch (SqsException ex)
             {
-                SqsLog.ActionRefused(face.Logger, action, ex.Error.QueryCode, _requestId);
-                await WriteErrorAsync(ex.Error, ex.Message).ConfigureAwait(false);
+                LogRefused(ex.Error, ex.InnerException ?? ex);
+                await WriteErrorAsync(ex.Error, ex.Error.ClientMessage(ex.Message)).ConfigureAwait(false);
             }
             catch (SluiceException ex)
             {
                 var error = SqsError.From(ex);
-                SqsLog.ActionRefused(face.Logger, action, error.QueryCode, _requestId);
-                await WriteErrorAsync(error, error == SqsError.QueueDoesNotExist ? "The specified queue does not exist." : ex.Message).ConfigureAwait(false);
+                LogRefused(error, ex);
+                await WriteErrorAsync(error, error == SqsError.QueueDoesNotExist ? "The specified queue does not exist." : error.ClientMessage(ex.Message)).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
@@ -135,7 +135,24 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 SqsLog.ActionFailed(face.Logger, ex, action, _requestId);
-                await WriteErrorAsync(SqsError.InternalError, "We encountered an internal error. Please try again.").ConfigureAwait(false);
+                await WriteErrorAsync(SqsError.InternalError, SqsError.InternalMessage).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Service-side errors are logged with their exception (the client sees a generic message); refusals at Debug.</summary>
+        private void LogRefused(SqsError error, Exception exception)
+        {
+            if (error.Sender)
+            {
+                SqsLog.ActionRefused(face.Logger, action, error.QueryCode, _requestId);
+            }
+            else if (error.Status == StatusCodes.Status503ServiceUnavailable)
+            {
+                SqsLog.ActionUnavailable(face.Logger, exception, action, _requestId, exception.Message);
+            }
+            else
+            {
+                SqsLog.ActionInternalError(face.Logger, exception, action, _requestId);
             }
         }
 
