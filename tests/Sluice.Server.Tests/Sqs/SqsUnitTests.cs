@@ -160,3 +160,21 @@ public sealed class SqsXmlTests
         Assert.Equal("rid", doc.Root.Element(ns + "RequestId")!.Value);
     }
 }
+
+public sealed class SqsQueryFormLimitTests
+{
+    [Fact]
+    public void ToShape_DeepKey_RefusedWithoutRecursion()
+    {
+        var key = string.Concat(Enumerable.Repeat("a.", 30000)) + "b";
+        var error = Assert.Throws<SqsException>(() => SqsQueryForm.ToShape("ListQueues", [new(key, "1")]));
+        Assert.Equal(SqsError.MalformedRequest, error.Error);
+    }
+
+    [Fact]
+    public void ToShape_NestedWithinLimit_Built()
+    {
+        var shape = SqsQueryForm.ToShape("X", [new("A.B.C.D.E.F.G.H.I", "1")]);
+        Assert.Equal("""{"A":{"B":{"C":{"D":{"E":{"F":{"G":{"H":{"I":"1"}}}}}}}}}""", shape.ToJsonString());
+    }
+}
