@@ -260,11 +260,10 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             throw new SqsException(SqsError.InvalidClientTokenId, "The security token included in the request is invalid.");
         }
 
-        if (!SqsSignature.Verify(request, body, auth, secret))
+        if (SqsSignature.Verify(request, body, auth, secret, time.GetUtcNow()) is { } refusal)
         {
             SqsLog.SignatureRefused(logger, SqsError.SignatureDoesNotMatch.QueryCode, auth.AccessKey);
-            throw new SqsException(SqsError.SignatureDoesNotMatch,
-                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.");
+            throw new SqsException(SqsError.SignatureDoesNotMatch, refusal);
         }
     }
 }
