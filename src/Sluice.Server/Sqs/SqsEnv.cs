@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -135,14 +137,21 @@ internal static class SqsInput
                 return new Dictionary<string, string>(StringComparer.Ordinal);
             case JsonObject obj:
                 var map = new Dictionary<string, string>(obj.Count, StringComparer.Ordinal);
+                var error = name == "Attributes" ? SqsError.InvalidAttributeValue : SqsError.InvalidParameterValue;
                 foreach (var (key, value) in obj)
                 {
-                    map[key] = value switch
+                    var text = value switch
                     {
                         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
                         JsonValue v when v.GetValueKind() is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => v.ToJsonString(),
                         _ => throw SqsException.Invalid($"{name}.{key}", value?.ToJsonString(), "must be a string."),
                     };
+                    if (!IsAllowedText(key) || !IsAllowedText(text))
+                    {
+                        throw new SqsException(error, $"Invalid value for the parameter {name}. Reason: {InvalidCharacters}");
+                    }
+
+                    map[key] = text;
                 }
 
                 return map;
@@ -161,6 +170,42 @@ internal static class SqsInput
                 return [.. array.Select(e => e as JsonObject ?? throw SqsException.Invalid("Entries", e?.ToJsonString(), "each entry must be an object."))];
             case var other:
                 throw SqsException.Invalid("Entries", Plain(other), "must be a list.");
+        }
+    }
+
+    /// <summary>The characters SQS allows in message bodies, attribute values, tags and queue attributes.</summary>
+    public const string InvalidCharacters =
+        "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF";
+
+    /// <summary>Whether every character of <paramref name="text"/> is in SQS's allowed set (#x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF).</summary>
+    public static bool IsAllowedText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var span = text.AsSpan();
+        while (!span.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(span, out var rune, out var consumed) != OperationStatus.Done || !IsAllowed(rune.Value))
+            {
+                return false;
+            }
+
+            span = span[consumed..];
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether a code point is one XML 1.0 (and so SQS) can carry.</summary>
+    public static bool IsAllowed(int codePoint) =>
+        codePoint is 0x9 or 0xA or 0xD || codePoint is >= 0x20 and <= 0xD7FF || codePoint is >= 0xE000 and <= 0xFFFD || codePoint is >= 0x10000 and <= 0x10FFFF;
+
+    /// <summary>Checks an id SQS restricts to 1-128 alphanumeric and punctuation characters (group, deduplication and attempt ids).</summary>
+    public static void CheckId(string? value, string name)
+    {
+        if (value is not null && (value.Length is 0 or > 128 || value.Any(c => c is < '!' or > '~')))
+        {
+            throw new SqsException(SqsError.InvalidParameterValue,
+                $"Value for parameter {name} is invalid. Reason: {name} can only include alphanumeric and punctuation characters. 1 to 128 in length.");
         }
     }
 

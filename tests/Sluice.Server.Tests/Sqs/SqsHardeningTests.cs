@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
 using System.Xml.Linq;
 
 namespace Sluice.Server.Tests.Sqs;
@@ -20,6 +21,27 @@ public sealed class SqsHardeningTests(SqsServerFixture fixture) : IClassFixture<
         Assert.StartsWith("text/xml", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
         return (response.StatusCode, XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!);
     }
+
+    private async Task<(HttpStatusCode Status, JsonObject Body, string? QueryError)> JsonAsync(string action, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/");
+        request.Headers.Add("X-Amz-Target", "AmazonSQS." + action);
+        request.Content = new StringContent(body, Encoding.UTF8, "application/x-amz-json-1.0");
+        using var response = await _http.SendAsync(request);
+        Assert.Equal("application/x-amz-json-1.0", response.Content.Headers.ContentType?.MediaType);
+        var error = response.Headers.TryGetValues("x-amzn-query-error", out var values) ? values.Single() : null;
+        return (response.StatusCode, (JsonObject)JsonNode.Parse(await response.Content.ReadAsStringAsync())!, error);
+    }
+
+    private async Task<string> CreateQueueAsync(string? name = null)
+    {
+        name ??= SqsServerFixture.NewName();
+        var (status, _) = await PostFormAsync("/", "Action=CreateQueue&QueueName=" + name);
+        Assert.Equal(HttpStatusCode.OK, status);
+        return name;
+    }
+
+    private string Url(string name) => $"{fixture.Address.TrimEnd('/')}/000000000000/{name}";
 
     private static string Code(XElement root)
     {
@@ -48,5 +70,58 @@ public sealed class SqsHardeningTests(SqsServerFixture fixture) : IClassFixture<
         var (longStatus, longRoot) = await PostFormAsync("/", "Action=ListQueues&" + new string('k', 300) + "=1");
         Assert.Equal(HttpStatusCode.BadRequest, longStatus);
         Assert.Equal("MalformedQueryString", Code(longRoot));
+    }
+
+    public static TheoryData<string, string, string> PoisonJson => new()
+    {
+        // action, body ("QUEUE" = the queue URL), expected legacy code
+        { "SendMessage", """{"QueueUrl":"QUEUE","MessageBody":"x","MessageAttributes":{"a":{"DataType":"String.\u0001","StringValue":"v"}}}""", "InvalidParameterValue" },
+        { "SendMessage", """{"QueueUrl":"QUEUE","MessageBody":"x","MessageAttributes":{"a":{"DataType":"Number.x y","StringValue":"1"}}}""", "InvalidParameterValue" },
+        { "SendMessage", """{"QueueUrl":"QUEUE","MessageBody":"x","MessageAttributes":{"a":{"DataType":"String","StringValue":"a\u0001b"}}}""", "InvalidMessageContents" },
+        { "SendMessage", """{"QueueUrl":"QUEUE","MessageBody":"x","MessageGroupId":"g\u0001"}""", "InvalidParameterValue" },
+        { "SendMessage", """{"QueueUrl":"QUEUE","MessageBody":"x","MessageSystemAttributes":{"AWSTraceHeader":{"DataType":"String","StringValue":"t\u0001"}}}""", "InvalidMessageContents" },
+        { "TagQueue", """{"QueueUrl":"QUEUE","Tags":{"k":"v\u0001"}}""", "InvalidParameterValue" },
+        { "TagQueue", """{"QueueUrl":"QUEUE","Tags":{"k\u0001":"v"}}""", "InvalidParameterValue" },
+        { "SetQueueAttributes", """{"QueueUrl":"QUEUE","Attributes":{"Policy":"p\u0001"}}""", "InvalidAttributeValue" },
+        { "CreateQueue", """{"QueueName":"NEWQUEUE","Attributes":{"Policy":"p\u0001"}}""", "InvalidAttributeValue" },
+        { "CreateQueue", """{"QueueName":"NEWQUEUE","tags":{"k":"\uffff"}}""", "InvalidParameterValue" },
+        { "ReceiveMessage", """{"QueueUrl":"QUEUE","ReceiveRequestAttemptId":"a\u0001"}""", "InvalidParameterValue" },
+    };
+
+    [Theory]
+    [MemberData(nameof(PoisonJson))]
+    public async Task PoisonCharacters_Json_RefusedAndQueryClientReadsEverything(string action, string body, string code)
+    {
+        var name = await CreateQueueAsync();
+        var created = SqsServerFixture.NewName("new");
+        var (status, _, error) = await JsonAsync(action, body.Replace("NEWQUEUE", created, StringComparison.Ordinal).Replace("QUEUE", Url(name), StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal($"{code};Sender", error);
+        Assert.DoesNotContain(await fixture.Server.Broker.ListQueuesAsync(), q => q.Name == created);
+
+        // Everything about the queue is readable by an XML parser (XDocument.Parse throws otherwise).
+        Assert.Equal(HttpStatusCode.OK, (await PostFormAsync("/", $"Action=ReceiveMessage&QueueUrl={Uri.EscapeDataString(Url(name))}&AttributeName.1=All&MessageAttributeName.1=All")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await PostFormAsync("/", $"Action=GetQueueAttributes&QueueUrl={Uri.EscapeDataString(Url(name))}&AttributeName.1=All")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await PostFormAsync("/", $"Action=ListQueueTags&QueueUrl={Uri.EscapeDataString(Url(name))}")).Status);
+    }
+
+    [Theory]
+    [InlineData("Action=GetQueueUrl&QueueName=a%01b", "AWS.SimpleQueueService.NonExistentQueue")]
+    [InlineData("Action=CreateQueue&QueueName=a%01b", "InvalidParameterValue")]
+    [InlineData("Action=SendMessage&QueueUrl=QUEUE&MessageBody=x&MessageGroupId=g%01%EF%BF%BF", "InvalidParameterValue")]
+    [InlineData("Action=GetQueueAttributes&QueueUrl=QUEUE&AttributeName.1=x%01y", "InvalidAttributeName")]
+    [InlineData("Action=Frob%01nicate", "InvalidAction")]
+    public async Task PoisonEchoedInError_Query_ParseableXml(string form, string code)
+    {
+        var name = await CreateQueueAsync();
+        var (status, root) = await PostFormAsync("/", form.Replace("QUEUE", Uri.EscapeDataString(Url(name)), StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(code, Code(root));
+    }
+
+    [Fact]
+    public void Safe_ReplacesCharactersXmlCannotCarry()
+    {
+        Assert.Equal("a\uFFFDb\uFFFDc\r\n\t😇", Sluice.Server.Sqs.SqsXml.Safe("a\u0001b\uD800c\r\n\t😇"));
     }
 }
