@@ -178,6 +178,11 @@ internal static class SqsQueryForm
             {
                 result[name] = Take(child);
             }
+            else if (child.Value is "" && EmptyCollection(name) is { } empty)
+            {
+                // botocore's query serializer sends an empty list or map as the bare name with an empty value.
+                result[empty.Member] = empty.Node;
+            }
             else if (child.Value is { } text)
             {
                 result[name] = Integers.Contains(name) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
@@ -187,6 +192,13 @@ internal static class SqsQueryForm
         }
 
         return result;
+    }
+
+    /// <summary>The empty list or map that <c>Name=</c> (flattened name or JSON member name, no index) stands for.</summary>
+    private static (string Member, JsonNode Node)? EmptyCollection(string name)
+    {
+        var rule = Rules.TryGetValue(name, out var r) ? r : Rules.Values.FirstOrDefault(v => v.Member == name);
+        return rule.Member is null ? null : (rule.Member, rule.Kind is Kind.List or Kind.StructList ? new JsonArray() : new JsonObject());
     }
 
     /// <summary>A child's built structure, handed out once (a JSON node has one parent).</summary>

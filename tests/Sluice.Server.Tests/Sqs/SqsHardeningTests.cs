@@ -124,4 +124,42 @@ public sealed class SqsHardeningTests(SqsServerFixture fixture) : IClassFixture<
     {
         Assert.Equal("a\uFFFDb\uFFFDc\r\n\t😇", Sluice.Server.Sqs.SqsXml.Safe("a\u0001b\uD800c\r\n\t😇"));
     }
+
+    [Theory]
+    [InlineData("Action=ReceiveMessage&QueueUrl=QUEUE&AttributeName=&MessageAttributeName=&MessageSystemAttributeName=")]
+    [InlineData("Action=ReceiveMessage&QueueUrl=QUEUE&AttributeNames=&MessageAttributeNames=")]
+    [InlineData("Action=GetQueueAttributes&QueueUrl=QUEUE&AttributeName=")]
+    [InlineData("Action=GetQueueAttributes&QueueUrl=QUEUE&AttributeNames=")]
+    [InlineData("Action=SetQueueAttributes&QueueUrl=QUEUE&Attribute=")]
+    [InlineData("Action=CreateQueue&QueueName=NAME&Attribute=&Tag=")]
+    public async Task EmptyListAsBareName_Query_TreatedAsEmpty(string form)
+    {
+        var name = await CreateQueueAsync();
+        var (status, root) = await PostFormAsync("/", form.Replace("QUEUE", Uri.EscapeDataString(Url(name)), StringComparison.Ordinal).Replace("NAME", name, StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.NotEqual("ErrorResponse", root.Name.LocalName);
+    }
+
+    [Theory]
+    [InlineData("Action=SendMessageBatch&QueueUrl=QUEUE&SendMessageBatchRequestEntry=")]
+    [InlineData("Action=SendMessageBatch&QueueUrl=QUEUE&Entries=")]
+    [InlineData("Action=SendMessageBatch&QueueUrl=QUEUE")]
+    [InlineData("Action=DeleteMessageBatch&QueueUrl=QUEUE&DeleteMessageBatchRequestEntry=")]
+    [InlineData("Action=ChangeMessageVisibilityBatch&QueueUrl=QUEUE&ChangeMessageVisibilityBatchRequestEntry=")]
+    public async Task EmptyBatch_Query_EmptyBatchRequest(string form)
+    {
+        var name = await CreateQueueAsync();
+        var (status, root) = await PostFormAsync("/", form.Replace("QUEUE", Uri.EscapeDataString(Url(name)), StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("AWS.SimpleQueueService.EmptyBatchRequest", Code(root));
+    }
+
+    [Fact]
+    public async Task UntagQueue_EmptyTagKeys_Query_MissingParameterNotTypeError()
+    {
+        var name = await CreateQueueAsync();
+        var (status, root) = await PostFormAsync("/", $"Action=UntagQueue&QueueUrl={Uri.EscapeDataString(Url(name))}&TagKeys=");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("MissingParameter", Code(root));
+    }
 }
