@@ -163,13 +163,70 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                 return [];
             }
 
+            JsonObject root;
             try
             {
-                return JsonNode.Parse(body) as JsonObject ?? throw new SqsException(SqsError.MalformedRequest, "The request body must be a JSON object.");
+                root = JsonNode.Parse(body) as JsonObject ?? throw new SqsException(SqsError.MalformedRequest, "The request body must be a JSON object.");
             }
-            catch (JsonException ex)
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or DecoderFallbackException)
             {
                 throw new SqsException(SqsError.MalformedRequest, $"The request body is not valid JSON: {ex.Message}", ex);
+            }
+
+            DecodeStrings(root);
+            return root;
+        }
+
+        /// <summary>
+        /// Decodes every member name and string of the request now, so text that is not valid Unicode (invalid UTF-8,
+        /// an unpaired surrogate escape such as <c>\ud800</c>) is the client's 400 here, not an exception in a handler:
+        /// <c>InvalidMessageContents</c> for bodies and attribute values, <c>InvalidParameterValue</c> for anything else.
+        /// </summary>
+        private static void DecodeStrings(JsonObject root)
+        {
+            var pending = new Stack<(string Name, JsonNode Node)>();
+            pending.Push(("", root));
+            while (pending.Count > 0)
+            {
+                var (name, node) = pending.Pop();
+                try
+                {
+                    switch (node)
+                    {
+                        case JsonObject obj:
+                            foreach (var (key, child) in obj)
+                            {
+                                if (child is not null)
+                                {
+                                    pending.Push((key, child));
+                                }
+                            }
+
+                            break;
+                        case JsonArray array:
+                            foreach (var child in array)
+                            {
+                                if (child is not null)
+                                {
+                                    pending.Push((name, child));
+                                }
+                            }
+
+                            break;
+                        case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                            _ = value.GetValue<string>();
+                            break;
+                        default:
+                            break;
+                    }
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or JsonException or DecoderFallbackException)
+                {
+                    throw name is "MessageBody" or "StringValue"
+                        ? new SqsException(SqsError.InvalidMessageContents, $"{SqsInput.InvalidCharacters} ({name} is not valid Unicode text).", ex)
+                        : new SqsException(SqsError.InvalidParameterValue,
+                            $"Value for parameter {(name.Length > 0 ? name : "(request)")} is invalid. Reason: not valid Unicode text (invalid UTF-8 or an unpaired surrogate).", ex);
+                }
             }
         }
 

@@ -33,6 +33,17 @@ public sealed class SqsHardeningTests(SqsServerFixture fixture) : IClassFixture<
         return (response.StatusCode, (JsonObject)JsonNode.Parse(await response.Content.ReadAsStringAsync())!, error);
     }
 
+    private async Task<(HttpStatusCode Status, string Body, string? QueryError)> JsonBytesAsync(string action, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/");
+        request.Headers.Add("X-Amz-Target", "AmazonSQS." + action);
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-amz-json-1.0");
+        using var response = await _http.SendAsync(request);
+        var error = response.Headers.TryGetValues("x-amzn-query-error", out var values) ? values.Single() : null;
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), error);
+    }
+
     private async Task<string> CreateQueueAsync(string? name = null)
     {
         name ??= SqsServerFixture.NewName();
@@ -161,5 +172,42 @@ public sealed class SqsHardeningTests(SqsServerFixture fixture) : IClassFixture<
         var (status, root) = await PostFormAsync("/", $"Action=UntagQueue&QueueUrl={Uri.EscapeDataString(Url(name))}&TagKeys=");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("MissingParameter", Code(root));
+    }
+
+    public static TheoryData<string, string> LoneSurrogates => new()
+    {
+        { """{"QueueUrl":"QUEUE","MessageBody":"a\ud800b"}""", "InvalidMessageContents" },
+        { """{"QueueUrl":"QUEUE","MessageBody":"a\udc00"}""", "InvalidMessageContents" },
+        { """{"QueueUrl":"QUEUE","MessageBody":"x","MessageAttributes":{"a":{"DataType":"String","StringValue":"\ud800"}}}""", "InvalidMessageContents" },
+        { """{"QueueUrl":"QUEUE","MessageBody":"x","MessageAttributes":{"a\ud800":{"DataType":"String","StringValue":"v"}}}""", "InvalidParameterValue" },
+        { """{"QueueUrl":"QUEUE","MessageBody":"x","MessageAttributes":{"a":{"DataType":"String\ud800","StringValue":"v"}}}""", "InvalidParameterValue" },
+        { """{"QueueUrl\ud800":"QUEUE","MessageBody":"x"}""", "InvalidParameterValue" },
+    };
+
+    [Theory]
+    [MemberData(nameof(LoneSurrogates))]
+    public async Task LoneSurrogateEscape_Json_400NotInternalError(string body, string code)
+    {
+        var name = await CreateQueueAsync();
+        var (status, text, error) = await JsonBytesAsync("SendMessage", Encoding.UTF8.GetBytes(body.Replace("QUEUE", Url(name), StringComparison.Ordinal)));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal($"{code};Sender", error);
+        Assert.NotNull(JsonNode.Parse(text));
+        Assert.Equal(0, (await fixture.Server.Broker.GetStatsAsync(name)).Ready);
+    }
+
+    [Theory]
+    [InlineData("{\"QueueUrl\":\"QUEUE\",\"MessageBody\":\"a", "b\"}")]
+    [InlineData("{\"QueueUrl\":\"QUEUE\",\"MessageBody\":\"x\",\"MessageAttributes\":{\"a", "\":{\"DataType\":\"String\",\"StringValue\":\"v\"}}}")]
+    [InlineData("{\"QueueUrl\":\"QUEUE\",\"MessageBody\":\"x\",\"MessageAttributes\":{\"a\":{\"DataType\":\"String\",\"StringValue\":\"", "\"}}}")]
+    public async Task InvalidUtf8_Json_400NotInternalError(string before, string after)
+    {
+        var name = await CreateQueueAsync();
+        byte[] body = [.. Encoding.UTF8.GetBytes(before.Replace("QUEUE", Url(name), StringComparison.Ordinal)), 0xC3, 0x28, 0xFF, .. Encoding.UTF8.GetBytes(after)];
+        var (status, text, error) = await JsonBytesAsync("SendMessage", body);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.EndsWith(";Sender", error, StringComparison.Ordinal);
+        Assert.NotNull(JsonNode.Parse(text));
+        Assert.Equal(0, (await fixture.Server.Broker.GetStatsAsync(name)).Ready);
     }
 }
