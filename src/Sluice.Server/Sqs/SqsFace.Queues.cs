@@ -54,7 +54,7 @@ internal sealed partial class SqsFace
         "StartMessageMoveTask" => StartMessageMoveTaskAsync(input, env, ct),
         "ListMessageMoveTasks" => ListMessageMoveTasksAsync(input, env),
         "CancelMessageMoveTask" => CancelMessageMoveTaskAsync(input, env),
-        "" => throw new SqsException(SqsError.MissingParameter, "The request must contain the parameter Action."),
+        "" => throw new SqsException(SqsError.MissingAction, "The request must contain the parameter Action."),
         _ => throw new SqsException(SqsError.InvalidAction, $"The action {action} is not valid for this web service."),
     };
 

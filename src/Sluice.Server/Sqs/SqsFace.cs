@@ -16,11 +16,17 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
 {
     private const string JsonContentType = "application/x-amz-json-1.0";
     private const string TargetPrefix = "AmazonSQS.";
+    private const string TargetFamily = "AmazonSQS";
 
     // Bodies are text: keep non-ASCII characters as they are instead of \uXXXX escapes (smaller responses).
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Answers the request if it is an SQS request; returns <see langword="false"/> to pass it on.</summary>
+    /// <summary>
+    /// Answers the request if it is an SQS request; returns <see langword="false"/> to pass it on. Claimed (and answered
+    /// in the request's protocol, with a 400 when malformed): an <c>X-Amz-Target</c> starting with <c>AmazonSQS</c> or an
+    /// <c>application/x-amz-json-1.0</c> body (JSON); any form-encoded POST, and a GET carrying <c>Action</c> (Query).
+    /// The REST API uses neither form bodies nor x-amz-json, so nothing of its own is taken.
+    /// </summary>
     public async Task<bool> TryHandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -28,10 +34,12 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
         bool json;
         string? action = null;
         byte[] body;
-        if (target.StartsWith(TargetPrefix, StringComparison.Ordinal))
+        if (target.StartsWith(TargetFamily, StringComparison.Ordinal) ||
+            request.ContentType?.StartsWith(JsonContentType, StringComparison.OrdinalIgnoreCase) == true)
         {
             json = true;
-            action = target[TargetPrefix.Length..];
+            // A target outside AmazonSQS.<Action> is named whole, so the client is told which target was not understood.
+            action = target.StartsWith(TargetPrefix, StringComparison.Ordinal) ? target[TargetPrefix.Length..] : target;
             body = await ReadBodyAsync(context).ConfigureAwait(false);
         }
         else if (HttpMethods.IsGet(request.Method) && request.Query.ContainsKey("Action"))
@@ -43,13 +51,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                  request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
         {
             json = false;
-            request.EnableBuffering();
             body = await ReadBodyAsync(context).ConfigureAwait(false);
-            if (!request.Query.ContainsKey("Action") && !HasFormAction(body))
-            {
-                request.Body.Position = 0;
-                return false;
-            }
         }
         else
         {
@@ -59,12 +61,6 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
         var call = new SqsCall(this, context, json, action ?? "", body);
         await call.RunAsync().ConfigureAwait(false);
         return true;
-    }
-
-    private static bool HasFormAction(byte[] body)
-    {
-        var text = Encoding.UTF8.GetString(body);
-        return text.StartsWith("Action=", StringComparison.Ordinal) || text.Contains("&Action=", StringComparison.Ordinal);
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpContext context)
@@ -90,6 +86,11 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                 JsonObject input;
                 if (json)
                 {
+                    if (action.Length == 0)
+                    {
+                        throw new SqsException(SqsError.InvalidAction, "The request has no X-Amz-Target header: name the operation as AmazonSQS.<Action>.");
+                    }
+
                     input = ParseJson(body);
                 }
                 else

@@ -210,4 +210,51 @@ public sealed class SqsHardeningTests(SqsServerFixture fixture) : IClassFixture<
         Assert.NotNull(JsonNode.Parse(text));
         Assert.Equal(0, (await fixture.Server.Broker.GetStatsAsync(name)).Ready);
     }
+
+    [Theory]
+    [InlineData("AmazonSQSx.ListQueues", "application/x-amz-json-1.0")]
+    [InlineData("AmazonSQS", "application/x-amz-json-1.0")]
+    [InlineData("AmazonSQS.", "application/json")]
+    [InlineData("AmazonSQSv2.ListQueues", "application/json")]
+    [InlineData(null, "application/x-amz-json-1.0")]
+    public async Task MalformedJsonRequest_JsonInvalidActionNotRest404(string? target, string contentType)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/queues");
+        if (target is not null)
+        {
+            request.Headers.Add("X-Amz-Target", target);
+        }
+
+        request.Content = new StringContent("{}", Encoding.UTF8);
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        using var response = await _http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/x-amz-json-1.0", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("InvalidAction;Sender", response.Headers.GetValues("x-amzn-query-error").Single());
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("com.amazonaws.sqs#InvalidAction", body["__type"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("/", "")]
+    [InlineData("/", "QueueName=q&Version=2012-11-05")]
+    [InlineData("/000000000000/q", "MessageBody=x")]
+    public async Task FormPostWithoutAction_QueryMissingAction(string path, string form)
+    {
+        var (status, root) = await PostFormAsync(path, form);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("MissingAction", Code(root));
+    }
+
+    [Fact]
+    public async Task RestApi_StillServedNextToSqs()
+    {
+        var name = SqsServerFixture.NewName("rest");
+        using var create = new StringContent($$"""{"name":"{{name}}"}""", Encoding.UTF8, "application/json");
+        using var created = await _http.PostAsync("/v1/queues", create);
+        Assert.True(created.IsSuccessStatusCode, created.StatusCode.ToString());
+        using var missing = await _http.GetAsync("/v1/queues/definitely-missing");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+    }
 }
