@@ -257,4 +257,32 @@ public sealed class SqsHardeningTests(SqsServerFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
     }
+
+    [Theory]
+    [InlineData("1E+100", true)]
+    [InlineData("1E+127", false)]
+    [InlineData("123456789012345678901234567890123456789", false)]
+    [InlineData("abc", false)]
+    public async Task NumberAttribute_BothProtocols_SqsRange(string number, bool accepted)
+    {
+        var name = await CreateQueueAsync();
+        var (status, _, error) = await JsonAsync("SendMessage", new JsonObject
+        {
+            ["QueueUrl"] = Url(name),
+            ["MessageBody"] = "x",
+            ["MessageAttributes"] = new JsonObject { ["n"] = new JsonObject { ["DataType"] = "Number", ["StringValue"] = number } },
+        }.ToJsonString());
+        Assert.Equal(accepted ? HttpStatusCode.OK : HttpStatusCode.BadRequest, status);
+        Assert.Equal(accepted ? null : "InvalidParameterValue;Sender", error);
+
+        var (queryStatus, root) = await PostFormAsync("/", $"Action=SendMessage&QueueUrl={Uri.EscapeDataString(Url(name))}&MessageBody=x" +
+            $"&MessageAttribute.1.Name=n&MessageAttribute.1.Value.DataType=Number&MessageAttribute.1.Value.StringValue={Uri.EscapeDataString(number)}");
+        Assert.Equal(accepted ? HttpStatusCode.OK : HttpStatusCode.BadRequest, queryStatus);
+        if (!accepted)
+        {
+            Assert.Equal("InvalidParameterValue", Code(root));
+        }
+
+        Assert.Equal(accepted ? 2 : 0, (await fixture.Server.Broker.GetStatsAsync(name)).Ready);
+    }
 }
