@@ -20,31 +20,48 @@ internal sealed class SqsEnv(SqsFace face, HttpContext context, string region)
 
     public string Arn(string name) => $"arn:aws:sqs:{region}:{Account}:{name}";
 
-    /// <summary>The queue named by <c>QueueUrl</c> (any host), else by a <c>/account/name</c> request path.</summary>
+    /// <summary>
+    /// The queue named by <c>QueueUrl</c> (any host), else by a <c>/account/name</c> request path. A URL or path naming
+    /// another account than the configured one names no queue here (<c>NonExistentQueue</c>).
+    /// </summary>
     public string QueueName(JsonObject input)
     {
         var url = SqsInput.String(input, "QueueUrl");
+        string path;
         if (url is null)
         {
-            var segments = (context.Request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
-            url = segments.Length == 2 ? segments[1] : throw SqsException.Missing("QueueUrl");
+            path = context.Request.Path.Value ?? "";
+            if (path.Split('/', StringSplitOptions.RemoveEmptyEntries).Length != 2)
+            {
+                throw SqsException.Missing("QueueUrl");
+            }
+        }
+        else
+        {
+            path = Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri.AbsolutePath : url;
         }
 
-        var name = url.TrimEnd('/');
-        var slash = name.LastIndexOf('/');
-        if (slash >= 0)
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length == 0)
         {
-            name = name[(slash + 1)..];
+            throw SqsException.NoQueue();
+        }
+
+        var name = segments[^1];
+        if (segments.Length >= 2 && segments[^2] != Account)
+        {
+            throw SqsException.NoQueue();
         }
 
         return Validation.IsValidQueueName(name) ? name : throw SqsException.NoQueue();
     }
 
-    /// <summary>The queue name at the end of an ARN (<c>arn:aws:sqs:region:account:name</c>).</summary>
-    public static string? NameFromArn(string arn)
+    /// <summary>The queue name at the end of an ARN (<c>arn:aws:sqs:region:account:name</c>) of <paramref name="account"/>.</summary>
+    public static string? NameFromArn(string arn, string account)
     {
+        ArgumentNullException.ThrowIfNull(arn);
         var parts = arn.Split(':');
-        return parts.Length == 6 && parts[0] == "arn" && parts[2] == "sqs" && Validation.IsValidQueueName(parts[5]) ? parts[5] : null;
+        return parts.Length == 6 && parts[0] == "arn" && parts[2] == "sqs" && parts[4] == account && Validation.IsValidQueueName(parts[5]) ? parts[5] : null;
     }
 }
 

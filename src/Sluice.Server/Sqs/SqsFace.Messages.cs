@@ -39,7 +39,9 @@ internal sealed partial class SqsFace
         var total = 0L;
         foreach (var entry in entries)
         {
-            total += Encoding.UTF8.GetByteCount(SqsInput.String(entry, "MessageBody") ?? "") + AttributesSize(entry["MessageAttributes"] as JsonObject);
+            // Only well-formed bodies count here: a mistyped body fails its own entry in Prepare, not the whole batch.
+            var body = entry["MessageBody"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : "";
+            total += Encoding.UTF8.GetByteCount(body) + AttributesSize(entry["MessageAttributes"] as JsonObject);
         }
 
         if (total > MaxBatchBytes)
@@ -541,13 +543,13 @@ internal sealed partial class SqsFace
         foreach (var entry in entries)
         {
             var id = SqsInput.String(entry, "Id")!;
-            if (SqsInput.String(entry, "ReceiptHandle") is { Length: > 0 } handle)
+            try
             {
-                handles.Add((id, handle));
+                handles.Add((id, SqsInput.RequiredString(entry, "ReceiptHandle")));
             }
-            else
+            catch (SqsException ex)
             {
-                failed.Add(Failure(id, SqsError.MissingParameter, "The request must contain the parameter ReceiptHandle."));
+                failed.Add(Failure(id, ex.Error, ex));
             }
         }
 

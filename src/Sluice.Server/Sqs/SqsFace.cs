@@ -95,19 +95,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                 }
                 else
                 {
-                    var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-                    foreach (var (key, values) in context.Request.Query)
-                    {
-                        fields[key] = values.ToString();
-                    }
-
-                    if (body.Length > 0)
-                    {
-                        foreach (var (key, values) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)))
-                        {
-                            fields.TryAdd(key, values.Count > 0 ? values[0] ?? "" : "");
-                        }
-                    }
+                    var fields = QueryFields(context.Request, body);
 
                     action = fields.TryGetValue("Action", out var a) ? a : "";
                     input = SqsQueryForm.ToShape(action, fields);
@@ -155,6 +143,43 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             {
                 SqsLog.ActionInternalError(face.Logger, exception, action, _requestId);
             }
+        }
+
+        /// <summary>
+        /// The Query parameters: a GET's query string, a POST's body (what AWS signs). A POST whose query string gives a
+        /// parameter of its body a different value is refused rather than guessed at (MalformedQueryString).
+        /// </summary>
+        private static Dictionary<string, string> QueryFields(HttpRequest request, byte[] body)
+        {
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (HttpMethods.IsGet(request.Method))
+            {
+                foreach (var (key, values) in request.Query)
+                {
+                    fields[key] = values.ToString();
+                }
+
+                return fields;
+            }
+
+            if (body.Length > 0)
+            {
+                foreach (var (key, values) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)))
+                {
+                    fields.TryAdd(key, values.Count > 0 ? values[0] ?? "" : "");
+                }
+            }
+
+            foreach (var (key, values) in request.Query)
+            {
+                if (fields.TryGetValue(key, out var inBody) && !string.Equals(inBody, values.ToString(), StringComparison.Ordinal))
+                {
+                    throw new SqsException(SqsError.MalformedRequest,
+                        $"The parameter {Validation.Quote(key)} is given in the query string and in the body with different values: send a POST's parameters in its body only.");
+                }
+            }
+
+            return fields;
         }
 
         private static JsonObject ParseJson(byte[] body)

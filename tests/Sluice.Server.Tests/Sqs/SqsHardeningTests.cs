@@ -285,4 +285,92 @@ public sealed class SqsHardeningTests(SqsServerFixture fixture) : IClassFixture<
 
         Assert.Equal(accepted ? 2 : 0, (await fixture.Server.Broker.GetStatsAsync(name)).Ready);
     }
+
+    [Theory]
+    [InlineData("http://elsewhere/111111111111/NAME")]
+    [InlineData("/111111111111/NAME")]
+    [InlineData("111111111111/NAME")]
+    public async Task QueueUrlOfAnotherAccount_Json_NonExistentQueue(string url)
+    {
+        var name = await CreateQueueAsync();
+        var (status, _, error) = await JsonAsync("SendMessage", new JsonObject { ["QueueUrl"] = url.Replace("NAME", name, StringComparison.Ordinal), ["MessageBody"] = "x" }.ToJsonString());
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("AWS.SimpleQueueService.NonExistentQueue;Sender", error);
+        Assert.Equal(0, (await fixture.Server.Broker.GetStatsAsync(name)).Ready);
+    }
+
+    [Fact]
+    public async Task QueuePathOfAnotherAccount_Query_NonExistentQueue()
+    {
+        var name = await CreateQueueAsync();
+        var (status, root) = await PostFormAsync($"/111111111111/{name}", "Action=SendMessage&MessageBody=x");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("AWS.SimpleQueueService.NonExistentQueue", Code(root));
+        var (ok, _) = await PostFormAsync($"/000000000000/{name}", "Action=SendMessage&MessageBody=x");
+        Assert.Equal(HttpStatusCode.OK, ok);
+    }
+
+    [Fact]
+    public async Task GetQueueUrl_OtherOwnerAccount_NonExistentQueue()
+    {
+        var name = await CreateQueueAsync();
+        var (status, _, error) = await JsonAsync("GetQueueUrl", new JsonObject { ["QueueName"] = name, ["QueueOwnerAWSAccountId"] = "111111111111" }.ToJsonString());
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("AWS.SimpleQueueService.NonExistentQueue;Sender", error);
+        var (same, _, _) = await JsonAsync("GetQueueUrl", new JsonObject { ["QueueName"] = name, ["QueueOwnerAWSAccountId"] = "000000000000" }.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, same);
+    }
+
+    [Fact]
+    public async Task Post_QueryStringActionConflictsWithBody_RefusedAndQueueKept()
+    {
+        var name = await CreateQueueAsync();
+        var (status, root) = await PostFormAsync($"/?Action=GetQueueUrl&QueueName={name}", $"Action=DeleteQueue&QueueUrl={Uri.EscapeDataString(Url(name))}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("MalformedQueryString", Code(root));
+        Assert.Contains(await fixture.Server.Broker.ListQueuesAsync(), q => q.Name == name);
+    }
+
+    [Fact]
+    public async Task Post_ParametersOnlyInQueryString_NotRead()
+    {
+        var name = await CreateQueueAsync();
+        var (status, root) = await PostFormAsync($"/?Action=DeleteQueue&QueueUrl={Uri.EscapeDataString(Url(name))}", "Version=2012-11-05");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("MissingAction", Code(root));
+        Assert.Contains(await fixture.Server.Broker.ListQueuesAsync(), q => q.Name == name);
+    }
+
+    [Fact]
+    public async Task SendMessageBatch_NonStringBody_FailsThatEntryOnly()
+    {
+        var name = await CreateQueueAsync();
+        var (status, body, _) = await JsonAsync("SendMessageBatch", new JsonObject
+        {
+            ["QueueUrl"] = Url(name),
+            ["Entries"] = new JsonArray(
+                new JsonObject { ["Id"] = "ok", ["MessageBody"] = "fine" },
+                new JsonObject { ["Id"] = "obj", ["MessageBody"] = new JsonObject { ["a"] = 1 } },
+                new JsonObject { ["Id"] = "arr", ["MessageBody"] = new JsonArray(1, 2) }),
+        }.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("ok", body["Successful"]![0]!["Id"]!.GetValue<string>());
+        var failed = body["Failed"]!.AsArray().Select(f => f!["Id"]!.GetValue<string>()).Order().ToArray();
+        Assert.Equal(["arr", "obj"], failed);
+        Assert.All(body["Failed"]!.AsArray(), f => Assert.Equal("InvalidParameterValue", f!["Code"]!.GetValue<string>()));
+        Assert.Equal(1, (await fixture.Server.Broker.GetStatsAsync(name)).Ready);
+    }
+
+    [Fact]
+    public async Task DeleteMessageBatch_NonStringHandle_FailsThatEntryOnly()
+    {
+        var name = await CreateQueueAsync();
+        var (status, body, _) = await JsonAsync("DeleteMessageBatch", new JsonObject
+        {
+            ["QueueUrl"] = Url(name),
+            ["Entries"] = new JsonArray(new JsonObject { ["Id"] = "obj", ["ReceiptHandle"] = new JsonObject() }),
+        }.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("obj", body["Failed"]![0]!["Id"]!.GetValue<string>());
+    }
 }
