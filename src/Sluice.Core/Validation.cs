@@ -259,11 +259,135 @@ public static class Validation
             {
                 throw SluiceException.Invalid(itemField + ".stringValue", $"attribute '{name}' is {baseType}: give a stringValue");
             }
-            else if (baseType == "Number" && !decimal.TryParse(value.StringValue, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            else if (baseType == "Number" && !IsNumber(value.StringValue))
             {
-                throw SluiceException.Invalid(itemField + ".stringValue", $"attribute '{name}' value '{value.StringValue}' is not a number");
+                throw SluiceException.Invalid(itemField + ".stringValue",
+                    $"attribute '{name}' value '{Quote(value.StringValue)}' is not a valid number: use up to {MaxNumberDigits} significant digits, magnitude 10^{MinNumberExponent} to 10^+{MaxNumberExponent}");
             }
         }
+    }
+
+    /// <summary>Most significant digits of a Number attribute (as SQS).</summary>
+    public const int MaxNumberDigits = 38;
+
+    /// <summary>Smallest decimal exponent of a non-zero Number attribute's leading digit (as SQS: 10^-128).</summary>
+    public const int MinNumberExponent = -128;
+
+    /// <summary>Largest decimal exponent of a Number attribute's leading digit (as SQS: 10^+126).</summary>
+    public const int MaxNumberExponent = 126;
+
+    /// <summary>
+    /// Whether <paramref name="text"/> is a Number attribute value as SQS accepts it: an optional sign, digits with an
+    /// optional fraction, an optional exponent (<c>e</c>/<c>E</c>, optional sign, digits); at most
+    /// <see cref="MaxNumberDigits"/> significant digits (leading and trailing zeros do not count) and, unless zero, a
+    /// magnitude from 10^<see cref="MinNumberExponent"/> to 10^+<see cref="MaxNumberExponent"/> (the leading digit's exponent).
+    /// </summary>
+    public static bool IsNumber(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+
+        var i = 0;
+        if (text[i] is '+' or '-')
+        {
+            i++;
+        }
+
+        // Mantissa: collect the digit run (integer then fraction) and where the point is.
+        var firstNonZero = -1;    // index in the digit run of the first non-zero digit
+        var lastNonZero = -1;     // index in the digit run of the last non-zero digit
+        var digits = 0;           // digits in the run
+        var integerDigits = -1;   // digits before the point (set when the point is seen or at the end)
+        for (; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsAsciiDigit(c))
+            {
+                if (c != '0')
+                {
+                    if (firstNonZero < 0)
+                    {
+                        firstNonZero = digits;
+                    }
+
+                    lastNonZero = digits;
+                }
+
+                digits++;
+            }
+            else if (c == '.' && integerDigits < 0)
+            {
+                integerDigits = digits;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        if (digits == 0)
+        {
+            return false;
+        }
+
+        if (integerDigits < 0)
+        {
+            integerDigits = digits;
+        }
+
+        long exponent = 0;
+        if (i < text.Length)
+        {
+            if (text[i] is not ('e' or 'E'))
+            {
+                return false;
+            }
+
+            i++;
+            var negative = false;
+            if (i < text.Length && text[i] is '+' or '-')
+            {
+                negative = text[i] == '-';
+                i++;
+            }
+
+            if (i == text.Length)
+            {
+                return false;
+            }
+
+            for (; i < text.Length; i++)
+            {
+                if (!char.IsAsciiDigit(text[i]))
+                {
+                    return false;
+                }
+
+                // Saturate: any exponent this large is out of range anyway.
+                exponent = Math.Min(exponent * 10 + (text[i] - '0'), 1_000_000);
+            }
+
+            if (negative)
+            {
+                exponent = -exponent;
+            }
+        }
+
+        if (firstNonZero < 0)
+        {
+            return true; // zero
+        }
+
+        if (lastNonZero - firstNonZero + 1 > MaxNumberDigits)
+        {
+            return false;
+        }
+
+        // The leading digit sits at 10^(integerDigits - 1 - firstNonZero) before the exponent is applied.
+        var magnitude = integerDigits - 1L - firstNonZero + exponent;
+        return magnitude is >= MinNumberExponent and <= MaxNumberExponent;
     }
 
     private static void AttributeName(string name, string field)

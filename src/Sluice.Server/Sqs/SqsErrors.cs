@@ -26,6 +26,7 @@ internal sealed record SqsError(string Shape, string QueryCode, bool Sender = tr
     public static readonly SqsError InvalidParameterValue = new("InvalidParameterValue", "InvalidParameterValue");
     public static readonly SqsError MissingParameter = new("MissingParameter", "MissingParameter");
     public static readonly SqsError InvalidAction = new("InvalidAction", "InvalidAction");
+    public static readonly SqsError MissingAction = new("MissingAction", "MissingAction");
     public static readonly SqsError MalformedRequest = new("MalformedQueryString", "MalformedQueryString");
     public static readonly SqsError InvalidClientTokenId = new("InvalidClientTokenId", "InvalidClientTokenId", true, 403);
     public static readonly SqsError SignatureDoesNotMatch = new("SignatureDoesNotMatch", "SignatureDoesNotMatch", true, 403);

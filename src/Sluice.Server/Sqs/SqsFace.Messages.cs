@@ -13,6 +13,7 @@ internal sealed partial class SqsFace
 
     private const int MaxBatchEntries = 10;
     private const int MaxBatchBytes = 1_048_576;
+    private static readonly SearchValues<char> DataTypeChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.");
     private static readonly SearchValues<char> BatchIdChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
     private static readonly string[] SystemAttributeNames =
@@ -38,7 +39,9 @@ internal sealed partial class SqsFace
         var total = 0L;
         foreach (var entry in entries)
         {
-            total += Encoding.UTF8.GetByteCount(SqsInput.String(entry, "MessageBody") ?? "") + AttributesSize(entry["MessageAttributes"] as JsonObject);
+            // Only well-formed bodies count here: a mistyped body fails its own entry in Prepare, not the whole batch.
+            var body = entry["MessageBody"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : "";
+            total += Encoding.UTF8.GetByteCount(body) + AttributesSize(entry["MessageAttributes"] as JsonObject);
         }
 
         if (total > MaxBatchBytes)
@@ -213,6 +216,8 @@ internal sealed partial class SqsFace
         var delay = SqsInput.Int(entry, "DelaySeconds", 0, 900);
         var group = SqsInput.String(entry, "MessageGroupId");
         var dedup = SqsInput.String(entry, "MessageDeduplicationId");
+        SqsInput.CheckId(group, "MessageGroupId");
+        SqsInput.CheckId(dedup, "MessageDeduplicationId");
         if (info.Options.Fifo)
         {
             if (delay is > 0)
@@ -289,17 +294,25 @@ internal sealed partial class SqsFace
     /// <summary>Rejects characters SQS does not allow: only #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF.</summary>
     private static void CheckCharacters(string body)
     {
-        var span = body.AsSpan();
-        while (!span.IsEmpty)
+        if (!SqsInput.IsAllowedText(body))
         {
-            if (Rune.DecodeFromUtf16(span, out var rune, out var consumed) != OperationStatus.Done ||
-                !(rune.Value is 0x9 or 0xA or 0xD || rune.Value is >= 0x20 and <= 0xD7FF || rune.Value is >= 0xE000 and <= 0xFFFD || rune.Value >= 0x10000))
-            {
-                throw new SqsException(SqsError.InvalidMessageContents,
-                    "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF");
-            }
+            throw new SqsException(SqsError.InvalidMessageContents, SqsInput.InvalidCharacters);
+        }
+    }
 
-            span = span[consumed..];
+    /// <summary>Checks an attribute's data type: String, Number or Binary, then an optional custom suffix of letters, digits, _ - and .</summary>
+    private static void CheckDataType(string name, string type)
+    {
+        var baseLength = type.StartsWith("String", StringComparison.Ordinal) ? 6
+            : type.StartsWith("Number", StringComparison.Ordinal) ? 6
+            : type.StartsWith("Binary", StringComparison.Ordinal) ? 6
+            : -1;
+        var ok = baseLength > 0 && type.Length <= 256 &&
+                 (type.Length == baseLength || (type[baseLength] == '.' && !type.AsSpan(baseLength + 1).ContainsAnyExcept(DataTypeChars)));
+        if (!ok)
+        {
+            throw new SqsException(SqsError.InvalidParameterValue,
+                $"The type of message (user) attribute '{name}' is invalid. Reason: use String, Number or Binary, optionally followed by '.' and a custom type of letters, digits, '_', '-' and '.'.");
         }
     }
 
@@ -323,6 +336,8 @@ internal sealed partial class SqsFace
                     {
                         throw new SqsException(SqsError.InvalidParameterValue, $"The message attribute '{name}' must contain non-empty message attribute type.");
                     }
+
+                    CheckDataType(name, type);
 
                     var text = SqsInput.String(value, "StringValue");
                     var binary = SqsInput.String(value, "BinaryValue");
@@ -370,6 +385,7 @@ internal sealed partial class SqsFace
         var wait = SqsInput.Int(input, "WaitTimeSeconds", 0, 20);
         var visibility = SqsInput.Int(input, "VisibilityTimeout", 0, 43_200);
         var attemptId = SqsInput.String(input, "ReceiveRequestAttemptId");
+        SqsInput.CheckId(attemptId, "ReceiveRequestAttemptId");
         var systemNames = SqsInput.Strings(input, "AttributeNames");
         systemNames.AddRange(SqsInput.Strings(input, "MessageSystemAttributeNames"));
         var attributeNames = SqsInput.Strings(input, "MessageAttributeNames");
@@ -527,13 +543,13 @@ internal sealed partial class SqsFace
         foreach (var entry in entries)
         {
             var id = SqsInput.String(entry, "Id")!;
-            if (SqsInput.String(entry, "ReceiptHandle") is { Length: > 0 } handle)
+            try
             {
-                handles.Add((id, handle));
+                handles.Add((id, SqsInput.RequiredString(entry, "ReceiptHandle")));
             }
-            else
+            catch (SqsException ex)
             {
-                failed.Add(Failure(id, SqsError.MissingParameter, "The request must contain the parameter ReceiptHandle."));
+                failed.Add(Failure(id, ex.Error, ex));
             }
         }
 

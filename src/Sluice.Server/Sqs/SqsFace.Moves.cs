@@ -35,7 +35,7 @@ internal sealed partial class SqsFace
 
     private async ValueTask<QueueInfo> MoveQueueAsync(string arn, CancellationToken ct)
     {
-        var name = SqsEnv.NameFromArn(arn) ?? throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified for the SourceArn parameter doesn't exist: {arn}");
+        var name = SqsEnv.NameFromArn(arn, options.AccountId) ?? throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified for the SourceArn parameter doesn't exist: {arn}");
         return await TryGetQueueAsync(name, ct).ConfigureAwait(false)
             ?? throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified doesn't exist: {arn}");
     }
@@ -44,7 +44,7 @@ internal sealed partial class SqsFace
     {
         var sourceArn = SqsInput.RequiredString(input, "SourceArn");
         var max = SqsInput.Int(input, "MaxResults", 1, 10) ?? 1;
-        var name = SqsEnv.NameFromArn(sourceArn) ?? throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified doesn't exist: {sourceArn}");
+        var name = SqsEnv.NameFromArn(sourceArn, options.AccountId) ?? throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified doesn't exist: {sourceArn}");
         var results = new JsonArray();
         foreach (var r in broker.ListRedrives().Where(r => r.DeadLetterQueue == name).Take(max))
         {

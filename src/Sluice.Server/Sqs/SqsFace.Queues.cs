@@ -54,7 +54,7 @@ internal sealed partial class SqsFace
         "StartMessageMoveTask" => StartMessageMoveTaskAsync(input, env, ct),
         "ListMessageMoveTasks" => ListMessageMoveTasksAsync(input, env),
         "CancelMessageMoveTask" => CancelMessageMoveTaskAsync(input, env),
-        "" => throw new SqsException(SqsError.MissingParameter, "The request must contain the parameter Action."),
+        "" => throw new SqsException(SqsError.MissingAction, "The request must contain the parameter Action."),
         _ => throw new SqsException(SqsError.InvalidAction, $"The action {action} is not valid for this web service."),
     };
 
@@ -142,7 +142,8 @@ internal sealed partial class SqsFace
     private async ValueTask<JsonObject> GetQueueUrlAsync(JsonObject input, SqsEnv env, CancellationToken ct)
     {
         var name = SqsInput.RequiredString(input, "QueueName");
-        if (!Validation.IsValidQueueName(name))
+        var owner = SqsInput.String(input, "QueueOwnerAWSAccountId");
+        if (!Validation.IsValidQueueName(name) || (owner is not null && owner != env.Account))
         {
             throw SqsException.NoQueue();
         }
@@ -465,7 +466,7 @@ internal sealed partial class SqsFace
             throw AttributeValue("RedrivePolicy", value, $"Invalid value for maxReceiveCount: {count}, valid values are from 1 to 1000 both inclusive.");
         }
 
-        var dlq = SqsEnv.NameFromArn(arn) ?? throw AttributeValue("RedrivePolicy", value, $"Dead-letter target {arn} is not a valid queue ARN.");
+        var dlq = SqsEnv.NameFromArn(arn, env.Account) ?? throw AttributeValue("RedrivePolicy", value, $"Dead-letter target {arn} is not a valid queue ARN.");
         if (!compareOnly)
         {
             var target = await TryGetQueueAsync(dlq, ct).ConfigureAwait(false)
@@ -475,7 +476,7 @@ internal sealed partial class SqsFace
                 throw AttributeValue("RedrivePolicy", value, "Dead-letter queue must be of the same type as the source queue (FIFO or standard).");
             }
 
-            if (target.Options.Properties.TryGetValue("RedriveAllowPolicy", out var allow) && !RedriveAllowed(allow, name))
+            if (target.Options.Properties.TryGetValue("RedriveAllowPolicy", out var allow) && !RedriveAllowed(allow, name, env.Account))
             {
                 throw AttributeValue("RedrivePolicy", value, $"Queue {env.Arn(name)} is not allowed to use {arn} as its dead-letter queue (RedriveAllowPolicy).");
             }
@@ -484,7 +485,7 @@ internal sealed partial class SqsFace
         return o with { DeadLetterQueue = dlq, MaxReceiveCount = (int)count };
     }
 
-    private static bool RedriveAllowed(string allowPolicy, string source)
+    private static bool RedriveAllowed(string allowPolicy, string source, string account)
     {
         try
         {
@@ -497,7 +498,7 @@ internal sealed partial class SqsFace
             {
                 "denyAll" => false,
                 "byQueue" => policy["sourceQueueArns"] is JsonArray arns &&
-                             arns.Any(a => a is JsonValue v && v.GetValueKind() == JsonValueKind.String && SqsEnv.NameFromArn(v.GetValue<string>()) == source),
+                             arns.Any(a => a is JsonValue v && v.GetValueKind() == JsonValueKind.String && SqsEnv.NameFromArn(v.GetValue<string>(), account) == source),
                 _ => true,
             };
         }

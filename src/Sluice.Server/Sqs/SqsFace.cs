@@ -16,11 +16,17 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
 {
     private const string JsonContentType = "application/x-amz-json-1.0";
     private const string TargetPrefix = "AmazonSQS.";
+    private const string TargetFamily = "AmazonSQS";
 
     // Bodies are text: keep non-ASCII characters as they are instead of \uXXXX escapes (smaller responses).
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Answers the request if it is an SQS request; returns <see langword="false"/> to pass it on.</summary>
+    /// <summary>
+    /// Answers the request if it is an SQS request; returns <see langword="false"/> to pass it on. Claimed (and answered
+    /// in the request's protocol, with a 400 when malformed): an <c>X-Amz-Target</c> starting with <c>AmazonSQS</c> or an
+    /// <c>application/x-amz-json-1.0</c> body (JSON); any form-encoded POST, and a GET carrying <c>Action</c> (Query).
+    /// The REST API uses neither form bodies nor x-amz-json, so nothing of its own is taken.
+    /// </summary>
     public async Task<bool> TryHandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -28,10 +34,12 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
         bool json;
         string? action = null;
         byte[] body;
-        if (target.StartsWith(TargetPrefix, StringComparison.Ordinal))
+        if (target.StartsWith(TargetFamily, StringComparison.Ordinal) ||
+            request.ContentType?.StartsWith(JsonContentType, StringComparison.OrdinalIgnoreCase) == true)
         {
             json = true;
-            action = target[TargetPrefix.Length..];
+            // A target outside AmazonSQS.<Action> is named whole, so the client is told which target was not understood.
+            action = target.StartsWith(TargetPrefix, StringComparison.Ordinal) ? target[TargetPrefix.Length..] : target;
             body = await ReadBodyAsync(context).ConfigureAwait(false);
         }
         else if (HttpMethods.IsGet(request.Method) && request.Query.ContainsKey("Action"))
@@ -43,13 +51,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                  request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
         {
             json = false;
-            request.EnableBuffering();
             body = await ReadBodyAsync(context).ConfigureAwait(false);
-            if (!request.Query.ContainsKey("Action") && !HasFormAction(body))
-            {
-                request.Body.Position = 0;
-                return false;
-            }
         }
         else
         {
@@ -59,12 +61,6 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
         var call = new SqsCall(this, context, json, action ?? "", body);
         await call.RunAsync().ConfigureAwait(false);
         return true;
-    }
-
-    private static bool HasFormAction(byte[] body)
-    {
-        var text = Encoding.UTF8.GetString(body);
-        return text.StartsWith("Action=", StringComparison.Ordinal) || text.Contains("&Action=", StringComparison.Ordinal);
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpContext context)
@@ -90,23 +86,16 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                 JsonObject input;
                 if (json)
                 {
+                    if (action.Length == 0)
+                    {
+                        throw new SqsException(SqsError.InvalidAction, "The request has no X-Amz-Target header: name the operation as AmazonSQS.<Action>.");
+                    }
+
                     input = ParseJson(body);
                 }
                 else
                 {
-                    var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-                    foreach (var (key, values) in context.Request.Query)
-                    {
-                        fields[key] = values.ToString();
-                    }
-
-                    if (body.Length > 0)
-                    {
-                        foreach (var (key, values) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)))
-                        {
-                            fields.TryAdd(key, values.Count > 0 ? values[0] ?? "" : "");
-                        }
-                    }
+                    var fields = QueryFields(context.Request, body);
 
                     action = fields.TryGetValue("Action", out var a) ? a : "";
                     input = SqsQueryForm.ToShape(action, fields);
@@ -156,6 +145,43 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             }
         }
 
+        /// <summary>
+        /// The Query parameters: a GET's query string, a POST's body (what AWS signs). A POST whose query string gives a
+        /// parameter of its body a different value is refused rather than guessed at (MalformedQueryString).
+        /// </summary>
+        private static Dictionary<string, string> QueryFields(HttpRequest request, byte[] body)
+        {
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (HttpMethods.IsGet(request.Method))
+            {
+                foreach (var (key, values) in request.Query)
+                {
+                    fields[key] = values.ToString();
+                }
+
+                return fields;
+            }
+
+            if (body.Length > 0)
+            {
+                foreach (var (key, values) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)))
+                {
+                    fields.TryAdd(key, values.Count > 0 ? values[0] ?? "" : "");
+                }
+            }
+
+            foreach (var (key, values) in request.Query)
+            {
+                if (fields.TryGetValue(key, out var inBody) && !string.Equals(inBody, values.ToString(), StringComparison.Ordinal))
+                {
+                    throw new SqsException(SqsError.MalformedRequest,
+                        $"The parameter {Validation.Quote(key)} is given in the query string and in the body with different values: send a POST's parameters in its body only.");
+                }
+            }
+
+            return fields;
+        }
+
         private static JsonObject ParseJson(byte[] body)
         {
             if (body.Length == 0)
@@ -163,13 +189,70 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                 return [];
             }
 
+            JsonObject root;
             try
             {
-                return JsonNode.Parse(body) as JsonObject ?? throw new SqsException(SqsError.MalformedRequest, "The request body must be a JSON object.");
+                root = JsonNode.Parse(body) as JsonObject ?? throw new SqsException(SqsError.MalformedRequest, "The request body must be a JSON object.");
             }
-            catch (JsonException ex)
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or DecoderFallbackException)
             {
                 throw new SqsException(SqsError.MalformedRequest, $"The request body is not valid JSON: {ex.Message}", ex);
+            }
+
+            DecodeStrings(root);
+            return root;
+        }
+
+        /// <summary>
+        /// Decodes every member name and string of the request now, so text that is not valid Unicode (invalid UTF-8,
+        /// an unpaired surrogate escape such as <c>\ud800</c>) is the client's 400 here, not an exception in a handler:
+        /// <c>InvalidMessageContents</c> for bodies and attribute values, <c>InvalidParameterValue</c> for anything else.
+        /// </summary>
+        private static void DecodeStrings(JsonObject root)
+        {
+            var pending = new Stack<(string Name, JsonNode Node)>();
+            pending.Push(("", root));
+            while (pending.Count > 0)
+            {
+                var (name, node) = pending.Pop();
+                try
+                {
+                    switch (node)
+                    {
+                        case JsonObject obj:
+                            foreach (var (key, child) in obj)
+                            {
+                                if (child is not null)
+                                {
+                                    pending.Push((key, child));
+                                }
+                            }
+
+                            break;
+                        case JsonArray array:
+                            foreach (var child in array)
+                            {
+                                if (child is not null)
+                                {
+                                    pending.Push((name, child));
+                                }
+                            }
+
+                            break;
+                        case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                            _ = value.GetValue<string>();
+                            break;
+                        default:
+                            break;
+                    }
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or JsonException or DecoderFallbackException)
+                {
+                    throw name is "MessageBody" or "StringValue"
+                        ? new SqsException(SqsError.InvalidMessageContents, $"{SqsInput.InvalidCharacters} ({name} is not valid Unicode text).", ex)
+                        : new SqsException(SqsError.InvalidParameterValue,
+                            $"Value for parameter {(name.Length > 0 ? name : "(request)")} is invalid. Reason: not valid Unicode text (invalid UTF-8 or an unpaired surrogate).", ex);
+                }
             }
         }
 
@@ -260,11 +343,10 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             throw new SqsException(SqsError.InvalidClientTokenId, "The security token included in the request is invalid.");
         }
 
-        if (!SqsSignature.Verify(request, body, auth, secret))
+        if (SqsSignature.Verify(request, body, auth, secret, time.GetUtcNow()) is { } refusal)
         {
             SqsLog.SignatureRefused(logger, SqsError.SignatureDoesNotMatch.QueryCode, auth.AccessKey);
-            throw new SqsException(SqsError.SignatureDoesNotMatch,
-                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.");
+            throw new SqsException(SqsError.SignatureDoesNotMatch, refusal);
         }
     }
 }

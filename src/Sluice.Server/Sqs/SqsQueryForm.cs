@@ -32,6 +32,15 @@ internal static class SqsQueryForm
         "MaxNumberOfMessages", "WaitTimeSeconds", "VisibilityTimeout", "DelaySeconds", "MaxResults", "MaxNumberOfMessagesPerSecond",
     };
 
+    /// <summary>Most fields in one request (a full SendMessageBatch with attributes needs a few hundred).</summary>
+    internal const int MaxFields = 1000;
+
+    /// <summary>Longest field name, in characters.</summary>
+    internal const int MaxKeyLength = 256;
+
+    /// <summary>Most dot-separated parts in a field name (<c>SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue</c> has 6).</summary>
+    internal const int MaxKeyDepth = 10;
+
     private enum Kind
     {
         List,
@@ -48,11 +57,29 @@ internal static class SqsQueryForm
     {
         ArgumentNullException.ThrowIfNull(fields);
         var root = new Node();
+        var count = 0;
         foreach (var (key, value) in fields)
         {
+            if (++count > MaxFields)
+            {
+                throw new SqsException(SqsError.MalformedRequest, $"The request has more than {MaxFields} parameters.");
+            }
+
             if (key is "Action" or "Version" || key.Length == 0)
             {
                 continue;
+            }
+
+            if (key.Length > MaxKeyLength)
+            {
+                throw new SqsException(SqsError.MalformedRequest,
+                    $"The parameter name {Validation.Quote(key)} is too long: parameter names have at most {MaxKeyLength} characters.");
+            }
+
+            if (key.AsSpan().Count('.') >= MaxKeyDepth)
+            {
+                throw new SqsException(SqsError.MalformedRequest,
+                    $"The parameter name {Validation.Quote(key)} has too many parts: parameter names have at most {MaxKeyDepth} dot-separated parts.");
             }
 
             var node = root;
@@ -74,7 +101,66 @@ internal static class SqsQueryForm
         return shape;
     }
 
-    private static JsonObject ToStruct(Node node)
+    /// <summary>
+    /// Builds the structure of <paramref name="root"/> without recursion: the nodes that become structures are listed
+    /// parent-first, then built in reverse order, so every child's structure exists before its parent's is built.
+    /// </summary>
+    private static JsonObject ToStruct(Node root)
+    {
+        var order = new List<Node>();
+        var pending = new Stack<Node>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var node = pending.Pop();
+            order.Add(node);
+            if (node.Children is null)
+            {
+                continue;
+            }
+
+            foreach (var (name, child) in node.Children)
+            {
+                if (child.Children is null)
+                {
+                    continue;
+                }
+
+                if (!Rules.TryGetValue(name, out var rule))
+                {
+                    if (child.Value is null)
+                    {
+                        pending.Push(child);
+                    }
+
+                    continue;
+                }
+
+                // A flattened list or map: its entries (StructList) or its entries' Value (NameStructMap) are structures.
+                foreach (var item in child.Children.Values)
+                {
+                    if (rule.Kind == Kind.StructList && item.Children is not null)
+                    {
+                        pending.Push(item);
+                    }
+                    else if (rule.Kind == Kind.NameStructMap && item.Children?.GetValueOrDefault("Value") is { Children: not null } value)
+                    {
+                        pending.Push(value);
+                    }
+                }
+            }
+        }
+
+        for (var i = order.Count - 1; i >= 0; i--)
+        {
+            order[i].Struct = BuildStruct(order[i]);
+        }
+
+        return root.Struct ?? [];
+    }
+
+    /// <summary>The structure of one node whose children's structures are built already.</summary>
+    private static JsonObject BuildStruct(Node node)
     {
         var result = new JsonObject();
         if (node.Children is null)
@@ -90,7 +176,12 @@ internal static class SqsQueryForm
             }
             else if (child.Children is not null && child.Value is null)
             {
-                result[name] = ToStruct(child);
+                result[name] = Take(child);
+            }
+            else if (child.Value is "" && EmptyCollection(name) is { } empty)
+            {
+                // botocore's query serializer sends an empty list or map as the bare name with an empty value.
+                result[empty.Member] = empty.Node;
             }
             else if (child.Value is { } text)
             {
@@ -103,6 +194,21 @@ internal static class SqsQueryForm
         return result;
     }
 
+    /// <summary>The empty list or map that <c>Name=</c> (flattened name or JSON member name, no index) stands for.</summary>
+    private static (string Member, JsonNode Node)? EmptyCollection(string name)
+    {
+        var rule = Rules.TryGetValue(name, out var r) ? r : Rules.Values.FirstOrDefault(v => v.Member == name);
+        return rule.Member is null ? null : (rule.Member, rule.Kind is Kind.List or Kind.StructList ? new JsonArray() : new JsonObject());
+    }
+
+    /// <summary>A child's built structure, handed out once (a JSON node has one parent).</summary>
+    private static JsonObject Take(Node node)
+    {
+        var built = node.Struct ?? [];
+        node.Struct = null;
+        return built;
+    }
+
     private static JsonNode Convert(Node node, Kind kind)
     {
         var items = Indexed(node);
@@ -111,7 +217,7 @@ internal static class SqsQueryForm
             case Kind.List:
                 return new JsonArray([.. items.Where(i => i.Value is not null).Select(i => (JsonNode?)JsonValue.Create(i.Value))]);
             case Kind.StructList:
-                return new JsonArray([.. items.Where(i => i.Children is not null).Select(i => (JsonNode?)ToStruct(i))]);
+                return new JsonArray([.. items.Where(i => i.Children is not null).Select(i => (JsonNode?)Take(i))]);
             default:
                 var map = new JsonObject();
                 var keyName = kind == Kind.KeyValueMap ? "Key" : "Name";
@@ -124,7 +230,7 @@ internal static class SqsQueryForm
                     }
 
                     map[key.Value] = kind == Kind.NameStructMap
-                        ? value.Children is null ? new JsonObject() : ToStruct(value)
+                        ? Take(value)
                         : JsonValue.Create(value.Value ?? "");
                 }
 
@@ -142,6 +248,9 @@ internal static class SqsQueryForm
     private sealed class Node
     {
         public string? Value { get; set; }
+
+        /// <summary>The structure built from the children (see <see cref="ToStruct"/>).</summary>
+        public JsonObject? Struct { get; set; }
 
         public Dictionary<string, Node>? Children { get; private set; }
 

@@ -9,6 +9,7 @@ namespace Sluice.Server.Sqs;
 internal static class SqsSignature
 {
     private const string Algorithm = "AWS4-HMAC-SHA256";
+    private const string IsoFormat = "yyyyMMdd'T'HHmmss'Z'";
 
     /// <summary>The parts of an <c>Authorization: AWS4-HMAC-SHA256 …</c> header.</summary>
     public sealed record Parsed(string AccessKey, string Date, string Region, string Service, string[] SignedHeaders, string Signature)
@@ -52,15 +53,59 @@ internal static class SqsSignature
         return new Parsed(scope[0], scope[1], scope[2], scope[3], signed.Split(';'), signature);
     }
 
-    /// <summary>Whether the request's signature is the one <paramref name="secret"/> produces.</summary>
-    public static bool Verify(HttpRequest request, ReadOnlySpan<byte> body, Parsed auth, string secret)
+    /// <summary>How far a request's X-Amz-Date may be from the server's clock (as AWS: 15 minutes).</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Checks the request's signature against <paramref name="secret"/>; returns <see langword="null"/> when it is valid,
+    /// else the reason (the client's message). The payload hash in the canonical request is always computed from the
+    /// body received (an <c>X-Amz-Content-Sha256</c> header must agree with it), the request time must be within
+    /// <see cref="MaxClockSkew"/> of <paramref name="now"/>, and the credential scope's date must be the request's date.
+    /// </summary>
+    public static string? Verify(HttpRequest request, ReadOnlySpan<byte> body, Parsed auth, string secret, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(auth);
         var amzDate = request.Headers["X-Amz-Date"].ToString();
-        if (amzDate.Length == 0)
+        DateTimeOffset signedAt;
+        if (amzDate.Length > 0)
+        {
+            if (!DateTimeOffset.TryParseExact(amzDate, IsoFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out signedAt))
+            {
+                return $"Invalid X-Amz-Date '{Validation.Quote(amzDate)}': use the ISO 8601 basic format yyyyMMddTHHmmssZ.";
+            }
+        }
+        else
         {
             amzDate = request.Headers.Date.ToString();
+            if (!DateTimeOffset.TryParseExact(amzDate, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out signedAt))
+            {
+                return "The request must carry a valid X-Amz-Date (or Date) header.";
+            }
+        }
+
+        if (signedAt < now - MaxClockSkew)
+        {
+            return $"Signature expired: {signedAt.ToString(IsoFormat, CultureInfo.InvariantCulture)} is now earlier than " +
+                   $"{(now - MaxClockSkew).ToString(IsoFormat, CultureInfo.InvariantCulture)} ({now.ToString(IsoFormat, CultureInfo.InvariantCulture)} - 15 min.)";
+        }
+
+        if (signedAt > now + MaxClockSkew)
+        {
+            return $"Signature not yet current: {signedAt.ToString(IsoFormat, CultureInfo.InvariantCulture)} is still later than " +
+                   $"{(now + MaxClockSkew).ToString(IsoFormat, CultureInfo.InvariantCulture)} ({now.ToString(IsoFormat, CultureInfo.InvariantCulture)} + 15 min.)";
+        }
+
+        if (auth.Date != signedAt.ToString("yyyyMMdd", CultureInfo.InvariantCulture))
+        {
+            return $"Credential should be scoped to a valid date: the credential scope date {Validation.Quote(auth.Date)} is not the request date {signedAt.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}.";
+        }
+
+        var bodyHash = Convert.ToHexStringLower(SHA256.HashData(body));
+        var claimedHash = request.Headers["X-Amz-Content-Sha256"].ToString();
+        if (claimedHash.Length > 0 && !string.Equals(claimedHash, bodyHash, StringComparison.OrdinalIgnoreCase))
+        {
+            return "The provided 'x-amz-content-sha256' header does not match what was computed.";
         }
 
         var canonical = new StringBuilder();
@@ -74,20 +119,16 @@ internal static class SqsSignature
         }
 
         canonical.Append('\n').Append(string.Join(';', auth.SignedHeaders)).Append('\n');
-        var payloadHash = request.Headers["X-Amz-Content-Sha256"].ToString();
-        if (payloadHash.Length == 0)
-        {
-            payloadHash = Convert.ToHexStringLower(SHA256.HashData(body));
-        }
-
-        canonical.Append(payloadHash);
+        canonical.Append(bodyHash);
         var stringToSign = $"{Algorithm}\n{amzDate}\n{auth.Scope}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())))}";
         var key = HMACSHA256.HashData(Encoding.UTF8.GetBytes("AWS4" + secret), Encoding.UTF8.GetBytes(auth.Date));
         key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(auth.Region));
         key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(auth.Service));
         key = HMACSHA256.HashData(key, "aws4_request"u8);
         var expected = Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign)));
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(auth.Signature.ToLowerInvariant()));
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(auth.Signature.ToLowerInvariant()))
+            ? null
+            : "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.";
     }
 
     private static string CanonicalPath(string? path)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -55,7 +56,7 @@ internal static class SqsXml
         w.WriteStartElement("Error");
         w.WriteElementString("Type", error.FaultType);
         w.WriteElementString("Code", error.QueryCode);
-        w.WriteElementString("Message", message);
+        w.WriteElementString("Message", Safe(message));
         w.WriteStartElement("Detail");
         w.WriteEndElement();
         w.WriteEndElement();
@@ -82,7 +83,7 @@ internal static class SqsXml
                 foreach (var (key, value) in obj)
                 {
                     w.WriteStartElement(entry.Element);
-                    w.WriteElementString(entry.Key, key);
+                    w.WriteElementString(entry.Key, Safe(key));
                     WriteMember(w, action, entry.Value, value);
                     w.WriteEndElement();
                 }
@@ -98,9 +99,42 @@ internal static class SqsXml
                 w.WriteEndElement();
                 return;
             default:
-                w.WriteElementString(name, Text(node));
+                w.WriteElementString(name, Safe(Text(node)));
                 return;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with every character XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF)
+    /// replaced by U+FFFD, so the document always parses. Input validation keeps such characters out of stored data; this
+    /// covers echoed input in error messages.
+    /// </summary>
+    internal static string Safe(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (SqsInput.IsAllowedText(text))
+        {
+            return text;
+        }
+
+        var sb = new StringBuilder(text.Length);
+        var span = text.AsSpan();
+        while (!span.IsEmpty)
+        {
+            var ok = Rune.DecodeFromUtf16(span, out var rune, out var consumed) == OperationStatus.Done && SqsInput.IsAllowed(rune.Value);
+            if (ok)
+            {
+                sb.Append(span[..consumed]);
+            }
+            else
+            {
+                sb.Append('\uFFFD');
+            }
+
+            span = span[consumed..];
+        }
+
+        return sb.ToString();
     }
 
     private static string Text(JsonNode node) => node.GetValueKind() switch

@@ -160,3 +160,65 @@ public sealed class SqsXmlTests
         Assert.Equal("rid", doc.Root.Element(ns + "RequestId")!.Value);
     }
 }
+
+public sealed class SqsQueryFormLimitTests
+{
+    [Fact]
+    public void ToShape_DeepKey_RefusedWithoutRecursion()
+    {
+        var key = string.Concat(Enumerable.Repeat("a.", 30000)) + "b";
+        var error = Assert.Throws<SqsException>(() => SqsQueryForm.ToShape("ListQueues", [new(key, "1")]));
+        Assert.Equal(SqsError.MalformedRequest, error.Error);
+    }
+
+    [Fact]
+    public void ToShape_NestedWithinLimit_Built()
+    {
+        var shape = SqsQueryForm.ToShape("X", [new("A.B.C.D.E.F.G.H.I", "1")]);
+        Assert.Equal("""{"A":{"B":{"C":{"D":{"E":{"F":{"G":{"H":{"I":"1"}}}}}}}}}""", shape.ToJsonString());
+    }
+}
+
+public sealed class SqsNumberRuleTests
+{
+    [Theory]
+    [InlineData("1E+100")]
+    [InlineData("1e100")]
+    [InlineData("-1.5E-3")]
+    [InlineData("+12")]
+    [InlineData("0")]
+    [InlineData("0.000")]
+    [InlineData(".5")]
+    [InlineData("5.")]
+    [InlineData("1E+126")]
+    [InlineData("9.9999999999999999999999999999999999999E+126")]
+    [InlineData("1E-128")]
+    [InlineData("12345678901234567890123456789012345678")]
+    [InlineData("1234567890123456789012345678901234567800000")]
+    [InlineData("0.00012345678901234567890123456789012345678")]
+    [InlineData("4563442423554324324264524243.32543234")]
+    [InlineData("0E+999999999999")]
+    public void IsNumber_SqsNumbers_Accepted(string text) => Assert.True(Validation.IsNumber(text), text);
+
+    [Theory]
+    [InlineData("1E+127")]
+    [InlineData("10E+126")]
+    [InlineData("1E-129")]
+    [InlineData("0.1E-128")]
+    [InlineData("123456789012345678901234567890123456789")]
+    [InlineData("1.23456789012345678901234567890123456789")]
+    [InlineData("abc")]
+    [InlineData("")]
+    [InlineData("-")]
+    [InlineData(".")]
+    [InlineData("1e")]
+    [InlineData("1e+")]
+    [InlineData("1.2.3")]
+    [InlineData("1 ")]
+    [InlineData(" 1")]
+    [InlineData("0x10")]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("1E+99999999999999999999999")]
+    public void IsNumber_NotSqsNumbers_Refused(string text) => Assert.False(Validation.IsNumber(text), text);
+}
