@@ -123,7 +123,7 @@ public sealed partial class Broker
 
             // Completed, but say what stayed behind and why, so nothing is left silently.
             task.Finish(RedriveState.Completed, _time.GetUtcNow(), step.Remaining == 0 ? null :
-                $"{step.Remaining} messages stayed in '{task.DeadLetterQueue}': leased by a consumer there, or their source queue no longer exists");
+                $"messages left in '{task.DeadLetterQueue}': {step.Remaining} (leased by a consumer there, or their source queue no longer exists)");
         }
         catch (OperationCanceledException)
         {

@@ -21,7 +21,7 @@ internal static class RestMapping
             o.DeadLetterQueue,
             o.MaxLength,
             o.MaxLengthBytes,
-            OverflowPolicyName(o.OverflowPolicy),
+            Sluice.Storage.StoreErrors.ApiName(o.OverflowPolicy),
             o.DeduplicationWindow.TotalSeconds,
             o.Fifo,
             o.ContentBasedDeduplication,
@@ -201,7 +201,7 @@ internal static class RestMapping
         {
             body = r.BodyBase64 is null
                 ? text.Bytes
-                : throw SluiceBadField(prefix + "body", "give either body (text) or bodyBase64 (bytes), not both");
+                : throw SluiceBadField(prefix + "body", "and bodyBase64 are both given: give either body (text) or bodyBase64 (bytes), not both");
         }
         else
         {
@@ -241,14 +241,6 @@ internal static class RestMapping
 
     public static SluiceException SluiceBadField(string field, string rule) =>
         new(ErrorCodes.InvalidArgument, $"{field} {rule}", field);
-
-    private static string OverflowPolicyName(OverflowPolicy policy) => policy switch
-    {
-        OverflowPolicy.Reject => "reject",
-        OverflowPolicy.DropHead => "drop-head",
-        OverflowPolicy.DeadLetterHead => "dead-letter-head",
-        _ => policy.ToString(),
-    };
 
     private static OverflowPolicy ParseOverflowPolicy(string value) => value switch
     {

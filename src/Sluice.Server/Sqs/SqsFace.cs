@@ -164,6 +164,12 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
 
             if (body.Length > 0)
             {
+                if (!IsStrictFormEncoding(body))
+                {
+                    throw new SqsException(SqsError.MalformedRequest,
+                        "The form body has invalid percent-encoding or does not decode to UTF-8: encode each parameter as application/x-www-form-urlencoded UTF-8.");
+                }
+
                 foreach (var (key, values) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)))
                 {
                     fields.TryAdd(key, values.Count > 0 ? values[0] ?? "" : "");
@@ -180,6 +186,41 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             }
 
             return fields;
+        }
+
+        /// <summary>
+        /// Whether a form body is well-formed: every <c>%</c> starts two hex digits and the decoded bytes are UTF-8.
+        /// (The form decoder keeps bad escapes as literal text, which would store a different body than the client sent.)
+        /// </summary>
+        private static bool IsStrictFormEncoding(ReadOnlySpan<byte> body)
+        {
+            var decoded = System.Buffers.ArrayPool<byte>.Shared.Rent(body.Length);
+            try
+            {
+                var n = 0;
+                for (var i = 0; i < body.Length; i++)
+                {
+                    var b = body[i];
+                    if (b == (byte)'%')
+                    {
+                        if (i + 2 >= body.Length || !Uri.IsHexDigit((char)body[i + 1]) || !Uri.IsHexDigit((char)body[i + 2]))
+                        {
+                            return false;
+                        }
+
+                        b = (byte)((Uri.FromHex((char)body[i + 1]) << 4) | Uri.FromHex((char)body[i + 2]));
+                        i += 2;
+                    }
+
+                    decoded[n++] = b;
+                }
+
+                return System.Text.Unicode.Utf8.IsValid(decoded.AsSpan(0, n));
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(decoded);
+            }
         }
 
         private static JsonObject ParseJson(byte[] body)

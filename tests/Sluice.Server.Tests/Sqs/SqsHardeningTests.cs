@@ -71,6 +71,21 @@ public sealed class SqsHardeningTests(SqsServerFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, ok);
     }
 
+    [Theory]
+    [InlineData("%ED%A0%80")] // a UTF-8-encoded lone surrogate
+    [InlineData("%FF")]       // not UTF-8
+    [InlineData("%ZZ")]       // not an escape
+    [InlineData("abc%4")]     // cut short
+    public async Task Query_BadPercentEncoding_MalformedQueryStringAndNothingStored(string body)
+    {
+        var (_, created) = await PostFormAsync("/", "Action=CreateQueue&QueueName=pct");
+        Assert.NotNull(created);
+        var (status, root) = await PostFormAsync("/", "Action=SendMessage&QueueUrl=http%3A%2F%2F127.0.0.1%2F000000000000%2Fpct&MessageBody=" + body);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("MalformedQueryString", Code(root));
+        Assert.Equal(0, (await fixture.Server.Broker.GetStatsAsync("pct")).Ready);
+    }
+
     [Fact]
     public async Task Query_TooManyFieldsOrLongKey_MalformedQueryString()
     {
