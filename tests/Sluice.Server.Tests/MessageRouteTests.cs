@@ -174,6 +174,7 @@ public class MessageRouteTests(ServerFixture fixture) : RestTests(fixture), ICla
     [InlineData("""{"body":"a","colour":"red"}""", "colour")]
     [InlineData("""[1,2]""", null)]
     [InlineData("""{"body":"a","attributes":{"k":"v"}}""", "attributes")]
+    [InlineData("""{"body":"x","body":"y"}""", "body")]
     public async Task Publish_MalformedBody_Returns400MalformedRequestAndEnqueuesNothing(string json, string? field)
     {
         var name = NewName();

@@ -227,7 +227,8 @@ internal sealed record ProblemResponse(string Type, string Title, int Status, st
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     NumberHandling = JsonNumberHandling.Strict,
-    ReadCommentHandling = JsonCommentHandling.Disallow)]
+    ReadCommentHandling = JsonCommentHandling.Disallow,
+    AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(QueueOptionsRequest))]
 [JsonSerializable(typeof(PublishRequest))]
 [JsonSerializable(typeof(ReceiveRequest))]
@@ -259,6 +260,7 @@ internal sealed partial class RestJsonContext : JsonSerializerContext
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         NumberHandling = JsonNumberHandling.Strict,
         ReadCommentHandling = JsonCommentHandling.Disallow,
+        AllowDuplicateProperties = false,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 }
