@@ -77,41 +77,9 @@ public class EmbeddedRestApiTests : RestTests, IClassFixture<EmbeddedRestApiTest
     }
 
     /// <summary>Listing queues fails with an exception whose message must not reach the client.</summary>
-    private sealed class FailingListStore(IMessageStore inner) : IMessageStore
+    private sealed class FailingListStore(IMessageStore inner) : DelegatingStore(inner)
     {
-        public ValueTask InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public ValueTask<QueueInfo> CreateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default) => inner.CreateQueueAsync(name, options, cancellationToken);
-
-        public ValueTask<QueueInfo?> GetQueueAsync(string name, CancellationToken cancellationToken = default) => inner.GetQueueAsync(name, cancellationToken);
-
-        public ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default) =>
+        public override ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default) =>
             throw new InvalidOperationException("secret connection string");
-
-        public ValueTask<QueueInfo> UpdateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default) => inner.UpdateQueueAsync(name, options, cancellationToken);
-
-        public ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteQueueAsync(name, cancellationToken);
-
-        public ValueTask<IReadOnlyList<PublishResult>> PublishAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default) => inner.PublishAsync(queue, messages, cancellationToken);
-
-        public ValueTask<ReceiveResult> ReceiveAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) => inner.ReceiveAsync(queue, maxMessages, visibilityTimeout, cancellationToken);
-
-        public ValueTask<IReadOnlyList<BatchItemResult>> AckAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default) => inner.AckAsync(queue, receiptHandles, cancellationToken);
-
-        public ValueTask NackAsync(string queue, string receiptHandle, TimeSpan delay, string? lastError, CancellationToken cancellationToken = default) => inner.NackAsync(queue, receiptHandle, delay, lastError, cancellationToken);
-
-        public ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) => inner.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, cancellationToken);
-
-        public ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) => inner.PurgeAsync(queue, cancellationToken);
-
-        public ValueTask<IReadOnlyList<QueueMessage>> PeekAsync(string queue, int maxMessages, CancellationToken cancellationToken = default) => inner.PeekAsync(queue, maxMessages, cancellationToken);
-
-        public ValueTask<QueueCounts> GetCountsAsync(string queue, CancellationToken cancellationToken = default) => inner.GetCountsAsync(queue, cancellationToken);
-
-        public ValueTask<RedriveStep> RedriveAsync(string deadLetterQueue, string? destination, int maxMessages, CancellationToken cancellationToken = default) => inner.RedriveAsync(deadLetterQueue, destination, maxMessages, cancellationToken);
-
-        public ValueTask<long> SweepAsync(CancellationToken cancellationToken = default) => inner.SweepAsync(cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -163,42 +163,12 @@ public sealed class ServiceErrorTests : IClassFixture<ServiceErrorTests.Fixture>
     }
 
     /// <summary>Listing queues fails with an internal error, purging with unavailable; the rest passes through.</summary>
-    private sealed class FailingStore(IMessageStore inner) : IMessageStore
+    private sealed class FailingStore(IMessageStore inner) : DelegatingStore(inner)
     {
-        public ValueTask InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public ValueTask<QueueInfo> CreateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default) => inner.CreateQueueAsync(name, options, cancellationToken);
-
-        public ValueTask<QueueInfo?> GetQueueAsync(string name, CancellationToken cancellationToken = default) => inner.GetQueueAsync(name, cancellationToken);
-
-        public ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default) =>
+        public override ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default) =>
             throw new SluiceException(ErrorCodes.Internal, Secret + ": SQLite Error 19: UNIQUE constraint failed: queues.name");
 
-        public ValueTask<QueueInfo> UpdateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default) => inner.UpdateQueueAsync(name, options, cancellationToken);
-
-        public ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteQueueAsync(name, cancellationToken);
-
-        public ValueTask<IReadOnlyList<PublishResult>> PublishAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default) => inner.PublishAsync(queue, messages, cancellationToken);
-
-        public ValueTask<ReceiveResult> ReceiveAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) => inner.ReceiveAsync(queue, maxMessages, visibilityTimeout, cancellationToken);
-
-        public ValueTask<IReadOnlyList<BatchItemResult>> AckAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default) => inner.AckAsync(queue, receiptHandles, cancellationToken);
-
-        public ValueTask NackAsync(string queue, string receiptHandle, TimeSpan delay, string? lastError, CancellationToken cancellationToken = default) => inner.NackAsync(queue, receiptHandle, delay, lastError, cancellationToken);
-
-        public ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) => inner.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, cancellationToken);
-
-        public ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) =>
+        public override ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) =>
             throw new SluiceException(ErrorCodes.Unavailable, Fixture.UnavailableMessage, isTransient: true);
-
-        public ValueTask<IReadOnlyList<QueueMessage>> PeekAsync(string queue, int maxMessages, CancellationToken cancellationToken = default) => inner.PeekAsync(queue, maxMessages, cancellationToken);
-
-        public ValueTask<QueueCounts> GetCountsAsync(string queue, CancellationToken cancellationToken = default) => inner.GetCountsAsync(queue, cancellationToken);
-
-        public ValueTask<RedriveStep> RedriveAsync(string deadLetterQueue, string? destination, int maxMessages, CancellationToken cancellationToken = default) => inner.RedriveAsync(deadLetterQueue, destination, maxMessages, cancellationToken);
-
-        public ValueTask<long> SweepAsync(CancellationToken cancellationToken = default) => inner.SweepAsync(cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

@@ -644,17 +644,21 @@ class TagsPurgeLongPoll(SqsTestCase):
         self.assertEqual(self.receive(url, WaitTimeSeconds=2), [])
         self.assertGreaterEqual(time.time() - t0, 1.8)
 
-    def test_long_poll_wakes_on_send(self):
-        url = self.create("lp-wake")
-        sender = sqstest.client()
-        timer = threading.Timer(1.0, lambda: sender.send_message(QueueUrl=url, MessageBody="wake"))
+    def long_poll_while(self, url, action):
+        """Long-polls `url` (10 s) while another client runs `action(client)` after 1 s; returns (messages, seconds)."""
+        other = sqstest.client()
+        timer = threading.Timer(1.0, lambda: action(other))
         timer.start()
         try:
             t0 = time.time()
             msgs = self.receive(url, WaitTimeSeconds=10)
-            elapsed = time.time() - t0
+            return msgs, time.time() - t0
         finally:
             timer.cancel()
+
+    def test_long_poll_wakes_on_send(self):
+        url = self.create("lp-wake")
+        msgs, elapsed = self.long_poll_while(url, lambda c: c.send_message(QueueUrl=url, MessageBody="wake"))
         self.assertEqual([m["Body"] for m in msgs], ["wake"])
         self.assertGreaterEqual(elapsed, 0.8)
         self.assertLess(elapsed, 5.0)
@@ -663,16 +667,8 @@ class TagsPurgeLongPoll(SqsTestCase):
         url = self.create("lp-cmv")
         self.sqs.send_message(QueueUrl=url, MessageBody="held")
         m = self.receive(url, VisibilityTimeout=300)[0]
-        other = sqstest.client()
-        timer = threading.Timer(1.0, lambda: other.change_message_visibility(
+        msgs, elapsed = self.long_poll_while(url, lambda c: c.change_message_visibility(
             QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0))
-        timer.start()
-        try:
-            t0 = time.time()
-            msgs = self.receive(url, WaitTimeSeconds=10)
-            elapsed = time.time() - t0
-        finally:
-            timer.cancel()
         self.assertEqual([x["Body"] for x in msgs], ["held"])
         self.assertLess(elapsed, 5.0)
 
