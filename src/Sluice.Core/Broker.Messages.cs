@@ -1,4 +1,5 @@
 using Sluice.Internal;
+using Sluice.Storage;
 
 namespace Sluice;
 
@@ -149,13 +150,33 @@ public sealed partial class Broker
     public async ValueTask<IReadOnlyList<BatchItemResult>> AckBatchAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(receiptHandles);
-        await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Range(receiptHandles.Count, 1, Options.MaxBatchSize, "receiptHandles");
-        var results = await _store.AckAsync(queue, receiptHandles, cancellationToken).ConfigureAwait(false);
-        var acked = 0;
-        for (var i = 0; i < results.Count; i++)
+
+        // Malformed and foreign handles fail here, before the store is asked; the store gets the rest.
+        var results = new BatchItemResult[receiptHandles.Count];
+        var wellFormed = new List<int>(receiptHandles.Count);
+        for (var i = 0; i < receiptHandles.Count; i++)
         {
-            if (results[i].Succeeded)
+            try
+            {
+                ReceiptHandle.Parse(receiptHandles[i], info);
+                wellFormed.Add(i);
+            }
+            catch (SluiceException ex)
+            {
+                results[i] = BatchItemResult.From(ex);
+            }
+        }
+
+        var stored = wellFormed.Count == 0 ? []
+            : await _store.AckAsync(queue, [.. wellFormed.Select(i => receiptHandles[i])], cancellationToken).ConfigureAwait(false);
+        var acked = 0;
+        for (var j = 0; j < stored.Count; j++)
+        {
+            var i = wellFormed[j];
+            results[i] = stored[j];
+            if (stored[j].Succeeded)
             {
                 acked++;
                 LeaseChanged(receiptHandles[i]);
@@ -181,6 +202,7 @@ public sealed partial class Broker
     public async ValueTask NackAsync(string queue, string receiptHandle, TimeSpan? delay = null, string? error = null, CancellationToken cancellationToken = default)
     {
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        ReceiptHandle.Parse(receiptHandle, info);
         var d = delay ?? TimeSpan.Zero;
         Validation.Range(d, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "delay");
         if (error is { Length: > 4096 })
@@ -213,7 +235,8 @@ public sealed partial class Broker
     /// </exception>
     public async ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
     {
-        await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        ReceiptHandle.Parse(receiptHandle, info);
         Validation.Range(visibilityTimeout, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "visibilityTimeout");
         var until = await _store.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, restart: false, cancellationToken).ConfigureAwait(false);
         LeaseChanged(receiptHandle);
