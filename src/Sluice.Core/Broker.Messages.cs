@@ -1,4 +1,5 @@
 using Sluice.Internal;
+using Sluice.Storage;
 
 namespace Sluice;
 
@@ -56,7 +57,10 @@ public sealed partial class Broker
     /// wait time, returns the moment a message becomes visible, else empty at the deadline; waiting receivers are
     /// served in arrival order.
     /// </summary>
-    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument.</exception>
+    /// <exception cref="SluiceException">
+    /// invalid_queue_name, queue_not_found, invalid_argument (also a <see cref="ReceiveOptions.ReceiveRequestAttemptId"/>
+    /// retried after a client acked, released or extended a message that attempt returned).
+    /// </exception>
     /// <exception cref="OperationCanceledException">Cancelled while waiting (no message was leased for this call).</exception>
     public async ValueTask<IReadOnlyList<QueueMessage>> ReceiveAsync(string queue, ReceiveOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -130,7 +134,7 @@ public sealed partial class Broker
     }
 
     /// <summary>Acknowledges (deletes) one received message.</summary>
-    /// <exception cref="SluiceException">queue_not_found, receipt_handle_invalid, message_not_found, receipt_handle_stale.</exception>
+    /// <exception cref="SluiceException">queue_not_found, receipt_handle_invalid (malformed, or issued by another queue), message_not_found, receipt_handle_stale.</exception>
     public async ValueTask AckAsync(string queue, string receiptHandle, CancellationToken cancellationToken = default)
     {
         var result = (await AckBatchAsync(queue, [receiptHandle], cancellationToken).ConfigureAwait(false))[0];
@@ -146,10 +150,39 @@ public sealed partial class Broker
     public async ValueTask<IReadOnlyList<BatchItemResult>> AckBatchAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(receiptHandles);
-        await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Range(receiptHandles.Count, 1, Options.MaxBatchSize, "receiptHandles");
-        var results = await _store.AckAsync(queue, receiptHandles, cancellationToken).ConfigureAwait(false);
-        var acked = results.Count(r => r.Succeeded);
+
+        // Malformed and foreign handles fail here, before the store is asked; the store gets the rest.
+        var results = new BatchItemResult[receiptHandles.Count];
+        var wellFormed = new List<int>(receiptHandles.Count);
+        for (var i = 0; i < receiptHandles.Count; i++)
+        {
+            try
+            {
+                ReceiptHandle.Parse(receiptHandles[i], info);
+                wellFormed.Add(i);
+            }
+            catch (SluiceException ex)
+            {
+                results[i] = BatchItemResult.From(ex);
+            }
+        }
+
+        var stored = wellFormed.Count == 0 ? []
+            : await _store.AckAsync(queue, [.. wellFormed.Select(i => receiptHandles[i])], cancellationToken).ConfigureAwait(false);
+        var acked = 0;
+        for (var j = 0; j < stored.Count; j++)
+        {
+            var i = wellFormed[j];
+            results[i] = stored[j];
+            if (stored[j].Succeeded)
+            {
+                acked++;
+                LeaseChanged(receiptHandles[i]);
+            }
+        }
+
         if (acked > 0)
         {
             Rates(queue).Acked.Add(acked);
@@ -169,6 +202,7 @@ public sealed partial class Broker
     public async ValueTask NackAsync(string queue, string receiptHandle, TimeSpan? delay = null, string? error = null, CancellationToken cancellationToken = default)
     {
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        ReceiptHandle.Parse(receiptHandle, info);
         var d = delay ?? TimeSpan.Zero;
         Validation.Range(d, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "delay");
         if (error is { Length: > 4096 })
@@ -177,6 +211,7 @@ public sealed partial class Broker
         }
 
         await _store.NackAsync(queue, receiptHandle, d, error, cancellationToken).ConfigureAwait(false);
+        LeaseChanged(receiptHandle);
         Metrics.Nacked.Add(1, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
         Signal(queue).Notify(1);
         if (info.Options.DeadLetterQueue is { } dlq)
@@ -185,18 +220,26 @@ public sealed partial class Broker
         }
     }
 
-    /// <summary>Extends (or shortens) a lease: the message stays invisible until <paramref name="visibilityTimeout"/> from now. A heartbeat.</summary>
+    /// <summary>
+    /// Extends (or shortens) a lease: the message stays invisible until <paramref name="visibilityTimeout"/> from now. A
+    /// heartbeat. A lease ends at most 12 hours after the receive that started it: extending does not restart that clock.
+    /// </summary>
     /// <param name="queue">The queue name.</param>
     /// <param name="receiptHandle">The handle from the receive.</param>
-    /// <param name="visibilityTimeout">New lease length from now; 0 to 12 hours (0 releases the message at once).</param>
+    /// <param name="visibilityTimeout">New lease length from now; 0 (releases the message at once) to 12 hours minus the time since the receive.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>When the lease now ends.</returns>
-    /// <exception cref="SluiceException">queue_not_found, invalid_argument, receipt_handle_invalid, message_not_found, receipt_handle_stale, message_not_in_flight.</exception>
+    /// <exception cref="SluiceException">
+    /// queue_not_found, invalid_argument (out of range, or past 12 hours after the receive), receipt_handle_invalid (malformed,
+    /// or issued by another queue), message_not_found, receipt_handle_stale, message_not_in_flight.
+    /// </exception>
     public async ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
     {
-        await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        ReceiptHandle.Parse(receiptHandle, info);
         Validation.Range(visibilityTimeout, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "visibilityTimeout");
-        var until = await _store.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, cancellationToken).ConfigureAwait(false);
+        var until = await _store.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, restart: false, cancellationToken).ConfigureAwait(false);
+        LeaseChanged(receiptHandle);
 
         // A shorter lease moves the queue's next visible time earlier: a waiting receiver must look again.
         Signal(queue).Notify(1);

@@ -49,8 +49,9 @@ public sealed record ReceiveOptions
 
     /// <summary>
     /// FIFO receive retry token (1-128 printable ASCII characters): repeating a receive with the same id within 5 minutes
-    /// returns the same messages and receipt handles (their leases restarted) while none of them was acked or released.
-    /// Default none.
+    /// returns the same messages and receipt handles, their leases restarted (as by a receive), while each is still
+    /// leased under that handle. Once a client acked, nacked or extended one of them, the retry fails with
+    /// invalid_argument; once a lease ended on its own, the retry is a fresh receive. Default none.
     /// </summary>
     public string? ReceiveRequestAttemptId { get; init; }
 }

@@ -53,13 +53,13 @@ public sealed partial class SqliteMessageStore
         _nextVisible = Command("SELECT MIN(visible_at) FROM messages WHERE queue_id = $q AND priority = $p AND visible_at > $now;", "$q", "$p", "$now");
         _lease = Command("""
             UPDATE messages SET receive_count = receive_count + 1, lease_gen = lease_gen + 1, first_receive_at = COALESCE(first_receive_at, $now),
-                leased = 1, visible_at = $until
+                leased = 1, leased_at = $now, visible_at = $until
             WHERE seq = $seq;
             """, "$now", "$until", "$seq");
-        _lookup = Command("SELECT queue_id, receive_count, leased, size, lease_gen, visible_at FROM messages WHERE seq = $seq;", "$seq");
+        _lookup = Command("SELECT queue_id, receive_count, leased, size, lease_gen, visible_at, leased_at FROM messages WHERE seq = $seq;", "$seq");
         _delete = Command("DELETE FROM messages WHERE seq = $seq;", "$seq");
         _nack = Command("UPDATE messages SET visible_at = $v, leased = 0, last_error = COALESCE($err, last_error) WHERE seq = $seq;", "$v", "$err", "$seq");
-        _extend = Command("UPDATE messages SET visible_at = $v, leased = $l WHERE seq = $seq;", "$v", "$l", "$seq");
+        _extend = Command("UPDATE messages SET visible_at = $v, leased = $l, leased_at = COALESCE($at, leased_at) WHERE seq = $seq;", "$v", "$l", "$at", "$seq");
         _moveToDeadLetter = Command("""
             UPDATE messages SET queue_id = $dlq, receive_count = 0, lease_gen = lease_gen + 1, visible_at = $now, leased = 0, enqueued_at = $now,
                 dl_source = $src, dl_reason = $reason, dl_attempts = $attempts, dl_at = $now,
@@ -275,7 +275,7 @@ public sealed partial class SqliteMessageStore
                         }
                         else
                         {
-                            Deliver(row, now, until, delivered);
+                            Deliver(q, row, now, until, delivered);
                         }
                     }
 
@@ -321,7 +321,7 @@ public sealed partial class SqliteMessageStore
                     continue;
                 }
 
-                Deliver(head, now, until, delivered);
+                Deliver(q, head, now, until, delivered);
                 if (delivered.Count < maxMessages)
                 {
                     ReadFifo(_fifoFollowers!, q.Id, head.GroupId, head.Seq, now, maxMessages - delivered.Count);
@@ -334,7 +334,7 @@ public sealed partial class SqliteMessageStore
                             break; // not deliverable now: the rest of the group waits behind it
                         }
 
-                        Deliver(next, now, until, delivered);
+                        Deliver(q, next, now, until, delivered);
                     }
                 }
             }
@@ -365,7 +365,7 @@ public sealed partial class SqliteMessageStore
     }
 
     /// <summary>Leases a row read by a receive and adds it to the delivered list.</summary>
-    private void Deliver(MessageRow row, long now, long until, List<QueueMessage> delivered)
+    private void Deliver(QueueState q, MessageRow row, long now, long until, List<QueueMessage> delivered)
     {
         var lease = _lease!;
         Set(lease, 0, now);
@@ -377,7 +377,7 @@ public sealed partial class SqliteMessageStore
         row.FirstReceiveAt ??= now;
         row.Leased = true;
         row.VisibleAt = until;
-        delivered.Add(row.ToMessage(MessageState.InFlight, new ReceiptHandle(row.Seq, row.LeaseGeneration).ToString()));
+        delivered.Add(row.ToMessage(MessageState.InFlight, ReceiptHandle.Issue(q.Info, row.Seq, row.LeaseGeneration)));
     }
 
     private DateTimeOffset? NextVisibleAt(long queueId, long now)
@@ -419,7 +419,7 @@ public sealed partial class SqliteMessageStore
         {
             try
             {
-                var (seq, _, size) = CheckHandle(q, receiptHandles[i], requireLeased: false);
+                var (seq, _, size, _) = CheckHandle(q, receiptHandles[i], requireLeased: false);
                 DeleteMessage(seq);
                 Adjust(q, -1, -size);
                 results[i] = BatchItemResult.Ok;
@@ -437,7 +437,7 @@ public sealed partial class SqliteMessageStore
     {
         var q = RequireQueue(queue);
         var now = Now();
-        var (seq, receiveCount, size) = CheckHandle(q, receiptHandle, requireLeased: true);
+        var (seq, receiveCount, size, _) = CheckHandle(q, receiptHandle, requireLeased: true);
         if (q.Options.MaxReceiveCount is { } max && receiveCount >= max && DeadLetterQueueOf(q) is { } dlq)
         {
             MoveToDeadLetter(seq, size, q, dlq, DeadLetterInfo.MaxReceiveCountReason, receiveCount, now, lastError);
@@ -452,24 +452,30 @@ public sealed partial class SqliteMessageStore
         return true;
     }
 
-    private DateTimeOffset ExecExtend(string queue, string receiptHandle, TimeSpan visibilityTimeout)
+    private DateTimeOffset ExecExtend(string queue, string receiptHandle, TimeSpan visibilityTimeout, bool restart)
     {
         var q = RequireQueue(queue);
         var now = Now();
-        var (seq, _, _) = CheckHandle(q, receiptHandle, requireLeased: true);
+        var (seq, _, _, leasedAt) = CheckHandle(q, receiptHandle, requireLeased: true);
+        if (!restart)
+        {
+            LeaseLimit.Check(leasedAt is { } at ? Time.FromMs(at) : null, Time.FromMs(now), visibilityTimeout);
+        }
+
         var until = now + Time.Ms(visibilityTimeout);
         var extend = _extend!;
         Set(extend, 0, until);
         Set(extend, 1, visibilityTimeout > TimeSpan.Zero ? 1 : 0);
-        Set(extend, 2, seq);
+        Set(extend, 2, restart ? now : (long?)null);
+        Set(extend, 3, seq);
         extend.ExecuteNonQuery();
         return Time.FromMs(until);
     }
 
     /// <summary>Checks a receipt handle against the stored message: it exists in the queue, its fencing token is the latest lease generation (and it is leased).</summary>
-    private (long Seq, int ReceiveCount, long Size) CheckHandle(QueueState q, string text, bool requireLeased)
+    private (long Seq, int ReceiveCount, long Size, long? LeasedAt) CheckHandle(QueueState q, string text, bool requireLeased)
     {
-        var handle = ReceiptHandle.Parse(text);
+        var handle = ReceiptHandle.Parse(text, q.Info);
         var lookup = _lookup!;
         Set(lookup, 0, handle.Sequence);
         long queueId;
@@ -478,6 +484,7 @@ public sealed partial class SqliteMessageStore
         long size;
         int generation;
         long visibleAt;
+        long? leasedAt;
         using (var r = lookup.ExecuteReader())
         {
             if (!r.Read())
@@ -491,6 +498,7 @@ public sealed partial class SqliteMessageStore
             size = r.GetInt64(3);
             generation = r.GetInt32(4);
             visibleAt = r.GetInt64(5);
+            leasedAt = r.IsDBNull(6) ? null : r.GetInt64(6);
         }
 
         if (queueId != q.Id)
@@ -519,7 +527,7 @@ public sealed partial class SqliteMessageStore
             throw ReceiptHandle.Expired(q.Name, text);
         }
 
-        return (handle.Sequence, receiveCount, size);
+        return (handle.Sequence, receiveCount, size, leasedAt);
     }
 
     private void DeleteMessage(long seq)

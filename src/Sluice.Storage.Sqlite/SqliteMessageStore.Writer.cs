@@ -36,7 +36,8 @@ public sealed partial class SqliteMessageStore
             dl_at INTEGER,
             size INTEGER NOT NULL,
             group_id TEXT,
-            lease_gen INTEGER NOT NULL DEFAULT 0);
+            lease_gen INTEGER NOT NULL DEFAULT 0,
+            leased_at INTEGER);
         CREATE INDEX IF NOT EXISTS messages_delivery ON messages(queue_id, priority, visible_at);
         CREATE INDEX IF NOT EXISTS messages_queue ON messages(queue_id);
         CREATE INDEX IF NOT EXISTS messages_enqueued ON messages(queue_id, enqueued_at);
@@ -90,6 +91,7 @@ public sealed partial class SqliteMessageStore
         // journal_size_limit: truncate the WAL back to 64 MiB after a checkpoint so a burst does not leave a huge file.
         Exec("PRAGMA temp_store=MEMORY; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=OFF; PRAGMA journal_size_limit=67108864;");
         Exec(Schema);
+        Migrate();
         _begin = Command("BEGIN IMMEDIATE;");
         _commit = Command("COMMIT;");
         _rollback = Command("ROLLBACK;");
@@ -98,6 +100,30 @@ public sealed partial class SqliteMessageStore
         _rollbackTo = Command("ROLLBACK TO op;");
         PrepareMessageCommands();
         LoadState();
+    }
+
+    /// <summary>
+    /// Brings a database written by an earlier version up to <see cref="Schema"/>: columns added since are added here
+    /// (<c>CREATE TABLE IF NOT EXISTS</c> leaves an existing table as it is). Each step is idempotent.
+    /// </summary>
+    private void Migrate()
+    {
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        using (var cmd = Command("SELECT name FROM pragma_table_info('messages');"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                columns.Add(r.GetString(0));
+            }
+        }
+
+        // leased_at: when the current lease's receive happened (the 12-hour lease limit). Rows leased before it existed
+        // keep NULL until their next receive: their extensions are bounded only by the 12-hour maximum from now.
+        if (!columns.Contains("leased_at"))
+        {
+            Exec("ALTER TABLE messages ADD COLUMN leased_at INTEGER;");
+        }
     }
 
     private void LoadState()

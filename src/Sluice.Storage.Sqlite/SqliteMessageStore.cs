@@ -147,8 +147,8 @@ public sealed partial class SqliteMessageStore : IMessageStore
         await RunAsync(() => ExecNack(queue, receiptHandle, delay, lastError), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
-    public ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) =>
-        RunAsync(() => ExecExtend(queue, receiptHandle, visibilityTimeout), cancellationToken);
+    public ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, bool restart = false, CancellationToken cancellationToken = default) =>
+        RunAsync(() => ExecExtend(queue, receiptHandle, visibilityTimeout, restart), cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) =>

@@ -190,7 +190,7 @@ public abstract partial class BrokerConformanceTests
     public async Task EveryOperation_UnknownQueue_ThrowsQueueNotFound()
     {
         const string q = "missing";
-        var handle = new ReceiptHandle(1, 1).ToString();
+        var handle = new ReceiptHandle(1, 1, 1).ToString();
 
         await AssertErrorAsync(ErrorCodes.QueueNotFound, () => Broker.GetQueueAsync(q).AsTask());
         await AssertErrorAsync(ErrorCodes.QueueNotFound, () => Broker.PublishAsync(q, Message("x")).AsTask());

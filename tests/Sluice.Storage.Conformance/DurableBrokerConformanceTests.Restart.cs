@@ -105,6 +105,37 @@ public abstract partial class DurableBrokerConformanceTests
     }
 
     [Fact]
+    public async Task Restart_InFlightLease_KeepsItsReceiveTimeForTheTwelveHourLimit()
+    {
+        await CreateQueueAsync("jobs");
+        await PublishAsync("jobs", "leased");
+        var m = await ReceiveOneAsync("jobs", TimeSpan.FromSeconds(60));
+        var receivedAt = Now;
+        Advance(TimeSpan.FromSeconds(2));
+
+        await RestartAsync();
+
+        await AssertInvalidAsync("visibilityTimeout", () => Broker.ExtendLeaseAsync("jobs", m.ReceiptHandle!, TimeSpan.FromHours(12)).AsTask());
+        var until = await Broker.ExtendLeaseAsync("jobs", m.ReceiptHandle!, TimeSpan.FromHours(12) - TimeSpan.FromSeconds(2));
+        Assert.Equal(receivedAt + TimeSpan.FromHours(12), until);
+    }
+
+    [Fact]
+    public async Task Restart_ReceiptHandles_StayBoundToTheirQueue()
+    {
+        await CreateQueueAsync("a");
+        await CreateQueueAsync("b");
+        await PublishAsync("a", "leased");
+        var m = await ReceiveOneAsync("a", TimeSpan.FromSeconds(60));
+
+        await RestartAsync();
+
+        await AssertErrorAsync(ErrorCodes.ReceiptHandleInvalid, () => Broker.AckAsync("b", m.ReceiptHandle!).AsTask());
+        await Broker.AckAsync("a", m.ReceiptHandle!);
+        Assert.Empty(await PeekAsync("a"));
+    }
+
+    [Fact]
     public async Task Restart_InFlightLease_ExpiresOnScheduleWithReceiveCountKept()
     {
         await CreateQueueAsync("jobs");

@@ -204,9 +204,10 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
                     m.Generation++;
                     m.FirstReceivedAt ??= now;
                     m.Leased = true;
+                    m.LeasedAt = now;
                     m.VisibleAt = now + visibilityTimeout;
                 });
-                delivered.Add(Snapshot(m, now, new ReceiptHandle(m.Sequence, m.Generation).ToString()));
+                delivered.Add(Snapshot(m, now, ReceiptHandle.Issue(q.Info, m.Sequence, m.Generation)));
             }
 
             bool DeadLettered(Message m)
@@ -326,13 +327,22 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
     }
 
     /// <inheritdoc />
-    public ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
+    public ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, bool restart = false, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
             var q = Queue(queue);
             var now = _time.GetUtcNow();
             var m = Leased(q, receiptHandle, requireInFlight: true, _time.GetUtcNow());
+            if (restart)
+            {
+                m.LeasedAt = now;
+            }
+            else
+            {
+                LeaseLimit.Check(m.LeasedAt, now, visibilityTimeout);
+            }
+
             q.Reindex(m, () =>
             {
                 m.VisibleAt = now + visibilityTimeout;
@@ -542,7 +552,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
 
     private static Message Leased(QueueState q, string text, bool requireInFlight, DateTimeOffset now)
     {
-        var handle = ReceiptHandle.Parse(text);
+        var handle = ReceiptHandle.Parse(text, q.Info);
         if (!q.Messages.TryGetValue(handle.Sequence, out var m) || handle.Attempt > m.Generation)
         {
             throw ReceiptHandle.NotFound(q.Info.Name, text);
@@ -631,6 +641,9 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
         public DateTimeOffset? FirstReceivedAt { get; set; }
 
         public bool Leased { get; set; }
+
+        /// <summary>When the current lease's receive happened (the 12-hour limit counts from it).</summary>
+        public DateTimeOffset? LeasedAt { get; set; }
 
         public string? DeduplicationId { get; init; }
 

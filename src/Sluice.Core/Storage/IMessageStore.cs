@@ -24,8 +24,13 @@ public readonly record struct RedriveStep(int Moved, long Remaining);
 /// <list type="bullet">
 /// <item>Delivery order: highest priority first; within a priority by visible time, then by sequence (publish order).</item>
 /// <item>Receive leases each message for the given visibility timeout: receive count + 1, first-receive time set once,
-/// a new receipt handle whose fencing token is the new receive count. A candidate whose receive count already reached
+/// a new receipt handle (<see cref="ReceiptHandle.Issue"/>: bound to the queue, fencing token = the new lease
+/// generation), and the receive time kept with the lease (durably) for the 12-hour limit. A candidate whose receive count already reached
 /// the queue's max receive count is moved to the dead-letter queue instead of being delivered.</item>
+/// <item>Every handle is parsed with <see cref="ReceiptHandle.Parse(string, QueueInfo)"/> before any message is looked
+/// up: a handle another queue (or an earlier queue of the same name) issued is receipt_handle_invalid.</item>
+/// <item>Extending a lease applies <see cref="LeaseLimit.Check"/>: it ends at most 12 hours after the receive that
+/// started it (a restart, for a retried receive, counts as that receive).</item>
 /// <item>Ack deletes; a handle whose attempt is not the latest is stale. Ack of a message whose lease expired but that
 /// was not received again succeeds (the handle is still the latest).</item>
 /// <item>Nack releases the lease (visible after the delay) and records the error; if the receive count reached the max
@@ -87,9 +92,17 @@ public interface IMessageStore : IAsyncDisposable
     ValueTask NackAsync(string queue, string receiptHandle, TimeSpan delay, string? lastError, CancellationToken cancellationToken = default);
 
     /// <summary>Sets a leased message's lease to end <paramref name="visibilityTimeout"/> from now (a heartbeat; 0 releases it).</summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="receiptHandle">The handle from the receive.</param>
+    /// <param name="visibilityTimeout">The new lease length from now.</param>
+    /// <param name="restart">
+    /// <see langword="false"/> (a heartbeat): the lease may end at most 12 hours after its receive (<see cref="LeaseLimit.Check"/>).
+    /// <see langword="true"/> (a retried receive): the lease restarts as a receive does, so its 12 hours count from now.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The new lease end.</returns>
-    /// <exception cref="SluiceException">queue_not_found, receipt_handle_invalid, message_not_found, receipt_handle_stale, message_not_in_flight.</exception>
-    ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default);
+    /// <exception cref="SluiceException">queue_not_found, invalid_argument (past the 12-hour limit), receipt_handle_invalid, message_not_found, receipt_handle_stale, message_not_in_flight.</exception>
+    ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, bool restart = false, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes every message of a queue (all states).</summary>
     /// <returns>How many were deleted.</returns>

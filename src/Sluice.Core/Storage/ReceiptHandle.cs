@@ -1,50 +1,102 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace Sluice.Storage;
 
 /// <summary>
-/// A parsed receipt handle: the stored message's sequence number and the fencing token (the message's lease
-/// generation when the handle was issued: + 1 at every receive and every move between queues, never reset, so no
-/// handle is ever issued twice). The text form is 16 characters of base64url over 12 bytes (8-byte big-endian
-/// sequence, 4-byte big-endian generation). A handle whose generation is not the message's latest is stale.
+/// A parsed receipt handle: the queue that issued it, the stored message's sequence number and the fencing token (the
+/// message's lease generation when the handle was issued: + 1 at every receive and every move between queues, never
+/// reset, so no handle is ever issued twice). A handle whose generation is not the message's latest is stale.
 /// </summary>
+/// <remarks>
+/// Text form, version 1: 28 characters of base64url over 21 bytes: a version byte (1), the 8-byte queue tag
+/// (<see cref="QueueTagOf"/>), the 8-byte big-endian sequence and the 4-byte big-endian generation. A later version
+/// may append fields (a signature); <see cref="Parse(string)"/> refuses versions it does not know.
+/// </remarks>
+/// <param name="QueueTag">The tag of the queue that issued the handle (<see cref="QueueTagOf"/>).</param>
 /// <param name="Sequence">The store's sequence number of the message (positive).</param>
 /// <param name="Attempt">The lease generation when the handle was issued (the fencing token, positive).</param>
-public readonly record struct ReceiptHandle(long Sequence, int Attempt)
+public readonly record struct ReceiptHandle(ulong QueueTag, long Sequence, int Attempt)
 {
-    private const int ByteLength = 12;
+    /// <summary>The format version this code writes.</summary>
+    public const byte Version = 1;
+
+    private const int ByteLength = 21;
+    private const int TextLength = 28;
+
+    /// <summary>Issues the handle of a delivery from <paramref name="queue"/>.</summary>
+    /// <param name="queue">The queue the message was received from.</param>
+    /// <param name="sequence">The message's sequence number.</param>
+    /// <param name="attempt">The message's lease generation after this receive.</param>
+    /// <returns>The handle's text form.</returns>
+    public static string Issue(QueueInfo queue, long sequence, int attempt) =>
+        new ReceiptHandle(QueueTagOf(queue), sequence, attempt).ToString();
+
+    /// <summary>
+    /// The 8-byte tag a queue's handles carry: the first 8 bytes of SHA-256 over the queue's name and creation time
+    /// (UTC ticks). A queue deleted and created again under the same name gets another tag, so its old handles are
+    /// refused as invalid; updating a queue keeps its tag.
+    /// </summary>
+    public static ulong QueueTagOf(QueueInfo queue)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        var identity = Encoding.UTF8.GetBytes(queue.Name + "\n" + queue.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture));
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(identity, hash);
+        return BinaryPrimitives.ReadUInt64BigEndian(hash);
+    }
 
     /// <summary>The handle's text form.</summary>
     public override string ToString()
     {
         Span<byte> bytes = stackalloc byte[ByteLength];
-        BinaryPrimitives.WriteInt64BigEndian(bytes, Sequence);
-        BinaryPrimitives.WriteInt32BigEndian(bytes[8..], Attempt);
+        bytes[0] = Version;
+        BinaryPrimitives.WriteUInt64BigEndian(bytes[1..], QueueTag);
+        BinaryPrimitives.WriteInt64BigEndian(bytes[9..], Sequence);
+        BinaryPrimitives.WriteInt32BigEndian(bytes[17..], Attempt);
         return Base64Url.EncodeToString(bytes);
     }
 
-    /// <summary>Parses a handle's text form.</summary>
+    /// <summary>Parses a handle's text form, whatever queue issued it.</summary>
     /// <exception cref="SluiceException"><see cref="ErrorCodes.ReceiptHandleInvalid"/> when the text is not a handle.</exception>
     public static ReceiptHandle Parse(string? text)
     {
         Span<byte> bytes = stackalloc byte[ByteLength];
-        if (string.IsNullOrEmpty(text) || text.Length != 16 || !Base64Url.IsValid(text) ||
-            !Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != ByteLength)
+        if (string.IsNullOrEmpty(text) || text.Length != TextLength || !Base64Url.IsValid(text) ||
+            !Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != ByteLength || bytes[0] != Version)
         {
-            throw new SluiceException(ErrorCodes.ReceiptHandleInvalid,
-                $"receipt handle '{Truncate(text)}' is invalid: use the receiptHandle returned by a receive on this queue", "receiptHandle");
+            throw Invalid(text);
         }
 
-        var handle = new ReceiptHandle(BinaryPrimitives.ReadInt64BigEndian(bytes), BinaryPrimitives.ReadInt32BigEndian(bytes[8..]));
-        if (handle.Sequence <= 0 || handle.Attempt <= 0)
+        var handle = new ReceiptHandle(BinaryPrimitives.ReadUInt64BigEndian(bytes[1..]), BinaryPrimitives.ReadInt64BigEndian(bytes[9..]),
+            BinaryPrimitives.ReadInt32BigEndian(bytes[17..]));
+        return handle.Sequence <= 0 || handle.Attempt <= 0 ? throw Invalid(text) : handle;
+    }
+
+    /// <summary>Parses a handle and checks that <paramref name="queue"/> issued it, before any message is looked up.</summary>
+    /// <exception cref="SluiceException">
+    /// <see cref="ErrorCodes.ReceiptHandleInvalid"/> when the text is not a handle, or another queue (or an earlier
+    /// queue of the same name) issued it.
+    /// </exception>
+    public static ReceiptHandle Parse(string? text, QueueInfo queue)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        var handle = Parse(text);
+        if (handle.QueueTag != QueueTagOf(queue))
         {
             throw new SluiceException(ErrorCodes.ReceiptHandleInvalid,
-                $"receipt handle '{text}' is invalid: use the receiptHandle returned by a receive on this queue", "receiptHandle");
+                $"receipt handle '{text}' was not issued by queue '{queue.Name}' (another queue, or an earlier queue of that name, issued it): " +
+                "ack, nack or extend a message on the queue it was received from", "receiptHandle");
         }
 
         return handle;
     }
+
+    private static SluiceException Invalid(string? text) => new(ErrorCodes.ReceiptHandleInvalid,
+        $"receipt handle '{Truncate(text)}' is invalid: use the receiptHandle returned by a receive on this queue", "receiptHandle");
 
     private static string Truncate(string? text) => text is null ? "" : text.Length <= 40 ? text : text[..40] + "...";
 

@@ -410,6 +410,12 @@ internal sealed partial class SqsFace
         {
             messages = [];
         }
+        catch (SluiceException ex) when (ex is { ErrorCode: ErrorCodes.InvalidArgument, Field: "receiveRequestAttemptId" })
+        {
+            // A retry after a message of the attempt was deleted or had its visibility changed: SQS's answer and text.
+            throw new SqsException(SqsError.InvalidParameterValue,
+                $"Value {attemptId} for parameter ReceiveRequestAttemptId is invalid. Reason: The receiveRequestAttemptId is not valid anymore since the receive call is not retryable.", ex);
+        }
 
         var result = new JsonObject();
         if (messages.Count == 0)
@@ -652,6 +658,8 @@ internal sealed partial class SqsFace
                     SqsException.Invalid("ReceiptHandle", handle, "The receipt handle has expired."),
                 ErrorCodes.MessageNotFound => SqsException.Invalid("ReceiptHandle", handle,
                     "Message does not exist or is not available for visibility timeout change."),
+                ErrorCodes.InvalidArgument when ex.Field == "visibilityTimeout" =>
+                    SqsException.Invalid("VisibilityTimeout", timeout, "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]"),
                 ErrorCodes.ReceiptHandleInvalid => new SqsException(SqsError.ReceiptHandleIsInvalid, $"The input receipt handle \"{handle}\" is not a valid receipt handle."),
                 ErrorCodes.QueueNotFound => throw SqsException.NoQueue(),
                 _ => new SqsException(SqsError.From(ex), ex.Message, ex),
