@@ -100,11 +100,17 @@ public sealed partial class Broker : IAsyncDisposable
     /// <summary>The store, once <see cref="StartAsync"/> has completed: the one guard every operation passes.</summary>
     private IMessageStore StartedStore => Volatile.Read(ref _running) == 1 ? _store : throw NotStarted();
 
-    private InvalidOperationException NotStarted() => Volatile.Read(ref _disposed) == 1
-        ? new InvalidOperationException("the broker was disposed before it was started: create a new Broker and call StartAsync")
-        : new InvalidOperationException(
+    private InvalidOperationException NotStarted() => Volatile.Read(ref _starting) switch
+    {
+        { IsFaulted: true } failed => new InvalidOperationException(
+            $"the broker failed to start ({failed.Exception.InnerException?.Message}): fix that and create a new Broker", failed.Exception.InnerException),
+        { IsCanceled: true } => new InvalidOperationException("the broker's start was cancelled: create a new Broker and call StartAsync"),
+        _ when Volatile.Read(ref _disposed) == 1 => new InvalidOperationException(
+            "the broker was disposed before it was started: create a new Broker and call StartAsync"),
+        _ => new InvalidOperationException(
             "the broker is not started: call 'await broker.StartAsync()' before using it, or register it with " +
-            "services.AddSluice(...) in a host (Host.CreateApplicationBuilder, WebApplication), which starts it when the host starts");
+            "services.AddSluice(...) in a host (Host.CreateApplicationBuilder, WebApplication), which starts it when the host starts"),
+    };
 
     /// <summary>Stops background work (the sweeper, running redrives) and disposes the store. Idempotent.</summary>
     public async ValueTask DisposeAsync()

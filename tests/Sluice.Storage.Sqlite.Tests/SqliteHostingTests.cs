@@ -56,6 +56,20 @@ public sealed class SqliteHostingTests : IDisposable
         Assert.Equal("kept", (await next.GetQueueAsync("kept")).Name);
     }
 
+    [Fact]
+    public async Task Operation_AfterStartFailed_ThrowsNamingTheStartFailure()
+    {
+        await using var first = new Broker(new SqliteMessageStore(new SqliteStoreOptions { Path = DatabasePath }));
+        await first.StartAsync();
+        await using var second = new Broker(new SqliteMessageStore(new SqliteStoreOptions { Path = DatabasePath }));
+        await Assert.ThrowsAsync<SluiceException>(() => second.StartAsync());
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(async () => await second.ListQueuesAsync());
+
+        Assert.StartsWith($"the broker failed to start (database '{DatabasePath}' is in use by another Sluice process", ex.Message, StringComparison.Ordinal);
+        Assert.EndsWith("): fix that and create a new Broker", ex.Message, StringComparison.Ordinal);
+    }
+
     private sealed class CreateQueueOnStart(Broker broker) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken) => await broker.CreateQueueAsync("jobs", cancellationToken: cancellationToken);
