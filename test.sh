@@ -34,6 +34,24 @@ if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then
 fi
 echo "test assemblies: $assemblies"
 
+# The README's embedding samples (samples/*, built above with the solution): each runs in a fresh directory and passes
+# when it exits 0 (it does so once it received the message it published). Each counts as one test.
+for project in samples/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  dll="$PWD/$(dirname "$project")/bin/Release/net10.0/$name.dll"
+  workdir=$(mktemp -d)
+  if (cd "$workdir" && timeout 120 dotnet "$dll" </dev/null >"$workdir/output.txt" 2>&1); then
+    echo "sample $name: passed"
+    passed=$(( ${passed:-0} + 1 ))
+  else
+    echo "sample $name: FAILED"
+    sed 's/^/  /' "$workdir/output.txt"
+    failed=$(( ${failed:-0} + 1 ))
+    status=1
+  fi
+  rm -rf "$workdir"
+done
+
 # SQS client compatibility (boto3 JSON + Query, AWS CLI, Celery) against one real server.
 # Prints "sqs-clients: N passed, N failed, N skipped"; SLUICE_SKIP_SQS_CLIENTS=1 leaves it out.
 if [ -z "${SLUICE_SKIP_SQS_CLIENTS:-}" ] && [ -x tests/sqs-clients/run.sh ]; then

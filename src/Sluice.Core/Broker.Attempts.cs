@@ -103,7 +103,7 @@ public sealed partial class Broker
         {
             try
             {
-                var until = await _store.ExtendLeaseAsync(queue, message.ReceiptHandle!, visibility, restart: true, cancellationToken).ConfigureAwait(false);
+                var until = await StartedStore.ExtendLeaseAsync(queue, message.ReceiptHandle!, visibility, restart: true, cancellationToken).ConfigureAwait(false);
                 renewed.Add(message with { VisibleAt = until });
             }
             catch (SluiceException)

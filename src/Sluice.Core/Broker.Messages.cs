@@ -32,7 +32,7 @@ public sealed partial class Broker
             messages = [.. messages.Select(m => m.DeduplicationId is null ? m with { DeduplicationId = ContentDeduplicationId(m.Body.Span) } : m)];
         }
 
-        var results = await _store.PublishAsync(queue, messages, cancellationToken).ConfigureAwait(false);
+        var results = await StartedStore.PublishAsync(queue, messages, cancellationToken).ConfigureAwait(false);
         var enqueued = 0;
         foreach (var r in results)
         {
@@ -85,7 +85,7 @@ public sealed partial class Broker
         while (true)
         {
             var ticket = signal.Version;
-            var result = await _store.ReceiveAsync(queue, options.MaxMessages, visibility, cancellationToken).ConfigureAwait(false);
+            var result = await StartedStore.ReceiveAsync(queue, options.MaxMessages, visibility, cancellationToken).ConfigureAwait(false);
             if (result.Messages.Count > 0)
             {
                 Metrics.Received.Add(result.Messages.Count, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
@@ -170,7 +170,7 @@ public sealed partial class Broker
         }
 
         var stored = wellFormed.Count == 0 ? []
-            : await _store.AckAsync(queue, [.. wellFormed.Select(i => receiptHandles[i])], cancellationToken).ConfigureAwait(false);
+            : await StartedStore.AckAsync(queue, [.. wellFormed.Select(i => receiptHandles[i])], cancellationToken).ConfigureAwait(false);
         var acked = 0;
         for (var j = 0; j < stored.Count; j++)
         {
@@ -210,7 +210,7 @@ public sealed partial class Broker
             throw SluiceException.Invalid("error", $"error is {error.Length} characters: at most 4096");
         }
 
-        await _store.NackAsync(queue, receiptHandle, d, error, cancellationToken).ConfigureAwait(false);
+        await StartedStore.NackAsync(queue, receiptHandle, d, error, cancellationToken).ConfigureAwait(false);
         LeaseChanged(receiptHandle);
         Metrics.Nacked.Add(1, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
         Signal(queue).Notify(1);
@@ -238,7 +238,7 @@ public sealed partial class Broker
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         ReceiptHandle.Parse(receiptHandle, info);
         Validation.Range(visibilityTimeout, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "visibilityTimeout");
-        var until = await _store.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, restart: false, cancellationToken).ConfigureAwait(false);
+        var until = await StartedStore.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, restart: false, cancellationToken).ConfigureAwait(false);
         LeaseChanged(receiptHandle);
 
         // A shorter lease moves the queue's next visible time earlier: a waiting receiver must look again.
@@ -252,7 +252,7 @@ public sealed partial class Broker
     public async ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default)
     {
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-        return await _store.PurgeAsync(queue, cancellationToken).ConfigureAwait(false);
+        return await StartedStore.PurgeAsync(queue, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads messages in delivery order without leasing them.</summary>
@@ -264,7 +264,7 @@ public sealed partial class Broker
     {
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Range(maxMessages, 1, 1000, "maxMessages");
-        return await _store.PeekAsync(queue, maxMessages, cancellationToken).ConfigureAwait(false);
+        return await StartedStore.PeekAsync(queue, maxMessages, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Statistics of a queue: counts by state, bytes, oldest age, and this server's publish and ack rates.</summary>
@@ -272,7 +272,7 @@ public sealed partial class Broker
     public async ValueTask<QueueStats> GetStatsAsync(string queue, CancellationToken cancellationToken = default)
     {
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-        var counts = await _store.GetCountsAsync(queue, cancellationToken).ConfigureAwait(false);
+        var counts = await StartedStore.GetCountsAsync(queue, cancellationToken).ConfigureAwait(false);
         var rates = Rates(queue);
         var age = counts.OldestSentAt is { } oldest ? _time.GetUtcNow() - oldest : (TimeSpan?)null;
         return new QueueStats

@@ -22,7 +22,7 @@ public sealed partial class Broker
     public async ValueTask<RedriveStatus> StartRedriveAsync(string deadLetterQueue, string? destination = null, int maxPerSecond = 100, CancellationToken cancellationToken = default)
     {
         var dlq = await GetQueueAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false);
-        var queues = await _store.ListQueuesAsync(cancellationToken).ConfigureAwait(false);
+        var queues = await StartedStore.ListQueuesAsync(cancellationToken).ConfigureAwait(false);
         if (destination is not null)
         {
             Validation.QueueName(destination, "destination");
@@ -43,7 +43,7 @@ public sealed partial class Broker
         }
 
         Validation.Range(maxPerSecond, 1, 10_000, "maxPerSecond");
-        var total = (await _store.GetCountsAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false)).Total;
+        var total = (await StartedStore.GetCountsAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false)).Total;
         var task = new RedriveTask(Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"), deadLetterQueue, destination, maxPerSecond, total, _time.GetUtcNow());
         PruneFinishedRedrives();
         _redrives[task.Id] = task;
@@ -108,7 +108,7 @@ public sealed partial class Broker
             {
                 for (var budget = task.MaxPerSecond; budget > 0 && !done;)
                 {
-                    step = await _store.RedriveAsync(task.DeadLetterQueue, task.Destination, Math.Min(RedriveBatch, budget), linked.Token).ConfigureAwait(false);
+                    step = await StartedStore.RedriveAsync(task.DeadLetterQueue, task.Destination, Math.Min(RedriveBatch, budget), linked.Token).ConfigureAwait(false);
                     budget -= step.Moved;
                     task.Add(step.Moved);
                     NotifyRedriven(task.Destination, step.Moved);

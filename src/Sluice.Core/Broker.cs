@@ -9,7 +9,9 @@ namespace Sluice;
 /// <summary>
 /// The broker: validates every request, runs long-poll waits, redrive tasks, retention sweeps and statistics, and
 /// delegates queue semantics to one <see cref="IMessageStore"/>. Thread-safe; one instance serves a whole process.
-/// Call <see cref="StartAsync"/> once before use and dispose it at shutdown (the store is disposed with it).
+/// Call <see cref="StartAsync"/> before use (registered with <c>services.AddSluice(...)</c>, the host starts it) and
+/// dispose it at shutdown (the store is disposed with it). Every operation on a broker that was not started throws
+/// <see cref="InvalidOperationException"/> naming the call that is missing.
 /// </summary>
 public sealed partial class Broker : IAsyncDisposable
 {
@@ -20,7 +22,9 @@ public sealed partial class Broker : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (RateCounter Published, RateCounter Acked)> _rates = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Task? _sweeper;
-    private int _started;
+    private Task? _starting;
+    private int _running;
+    private int _disposed;
 
     /// <summary>Creates a broker over a store.</summary>
     /// <param name="store">The store; the broker owns it and disposes it.</param>
@@ -44,22 +48,84 @@ public sealed partial class Broker : IAsyncDisposable
     /// <summary>The store behind this broker.</summary>
     public IMessageStore Store => _store;
 
-    /// <summary>Opens the store and starts the retention sweeper. Idempotent.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>Whether <see cref="StartAsync"/> has completed: the store is open and operations are accepted.</summary>
+    public bool IsStarted => Volatile.Read(ref _running) == 1;
+
+    /// <summary>
+    /// Opens the store and starts the retention sweeper. Idempotent and safe to call concurrently: every caller awaits
+    /// the one start-up (so a host that registered the broker with <c>AddSluice</c> and code that calls this too open
+    /// the store once). A start-up that failed or was cancelled is final: create a new broker to try again.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels this caller's wait; the first caller's token also cancels the start-up itself.</param>
+    /// <exception cref="ObjectDisposedException">The broker was disposed.</exception>
+    /// <exception cref="SluiceException">The store could not be opened (for example, the database is in use by another process).</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _started, 1) == 1)
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        var starting = Volatile.Read(ref _starting);
+        if (starting is null)
+        {
+            var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            starting = Interlocked.CompareExchange(ref _starting, mine.Task, null);
+            if (starting is null)
+            {
+                _ = StartCoreAsync(mine, cancellationToken);
+                starting = mine.Task;
+            }
+        }
+
+        return starting.IsCompleted ? starting : starting.WaitAsync(cancellationToken);
+    }
+
+    private async Task StartCoreAsync(TaskCompletionSource done, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            _sweeper = Task.Run(SweepLoopAsync, CancellationToken.None);
+            Volatile.Write(ref _running, 1);
+            Log.Started(_logger, _store.GetType().Name);
+            done.SetResult();
+        }
+        catch (OperationCanceledException ex)
+        {
+            done.SetCanceled(ex.CancellationToken);
+        }
+        catch (Exception ex)
+        {
+            done.SetException(ex);
+        }
+    }
+
+    /// <summary>The store, once <see cref="StartAsync"/> has completed: the one guard every operation passes.</summary>
+    private IMessageStore StartedStore => Volatile.Read(ref _running) == 1 ? _store : throw NotStarted();
+
+    private InvalidOperationException NotStarted() => Volatile.Read(ref _starting) switch
+    {
+        { IsFaulted: true } failed => new InvalidOperationException(
+            $"the broker failed to start ({failed.Exception.InnerException?.Message}): fix that and create a new Broker", failed.Exception.InnerException),
+        { IsCanceled: true } => new InvalidOperationException("the broker's start was cancelled: create a new Broker and call StartAsync"),
+        _ when Volatile.Read(ref _disposed) == 1 => new InvalidOperationException(
+            "the broker was disposed before it was started: create a new Broker and call StartAsync"),
+        _ => new InvalidOperationException(
+            "the broker is not started: call 'await broker.StartAsync()' before using it, or register it with " +
+            "services.AddSluice(...) in a host (Host.CreateApplicationBuilder, WebApplication), which starts it when the host starts"),
+    };
+
+    /// <summary>Stops background work (the sweeper, running redrives) and disposes the store. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
 
-        await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
-        _sweeper = Task.Run(SweepLoopAsync, CancellationToken.None);
-        Log.Started(_logger, _store.GetType().Name);
-    }
+        if (Volatile.Read(ref _starting) is { IsCompleted: false } starting)
+        {
+            // Let a start-up in progress finish before closing what it opens.
+            await starting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
 
-    /// <summary>Stops background work and disposes the store.</summary>
-    public async ValueTask DisposeAsync()
-    {
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var redrive in _redrives.Values)
         {
@@ -90,7 +156,7 @@ public sealed partial class Broker : IAsyncDisposable
         Validation.QueueName(name);
         options ??= new QueueOptions();
         await ValidateOptionsAsync(name, options, cancellationToken).ConfigureAwait(false);
-        return await _store.CreateQueueAsync(name, options, cancellationToken).ConfigureAwait(false);
+        return await StartedStore.CreateQueueAsync(name, options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Gets a queue.</summary>
@@ -98,12 +164,12 @@ public sealed partial class Broker : IAsyncDisposable
     public async ValueTask<QueueInfo> GetQueueAsync(string name, CancellationToken cancellationToken = default)
     {
         Validation.QueueName(name);
-        return await _store.GetQueueAsync(name, cancellationToken).ConfigureAwait(false) ?? throw SluiceException.QueueNotFound(name);
+        return await StartedStore.GetQueueAsync(name, cancellationToken).ConfigureAwait(false) ?? throw SluiceException.QueueNotFound(name);
     }
 
     /// <summary>Lists all queues ordered by name.</summary>
-    public ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default) =>
-        _store.ListQueuesAsync(cancellationToken);
+    public async ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default) =>
+        await StartedStore.ListQueuesAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Replaces a queue's options.</summary>
     /// <exception cref="SluiceException">invalid_queue_name, invalid_argument, queue_not_found.</exception>
@@ -117,7 +183,7 @@ public sealed partial class Broker : IAsyncDisposable
         }
 
         await ValidateOptionsAsync(name, options, cancellationToken).ConfigureAwait(false);
-        return await _store.UpdateQueueAsync(name, options, cancellationToken).ConfigureAwait(false);
+        return await StartedStore.UpdateQueueAsync(name, options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a queue with its messages.</summary>
@@ -125,7 +191,7 @@ public sealed partial class Broker : IAsyncDisposable
     public async ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default)
     {
         Validation.QueueName(name);
-        var users = (await _store.ListQueuesAsync(cancellationToken).ConfigureAwait(false))
+        var users = (await StartedStore.ListQueuesAsync(cancellationToken).ConfigureAwait(false))
             .Where(q => q.Name != name && q.Options.DeadLetterQueue == name).Select(q => q.Name).ToList();
         if (users.Count > 0)
         {
@@ -133,7 +199,7 @@ public sealed partial class Broker : IAsyncDisposable
                 $"queue '{name}' is the dead-letter queue of {string.Join(", ", users.Select(u => $"'{u}'"))}: change their deadLetterQueue first", "queue");
         }
 
-        await _store.DeleteQueueAsync(name, cancellationToken).ConfigureAwait(false);
+        await StartedStore.DeleteQueueAsync(name, cancellationToken).ConfigureAwait(false);
         _rates.TryRemove(name, out _);
 
         // Receivers waiting on the queue wake up and get queue_not_found, rather than a later queue of the same name.
@@ -157,7 +223,7 @@ public sealed partial class Broker : IAsyncDisposable
                 throw SluiceException.Invalid("deadLetterQueue", $"queue '{name}' cannot be its own dead-letter queue: name another queue");
             }
 
-            var target = await _store.GetQueueAsync(dlq, cancellationToken).ConfigureAwait(false) ?? throw new SluiceException(ErrorCodes.QueueNotFound,
+            var target = await StartedStore.GetQueueAsync(dlq, cancellationToken).ConfigureAwait(false) ?? throw new SluiceException(ErrorCodes.QueueNotFound,
                 $"dead-letter queue '{dlq}' does not exist: create it before naming it as deadLetterQueue", "deadLetterQueue");
             // Follow the chain from the dead-letter queue: it must not lead back here.
             var seen = new HashSet<string>(StringComparer.Ordinal) { name };
@@ -169,7 +235,7 @@ public sealed partial class Broker : IAsyncDisposable
                         $"dead-letter queue '{dlq}' leads back to '{hop}' through its own deadLetterQueue chain: dead letters would cycle; break the loop");
                 }
 
-                if (await _store.GetQueueAsync(hop, cancellationToken).ConfigureAwait(false) is not { } hopInfo)
+                if (await StartedStore.GetQueueAsync(hop, cancellationToken).ConfigureAwait(false) is not { } hopInfo)
                 {
                     break;
                 }
@@ -217,7 +283,7 @@ public sealed partial class Broker : IAsyncDisposable
     /// <returns>Messages deleted.</returns>
     public async ValueTask<long> SweepAsync(CancellationToken cancellationToken = default)
     {
-        var deleted = await _store.SweepAsync(cancellationToken).ConfigureAwait(false);
+        var deleted = await StartedStore.SweepAsync(cancellationToken).ConfigureAwait(false);
         if (deleted > 0)
         {
             Log.Swept(_logger, deleted);

@@ -239,7 +239,7 @@ public sealed partial class SqliteMessageStore : IMessageStore
         if (Volatile.Read(ref _state) != Running)
         {
             return ValueTask.FromException<T>(Volatile.Read(ref _state) == NotStarted
-                ? new InvalidOperationException("the SQLite store is not initialized: call InitializeAsync first")
+                ? new InvalidOperationException("the SQLite store is not initialized: call InitializeAsync first (a Broker does it in StartAsync; AddSluice starts the broker with the host)")
                 : Unavailable());
         }
 

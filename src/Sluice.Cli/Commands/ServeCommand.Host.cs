@@ -11,6 +11,10 @@ internal static partial class ServeCommand
 
     private static async Task<int> RunServerAsync(CliContext context, IConfiguration configuration, CancellationToken cancellationToken)
     {
+        // Unknown keys are ignored by the binder: say so, one line each, before anything else can fail.
+        foreach (var warning in SluiceServerOptions.FindUnknownSettings(configuration))
+            await context.Error.WriteLineAsync("warning: " + warning).ConfigureAwait(false);
+
         SluiceServerOptions options;
         try
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 
 namespace Sluice.Cli.Commands;
@@ -39,10 +40,49 @@ internal static partial class ServeCommand
             if (configFile is not null && !configFile.Exists)
                 return context.FailAsync($"--config '{configFile}' does not exist: give the path of a JSON settings file", CliApp.UsageError);
 
-            var configuration = BuildConfiguration(configFile?.FullName, flags);
+            var settingsFile = configFile?.FullName ?? DefaultSettingsFile;
+            IConfigurationRoot configuration;
+            try
+            {
+                configuration = BuildConfiguration(configFile?.FullName, flags);
+            }
+            catch (Exception e) when (e is InvalidDataException or FormatException or IOException or UnauthorizedAccessException)
+            {
+                return context.FailAsync(SettingsFileMessage(settingsFile, e), CliApp.UsageError);
+            }
+
             return context.RunAsync(() => RunServerAsync(context, configuration, ct), ct);
         });
         return command;
+    }
+
+    /// <summary>The settings file read when <c>--config</c> is not given: <c>appsettings.json</c> in the working directory, when present.</summary>
+    private static string DefaultSettingsFile => Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json");
+
+    /// <summary>
+    /// Why a settings file could not be read, in one line: "settings file '/path/appsettings.json' is not valid JSON at
+    /// line 3, position 5: ..." (positions 1-based; the JSON reader counts bytes in the line).
+    /// </summary>
+    internal static string SettingsFileMessage(string path, Exception e)
+    {
+        // The JSON provider wraps the reader's error: InvalidDataException ("Failed to load configuration from file")
+        // around FormatException around JsonException; a duplicate key is a FormatException without one.
+        var innermost = e;
+        while (innermost.InnerException is not null)
+            innermost = innermost.InnerException;
+        var where = $"settings file '{path}'";
+        if (innermost is JsonException { LineNumber: { } line, BytePositionInLine: { } position } json)
+        {
+            var reason = json.Message;
+            var cut = reason.IndexOf(" Path: ", StringComparison.Ordinal) is >= 0 and var at ? at : reason.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+            if (cut >= 0)
+                reason = reason[..cut];
+            return $"{where} is not valid JSON at line {line + 1}, position {position + 1}: {reason.TrimEnd('.')}; fix the file";
+        }
+
+        return innermost is IOException or UnauthorizedAccessException
+            ? $"{where} cannot be read: {innermost.Message}"
+            : $"{where} is invalid: {innermost.Message.TrimEnd('.')}; fix the file";
     }
 
     /// <summary>Layers the settings: the JSON file, then environment variables, then flags (later wins).</summary>
@@ -52,7 +92,7 @@ internal static partial class ServeCommand
         if (configFile is not null)
             builder.AddJsonFile(configFile, optional: false);
         else
-            builder.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
+            builder.AddJsonFile(DefaultSettingsFile, optional: true);
         return builder
             .AddEnvironmentVariables()
             .AddInMemoryCollection(flags)

@@ -58,11 +58,15 @@ public sealed record SluiceServerOptions
     /// <param name="configuration">The configuration root (or any configuration holding a <c>Sluice</c> section).</param>
     /// <returns>The bound options.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="configuration"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">A setting cannot be converted to its type (the message names the setting).</exception>
+    /// <exception cref="ArgumentException">
+    /// A setting cannot be converted to its type: the message names the setting, the value, where it came from and the
+    /// accepted form; <see cref="ArgumentException.ParamName"/> is the setting's key (such as <c>Sluice:Fsync</c>).
+    /// </exception>
     public static SluiceServerOptions FromConfiguration(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(SectionName);
+        SettingsCheck.CheckValues(configuration, section, typeof(SluiceServerOptions));
         try
         {
             return section.Get<SluiceServerOptions>() ?? new SluiceServerOptions();
@@ -72,6 +76,23 @@ public sealed record SluiceServerOptions
             // The binder's message names the key ("Failed to convert configuration value at 'Sluice:Fsync' ...").
             throw new ArgumentException($"configuration section '{SectionName}' is invalid: {ex.Message}", nameof(configuration), ex);
         }
+    }
+
+    /// <summary>
+    /// Finds the keys under the <c>Sluice</c> section that no setting reads (the binder ignores them, so a typo such as
+    /// <c>Sluice:HtpUrl</c> would silently keep the default). <c>sluice serve</c> prints each as a warning at start.
+    /// </summary>
+    /// <param name="configuration">The configuration root (an <see cref="IConfigurationRoot"/> lets each line name its source).</param>
+    /// <returns>
+    /// One line per unknown key, naming it, where it came from (<c>(in '/path/appsettings.json')</c>,
+    /// <c>(environment variable SLUICE__HTPURL)</c>) and the closest known setting, or the known settings of its section.
+    /// Empty when every key is known.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configuration"/> is <see langword="null"/>.</exception>
+    public static IReadOnlyList<string> FindUnknownSettings(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return SettingsCheck.UnknownKeys(configuration, configuration.GetSection(SectionName), typeof(SluiceServerOptions));
     }
 
     /// <summary>Checks every setting; the message names the setting, the value, the rule and the fix.</summary>
