@@ -56,7 +56,9 @@ internal static class QueueCommands
         command.Options.Add(reset);
         command.Validators.Add(r =>
         {
-            foreach (var option in (r.GetValue(reset) ?? []).Where(o => options.IsGiven(r, o)))
+            // The tokens, not GetValue: a value outside the list is reported by the option itself.
+            var resets = r.GetResult(reset)?.Tokens.Select(t => t.Value) ?? [];
+            foreach (var option in resets.Where(o => options.Names.Contains(o) && options.IsGiven(r, o)))
                 r.AddError($"--{option} is both given and reset: give one of them");
         });
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>

@@ -63,6 +63,9 @@ internal sealed class QueueOptionSet
     /// <summary>The options, in help order.</summary>
     public IEnumerable<Option> All => _fields.Select(f => f.Option);
 
+    /// <summary>The REST fields these options set, in help order.</summary>
+    public IEnumerable<string> Fields => _fields.Select(f => f.Field);
+
     /// <summary>The names of the options (without <c>--</c>), which <c>queue update --reset</c> accepts.</summary>
     public string[] Names => [.. _fields.Select(f => f.Option.Name[2..])];
 
