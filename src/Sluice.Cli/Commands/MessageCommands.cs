@@ -82,7 +82,7 @@ internal static class MessageCommands
         var queue = QueueArgument();
         var max = new Option<int>("--max", "-n") { Description = "Most messages to receive, 1-100", DefaultValueFactory = _ => 1, HelpName = "N" }
             .ParsedWithDefault(n => n is >= 1 and <= 100, "give 1 to 100");
-        var wait = Options.Seconds("--wait", "Long-poll: wait up to this long for a message (server maximum 20s) [default 0]");
+        var wait = Options.Seconds("--wait", "Long-poll: wait up to this long for a message (server maximum 20s) [default 0s]");
         var visibility = Options.Seconds("--visibility", "Lease length for these messages [default: the queue's visibility timeout]");
         var noAck = new Option<bool>("--no-ack") { Description = "Do not acknowledge: print receipt handles and leave the messages leased" };
 
@@ -150,7 +150,7 @@ internal static class MessageCommands
     {
         var queue = QueueArgument();
         var handle = HandleArgument();
-        var delay = Options.Seconds("--delay", "Keep the message invisible this long before redelivery [default 0]");
+        var delay = Options.Seconds("--delay", "Keep the message invisible this long before redelivery [default 0s]");
         var error = new Option<string>("--error") { Description = "Why processing failed (kept with the message if it is dead-lettered)", HelpName = "TEXT" };
         var command = context.ClientCommand("nack", "Release a received message for redelivery.", queue, handle, delay, error);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>

@@ -21,22 +21,22 @@ internal sealed class QueueOptionSet
     {
         string D(string text) => forUpdate ? "" : " " + text;
 
-        Add(Options.Seconds("--visibility-timeout", "Lease given to received messages" + D("[default 30s]")), "visibilityTimeoutSeconds");
-        Add(Options.Seconds("--delay", "Delay applied to messages sent without one" + D("[default 0]")), "deliveryDelaySeconds");
-        Add(Options.Seconds("--retention", "How long an unreceived message is kept" + D("[default 4 days]")), "retentionPeriodSeconds");
+        Add(Options.Seconds("--visibility-timeout", "Lease given to received messages" + D($"[default {Format.Duration(TimeSpan.FromSeconds(30))}]")), "visibilityTimeoutSeconds");
+        Add(Options.Seconds("--delay", "Delay applied to messages sent without one" + D($"[default {Format.Duration(TimeSpan.Zero)}]")), "deliveryDelaySeconds");
+        Add(Options.Seconds("--retention", "How long an unreceived message is kept" + D($"[default {Format.Duration(TimeSpan.FromDays(4))}]")), "retentionPeriodSeconds");
         Add(Options.Positive<int>("--max-message-size", "BYTES", "Largest body accepted" + D("[default 1048576]")), "maxMessageSize");
         Add(Options.Positive<int>("--max-receive-count", "N", "Receives after which a message moves to the dead-letter queue (needs --dead-letter-queue)"), "maxReceiveCount");
         Add(new Option<string>("--dead-letter-queue") { Description = "The queue that receives this queue's dead letters (it must exist)", HelpName = "QUEUE" }, "deadLetterQueue");
         Add(Options.Positive<long>("--max-length", "N", "Most messages the queue holds" + D("[default unbounded]")), "maxLength");
         Add(Options.Positive<long>("--max-length-bytes", "BYTES", "Most body bytes the queue holds" + D("[default unbounded]")), "maxLengthBytes");
         Add(Enums.Option("--overflow", "What a send past --max-length or --max-length-bytes does" + D("[default reject]"), Enums.OverflowPolicies), "overflowPolicy");
-        Add(Options.Seconds("--dedup-window", "How long a deduplication id is remembered" + D("[default 300s]") + "; 0 = off"), "deduplicationWindowSeconds");
+        Add(Options.Seconds("--dedup-window", "How long a deduplication id is remembered" + D($"[default {Format.Duration(TimeSpan.FromMinutes(5))}]") + "; 0 = off"), "deduplicationWindowSeconds");
         Add(new Option<bool>("--fifo") { Description = "A FIFO queue: strict order within a message group (the name must end in .fifo; fixed at creation)" }, "fifo");
         Add(new Option<bool>("--content-based-dedup") { Description = "FIFO only: a message without --dedup-id is deduplicated by a hash of its body" }, "contentBasedDeduplication");
         // The server accepts messageGroup in every version (message-group is canonical from issue 6 on).
         Add(Enums.Option("--dedup-scope", "Where deduplication ids are unique" + D("[default queue]"), Enums.DeduplicationScopes), "deduplicationScope",
             v => v is "message-group" ? "messageGroup" : v);
-        Add(Options.Seconds("--receive-wait", "Long-poll wait of a receive that names none, 0-20" + D("[default 0]")), "receiveWaitTimeSeconds");
+        Add(Options.Seconds("--receive-wait", "Long-poll wait of a receive that names none, 0-20" + D($"[default {Format.Duration(TimeSpan.Zero)}]")), "receiveWaitTimeSeconds");
 
         var tags = new Option<string[]>("--tag")
         {
