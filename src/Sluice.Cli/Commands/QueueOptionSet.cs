@@ -51,13 +51,15 @@ internal sealed class QueueOptionSet
                     r.AddError($"--tag '{tag}' is invalid: use key=value");
             }
         });
-        _fields.Add((tags, "tags", r =>
+        JsonNode TagsJson(ParseResult r)
         {
             var map = new JsonObject();
             foreach (var kv in (r.GetValue(tags) ?? []).Select(t => t.Split('=', 2)))
                 map[kv[0]] = kv[1];
             return map;
-        }));
+        }
+
+        _fields.Add((tags, "tags", TagsJson));
     }
 
     /// <summary>The options, in help order.</summary>
@@ -89,10 +91,14 @@ internal sealed class QueueOptionSet
         return body;
     }
 
-    private void Add<T>(Option<T> option, string field, Func<T, T>? toWire = null) =>
-        _fields.Add((option, field, r =>
+    private void Add<T>(Option<T> option, string field, Func<T, T>? toWire = null)
+    {
+        JsonNode? Json(ParseResult r)
         {
             var value = r.GetValue(option);
             return JsonValue.Create(toWire is null ? value : toWire(value!));
-        }));
+        }
+
+        _fields.Add((option, field, Json));
+    }
 }
