@@ -41,7 +41,7 @@ if dotnet pack src/Sluice.Cli -c Release --no-build -nologo -v q -o "$tooldir/pk
    NUGET_PACKAGES="$tooldir/cache" dotnet tool install --tool-path "$tooldir/bin" --add-source "$tooldir/pkg" \
      --ignore-failed-sources Sluice.Cli >>"$log" 2>&1 &&
    "$tooldir/bin/sluice" --version >>"$log" 2>&1 &&
-   "$tooldir/bin/sluice" --help 2>&1 | tee -a "$log" | grep -q "sluice \[command\]"; then
+   help=$("$tooldir/bin/sluice" --help 2>&1) && [[ "$help" == *"sluice [command]"* ]]; then
   echo "cli-tool: 1 passed, 0 failed, 0 skipped"
   passed=$(( ${passed:-0} + 1 ))
 else
