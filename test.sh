@@ -52,6 +52,23 @@ for project in samples/*/*.csproj; do
   rm -rf "$workdir"
 done
 
+# The CLI as a .NET tool, as the README installs it: pack, install into a temporary tool path (with an empty package
+# cache, so no earlier install is reused), run 'sluice --version' and 'sluice --help'. Prints "cli-tool: N passed, ...".
+tooldir=$(mktemp -d)
+if dotnet pack src/Sluice.Cli -c Release --no-build -nologo -v q -o "$tooldir/pkg" >"$log" 2>&1 &&
+   NUGET_PACKAGES="$tooldir/cache" dotnet tool install --tool-path "$tooldir/bin" --add-source "$tooldir/pkg" \
+     --ignore-failed-sources Sluice.Cli >>"$log" 2>&1 &&
+   "$tooldir/bin/sluice" --version >>"$log" 2>&1 &&
+   help=$("$tooldir/bin/sluice" --help 2>&1) && [[ "$help" == *"sluice [command]"* ]]; then
+  echo "cli-tool: 1 passed, 0 failed, 0 skipped"
+  passed=$(( ${passed:-0} + 1 ))
+else
+  cat "$log"
+  echo "cli-tool: 0 passed, 1 failed, 0 skipped"
+  failed=$(( ${failed:-0} + 1 )) status=1
+fi
+rm -rf "$tooldir"
+
 # SQS client compatibility (boto3 JSON + Query, AWS CLI, Celery) against one real server.
 # Prints "sqs-clients: N passed, N failed, N skipped"; SLUICE_SKIP_SQS_CLIENTS=1 leaves it out.
 if [ -z "${SLUICE_SKIP_SQS_CLIENTS:-}" ] && [ -x tests/sqs-clients/run.sh ]; then

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Completions;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using Sluice.Cli.Commands;
 
 namespace Sluice.Cli;
@@ -7,6 +9,7 @@ namespace Sluice.Cli;
 /// <summary>
 /// The <c>sluice</c> command tree. <c>Program.Main</c> only forwards to <see cref="RunAsync"/>; tests run the CLI
 /// in-process with their own writers. Exit codes: 0 success, 1 a request failed, 2 a usage error, 130 cancelled.
+/// Bare <c>sluice</c> prints the help and exits 0.
 /// </summary>
 internal sealed class CliApp
 {
@@ -20,6 +23,9 @@ internal sealed class CliApp
     public const int Cancelled = 130;
 
     private readonly CliContext _context;
+
+    // '@file' is not a response file: a message body or queue name starting with '@' is taken as written.
+    private static readonly ParserConfiguration ParserConfiguration = new() { ResponseFileTokenReplacer = null };
 
     /// <summary>Creates the command tree.</summary>
     /// <param name="output">Where results go (stdout).</param>
@@ -45,7 +51,7 @@ internal sealed class CliApp
     /// <summary>Parses and runs <paramref name="args"/>, returning the exit code.</summary>
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken = default)
     {
-        var parseResult = Root.Parse(args);
+        var parseResult = Root.Parse(args, ParserConfiguration);
         var config = new InvocationConfiguration
         {
             Output = _context.Output,
@@ -53,15 +59,50 @@ internal sealed class CliApp
             // Ctrl+C / SIGTERM cancel the action's token; 'serve' needs time to finish running requests and close the store.
             ProcessTerminationTimeout = ServeCommand.ShutdownTimeout + TimeSpan.FromSeconds(5),
         };
-        if (parseResult.Errors.Count > 0 && parseResult.Action is not HelpAction)
+        var errors = parseResult.Errors.Select(e => e.Message).Concat(UnknownOptions(parseResult)).ToList();
+        var suggesting = Root.Directives.OfType<SuggestDirective>().Any(d => parseResult.GetResult(d) is not null);
+        if (errors.Count > 0 && parseResult.Action is not HelpAction && !suggesting)
         {
-            foreach (var error in parseResult.Errors)
-                await _context.Error.WriteLineAsync("error: " + error.Message).ConfigureAwait(false);
+            foreach (var error in errors)
+                await _context.Error.WriteLineAsync("error: " + error).ConfigureAwait(false);
             await _context.Error.WriteLineAsync($"run '{CommandPath(parseResult)} --help' for usage").ConfigureAwait(false);
             return UsageError;
         }
 
         return await parseResult.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Tokens that look like options but name none of the command's. System.CommandLine's tokenizer gives any token it
+    /// does not know as an option the type Argument, so a free argument slot (a message body, an optional queue name)
+    /// swallows it: <c>send q --jsn</c> would send the body "--jsn". Here such a token is an unknown option, a usage
+    /// error; a value that really starts with '-' goes after <c>--</c> (and '-' alone is stdin).
+    /// </summary>
+    private static IEnumerable<string> UnknownOptions(ParseResult parseResult)
+    {
+        var afterDoubleDash = new HashSet<Token>(ReferenceEqualityComparer.Instance);
+        var seenDoubleDash = false;
+        foreach (var token in parseResult.Tokens)
+        {
+            if (seenDoubleDash)
+                afterDoubleDash.Add(token);
+            seenDoubleDash |= token.Type == TokenType.DoubleDash;
+        }
+
+        for (var command = parseResult.CommandResult; command is not null; command = command.Parent as CommandResult)
+        {
+            foreach (var argument in command.Children.OfType<ArgumentResult>())
+            {
+                foreach (var token in argument.Tokens)
+                {
+                    if (token.Value.Length > 1 && token.Value[0] == '-' && !afterDoubleDash.Contains(token))
+                    {
+                        yield return $"unknown option '{token.Value}' for '{CommandPath(parseResult)}' " +
+                            $"(to give {argument.Argument.Name.ToUpperInvariant()} a value that starts with '-', put it after '--')";
+                    }
+                }
+            }
+        }
     }
 
     private static string CommandPath(ParseResult parseResult)
@@ -76,7 +117,8 @@ internal sealed class CliApp
     private static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("Sluice: a durable queue server. 'sluice serve' runs it; the other verbs administer it over HTTP.");
-        root.Options.Add(context.UrlOption);
+        // Bare 'sluice' prints the help (exit 0), like 'sluice --help'.
+        root.SetAction(parseResult => new HelpAction().Invoke(parseResult));
         root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(QueueCommands.Create(context));
         root.Subcommands.Add(MessageCommands.CreateSend(context));
@@ -86,6 +128,7 @@ internal sealed class CliApp
         root.Subcommands.Add(MessageCommands.CreateExtend(context));
         root.Subcommands.Add(DlqCommands.Create(context));
         root.Subcommands.Add(StatsCommand.Create(context));
+        root.Subcommands.Add(CompletionCommand.Create(context));
         return root;
     }
 }

@@ -1,10 +1,15 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Sluice.Cli.Http;
 using Spectre.Console;
 
 namespace Sluice.Cli;
 
-/// <summary>What every command shares: the writers, stdin, the environment, the <c>--url</c> option and the error policy.</summary>
+/// <summary>
+/// What every command shares: the writers, stdin, the environment, the <c>--url</c> and <c>--json</c> options, and the
+/// error policy (exit codes and the hints added to server errors).
+/// </summary>
 internal sealed class CliContext
 {
     /// <summary>The REST API address used when neither <c>--url</c> nor <c>SLUICE_URL</c> is set.</summary>
@@ -22,6 +27,7 @@ internal sealed class CliContext
         UrlOption = new Option<string>("--url")
         {
             Description = $"The Sluice server's REST address [default: ${UrlVariable}, else {DefaultUrl}]",
+            // Given to each client command (and, recursively, to the verbs of 'queue' and 'dlq'); 'serve' has no --url.
             Recursive = true,
             HelpName = "URL",
         };
@@ -35,6 +41,16 @@ internal sealed class CliContext
 
     public TextWriter Output { get; }
 
+    /// <summary>
+    /// <c>--json</c>: print the result as one line of JSON (shapes in docs/cli.md) instead of text. Recursive, and given
+    /// to every command that prints a result.
+    /// </summary>
+    public Option<bool> JsonOption { get; } = new("--json")
+    {
+        Description = "Print the result as one line of JSON (the shapes are in docs/cli.md)",
+        Recursive = true,
+    };
+
     public TextWriter Error { get; }
 
     public Stream Input { get; }
@@ -45,6 +61,35 @@ internal sealed class CliContext
     public Func<string, string?> Environment { get; }
 
     public Option<string> UrlOption { get; }
+
+    /// <summary>Creates a command that talks to the server: it takes <c>--url</c> and <c>--json</c>, then <paramref name="symbols"/>.</summary>
+    public Command ClientCommand(string name, string description, params IEnumerable<Symbol> symbols)
+    {
+        var command = new Command(name, description);
+        foreach (var symbol in symbols)
+        {
+            switch (symbol)
+            {
+                case Argument argument:
+                    command.Arguments.Add(argument);
+                    break;
+                case Option option:
+                    command.Options.Add(option);
+                    break;
+            }
+        }
+
+        command.Options.Add(UrlOption);
+        command.Options.Add(JsonOption);
+        return command;
+    }
+
+    /// <summary>Whether <c>--json</c> was given.</summary>
+    public bool Json(ParseResult parseResult) => parseResult.GetValue(JsonOption);
+
+    /// <summary>Writes <paramref name="value"/> to stdout as one line of JSON.</summary>
+    public Task WriteJsonAsync<T>(T value, JsonTypeInfo<T> type) =>
+        Output.WriteLineAsync(JsonSerializer.Serialize(value, type));
 
     /// <summary>A Spectre console writing to <see cref="Output"/>; plain text (no colours, wide) unless it is the terminal.</summary>
     public IAnsiConsole CreateConsole()
@@ -94,7 +139,8 @@ internal sealed class CliContext
         }
         catch (CliException e)
         {
-            return await FailAsync(e.Message, CliApp.RequestFailed).ConfigureAwait(false);
+            var usage = e.Code is ErrorCodes.InvalidArgument or ErrorCodes.InvalidQueueName;
+            return await FailAsync(e.Message + Hint(e), usage ? CliApp.UsageError : CliApp.RequestFailed).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -107,6 +153,22 @@ internal sealed class CliContext
     {
         await Error.WriteLineAsync("error: " + message).ConfigureAwait(false);
         return exitCode;
+    }
+
+    /// <summary>
+    /// What a CLI user runs to fix a server error, by error code: the server's messages name the REST fields, the CLI
+    /// names the command. Empty when there is nothing to add.
+    /// </summary>
+    internal static string Hint(CliException e)
+    {
+        var queue = e.Queue ?? "NAME";
+        return e.Code switch
+        {
+            ErrorCodes.QueueAlreadyExists => $" (to change its options: sluice queue update {queue} [options])",
+            ErrorCodes.MessageTooLarge => $" (to raise the limit: sluice queue update {queue} --max-message-size BYTES)",
+            ErrorCodes.QueueFull => $" (to make room: sluice queue update {queue} --max-length N, or --overflow drop-head)",
+            _ => "",
+        };
     }
 
     private static bool TryParseUrl(string value, out Uri uri) =>

@@ -2,17 +2,28 @@ using System.Globalization;
 
 namespace Sluice.Cli;
 
-/// <summary>How the CLI prints numbers, durations and sizes (invariant culture, short units).</summary>
+/// <summary>
+/// How the CLI prints counts, durations, sizes and times (invariant culture, short units). Every human-readable line
+/// goes through these helpers, so "1 message" / "2 messages" and "90s" / "1m 30s" read the same in every verb.
+/// </summary>
 internal static class Format
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     public static string Number(long value) => value.ToString("N0", Invariant);
 
+    /// <summary>A count with its noun: <c>1 message</c>, <c>0 messages</c>, <c>1,500 messages</c>.</summary>
+    /// <param name="count">The count.</param>
+    /// <param name="noun">The singular noun; the plural adds <c>s</c> (all the CLI's nouns are regular).</param>
+    public static string Count(long count, string noun) => Number(count) + " " + (count == 1 ? noun : noun + "s");
+
     public static string Rate(double value) => value.ToString("0.0", Invariant);
 
-    /// <summary>A duration in seconds: <c>45s</c>, <c>1.5s</c>, <c>5m</c>, <c>2h 30m</c>, <c>4d</c>.</summary>
-    public static string Seconds(double? seconds)
+    /// <summary>A duration: <c>0s</c>, <c>1.5s</c>, <c>45s</c>, <c>5m</c>, <c>1m 30s</c>, <c>2h 30m</c>, <c>4d</c>.</summary>
+    public static string Duration(TimeSpan duration) => Duration(duration.TotalSeconds);
+
+    /// <summary>A duration given in seconds (as on the wire), or <c>-</c> when there is none; see <see cref="Duration(TimeSpan)"/>.</summary>
+    public static string Duration(double? seconds)
     {
         if (seconds is not { } s)
             return "-";
@@ -32,7 +43,7 @@ internal static class Format
         return string.Join(' ', parts);
     }
 
-    public static string Bytes(long? bytes) => bytes is { } b ? Number(b) + " bytes" : "-";
+    public static string Bytes(long? bytes) => bytes is { } b ? Count(b, "byte") : "-";
 
     public static string Optional<T>(T? value) where T : struct =>
         value is { } v ? Convert.ToString(v, Invariant) ?? "-" : "-";

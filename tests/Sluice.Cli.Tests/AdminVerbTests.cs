@@ -190,8 +190,9 @@ public sealed class AdminVerbTests(ServerFixture server) : IClassFixture<ServerF
         Assert.Contains("group: g1", received.Output, StringComparison.Ordinal);
         Assert.True(received.Output.IndexOf("body: a", StringComparison.Ordinal) < received.Output.IndexOf("body: b", StringComparison.Ordinal), received.Output);
 
+        // The server refuses the value (invalid_argument): a usage error, exit 2 (issue 6).
         var missingGroup = await Cli.RunAsync("send", q, "c");
-        Assert.Equal(1, missingGroup.ExitCode);
+        Assert.Equal(2, missingGroup.ExitCode);
         Assert.StartsWith("error: ", missingGroup.Error, StringComparison.Ordinal);
     }
 

@@ -12,7 +12,7 @@ internal static class DlqCommands
 
     public static Command Create(CliContext context)
     {
-        var dlq = new Command("dlq", "Inspect dead-letter queues and move their messages back.");
+        var dlq = context.ClientCommand("dlq", "Inspect dead-letter queues and move their messages back.");
         dlq.Subcommands.Add(CreateList(context));
         dlq.Subcommands.Add(CreateRedrive(context));
         return dlq;
@@ -28,6 +28,12 @@ internal static class DlqCommands
         {
             var queueName = parseResult.GetRequiredValue(queue);
             var messages = await client.PeekAsync(queueName, parseResult.GetValue(max), ct).ConfigureAwait(false);
+            if (context.Json(parseResult))
+            {
+                await context.WriteJsonAsync(new MessageListDto { Messages = [.. messages] }, OutputJsonContext.Default.MessageListDto).ConfigureAwait(false);
+                return 0;
+            }
+
             if (messages.Count == 0)
             {
                 await context.Error.WriteLineAsync($"no messages in '{queueName}'").ConfigureAwait(false);
@@ -66,31 +72,43 @@ internal static class DlqCommands
             var dlqName = parseResult.GetRequiredValue(queue);
             var request = new RedriveRequest { Destination = parseResult.GetValue(to), MaxPerSecond = parseResult.GetValue(rate) };
             var task = await client.StartRedriveAsync(dlqName, request, ct).ConfigureAwait(false);
-            var destination = task.Destination is null ? "their source queues" : $"'{task.Destination}'";
-            await context.Output.WriteLineAsync(
-                $"redrive {task.Id} started: moving {Format.Number(task.Total)} messages from '{dlqName}' to {destination} at {task.MaxPerSecond}/s").ConfigureAwait(false);
-            return parseResult.GetValue(wait) ? await WaitAsync(context, client, task, ct).ConfigureAwait(false) : 0;
+            var json = context.Json(parseResult);
+            if (json)
+            {
+                await context.WriteJsonAsync(task, OutputJsonContext.Default.RedriveDto).ConfigureAwait(false);
+            }
+            else
+            {
+                var destination = task.Destination is null ? "their source queues" : $"'{task.Destination}'";
+                await context.Output.WriteLineAsync(
+                    $"redrive {task.Id} started: moving {Format.Count(task.Total, "message")} from '{dlqName}' to {destination} at {task.MaxPerSecond}/s").ConfigureAwait(false);
+            }
+
+            return parseResult.GetValue(wait) ? await WaitAsync(context, client, task, json, ct).ConfigureAwait(false) : 0;
         }, ct));
         return command;
     }
 
-    private static async Task<int> WaitAsync(CliContext context, SluiceHttpClient client, RedriveDto task, CancellationToken ct)
+    private static async Task<int> WaitAsync(CliContext context, SluiceHttpClient client, RedriveDto task, bool json, CancellationToken ct)
     {
-        var lastMoved = -1L;
+        var lastMoved = task.Moved;
         try
         {
             while (true)
             {
-                if (task.Moved != lastMoved)
-                {
-                    lastMoved = task.Moved;
-                    await context.Output.WriteLineAsync($"moved {Format.Number(task.Moved)} of {Format.Number(task.Total)}").ConfigureAwait(false);
-                }
-
                 if (!string.Equals(task.State, "running", StringComparison.OrdinalIgnoreCase))
                     break;
                 await Task.Delay(PollInterval, ct).ConfigureAwait(false);
                 task = await client.GetRedriveAsync(task.Id, ct).ConfigureAwait(false);
+                if (task.Moved != lastMoved || !string.Equals(task.State, "running", StringComparison.OrdinalIgnoreCase))
+                {
+                    // Progress, or the end: one line (or one JSON document) each.
+                    lastMoved = task.Moved;
+                    if (json)
+                        await context.WriteJsonAsync(task, OutputJsonContext.Default.RedriveDto).ConfigureAwait(false);
+                    else if (string.Equals(task.State, "running", StringComparison.OrdinalIgnoreCase))
+                        await context.Output.WriteLineAsync($"moved {Format.Number(task.Moved)} of {Format.Count(task.Total, "message")}").ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -99,14 +117,15 @@ internal static class DlqCommands
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             task = await client.CancelRedriveAsync(task.Id, timeout.Token).ConfigureAwait(false);
             await context.Error.WriteLineAsync(
-                $"redrive {task.Id} cancelled: moved {Format.Number(task.Moved)} of {Format.Number(task.Total)}").ConfigureAwait(false);
+                $"redrive {task.Id} cancelled: moved {Format.Number(task.Moved)} of {Format.Count(task.Total, "message")}").ConfigureAwait(false);
             return CliApp.Cancelled;
         }
 
-        var summary = $"redrive {task.Id} {task.State}: moved {Format.Number(task.Moved)} of {Format.Number(task.Total)}";
+        var summary = $"redrive {task.Id} {task.State}: moved {Format.Number(task.Moved)} of {Format.Count(task.Total, "message")}";
         if (string.Equals(task.State, "completed", StringComparison.OrdinalIgnoreCase))
         {
-            await context.Output.WriteLineAsync(summary).ConfigureAwait(false);
+            if (!json)
+                await context.Output.WriteLineAsync(summary).ConfigureAwait(false);
             return 0;
         }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text;
-using System.Text.Json;
 using Sluice.Cli.Http;
 
 namespace Sluice.Cli.Commands;
@@ -34,10 +33,7 @@ internal static class MessageCommands
         var dedup = new Option<string>("--dedup-id") { Description = "Deduplication id: a resend with the same id within the queue's window is not enqueued again", HelpName = "ID" };
         var group = new Option<string>("--group-id", "-g") { Description = "Message group (required on FIFO queues: order is kept within a group)", HelpName = "ID" };
 
-        var command = new Command("send", "Send one message; prints its id (and 'duplicate' when the dedup id was seen).")
-        {
-            queue, body, file, attrs, delay, priority, dedup, group,
-        };
+        var command = context.ClientCommand("send", "Send one message; prints its id (and 'duplicate' when the dedup id was seen).", queue, body, file, attrs, delay, priority, dedup, group);
         command.Validators.Add(r =>
         {
             var bodyValue = r.GetValue(body);
@@ -72,7 +68,10 @@ internal static class MessageCommands
                 MessageGroupId = parseResult.GetValue(group),
             };
             var result = await client.PublishAsync(parseResult.GetRequiredValue(queue), message, ct).ConfigureAwait(false);
-            await context.Output.WriteLineAsync(result.Duplicate ? result.MessageId + " duplicate" : result.MessageId).ConfigureAwait(false);
+            if (context.Json(parseResult))
+                await context.WriteJsonAsync(result, OutputJsonContext.Default.PublishResultDto).ConfigureAwait(false);
+            else
+                await context.Output.WriteLineAsync(result.Duplicate ? result.MessageId + " duplicate" : result.MessageId).ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
@@ -83,15 +82,11 @@ internal static class MessageCommands
         var queue = QueueArgument();
         var max = new Option<int>("--max", "-n") { Description = "Most messages to receive, 1-100", DefaultValueFactory = _ => 1, HelpName = "N" }
             .ParsedWithDefault(n => n is >= 1 and <= 100, "give 1 to 100");
-        var wait = Options.Seconds("--wait", "Long-poll: wait up to this long for a message (server maximum 20s) [default 0]");
+        var wait = Options.Seconds("--wait", "Long-poll: wait up to this long for a message (server maximum 20s) [default 0s]");
         var visibility = Options.Seconds("--visibility", "Lease length for these messages [default: the queue's visibility timeout]");
         var noAck = new Option<bool>("--no-ack") { Description = "Do not acknowledge: print receipt handles and leave the messages leased" };
-        var json = new Option<bool>("--json") { Description = "Print the messages as JSON" };
 
-        var command = new Command("receive", "Receive messages and print them; acknowledges them after printing unless --no-ack.")
-        {
-            queue, max, wait, visibility, noAck, json,
-        };
+        var command = context.ClientCommand("receive", "Receive messages and print them; acknowledges them after printing unless --no-ack.", queue, max, wait, visibility, noAck);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var queueName = parseResult.GetRequiredValue(queue);
@@ -104,10 +99,10 @@ internal static class MessageCommands
             var messages = await client.ReceiveAsync(queueName, request, ct).ConfigureAwait(false);
             var ack = !parseResult.GetValue(noAck);
 
-            if (parseResult.GetValue(json))
+            if (context.Json(parseResult))
             {
                 var shown = ack ? messages.Select(m => m with { ReceiptHandle = null }).ToList() : [.. messages];
-                await context.Output.WriteLineAsync(JsonSerializer.Serialize(new MessageListDto { Messages = shown }, OutputJsonContext.Default.MessageListDto)).ConfigureAwait(false);
+                await context.WriteJsonAsync(new MessageListDto { Messages = shown }, OutputJsonContext.Default.MessageListDto).ConfigureAwait(false);
             }
             else if (messages.Count == 0)
             {
@@ -141,11 +136,11 @@ internal static class MessageCommands
     {
         var queue = QueueArgument();
         var handle = HandleArgument();
-        var command = new Command("ack", "Acknowledge (delete) a received message.") { queue, handle };
+        var command = context.ClientCommand("ack", "Acknowledge (delete) a received message.", queue, handle);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             await client.AckAsync(parseResult.GetRequiredValue(queue), parseResult.GetRequiredValue(handle), ct).ConfigureAwait(false);
-            await context.Output.WriteLineAsync("acked").ConfigureAwait(false);
+            await WriteSettledAsync(context, parseResult, parseResult.GetRequiredValue(handle), "acked").ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
@@ -155,14 +150,14 @@ internal static class MessageCommands
     {
         var queue = QueueArgument();
         var handle = HandleArgument();
-        var delay = Options.Seconds("--delay", "Keep the message invisible this long before redelivery [default 0]");
+        var delay = Options.Seconds("--delay", "Keep the message invisible this long before redelivery [default 0s]");
         var error = new Option<string>("--error") { Description = "Why processing failed (kept with the message if it is dead-lettered)", HelpName = "TEXT" };
-        var command = new Command("nack", "Release a received message for redelivery.") { queue, handle, delay, error };
+        var command = context.ClientCommand("nack", "Release a received message for redelivery.", queue, handle, delay, error);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             await client.NackAsync(parseResult.GetRequiredValue(queue), parseResult.GetRequiredValue(handle),
                 parseResult.GetValue(delay), parseResult.GetValue(error), ct).ConfigureAwait(false);
-            await context.Output.WriteLineAsync("nacked").ConfigureAwait(false);
+            await WriteSettledAsync(context, parseResult, parseResult.GetRequiredValue(handle), "nacked").ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
@@ -174,16 +169,25 @@ internal static class MessageCommands
         var handle = HandleArgument();
         var visibility = Options.Seconds("--visibility", "New lease length, from now");
         visibility.Required = true;
-        var command = new Command("extend", "Extend the lease of a received message (a heartbeat).") { queue, handle, visibility };
+        var command = context.ClientCommand("extend", "Extend the lease of a received message (a heartbeat).", queue, handle, visibility);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var until = await client.ExtendAsync(parseResult.GetRequiredValue(queue), parseResult.GetRequiredValue(handle),
                 parseResult.GetValue(visibility) ?? 0, ct).ConfigureAwait(false);
-            await context.Output.WriteLineAsync("visible until " + Format.Time(until)).ConfigureAwait(false);
+            if (context.Json(parseResult))
+                await context.WriteJsonAsync(new ExtendResponseDto { VisibleUntil = until }, OutputJsonContext.Default.ExtendResponseDto).ConfigureAwait(false);
+            else
+                await context.Output.WriteLineAsync("visible until " + Format.Time(until)).ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
     }
+
+    /// <summary>What <c>ack</c> and <c>nack</c> print: the word, or <c>{"receiptHandle","ok":true}</c> with <c>--json</c>.</summary>
+    private static Task WriteSettledAsync(CliContext context, ParseResult parseResult, string handle, string word) =>
+        context.Json(parseResult)
+            ? context.WriteJsonAsync(new AckResultDto { ReceiptHandle = handle, Ok = true }, OutputJsonContext.Default.AckResultDto)
+            : context.Output.WriteLineAsync(word);
 
     internal static async Task WriteMessageAsync(TextWriter output, MessageDto m, bool showHandle)
     {

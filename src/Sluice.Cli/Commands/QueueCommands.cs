@@ -4,13 +4,14 @@ using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary><c>sluice queue create|list|show|purge|delete</c>.</summary>
+/// <summary><c>sluice queue create|update|list|show|purge|delete</c>.</summary>
 internal static class QueueCommands
 {
     public static Command Create(CliContext context)
     {
-        var queue = new Command("queue", "Create, list, show, purge and delete queues.");
+        var queue = context.ClientCommand("queue", "Create, update, list, show, purge and delete queues.");
         queue.Subcommands.Add(CreateCreate(context));
+        queue.Subcommands.Add(CreateUpdate(context));
         queue.Subcommands.Add(CreateList(context));
         queue.Subcommands.Add(CreateShow(context));
         queue.Subcommands.Add(CreatePurge(context));
@@ -23,70 +24,62 @@ internal static class QueueCommands
     private static Command CreateCreate(CliContext context)
     {
         var name = NameArgument();
-        var visibility = Options.Seconds("--visibility-timeout", "Lease given to received messages [default 30s]");
-        var delay = Options.Seconds("--delay", "Delay applied to messages sent without one [default 0]");
-        var retention = Options.Seconds("--retention", "How long an unreceived message is kept [default 4 days]");
-        var maxSize = Options.Positive<int>("--max-message-size", "BYTES", "Largest body accepted [default 1048576]");
-        var maxReceive = Options.Positive<int>("--max-receive-count", "N", "Receives after which a message moves to the dead-letter queue (needs --dead-letter-queue)");
-        var dlq = new Option<string>("--dead-letter-queue") { Description = "The queue that receives this queue's dead letters (it must exist)", HelpName = "QUEUE" };
-        var maxLength = Options.Positive<long>("--max-length", "N", "Most messages the queue holds [default unbounded]");
-        var maxBytes = Options.Positive<long>("--max-length-bytes", "BYTES", "Most body bytes the queue holds [default unbounded]");
-        var overflow = new Option<string>("--overflow") { Description = "What a send past --max-length or --max-length-bytes does [default reject]" };
-        overflow.AcceptOnlyFromAmong("reject", "drop-head", "dead-letter-head");
-        var dedup = Options.Seconds("--dedup-window", "How long a deduplication id is remembered [default 300s; 0 = off]");
-        var fifo = new Option<bool>("--fifo") { Description = "A FIFO queue: strict order within a message group (the name must end in .fifo; fixed at creation)" };
-        var contentDedup = new Option<bool>("--content-based-dedup") { Description = "FIFO only: a message without --dedup-id is deduplicated by a hash of its body" };
-        var dedupScope = new Option<string>("--dedup-scope") { Description = "Where deduplication ids are unique [default queue]" };
-        dedupScope.AcceptOnlyFromAmong("queue", "message-group");
-        var receiveWait = Options.Seconds("--receive-wait", "Long-poll wait of a receive that names none, 0-20 [default 0]");
-        var tags = new Option<string[]>("--tag") { Description = "A tag key=value (repeatable)", HelpName = "KEY=VALUE" };
-        tags.Validators.Add(r =>
-        {
-            foreach (var tag in r.GetValueOrDefault<string[]>() ?? [])
-            {
-                if (tag.IndexOf('=', StringComparison.Ordinal) <= 0)
-                    r.AddError($"--tag '{tag}' is invalid: use key=value");
-            }
-        });
-
-        var command = new Command("create", "Create a queue (succeeds when it exists with the same options).")
-        {
-            name, visibility, delay, retention, maxSize, maxReceive, dlq, maxLength, maxBytes, overflow, dedup,
-            fifo, contentDedup, dedupScope, receiveWait, tags,
-        };
+        var options = new QueueOptionSet(forUpdate: false);
+        var command = new Command("create", "Create a queue (succeeds when it exists with the same options).") { name };
+        foreach (var option in options.All)
+            command.Options.Add(option);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
-            var request = new CreateQueueRequest
-            {
-                Name = parseResult.GetRequiredValue(name),
-                VisibilityTimeoutSeconds = parseResult.GetValue(visibility),
-                DeliveryDelaySeconds = parseResult.GetValue(delay),
-                RetentionPeriodSeconds = parseResult.GetValue(retention),
-                MaxMessageSize = parseResult.GetValue(maxSize),
-                MaxReceiveCount = parseResult.GetValue(maxReceive),
-                DeadLetterQueue = parseResult.GetValue(dlq),
-                MaxLength = parseResult.GetValue(maxLength),
-                MaxLengthBytes = parseResult.GetValue(maxBytes),
-                OverflowPolicy = parseResult.GetValue(overflow),
-                DeduplicationWindowSeconds = parseResult.GetValue(dedup),
-                Fifo = parseResult.GetValue(fifo) ? true : null,
-                ContentBasedDeduplication = parseResult.GetValue(contentDedup) ? true : null,
-                DeduplicationScope = parseResult.GetValue(dedupScope) switch
-                {
-                    "message-group" => "messageGroup",
-                    var other => other,
-                },
-                ReceiveWaitTimeSeconds = parseResult.GetValue(receiveWait),
-                Tags = parseResult.GetValue(tags) is { Length: > 0 } t
-                    ? t.Select(x => x.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal)
-                    : null,
-            };
-            var created = await client.CreateQueueAsync(request, ct).ConfigureAwait(false);
-            await context.Output.WriteLineAsync($"queue '{created.Name}' is ready").ConfigureAwait(false);
+            var queueName = parseResult.GetRequiredValue(name);
+            var body = options.ToJson(parseResult);
+            body.Insert(0, "name", queueName);
+            var created = await client.CreateQueueAsync(queueName, body, ct).ConfigureAwait(false);
+            await WriteQueueAsync(context, parseResult, created, $"queue '{created.Name}' is ready").ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
     }
+
+    private static Command CreateUpdate(CliContext context)
+    {
+        var name = NameArgument();
+        var options = new QueueOptionSet(forUpdate: true);
+        var reset = new Option<string[]>("--reset")
+        {
+            Description = "Restore an option's default (clears --max-receive-count, --dead-letter-queue, --max-length, --max-length-bytes); repeatable",
+            HelpName = "OPTION",
+        };
+        reset.AcceptOnlyFromAmong(options.Names);
+        var command = new Command("update", "Change some options of an existing queue; the options not given keep their values.") { name };
+        foreach (var option in options.All)
+            command.Options.Add(option);
+        command.Options.Add(reset);
+        command.Validators.Add(r =>
+        {
+            // The tokens, not GetValue: a value outside the list is reported by the option itself.
+            var resets = r.GetResult(reset)?.Tokens.Select(t => t.Value) ?? [];
+            foreach (var option in resets.Where(o => options.Names.Contains(o) && options.IsGiven(r, o)))
+                r.AddError($"--{option} is both given and reset: give one of them");
+        });
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var queueName = parseResult.GetRequiredValue(name);
+            var body = options.ToJson(parseResult);
+            foreach (var option in parseResult.GetValue(reset) ?? [])
+                body[options.FieldOf(option)] = null;
+            if (body.Count == 0)
+                return await context.FailAsync("give at least one option to change (see 'sluice queue update --help')", CliApp.UsageError).ConfigureAwait(false);
+            var updated = await client.UpdateQueueAsync(queueName, body, ct).ConfigureAwait(false);
+            await WriteQueueAsync(context, parseResult, updated, $"queue '{updated.Name}' is updated").ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Task WriteQueueAsync(CliContext context, ParseResult parseResult, QueueDto queue, string text) =>
+        context.Json(parseResult)
+            ? context.WriteJsonAsync(queue, OutputJsonContext.Default.QueueDto)
+            : context.Output.WriteLineAsync(text);
 
     private static Command CreateList(CliContext context)
     {
@@ -94,6 +87,12 @@ internal static class QueueCommands
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var queues = await client.ListQueuesAsync(ct).ConfigureAwait(false);
+            if (context.Json(parseResult))
+            {
+                await context.WriteJsonAsync(new QueueListDto { Queues = [.. queues] }, OutputJsonContext.Default.QueueListDto).ConfigureAwait(false);
+                return 0;
+            }
+
             if (queues.Count == 0)
             {
                 await context.Error.WriteLineAsync("no queues: create one with 'sluice queue create NAME'").ConfigureAwait(false);
@@ -104,7 +103,7 @@ internal static class QueueCommands
             foreach (var q in queues)
             {
                 table.AddRow(
-                    Markup.Escape(q.Name), Format.Seconds(q.VisibilityTimeoutSeconds), Format.Optional(q.MaxReceiveCount),
+                    Markup.Escape(q.Name), Format.Duration(q.VisibilityTimeoutSeconds), Format.Optional(q.MaxReceiveCount),
                     Markup.Escape(Format.Optional(q.DeadLetterQueue)), Format.Time(q.CreatedAt));
             }
 
@@ -123,31 +122,37 @@ internal static class QueueCommands
             var queueName = parseResult.GetRequiredValue(name);
             var q = await client.GetQueueAsync(queueName, ct).ConfigureAwait(false);
             var s = await client.GetStatsAsync(queueName, ct).ConfigureAwait(false);
+            if (context.Json(parseResult))
+            {
+                await context.WriteJsonAsync(new QueueShowDto(q, s), OutputJsonContext.Default.QueueShowDto).ConfigureAwait(false);
+                return 0;
+            }
+
             (string Key, string Value)[] rows =
             [
                 ("name", q.Name),
                 ("created", Format.Time(q.CreatedAt)),
-                ("visibility timeout", Format.Seconds(q.VisibilityTimeoutSeconds)),
-                ("delivery delay", Format.Seconds(q.DeliveryDelaySeconds)),
-                ("retention period", Format.Seconds(q.RetentionPeriodSeconds)),
+                ("visibility timeout", Format.Duration(q.VisibilityTimeoutSeconds)),
+                ("delivery delay", Format.Duration(q.DeliveryDelaySeconds)),
+                ("retention period", Format.Duration(q.RetentionPeriodSeconds)),
                 ("max message size", Format.Bytes(q.MaxMessageSize)),
                 ("max receive count", Format.Optional(q.MaxReceiveCount)),
                 ("dead-letter queue", Format.Optional(q.DeadLetterQueue)),
                 ("max length", Format.Optional(q.MaxLength)),
                 ("max length bytes", Format.Bytes(q.MaxLengthBytes)),
                 ("overflow policy", Format.Optional(q.OverflowPolicy)),
-                ("dedup window", Format.Seconds(q.DeduplicationWindowSeconds)),
+                ("dedup window", Format.Duration(q.DeduplicationWindowSeconds)),
                 ("fifo", q.Fifo ? "yes" : "no"),
                 ("content-based dedup", q.ContentBasedDeduplication ? "yes" : "no"),
-                ("dedup scope", q.DeduplicationScope == "messageGroup" ? "message-group" : Format.Optional(q.DeduplicationScope)),
-                ("receive wait", Format.Seconds(q.ReceiveWaitTimeSeconds)),
+                ("dedup scope", Format.Optional(q.DeduplicationScope)),
+                ("receive wait", Format.Duration(q.ReceiveWaitTimeSeconds)),
                 ("tags", q.Tags is { Count: > 0 } tags ? string.Join(", ", tags.Select(kv => kv.Key + "=" + kv.Value)) : "-"),
                 ("ready", Format.Number(s.Ready)),
                 ("in flight", Format.Number(s.InFlight)),
                 ("delayed", Format.Number(s.Delayed)),
                 ("dead-lettered", Format.Number(s.DeadLettered)),
                 ("bytes", Format.Bytes(s.Bytes)),
-                ("oldest age", Format.Seconds(s.OldestAgeSeconds)),
+                ("oldest age", Format.Duration(s.OldestAgeSeconds)),
                 ("publish/s", Format.Rate(s.PublishRate)),
                 ("ack/s", Format.Rate(s.AckRate)),
                 ("waiting receivers", Format.Number(s.WaitingReceivers)),
@@ -168,7 +173,10 @@ internal static class QueueCommands
         {
             var queueName = parseResult.GetRequiredValue(name);
             var purged = await client.PurgeQueueAsync(queueName, ct).ConfigureAwait(false);
-            await context.Output.WriteLineAsync($"purged {Format.Number(purged)} messages from '{queueName}'").ConfigureAwait(false);
+            if (context.Json(parseResult))
+                await context.WriteJsonAsync(new PurgeResultDto(queueName, purged), OutputJsonContext.Default.PurgeResultDto).ConfigureAwait(false);
+            else
+                await context.Output.WriteLineAsync($"purged {Format.Count(purged, "message")} from '{queueName}'").ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
@@ -182,7 +190,10 @@ internal static class QueueCommands
         {
             var queueName = parseResult.GetRequiredValue(name);
             await client.DeleteQueueAsync(queueName, ct).ConfigureAwait(false);
-            await context.Output.WriteLineAsync($"deleted queue '{queueName}'").ConfigureAwait(false);
+            if (context.Json(parseResult))
+                await context.WriteJsonAsync(new DeleteResultDto(queueName, Deleted: true), OutputJsonContext.Default.DeleteResultDto).ConfigureAwait(false);
+            else
+                await context.Output.WriteLineAsync($"deleted queue '{queueName}'").ConfigureAwait(false);
             return 0;
         }, ct));
         return command;

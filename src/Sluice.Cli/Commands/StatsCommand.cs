@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sluice.Cli.Http;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Sluice.Cli.Commands;
 
@@ -12,56 +13,65 @@ internal static class StatsCommand
         var queue = new Argument<string?>("queue") { Description = "Only this queue [default: every queue]", Arity = ArgumentArity.ZeroOrOne };
         var watch = new Option<bool>("--watch", "-w") { Description = "Refresh the table in place until Ctrl+C" };
         var interval = Options.Seconds("--interval", "Refresh interval with --watch [default 2s]", minimum: 0.1);
-        var command = new Command("stats", "Show queue statistics: ready, in flight, delayed, dead-lettered, oldest age and rates.") { queue, watch, interval };
+        var command = context.ClientCommand("stats", "Show queue statistics: ready, in flight, delayed, dead-lettered, oldest age and rates.", queue, watch, interval);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var name = parseResult.GetValue(queue);
+            var json = context.Json(parseResult);
             var console = context.CreateConsole();
-            var table = BuildTable(await FetchAsync(client, name, ct).ConfigureAwait(false));
             if (!parseResult.GetValue(watch))
             {
-                console.Write(table);
+                await WriteAsync(context, console, json, await FetchAsync(client, name, ct).ConfigureAwait(false)).ConfigureAwait(false);
                 return 0;
             }
 
+            // --watch: every refresh that fails (the server is down, not yet started, or restarting) is reported and
+            // retried, the first one included.
             var period = TimeSpan.FromSeconds(parseResult.GetValue(interval) ?? 2);
+            var retrying = $"retrying every {Format.Duration(period)}; Ctrl+C stops";
             try
             {
-                if (console.Profile.Capabilities.Ansi && console.Profile.Capabilities.Interactive)
+                var (stats, error) = await TryFetchAsync(client, name, ct).ConfigureAwait(false);
+                using var timer = new PeriodicTimer(period);
+                if (!json && console.Profile.Capabilities.Ansi && console.Profile.Capabilities.Interactive)
                 {
-                    // A terminal: redraw the table in place.
-                    await console.Live(table).StartAsync(async live =>
+                    // A terminal: redraw the table (or the error) in place.
+                    IRenderable View() => stats is null
+                        ? new Markup($"[red]error:[/] {Markup.Escape(error!)}\n{retrying}")
+                        : BuildTable(stats);
+                    await console.Live(View()).StartAsync(async live =>
                     {
-                        using var timer = new PeriodicTimer(period);
                         while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
                         {
-                            // A failed refresh (the server is down or restarting) is shown in place and retried.
-                            var (stats, error) = await TryFetchAsync(client, name, ct).ConfigureAwait(false);
-                            live.UpdateTarget(stats is null
-                                ? new Markup($"[red]error:[/] {Markup.Escape(error!)}\nretrying every {period.TotalSeconds:0.#}s; Ctrl+C stops")
-                                : BuildTable(stats));
+                            (stats, error) = await TryFetchAsync(client, name, ct).ConfigureAwait(false);
+                            live.UpdateTarget(View());
                             live.Refresh();
                         }
                     }).ConfigureAwait(false);
                 }
                 else
                 {
-                    // Redirected output: append one table per refresh.
-                    console.Write(table);
-                    using var timer = new PeriodicTimer(period);
-                    while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+                    // Redirected output or --json: append one table (one JSON line) per refresh, errors to stderr.
+                    var first = true;
+                    do
                     {
-                        // A failed refresh (the server is down or restarting) is reported and retried.
-                        var (stats, error) = await TryFetchAsync(client, name, ct).ConfigureAwait(false);
                         if (stats is null)
                         {
-                            await context.Error.WriteLineAsync($"error: {error} (retrying; Ctrl+C stops)").ConfigureAwait(false);
-                            continue;
+                            await context.Error.WriteLineAsync($"error: {error} ({retrying})").ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            if (!first && !json)
+                                console.WriteLine();
+                            await WriteAsync(context, console, json, stats).ConfigureAwait(false);
+                            first = false;
                         }
 
-                        console.WriteLine();
-                        console.Write(BuildTable(stats));
+                        if (!await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+                            break;
+                        (stats, error) = await TryFetchAsync(client, name, ct).ConfigureAwait(false);
                     }
+                    while (true);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -72,6 +82,14 @@ internal static class StatsCommand
             return 0;
         }, ct));
         return command;
+    }
+
+    private static async Task WriteAsync(CliContext context, IAnsiConsole console, bool json, IReadOnlyList<StatsDto> stats)
+    {
+        if (json)
+            await context.WriteJsonAsync(new StatsListDto { Queues = [.. stats] }, OutputJsonContext.Default.StatsListDto).ConfigureAwait(false);
+        else
+            console.Write(BuildTable(stats));
     }
 
     private static async Task<IReadOnlyList<StatsDto>> FetchAsync(SluiceHttpClient client, string? queue, CancellationToken ct) =>
@@ -105,7 +123,7 @@ internal static class StatsCommand
         {
             table.AddRow(
                 Markup.Escape(s.Queue), Format.Number(s.Ready), Format.Number(s.InFlight), Format.Number(s.Delayed),
-                Format.Number(s.DeadLettered), Format.Seconds(s.OldestAgeSeconds), Format.Rate(s.PublishRate), Format.Rate(s.AckRate));
+                Format.Number(s.DeadLettered), Format.Duration(s.OldestAgeSeconds), Format.Rate(s.PublishRate), Format.Rate(s.AckRate));
         }
 
         if (stats.Count == 0)

@@ -23,4 +23,7 @@ internal sealed class CliException : Exception
 
     /// <summary>The server's error code (one of <c>Sluice.ErrorCodes</c>), or <see langword="null"/> when no server answered.</summary>
     public string? Code { get; }
+
+    /// <summary>The queue the failed request named, when it named one (used in the hint printed after the message).</summary>
+    public string? Queue { get; init; }
 }

@@ -4,27 +4,6 @@ namespace Sluice.Cli.Http;
 
 // Wire shapes of the REST API (docs/rest-api.md). Durations are seconds, sizes are bytes, JSON is camelCase.
 
-/// <summary>Body of <c>POST /v1/queues</c>: the name plus any subset of the queue options.</summary>
-internal sealed record CreateQueueRequest
-{
-    public required string Name { get; init; }
-    public double? VisibilityTimeoutSeconds { get; init; }
-    public double? DeliveryDelaySeconds { get; init; }
-    public double? RetentionPeriodSeconds { get; init; }
-    public int? MaxMessageSize { get; init; }
-    public int? MaxReceiveCount { get; init; }
-    public string? DeadLetterQueue { get; init; }
-    public long? MaxLength { get; init; }
-    public long? MaxLengthBytes { get; init; }
-    public string? OverflowPolicy { get; init; }
-    public double? DeduplicationWindowSeconds { get; init; }
-    public bool? Fifo { get; init; }
-    public bool? ContentBasedDeduplication { get; init; }
-    public string? DeduplicationScope { get; init; }
-    public double? ReceiveWaitTimeSeconds { get; init; }
-    public Dictionary<string, string>? Tags { get; init; }
-}
-
 /// <summary>A queue: its name, creation time and options.</summary>
 internal sealed record QueueDto
 {
@@ -214,7 +193,6 @@ internal sealed record ProblemDto
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     NumberHandling = JsonNumberHandling.AllowReadingFromString)]
-[JsonSerializable(typeof(CreateQueueRequest))]
 [JsonSerializable(typeof(QueueDto))]
 [JsonSerializable(typeof(QueueListDto))]
 [JsonSerializable(typeof(StatsDto))]
@@ -232,10 +210,33 @@ internal sealed record ProblemDto
 [JsonSerializable(typeof(ProblemDto))]
 internal sealed partial class WireJsonContext : JsonSerializerContext;
 
-/// <summary>Serializers for what the CLI prints with <c>--json</c> (indented, unset fields omitted).</summary>
+// What the CLI prints with --json besides the wire shapes above (docs/cli.md lists every verb's shape).
+
+/// <summary><c>queue show --json</c>: the queue's options and its statistics.</summary>
+internal sealed record QueueShowDto(QueueDto Queue, StatsDto Stats);
+
+/// <summary><c>queue purge --json</c>.</summary>
+internal sealed record PurgeResultDto(string Queue, long Purged);
+
+/// <summary><c>queue delete --json</c>.</summary>
+internal sealed record DeleteResultDto(string Queue, bool Deleted);
+
+/// <summary>
+/// Serializers for what the CLI prints with <c>--json</c>: one line per document, camelCase, unset (null) fields
+/// omitted, enum values in kebab-case.
+/// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    WriteIndented = true)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(QueueDto))]
+[JsonSerializable(typeof(QueueListDto))]
+[JsonSerializable(typeof(QueueShowDto))]
+[JsonSerializable(typeof(PurgeResultDto))]
+[JsonSerializable(typeof(DeleteResultDto))]
+[JsonSerializable(typeof(StatsListDto))]
+[JsonSerializable(typeof(PublishResultDto))]
 [JsonSerializable(typeof(MessageListDto))]
+[JsonSerializable(typeof(AckResultDto))]
+[JsonSerializable(typeof(ExtendResponseDto))]
+[JsonSerializable(typeof(RedriveDto))]
 internal sealed partial class OutputJsonContext : JsonSerializerContext;

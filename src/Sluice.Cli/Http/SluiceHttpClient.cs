@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using Sluice.Cli.Commands;
 
 namespace Sluice.Cli.Http;
 
@@ -35,13 +38,28 @@ internal sealed class SluiceHttpClient : IDisposable
     // Queues
 
     public async Task<IReadOnlyList<QueueDto>> ListQueuesAsync(CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Get, "v1/queues", null, Json.QueueListDto, cancellationToken).ConfigureAwait(false)).Queues;
+        [.. (await SendAsync(HttpMethod.Get, "v1/queues", null, Json.QueueListDto, cancellationToken).ConfigureAwait(false)).Queues.Select(Canonical)];
 
-    public Task<QueueDto> CreateQueueAsync(CreateQueueRequest request, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Post, "v1/queues", JsonContent.Create(request, Json.CreateQueueRequest), Json.QueueDto, cancellationToken);
+    /// <summary><c>POST /v1/queues</c> with <paramref name="body"/> (the name plus any queue options, REST field names).</summary>
+    public async Task<QueueDto> CreateQueueAsync(string name, JsonObject body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Canonical(await SendAsync(HttpMethod.Post, "v1/queues", JsonBody(body), Json.QueueDto, cancellationToken).ConfigureAwait(false));
+        }
+        catch (CliException e) when (e.Queue is null)
+        {
+            // The name is in the body, not the path: name it for the hint.
+            throw new CliException(e.Message, e.Code, e) { Queue = name };
+        }
+    }
 
-    public Task<QueueDto> GetQueueAsync(string name, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, QueuePath(name), null, Json.QueueDto, cancellationToken);
+    /// <summary><c>PATCH /v1/queues/{name}</c>: only the fields <paramref name="body"/> names change (null restores the default).</summary>
+    public async Task<QueueDto> UpdateQueueAsync(string name, JsonObject body, CancellationToken cancellationToken) =>
+        Canonical(await SendAsync(HttpMethod.Patch, QueuePath(name), JsonBody(body), Json.QueueDto, cancellationToken).ConfigureAwait(false));
+
+    public async Task<QueueDto> GetQueueAsync(string name, CancellationToken cancellationToken) =>
+        Canonical(await SendAsync(HttpMethod.Get, QueuePath(name), null, Json.QueueDto, cancellationToken).ConfigureAwait(false));
 
     public Task DeleteQueueAsync(string name, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Delete, QueuePath(name), null, cancellationToken);
@@ -107,7 +125,28 @@ internal sealed class SluiceHttpClient : IDisposable
 
     // Plumbing
 
-    private static string QueuePath(string name) => "v1/queues/" + Uri.EscapeDataString(name);
+    private const string QueuesPrefix = "v1/queues/";
+
+    private static string QueuePath(string name) => QueuesPrefix + Uri.EscapeDataString(name);
+
+    /// <summary>The queue a path names (<c>v1/queues/{name}/...</c>), or null.</summary>
+    private static string? QueueOf(string path)
+    {
+        if (!path.StartsWith(QueuesPrefix, StringComparison.Ordinal))
+            return null;
+        var rest = path[QueuesPrefix.Length..];
+        var end = rest.IndexOfAny(['/', '?']);
+        return Uri.UnescapeDataString(end < 0 ? rest : rest[..end]);
+    }
+
+    private static StringContent JsonBody(JsonObject body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
+
+    /// <summary>The queue with its enum values in the CLI's canonical spelling (the server may send camelCase).</summary>
+    private static QueueDto Canonical(QueueDto queue) => queue with
+    {
+        OverflowPolicy = Enums.Canonical(queue.OverflowPolicy),
+        DeduplicationScope = Enums.Canonical(queue.DeduplicationScope),
+    };
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
     {
@@ -147,7 +186,7 @@ internal sealed class SluiceHttpClient : IDisposable
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new CliException($"the Sluice server at {_displayUrl} did not answer within {_http.Timeout.TotalSeconds:0} seconds", null, e);
+            throw new CliException($"the Sluice server at {_displayUrl} did not answer within {Format.Duration(_http.Timeout)}", null, e);
         }
 
         if (response.IsSuccessStatusCode)
@@ -183,6 +222,7 @@ internal sealed class SluiceHttpClient : IDisposable
             string.IsNullOrWhiteSpace(text)
                 ? $"the server at {_displayUrl} answered {method} /{path} with {status} {response.ReasonPhrase}"
                 : text,
-            problem?.Code);
+            problem?.Code)
+        { Queue = QueueOf(path) };
     }
 }
