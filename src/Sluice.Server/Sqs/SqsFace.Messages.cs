@@ -508,8 +508,9 @@ internal sealed partial class SqsFace
     {
         foreach (var p in patterns)
         {
-            if (p is "All" or ".*" || p == name ||
-                (p.EndsWith(".*", StringComparison.Ordinal) && name.StartsWith(p[..^1], StringComparison.Ordinal)))
+            // "All", ".*" and "prefix.*" (every name starting with prefix, as SQS documents it).
+            if (p == "All" || p == name ||
+                (p.EndsWith(".*", StringComparison.Ordinal) && name.StartsWith(p[..^2], StringComparison.Ordinal)))
             {
                 return true;
             }
