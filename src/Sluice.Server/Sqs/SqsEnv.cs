@@ -112,7 +112,7 @@ internal static class SqsInput
         var value = Long(input, name);
         if (value is { } v && (v < min || v > max))
         {
-            throw SqsException.Invalid(name, v, $"must be between {min} and {max}, if provided.");
+            throw SqsException.Invalid(name, v, $"Must be between {min} and {max}, if provided.");
         }
 
         return (int?)value;

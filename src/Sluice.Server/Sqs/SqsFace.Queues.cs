@@ -114,7 +114,7 @@ internal sealed partial class SqsFace
         {
             throw fifo
                 ? new SqsException(SqsError.InvalidParameterValue, "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
-                : SqsException.Invalid("QueueName", name, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length. A .fifo name needs the FifoQueue attribute set to true.");
+                : SqsException.Invalid("QueueName", name, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
         }
 
         for (var attempt = 0; ; attempt++)
