@@ -93,12 +93,13 @@ internal sealed partial class SqsFace
 
     private async ValueTask<JsonObject> CreateQueueAsync(JsonObject input, SqsEnv env, CancellationToken ct)
     {
-        var name = SqsInput.RequiredString(input, "QueueName");
-        if (!Validation.IsValidQueueName(name))
+        var sqsName = SqsInput.RequiredString(input, "QueueName");
+        if (!SqsEnv.IsSqsName(sqsName))
         {
-            throw SqsException.Invalid("QueueName", name,
-                "Can only include alphanumeric characters, hyphens, or underscores (and a .fifo suffix for FIFO queues). 1 to 80 in length.");
+            throw SqsException.Invalid("QueueName", sqsName, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
         }
+
+        var name = env.BrokerName(sqsName);
 
         var attributes = SqsInput.StringMap(input, "Attributes");
         var tags = SqsInput.StringMap(input, "tags");
@@ -107,14 +108,14 @@ internal sealed partial class SqsFace
             tags = SqsInput.StringMap(input, "Tags");
         }
 
-        CheckTags(tags, name);
+        CheckTags(tags, sqsName);
         var fifoName = name.EndsWith(QueueOptions.FifoSuffix, StringComparison.Ordinal);
         var fifo = attributes.TryGetValue("FifoQueue", out var f) && ParseBool("FifoQueue", f);
         if (fifo != fifoName)
         {
             throw fifo
                 ? new SqsException(SqsError.InvalidParameterValue, "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
-                : SqsException.Invalid("QueueName", name, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
+                : SqsException.Invalid("QueueName", sqsName, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
         }
 
         for (var attempt = 0; ; attempt++)
@@ -188,12 +189,14 @@ internal sealed partial class SqsFace
 
     private async ValueTask<JsonObject> GetQueueUrlAsync(JsonObject input, SqsEnv env, CancellationToken ct)
     {
-        var name = SqsInput.RequiredString(input, "QueueName");
+        var sqsName = SqsInput.RequiredString(input, "QueueName");
         var owner = SqsInput.String(input, "QueueOwnerAWSAccountId");
-        if (!Validation.IsValidQueueName(name) || (owner is not null && owner != env.Account))
+        if (!SqsEnv.IsSqsName(sqsName) || (owner is not null && owner != env.Account))
         {
             throw SqsException.NoQueue();
         }
+
+        var name = env.BrokerName(sqsName);
 
         await QueueAsync(name, ct).ConfigureAwait(false);
         return new JsonObject { ["QueueUrl"] = env.QueueUrl(name) };
@@ -206,7 +209,7 @@ internal sealed partial class SqsFace
         var after = DecodeToken(SqsInput.String(input, "NextToken"));
         var names = (await broker.ListQueuesAsync(ct).ConfigureAwait(false))
             .Select(q => q.Name)
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
+            .Where(n => env.InRegion(n) && env.SqsName(n).StartsWith(prefix, StringComparison.Ordinal))
             .Where(n => after is null || string.CompareOrdinal(n, after) > 0)
             .ToList();
         return Page(names, max, "QueueUrls", env);
@@ -526,7 +529,7 @@ internal sealed partial class SqsFace
             throw PolicyValue("RedrivePolicy", value, $"Invalid value for maxReceiveCount: {count}, valid values are from 1 to 1000 both inclusive.");
         }
 
-        var dlq = SqsEnv.NameFromArn(arn, env.Account) ?? throw PolicyValue("RedrivePolicy", value, $"Dead-letter target {arn} is not a valid queue ARN.");
+        var dlq = env.QueueFromArn(arn) ?? throw PolicyValue("RedrivePolicy", value, $"Dead letter target does not exist: {arn}.");
         if (!compareOnly)
         {
             var target = await TryGetQueueAsync(dlq, ct).ConfigureAwait(false)
@@ -536,7 +539,7 @@ internal sealed partial class SqsFace
                 throw PolicyValue("RedrivePolicy", value, "Dead-letter queue must be of the same type as the source queue (FIFO or standard).");
             }
 
-            if (target.Options.Properties.TryGetValue("RedriveAllowPolicy", out var allow) && !RedriveAllowed(allow, name, env.Account))
+            if (target.Options.Properties.TryGetValue("RedriveAllowPolicy", out var allow) && !RedriveAllowed(allow, name, env))
             {
                 throw PolicyValue("RedrivePolicy", value, $"Queue {env.Arn(name)} is not allowed to use {arn} as its dead-letter queue (RedriveAllowPolicy).");
             }
@@ -545,7 +548,7 @@ internal sealed partial class SqsFace
         return o with { DeadLetterQueue = dlq, MaxReceiveCount = (int)count };
     }
 
-    private static bool RedriveAllowed(string allowPolicy, string source, string account)
+    private static bool RedriveAllowed(string allowPolicy, string source, SqsEnv env)
     {
         try
         {
@@ -558,7 +561,7 @@ internal sealed partial class SqsFace
             {
                 "denyAll" => false,
                 "byQueue" => policy["sourceQueueArns"] is JsonArray arns &&
-                             arns.Any(a => a is JsonValue v && v.GetValueKind() == JsonValueKind.String && SqsEnv.NameFromArn(v.GetValue<string>(), account) == source),
+                             arns.Any(a => a is JsonValue v && v.GetValueKind() == JsonValueKind.String && env.AnyRegionQueueFromArn(v.GetValue<string>()) == source),
                 _ => true,
             };
         }
@@ -698,7 +701,7 @@ internal sealed partial class SqsFace
             merged[k] = v;
         }
 
-        CheckTags(merged, name);
+        CheckTags(merged, env.SqsName(name));
 
         await UpdateAsync(name, info.Options with { Tags = merged }, ct).ConfigureAwait(false);
         return [];

@@ -116,7 +116,14 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                     input = SqsQueryForm.ToShape(action, fields);
                 }
 
-                var env = new SqsEnv(face, context, region ?? face.Options.Region);
+                region ??= face.Options.Region;
+                if (region.Length is 0 or > 32 || !region.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+                {
+                    throw new SqsException(SqsError.InvalidParameterValue,
+                        $"The credential scope's region {Validation.Quote(region)} is not a region name: sign with a region such as us-east-1 (lowercase letters, digits and '-').");
+                }
+
+                var env = new SqsEnv(face, context, region);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, face.Stopping);
                 var result = await face.DispatchAsync(action, input, env, linked.Token).ConfigureAwait(false);
                 await WriteResultAsync(result).ConfigureAwait(false);
