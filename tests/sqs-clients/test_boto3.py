@@ -258,8 +258,9 @@ class Messages(SqsTestCase):
         self.assertEqual(m["MD5OfMessageAttributes"], md5_of_attributes(subset))
         self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
                                            VisibilityTimeout=0)
-        m = self.receive(url, MessageAttributeNames=["num.*"])[0]  # prefix wildcard
-        subset = {k: self.ATTRS[k] for k in ("num.custom",)}
+        # prefix wildcard: "num.*" is every name starting with "num" (as SQS documents "bar.*")
+        m = self.receive(url, MessageAttributeNames=["num.*"])[0]
+        subset = {k: self.ATTRS[k] for k in ("num", "num.custom")}
         self.assert_attrs_equal(m.get("MessageAttributes", {}), subset)
         self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
                                            VisibilityTimeout=0)

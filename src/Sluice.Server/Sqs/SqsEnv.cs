@@ -240,7 +240,10 @@ internal static class SqsInput
                     };
                     if (!IsAllowedText(key) || !IsAllowedText(text))
                     {
-                        throw new SqsException(error, $"Invalid value for the parameter {name}. Reason: {InvalidCharacters}");
+                        // Queue attributes answer SQS's text, which names the attribute only.
+                        throw name == "Attributes"
+                            ? new SqsException(error, $"Invalid value for the parameter {Validation.Quote(key)}.")
+                            : new SqsException(error, $"Invalid value for the parameter {name}. Reason: {InvalidCharacters}");
                     }
 
                     map[key] = text;
@@ -297,7 +300,7 @@ internal static class SqsInput
         if (value is not null && (value.Length is 0 or > 128 || value.Any(c => c is < '!' or > '~')))
         {
             throw new SqsException(SqsError.InvalidParameterValue,
-                $"Value for parameter {name} is invalid. Reason: {name} can only include alphanumeric and punctuation characters. 1 to 128 in length.");
+                $"Value {Validation.Quote(value)} for parameter {name} is invalid. Reason: {name} can only include alphanumeric and punctuation characters. 1 to 128 in length.");
         }
     }
 

@@ -312,7 +312,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                 catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or JsonException or DecoderFallbackException)
                 {
                     throw name is "MessageBody" or "StringValue"
-                        ? new SqsException(SqsError.InvalidMessageContents, $"{SqsInput.InvalidCharacters} ({name} is not valid Unicode text).", ex)
+                        ? new SqsException(SqsError.InvalidMessageContents, SqsInput.InvalidCharacters, ex)
                         : new SqsException(SqsError.InvalidParameterValue,
                             $"Value for parameter {(name.Length > 0 ? name : "(request)")} is invalid. Reason: not valid Unicode text (invalid UTF-8 or an unpaired surrogate).", ex);
                 }

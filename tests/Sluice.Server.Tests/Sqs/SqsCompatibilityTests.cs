@@ -407,6 +407,10 @@ public sealed class SqsCompatibilityTests(SqsServerFixture fixture) : IClassFixt
                 "Value 11 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.");
             data.Add(wire, "SendMessage", """{"QueueUrl":"FIFO","MessageBody":"x","MessageGroupId":"g","MessageDeduplicationId":"d","DelaySeconds":5}""", "InvalidParameterValue",
                 "Value 5 for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.");
+            data.Add(wire, "SendMessage", """{"QueueUrl":"FIFO","MessageBody":"x","MessageGroupId":"a b","MessageDeduplicationId":"d"}""", "InvalidParameterValue",
+                "Value a b for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.");
+            data.Add(wire, "SetQueueAttributes", """{"QueueUrl":"QUEUE","Attributes":{"KmsMasterKeyId":"k\u0001"}}""", "InvalidAttributeValue",
+                "Invalid value for the parameter KmsMasterKeyId.");
             data.Add(wire, "CreateQueue", """{"QueueName":"bad name"}""", "InvalidParameterValue",
                 "Value bad name for parameter QueueName is invalid. Reason: Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
             data.Add(wire, "SendMessage", """{"QueueUrl":"QUEUE","MessageBody":"x","MessageAttributes":{"a":{"DataType":"Text","StringValue":"v"}}}""", "InvalidParameterValue",
