@@ -207,7 +207,10 @@ public sealed class SqsCompatibilityTests(SqsServerFixture fixture) : IClassFixt
 
         var reply = await Sqs.CallAsync(wire, "AddPermission", new JsonObject
         {
-            ["QueueUrl"] = url, ["Label"] = "all", ["AWSAccountIds"] = new JsonArray("111122223333"), ["Actions"] = actions,
+            ["QueueUrl"] = url,
+            ["Label"] = "all",
+            ["AWSAccountIds"] = new JsonArray("111122223333"),
+            ["Actions"] = actions,
         });
 
         AssertError(reply, "OverLimit", "8 Actions were found, maximum allowed is 7.");
@@ -240,7 +243,10 @@ public sealed class SqsCompatibilityTests(SqsServerFixture fixture) : IClassFixt
 
         var reply = await Sqs.CallAsync(wire, "AddPermission", new JsonObject
         {
-            ["QueueUrl"] = url, ["Label"] = label, ["AWSAccountIds"] = new JsonArray(account), ["Actions"] = new JsonArray(action),
+            ["QueueUrl"] = url,
+            ["Label"] = label,
+            ["AWSAccountIds"] = new JsonArray(account),
+            ["Actions"] = new JsonArray(action),
         });
 
         AssertError(reply, "InvalidParameterValue", message);
@@ -255,7 +261,10 @@ public sealed class SqsCompatibilityTests(SqsServerFixture fixture) : IClassFixt
         var url = await CreateAsync(wire, SqsServerFixture.NewName());
         JsonObject Grant(int i) => new()
         {
-            ["QueueUrl"] = url, ["Label"] = $"p{i}", ["AWSAccountIds"] = new JsonArray("111122223333"), ["Actions"] = new JsonArray("SendMessage"),
+            ["QueueUrl"] = url,
+            ["Label"] = $"p{i}",
+            ["AWSAccountIds"] = new JsonArray("111122223333"),
+            ["Actions"] = new JsonArray("SendMessage"),
         };
         for (var i = 1; i <= 20; i++)
         {
