@@ -23,19 +23,37 @@ public static class Validation
     /// <summary>Longest delay of a message (14 days).</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(14);
 
-    /// <summary>Checks a queue name: 1-80 characters from A-Z a-z 0-9 - _, and a <c>.fifo</c> suffix for FIFO queues.</summary>
+    /// <summary>
+    /// Separates a region from a queue name in the name of an SQS queue outside the SQS face's default region
+    /// (<c>us-west-2:orders</c>); queues of the default region have plain names.
+    /// </summary>
+    public const char RegionSeparator = ':';
+
+    /// <summary>
+    /// Checks a queue name: 1-80 characters from A-Z a-z 0-9 - _, and a <c>.fifo</c> suffix for FIFO queues; an SQS
+    /// queue of a non-default region is <c>region:name</c> (see <see cref="RegionSeparator"/>).
+    /// </summary>
     /// <exception cref="SluiceException"><see cref="ErrorCodes.InvalidQueueName"/>.</exception>
     public static void QueueName(string? name, string field = "queue")
     {
         if (!IsValidQueueName(name))
         {
             throw new SluiceException(ErrorCodes.InvalidQueueName,
-                $"queue name '{Quote(name)}' is invalid: use 1-{QueueOptions.MaxNameLength} characters from A-Z a-z 0-9 - _ (and a .fifo suffix for FIFO queues)", field);
+                $"queue name '{Quote(name)}' is invalid: use 1-{QueueOptions.MaxNameLength} characters from A-Z a-z 0-9 - _ (and a .fifo suffix for FIFO queues), or region:name for an SQS queue of another region", field);
         }
     }
 
-    /// <summary>Whether a queue name follows the rule.</summary>
+    /// <summary>Whether a queue name follows the rule: a plain name, or <c>region:name</c> (region: 1-32 of a-z 0-9 -).</summary>
     public static bool IsValidQueueName(string? name)
+    {
+        var split = name?.IndexOf(RegionSeparator, StringComparison.Ordinal) ?? -1;
+        return split < 0
+            ? IsValidPlainQueueName(name)
+            : split is > 0 and <= 32 && name![..split].All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-') &&
+              IsValidPlainQueueName(name[(split + 1)..]);
+    }
+
+    private static bool IsValidPlainQueueName(string? name)
     {
         if (string.IsNullOrEmpty(name) || name.Length > QueueOptions.MaxNameLength)
         {

@@ -25,14 +25,14 @@ def run_tag():
     return "%s-%s" % (tag, py)
 
 
-def client():
+def client(region=REGION):
     import boto3
     from botocore.config import Config
 
     return boto3.client(
         "sqs",
         endpoint_url=ENDPOINT,
-        region_name=REGION,
+        region_name=region,
         aws_access_key_id="test",
         aws_secret_access_key="test",
         config=Config(retries={"max_attempts": 1}, read_timeout=30, connect_timeout=5),

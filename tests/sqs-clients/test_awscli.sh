@@ -39,6 +39,9 @@ check "get-queue-url" "$(jq -r .QueueUrl <<<"$out" 2>/dev/null)" "$url"
 out=$(aws_sqs list-queues --queue-name-prefix "$name" 2>&1)
 check "list-queues --queue-name-prefix" "$(jq -c .QueueUrls <<<"$out" 2>/dev/null)" "[\"$url\"]"
 
+out=$(AWS_DEFAULT_REGION=us-west-2 aws_sqs list-queues --queue-name-prefix "$name" 2>&1)
+check "list-queues signed for another region does not see the queue" "$(jq -c '.QueueUrls // []' <<<"${out:-{\}}" 2>/dev/null)" "[]"
+
 out=$(aws_sqs send-message --queue-url "$url" --message-body "$body" \
   --message-attributes '{"kind":{"DataType":"String","StringValue":"smoke"},"n":{"DataType":"Number","StringValue":"7"}}' 2>&1)
 msg_id=$(jq -r .MessageId <<<"$out" 2>/dev/null)

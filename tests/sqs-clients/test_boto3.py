@@ -258,8 +258,9 @@ class Messages(SqsTestCase):
         self.assertEqual(m["MD5OfMessageAttributes"], md5_of_attributes(subset))
         self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
                                            VisibilityTimeout=0)
-        m = self.receive(url, MessageAttributeNames=["num.*"])[0]  # prefix wildcard
-        subset = {k: self.ATTRS[k] for k in ("num.custom",)}
+        # prefix wildcard: "num.*" is every name starting with "num" (as SQS documents "bar.*")
+        m = self.receive(url, MessageAttributeNames=["num.*"])[0]
+        subset = {k: self.ATTRS[k] for k in ("num", "num.custom")}
         self.assert_attrs_equal(m.get("MessageAttributes", {}), subset)
         self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
                                            VisibilityTimeout=0)
@@ -759,6 +760,71 @@ class BadInput(SqsTestCase):
             self.sqs.create_queue(QueueName=self.name("nofifosuffix"),
                                   Attributes={"FifoQueue": "true"})
         self.assertEqual(err_code(cm), "InvalidParameterValue")
+
+
+class RealSqsRules(SqsTestCase):
+    """What AWS SQS itself does, found in public bug reports against other SQS servers."""
+
+    def test_create_queue_existing_name_different_tags_fails(self):
+        url = self.create("tags-conflict", tags={"team": "a"})
+        with self.assertRaises(ClientError) as cm:
+            self.sqs.create_queue(QueueName=self.name("tags-conflict"), tags={"team": "b"})
+        self.assertEqual(err_code(cm), "QueueAlreadyExists")
+        self.assertEqual(self.sqs.list_queue_tags(QueueUrl=url)["Tags"], {"team": "a"})
+
+    def test_empty_value_removes_policy_and_redrive_policy(self):
+        dlq = self.create("clear-dlq")
+        dlq_arn = self.attrs(dlq, "QueueArn")["QueueArn"]
+        url = self.create("clear", attributes={
+            "Policy": json.dumps({"Version": "2012-10-17", "Statement": []}),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})})
+        self.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": "", "RedrivePolicy": ""})
+        attrs = self.attrs(url)
+        self.assertNotIn("Policy", attrs)
+        self.assertNotIn("RedrivePolicy", attrs)
+
+    def test_message_attribute_prefix_filter(self):
+        url = self.create("prefix")
+        self.sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes={
+            "CustomA": {"DataType": "String", "StringValue": "1"},
+            "Other": {"DataType": "String", "StringValue": "2"}})
+        got = self.receive(url, MessageAttributeNames=["Custom.*"])
+        self.assertEqual(list(got[0]["MessageAttributes"]), ["CustomA"])
+
+    def test_add_permission_eight_actions_over_limit(self):
+        url = self.create("perm-limit")
+        with self.assertRaises(ClientError) as cm:
+            self.sqs.add_permission(QueueUrl=url, Label="all", AWSAccountIds=["111122223333"], Actions=[
+                "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
+                "GetQueueAttributes", "GetQueueUrl", "PurgeQueue", "ListDeadLetterSourceQueues"])
+        self.assertEqual(err_code(cm), "OverLimit")
+        self.assertEqual(cm.exception.response["Error"]["Message"], "8 Actions were found, maximum allowed is 7.")
+        self.assertNotIn("Policy", self.attrs(url))
+
+    def test_policy_over_8_kib_refused(self):
+        url = self.create("big-policy")
+        with self.assertRaises(ClientError) as cm:
+            self.sqs.set_queue_attributes(QueueUrl=url, Attributes={
+                "Policy": json.dumps({"Version": "2012-10-17", "Id": "x" * (300 * 1024)})})
+        self.assertEqual(err_code(cm), "InvalidAttributeValue")
+        self.assertEqual(cm.exception.response["Error"]["Message"], "Invalid value for the parameter Policy.")
+
+    def test_queues_are_separated_by_region(self):
+        west1 = sqstest.client("us-west-1")
+        west2 = sqstest.client("us-west-2")
+        name = self.name("regional")
+        url = west1.create_queue(QueueName=name)["QueueUrl"]
+        try:
+            self.assertEqual(west1.list_queues(QueueNamePrefix=name).get("QueueUrls"), [url])
+            self.assertEqual(west2.list_queues(QueueNamePrefix=name).get("QueueUrls", []), [])
+            self.assertEqual(self.sqs.list_queues(QueueNamePrefix=name).get("QueueUrls", []), [])
+            with self.assertRaises(ClientError) as cm:
+                west2.get_queue_url(QueueName=name)
+            self.assertEqual(err_code(cm), NON_EXISTENT)
+            arn = west1.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            self.assertEqual(arn, "arn:aws:sqs:us-west-1:%s:%s" % (ACCOUNT, name))
+        finally:
+            west1.delete_queue(QueueUrl=url)
 
 
 class SeedPage(SqsTestCase):

@@ -7,7 +7,17 @@ using Microsoft.AspNetCore.Http;
 
 namespace Sluice.Server.Sqs;
 
-/// <summary>What a handler needs from the request: region, account, URL base, the queue named by the path.</summary>
+/// <summary>
+/// What a handler needs from the request: region, account, URL base, the queue named by the path.
+/// <para>
+/// Queues live in a region, as in SQS: the request's region is its signature's credential scope (the configured
+/// <see cref="SqsOptions.Region"/> when unsigned). Handlers work on broker names: a queue of the default region is the
+/// broker queue of its plain name (the one REST and the CLI see); a queue of another region is the broker queue
+/// <c>region:name</c>, which no plain name can collide with. Its URL carries the region as a path segment
+/// (<c>{base}/{region}/{account}/{name}</c>; the default region's URLs are <c>{base}/{account}/{name}</c>), and its ARN
+/// names the region. A URL or ARN of another region than the request's names no queue.
+/// </para>
+/// </summary>
 internal sealed class SqsEnv(SqsFace face, HttpContext context, string region)
 {
     public string Region => region;
@@ -16,13 +26,48 @@ internal sealed class SqsEnv(SqsFace face, HttpContext context, string region)
 
     public string BaseUrl => face.Options.PublicUrl?.TrimEnd('/') ?? $"{context.Request.Scheme}://{context.Request.Host.Value}";
 
-    public string QueueUrl(string name) => $"{BaseUrl}/{Account}/{name}";
+    /// <summary>Whether <paramref name="name"/> is a queue name as SQS takes it (no region part).</summary>
+    public static bool IsSqsName(string? name) =>
+        Validation.IsValidQueueName(name) && !name!.Contains(Validation.RegionSeparator, StringComparison.Ordinal);
 
-    public string Arn(string name) => $"arn:aws:sqs:{region}:{Account}:{name}";
+    /// <summary>The broker queue of the SQS queue <paramref name="name"/> in this request's region.</summary>
+    public string BrokerName(string name) => BrokerName(region, name);
+
+    private string BrokerName(string queueRegion, string name) =>
+        queueRegion == face.Options.Region ? name : $"{queueRegion}{Validation.RegionSeparator}{name}";
+
+    /// <summary>The region and SQS name of a broker queue.</summary>
+    public (string Region, string Name) Split(string brokerName)
+    {
+        ArgumentNullException.ThrowIfNull(brokerName);
+        var split = brokerName.IndexOf(Validation.RegionSeparator, StringComparison.Ordinal);
+        return split < 0 ? (face.Options.Region, brokerName) : (brokerName[..split], brokerName[(split + 1)..]);
+    }
+
+    /// <summary>Whether a broker queue is a queue of this request's region.</summary>
+    public bool InRegion(string brokerName) => Split(brokerName).Region == region;
+
+    /// <summary>The SQS name of a broker queue (its name without the region).</summary>
+    public string SqsName(string brokerName) => Split(brokerName).Name;
+
+    /// <summary>The queue URL of a broker queue.</summary>
+    public string QueueUrl(string brokerName)
+    {
+        var (queueRegion, name) = Split(brokerName);
+        return queueRegion == face.Options.Region ? $"{BaseUrl}/{Account}/{name}" : $"{BaseUrl}/{queueRegion}/{Account}/{name}";
+    }
+
+    /// <summary>The ARN of a broker queue: <c>arn:aws:sqs:region:account:name</c>.</summary>
+    public string Arn(string brokerName)
+    {
+        var (queueRegion, name) = Split(brokerName);
+        return $"arn:aws:sqs:{queueRegion}:{Account}:{name}";
+    }
 
     /// <summary>
-    /// The queue named by <c>QueueUrl</c> (any host), else by a <c>/account/name</c> request path. A URL or path naming
-    /// another account than the configured one names no queue here (<c>NonExistentQueue</c>).
+    /// The broker queue named by <c>QueueUrl</c> (any host), else by the request path: <c>[/region]/account/name</c> after
+    /// the <see cref="SqsOptions.PublicUrl"/> path. A URL or path of another account or region names no queue here
+    /// (<c>NonExistentQueue</c>).
     /// </summary>
     public string QueueName(JsonObject input)
     {
@@ -31,7 +76,7 @@ internal sealed class SqsEnv(SqsFace face, HttpContext context, string region)
         if (url is null)
         {
             path = context.Request.Path.Value ?? "";
-            if (path.Split('/', StringSplitOptions.RemoveEmptyEntries).Length != 2)
+            if (Segments(path).Length is not (2 or 3))
             {
                 throw SqsException.Missing("QueueUrl");
             }
@@ -41,28 +86,58 @@ internal sealed class SqsEnv(SqsFace face, HttpContext context, string region)
             path = Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri.AbsolutePath : url;
         }
 
-        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (segments.Length == 0)
+        var segments = Segments(path);
+        string queueRegion;
+        switch (segments.Length)
         {
-            throw SqsException.NoQueue();
+            case 1:
+                // A bare name (not a URL) is taken in the request's region.
+                queueRegion = region;
+                break;
+            case 2 when segments[0] == Account:
+                queueRegion = face.Options.Region;
+                break;
+            case 3 when segments[1] == Account:
+                queueRegion = segments[0];
+                break;
+            default:
+                throw SqsException.NoQueue();
         }
 
         var name = segments[^1];
-        if (segments.Length >= 2 && segments[^2] != Account)
-        {
-            throw SqsException.NoQueue();
-        }
-
-        return Validation.IsValidQueueName(name) ? name : throw SqsException.NoQueue();
+        return queueRegion == region && IsSqsName(name) ? BrokerName(name) : throw SqsException.NoQueue();
     }
 
-    /// <summary>The queue name at the end of an ARN (<c>arn:aws:sqs:region:account:name</c>) of <paramref name="account"/>.</summary>
-    public static string? NameFromArn(string arn, string account)
+    /// <summary>The path's segments after the configured public URL's own path (when the path starts with it).</summary>
+    private string[] Segments(string path)
+    {
+        var basePath = face.Options.PublicUrl is { } publicUrl && Uri.TryCreate(publicUrl, UriKind.Absolute, out var b)
+            ? b.AbsolutePath.TrimEnd('/')
+            : "";
+        if (basePath.Length > 0 && path.StartsWith(basePath + "/", StringComparison.Ordinal))
+        {
+            path = path[basePath.Length..];
+        }
+
+        return path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>
+    /// The broker queue an ARN (<c>arn:aws:sqs:region:account:name</c>) of this account names, in any region; null when
+    /// it is not such an ARN.
+    /// </summary>
+    public string? AnyRegionQueueFromArn(string arn)
     {
         ArgumentNullException.ThrowIfNull(arn);
         var parts = arn.Split(':');
-        return parts.Length == 6 && parts[0] == "arn" && parts[2] == "sqs" && parts[4] == account && Validation.IsValidQueueName(parts[5]) ? parts[5] : null;
+        return parts.Length == 6 && parts[0] == "arn" && parts[2] == "sqs" && parts[4] == Account && parts[3].Length > 0 && IsSqsName(parts[5]) &&
+               Validation.IsValidQueueName(BrokerName(parts[3], parts[5]))
+            ? BrokerName(parts[3], parts[5])
+            : null;
     }
+
+    /// <summary>The broker queue an ARN of this account and this request's region names; null otherwise.</summary>
+    public string? QueueFromArn(string arn) => AnyRegionQueueFromArn(arn) is { } name && InRegion(name) ? name : null;
 }
 
 /// <summary>Reads members of a JSON-shaped request, with SQS's errors for missing or mistyped values.</summary>
@@ -112,7 +187,7 @@ internal static class SqsInput
         var value = Long(input, name);
         if (value is { } v && (v < min || v > max))
         {
-            throw SqsException.Invalid(name, v, $"must be between {min} and {max}, if provided.");
+            throw SqsException.Invalid(name, v, $"Must be between {min} and {max}, if provided.");
         }
 
         return (int?)value;
@@ -165,7 +240,10 @@ internal static class SqsInput
                     };
                     if (!IsAllowedText(key) || !IsAllowedText(text))
                     {
-                        throw new SqsException(error, $"Invalid value for the parameter {name}. Reason: {InvalidCharacters}");
+                        // Queue attributes answer SQS's text, which names the attribute only.
+                        throw name == "Attributes"
+                            ? new SqsException(error, $"Invalid value for the parameter {Validation.Quote(key)}.")
+                            : new SqsException(error, $"Invalid value for the parameter {name}. Reason: {InvalidCharacters}");
                     }
 
                     map[key] = text;
@@ -222,7 +300,7 @@ internal static class SqsInput
         if (value is not null && (value.Length is 0 or > 128 || value.Any(c => c is < '!' or > '~')))
         {
             throw new SqsException(SqsError.InvalidParameterValue,
-                $"Value for parameter {name} is invalid. Reason: {name} can only include alphanumeric and punctuation characters. 1 to 128 in length.");
+                $"Value {Validation.Quote(value)} for parameter {name} is invalid. Reason: {name} can only include alphanumeric and punctuation characters. 1 to 128 in length.");
         }
     }
 

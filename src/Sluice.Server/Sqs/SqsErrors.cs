@@ -21,6 +21,7 @@ internal sealed record SqsError(string Shape, string QueryCode, bool Sender = tr
     public static readonly SqsError BatchEntryIdsNotDistinct = new("BatchEntryIdsNotDistinct", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct");
     public static readonly SqsError InvalidBatchEntryId = new("InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId");
     public static readonly SqsError BatchRequestTooLong = new("BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong");
+    public static readonly SqsError RequestEntityTooLarge = new("RequestEntityTooLarge", "RequestEntityTooLarge", true, 413);
     public static readonly SqsError RequestThrottled = new("RequestThrottled", "RequestThrottled");
     public static readonly SqsError ResourceNotFound = new("ResourceNotFoundException", "ResourceNotFoundException");
     public static readonly SqsError InvalidParameterValue = new("InvalidParameterValue", "InvalidParameterValue");
@@ -75,7 +76,7 @@ internal sealed record SqsError(string Shape, string QueryCode, bool Sender = tr
             ErrorCodes.MessageNotInFlight => MessageNotInflight,
             ErrorCodes.RedriveNotFound => ResourceNotFound,
             ErrorCodes.MalformedRequest => MalformedRequest,
-            ErrorCodes.RequestTooLarge => InvalidParameterValue,
+            ErrorCodes.RequestTooLarge => RequestEntityTooLarge,
             ErrorCodes.Unavailable => ServiceUnavailable,
             _ => InternalError,
         };

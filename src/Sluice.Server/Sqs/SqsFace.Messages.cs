@@ -137,7 +137,7 @@ internal sealed partial class SqsFace
             if (id.Length is 0 or > 80 || id.AsSpan().ContainsAnyExcept(BatchIdChars))
             {
                 throw new SqsException(SqsError.InvalidBatchEntryId,
-                    $"A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long. Invalid id: {id}");
+                    $"A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.");
             }
 
             if (!ids.Add(id))
@@ -222,7 +222,7 @@ internal sealed partial class SqsFace
         {
             if (delay is > 0)
             {
-                throw SqsException.Invalid("DelaySeconds", delay, "The request include parameter that is not valid for this queue type. FIFO queues take the queue's DelaySeconds.");
+                throw SqsException.Invalid("DelaySeconds", delay, "The request include parameter that is not valid for this queue type.");
             }
 
             delay = null;
@@ -312,7 +312,7 @@ internal sealed partial class SqsFace
         if (!ok)
         {
             throw new SqsException(SqsError.InvalidParameterValue,
-                $"The type of message (user) attribute '{name}' is invalid. Reason: use String, Number or Binary, optionally followed by '.' and a custom type of letters, digits, '_', '-' and '.'.");
+                $"The type of message (user) attribute '{name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.");
         }
     }
 
@@ -324,6 +324,12 @@ internal sealed partial class SqsFace
             case null:
                 return result;
             case JsonObject map:
+                if (map.Count > Validation.MaxAttributes)
+                {
+                    throw new SqsException(SqsError.InvalidParameterValue,
+                        $"Number of message attributes [{map.Count}] exceeds the allowed maximum [{Validation.MaxAttributes}].");
+                }
+
                 foreach (var (name, node) in map)
                 {
                     if (node is not JsonObject value)
@@ -514,8 +520,9 @@ internal sealed partial class SqsFace
     {
         foreach (var p in patterns)
         {
-            if (p is "All" or ".*" || p == name ||
-                (p.EndsWith(".*", StringComparison.Ordinal) && name.StartsWith(p[..^1], StringComparison.Ordinal)))
+            // "All", ".*" and "prefix.*" (every name starting with prefix, as SQS documents it).
+            if (p == "All" || p == name ||
+                (p.EndsWith(".*", StringComparison.Ordinal) && name.StartsWith(p[..^2], StringComparison.Ordinal)))
             {
                 return true;
             }

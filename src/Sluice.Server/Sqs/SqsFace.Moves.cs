@@ -11,7 +11,7 @@ internal sealed partial class SqsFace
         var sourceArn = SqsInput.RequiredString(input, "SourceArn");
         var destinationArn = SqsInput.String(input, "DestinationArn");
         var rate = SqsInput.Int(input, "MaxNumberOfMessagesPerSecond", 1, MaxMoveRate);
-        var source = await MoveQueueAsync(sourceArn, ct).ConfigureAwait(false);
+        var source = await MoveQueueAsync(sourceArn, env, ct).ConfigureAwait(false);
         var queues = await broker.ListQueuesAsync(ct).ConfigureAwait(false);
         if (!queues.Any(q => q.Options.DeadLetterQueue == source.Name))
         {
@@ -21,7 +21,7 @@ internal sealed partial class SqsFace
         string? destination = null;
         if (destinationArn is not null)
         {
-            destination = (await MoveQueueAsync(destinationArn, ct).ConfigureAwait(false)).Name;
+            destination = (await MoveQueueAsync(destinationArn, env, ct).ConfigureAwait(false)).Name;
         }
 
         if (broker.ListRedrives().Any(r => r.DeadLetterQueue == source.Name && r.State == RedriveState.Running))
@@ -33,9 +33,9 @@ internal sealed partial class SqsFace
         return new JsonObject { ["TaskHandle"] = status.Id };
     }
 
-    private async ValueTask<QueueInfo> MoveQueueAsync(string arn, CancellationToken ct)
+    private async ValueTask<QueueInfo> MoveQueueAsync(string arn, SqsEnv env, CancellationToken ct)
     {
-        var name = SqsEnv.NameFromArn(arn, options.AccountId) ?? throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified for the SourceArn parameter doesn't exist: {arn}");
+        var name = env.QueueFromArn(arn) ?? throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified for the SourceArn parameter doesn't exist: {arn}");
         return await TryGetQueueAsync(name, ct).ConfigureAwait(false)
             ?? throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified doesn't exist: {arn}");
     }
@@ -44,7 +44,7 @@ internal sealed partial class SqsFace
     {
         var sourceArn = SqsInput.RequiredString(input, "SourceArn");
         var max = SqsInput.Int(input, "MaxResults", 1, 10) ?? 1;
-        var name = SqsEnv.NameFromArn(sourceArn, options.AccountId) ?? throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified doesn't exist: {sourceArn}");
+        var name = env.QueueFromArn(sourceArn) ?? throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified doesn't exist: {sourceArn}");
         var results = new JsonArray();
         foreach (var r in broker.ListRedrives().Where(r => r.DeadLetterQueue == name).Take(max))
         {

@@ -19,6 +19,27 @@ internal sealed partial class SqsFace
         "Policy", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled", "RedriveAllowPolicy", "FifoThroughputLimit",
     };
 
+    /// <summary>Attributes that an empty value removes (as SQS: <c>SetQueueAttributes Policy=""</c> deletes the policy).</summary>
+    private static readonly HashSet<string> ClearedByEmptyValue = new(StringComparer.Ordinal)
+    {
+        "Policy", "RedrivePolicy", "RedriveAllowPolicy", "KmsMasterKeyId",
+    };
+
+    /// <summary>SQS's policy quotas: size in bytes, statements, actions per statement, principals, conditions.</summary>
+    private const int MaxPolicyBytes = 8192;
+    private const int MaxPolicyStatements = 20;
+    private const int MaxPolicyActions = 7;
+    private const int MaxPolicyPrincipals = 50;
+    private const int MaxPolicyConditions = 10;
+
+    /// <summary>Longest KmsMasterKeyId (a KMS key id, alias or ARN), in characters.</summary>
+    private const int MaxKmsKeyIdLength = 2048;
+
+    /// <summary>Most tags on one queue; tag keys are 1-128 characters, values 0-256.</summary>
+    private const int MaxTags = 50;
+    private const int MaxTagKeyLength = 128;
+    private const int MaxTagValueLength = 256;
+
     private static readonly string[] ReadableAttributes =
     [
         "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed",
@@ -72,12 +93,13 @@ internal sealed partial class SqsFace
 
     private async ValueTask<JsonObject> CreateQueueAsync(JsonObject input, SqsEnv env, CancellationToken ct)
     {
-        var name = SqsInput.RequiredString(input, "QueueName");
-        if (!Validation.IsValidQueueName(name))
+        var sqsName = SqsInput.RequiredString(input, "QueueName");
+        if (!SqsEnv.IsSqsName(sqsName))
         {
-            throw SqsException.Invalid("QueueName", name,
-                "Can only include alphanumeric characters, hyphens, or underscores (and a .fifo suffix for FIFO queues). 1 to 80 in length.");
+            throw SqsException.Invalid("QueueName", sqsName, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
         }
+
+        var name = env.BrokerName(sqsName);
 
         var attributes = SqsInput.StringMap(input, "Attributes");
         var tags = SqsInput.StringMap(input, "tags");
@@ -86,13 +108,14 @@ internal sealed partial class SqsFace
             tags = SqsInput.StringMap(input, "Tags");
         }
 
+        CheckTags(tags, sqsName);
         var fifoName = name.EndsWith(QueueOptions.FifoSuffix, StringComparison.Ordinal);
         var fifo = attributes.TryGetValue("FifoQueue", out var f) && ParseBool("FifoQueue", f);
         if (fifo != fifoName)
         {
             throw fifo
                 ? new SqsException(SqsError.InvalidParameterValue, "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
-                : SqsException.Invalid("QueueName", name, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length. A .fifo name needs the FifoQueue attribute set to true.");
+                : SqsException.Invalid("QueueName", sqsName, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
         }
 
         for (var attempt = 0; ; attempt++)
@@ -100,10 +123,10 @@ internal sealed partial class SqsFace
             var existing = await TryGetQueueAsync(name, ct).ConfigureAwait(false);
             if (existing is not null)
             {
-                var wanted = await ApplyAttributesAsync(name, existing.Options, attributes, env, compareOnly: true, ct).ConfigureAwait(false);
-                if (!wanted.Equals(existing.Options))
+                var differing = await DifferingAsync(name, existing.Options, attributes, tags, env, ct).ConfigureAwait(false);
+                if (differing.Count > 0)
                 {
-                    throw new SqsException(SqsError.QueueNameExists, $"A queue already exists with the same name and a different value for attribute(s) {string.Join(", ", attributes.Keys)}");
+                    throw new SqsException(SqsError.QueueNameExists, $"A queue already exists with the same name and a different value for attribute(s) {string.Join(", ", differing)}");
                 }
 
                 return new JsonObject { ["QueueUrl"] = env.QueueUrl(name) };
@@ -127,6 +150,31 @@ internal sealed partial class SqsFace
         }
     }
 
+    /// <summary>
+    /// What a CreateQueue on an existing queue asks for that the queue does not have: each attribute it names whose
+    /// value differs, and <c>tags</c> when it gives tags other than the queue's.
+    /// </summary>
+    private async ValueTask<List<string>> DifferingAsync(string name, QueueOptions existing, Dictionary<string, string> attributes,
+        Dictionary<string, string> tags, SqsEnv env, CancellationToken ct)
+    {
+        var differing = new List<string>();
+        foreach (var (key, value) in attributes)
+        {
+            var one = new Dictionary<string, string>(StringComparer.Ordinal) { [key] = value };
+            if (!(await ApplyAttributesAsync(name, existing, one, env, compareOnly: true, ct).ConfigureAwait(false)).Equals(existing))
+            {
+                differing.Add(key);
+            }
+        }
+
+        if (tags.Count > 0 && !(existing with { Tags = tags }).Equals(existing))
+        {
+            differing.Add("tags");
+        }
+
+        return differing;
+    }
+
     private async ValueTask<QueueInfo?> TryGetQueueAsync(string name, CancellationToken ct)
     {
         try
@@ -141,12 +189,14 @@ internal sealed partial class SqsFace
 
     private async ValueTask<JsonObject> GetQueueUrlAsync(JsonObject input, SqsEnv env, CancellationToken ct)
     {
-        var name = SqsInput.RequiredString(input, "QueueName");
+        var sqsName = SqsInput.RequiredString(input, "QueueName");
         var owner = SqsInput.String(input, "QueueOwnerAWSAccountId");
-        if (!Validation.IsValidQueueName(name) || (owner is not null && owner != env.Account))
+        if (!SqsEnv.IsSqsName(sqsName) || (owner is not null && owner != env.Account))
         {
             throw SqsException.NoQueue();
         }
+
+        var name = env.BrokerName(sqsName);
 
         await QueueAsync(name, ct).ConfigureAwait(false);
         return new JsonObject { ["QueueUrl"] = env.QueueUrl(name) };
@@ -159,7 +209,7 @@ internal sealed partial class SqsFace
         var after = DecodeToken(SqsInput.String(input, "NextToken"));
         var names = (await broker.ListQueuesAsync(ct).ConfigureAwait(false))
             .Select(q => q.Name)
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
+            .Where(n => env.InRegion(n) && env.SqsName(n).StartsWith(prefix, StringComparison.Ordinal))
             .Where(n => after is null || string.CompareOrdinal(n, after) > 0)
             .ToList();
         return Page(names, max, "QueueUrls", env);
@@ -361,6 +411,20 @@ internal sealed partial class SqsFace
                 throw new SqsException(SqsError.InvalidAttributeName, $"Unknown Attribute {key}.");
             }
 
+            if (value.Length == 0 && ClearedByEmptyValue.Contains(key))
+            {
+                if (key == "RedrivePolicy")
+                {
+                    o = o with { DeadLetterQueue = null, MaxReceiveCount = null };
+                }
+                else
+                {
+                    properties.Remove(key);
+                }
+
+                continue;
+            }
+
             switch (key)
             {
                 case "DelaySeconds":
@@ -388,7 +452,7 @@ internal sealed partial class SqsFace
                 case "FifoQueue":
                     if (ParseBool(key, value) != current.Fifo)
                     {
-                        throw new SqsException(SqsError.InvalidAttributeValue, "Invalid value for the parameter FifoQueue. Reason: a queue's type cannot be changed after it is created.");
+                        throw AttributeValue(key);
                     }
 
                     break;
@@ -402,12 +466,12 @@ internal sealed partial class SqsFace
                         {
                             "queue" => DeduplicationScope.Queue,
                             "messageGroup" => DeduplicationScope.MessageGroup,
-                            _ => throw AttributeValue(key, value, "use queue or messageGroup."),
+                            _ => throw AttributeValue(key),
                         },
                     };
                     break;
                 case "FifoThroughputLimit":
-                    properties[key] = value is "perQueue" or "perMessageGroupId" ? value : throw AttributeValue(key, value, "use perQueue or perMessageGroupId.");
+                    properties[key] = value is "perQueue" or "perMessageGroupId" ? value : throw AttributeValue(key);
                     break;
                 case "KmsDataKeyReusePeriodSeconds":
                     AttributeInt(key, value, 60, 86_400);
@@ -416,8 +480,12 @@ internal sealed partial class SqsFace
                 case "SqsManagedSseEnabled":
                     properties[key] = ParseBool(key, value) ? "true" : "false";
                     break;
-                case "Policy" or "KmsMasterKeyId":
+                case "Policy":
+                    CheckPolicy(value);
                     properties[key] = value;
+                    break;
+                case "KmsMasterKeyId":
+                    properties[key] = value.Length <= MaxKmsKeyIdLength ? value : throw AttributeValue(key);
                     break;
                 default:
                     throw new SqsException(SqsError.InvalidAttributeName, $"Unknown Attribute {key}.");
@@ -429,19 +497,14 @@ internal sealed partial class SqsFace
 
     private async ValueTask<QueueOptions> ApplyRedrivePolicyAsync(string name, QueueOptions o, string value, SqsEnv env, bool compareOnly, CancellationToken ct)
     {
-        if (value.Length == 0)
-        {
-            return o with { DeadLetterQueue = null, MaxReceiveCount = null };
-        }
-
         JsonObject policy;
         try
         {
-            policy = JsonNode.Parse(value) as JsonObject ?? throw AttributeValue("RedrivePolicy", value, "must be a JSON object.");
+            policy = JsonNode.Parse(value) as JsonObject ?? throw PolicyValue("RedrivePolicy", value, "must be a JSON object.");
         }
         catch (JsonException ex)
         {
-            throw new SqsException(SqsError.InvalidAttributeValue, $"Invalid value for the parameter RedrivePolicy. Reason: Redrive policy is not a valid JSON map. {ex.Message}", ex);
+            throw new SqsException(SqsError.InvalidAttributeValue, $"Value {value} for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid JSON map.", ex);
         }
 
         string? arn;
@@ -453,39 +516,39 @@ internal sealed partial class SqsFace
         }
         catch (SqsException ex)
         {
-            throw new SqsException(SqsError.InvalidAttributeValue, $"Invalid value for the parameter RedrivePolicy. Reason: {ex.Message}", ex);
+            throw new SqsException(SqsError.InvalidAttributeValue, $"Value {value} for parameter RedrivePolicy is invalid. Reason: maxReceiveCount must be an integer and deadLetterTargetArn a string.", ex);
         }
 
         if (arn is null || count is null)
         {
-            throw AttributeValue("RedrivePolicy", value, "Redrive policy does not contain mandatory attribute: " + (arn is null ? "deadLetterTargetArn" : "maxReceiveCount") + ".");
+            throw PolicyValue("RedrivePolicy", value, "Redrive policy does not contain mandatory attribute: " + (arn is null ? "deadLetterTargetArn" : "maxReceiveCount") + ".");
         }
 
         if (count is < 1 or > 1000)
         {
-            throw AttributeValue("RedrivePolicy", value, $"Invalid value for maxReceiveCount: {count}, valid values are from 1 to 1000 both inclusive.");
+            throw PolicyValue("RedrivePolicy", value, $"Invalid value for maxReceiveCount: {count}, valid values are from 1 to 1000 both inclusive.");
         }
 
-        var dlq = SqsEnv.NameFromArn(arn, env.Account) ?? throw AttributeValue("RedrivePolicy", value, $"Dead-letter target {arn} is not a valid queue ARN.");
+        var dlq = env.QueueFromArn(arn) ?? throw PolicyValue("RedrivePolicy", value, $"Dead letter target does not exist: {arn}.");
         if (!compareOnly)
         {
             var target = await TryGetQueueAsync(dlq, ct).ConfigureAwait(false)
-                ?? throw AttributeValue("RedrivePolicy", value, $"Dead letter target does not exist: {arn}.");
+                ?? throw PolicyValue("RedrivePolicy", value, $"Dead letter target does not exist: {arn}.");
             if (target.Options.Fifo != o.Fifo)
             {
-                throw AttributeValue("RedrivePolicy", value, "Dead-letter queue must be of the same type as the source queue (FIFO or standard).");
+                throw PolicyValue("RedrivePolicy", value, "Dead-letter queue must be of the same type as the source queue (FIFO or standard).");
             }
 
-            if (target.Options.Properties.TryGetValue("RedriveAllowPolicy", out var allow) && !RedriveAllowed(allow, name, env.Account))
+            if (target.Options.Properties.TryGetValue("RedriveAllowPolicy", out var allow) && !RedriveAllowed(allow, name, env))
             {
-                throw AttributeValue("RedrivePolicy", value, $"Queue {env.Arn(name)} is not allowed to use {arn} as its dead-letter queue (RedriveAllowPolicy).");
+                throw PolicyValue("RedrivePolicy", value, $"Queue {env.Arn(name)} is not allowed to use {arn} as its dead-letter queue (RedriveAllowPolicy).");
             }
         }
 
         return o with { DeadLetterQueue = dlq, MaxReceiveCount = (int)count };
     }
 
-    private static bool RedriveAllowed(string allowPolicy, string source, string account)
+    private static bool RedriveAllowed(string allowPolicy, string source, SqsEnv env)
     {
         try
         {
@@ -498,7 +561,7 @@ internal sealed partial class SqsFace
             {
                 "denyAll" => false,
                 "byQueue" => policy["sourceQueueArns"] is JsonArray arns &&
-                             arns.Any(a => a is JsonValue v && v.GetValueKind() == JsonValueKind.String && SqsEnv.NameFromArn(v.GetValue<string>(), account) == source),
+                             arns.Any(a => a is JsonValue v && v.GetValueKind() == JsonValueKind.String && env.AnyRegionQueueFromArn(v.GetValue<string>()) == source),
                 _ => true,
             };
         }
@@ -514,46 +577,113 @@ internal sealed partial class SqsFace
         {
             if (JsonNode.Parse(value) is not JsonObject policy)
             {
-                throw AttributeValue("RedriveAllowPolicy", value, "must be a JSON object.");
+                throw PolicyValue("RedriveAllowPolicy", value, "must be a JSON object.");
             }
 
             var permission = SqsInput.String(policy, "redrivePermission");
             if (permission is not ("allowAll" or "denyAll" or "byQueue"))
             {
-                throw AttributeValue("RedriveAllowPolicy", value, "redrivePermission must be allowAll, denyAll or byQueue.");
+                throw PolicyValue("RedriveAllowPolicy", value, "redrivePermission must be allowAll, denyAll or byQueue.");
             }
 
             var arns = policy["sourceQueueArns"] as JsonArray;
             if (permission == "byQueue" && (arns is null || arns.Count is 0 or > 10))
             {
-                throw AttributeValue("RedriveAllowPolicy", value, "byQueue needs sourceQueueArns with 1 to 10 queue ARNs.");
+                throw PolicyValue("RedriveAllowPolicy", value, "byQueue needs sourceQueueArns with 1 to 10 queue ARNs.");
             }
 
             if (permission != "byQueue" && arns is { Count: > 0 })
             {
-                throw AttributeValue("RedriveAllowPolicy", value, "sourceQueueArns is only allowed with redrivePermission byQueue.");
+                throw PolicyValue("RedriveAllowPolicy", value, "sourceQueueArns is only allowed with redrivePermission byQueue.");
             }
         }
         catch (JsonException ex)
         {
-            throw new SqsException(SqsError.InvalidAttributeValue, $"Invalid value for the parameter RedriveAllowPolicy. Reason: not valid JSON. {ex.Message}", ex);
+            throw new SqsException(SqsError.InvalidAttributeValue, $"Value {value} for parameter RedriveAllowPolicy is invalid. Reason: not valid JSON.", ex);
         }
     }
 
     private static long AttributeInt(string key, string value, long min, long max) =>
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
             ? n
-            : throw AttributeValue(key, value, $"must be an integer from {min} to {max}.");
+            : throw AttributeValue(key);
 
     private static bool ParseBool(string key, string value) => value switch
     {
         "true" or "True" or "TRUE" => true,
         "false" or "False" or "FALSE" => false,
-        _ => throw AttributeValue(key, value, "must be true or false."),
+        _ => throw AttributeValue(key),
     };
 
-    private static SqsException AttributeValue(string key, string value, string reason) =>
-        new(SqsError.InvalidAttributeValue, $"Invalid value for the parameter {key}. Reason: {reason} (value: {value})");
+    /// <summary>SQS's error for a bad queue attribute value (its text names the attribute only).</summary>
+    private static SqsException AttributeValue(string key) =>
+        new(SqsError.InvalidAttributeValue, $"Invalid value for the parameter {key}.");
+
+    /// <summary>SQS's error for a bad JSON policy attribute (RedrivePolicy, RedriveAllowPolicy): the value and the reason.</summary>
+    private static SqsException PolicyValue(string key, string value, string reason) =>
+        new(SqsError.InvalidAttributeValue, $"Value {value} for parameter {key} is invalid. Reason: {reason}");
+
+    /// <summary>
+    /// Checks a queue policy against SQS's quotas: a JSON object of at most 8192 UTF-8 bytes, 20 statements, 7 actions
+    /// per statement, 50 principals and 10 conditions.
+    /// </summary>
+    private static void CheckPolicy(string value)
+    {
+        JsonObject? policy;
+        try
+        {
+            policy = Encoding.UTF8.GetByteCount(value) <= MaxPolicyBytes ? JsonNode.Parse(value) as JsonObject : null;
+        }
+        catch (JsonException ex)
+        {
+            throw new SqsException(SqsError.InvalidAttributeValue, AttributeValue("Policy").Message, ex);
+        }
+
+        if (policy is null || PolicyOverLimit(policy) is not null)
+        {
+            throw AttributeValue("Policy");
+        }
+    }
+
+    /// <summary>The first of SQS's policy quotas (after the size) that <paramref name="policy"/> exceeds, as an OverLimit message; else null.</summary>
+    private static string? PolicyOverLimit(JsonObject policy)
+    {
+        var statements = policy["Statement"] switch
+        {
+            JsonArray array => array.OfType<JsonObject>().ToList(),
+            JsonObject one => [one],
+            _ => [],
+        };
+        if (statements.Count > MaxPolicyStatements)
+        {
+            return $"{statements.Count} Statements were found, maximum allowed is {MaxPolicyStatements}.";
+        }
+
+        static int Count(JsonNode? node) => node switch
+        {
+            null => 0,
+            JsonArray array => array.Count,
+            JsonObject map => map.Sum(kv => Count(kv.Value)),
+            _ => 1,
+        };
+        foreach (var statement in statements)
+        {
+            var actions = Count(statement["Action"]);
+            if (actions > MaxPolicyActions)
+            {
+                return $"{actions} Actions were found, maximum allowed is {MaxPolicyActions}.";
+            }
+        }
+
+        var principals = statements.Sum(s => Count(s["Principal"]));
+        if (principals > MaxPolicyPrincipals)
+        {
+            return $"{principals} Principals were found, maximum allowed is {MaxPolicyPrincipals}.";
+        }
+
+        var conditions = statements.Sum(s => s["Condition"] is JsonObject c ? c.Sum(kv => kv.Value is JsonObject keys ? keys.Count : 1) : 0);
+        return conditions > MaxPolicyConditions ? $"{conditions} Conditions were found, maximum allowed is {MaxPolicyConditions}." : null;
+    }
 
     private async ValueTask<JsonObject> TagQueueAsync(JsonObject input, SqsEnv env, CancellationToken ct)
     {
@@ -571,6 +701,8 @@ internal sealed partial class SqsFace
             merged[k] = v;
         }
 
+        CheckTags(merged, env.SqsName(name));
+
         await UpdateAsync(name, info.Options with { Tags = merged }, ct).ConfigureAwait(false);
         return [];
     }
@@ -585,9 +717,37 @@ internal sealed partial class SqsFace
             throw SqsException.Missing("TagKeys");
         }
 
+        keys.ForEach(CheckTagKey);
+
         var remaining = info.Options.Tags.Where(t => !keys.Contains(t.Key)).ToDictionary(StringComparer.Ordinal);
         await UpdateAsync(name, info.Options with { Tags = remaining }, ct).ConfigureAwait(false);
         return [];
+    }
+
+    /// <summary>Checks a queue's tags against SQS's limits: at most 50, keys 1-128 characters, values at most 256.</summary>
+    private static void CheckTags(Dictionary<string, string> tags, string queue)
+    {
+        if (tags.Count > MaxTags)
+        {
+            throw new SqsException(SqsError.InvalidParameterValue, $"Too many tags added for queue {queue}.");
+        }
+
+        foreach (var (key, value) in tags)
+        {
+            CheckTagKey(key);
+            if (value.Length > MaxTagValueLength)
+            {
+                throw new SqsException(SqsError.InvalidParameterValue, $"Tag values must be between 0 and {MaxTagValueLength} characters in length.");
+            }
+        }
+    }
+
+    private static void CheckTagKey(string key)
+    {
+        if (key.Length is 0 or > MaxTagKeyLength)
+        {
+            throw new SqsException(SqsError.InvalidParameterValue, $"Tag keys must be between 1 and {MaxTagKeyLength} characters in length.");
+        }
     }
 
     private async ValueTask<JsonObject> ListQueueTagsAsync(JsonObject input, SqsEnv env, CancellationToken ct)
@@ -632,7 +792,7 @@ internal sealed partial class SqsFace
     {
         var name = env.QueueName(input);
         var info = await QueueAsync(name, ct).ConfigureAwait(false);
-        var label = SqsInput.RequiredString(input, "Label");
+        var label = CheckLabel(SqsInput.RequiredString(input, "Label"));
         var accounts = SqsInput.Strings(input, "AWSAccountIds");
         var actions = SqsInput.Strings(input, "Actions");
         if (accounts.Count == 0)
@@ -645,16 +805,26 @@ internal sealed partial class SqsFace
             throw SqsException.Missing("Actions");
         }
 
+        if (actions.Count > MaxPolicyActions)
+        {
+            throw new SqsException(SqsError.OverLimit, $"{actions.Count} Actions were found, maximum allowed is {MaxPolicyActions}.");
+        }
+
+        if (accounts.FirstOrDefault(a => a.Length != 12 || !a.All(char.IsAsciiDigit)) is { } badAccount)
+        {
+            throw SqsException.Invalid("PrincipalId", badAccount, "Unable to verify.");
+        }
+
+        if (actions.FirstOrDefault(a => !GrantableActions.Contains(a)) is { } badAction)
+        {
+            throw SqsException.Invalid("ActionName", "SQS:" + badAction, "Only the queue owner is allowed to invoke this action.");
+        }
+
         var policy = LoadPolicy(info, env);
         var statements = (JsonArray)policy["Statement"]!;
         if (statements.Any(s => s is JsonObject o && SqsInput.String(o, "Sid") == label))
         {
             throw SqsException.Invalid("Label", label, "Already exists.");
-        }
-
-        if (statements.Count >= 7)
-        {
-            throw new SqsException(SqsError.OverLimit, "7 Actions were found, maximum allowed is 7.");
         }
 
         statements.Add(new JsonObject
@@ -665,6 +835,16 @@ internal sealed partial class SqsFace
             ["Action"] = new JsonArray([.. actions.Select(a => (JsonNode?)("SQS:" + a))]),
             ["Resource"] = env.Arn(name),
         });
+        if (PolicyOverLimit(policy) is { } overLimit)
+        {
+            throw new SqsException(SqsError.OverLimit, overLimit);
+        }
+
+        if (Encoding.UTF8.GetByteCount(policy.ToJsonString()) > MaxPolicyBytes)
+        {
+            throw new SqsException(SqsError.OverLimit, $"The policy would be longer than {MaxPolicyBytes} bytes.");
+        }
+
         var properties = new Dictionary<string, string>(info.Options.Properties, StringComparer.Ordinal) { ["Policy"] = policy.ToJsonString() };
         await UpdateAsync(name, info.Options with { Properties = properties }, ct).ConfigureAwait(false);
         return [];
@@ -674,11 +854,11 @@ internal sealed partial class SqsFace
     {
         var name = env.QueueName(input);
         var info = await QueueAsync(name, ct).ConfigureAwait(false);
-        var label = SqsInput.RequiredString(input, "Label");
+        var label = CheckLabel(SqsInput.RequiredString(input, "Label"));
         var policy = LoadPolicy(info, env);
         var statements = (JsonArray)policy["Statement"]!;
         var match = statements.FirstOrDefault(s => s is JsonObject o && SqsInput.String(o, "Sid") == label)
-            ?? throw SqsException.Invalid("Label", label, "can't find label.");
+            ?? throw SqsException.Invalid("Label", label, "can't find label on existing policy.");
         statements.Remove(match);
         var properties = new Dictionary<string, string>(info.Options.Properties, StringComparer.Ordinal);
         if (statements.Count == 0)
@@ -693,6 +873,19 @@ internal sealed partial class SqsFace
         await UpdateAsync(name, info.Options with { Properties = properties }, ct).ConfigureAwait(false);
         return [];
     }
+
+    /// <summary>The actions AddPermission may grant (the others are the queue owner's alone).</summary>
+    private static readonly HashSet<string> GrantableActions = new(StringComparer.Ordinal)
+    {
+        "*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes", "GetQueueUrl",
+        "ListDeadLetterSourceQueues", "PurgeQueue",
+    };
+
+    /// <summary>Checks a permission label: 1-80 characters from A-Z a-z 0-9 - _.</summary>
+    private static string CheckLabel(string label) =>
+        label.Length <= 80 && label.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            ? label
+            : throw SqsException.Invalid("Label", label, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
 
     private static JsonObject LoadPolicy(QueueInfo info, SqsEnv env)
     {

@@ -33,45 +33,59 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
         var target = request.Headers["X-Amz-Target"].ToString();
         bool json;
         string? action = null;
-        byte[] body;
+        bool hasBody;
         if (target.StartsWith(TargetFamily, StringComparison.Ordinal) ||
             request.ContentType?.StartsWith(JsonContentType, StringComparison.OrdinalIgnoreCase) == true)
         {
             json = true;
             // A target outside AmazonSQS.<Action> is named whole, so the client is told which target was not understood.
             action = target.StartsWith(TargetPrefix, StringComparison.Ordinal) ? target[TargetPrefix.Length..] : target;
-            body = await ReadBodyAsync(context).ConfigureAwait(false);
+            hasBody = true;
         }
         else if (HttpMethods.IsGet(request.Method) && request.Query.ContainsKey("Action"))
         {
             json = false;
-            body = [];
+            hasBody = false;
         }
         else if (HttpMethods.IsPost(request.Method) &&
                  request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
         {
             json = false;
-            body = await ReadBodyAsync(context).ConfigureAwait(false);
+            hasBody = true;
         }
         else
         {
             return false;
         }
 
-        var call = new SqsCall(this, context, json, action ?? "", body);
+        var call = new SqsCall(this, context, json, action ?? "", hasBody);
         await call.RunAsync().ConfigureAwait(false);
         return true;
     }
 
+    /// <summary>
+    /// Reads the whole body. A body over the server's limit (<c>Sluice:MaxRequestBodySize</c>) is the client's
+    /// <c>RequestEntityTooLarge</c> (413) in the request's protocol.
+    /// </summary>
     private static async Task<byte[]> ReadBodyAsync(HttpContext context)
     {
         using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            var limit = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+            throw new SqsException(SqsError.RequestEntityTooLarge,
+                $"The request is larger than the server accepts ({(limit is { } l ? $"at most {l} bytes" : "a smaller body")}, setting Sluice:MaxRequestBodySize): send a smaller request.", ex);
+        }
+
         return buffer.ToArray();
     }
 
     /// <summary>One request in flight: its protocol, shape, identity and the response it writes.</summary>
-    private sealed class SqsCall(SqsFace face, HttpContext context, bool json, string action, byte[] body)
+    private sealed class SqsCall(SqsFace face, HttpContext context, bool json, string action, bool hasBody)
     {
         private readonly string _requestId = Guid.NewGuid().ToString();
 
@@ -80,6 +94,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             string? region = null;
             try
             {
+                var body = hasBody ? await ReadBodyAsync(context).ConfigureAwait(false) : [];
                 var auth = SqsSignature.Parse(context.Request.Headers.Authorization.ToString());
                 region = auth?.Region;
                 face.Authenticate(context.Request, body, auth);
@@ -101,7 +116,14 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                     input = SqsQueryForm.ToShape(action, fields);
                 }
 
-                var env = new SqsEnv(face, context, region ?? face.Options.Region);
+                region ??= face.Options.Region;
+                if (region.Length is 0 or > 32 || !region.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+                {
+                    throw new SqsException(SqsError.InvalidParameterValue,
+                        $"The credential scope's region {Validation.Quote(region)} is not a region name: sign with a region such as us-east-1 (lowercase letters, digits and '-').");
+                }
+
+                var env = new SqsEnv(face, context, region);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, face.Stopping);
                 var result = await face.DispatchAsync(action, input, env, linked.Token).ConfigureAwait(false);
                 await WriteResultAsync(result).ConfigureAwait(false);
@@ -121,7 +143,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             {
                 // The client went away: nothing to answer.
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException and not BadHttpRequestException)
             {
                 SqsLog.ActionFailed(face.Logger, ex, action, _requestId);
                 await WriteErrorAsync(SqsError.InternalError, SqsError.InternalMessage).ConfigureAwait(false);
@@ -290,7 +312,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                 catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or JsonException or DecoderFallbackException)
                 {
                     throw name is "MessageBody" or "StringValue"
-                        ? new SqsException(SqsError.InvalidMessageContents, $"{SqsInput.InvalidCharacters} ({name} is not valid Unicode text).", ex)
+                        ? new SqsException(SqsError.InvalidMessageContents, SqsInput.InvalidCharacters, ex)
                         : new SqsException(SqsError.InvalidParameterValue,
                             $"Value for parameter {(name.Length > 0 ? name : "(request)")} is invalid. Reason: not valid Unicode text (invalid UTF-8 or an unpaired surrogate).", ex);
                 }

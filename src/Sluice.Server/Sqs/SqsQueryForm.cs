@@ -170,8 +170,9 @@ internal static class SqsQueryForm
 
         foreach (var (name, child) in node.Children)
         {
-            if (Rules.TryGetValue(name, out var rule) && child.Children is not null)
+            if (Rules.TryGetValue(name, out var rule) && (child.Children is not null || (rule.Kind == Kind.List && child.Value is { Length: > 0 })))
             {
+                // A list also takes its unindexed form (AttributeName=All, as in AWS's own examples) as an item.
                 result[rule.Member] = Convert(child, rule.Kind);
             }
             else if (child.Children is not null && child.Value is null)
@@ -215,7 +216,16 @@ internal static class SqsQueryForm
         switch (kind)
         {
             case Kind.List:
-                return new JsonArray([.. items.Where(i => i.Value is not null).Select(i => (JsonNode?)JsonValue.Create(i.Value))]);
+                var list = new JsonArray();
+                foreach (var value in items.Select(i => i.Value).Prepend(node.Value is { Length: > 0 } ? node.Value : null))
+                {
+                    if (value is not null)
+                    {
+                        list.Add(JsonValue.Create(value));
+                    }
+                }
+
+                return list;
             case Kind.StructList:
                 return new JsonArray([.. items.Where(i => i.Children is not null).Select(i => (JsonNode?)Take(i))]);
             default:
@@ -239,7 +249,7 @@ internal static class SqsQueryForm
     }
 
     private static List<Node> Indexed(Node node) =>
-        [.. node.Children!
+        node.Children is null ? [] : [.. node.Children
             .Select(kv => (Ok: int.TryParse(kv.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var i), Index: i, Node: kv.Value))
             .Where(x => x.Ok)
             .OrderBy(x => x.Index)

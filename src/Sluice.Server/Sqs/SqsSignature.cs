@@ -128,7 +128,7 @@ internal static class SqsSignature
         var expected = Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign)));
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(auth.Signature.ToLowerInvariant()))
             ? null
-            : "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.";
+            : "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
     }
 
     private static string CanonicalPath(string? path)

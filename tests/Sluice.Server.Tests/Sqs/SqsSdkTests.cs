@@ -348,6 +348,68 @@ public abstract class SqsSdkTestsBase(SqsServerFixture fixture)
     }
 
     [Fact]
+    public async Task AddPermission_EightActions_OverLimitException()
+    {
+        using var sqs = fixture.Client();
+        var url = await CreateAsync(sqs, SqsServerFixture.NewName());
+        var error = await Assert.ThrowsAsync<OverLimitException>(() => sqs.AddPermissionAsync(new AddPermissionRequest
+        {
+            QueueUrl = url,
+            Label = "all",
+            AWSAccountIds = ["111122223333"],
+            Actions = ["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes", "GetQueueUrl", "PurgeQueue", "ListDeadLetterSourceQueues"],
+        }));
+        Assert.Equal("8 Actions were found, maximum allowed is 7.", error.Message);
+    }
+
+    [Fact]
+    public async Task CreateQueue_ExistingNameDifferentTags_QueueNameExists()
+    {
+        using var sqs = fixture.Client();
+        var name = SqsServerFixture.NewName();
+        await sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = name, Tags = new() { ["team"] = "a" } });
+        await Assert.ThrowsAsync<QueueNameExistsException>(() => sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = name, Tags = new() { ["team"] = "b" } }));
+        var url = (await sqs.GetQueueUrlAsync(name)).QueueUrl;
+        Assert.Equal("a", (await sqs.ListQueueTagsAsync(new ListQueueTagsRequest { QueueUrl = url })).Tags["team"]);
+    }
+
+    [Fact]
+    public async Task ReceiveMessage_PrefixFilter_ReturnsAttributesStartingWithPrefix()
+    {
+        using var sqs = fixture.Client();
+        var url = await CreateAsync(sqs, SqsServerFixture.NewName());
+        await sqs.SendMessageAsync(new SendMessageRequest
+        {
+            QueueUrl = url,
+            MessageBody = "x",
+            MessageAttributes = new()
+            {
+                ["CustomA"] = new Amazon.SQS.Model.MessageAttributeValue { DataType = "String", StringValue = "1" },
+                ["Other"] = new Amazon.SQS.Model.MessageAttributeValue { DataType = "String", StringValue = "2" },
+            },
+        });
+        var message = Assert.Single((await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MessageAttributeNames = ["Custom.*"] })).Messages);
+        Assert.Equal(["CustomA"], message.MessageAttributes.Keys);
+    }
+
+    [Fact]
+    public async Task Queues_ClientsOfTwoRegions_SeeOnlyTheirOwn()
+    {
+        using var west1 = fixture.Client(region: "us-west-1");
+        using var west2 = fixture.Client(region: "us-west-2");
+        var name = SqsServerFixture.NewName("regional");
+        var url = await CreateAsync(west1, name);
+
+        Assert.Equal([url], (await west1.ListQueuesAsync(new ListQueuesRequest { QueueNamePrefix = name })).QueueUrls);
+        Assert.Empty((await west2.ListQueuesAsync(new ListQueuesRequest { QueueNamePrefix = name })).QueueUrls ?? []);
+        await Assert.ThrowsAsync<QueueDoesNotExistException>(() => west2.GetQueueUrlAsync(name));
+        await Assert.ThrowsAsync<QueueDoesNotExistException>(() => west2.SendMessageAsync(url, "x"));
+        Assert.Equal($"arn:aws:sqs:us-west-1:000000000000:{name}", (await west1.GetQueueAttributesAsync(url, ["QueueArn"])).QueueARN);
+        await west1.SendMessageAsync(url, "x");
+        Assert.Equal(1, (await fixture.Server.Broker.GetStatsAsync($"us-west-1:{name}")).Ready);
+    }
+
+    [Fact]
     public async Task PurgeQueue_VisibleAndInFlight_AllGone()
     {
         using var sqs = fixture.Client();

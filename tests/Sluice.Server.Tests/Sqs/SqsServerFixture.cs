@@ -17,6 +17,8 @@ public class SqsServerFixture : IAsyncLifetime
 
     protected virtual SqsOptions SqsOptions => new();
 
+    protected virtual long MaxRequestBodySize => 16 * 1024 * 1024;
+
     public string Address => Server.HttpAddress.ToString();
 
     public async Task InitializeAsync()
@@ -29,17 +31,18 @@ public class SqsServerFixture : IAsyncLifetime
             HttpUrl = "http://127.0.0.1:0",
             Fsync = false,
             Sqs = SqsOptions,
+            MaxRequestBodySize = MaxRequestBodySize,
         }, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         await Server.StartAsync();
     }
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 
-    public AmazonSQSClient Client(string secret = Secret, string accessKey = AccessKey) =>
+    public AmazonSQSClient Client(string secret = Secret, string accessKey = AccessKey, string region = "us-east-1") =>
         new(new BasicAWSCredentials(accessKey, secret), new AmazonSQSConfig
         {
             ServiceURL = Address,
-            AuthenticationRegion = "us-east-1",
+            AuthenticationRegion = region,
             MaxErrorRetry = 0,
         });
 
@@ -58,4 +61,12 @@ public sealed class SignedSqsServerFixture : SqsServerFixture
         VerifySignatures = true,
         Credentials = new Dictionary<string, string> { [AccessKey] = Secret },
     };
+}
+
+/// <summary>A server whose request bodies are capped at 64 KiB, for the over-limit error shape.</summary>
+public sealed class SmallBodySqsServerFixture : SqsServerFixture
+{
+    public const int Limit = 64 * 1024;
+
+    protected override long MaxRequestBodySize => Limit;
 }

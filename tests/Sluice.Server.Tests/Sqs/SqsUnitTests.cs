@@ -222,3 +222,22 @@ public sealed class SqsNumberRuleTests
     [InlineData("1E+99999999999999999999999")]
     public void IsNumber_NotSqsNumbers_Refused(string text) => Assert.False(Validation.IsNumber(text), text);
 }
+
+public sealed class SqsRegionNameTests
+{
+    [Theory]
+    [InlineData("orders", true, true)]
+    [InlineData("orders.fifo", true, true)]
+    [InlineData("us-west-2:orders", true, false)]
+    [InlineData("us-west-2:orders.fifo", true, false)]
+    [InlineData("US-WEST-2:orders", false, false)]
+    [InlineData(":orders", false, false)]
+    [InlineData("us-west-2:", false, false)]
+    [InlineData("a:b:c", false, false)]
+    [InlineData("us-west-2:bad name", false, false)]
+    public void QueueName_RegionForm_BrokerAcceptsOnlyRegionColonPlainNameAndSqsOnlyPlain(string name, bool broker, bool sqs)
+    {
+        Assert.Equal(broker, Validation.IsValidQueueName(name));
+        Assert.Equal(sqs, SqsEnv.IsSqsName(name));
+    }
+}
