@@ -15,7 +15,7 @@ public static class StoreErrors
         var o = queue.Options;
         return new SluiceException(ErrorCodes.QueueFull,
             $"queue '{queue.Name}' is full: it holds {count} messages ({bytes} bytes) and {addCount} more ({addBytes} bytes) would pass " +
-            $"maxLength {Limit(o.MaxLength)} / maxLengthBytes {Limit(o.MaxLengthBytes)} with overflow policy {ApiName(o.OverflowPolicy)}" +
+            $"maxLength {Limit(o.MaxLength)} / maxLengthBytes {Limit(o.MaxLengthBytes)} with overflow policy {EnumNames.Of(o.OverflowPolicy)}" +
             (o.OverflowPolicy == OverflowPolicy.Reject ? "" : " (the messages in the way are in flight or delayed)") +
             "; retry after consumers catch up, or raise the limits", "queue", isTransient: true);
     }
@@ -24,14 +24,6 @@ public static class StoreErrors
     public static SluiceException RedriveTargetFull(string queue) => new(ErrorCodes.QueueFull,
         $"redrive destination '{queue}' is at its maxLength or maxLengthBytes: let consumers drain it, then start the redrive again",
         "destination", isTransient: true);
-
-    /// <summary>The API spelling of an overflow policy: <c>reject</c>, <c>drop-head</c>, <c>dead-letter-head</c>.</summary>
-    public static string ApiName(OverflowPolicy policy) => policy switch
-    {
-        OverflowPolicy.DropHead => "drop-head",
-        OverflowPolicy.DeadLetterHead => "dead-letter-head",
-        _ => "reject",
-    };
 
     private static string Limit(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "unbounded";
 }

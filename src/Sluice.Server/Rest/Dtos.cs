@@ -18,25 +18,25 @@ internal sealed class QueueOptionsRequest
 
     public string? Name { get; set; }
 
-    public double? VisibilityTimeoutSeconds { get => field; set { field = value; _present.Add(nameof(VisibilityTimeoutSeconds)); } }
+    public RestNumber? VisibilityTimeoutSeconds { get => field; set { field = value; _present.Add(nameof(VisibilityTimeoutSeconds)); } }
 
-    public double? DeliveryDelaySeconds { get => field; set { field = value; _present.Add(nameof(DeliveryDelaySeconds)); } }
+    public RestNumber? DeliveryDelaySeconds { get => field; set { field = value; _present.Add(nameof(DeliveryDelaySeconds)); } }
 
-    public double? RetentionPeriodSeconds { get => field; set { field = value; _present.Add(nameof(RetentionPeriodSeconds)); } }
+    public RestNumber? RetentionPeriodSeconds { get => field; set { field = value; _present.Add(nameof(RetentionPeriodSeconds)); } }
 
-    public int? MaxMessageSize { get => field; set { field = value; _present.Add(nameof(MaxMessageSize)); } }
+    public RestNumber? MaxMessageSize { get => field; set { field = value; _present.Add(nameof(MaxMessageSize)); } }
 
-    public int? MaxReceiveCount { get => field; set { field = value; _present.Add(nameof(MaxReceiveCount)); } }
+    public RestNumber? MaxReceiveCount { get => field; set { field = value; _present.Add(nameof(MaxReceiveCount)); } }
 
     public string? DeadLetterQueue { get => field; set { field = value; _present.Add(nameof(DeadLetterQueue)); } }
 
-    public long? MaxLength { get => field; set { field = value; _present.Add(nameof(MaxLength)); } }
+    public RestNumber? MaxLength { get => field; set { field = value; _present.Add(nameof(MaxLength)); } }
 
-    public long? MaxLengthBytes { get => field; set { field = value; _present.Add(nameof(MaxLengthBytes)); } }
+    public RestNumber? MaxLengthBytes { get => field; set { field = value; _present.Add(nameof(MaxLengthBytes)); } }
 
     public string? OverflowPolicy { get => field; set { field = value; _present.Add(nameof(OverflowPolicy)); } }
 
-    public double? DeduplicationWindowSeconds { get => field; set { field = value; _present.Add(nameof(DeduplicationWindowSeconds)); } }
+    public RestNumber? DeduplicationWindowSeconds { get => field; set { field = value; _present.Add(nameof(DeduplicationWindowSeconds)); } }
 
     public bool? Fifo { get => field; set { field = value; _present.Add(nameof(Fifo)); } }
 
@@ -44,7 +44,7 @@ internal sealed class QueueOptionsRequest
 
     public string? DeduplicationScope { get => field; set { field = value; _present.Add(nameof(DeduplicationScope)); } }
 
-    public double? ReceiveWaitTimeSeconds { get => field; set { field = value; _present.Add(nameof(ReceiveWaitTimeSeconds)); } }
+    public RestNumber? ReceiveWaitTimeSeconds { get => field; set { field = value; _present.Add(nameof(ReceiveWaitTimeSeconds)); } }
 
     public Dictionary<string, string>? Tags { get => field; set { field = value; _present.Add(nameof(Tags)); } }
 
@@ -63,9 +63,9 @@ internal class OutgoingMessageRequest
     [JsonConverter(typeof(AttributesConverter))]
     public IReadOnlyDictionary<string, MessageAttributeValue>? Attributes { get; set; }
 
-    public int? Priority { get; set; }
+    public RestNumber? Priority { get; set; }
 
-    public double? DelaySeconds { get; set; }
+    public RestNumber? DelaySeconds { get; set; }
 
     public string? DeduplicationId { get; set; }
 
@@ -88,11 +88,11 @@ internal sealed class PublishRequest : OutgoingMessageRequest
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class ReceiveRequest
 {
-    public int? MaxMessages { get; set; }
+    public RestNumber? MaxMessages { get; set; }
 
-    public double? VisibilityTimeoutSeconds { get; set; }
+    public RestNumber? VisibilityTimeoutSeconds { get; set; }
 
-    public double? WaitTimeSeconds { get; set; }
+    public RestNumber? WaitTimeSeconds { get; set; }
 
     public string? ReceiveRequestAttemptId { get; set; }
 }
@@ -110,7 +110,7 @@ internal sealed class NackRequest
 {
     public string? ReceiptHandle { get; set; }
 
-    public double? DelaySeconds { get; set; }
+    public RestNumber? DelaySeconds { get; set; }
 
     public string? Error { get; set; }
 }
@@ -120,7 +120,7 @@ internal sealed class ExtendRequest
 {
     public string? ReceiptHandle { get; set; }
 
-    public double? VisibilityTimeoutSeconds { get; set; }
+    public RestNumber? VisibilityTimeoutSeconds { get; set; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -128,7 +128,7 @@ internal sealed class RedriveRequest
 {
     public string? Destination { get; set; }
 
-    public int? MaxPerSecond { get; set; }
+    public RestNumber? MaxPerSecond { get; set; }
 }
 
 // Response bodies.
