@@ -41,6 +41,10 @@ public static class RestErrors
     public static int StatusOf(string errorCode) =>
         s_status.TryGetValue(errorCode ?? "", out var status) ? status : StatusCodes.Status500InternalServerError;
 
+    /// <summary>The codes answered with an HTTP status, comma-separated (for the OpenAPI document).</summary>
+    internal static string CodesOf(int status) =>
+        string.Join(", ", s_status.Where(e => e.Value == status).Select(e => e.Key).Order(StringComparer.Ordinal));
+
     /// <summary>Writes an error as application/problem+json (with <c>Retry-After: 1</c> for <c>queue_full</c>).</summary>
     /// <param name="context">The request; its response must not have started.</param>
     /// <param name="errorCode">The error code.</param>
