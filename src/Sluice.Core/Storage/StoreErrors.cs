@@ -25,5 +25,23 @@ public static class StoreErrors
         $"redrive destination '{queue}' is at its maxLength or maxLengthBytes: let consumers drain it, then start the redrive again",
         "destination", isTransient: true);
 
+    /// <summary>
+    /// <see cref="ErrorCodes.StorageFull"/> (transient): the store could not write because its disk (or quota) is full.
+    /// The message is for clients: it says what happened and what to do, never the storage engine's own text (keep
+    /// that in <paramref name="inner"/>, which the server logs).
+    /// </summary>
+    public static SluiceException StorageFull(Exception? inner) => new(ErrorCodes.StorageFull,
+        "the server's storage is full: nothing of this request was stored; retry after the operator frees disk space " +
+        "where the server keeps its data", null, isTransient: true, inner);
+
+    /// <summary>
+    /// <see cref="ErrorCodes.StorageFailed"/> (transient): the store could not read or write its files (read-only
+    /// file system, I/O error, damaged or missing file). As <see cref="StorageFull"/>, the message never carries the
+    /// storage engine's text; <paramref name="inner"/> does, for the server log.
+    /// </summary>
+    public static SluiceException StorageFailed(Exception? inner) => new(ErrorCodes.StorageFailed,
+        "the server's storage failed (its files could not be written or read): nothing of this request was stored; " +
+        "retry later, and if it persists the operator should check the server log and the data directory", null, isTransient: true, inner);
+
     private static string Limit(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "unbounded";
 }

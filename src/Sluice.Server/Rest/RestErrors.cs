@@ -15,6 +15,9 @@ public static class RestErrors
     /// <summary>Code of a request for a path (or method) that no route serves; REST face only (404).</summary>
     public const string RouteNotFound = "route_not_found";
 
+    /// <summary>Code of a request whose path a route serves, but not with its method; REST face only (405, with <c>Allow</c>).</summary>
+    public const string MethodNotAllowed = "method_not_allowed";
+
     private static readonly FrozenDictionary<string, int> s_status = new Dictionary<string, int>(StringComparer.Ordinal)
     {
         [ErrorCodes.InvalidArgument] = StatusCodes.Status400BadRequest,
@@ -25,6 +28,8 @@ public static class RestErrors
         [ErrorCodes.MessageNotFound] = StatusCodes.Status404NotFound,
         [ErrorCodes.RedriveNotFound] = StatusCodes.Status404NotFound,
         [RouteNotFound] = StatusCodes.Status404NotFound,
+        [MethodNotAllowed] = StatusCodes.Status405MethodNotAllowed,
+        [ErrorCodes.RequestTimeout] = StatusCodes.Status408RequestTimeout,
         [ErrorCodes.QueueAlreadyExists] = StatusCodes.Status409Conflict,
         [ErrorCodes.QueueInUse] = StatusCodes.Status409Conflict,
         [ErrorCodes.ReceiptHandleStale] = StatusCodes.Status409Conflict,
@@ -33,6 +38,8 @@ public static class RestErrors
         [ErrorCodes.RequestTooLarge] = StatusCodes.Status413PayloadTooLarge,
         [ErrorCodes.QueueFull] = StatusCodes.Status429TooManyRequests,
         [ErrorCodes.Unavailable] = StatusCodes.Status503ServiceUnavailable,
+        [ErrorCodes.StorageFailed] = StatusCodes.Status503ServiceUnavailable,
+        [ErrorCodes.StorageFull] = StatusCodes.Status507InsufficientStorage,
         [ErrorCodes.Internal] = StatusCodes.Status500InternalServerError,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -55,6 +56,18 @@ public static class SluiceRestApiExtensions
     }
 
     /// <summary>
+    /// Whether a path belongs to the REST face: <c>/v1</c> and below, <c>/openapi</c> and below, and <c>/healthz</c>.
+    /// SQS clients send to <c>/</c> and queue URLs (<c>/{account}/{queue}</c>), so the SQS face claims a request here only
+    /// by its explicit JSON markers (<c>X-Amz-Target: AmazonSQS...</c>, <c>application/x-amz-json-1.0</c>); a REST call
+    /// with no content type or a form one is answered by REST (400 malformed_request, problem+json).
+    /// </summary>
+    /// <param name="path">The request path.</param>
+    public static bool OwnsPath(PathString path) =>
+        path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase) ||
+        path.StartsWithSegments("/openapi", StringComparison.OrdinalIgnoreCase) ||
+        path.StartsWithSegments("/healthz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
     /// Maps every REST route (under <c>/v1</c>), <c>GET /healthz</c>, and a fallback that answers unknown routes with a
     /// 404 <c>route_not_found</c> problem. Broker errors become application/problem+json through one status table
     /// (<see cref="RestErrors"/>); unexpected exceptions become 500 <c>internal_error</c> without internals.
@@ -76,8 +89,27 @@ public static class SluiceRestApiExtensions
             .WithSummary("Liveness check")
             .WithDescription("Answers 200 with the text `ok` while the server runs (no queue or store access).")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
-        endpoints.MapFallback("{*path}", static (HttpContext context) => RestErrors.ToResult(RestErrors.RouteNotFound,
-                $"no route serves {context.Request.Method} {context.Request.Path}: see /openapi/v1.json for the routes", null))
+        // A path no route serves is 404 route_not_found; a path served only with other methods is 405 method_not_allowed
+        // with Allow (the fallback matches every method, so routing's own empty 405 never happens).
+        var routes = new Lazy<(TemplateMatcher Matcher, string[] Methods)[]>(() => [.. endpoints.DataSources
+            .SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>() is { HttpMethods.Count: > 0 } && e.RoutePattern.RawText is not "{*path}")
+            .Select(e => (new TemplateMatcher(new RouteTemplate(e.RoutePattern), new RouteValueDictionary()),
+                e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.ToArray()))]);
+        endpoints.MapFallback("{*path}", (HttpContext context) =>
+            {
+                var allowed = routes.Value.Where(r => r.Matcher.TryMatch(context.Request.Path, new RouteValueDictionary()))
+                    .SelectMany(r => r.Methods).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToArray();
+                if (allowed.Length == 0)
+                {
+                    return RestErrors.ToResult(RestErrors.RouteNotFound,
+                        $"no route serves {context.Request.Method} {context.Request.Path}: see /openapi/v1.json for the routes", null);
+                }
+
+                context.Response.Headers.Allow = string.Join(", ", allowed);
+                return RestErrors.ToResult(RestErrors.MethodNotAllowed,
+                    $"{context.Request.Path} does not take {context.Request.Method}: use {string.Join(", ", allowed)} (see /openapi/v1.json)", null);
+            })
             .ExcludeFromDescription();
 
         // Every /v1 route may answer 500 internal_error and 503 unavailable.
@@ -306,9 +338,10 @@ public static class SluiceRestApiExtensions
                 Log.RequestInternalError(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier);
                 return RestErrors.ToResult(ErrorCodes.Internal, RestErrors.InternalDetail(context.TraceIdentifier), null);
             }
-            catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.Unavailable)
+            catch (SluiceException ex) when (ex.ErrorCode is ErrorCodes.Unavailable or ErrorCodes.StorageFull or ErrorCodes.StorageFailed)
             {
-                // Unavailable messages are written for users (shutting down, database in use): shown and logged.
+                // These messages are written for users (shutting down, disk full): shown; the cause (the storage
+                // engine's own error, in the inner exception) goes to the log only.
                 Log.RequestUnavailable(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier, ex.Message);
                 return RestErrors.ToResult(ex);
             }
@@ -317,9 +350,9 @@ public static class SluiceRestApiExtensions
                 Log.RequestRefused(logger, context.Request.Method, context.Request.Path.Value ?? "", ex.ErrorCode, ex.Field);
                 return RestErrors.ToResult(ex);
             }
-            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            catch (BadHttpRequestException ex)
             {
-                return RestErrors.ToResult(RestBody.TooLarge(context, ex));
+                return RestErrors.ToResult(HttpBodyErrors.From(context, ex));
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
