@@ -29,8 +29,9 @@ internal static class RestBody
 
         if (!request.HasJsonContentType())
         {
-            throw new SluiceException(ErrorCodes.MalformedRequest,
-                $"Content-Type '{request.ContentType}' is not JSON: send the body as application/json", "Content-Type");
+            throw new SluiceException(ErrorCodes.MalformedRequest, string.IsNullOrEmpty(request.ContentType)
+                ? "the request has a body but no Content-Type: send the body as JSON with Content-Type: application/json"
+                : $"Content-Type '{Validation.Quote(request.ContentType)}' is not JSON: send the body as application/json", "Content-Type");
         }
 
         T? value;

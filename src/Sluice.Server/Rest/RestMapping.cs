@@ -259,12 +259,18 @@ internal static class RestMapping
         }
 
         var rule = $"use a whole number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}";
-        if (!decimal.TryParse(n.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
+        var parsed = decimal.TryParse(n.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v);
+        if (parsed && v != decimal.Truncate(v))
         {
-            throw SluiceBadField(field, $"{Validation.Quote(n.Text)} is out of range: {rule}");
+            throw SluiceBadField(field, $"{Validation.Quote(n.Text)} is not a whole number: {rule}");
         }
 
-        return v == decimal.Truncate(v) ? (long)v : throw SluiceBadField(field, $"{Validation.Quote(n.Text)} is not a whole number: {rule}");
+        if (!parsed && !double.TryParse(n.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            throw SluiceBadField(field, $"'{Validation.Quote(n.Text)}' is not a number: {rule}");
+        }
+
+        return parsed && v >= min && v <= max ? (long)v : throw SluiceBadField(field, $"{Validation.Quote(n.Text)} is out of range: {rule}");
     }
 
     /// <summary><see cref="Whole"/> for a property of type <see cref="int"/>.</summary>

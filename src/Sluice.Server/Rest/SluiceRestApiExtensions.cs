@@ -207,10 +207,12 @@ public static class SluiceRestApiExtensions
 
     // The handlers read their bodies themselves (so a wrong content type is a 400 malformed_request, not a routing
     // miss): the request body is described to OpenAPI by this metadata instead of Accepts<T>(). A route with a body can
-    // also answer 400 (malformed or invalid), 408 (the body came too slowly) and 413 (the body is over the limit).
+    // also answer 400 (malformed or invalid), 408 (the body came too slowly), 413 (the body is over the limit) and,
+    // as it writes, 507 (the server's storage is full).
     private static RouteHandlerBuilder WithRequestBody<T>(this RouteHandlerBuilder builder, bool optional, params string[] required) =>
         builder.WithMetadata(new RequestBodyMetadata(typeof(T), optional, required))
-            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status408RequestTimeout, StatusCodes.Status413PayloadTooLarge);
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status408RequestTimeout, StatusCodes.Status413PayloadTooLarge,
+                StatusCodes.Status507InsufficientStorage);
 
     private static async Task DescribeRequestBodyAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
