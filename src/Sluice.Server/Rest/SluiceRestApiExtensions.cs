@@ -296,6 +296,13 @@ public static class SluiceRestApiExtensions
             return Task.CompletedTask;
         }
 
+        if (type == typeof(MessageAttributeValue))
+        {
+            // The model's XML docs name .NET members; this face's JSON spells them in camelCase.
+            schema.Description = "A message attribute, as in SQS: dataType String, Number or Binary (optionally with a custom suffix, " +
+                                 "String.json), and stringValue (String, Number) or binaryValue (Binary, base64).";
+        }
+
         foreach (var property in context.JsonTypeInfo.Properties)
         {
             if (property.ShouldSerialize is not null)
