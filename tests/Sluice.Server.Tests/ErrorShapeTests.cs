@@ -66,6 +66,23 @@ public sealed class ErrorShapeTests : IClassFixture<ErrorShapeTests.Fixture>
     }
 
     [Fact]
+    public async Task SqsJson_BodyOverTheLimit_IsAnsweredInSqsShapeNamingTheLimit()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/")
+        {
+            Content = new StringContent($$"""{"QueueUrl":"{{_fixture.BaseAddress}}000000000000/{{Fixture.Queue}}","MessageBody":"{{new string('x', 5000)}}"}""", Encoding.UTF8, "application/x-amz-json-1.0"),
+        };
+        request.Headers.Add("X-Amz-Target", "AmazonSQS.SendMessage");
+        using var response = await _fixture.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("com.amazonaws.sqs#InvalidParameterValue", error.RootElement.GetProperty("__type").GetString());
+        Assert.Contains($"at most {Fixture.MaxRequestBodySize} bytes", error.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await _fixture.Broker.GetStatsAsync(Fixture.Queue)).Ready);
+    }
+
+    [Fact]
     public async Task Rest_DiskFull_Is507StorageFull_WithoutSqliteText_AndLogged()
     {
         using var response = await _fixture.Client.PostAsync($"/v1/queues/{Fixture.FullQueue}/messages",
@@ -155,6 +172,7 @@ public sealed class ErrorShapeTests : IClassFixture<ErrorShapeTests.Fixture>
     {
         public const string Queue = "slow";
         public const string FullQueue = "full";
+        public const long MaxRequestBodySize = 4096;
         private WebApplication _app = null!;
 
         public HttpClient Client { get; private set; } = null!;
@@ -175,7 +193,11 @@ public sealed class ErrorShapeTests : IClassFixture<ErrorShapeTests.Fixture>
             builder.Logging.AddProvider(Logs);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             // A short grace period keeps the slow-body tests short; the rule is the same as the default's.
-            builder.WebHost.ConfigureKestrel(k => k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 100, gracePeriod: TimeSpan.FromSeconds(2)));
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 100, gracePeriod: TimeSpan.FromSeconds(2));
+                k.Limits.MaxRequestBodySize = MaxRequestBodySize;
+            });
             builder.Services.AddSluiceRestApi();
             _app = builder.Build();
             Broker = new Broker(new FullStore(new InMemoryMessageStore()));
