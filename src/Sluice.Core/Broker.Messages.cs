@@ -263,7 +263,7 @@ public sealed partial class Broker
     public async ValueTask<IReadOnlyList<QueueMessage>> PeekAsync(string queue, int maxMessages = 10, CancellationToken cancellationToken = default)
     {
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-        Validation.Range(maxMessages, 1, 1000, "maxMessages");
+        Validation.Range(maxMessages, 1, Validation.MaxPeek, "maxMessages");
         return await StartedStore.PeekAsync(queue, maxMessages, cancellationToken).ConfigureAwait(false);
     }
 

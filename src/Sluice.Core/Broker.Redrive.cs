@@ -42,7 +42,7 @@ public sealed partial class Broker
                 $"queue '{deadLetterQueue}' is not the dead-letter queue of any queue: redrive moves dead letters only (name it as a queue's deadLetterQueue first)");
         }
 
-        Validation.Range(maxPerSecond, 1, 10_000, "maxPerSecond");
+        Validation.Range(maxPerSecond, 1, Validation.MaxRedriveRate, "maxPerSecond");
         var total = (await StartedStore.GetCountsAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false)).Total;
         var task = new RedriveTask(Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"), deadLetterQueue, destination, maxPerSecond, total, _time.GetUtcNow());
         PruneFinishedRedrives();

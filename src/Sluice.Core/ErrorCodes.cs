@@ -48,6 +48,15 @@ public static class ErrorCodes
     /// <summary>The request is larger than the server accepts.</summary>
     public const string RequestTooLarge = "request_too_large";
 
+    /// <summary>The request body arrived too slowly and the server stopped waiting for it (HTTP 408); nothing was done (transient).</summary>
+    public const string RequestTimeout = "request_timeout";
+
+    /// <summary>The server's storage is full: nothing of the request was stored (transient: retry once space is freed).</summary>
+    public const string StorageFull = "storage_full";
+
+    /// <summary>The server's storage failed (read-only, I/O error, damaged file): nothing of the request was stored (transient).</summary>
+    public const string StorageFailed = "storage_failed";
+
     /// <summary>The broker is shutting down or its store is unavailable (transient).</summary>
     public const string Unavailable = "unavailable";
 

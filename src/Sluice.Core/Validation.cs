@@ -23,6 +23,30 @@ public static class Validation
     /// <summary>Longest delay of a message (14 days).</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(14);
 
+    /// <summary>Shortest retention period of a queue (1 minute).</summary>
+    public static readonly TimeSpan MinRetentionPeriod = TimeSpan.FromMinutes(1);
+
+    /// <summary>Longest retention period of a queue (365 days).</summary>
+    public static readonly TimeSpan MaxRetentionPeriod = TimeSpan.FromDays(365);
+
+    /// <summary>Longest deduplication window of a queue (30 days).</summary>
+    public static readonly TimeSpan MaxDeduplicationWindow = TimeSpan.FromDays(30);
+
+    /// <summary>Longest default receive wait of a queue (20 seconds, as SQS).</summary>
+    public static readonly TimeSpan MaxReceiveWaitTime = TimeSpan.FromSeconds(20);
+
+    /// <summary>Largest maxMessageSize a queue may set, in bytes (16 MiB).</summary>
+    public const int MaxMessageSizeLimit = 16 * 1024 * 1024;
+
+    /// <summary>Largest maxReceiveCount a queue may set.</summary>
+    public const int MaxReceiveCountLimit = 1000;
+
+    /// <summary>Most messages one peek returns.</summary>
+    public const int MaxPeek = 1000;
+
+    /// <summary>Fastest redrive, in messages per second.</summary>
+    public const int MaxRedriveRate = 10_000;
+
     /// <summary>
     /// Separates a region from a queue name in the name of an SQS queue outside the SQS face's default region
     /// (<c>us-west-2:orders</c>); queues of the default region have plain names.
@@ -102,12 +126,12 @@ public static class Validation
         ArgumentNullException.ThrowIfNull(options);
         Range(options.VisibilityTimeout, TimeSpan.Zero, MaxVisibilityTimeout, "visibilityTimeout");
         Range(options.DeliveryDelay, TimeSpan.Zero, MaxDelay, "deliveryDelay");
-        Range(options.RetentionPeriod, TimeSpan.FromMinutes(1), TimeSpan.FromDays(365), "retentionPeriod");
-        Range(options.MaxMessageSize, 1, 16 * 1024 * 1024, "maxMessageSize");
-        Range(options.DeduplicationWindow, TimeSpan.Zero, TimeSpan.FromDays(30), "deduplicationWindow");
+        Range(options.RetentionPeriod, MinRetentionPeriod, MaxRetentionPeriod, "retentionPeriod");
+        Range(options.MaxMessageSize, 1, MaxMessageSizeLimit, "maxMessageSize");
+        Range(options.DeduplicationWindow, TimeSpan.Zero, MaxDeduplicationWindow, "deduplicationWindow");
         if (options.MaxReceiveCount is { } mrc)
         {
-            Range(mrc, 1, 1000, "maxReceiveCount");
+            Range(mrc, 1, MaxReceiveCountLimit, "maxReceiveCount");
         }
 
         if (options.MaxLength is { } ml)
@@ -122,7 +146,7 @@ public static class Validation
 
         if (!Enum.IsDefined(options.OverflowPolicy))
         {
-            throw SluiceException.Invalid("overflowPolicy", $"overflowPolicy {(int)options.OverflowPolicy} is invalid: use reject, drop-head or dead-letter-head");
+            throw SluiceException.Invalid("overflowPolicy", $"overflowPolicy {EnumNames.Of(options.OverflowPolicy)} is invalid: use {EnumNames.OverflowPolicies}");
         }
 
         if (options.DeadLetterQueue is not null)
@@ -140,10 +164,10 @@ public static class Validation
             throw SluiceException.Invalid("deadLetterQueue", "overflowPolicy dead-letter-head needs a deadLetterQueue");
         }
 
-        Range(options.ReceiveWaitTime, TimeSpan.Zero, TimeSpan.FromSeconds(20), "receiveWaitTime");
+        Range(options.ReceiveWaitTime, TimeSpan.Zero, MaxReceiveWaitTime, "receiveWaitTime");
         if (!Enum.IsDefined(options.DeduplicationScope))
         {
-            throw SluiceException.Invalid("deduplicationScope", $"deduplicationScope {options.DeduplicationScope} is invalid: use queue or messageGroup");
+            throw SluiceException.Invalid("deduplicationScope", $"deduplicationScope {EnumNames.Of(options.DeduplicationScope)} is invalid: use {EnumNames.DeduplicationScopes}");
         }
 
         if (options.ContentBasedDeduplication && !options.Fifo)

@@ -220,7 +220,7 @@ public sealed partial class SqliteMessageStore
                     UndoJournal();
                     _rollbackTo!.ExecuteNonQuery();
                     op.SetError(ex is SluiceException or OperationCanceledException ? ex
-                        : new SluiceException(ErrorCodes.Internal, $"the SQLite store failed an operation: {ex.Message}", null, false, ex));
+                        : SqliteErrors.Classify(ex) ?? new SluiceException(ErrorCodes.Internal, $"the SQLite store failed an operation: {ex.Message}", null, false, ex));
                 }
 
                 _release!.ExecuteNonQuery();
@@ -242,8 +242,8 @@ public sealed partial class SqliteMessageStore
                 // SQLite already rolled back (no transaction is active).
             }
 
-            var error = new SluiceException(ErrorCodes.Unavailable,
-                $"the SQLite store could not commit: {ex.Message}; nothing of the operation was stored, retry", null, isTransient: true, ex);
+            var error = SqliteErrors.Classify(ex) ?? new SluiceException(ErrorCodes.Unavailable,
+                "the store could not commit: nothing of the operation was stored; retry (the server log has the cause)", null, isTransient: true, ex);
             foreach (var op in group)
             {
                 op.SetError(error);

@@ -38,10 +38,10 @@ public class EmbeddedRestApiTests : RestTests, IClassFixture<EmbeddedRestApiTest
     }
 
     [Fact]
-    public async Task WrongMethod_Returns404RouteNotFound()
+    public async Task WrongMethod_Returns405MethodNotAllowed()
     {
         using var response = await Client.PutAsync("/v1/queues", Json("{}"));
-        await AssertProblemAsync(response, HttpStatusCode.NotFound, "route_not_found", null);
+        await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed, "method_not_allowed", null);
     }
 
     public sealed class Fixture : IAsyncLifetime

@@ -8,11 +8,11 @@ public class FifoRouteTests(ServerFixture fixture) : RestTests(fixture), IClassF
     public async Task FifoQueue_CreateWithOptionsAndTags_RoundTrips()
     {
         var name = NewName() + ".fifo";
-        var queue = await CreateQueueAsync(name, """ "fifo":true,"contentBasedDeduplication":true,"deduplicationScope":"messageGroup","receiveWaitTimeSeconds":2,"tags":{"team":"billing"} """);
+        var queue = await CreateQueueAsync(name, """ "fifo":true,"contentBasedDeduplication":true,"deduplicationScope":"message-group","receiveWaitTimeSeconds":2,"tags":{"team":"billing"} """);
 
         Assert.True(queue.GetProperty("fifo").GetBoolean());
         Assert.True(queue.GetProperty("contentBasedDeduplication").GetBoolean());
-        Assert.Equal("messageGroup", queue.GetProperty("deduplicationScope").GetString());
+        Assert.Equal("message-group", queue.GetProperty("deduplicationScope").GetString());
         Assert.Equal(2, queue.GetProperty("receiveWaitTimeSeconds").GetDouble());
         Assert.Equal("billing", queue.GetProperty("tags").GetProperty("team").GetString());
     }

@@ -33,4 +33,59 @@ public class OpenApiTests(ServerFixture fixture) : RestTests(fixture), IClassFix
         Assert.True(publish.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
         Assert.True(publish.GetProperty("responses").TryGetProperty("413", out _));
     }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesEveryOperationForClientGenerators()
+    {
+        using var response = await Client.GetAsync("/openapi/v1.json");
+        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var paths = document.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/healthz", out var health) && health.TryGetProperty("get", out _), "/healthz is missing");
+
+        foreach (var path in paths.EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var name = $"{operation.Name} {path.Name}";
+                Assert.False(string.IsNullOrWhiteSpace(operation.Value.GetProperty("summary").GetString()), name + " has no summary");
+                Assert.False(string.IsNullOrWhiteSpace(operation.Value.GetProperty("description").GetString()), name + " has no description");
+                if (!path.Name.StartsWith("/v1/", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var responses = operation.Value.GetProperty("responses");
+                var expected = operation.Value.TryGetProperty("requestBody", out _) ? new[] { "400", "408", "413", "500", "503" } : ["500", "503"];
+                foreach (var status in expected)
+                {
+                    Assert.True(responses.TryGetProperty(status, out var problem), $"{name} lacks {status}");
+                    Assert.Equal("#/components/schemas/ProblemResponse",
+                        problem.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
+                }
+            }
+        }
+
+        // Text and bytes bodies are strings (a generated client reads them as string and byte[]).
+        var message = document.GetProperty("components").GetProperty("schemas").GetProperty("MessageResponse").GetProperty("properties");
+        Assert.Equal(["null", "string"], message.GetProperty("body").GetProperty("type").EnumerateArray().Select(t => t.GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal("byte", message.GetProperty("bodyBase64").GetProperty("format").GetString());
+
+        var publish = paths.GetProperty("/v1/queues/{name}/messages").GetProperty("post").GetProperty("requestBody")
+            .GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("properties");
+        Assert.Contains("string", publish.GetProperty("body").GetProperty("type").GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("integer", publish.GetProperty("priority").GetProperty("type").GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("number", publish.GetProperty("delaySeconds").GetProperty("type").GetRawText(), StringComparison.Ordinal);
+
+        var peek = paths.GetProperty("/v1/queues/{name}/messages").GetProperty("get").GetProperty("parameters");
+        var max = Assert.Single(peek.EnumerateArray(), p => p.GetProperty("name").GetString() == "max");
+        Assert.Equal("query", max.GetProperty("in").GetString());
+        Assert.Equal("integer", max.GetProperty("schema").GetProperty("type").GetString());
+
+        string[] Required(string path, string method) =>
+            [.. paths.GetProperty(path).GetProperty(method).GetProperty("requestBody").GetProperty("content").GetProperty("application/json")
+                .GetProperty("schema").GetProperty("required").EnumerateArray().Select(e => e.GetString()!)];
+        Assert.Equal(["name"], Required("/v1/queues", "post"));
+        Assert.Equal(["receiptHandle"], Required("/v1/queues/{name}/messages/nack", "post"));
+        Assert.Equal(["receiptHandle", "visibilityTimeoutSeconds"], Required("/v1/queues/{name}/messages/extend", "post"));
+    }
 }

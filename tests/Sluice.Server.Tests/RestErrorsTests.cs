@@ -22,7 +22,7 @@ public class RestErrorsTests
     public void StatusOf_EveryErrorCode_IsInTable(string code)
     {
         var status = RestErrors.StatusOf(code);
-        Assert.True(code == ErrorCodes.Internal ? status == 500 : status is >= 400 and < 500 or 503, $"{code} -> {status}");
+        Assert.True(code == ErrorCodes.Internal ? status == 500 : status is >= 400 and < 500 or 503 or 507, $"{code} -> {status}");
     }
 
     [Theory]
@@ -36,6 +36,10 @@ public class RestErrorsTests
     [InlineData("message_too_large", 413)]
     [InlineData("request_too_large", 413)]
     [InlineData("queue_full", 429)]
+    [InlineData("method_not_allowed", 405)]
+    [InlineData("request_timeout", 408)]
+    [InlineData("storage_full", 507)]
+    [InlineData("storage_failed", 503)]
     [InlineData("unavailable", 503)]
     [InlineData("internal_error", 500)]
     [InlineData("something_new", 500)]

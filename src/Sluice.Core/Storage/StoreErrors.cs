@@ -15,7 +15,7 @@ public static class StoreErrors
         var o = queue.Options;
         return new SluiceException(ErrorCodes.QueueFull,
             $"queue '{queue.Name}' is full: it holds {count} messages ({bytes} bytes) and {addCount} more ({addBytes} bytes) would pass " +
-            $"maxLength {Limit(o.MaxLength)} / maxLengthBytes {Limit(o.MaxLengthBytes)} with overflow policy {ApiName(o.OverflowPolicy)}" +
+            $"maxLength {Limit(o.MaxLength)} / maxLengthBytes {Limit(o.MaxLengthBytes)} with overflow policy {EnumNames.Of(o.OverflowPolicy)}" +
             (o.OverflowPolicy == OverflowPolicy.Reject ? "" : " (the messages in the way are in flight or delayed)") +
             "; retry after consumers catch up, or raise the limits", "queue", isTransient: true);
     }
@@ -25,13 +25,23 @@ public static class StoreErrors
         $"redrive destination '{queue}' is at its maxLength or maxLengthBytes: let consumers drain it, then start the redrive again",
         "destination", isTransient: true);
 
-    /// <summary>The API spelling of an overflow policy: <c>reject</c>, <c>drop-head</c>, <c>dead-letter-head</c>.</summary>
-    public static string ApiName(OverflowPolicy policy) => policy switch
-    {
-        OverflowPolicy.DropHead => "drop-head",
-        OverflowPolicy.DeadLetterHead => "dead-letter-head",
-        _ => "reject",
-    };
+    /// <summary>
+    /// <see cref="ErrorCodes.StorageFull"/> (transient): the store could not write because its disk (or quota) is full.
+    /// The message is for clients: it says what happened and what to do, never the storage engine's own text (keep
+    /// that in <paramref name="inner"/>, which the server logs).
+    /// </summary>
+    public static SluiceException StorageFull(Exception? inner) => new(ErrorCodes.StorageFull,
+        "the server's storage is full: nothing of this request was stored; retry after the operator frees disk space " +
+        "where the server keeps its data", null, isTransient: true, inner);
+
+    /// <summary>
+    /// <see cref="ErrorCodes.StorageFailed"/> (transient): the store could not read or write its files (read-only
+    /// file system, I/O error, damaged or missing file). As <see cref="StorageFull"/>, the message never carries the
+    /// storage engine's text; <paramref name="inner"/> does, for the server log.
+    /// </summary>
+    public static SluiceException StorageFailed(Exception? inner) => new(ErrorCodes.StorageFailed,
+        "the server's storage failed (its files could not be written or read): nothing of this request was stored; " +
+        "retry later, and if it persists the operator should check the server log and the data directory", null, isTransient: true, inner);
 
     private static string Limit(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "unbounded";
 }

@@ -16,59 +16,82 @@ internal sealed class QueueOptionsRequest
 {
     private readonly HashSet<string> _present = new(StringComparer.Ordinal);
 
+    /// <summary>The queue name: 1-80 characters from A-Z a-z 0-9 - _ (a FIFO queue ends in .fifo). Required on create; on update only the queue's own name.</summary>
     public string? Name { get; set; }
 
-    public double? VisibilityTimeoutSeconds { get => field; set { field = value; _present.Add(nameof(VisibilityTimeoutSeconds)); } }
+    /// <summary>How long a received message stays leased, in seconds: 0 to 43200. Default 30.</summary>
+    public RestNumber? VisibilityTimeoutSeconds { get => field; set { field = value; _present.Add(nameof(VisibilityTimeoutSeconds)); } }
 
-    public double? DeliveryDelaySeconds { get => field; set { field = value; _present.Add(nameof(DeliveryDelaySeconds)); } }
+    /// <summary>Delay before a new message is ready, in seconds: 0 to 1209600 (14 days). Default 0.</summary>
+    public RestNumber? DeliveryDelaySeconds { get => field; set { field = value; _present.Add(nameof(DeliveryDelaySeconds)); } }
 
-    public double? RetentionPeriodSeconds { get => field; set { field = value; _present.Add(nameof(RetentionPeriodSeconds)); } }
+    /// <summary>How long a message is kept, in seconds: 60 to 31536000 (365 days). Default 345600 (4 days).</summary>
+    public RestNumber? RetentionPeriodSeconds { get => field; set { field = value; _present.Add(nameof(RetentionPeriodSeconds)); } }
 
-    public int? MaxMessageSize { get => field; set { field = value; _present.Add(nameof(MaxMessageSize)); } }
+    /// <summary>Largest body, in bytes: 1 to 16777216. Default 1048576.</summary>
+    public RestNumber? MaxMessageSize { get => field; set { field = value; _present.Add(nameof(MaxMessageSize)); } }
 
-    public int? MaxReceiveCount { get => field; set { field = value; _present.Add(nameof(MaxReceiveCount)); } }
+    /// <summary>Receives after which a message moves to deadLetterQueue: 1 to 1000; null for never. Needs deadLetterQueue.</summary>
+    public RestNumber? MaxReceiveCount { get => field; set { field = value; _present.Add(nameof(MaxReceiveCount)); } }
 
+    /// <summary>The queue that receives dead letters; null for none.</summary>
     public string? DeadLetterQueue { get => field; set { field = value; _present.Add(nameof(DeadLetterQueue)); } }
 
-    public long? MaxLength { get => field; set { field = value; _present.Add(nameof(MaxLength)); } }
+    /// <summary>Most messages the queue holds; null for unbounded.</summary>
+    public RestNumber? MaxLength { get => field; set { field = value; _present.Add(nameof(MaxLength)); } }
 
-    public long? MaxLengthBytes { get => field; set { field = value; _present.Add(nameof(MaxLengthBytes)); } }
+    /// <summary>Most body bytes the queue holds; null for unbounded.</summary>
+    public RestNumber? MaxLengthBytes { get => field; set { field = value; _present.Add(nameof(MaxLengthBytes)); } }
 
+    /// <summary>What a publish past maxLength / maxLengthBytes does: reject (default), drop-head or dead-letter-head. camelCase (dropHead, deadLetterHead) is accepted.</summary>
     public string? OverflowPolicy { get => field; set { field = value; _present.Add(nameof(OverflowPolicy)); } }
 
-    public double? DeduplicationWindowSeconds { get => field; set { field = value; _present.Add(nameof(DeduplicationWindowSeconds)); } }
+    /// <summary>How long a deduplication id is remembered, in seconds: 0 to 2592000 (30 days). Default 300.</summary>
+    public RestNumber? DeduplicationWindowSeconds { get => field; set { field = value; _present.Add(nameof(DeduplicationWindowSeconds)); } }
 
+    /// <summary>Whether the queue is FIFO (its name must end in .fifo). Default false; cannot change.</summary>
     public bool? Fifo { get => field; set { field = value; _present.Add(nameof(Fifo)); } }
 
+    /// <summary>FIFO only: use the body's SHA-256 as the deduplication id when none is given. Default false.</summary>
     public bool? ContentBasedDeduplication { get => field; set { field = value; _present.Add(nameof(ContentBasedDeduplication)); } }
 
+    /// <summary>Where deduplication ids are unique: queue (default) or message-group. messageGroup is accepted.</summary>
     public string? DeduplicationScope { get => field; set { field = value; _present.Add(nameof(DeduplicationScope)); } }
 
-    public double? ReceiveWaitTimeSeconds { get => field; set { field = value; _present.Add(nameof(ReceiveWaitTimeSeconds)); } }
+    /// <summary>Default long-poll wait of a receive, in seconds: 0 to 20. Default 0.</summary>
+    public RestNumber? ReceiveWaitTimeSeconds { get => field; set { field = value; _present.Add(nameof(ReceiveWaitTimeSeconds)); } }
 
+    /// <summary>Tags: at most 50; keys 1-128 characters, values at most 256.</summary>
     public Dictionary<string, string>? Tags { get => field; set { field = value; _present.Add(nameof(Tags)); } }
 
     public bool Has(string property) => _present.Contains(property);
 }
 
-/// <summary>One message to publish: exactly one of <see cref="Body"/> and <see cref="BodyBase64"/>.</summary>
+/// <summary>One message to publish: exactly one of <c>body</c> (UTF-8 text) and <c>bodyBase64</c> (bytes).</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal class OutgoingMessageRequest
 {
+    /// <summary>The body as UTF-8 text. Give this or bodyBase64.</summary>
     public Utf8Text? Body { get; set; }
 
+    /// <summary>The body as bytes, base64-encoded. Give this or body.</summary>
     [JsonConverter(typeof(Base64BytesConverter))]
     public ReadOnlyMemory<byte>? BodyBase64 { get; set; }
 
+    /// <summary>Message attributes by name: at most 10.</summary>
     [JsonConverter(typeof(AttributesConverter))]
     public IReadOnlyDictionary<string, MessageAttributeValue>? Attributes { get; set; }
 
-    public int? Priority { get; set; }
+    /// <summary>Priority, 0 (default) to 9; higher is delivered first. Not on FIFO queues.</summary>
+    public RestNumber? Priority { get; set; }
 
-    public double? DelaySeconds { get; set; }
+    /// <summary>Delay before the message is ready (again), in seconds: a publish 0 to 1209600 (not on FIFO queues), a nack 0 to 43200. Default 0.</summary>
+    public RestNumber? DelaySeconds { get; set; }
 
+    /// <summary>Deduplication id: 1-128 printable ASCII characters; a repeat within the window is dropped (duplicate true).</summary>
     public string? DeduplicationId { get; set; }
 
+    /// <summary>FIFO: the group whose order is kept (required there). 1-128 printable ASCII characters.</summary>
     public string? MessageGroupId { get; set; }
 
     /// <summary>Whether any single-message property was given.</summary>
@@ -82,53 +105,67 @@ internal class OutgoingMessageRequest
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class PublishRequest : OutgoingMessageRequest
 {
+    /// <summary>An atomic batch of messages (instead of the single-message fields).</summary>
     public List<OutgoingMessageRequest>? Messages { get; set; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class ReceiveRequest
 {
-    public int? MaxMessages { get; set; }
+    /// <summary>Most messages to receive: 1 (default) to the server's MaxBatchSize (default 100).</summary>
+    public RestNumber? MaxMessages { get; set; }
 
-    public double? VisibilityTimeoutSeconds { get; set; }
+    /// <summary>The lease length, in seconds: 0 to 43200. Default: the queue's visibilityTimeoutSeconds.</summary>
+    public RestNumber? VisibilityTimeoutSeconds { get; set; }
 
-    public double? WaitTimeSeconds { get; set; }
+    /// <summary>Long poll: seconds to wait for a message, 0 to the server's MaxWaitTime (default 20). Default: the queue's receiveWaitTimeSeconds.</summary>
+    public RestNumber? WaitTimeSeconds { get; set; }
 
+    /// <summary>FIFO: a retried receive with the same id returns the same messages and handles.</summary>
     public string? ReceiveRequestAttemptId { get; set; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class AckRequest
 {
+    /// <summary>The receiptHandle a receive returned.</summary>
     public string? ReceiptHandle { get; set; }
 
+    /// <summary>Several receipt handles (answers one result per handle).</summary>
     public List<string>? ReceiptHandles { get; set; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class NackRequest
 {
+    /// <summary>The receiptHandle a receive returned.</summary>
     public string? ReceiptHandle { get; set; }
 
-    public double? DelaySeconds { get; set; }
+    /// <summary>Delay before the message is ready (again), in seconds: a publish 0 to 1209600 (not on FIFO queues), a nack 0 to 43200. Default 0.</summary>
+    public RestNumber? DelaySeconds { get; set; }
 
+    /// <summary>Why processing failed; kept as the message's last error.</summary>
     public string? Error { get; set; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class ExtendRequest
 {
+    /// <summary>The receiptHandle a receive returned.</summary>
     public string? ReceiptHandle { get; set; }
 
-    public double? VisibilityTimeoutSeconds { get; set; }
+    /// <summary>The lease length, in seconds: 0 to 43200. Default: the queue's visibilityTimeoutSeconds.</summary>
+    public RestNumber? VisibilityTimeoutSeconds { get; set; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class RedriveRequest
 {
+    /// <summary>Where to move the messages; default each message's source queue.</summary>
     public string? Destination { get; set; }
 
-    public int? MaxPerSecond { get; set; }
+    /// <summary>Most messages moved per second: 1 to 10000. Default 100.</summary>
+    public RestNumber? MaxPerSecond { get; set; }
 }
 
 // Response bodies.

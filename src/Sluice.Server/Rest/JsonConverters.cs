@@ -159,3 +159,31 @@ internal sealed class Base64BytesConverter : JsonConverter<ReadOnlyMemory<byte>>
     public override void Write(Utf8JsonWriter writer, ReadOnlyMemory<byte> value, JsonSerializerOptions options) =>
         writer.WriteBase64StringValue(value.Span);
 }
+
+/// <summary>
+/// A JSON number kept as the text that was sent, so a range check compares the number itself (not a rounded or
+/// clamped conversion) and an error quotes it as sent. See <see cref="RestMapping.Seconds"/> and <see cref="RestMapping.Whole"/>.
+/// </summary>
+[JsonConverter(typeof(RestNumberConverter))]
+internal readonly record struct RestNumber(string Text)
+{
+    public override string ToString() => Text;
+}
+
+/// <summary>Reads a JSON number token as <see cref="RestNumber"/>; any other token is a malformed request.</summary>
+internal sealed class RestNumberConverter : JsonConverter<RestNumber>
+{
+    public override RestNumber Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.Number)
+        {
+            throw RestJsonError.Create("expected a JSON number");
+        }
+
+        var raw = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan;
+        return new RestNumber(System.Text.Encoding.ASCII.GetString(raw));
+    }
+
+    public override void Write(Utf8JsonWriter writer, RestNumber value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.Text, skipInputValidation: false);
+}

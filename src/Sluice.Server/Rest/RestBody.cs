@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Sluice.Server.Internal;
 
 namespace Sluice.Server.Rest;
 
@@ -12,7 +13,7 @@ internal static class RestBody
     /// <param name="context">The request.</param>
     /// <param name="typeInfo">Source-generated metadata of the body type.</param>
     /// <param name="optional">Whether an absent (empty) body means "all defaults" (returns <see langword="null"/>).</param>
-    /// <exception cref="SluiceException">malformed_request (not JSON, wrong shape, wrong content type, empty) or request_too_large.</exception>
+    /// <exception cref="SluiceException">malformed_request (not JSON, wrong shape, wrong content type, empty), request_too_large or request_timeout.</exception>
     public static async ValueTask<T?> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo, bool optional)
         where T : class
     {
@@ -28,8 +29,9 @@ internal static class RestBody
 
         if (!request.HasJsonContentType())
         {
-            throw new SluiceException(ErrorCodes.MalformedRequest,
-                $"Content-Type '{request.ContentType}' is not JSON: send the body as application/json", "Content-Type");
+            throw new SluiceException(ErrorCodes.MalformedRequest, string.IsNullOrEmpty(request.ContentType)
+                ? "the request has a body but no Content-Type: send the body as JSON with Content-Type: application/json"
+                : $"Content-Type '{Validation.Quote(request.ContentType)}' is not JSON: send the body as application/json", "Content-Type");
         }
 
         T? value;
@@ -41,26 +43,12 @@ internal static class RestBody
         {
             throw Malformed(ex);
         }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            throw TooLarge(context, ex);
-        }
         catch (BadHttpRequestException ex)
         {
-            throw new SluiceException(ErrorCodes.MalformedRequest, $"the request body could not be read: {ex.Message}", null, false, ex);
+            throw HttpBodyErrors.From(context, ex);
         }
 
         return value ?? throw new SluiceException(ErrorCodes.MalformedRequest, "the request body is JSON null: send a JSON object");
-    }
-
-    /// <summary>The error for a body larger than the server's limit.</summary>
-    public static SluiceException TooLarge(HttpContext context, Exception? inner)
-    {
-        var limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
-        var rule = limit is { } l ? $"at most {l} bytes" : "a smaller body";
-        return new SluiceException(ErrorCodes.RequestTooLarge,
-            $"the request body is larger than the server accepts ({rule}, setting Sluice:MaxRequestBodySize): send smaller batches or raise the limit",
-            null, false, inner);
     }
 
     private static SluiceException Malformed(JsonException ex)

@@ -15,6 +15,9 @@ public static class RestErrors
     /// <summary>Code of a request for a path (or method) that no route serves; REST face only (404).</summary>
     public const string RouteNotFound = "route_not_found";
 
+    /// <summary>Code of a request whose path a route serves, but not with its method; REST face only (405, with <c>Allow</c>).</summary>
+    public const string MethodNotAllowed = "method_not_allowed";
+
     private static readonly FrozenDictionary<string, int> s_status = new Dictionary<string, int>(StringComparer.Ordinal)
     {
         [ErrorCodes.InvalidArgument] = StatusCodes.Status400BadRequest,
@@ -25,6 +28,8 @@ public static class RestErrors
         [ErrorCodes.MessageNotFound] = StatusCodes.Status404NotFound,
         [ErrorCodes.RedriveNotFound] = StatusCodes.Status404NotFound,
         [RouteNotFound] = StatusCodes.Status404NotFound,
+        [MethodNotAllowed] = StatusCodes.Status405MethodNotAllowed,
+        [ErrorCodes.RequestTimeout] = StatusCodes.Status408RequestTimeout,
         [ErrorCodes.QueueAlreadyExists] = StatusCodes.Status409Conflict,
         [ErrorCodes.QueueInUse] = StatusCodes.Status409Conflict,
         [ErrorCodes.ReceiptHandleStale] = StatusCodes.Status409Conflict,
@@ -33,6 +38,8 @@ public static class RestErrors
         [ErrorCodes.RequestTooLarge] = StatusCodes.Status413PayloadTooLarge,
         [ErrorCodes.QueueFull] = StatusCodes.Status429TooManyRequests,
         [ErrorCodes.Unavailable] = StatusCodes.Status503ServiceUnavailable,
+        [ErrorCodes.StorageFailed] = StatusCodes.Status503ServiceUnavailable,
+        [ErrorCodes.StorageFull] = StatusCodes.Status507InsufficientStorage,
         [ErrorCodes.Internal] = StatusCodes.Status500InternalServerError,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
@@ -40,6 +47,10 @@ public static class RestErrors
     /// <param name="errorCode">One of <see cref="ErrorCodes"/> or <see cref="RouteNotFound"/>.</param>
     public static int StatusOf(string errorCode) =>
         s_status.TryGetValue(errorCode ?? "", out var status) ? status : StatusCodes.Status500InternalServerError;
+
+    /// <summary>The codes answered with an HTTP status, comma-separated (for the OpenAPI document).</summary>
+    internal static string CodesOf(int status) =>
+        string.Join(", ", s_status.Where(e => e.Value == status).Select(e => e.Key).Order(StringComparer.Ordinal));
 
     /// <summary>Writes an error as application/problem+json (with <c>Retry-After: 1</c> for <c>queue_full</c>).</summary>
     /// <param name="context">The request; its response must not have started.</param>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http;
 
 namespace Sluice.Server.Rest;
@@ -158,9 +157,9 @@ internal sealed class RestHandlers(Broker broker)
             ? new ReceiveOptions()
             : new ReceiveOptions
             {
-                MaxMessages = body.MaxMessages ?? 1,
-                VisibilityTimeout = RestMapping.Seconds(body.VisibilityTimeoutSeconds),
-                WaitTime = RestMapping.Seconds(body.WaitTimeSeconds),
+                MaxMessages = RestMapping.WholeInt(body.MaxMessages, "maxMessages", 1, broker.Options.MaxBatchSize) ?? 1,
+                VisibilityTimeout = RestMapping.Seconds(body.VisibilityTimeoutSeconds, "visibilityTimeoutSeconds", TimeSpan.Zero, Validation.MaxVisibilityTimeout),
+                WaitTime = RestMapping.Seconds(body.WaitTimeSeconds, "waitTimeSeconds", TimeSpan.Zero, broker.Options.MaxWaitTime),
                 ReceiveRequestAttemptId = body.ReceiveRequestAttemptId,
             };
 
@@ -226,7 +225,7 @@ internal sealed class RestHandlers(Broker broker)
     {
         var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.NackRequest, optional: false).ConfigureAwait(false))!;
         var handle = body.ReceiptHandle ?? throw RestMapping.SluiceBadField("receiptHandle", "is missing: give the receiptHandle returned by a receive");
-        await broker.NackAsync(name, handle, RestMapping.Seconds(body.DelaySeconds), body.Error, context.RequestAborted).ConfigureAwait(false);
+        await broker.NackAsync(name, handle, RestMapping.Seconds(body.DelaySeconds, "delaySeconds", TimeSpan.Zero, Validation.MaxVisibilityTimeout), body.Error, context.RequestAborted).ConfigureAwait(false);
         return s_noContent;
     }
 
@@ -234,7 +233,7 @@ internal sealed class RestHandlers(Broker broker)
     {
         var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.ExtendRequest, optional: false).ConfigureAwait(false))!;
         var handle = body.ReceiptHandle ?? throw RestMapping.SluiceBadField("receiptHandle", "is missing: give the receiptHandle returned by a receive");
-        var timeout = RestMapping.Seconds(body.VisibilityTimeoutSeconds) ?? throw RestMapping.SluiceBadField("visibilityTimeoutSeconds",
+        var timeout = RestMapping.Seconds(body.VisibilityTimeoutSeconds, "visibilityTimeoutSeconds", TimeSpan.Zero, Validation.MaxVisibilityTimeout) ?? throw RestMapping.SluiceBadField("visibilityTimeoutSeconds",
             "is missing: give the new lease length in seconds from now (0 to 43200)");
         var until = await broker.ExtendLeaseAsync(name, handle, timeout, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Json(new ExtendResponse(until), RestJsonContext.Web.ExtendResponse);
@@ -242,22 +241,11 @@ internal sealed class RestHandlers(Broker broker)
 
     public async Task<IResult> PeekAsync(HttpContext context, string name)
     {
-        var max = 10;
-        if (context.Request.Query.TryGetValue("max", out var text) &&
-            !int.TryParse(text.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out max))
-        {
-            throw RestMapping.SluiceBadField("max", $"'{text}' is not a whole number: use 1 to 1000");
-        }
-
-        try
-        {
-            var messages = await broker.PeekAsync(name, max, context.RequestAborted).ConfigureAwait(false);
-            return TypedResults.Json(RestMapping.ToResponse(messages), RestJsonContext.Web.MessageListResponse);
-        }
-        catch (SluiceException ex) when (ex.Field == "maxMessages")
-        {
-            throw new SluiceException(ex.ErrorCode, ex.Message.Replace("maxMessages", "max", StringComparison.Ordinal), "max");
-        }
+        var max = context.Request.Query.TryGetValue("max", out var text)
+            ? RestMapping.WholeInt(new RestNumber(text.ToString()), "max", 1, Validation.MaxPeek)!.Value
+            : 10;
+        var messages = await broker.PeekAsync(name, max, context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Json(RestMapping.ToResponse(messages), RestJsonContext.Web.MessageListResponse);
     }
 
     // Redrive
@@ -265,7 +253,7 @@ internal sealed class RestHandlers(Broker broker)
     public async Task<IResult> StartRedriveAsync(HttpContext context, string name)
     {
         var body = await RestBody.ReadAsync(context, RestJsonContext.Web.RedriveRequest, optional: true).ConfigureAwait(false);
-        var status = await broker.StartRedriveAsync(name, body?.Destination, body?.MaxPerSecond ?? 100, context.RequestAborted).ConfigureAwait(false);
+        var status = await broker.StartRedriveAsync(name, body?.Destination, RestMapping.WholeInt(body?.MaxPerSecond, "maxPerSecond", 1, Validation.MaxRedriveRate) ?? 100, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Json(RestMapping.ToResponse(status), RestJsonContext.Web.RedriveResponse, statusCode: StatusCodes.Status202Accepted);
     }
 

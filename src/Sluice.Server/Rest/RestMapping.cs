@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Unicode;
 
 namespace Sluice.Server.Rest;
@@ -21,11 +22,11 @@ internal static class RestMapping
             o.DeadLetterQueue,
             o.MaxLength,
             o.MaxLengthBytes,
-            Sluice.Storage.StoreErrors.ApiName(o.OverflowPolicy),
+            EnumNames.Of(o.OverflowPolicy),
             o.DeduplicationWindow.TotalSeconds,
             o.Fifo,
             o.ContentBasedDeduplication,
-            o.DeduplicationScope == DeduplicationScope.MessageGroup ? "messageGroup" : "queue",
+            EnumNames.Of(o.DeduplicationScope),
             o.ReceiveWaitTime.TotalSeconds,
             o.Tags);
     }
@@ -108,27 +109,27 @@ internal static class RestMapping
         var o = baseline;
         if (r.Has(nameof(r.VisibilityTimeoutSeconds)))
         {
-            o = o with { VisibilityTimeout = Seconds(r.VisibilityTimeoutSeconds) ?? s_defaults.VisibilityTimeout };
+            o = o with { VisibilityTimeout = Seconds(r.VisibilityTimeoutSeconds, "visibilityTimeoutSeconds", TimeSpan.Zero, Validation.MaxVisibilityTimeout) ?? s_defaults.VisibilityTimeout };
         }
 
         if (r.Has(nameof(r.DeliveryDelaySeconds)))
         {
-            o = o with { DeliveryDelay = Seconds(r.DeliveryDelaySeconds) ?? s_defaults.DeliveryDelay };
+            o = o with { DeliveryDelay = Seconds(r.DeliveryDelaySeconds, "deliveryDelaySeconds", TimeSpan.Zero, Validation.MaxDelay) ?? s_defaults.DeliveryDelay };
         }
 
         if (r.Has(nameof(r.RetentionPeriodSeconds)))
         {
-            o = o with { RetentionPeriod = Seconds(r.RetentionPeriodSeconds) ?? s_defaults.RetentionPeriod };
+            o = o with { RetentionPeriod = Seconds(r.RetentionPeriodSeconds, "retentionPeriodSeconds", Validation.MinRetentionPeriod, Validation.MaxRetentionPeriod) ?? s_defaults.RetentionPeriod };
         }
 
         if (r.Has(nameof(r.MaxMessageSize)))
         {
-            o = o with { MaxMessageSize = r.MaxMessageSize ?? s_defaults.MaxMessageSize };
+            o = o with { MaxMessageSize = WholeInt(r.MaxMessageSize, "maxMessageSize", 1, Validation.MaxMessageSizeLimit) ?? s_defaults.MaxMessageSize };
         }
 
         if (r.Has(nameof(r.MaxReceiveCount)))
         {
-            o = o with { MaxReceiveCount = r.MaxReceiveCount };
+            o = o with { MaxReceiveCount = WholeInt(r.MaxReceiveCount, "maxReceiveCount", 1, Validation.MaxReceiveCountLimit) };
         }
 
         if (r.Has(nameof(r.DeadLetterQueue)))
@@ -138,22 +139,27 @@ internal static class RestMapping
 
         if (r.Has(nameof(r.MaxLength)))
         {
-            o = o with { MaxLength = r.MaxLength };
+            o = o with { MaxLength = Whole(r.MaxLength, "maxLength", 1, long.MaxValue) };
         }
 
         if (r.Has(nameof(r.MaxLengthBytes)))
         {
-            o = o with { MaxLengthBytes = r.MaxLengthBytes };
+            o = o with { MaxLengthBytes = Whole(r.MaxLengthBytes, "maxLengthBytes", 1, long.MaxValue) };
         }
 
         if (r.Has(nameof(r.OverflowPolicy)))
         {
-            o = o with { OverflowPolicy = r.OverflowPolicy is null ? s_defaults.OverflowPolicy : ParseOverflowPolicy(r.OverflowPolicy) };
+            o = o with
+            {
+                OverflowPolicy = r.OverflowPolicy is null ? s_defaults.OverflowPolicy
+                    : EnumNames.TryParse(r.OverflowPolicy, out OverflowPolicy policy) ? policy
+                    : throw SluiceBadField("overflowPolicy", $"'{Validation.Quote(r.OverflowPolicy)}' is invalid: use {EnumNames.OverflowPolicies}"),
+            };
         }
 
         if (r.Has(nameof(r.DeduplicationWindowSeconds)))
         {
-            o = o with { DeduplicationWindow = Seconds(r.DeduplicationWindowSeconds) ?? s_defaults.DeduplicationWindow };
+            o = o with { DeduplicationWindow = Seconds(r.DeduplicationWindowSeconds, "deduplicationWindowSeconds", TimeSpan.Zero, Validation.MaxDeduplicationWindow) ?? s_defaults.DeduplicationWindow };
         }
 
         if (r.Has(nameof(r.Fifo)))
@@ -170,19 +176,15 @@ internal static class RestMapping
         {
             o = o with
             {
-                DeduplicationScope = r.DeduplicationScope switch
-                {
-                    null or "queue" => DeduplicationScope.Queue,
-                    "messageGroup" => DeduplicationScope.MessageGroup,
-                    _ => throw new SluiceException(ErrorCodes.InvalidArgument,
-                        $"deduplicationScope '{r.DeduplicationScope}' is invalid: use queue or messageGroup", "deduplicationScope"),
-                },
+                DeduplicationScope = r.DeduplicationScope is null ? s_defaults.DeduplicationScope
+                    : EnumNames.TryParse(r.DeduplicationScope, out DeduplicationScope scope) ? scope
+                    : throw SluiceBadField("deduplicationScope", $"'{Validation.Quote(r.DeduplicationScope)}' is invalid: use {EnumNames.DeduplicationScopes}"),
             };
         }
 
         if (r.Has(nameof(r.ReceiveWaitTimeSeconds)))
         {
-            o = o with { ReceiveWaitTime = Seconds(r.ReceiveWaitTimeSeconds) ?? s_defaults.ReceiveWaitTime };
+            o = o with { ReceiveWaitTime = Seconds(r.ReceiveWaitTimeSeconds, "receiveWaitTimeSeconds", TimeSpan.Zero, Validation.MaxReceiveWaitTime) ?? s_defaults.ReceiveWaitTime };
         }
 
         if (r.Has(nameof(r.Tags)))
@@ -211,43 +213,69 @@ internal static class RestMapping
         return new OutgoingMessage(body)
         {
             Attributes = r.Attributes,
-            Priority = r.Priority ?? 0,
-            Delay = Seconds(r.DelaySeconds),
+            Priority = WholeInt(r.Priority, prefix + "priority", 0, OutgoingMessage.MaxPriority) ?? 0,
+            Delay = Seconds(r.DelaySeconds, prefix + "delaySeconds", TimeSpan.Zero, Validation.MaxDelay),
             DeduplicationId = r.DeduplicationId,
             MessageGroupId = r.MessageGroupId,
         };
     }
 
     /// <summary>
-    /// Converts seconds to a duration. Values beyond what a <see cref="TimeSpan"/> holds are clamped, so the broker
-    /// refuses them with its range message instead of the conversion overflowing.
+    /// Converts a number of seconds as sent to a duration after checking it against [<paramref name="min"/>,
+    /// <paramref name="max"/>] as a number (so 43200.0000001 is not rounded into range, and 1e308 is not clamped);
+    /// the error quotes the number as sent. <see langword="null"/> stays <see langword="null"/>.
     /// </summary>
-    public static TimeSpan? Seconds(double? seconds)
+    /// <exception cref="SluiceException">invalid_argument naming <paramref name="field"/>.</exception>
+    public static TimeSpan? Seconds(RestNumber? seconds, string field, TimeSpan min, TimeSpan max)
     {
-        if (seconds is not { } s)
+        if (seconds is not { } n)
         {
             return null;
         }
 
-        if (double.IsNaN(s))
+        var value = decimal.TryParse(n.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : (decimal?)null;
+        var minSeconds = (decimal)min.Ticks / TimeSpan.TicksPerSecond;
+        var maxSeconds = (decimal)max.Ticks / TimeSpan.TicksPerSecond;
+        if (value is not { } v || v < minSeconds || v > maxSeconds)
         {
-            return TimeSpan.MinValue;
+            throw SluiceBadField(field, $"{Validation.Quote(n.Text)} s is out of range: use {minSeconds.ToString(CultureInfo.InvariantCulture)} to {maxSeconds.ToString(CultureInfo.InvariantCulture)} seconds");
         }
 
-        return s >= TimeSpan.MaxValue.TotalSeconds ? TimeSpan.MaxValue
-            : s <= TimeSpan.MinValue.TotalSeconds ? TimeSpan.MinValue
-            : TimeSpan.FromSeconds(s);
+        // In range, so it fits a TimeSpan; sub-tick digits are rounded to the nearest 100 ns.
+        return TimeSpan.FromTicks((long)Math.Round(v * TimeSpan.TicksPerSecond, MidpointRounding.AwayFromZero));
     }
+
+    /// <summary>
+    /// Converts a count, size or priority as sent to a whole number after checking it against [<paramref name="min"/>,
+    /// <paramref name="max"/>]; a fraction (2.5) is refused, an exponent form of a whole number (1e3) is taken.
+    /// The error quotes the number as sent. <see langword="null"/> stays <see langword="null"/>.
+    /// </summary>
+    /// <exception cref="SluiceException">invalid_argument naming <paramref name="field"/>.</exception>
+    public static long? Whole(RestNumber? number, string field, long min, long max)
+    {
+        if (number is not { } n)
+        {
+            return null;
+        }
+
+        var rule = $"use a whole number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}";
+        var parsed = decimal.TryParse(n.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v);
+        if (parsed && v != decimal.Truncate(v))
+        {
+            throw SluiceBadField(field, $"{Validation.Quote(n.Text)} is not a whole number: {rule}");
+        }
+
+        if (!parsed && !double.TryParse(n.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            throw SluiceBadField(field, $"'{Validation.Quote(n.Text)}' is not a number: {rule}");
+        }
+
+        return parsed && v >= min && v <= max ? (long)v : throw SluiceBadField(field, $"{Validation.Quote(n.Text)} is out of range: {rule}");
+    }
+
+    /// <summary><see cref="Whole"/> for a property of type <see cref="int"/>.</summary>
+    public static int? WholeInt(RestNumber? number, string field, int min, int max) => (int?)Whole(number, field, min, max);
 
     public static SluiceException SluiceBadField(string field, string rule) =>
         new(ErrorCodes.InvalidArgument, $"{field} {rule}", field);
-
-    private static OverflowPolicy ParseOverflowPolicy(string value) => value switch
-    {
-        "reject" => OverflowPolicy.Reject,
-        "drop-head" => OverflowPolicy.DropHead,
-        "dead-letter-head" => OverflowPolicy.DeadLetterHead,
-        _ => throw new SluiceException(ErrorCodes.InvalidArgument,
-            $"overflowPolicy '{value}' is invalid: use reject, drop-head or dead-letter-head", "overflowPolicy"),
-    };
 }

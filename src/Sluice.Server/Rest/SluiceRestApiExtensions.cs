@@ -1,7 +1,10 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,30 +32,40 @@ public static class SluiceRestApiExtensions
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RestJsonContext.Web));
         services.AddOpenApi(o =>
         {
+            // Scalars with converters (text, base64 bytes, numbers as sent) are described inline, not as components.
+            o.CreateSchemaReferenceId = t =>
+                (Nullable.GetUnderlyingType(t.Type) ?? t.Type) is var x && (x == typeof(Utf8Text) || x == typeof(ReadOnlyMemory<byte>) || x == typeof(RestNumber))
+                    ? null
+                    : OpenApiOptions.CreateDefaultSchemaReferenceId(t);
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "Sluice REST API";
                 document.Info.Description = "Durable queues over HTTP/JSON. Durations are seconds, sizes bytes, times ISO-8601 UTC. " +
                                             "Every error is application/problem+json with code and field.";
+
+                // The document is the same wherever the server runs (it is checked in, docs/openapi/v1.json): clients
+                // are given the server's address.
+                document.Servers = [];
                 return Task.CompletedTask;
             });
             o.AddOperationTransformer(DescribeRequestBodyAsync);
-            o.AddSchemaTransformer((schema, context, _) =>
-            {
-                // Properties left out when null (body/bodyBase64, receiptHandle, an ack result's code) are not required.
-                foreach (var property in context.JsonTypeInfo.Properties)
-                {
-                    if (property.ShouldSerialize is not null)
-                    {
-                        schema.Required?.Remove(property.Name);
-                    }
-                }
-
-                return Task.CompletedTask;
-            });
+            o.AddOperationTransformer(DescribeResponses);
+            o.AddSchemaTransformer(DescribeSchema);
         });
         return services;
     }
+
+    /// <summary>
+    /// Whether a path belongs to the REST face: <c>/v1</c> and below, <c>/openapi</c> and below, and <c>/healthz</c>.
+    /// SQS clients send to <c>/</c> and queue URLs (<c>/{account}/{queue}</c>), so the SQS face claims a request here only
+    /// by its explicit JSON markers (<c>X-Amz-Target: AmazonSQS...</c>, <c>application/x-amz-json-1.0</c>); a REST call
+    /// with no content type or a form one is answered by REST (400 malformed_request, problem+json).
+    /// </summary>
+    /// <param name="path">The request path.</param>
+    public static bool OwnsPath(PathString path) =>
+        path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase) ||
+        path.StartsWithSegments("/openapi", StringComparison.OrdinalIgnoreCase) ||
+        path.StartsWithSegments("/healthz", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Maps every REST route (under <c>/v1</c>), <c>GET /healthz</c>, and a fallback that answers unknown routes with a
@@ -72,76 +85,170 @@ public static class SluiceRestApiExtensions
         var stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
         var h = new RestHandlers(broker);
 
-        endpoints.MapGet("/healthz", static () => TypedResults.Text("ok")).WithName("Health").WithTags("Health").ExcludeFromDescription();
-        endpoints.MapFallback("{*path}", static (HttpContext context) => RestErrors.ToResult(RestErrors.RouteNotFound,
-                $"no route serves {context.Request.Method} {context.Request.Path}: see /openapi/v1.json for the routes", null))
+        endpoints.MapGet("/healthz", static () => TypedResults.Text("ok")).WithName("Health").WithTags("Health")
+            .WithSummary("Liveness check")
+            .WithDescription("Answers 200 with the text `ok` while the server runs (no queue or store access).")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
+        // A path no route serves is 404 route_not_found; a path served only with other methods is 405 method_not_allowed
+        // with Allow (the fallback matches every method, so routing's own empty 405 never happens).
+        var routes = new Lazy<(TemplateMatcher Matcher, string[] Methods)[]>(() => [.. endpoints.DataSources
+            .SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>() is { HttpMethods.Count: > 0 } && e.RoutePattern.RawText is not "{*path}")
+            .Select(e => (new TemplateMatcher(new RouteTemplate(e.RoutePattern), new RouteValueDictionary()),
+                e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.ToArray()))]);
+        endpoints.MapFallback("{*path}", (HttpContext context) =>
+            {
+                var allowed = routes.Value.Where(r => r.Matcher.TryMatch(context.Request.Path, new RouteValueDictionary()))
+                    .SelectMany(r => r.Methods).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToArray();
+                if (allowed.Length == 0)
+                {
+                    return RestErrors.ToResult(RestErrors.RouteNotFound,
+                        $"no route serves {context.Request.Method} {context.Request.Path}: see /openapi/v1.json for the routes", null);
+                }
+
+                context.Response.Headers.Allow = string.Join(", ", allowed);
+                return RestErrors.ToResult(RestErrors.MethodNotAllowed,
+                    $"{context.Request.Path} does not take {context.Request.Method}: use {string.Join(", ", allowed)} (see /openapi/v1.json)", null);
+            })
             .ExcludeFromDescription();
 
-        var v1 = endpoints.MapGroup("/v1").AddEndpointFilter(new RestErrorFilter(logger)).WithTags("Sluice");
+        // Every /v1 route may answer 500 internal_error and 503 unavailable.
+        var v1 = endpoints.MapGroup("/v1").AddEndpointFilter(new RestErrorFilter(logger)).WithTags("Sluice")
+            .WithMetadata(Problem(StatusCodes.Status500InternalServerError), Problem(StatusCodes.Status503ServiceUnavailable));
         var queues = v1.MapGroup("/queues").WithTags("Queues");
         queues.MapGet("", (Func<HttpContext, Task<IResult>>)h.ListQueuesAsync).WithName("ListQueues")
+            .WithSummary("List queues").WithDescription("Every queue with its options, ordered by name.")
             .Produces<QueueListResponse>();
         queues.MapPost("", (Func<HttpContext, Task<IResult>>)h.CreateQueueAsync).WithName("CreateQueue")
-            .WithRequestBody<QueueOptionsRequest>(false).Produces<QueueResponse>(StatusCodes.Status201Created).Produces<QueueResponse>()
-            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
+            .WithSummary("Create a queue")
+            .WithDescription("Creates the queue `name` with the given options (others take their defaults). Idempotent: 201 when created, 200 when it " +
+                             "exists with the same options, 409 queue_already_exists when it exists with other options.")
+            .WithRequestBody<QueueOptionsRequest>(false, "name").Produces<QueueResponse>(StatusCodes.Status201Created).Produces<QueueResponse>()
+            .WithProblems(StatusCodes.Status409Conflict);
         queues.MapGet("/{name}", (HttpContext c, string name) => h.GetQueueAsync(c, name)).WithName("GetQueue")
-            .Produces<QueueResponse>().WithProblems(StatusCodes.Status404NotFound);
+            .WithSummary("Get a queue").WithDescription("The queue's options.")
+            .Produces<QueueResponse>().WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         queues.MapPatch("/{name}", (HttpContext c, string name) => h.UpdateQueueAsync(c, name)).WithName("UpdateQueue")
+            .WithSummary("Update a queue")
+            .WithDescription("Changes only the options the body names; a JSON null clears an optional option or restores a default. " +
+                             "`name` may be given only if it equals the queue's; `fifo` cannot change.")
             .WithRequestBody<QueueOptionsRequest>(false).Produces<QueueResponse>()
-            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+            .WithProblems(StatusCodes.Status404NotFound);
         queues.MapDelete("/{name}", (HttpContext c, string name) => h.DeleteQueueAsync(c, name)).WithName("DeleteQueue")
-            .Produces(StatusCodes.Status204NoContent).WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .WithSummary("Delete a queue")
+            .WithDescription("Deletes the queue and its messages. 409 queue_in_use while another queue names it as its dead-letter queue.")
+            .Produces(StatusCodes.Status204NoContent).WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         queues.MapDelete("/{name}/messages", (HttpContext c, string name) => h.PurgeAsync(c, name)).WithName("PurgeQueue")
-            .Produces<PurgeResponse>().WithProblems(StatusCodes.Status404NotFound);
+            .WithSummary("Purge a queue").WithDescription("Deletes every message of the queue (ready, delayed and in flight); answers how many.")
+            .Produces<PurgeResponse>().WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         queues.MapGet("/{name}/stats", (HttpContext c, string name) => h.GetStatsAsync(c, name)).WithName("GetQueueStats")
-            .Produces<StatsResponse>().WithProblems(StatusCodes.Status404NotFound);
+            .WithSummary("Get a queue's statistics").WithDescription("Message counts by state, bytes, oldest age, rates and waiting receivers.")
+            .Produces<StatsResponse>().WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         v1.MapGet("/stats", (Func<HttpContext, Task<IResult>>)h.GetAllStatsAsync).WithName("ListStats").WithTags("Queues")
+            .WithSummary("Get every queue's statistics").WithDescription("The statistics of every queue, ordered by name.")
             .Produces<StatsListResponse>();
 
         var messages = queues.MapGroup("/{name}/messages").WithTags("Messages");
         messages.MapPost("", (HttpContext c, string name) => h.PublishAsync(c, name)).WithName("Publish")
+            .WithSummary("Publish messages")
+            .WithDescription("Publishes one message (`body` for UTF-8 text or `bodyBase64` for bytes, exactly one) or an atomic batch " +
+                             "`{\"messages\":[...]}`. Answers one result per message, in order; `duplicate` is true when deduplication " +
+                             "dropped it. 413 message_too_large past the queue's maxMessageSize, 429 queue_full (with Retry-After) when the queue is full.")
             .WithRequestBody<PublishRequest>(false).Produces<PublishResponse>()
-            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests);
+            .WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests);
         messages.MapPost("/receive", (HttpContext c, string name) => h.ReceiveAsync(c, name, stopping)).WithName("Receive")
+            .WithSummary("Receive messages")
+            .WithDescription("Leases up to `maxMessages` ready messages for `visibilityTimeoutSeconds`, waiting up to `waitTimeSeconds` " +
+                             "for one to arrive (a long poll). An empty list when none came. Each message carries the `receiptHandle` " +
+                             "to ack, nack or extend it. The body is optional (all defaults).")
             .WithRequestBody<ReceiveRequest>(true).Produces<MessageListResponse>()
-            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+            .WithProblems(StatusCodes.Status404NotFound);
         messages.MapPost("/ack", (HttpContext c, string name) => h.AckAsync(c, name)).WithName("Ack")
+            .WithSummary("Acknowledge messages")
+            .WithDescription("Deletes leased messages: one `receiptHandle` (204), or a `receiptHandles` list (200 with one result per handle). " +
+                             "409 receipt_handle_stale when the lease expired and the message was received again.")
             .WithRequestBody<AckRequest>(false).Produces(StatusCodes.Status204NoContent).Produces<AckBatchResponse>()
-            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         messages.MapPost("/nack", (HttpContext c, string name) => h.NackAsync(c, name)).WithName("Nack")
-            .WithRequestBody<NackRequest>(false).Produces(StatusCodes.Status204NoContent)
-            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .WithSummary("Return a message")
+            .WithDescription("Ends a lease early: the message is ready again after `delaySeconds` (default 0); `error` is kept as the last error " +
+                             "and shown if the message is dead-lettered.")
+            .WithRequestBody<NackRequest>(false, "receiptHandle").Produces(StatusCodes.Status204NoContent)
+            .WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         messages.MapPost("/extend", (HttpContext c, string name) => h.ExtendAsync(c, name)).WithName("Extend")
-            .WithRequestBody<ExtendRequest>(false).Produces<ExtendResponse>()
-            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .WithSummary("Extend a lease")
+            .WithDescription("Sets the lease of a received message to end `visibilityTimeoutSeconds` from now; answers when it ends.")
+            .WithRequestBody<ExtendRequest>(false, "receiptHandle", "visibilityTimeoutSeconds").Produces<ExtendResponse>()
+            .WithProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         messages.MapGet("", (HttpContext c, string name) => h.PeekAsync(c, name)).WithName("Peek")
+            .WithSummary("Peek at messages")
+            .WithDescription("Up to `max` messages in delivery order without leasing them (no receipt handles, receive counts unchanged).")
+            .WithMetadata(new QueryParameterMetadata("max", "Most messages to return: a whole number from 1 to 1000.", 1, Validation.MaxPeek, 10))
             .Produces<MessageListResponse>().WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
 
         queues.MapPost("/{name}/redrive", (HttpContext c, string name) => h.StartRedriveAsync(c, name)).WithName("StartRedrive").WithTags("Redrive")
+            .WithSummary("Start a redrive")
+            .WithDescription("Moves the messages of dead-letter queue `name` back to `destination` (default: each message's source queue) " +
+                             "at up to `maxPerSecond`, in the background. The body is optional.")
             .WithRequestBody<RedriveRequest>(true).Produces<RedriveResponse>(StatusCodes.Status202Accepted)
-            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+            .WithProblems(StatusCodes.Status404NotFound);
         var redrives = v1.MapGroup("/redrives").WithTags("Redrive");
-        redrives.MapGet("", () => h.ListRedrives()).WithName("ListRedrives").Produces<RedriveListResponse>();
+        redrives.MapGet("", () => h.ListRedrives()).WithName("ListRedrives")
+            .WithSummary("List redrives").WithDescription("Every redrive since the server started, running or finished.")
+            .Produces<RedriveListResponse>();
         redrives.MapGet("/{id}", (string id) => h.GetRedrive(id)).WithName("GetRedrive")
+            .WithSummary("Get a redrive").WithDescription("A redrive's state and progress.")
             .Produces<RedriveResponse>().WithProblems(StatusCodes.Status404NotFound);
         redrives.MapDelete("/{id}", (string id) => h.CancelRedriveAsync(id)).WithName("CancelRedrive")
+            .WithSummary("Cancel a redrive").WithDescription("Stops a running redrive; messages already moved stay moved.")
             .Produces<RedriveResponse>().WithProblems(StatusCodes.Status404NotFound);
         return v1;
     }
 
     // The handlers read their bodies themselves (so a wrong content type is a 400 malformed_request, not a routing
-    // miss): the request body is described to OpenAPI by this metadata instead of Accepts<T>().
-    private static RouteHandlerBuilder WithRequestBody<T>(this RouteHandlerBuilder builder, bool optional) =>
-        builder.WithMetadata(new RequestBodyMetadata(typeof(T), optional));
+    // miss): the request body is described to OpenAPI by this metadata instead of Accepts<T>(). A route with a body can
+    // also answer 400 (malformed or invalid), 408 (the body came too slowly), 413 (the body is over the limit) and,
+    // as it writes, 507 (the server's storage is full).
+    private static RouteHandlerBuilder WithRequestBody<T>(this RouteHandlerBuilder builder, bool optional, params string[] required) =>
+        builder.WithMetadata(new RequestBodyMetadata(typeof(T), optional, required))
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status408RequestTimeout, StatusCodes.Status413PayloadTooLarge,
+                StatusCodes.Status507InsufficientStorage);
 
     private static async Task DescribeRequestBodyAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
-        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequestBodyMetadata>().FirstOrDefault() is not { } body)
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        foreach (var query in metadata.OfType<QueryParameterMetadata>())
+        {
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = query.Name,
+                In = ParameterLocation.Query,
+                Required = false,
+                Description = query.Description,
+                Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Integer,
+                    Format = "int32",
+                    Minimum = query.Minimum.ToString(CultureInfo.InvariantCulture),
+                    Maximum = query.Maximum.ToString(CultureInfo.InvariantCulture),
+                    Default = JsonValue.Create(query.Default),
+                },
+            });
+        }
+
+        if (metadata.OfType<RequestBodyMetadata>().FirstOrDefault() is not { } body)
         {
             return;
         }
 
         var schema = await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken).ConfigureAwait(false);
+        if (body.Required.Length > 0)
+        {
+            // The schema is this operation's own copy (request bodies are inlined), so the required list is per route.
+            schema.Required = new HashSet<string>(body.Required, StringComparer.Ordinal);
+        }
+
         operation.RequestBody = new OpenApiRequestBody
         {
             Required = !body.Optional,
@@ -149,7 +256,70 @@ public static class SluiceRestApiExtensions
         };
     }
 
-    private sealed record RequestBodyMetadata(Type Type, bool Optional);
+    // Problem responses say which codes they carry, so a client author knows what to expect.
+    private static Task DescribeResponses(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        foreach (var (status, response) in operation.Responses ?? [])
+        {
+            if (response is OpenApiResponse r && r.Content?.ContainsKey(RestErrors.ProblemContentType) == true &&
+                int.TryParse(status, NumberStyles.None, CultureInfo.InvariantCulture, out var code))
+            {
+                r.Description = $"{r.Description}: application/problem+json with code {RestErrors.CodesOf(code)} (docs/errors.md)";
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // The JSON types with converters have no shape the schema generator can see: describe them here. And properties
+    // left out when null (body/bodyBase64, receiptHandle, an ack result's code) are not required.
+    private static Task DescribeSchema(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        var type = context.JsonTypeInfo.Type;
+        var nullable = Nullable.GetUnderlyingType(type) is not null;
+        var scalar = Nullable.GetUnderlyingType(type) ?? type;
+        (JsonSchemaType Type, string? Format, string? Description)? shape =
+            scalar == typeof(Utf8Text) ? (JsonSchemaType.String, null, "UTF-8 text.")
+            : scalar == typeof(ReadOnlyMemory<byte>) ? (JsonSchemaType.String, "byte", "Bytes, base64-encoded.")
+            : scalar == typeof(RestNumber) && context.JsonPropertyInfo?.Name.EndsWith("Seconds", StringComparison.Ordinal) == true
+                ? (JsonSchemaType.Number, "double", null)
+            : scalar == typeof(RestNumber) ? (JsonSchemaType.Integer, "int64", null)
+            : null;
+        if (shape is { } s)
+        {
+            schema.Type = nullable || context.JsonPropertyInfo is { } p && !p.PropertyType.IsValueType ? s.Type | JsonSchemaType.Null : s.Type;
+            schema.Format = s.Format;
+            schema.Description ??= s.Description;
+            schema.OneOf = null;
+            schema.AnyOf = null;
+            schema.Properties = null;
+            return Task.CompletedTask;
+        }
+
+        if (type == typeof(MessageAttributeValue))
+        {
+            // The model's XML docs name .NET members; this face's JSON spells them in camelCase.
+            schema.Description = "A message attribute, as in SQS: dataType String, Number or Binary (optionally with a custom suffix, " +
+                                 "String.json), and stringValue (String, Number) or binaryValue (Binary, base64).";
+        }
+
+        foreach (var property in context.JsonTypeInfo.Properties)
+        {
+            if (property.ShouldSerialize is not null)
+            {
+                schema.Required?.Remove(property.Name);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private sealed record RequestBodyMetadata(Type Type, bool Optional, string[] Required);
+
+    private sealed record QueryParameterMetadata(string Name, string Description, int Minimum, int Maximum, int Default);
+
+    private static ProducesResponseTypeMetadata Problem(int status) =>
+        new(status, typeof(ProblemResponse), [RestErrors.ProblemContentType]);
 
     private static RouteHandlerBuilder WithProblems(this RouteHandlerBuilder builder, params int[] statusCodes)
     {
@@ -177,9 +347,10 @@ public static class SluiceRestApiExtensions
                 Log.RequestInternalError(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier);
                 return RestErrors.ToResult(ErrorCodes.Internal, RestErrors.InternalDetail(context.TraceIdentifier), null);
             }
-            catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.Unavailable)
+            catch (SluiceException ex) when (ex.ErrorCode is ErrorCodes.Unavailable or ErrorCodes.StorageFull or ErrorCodes.StorageFailed)
             {
-                // Unavailable messages are written for users (shutting down, database in use): shown and logged.
+                // These messages are written for users (shutting down, disk full): shown; the cause (the storage
+                // engine's own error, in the inner exception) goes to the log only.
                 Log.RequestUnavailable(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier, ex.Message);
                 return RestErrors.ToResult(ex);
             }
@@ -188,9 +359,9 @@ public static class SluiceRestApiExtensions
                 Log.RequestRefused(logger, context.Request.Method, context.Request.Path.Value ?? "", ex.ErrorCode, ex.Field);
                 return RestErrors.ToResult(ex);
             }
-            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            catch (BadHttpRequestException ex)
             {
-                return RestErrors.ToResult(RestBody.TooLarge(context, ex));
+                return RestErrors.ToResult(HttpBodyErrors.From(context, ex));
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {

@@ -9,10 +9,11 @@ namespace Sluice.Server.Sqs;
 public static class SluiceSqsExtensions
 {
     /// <summary>
-    /// Serves the SQS API (AWS JSON 1.0 and Query protocols) on every path: a request is claimed when its
-    /// <c>X-Amz-Target</c> header starts with <c>AmazonSQS.</c>, or when it is a form POST or a GET carrying an
-    /// <c>Action</c> field; every other request goes on to the next middleware (the REST API). Does nothing when
-    /// <see cref="SqsOptions.Enabled"/> is off.
+    /// Serves the SQS API (AWS JSON 1.0 and Query protocols): a request is claimed on any path when its
+    /// <c>X-Amz-Target</c> header starts with <c>AmazonSQS</c> or its body is <c>application/x-amz-json-1.0</c>, and,
+    /// outside the paths the REST face owns (<see cref="Rest.SluiceRestApiExtensions.OwnsPath"/>: <c>/v1/...</c>,
+    /// <c>/openapi/...</c>, <c>/healthz</c>), when it is a form POST or a GET carrying an <c>Action</c> field. Every
+    /// other request goes on to the next middleware (the REST API). Does nothing when <see cref="SqsOptions.Enabled"/> is off.
     /// </summary>
     /// <param name="app">The application.</param>
     /// <param name="broker">The started broker.</param>
@@ -36,7 +37,7 @@ public static class SluiceSqsExtensions
         var face = new SqsFace(broker, options, timeProvider ?? TimeProvider.System, logger, stopping);
         return app.Use(next => async context =>
         {
-            if (!await face.TryHandleAsync(context).ConfigureAwait(false))
+            if (!await face.TryHandleAsync(context, Rest.SluiceRestApiExtensions.OwnsPath(context.Request.Path)).ConfigureAwait(false))
             {
                 await next(context).ConfigureAwait(false);
             }

@@ -35,6 +35,7 @@ internal sealed record SqsError(string Shape, string QueryCode, bool Sender = tr
     public static readonly SqsError InvalidSecurity = new("InvalidSecurity", "InvalidSecurity", true, 403);
     public static readonly SqsError InternalError = new("InternalError", "InternalError", false, 500);
     public static readonly SqsError ServiceUnavailable = new("ServiceUnavailable", "ServiceUnavailable", false, 503);
+    public static readonly SqsError RequestTimeout = new("RequestTimeout", "RequestTimeout", true, 408);
 
     /// <summary>The message of every <see cref="InternalError"/> a client sees.</summary>
     public const string InternalMessage = "We encountered an internal error. Please try again.";
@@ -77,7 +78,8 @@ internal sealed record SqsError(string Shape, string QueryCode, bool Sender = tr
             ErrorCodes.RedriveNotFound => ResourceNotFound,
             ErrorCodes.MalformedRequest => MalformedRequest,
             ErrorCodes.RequestTooLarge => RequestEntityTooLarge,
-            ErrorCodes.Unavailable => ServiceUnavailable,
+            ErrorCodes.Unavailable or ErrorCodes.StorageFull or ErrorCodes.StorageFailed => ServiceUnavailable,
+            ErrorCodes.RequestTimeout => RequestTimeout,
             _ => InternalError,
         };
     }

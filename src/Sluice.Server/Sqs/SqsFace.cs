@@ -25,67 +25,68 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
     /// Answers the request if it is an SQS request; returns <see langword="false"/> to pass it on. Claimed (and answered
     /// in the request's protocol, with a 400 when malformed): an <c>X-Amz-Target</c> starting with <c>AmazonSQS</c> or an
     /// <c>application/x-amz-json-1.0</c> body (JSON); any form-encoded POST, and a GET carrying <c>Action</c> (Query).
-    /// The REST API uses neither form bodies nor x-amz-json, so nothing of its own is taken.
+    /// The REST API uses neither form bodies nor x-amz-json, so nothing of its own is taken. On a path the REST face owns
+    /// (<paramref name="restPath"/>) only the JSON markers claim: a form POST or an <c>Action</c> there is a REST call.
     /// </summary>
-    public async Task<bool> TryHandleAsync(HttpContext context)
+    public async Task<bool> TryHandleAsync(HttpContext context, bool restPath = false)
     {
         var request = context.Request;
         var target = request.Headers["X-Amz-Target"].ToString();
         bool json;
         string? action = null;
-        bool hasBody;
+        byte[] body;
+        SluiceException? bodyError = null;
         if (target.StartsWith(TargetFamily, StringComparison.Ordinal) ||
             request.ContentType?.StartsWith(JsonContentType, StringComparison.OrdinalIgnoreCase) == true)
         {
             json = true;
             // A target outside AmazonSQS.<Action> is named whole, so the client is told which target was not understood.
             action = target.StartsWith(TargetPrefix, StringComparison.Ordinal) ? target[TargetPrefix.Length..] : target;
-            hasBody = true;
+            (body, bodyError) = await ReadBodyAsync(context).ConfigureAwait(false);
+        }
+        else if (restPath)
+        {
+            return false;
         }
         else if (HttpMethods.IsGet(request.Method) && request.Query.ContainsKey("Action"))
         {
             json = false;
-            hasBody = false;
+            body = [];
         }
         else if (HttpMethods.IsPost(request.Method) &&
                  request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
         {
             json = false;
-            hasBody = true;
+            (body, bodyError) = await ReadBodyAsync(context).ConfigureAwait(false);
         }
         else
         {
             return false;
         }
 
-        var call = new SqsCall(this, context, json, action ?? "", hasBody);
+        var call = new SqsCall(this, context, json, action ?? "", body, bodyError);
         await call.RunAsync().ConfigureAwait(false);
         return true;
     }
 
-    /// <summary>
-    /// Reads the whole body. A body over the server's limit (<c>Sluice:MaxRequestBodySize</c>) is the client's
-    /// <c>RequestEntityTooLarge</c> (413) in the request's protocol.
-    /// </summary>
-    private static async Task<byte[]> ReadBodyAsync(HttpContext context)
+    // A body Kestrel refuses (too large, too slow) becomes the call's error, answered in the request's protocol.
+    private static async Task<(byte[] Body, SluiceException? Error)> ReadBodyAsync(HttpContext context)
     {
         using var buffer = new MemoryStream();
         try
         {
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
         }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException ex)
         {
-            var limit = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
-            throw new SqsException(SqsError.RequestEntityTooLarge,
-                $"The request is larger than the server accepts ({(limit is { } l ? $"at most {l} bytes" : "a smaller body")}, setting Sluice:MaxRequestBodySize): send a smaller request.", ex);
+            return ([], Internal.HttpBodyErrors.From(context, ex));
         }
 
-        return buffer.ToArray();
+        return (buffer.ToArray(), null);
     }
 
     /// <summary>One request in flight: its protocol, shape, identity and the response it writes.</summary>
-    private sealed class SqsCall(SqsFace face, HttpContext context, bool json, string action, bool hasBody)
+    private sealed class SqsCall(SqsFace face, HttpContext context, bool json, string action, byte[] body, SluiceException? bodyError)
     {
         private readonly string _requestId = Guid.NewGuid().ToString();
 
@@ -94,7 +95,11 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             string? region = null;
             try
             {
-                var body = hasBody ? await ReadBodyAsync(context).ConfigureAwait(false) : [];
+                if (bodyError is not null)
+                {
+                    throw bodyError;
+                }
+
                 var auth = SqsSignature.Parse(context.Request.Headers.Authorization.ToString());
                 region = auth?.Region;
                 face.Authenticate(context.Request, body, auth);
