@@ -75,9 +75,9 @@ public sealed class ErrorShapeTests : IClassFixture<ErrorShapeTests.Fixture>
         request.Headers.Add("X-Amz-Target", "AmazonSQS.SendMessage");
         using var response = await _fixture.Client.SendAsync(request);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("com.amazonaws.sqs#InvalidParameterValue", error.RootElement.GetProperty("__type").GetString());
+        Assert.Equal("com.amazonaws.sqs#RequestEntityTooLarge", error.RootElement.GetProperty("__type").GetString());
         Assert.Contains($"at most {Fixture.MaxRequestBodySize} bytes", error.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, (await _fixture.Broker.GetStatsAsync(Fixture.Queue)).Ready);
     }
