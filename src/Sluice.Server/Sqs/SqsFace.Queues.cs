@@ -775,7 +775,7 @@ internal sealed partial class SqsFace
         var max = SqsInput.Int(input, "MaxResults", 1, 1000);
         var after = DecodeToken(SqsInput.String(input, "NextToken"));
         var sources = (await broker.ListQueuesAsync(ct).ConfigureAwait(false))
-            .Where(q => q.Options.DeadLetterQueue == name)
+            .Where(q => q.Options.DeadLetterQueue == name && env.InRegion(q.Name))
             .Select(q => q.Name)
             .Where(n => after is null || string.CompareOrdinal(n, after) > 0)
             .ToList();
