@@ -270,18 +270,72 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                 return [];
             }
 
+            CheckJsonSyntax(body);
             JsonObject root;
             try
             {
-                root = JsonNode.Parse(body) as JsonObject ?? throw new SqsException(SqsError.MalformedRequest, "The request body must be a JSON object.");
+                root = JsonNode.Parse(body) as JsonObject ?? throw new SqsException(SqsError.SerializationException, "The request body must be a JSON object.");
             }
             catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or DecoderFallbackException)
             {
-                throw new SqsException(SqsError.MalformedRequest, $"The request body is not valid JSON: {ex.Message}", ex);
+                // CheckJsonSyntax has read the whole body already; this is only a backstop.
+                throw new SqsException(SqsError.SerializationException, "The request body is not valid JSON.", ex);
             }
 
             DecodeStrings(root);
             return root;
+        }
+
+        /// <summary>
+        /// Reads the body once with the JSON reader before it becomes a document, so a client is told plainly what is
+        /// wrong (<c>SerializationException</c>): malformed JSON at a line and byte position, or a member given twice in
+        /// one object (which JSON leaves undefined, so it is refused rather than one of the values taken).
+        /// </summary>
+        private static void CheckJsonSyntax(byte[] body)
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            var members = new Stack<HashSet<string>?>();
+            try
+            {
+                while (reader.Read())
+                {
+                    switch (reader.TokenType)
+                    {
+                        case JsonTokenType.StartObject:
+                            members.Push(new HashSet<string>(StringComparer.Ordinal));
+                            break;
+                        case JsonTokenType.StartArray:
+                            members.Push(null);
+                            break;
+                        case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                            members.Pop();
+                            break;
+                        case JsonTokenType.PropertyName when TryName(ref reader) is { } name && !members.Peek()!.Add(name):
+                            throw new SqsException(SqsError.SerializationException,
+                                $"The request body gives the member {Validation.Quote(name)} more than once in one object: give each member once.");
+                        default:
+                            break;
+                    }
+                }
+            }
+            catch (JsonException ex)
+            {
+                throw new SqsException(SqsError.SerializationException,
+                    $"The request body is malformed JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}: send one JSON object.", ex);
+            }
+        }
+
+        /// <summary>A member name, or null when it is not valid Unicode (reported by <see cref="DecodeStrings"/>).</summary>
+        private static string? TryName(ref Utf8JsonReader reader)
+        {
+            try
+            {
+                return reader.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
         }
 
         /// <summary>
