@@ -383,7 +383,7 @@ internal sealed partial class SqsFace
                         if (type.StartsWith("Number", StringComparison.Ordinal) && !Validation.IsNumber(text))
                         {
                             throw new SqsException(SqsError.InvalidParameterValue,
-                                $"The message attribute '{name}' has type '{type}' but its value {Validation.Quote(text)} is not a number: use an optional sign, digits, an optional fraction and exponent (1E+100), at most {Validation.MaxNumberDigits} significant digits, magnitude 10^{Validation.MinNumberExponent} to 10^+{Validation.MaxNumberExponent}.");
+                                $"The message attribute '{name}' has type '{type}' but its value '{Validation.Quote(text)}' is not a number: use an optional sign, digits, an optional fraction and exponent (1E+100), at most {Validation.MaxNumberDigits} significant digits, magnitude 10^{Validation.MinNumberExponent} to 10^+{Validation.MaxNumberExponent}.");
                         }
 
                         result[name] = new MessageAttributeValue(type, text);

@@ -312,7 +312,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                             break;
                         case JsonTokenType.PropertyName when TryName(ref reader) is { } name && !members.Peek()!.Add(name):
                             throw new SqsException(SqsError.SerializationException,
-                                $"The request body gives the member {Validation.Quote(name)} more than once in one object: give each member once.");
+                                $"The request body gives the member '{Validation.Quote(name)}' more than once in one object: give each member once.");
                         default:
                             break;
                     }

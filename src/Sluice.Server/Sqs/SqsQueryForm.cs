@@ -252,7 +252,7 @@ internal static class SqsQueryForm
                     var k = Single(key);
                     if (map.ContainsKey(k))
                     {
-                        throw Malformed($"The map parameter {node.Path} gives the {keyName} {Validation.Quote(k)} more than once: give each {keyName} once.");
+                        throw Malformed($"The map parameter {node.Path} gives the {keyName} '{Validation.Quote(k)}' more than once: give each {keyName} once.");
                     }
 
                     map[k] = kind == Kind.NameStructMap ? Take(value) : JsonValue.Create(value.Value is null ? "" : Single(value));
