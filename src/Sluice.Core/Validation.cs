@@ -63,7 +63,7 @@ public static class Validation
         if (!IsValidQueueName(name))
         {
             throw new SluiceException(ErrorCodes.InvalidQueueName,
-                $"queue name '{Quote(name)}' is invalid: use 1-{QueueOptions.MaxNameLength} characters from A-Z a-z 0-9 - _ (and a .fifo suffix for FIFO queues), or region:name for an SQS queue of another region", field);
+                $"queue name '{Quote(name)}' is invalid: use 1-{QueueOptions.MaxNameLength} characters from A-Z a-z 0-9 - _ (and a .fifo suffix for FIFO queues), optionally after a 'prefix:' of 1-32 characters from a-z 0-9 -", field);
         }
     }
 

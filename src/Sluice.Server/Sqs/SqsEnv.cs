@@ -36,31 +36,47 @@ internal sealed class SqsEnv(SqsFace face, HttpContext context, string region)
     private string BrokerName(string queueRegion, string name) =>
         queueRegion == face.Options.Region ? name : $"{queueRegion}{Validation.RegionSeparator}{name}";
 
-    /// <summary>The region and SQS name of a broker queue.</summary>
-    public (string Region, string Name) Split(string brokerName)
+    /// <summary>
+    /// The region and SQS name of a broker queue; null when the broker queue is no SQS queue: <c>R:name</c> with
+    /// <c>R</c> the default region (that region's queues are the plain names), made through REST or the CLI, or left
+    /// over from an earlier default region.
+    /// </summary>
+    public (string Region, string Name)? Split(string brokerName)
     {
         ArgumentNullException.ThrowIfNull(brokerName);
         var split = brokerName.IndexOf(Validation.RegionSeparator, StringComparison.Ordinal);
-        return split < 0 ? (face.Options.Region, brokerName) : (brokerName[..split], brokerName[(split + 1)..]);
+        if (split < 0)
+        {
+            return (face.Options.Region, brokerName);
+        }
+
+        var queueRegion = brokerName[..split];
+        return queueRegion == face.Options.Region ? null : (queueRegion, brokerName[(split + 1)..]);
     }
 
-    /// <summary>Whether a broker queue is a queue of this request's region.</summary>
-    public bool InRegion(string brokerName) => Split(brokerName).Region == region;
+    /// <summary>Whether a broker queue is an SQS queue of this request's region.</summary>
+    public bool InRegion(string brokerName) => Split(brokerName) is { } queue && queue.Region == region;
 
     /// <summary>The SQS name of a broker queue (its name without the region).</summary>
-    public string SqsName(string brokerName) => Split(brokerName).Name;
+    public string SqsName(string brokerName) => Split(brokerName)?.Name ?? brokerName;
 
-    /// <summary>The queue URL of a broker queue.</summary>
+    /// <summary>
+    /// The queue URL of a broker queue. A broker queue that is no SQS queue (see <see cref="Split"/>) keeps its whole
+    /// name, so its URL names no queue.
+    /// </summary>
     public string QueueUrl(string brokerName)
     {
-        var (queueRegion, name) = Split(brokerName);
+        var (queueRegion, name) = Split(brokerName) ?? (face.Options.Region, brokerName);
         return queueRegion == face.Options.Region ? $"{BaseUrl}/{Account}/{name}" : $"{BaseUrl}/{queueRegion}/{Account}/{name}";
     }
 
-    /// <summary>The ARN of a broker queue: <c>arn:aws:sqs:region:account:name</c>.</summary>
+    /// <summary>
+    /// The ARN of a broker queue: <c>arn:aws:sqs:region:account:name</c> (a broker queue that is no SQS queue keeps its
+    /// whole name, so its ARN names no queue).
+    /// </summary>
     public string Arn(string brokerName)
     {
-        var (queueRegion, name) = Split(brokerName);
+        var (queueRegion, name) = Split(brokerName) ?? (face.Options.Region, brokerName);
         return $"arn:aws:sqs:{queueRegion}:{Account}:{name}";
     }
 

@@ -1,7 +1,7 @@
 namespace Sluice.Server.Sqs;
 
 /// <summary>An SQS error: the JSON <c>__type</c> shape name, the legacy Query code, the fault side and the HTTP status.</summary>
-/// <param name="Shape">The JSON 1.0 shape name (after <c>com.amazonaws.sqs#</c>).</param>
+/// <param name="Shape">The JSON 1.0 shape name (after <c>com.amazonaws.sqs#</c>), or a whole <c>__type</c> of another namespace (one with <c>#</c>).</param>
 /// <param name="QueryCode">The Query protocol code, also sent in the JSON <c>x-amzn-query-error</c> header.</param>
 /// <param name="Sender">Whether the caller is at fault (<c>Sender</c>) or the service (<c>Receiver</c>).</param>
 /// <param name="Status">The HTTP status.</param>
@@ -29,6 +29,9 @@ internal sealed record SqsError(string Shape, string QueryCode, bool Sender = tr
     public static readonly SqsError InvalidAction = new("InvalidAction", "InvalidAction");
     public static readonly SqsError MissingAction = new("MissingAction", "MissingAction");
     public static readonly SqsError MalformedRequest = new("MalformedQueryString", "MalformedQueryString");
+
+    /// <summary>A JSON-protocol body that cannot be read (malformed JSON, a duplicate member): AWS's JSON services answer this coral shape.</summary>
+    public static readonly SqsError SerializationException = new("com.amazon.coral.service#SerializationException", "SerializationException");
     public static readonly SqsError InvalidClientTokenId = new("InvalidClientTokenId", "InvalidClientTokenId", true, 403);
     public static readonly SqsError SignatureDoesNotMatch = new("SignatureDoesNotMatch", "SignatureDoesNotMatch", true, 403);
     public static readonly SqsError MissingAuthenticationToken = new("MissingAuthenticationToken", "MissingAuthenticationToken", true, 403);
@@ -50,7 +53,7 @@ internal sealed record SqsError(string Shape, string QueryCode, bool Sender = tr
     public string ClientMessage(string message) => Sender ? message : Status == 503 ? UnavailableMessage : InternalMessage;
 
     /// <summary>The JSON <c>__type</c> value.</summary>
-    public string JsonType => "com.amazonaws.sqs#" + Shape;
+    public string JsonType => Shape.Contains('#', StringComparison.Ordinal) ? Shape : "com.amazonaws.sqs#" + Shape;
 
     /// <summary><c>Sender</c> or <c>Receiver</c>.</summary>
     public string FaultType => Sender ? "Sender" : "Receiver";

@@ -332,6 +332,12 @@ internal sealed partial class SqsFace
 
                 foreach (var (name, node) in map)
                 {
+                    if (name.StartsWith("AWS.", StringComparison.OrdinalIgnoreCase) || name.StartsWith("Amazon.", StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw new SqsException(SqsError.InvalidParameterValue,
+                            "You can't use message attribute names beginning with 'AWS.' or 'Amazon.'. These strings are reserved for internal use.");
+                    }
+
                     if (node is not JsonObject value)
                     {
                         throw SqsException.Invalid($"{member}.{name}", node?.ToJsonString(), "must be a structure with DataType and a value.");
@@ -374,6 +380,12 @@ internal sealed partial class SqsFace
                         }
 
                         CheckCharacters(text);
+                        if (type.StartsWith("Number", StringComparison.Ordinal) && !Validation.IsNumber(text))
+                        {
+                            throw new SqsException(SqsError.InvalidParameterValue,
+                                $"The message attribute '{name}' has type '{type}' but its value '{Validation.Quote(text)}' is not a number: use an optional sign, digits, an optional fraction and exponent (1E+100), at most {Validation.MaxNumberDigits} significant digits, magnitude 10^{Validation.MinNumberExponent} to 10^+{Validation.MaxNumberExponent}.");
+                        }
+
                         result[name] = new MessageAttributeValue(type, text);
                     }
                 }

@@ -158,10 +158,11 @@ internal sealed partial class SqsFace
         Dictionary<string, string> tags, SqsEnv env, CancellationToken ct)
     {
         var differing = new List<string>();
+        var effective = WithoutDefaults(existing);
         foreach (var (key, value) in attributes)
         {
             var one = new Dictionary<string, string>(StringComparer.Ordinal) { [key] = value };
-            if (!(await ApplyAttributesAsync(name, existing, one, env, compareOnly: true, ct).ConfigureAwait(false)).Equals(existing))
+            if (!WithoutDefaults(await ApplyAttributesAsync(name, existing, one, env, compareOnly: true, ct).ConfigureAwait(false)).Equals(effective))
             {
                 differing.Add(key);
             }
@@ -173,6 +174,38 @@ internal sealed partial class SqsFace
         }
 
         return differing;
+    }
+
+    /// <summary>
+    /// SQS's value of a stored attribute the queue was never given, and whether GetQueueAttributes shows it (as SQS
+    /// does): SSE-SQS is on unless a KMS key is set; a KMS key's data key is reused for 300 seconds (shown with a KMS
+    /// key); a FIFO queue's throughput limit is <c>perQueue</c>. Null for attributes without a default (Policy, ...).
+    /// </summary>
+    private static (string Value, bool Shown)? DefaultProperty(QueueOptions o, string key)
+    {
+        var kms = o.Properties.ContainsKey("KmsMasterKeyId");
+        return key switch
+        {
+            "SqsManagedSseEnabled" => (kms ? "false" : "true", true),
+            "KmsDataKeyReusePeriodSeconds" => ("300", kms),
+            "FifoThroughputLimit" when o.Fifo => ("perQueue", true),
+            _ => null,
+        };
+    }
+
+    /// <summary>The options with every stored attribute that has its default value removed, so defaults compare equal to values given.</summary>
+    private static QueueOptions WithoutDefaults(QueueOptions o)
+    {
+        var properties = new Dictionary<string, string>(o.Properties, StringComparer.Ordinal);
+        foreach (var key in StoredProperties)
+        {
+            if (properties.TryGetValue(key, out var value) && DefaultProperty(o, key)?.Value == value)
+            {
+                properties.Remove(key);
+            }
+        }
+
+        return o with { Properties = properties };
     }
 
     private async ValueTask<QueueInfo?> TryGetQueueAsync(string name, CancellationToken ct)
@@ -349,9 +382,16 @@ internal sealed partial class SqsFace
 
         foreach (var key in StoredProperties)
         {
-            if (o.Properties.TryGetValue(key, out var value) && (o.Fifo || !FifoOnly.Contains(key)))
+            if (o.Fifo || !FifoOnly.Contains(key))
             {
-                yield return (key, value);
+                if (o.Properties.TryGetValue(key, out var value))
+                {
+                    yield return (key, value);
+                }
+                else if (DefaultProperty(o, key) is { Shown: true } fallback)
+                {
+                    yield return (key, fallback.Value);
+                }
             }
         }
 
@@ -360,10 +400,6 @@ internal sealed partial class SqsFace
             yield return ("FifoQueue", "true");
             yield return ("ContentBasedDeduplication", o.ContentBasedDeduplication ? "true" : "false");
             yield return ("DeduplicationScope", o.DeduplicationScope == DeduplicationScope.MessageGroup ? "messageGroup" : "queue");
-            if (!o.Properties.ContainsKey("FifoThroughputLimit"))
-            {
-                yield return ("FifoThroughputLimit", "perQueue");
-            }
         }
     }
 
@@ -775,7 +811,7 @@ internal sealed partial class SqsFace
         var max = SqsInput.Int(input, "MaxResults", 1, 1000);
         var after = DecodeToken(SqsInput.String(input, "NextToken"));
         var sources = (await broker.ListQueuesAsync(ct).ConfigureAwait(false))
-            .Where(q => q.Options.DeadLetterQueue == name)
+            .Where(q => q.Options.DeadLetterQueue == name && env.InRegion(q.Name))
             .Select(q => q.Name)
             .Where(n => after is null || string.CompareOrdinal(n, after) > 0)
             .ToList();
@@ -817,7 +853,10 @@ internal sealed partial class SqsFace
 
         if (actions.FirstOrDefault(a => !GrantableActions.Contains(a)) is { } badAction)
         {
-            throw SqsException.Invalid("ActionName", "SQS:" + badAction, "Only the queue owner is allowed to invoke this action.");
+            // SQS's text for its owner-only actions; an action SQS does not have gets a text naming the rule.
+            throw SqsException.Invalid("ActionName", "SQS:" + badAction, OwnerOnlyActions.Contains(badAction)
+                ? "Only the queue owner is allowed to invoke this action."
+                : $"{badAction} is not an SQS action: grant {string.Join(", ", GrantableActions)}.");
         }
 
         var policy = LoadPolicy(info, env);
@@ -879,6 +918,14 @@ internal sealed partial class SqsFace
     {
         "*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes", "GetQueueUrl",
         "ListDeadLetterSourceQueues", "PurgeQueue",
+    };
+
+    /// <summary>The SQS actions only the queue owner may call (AddPermission refuses to grant them).</summary>
+    private static readonly HashSet<string> OwnerOnlyActions = new(StringComparer.Ordinal)
+    {
+        "CreateQueue", "DeleteQueue", "ListQueues", "SetQueueAttributes", "AddPermission", "RemovePermission", "TagQueue", "UntagQueue",
+        "ListQueueTags", "SendMessageBatch", "DeleteMessageBatch", "ChangeMessageVisibilityBatch", "StartMessageMoveTask",
+        "ListMessageMoveTasks", "CancelMessageMoveTask",
     };
 
     /// <summary>Checks a permission label: 1-80 characters from A-Z a-z 0-9 - _.</summary>

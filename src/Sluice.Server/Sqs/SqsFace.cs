@@ -117,7 +117,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                 {
                     var fields = QueryFields(context.Request, body);
 
-                    action = fields.TryGetValue("Action", out var a) ? a : "";
+                    action = fields.FirstOrDefault(f => f.Key == "Action").Value ?? "";
                     input = SqsQueryForm.ToShape(action, fields);
                 }
 
@@ -174,20 +174,19 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
 
         /// <summary>
         /// The Query parameters: a GET's query string, a POST's body (what AWS signs). A POST whose query string gives a
-        /// parameter of its body a different value is refused rather than guessed at (MalformedQueryString).
+        /// parameter of its body a different value is refused rather than guessed at (MalformedQueryString). A repeated
+        /// name gives each of its values, in order.
         /// </summary>
-        private static Dictionary<string, string> QueryFields(HttpRequest request, byte[] body)
+        private static List<KeyValuePair<string, string>> QueryFields(HttpRequest request, byte[] body)
         {
-            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            var fields = new List<KeyValuePair<string, string>>();
             if (HttpMethods.IsGet(request.Method))
             {
-                foreach (var (key, values) in request.Query)
-                {
-                    fields[key] = values.ToString();
-                }
-
+                AddEach(fields, request.Query);
                 return fields;
             }
+
+            Dictionary<string, Microsoft.Extensions.Primitives.StringValues> form = [];
 
             if (body.Length > 0)
             {
@@ -197,15 +196,13 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                         "The form body has invalid percent-encoding or does not decode to UTF-8: encode each parameter as application/x-www-form-urlencoded UTF-8.");
                 }
 
-                foreach (var (key, values) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)))
-                {
-                    fields.TryAdd(key, values.Count > 0 ? values[0] ?? "" : "");
-                }
+                form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body));
+                AddEach(fields, form);
             }
 
             foreach (var (key, values) in request.Query)
             {
-                if (fields.TryGetValue(key, out var inBody) && !string.Equals(inBody, values.ToString(), StringComparison.Ordinal))
+                if (form.TryGetValue(key, out var inBody) && inBody != values)
                 {
                     throw new SqsException(SqsError.MalformedRequest,
                         $"The parameter {Validation.Quote(key)} is given in the query string and in the body with different values: send a POST's parameters in its body only.");
@@ -213,6 +210,22 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             }
 
             return fields;
+        }
+
+        private static void AddEach(List<KeyValuePair<string, string>> fields, IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> parameters)
+        {
+            foreach (var (key, values) in parameters)
+            {
+                if (values.Count == 0)
+                {
+                    fields.Add(new(key, ""));
+                }
+
+                foreach (var value in values)
+                {
+                    fields.Add(new(key, value ?? ""));
+                }
+            }
         }
 
         /// <summary>
@@ -257,18 +270,72 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
                 return [];
             }
 
+            CheckJsonSyntax(body);
             JsonObject root;
             try
             {
-                root = JsonNode.Parse(body) as JsonObject ?? throw new SqsException(SqsError.MalformedRequest, "The request body must be a JSON object.");
+                root = JsonNode.Parse(body) as JsonObject ?? throw new SqsException(SqsError.SerializationException, "The request body must be a JSON object.");
             }
             catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or DecoderFallbackException)
             {
-                throw new SqsException(SqsError.MalformedRequest, $"The request body is not valid JSON: {ex.Message}", ex);
+                // CheckJsonSyntax has read the whole body already; this is only a backstop.
+                throw new SqsException(SqsError.SerializationException, "The request body is not valid JSON.", ex);
             }
 
             DecodeStrings(root);
             return root;
+        }
+
+        /// <summary>
+        /// Reads the body once with the JSON reader before it becomes a document, so a client is told plainly what is
+        /// wrong (<c>SerializationException</c>): malformed JSON at a line and byte position, or a member given twice in
+        /// one object (which JSON leaves undefined, so it is refused rather than one of the values taken).
+        /// </summary>
+        private static void CheckJsonSyntax(byte[] body)
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            var members = new Stack<HashSet<string>?>();
+            try
+            {
+                while (reader.Read())
+                {
+                    switch (reader.TokenType)
+                    {
+                        case JsonTokenType.StartObject:
+                            members.Push(new HashSet<string>(StringComparer.Ordinal));
+                            break;
+                        case JsonTokenType.StartArray:
+                            members.Push(null);
+                            break;
+                        case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                            members.Pop();
+                            break;
+                        case JsonTokenType.PropertyName when TryName(ref reader) is { } name && !members.Peek()!.Add(name):
+                            throw new SqsException(SqsError.SerializationException,
+                                $"The request body gives the member '{Validation.Quote(name)}' more than once in one object: give each member once.");
+                        default:
+                            break;
+                    }
+                }
+            }
+            catch (JsonException ex)
+            {
+                throw new SqsException(SqsError.SerializationException,
+                    $"The request body is malformed JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}: send one JSON object.", ex);
+            }
+        }
+
+        /// <summary>A member name, or null when it is not valid Unicode (reported by <see cref="DecodeStrings"/>).</summary>
+        private static string? TryName(ref Utf8JsonReader reader)
+        {
+            try
+            {
+                return reader.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
         }
 
         /// <summary>

@@ -6,6 +6,13 @@ namespace Sluice.Server.Sqs;
 /// <summary>
 /// Turns the Query protocol's flattened form (<c>Attribute.1.Name=…</c>) into the JSON 1.0 request shape
 /// (<c>{"Attributes":{…}}</c>), so one handler per action serves both protocols.
+/// <para>
+/// One rule for every list and map: its unindexed form is one entry (<c>AttributeName=All</c>,
+/// <c>Attribute.Name=DelaySeconds&amp;Attribute.Value=3</c>, <c>Tag.Key=team&amp;Tag.Value=a</c>), taken before its indexed
+/// entries. A list item given more than once keeps every value (<c>AttributeName=A&amp;AttributeName=B</c> is two items);
+/// any other parameter given more than once, a map entry without its key or value, and a map key given twice are refused
+/// (<c>MalformedQueryString</c>) rather than guessed at.
+/// </para>
 /// </summary>
 internal static class SqsQueryForm
 {
@@ -50,13 +57,14 @@ internal static class SqsQueryForm
         NameStructMap,
     }
 
-    /// <summary>Converts the form fields (first value of each) of one action into its JSON request shape.</summary>
+    /// <summary>Converts the form fields of one action into its JSON request shape.</summary>
     /// <param name="action">The action (CreateQueue's tags are the lower-case <c>tags</c> member).</param>
-    /// <param name="fields">The form and query-string fields; <c>Action</c> and <c>Version</c> are dropped.</param>
+    /// <param name="fields">The form and query-string fields, every value of a repeated name; <c>Action</c> and <c>Version</c> are dropped.</param>
+    /// <exception cref="SqsException"><c>MalformedQueryString</c> for too many or too long parameters and for the repeats and incomplete map entries described on the class.</exception>
     public static JsonObject ToShape(string action, IEnumerable<KeyValuePair<string, string>> fields)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        var root = new Node();
+        var root = new Node("");
         var count = 0;
         foreach (var (key, value) in fields)
         {
@@ -88,7 +96,7 @@ internal static class SqsQueryForm
                 node = node.Child(part);
             }
 
-            node.Value ??= value;
+            node.Add(value);
         }
 
         var shape = ToStruct(root);
@@ -136,8 +144,9 @@ internal static class SqsQueryForm
                     continue;
                 }
 
-                // A flattened list or map: its entries (StructList) or its entries' Value (NameStructMap) are structures.
-                foreach (var item in child.Children.Values)
+                // A flattened list or map: its entries (StructList) or its entries' Value (NameStructMap) are structures;
+                // an unindexed map entry is the map's node itself.
+                foreach (var item in rule.Kind == Kind.NameStructMap ? child.Children.Values.Prepend(child) : child.Children.Values)
                 {
                     if (rule.Kind == Kind.StructList && item.Children is not null)
                     {
@@ -170,7 +179,7 @@ internal static class SqsQueryForm
 
         foreach (var (name, child) in node.Children)
         {
-            if (Rules.TryGetValue(name, out var rule) && (child.Children is not null || (rule.Kind == Kind.List && child.Value is { Length: > 0 })))
+            if (Rules.TryGetValue(name, out var rule) && (child.Children is not null || (rule.Kind == Kind.List && child.Values().Any(v => v.Length > 0))))
             {
                 // A list also takes its unindexed form (AttributeName=All, as in AWS's own examples) as an item.
                 result[rule.Member] = Convert(child, rule.Kind);
@@ -179,13 +188,14 @@ internal static class SqsQueryForm
             {
                 result[name] = Take(child);
             }
-            else if (child.Value is "" && EmptyCollection(name) is { } empty)
+            else if (child.Value is "" && child.Extra is null && EmptyCollection(name) is { } empty)
             {
                 // botocore's query serializer sends an empty list or map as the bare name with an empty value.
                 result[empty.Member] = empty.Node;
             }
-            else if (child.Value is { } text)
+            else if (child.Value is not null)
             {
+                var text = Single(child);
                 result[name] = Integers.Contains(name) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
                     ? JsonValue.Create(n)
                     : JsonValue.Create(text);
@@ -217,12 +227,10 @@ internal static class SqsQueryForm
         {
             case Kind.List:
                 var list = new JsonArray();
-                foreach (var value in items.Select(i => i.Value).Prepend(node.Value is { Length: > 0 } ? node.Value : null))
+                // The unindexed values (an empty one stands for no item) come first, then the indexed items.
+                foreach (var value in node.Values().Where(v => v.Length > 0).Concat(items.SelectMany(i => i.Values())))
                 {
-                    if (value is not null)
-                    {
-                        list.Add(JsonValue.Create(value));
-                    }
+                    list.Add(JsonValue.Create(value));
                 }
 
                 return list;
@@ -231,17 +239,23 @@ internal static class SqsQueryForm
             default:
                 var map = new JsonObject();
                 var keyName = kind == Kind.KeyValueMap ? "Key" : "Name";
-                foreach (var item in items)
+                var unindexed = node.Children!.ContainsKey(keyName) || node.Children.ContainsKey("Value");
+                foreach (var item in unindexed ? items.Prepend(node) : items)
                 {
-                    if (item.Children is null || !item.Children.TryGetValue(keyName, out var key) || key.Value is null ||
-                        !item.Children.TryGetValue("Value", out var value) || map.ContainsKey(key.Value))
+                    if (item.Children?.GetValueOrDefault(keyName) is not { Value: not null } key)
                     {
-                        continue;
+                        throw Malformed($"The map entry {item.Path} has no {item.Path}.{keyName}: give each entry's {keyName} and Value.");
                     }
 
-                    map[key.Value] = kind == Kind.NameStructMap
-                        ? Take(value)
-                        : JsonValue.Create(value.Value ?? "");
+                    var value = item.Children.GetValueOrDefault("Value")
+                        ?? throw Malformed($"The map entry {item.Path} has no {item.Path}.Value: give each entry's {keyName} and Value.");
+                    var k = Single(key);
+                    if (map.ContainsKey(k))
+                    {
+                        throw Malformed($"The map parameter {node.Path} gives the {keyName} '{Validation.Quote(k)}' more than once: give each {keyName} once.");
+                    }
+
+                    map[k] = kind == Kind.NameStructMap ? Take(value) : JsonValue.Create(value.Value is null ? "" : Single(value));
                 }
 
                 return map;
@@ -255,9 +269,24 @@ internal static class SqsQueryForm
             .OrderBy(x => x.Index)
             .Select(x => x.Node)];
 
-    private sealed class Node
+    /// <summary>The one value of a scalar parameter; refused when the parameter was given more than once.</summary>
+    private static string Single(Node node) =>
+        node.Extra is null
+            ? node.Value ?? ""
+            : throw Malformed($"The parameter {node.Path} is given {node.Extra.Count + 1} times: give it once (only list items may repeat).");
+
+    private static SqsException Malformed(string message) => new(SqsError.MalformedRequest, message);
+
+    private sealed class Node(string path)
     {
-        public string? Value { get; set; }
+        /// <summary>The parameter name of this node (<c>Attribute.1.Name</c>); empty for the root.</summary>
+        public string Path => path;
+
+        /// <summary>The first value given for this name.</summary>
+        public string? Value { get; private set; }
+
+        /// <summary>Further values given for this name (a repeated parameter), in order; null when given once.</summary>
+        public List<string>? Extra { get; private set; }
 
         /// <summary>The structure built from the children (see <see cref="ToStruct"/>).</summary>
         public JsonObject? Struct { get; set; }
@@ -269,11 +298,26 @@ internal static class SqsQueryForm
             Children ??= new Dictionary<string, Node>(StringComparer.Ordinal);
             if (!Children.TryGetValue(name, out var child))
             {
-                child = new Node();
+                child = new Node(path.Length == 0 ? name : $"{path}.{name}");
                 Children[name] = child;
             }
 
             return child;
         }
+
+        public void Add(string value)
+        {
+            if (Value is null)
+            {
+                Value = value;
+            }
+            else
+            {
+                (Extra ??= []).Add(value);
+            }
+        }
+
+        /// <summary>Every value given for this name, in order.</summary>
+        public IEnumerable<string> Values() => Value is null ? [] : Extra is null ? [Value] : Extra.Prepend(Value);
     }
 }

@@ -70,3 +70,9 @@ public sealed class SmallBodySqsServerFixture : SqsServerFixture
 
     protected override long MaxRequestBodySize => Limit;
 }
+
+/// <summary>A server whose SQS default region is us-west-2 (as after changing <c>Sluice:Sqs:Region</c>).</summary>
+public sealed class WestSqsServerFixture : SqsServerFixture
+{
+    protected override SqsOptions SqsOptions => new() { Region = "us-west-2" };
+}

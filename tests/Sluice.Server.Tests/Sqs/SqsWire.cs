@@ -17,6 +17,9 @@ public sealed record SqsReply(HttpStatusCode Status, string? Code, string? Messa
 {
     private static readonly XNamespace Ns = "http://queue.amazonaws.com/doc/2012-11-05/";
 
+    /// <summary>The JSON error's <c>__type</c> (JSON protocol only).</summary>
+    public string? Type { get; init; }
+
     /// <summary>The queue attributes (GetQueueAttributes).</summary>
     public Dictionary<string, string> Attributes() => Json is not null
         ? (Json["Attributes"] as JsonObject ?? []).ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>())
@@ -84,13 +87,36 @@ public sealed class SqsWireClient(HttpClient http)
         }
 
         using var response = await http.SendAsync(request);
+        return await ReplyAsync(wire, response);
+    }
+
+    /// <summary>Posts a raw Query form (fields exactly as given, repeats and unindexed names included).</summary>
+    public async Task<SqsReply> PostFormAsync(params (string Key, string Value)[] fields)
+    {
+        using var content = new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)));
+        using var response = await http.PostAsync("/", content);
+        return await ReplyAsync(Wire.Query, response);
+    }
+
+    /// <summary>Posts a raw JSON 1.0 body for <c>AmazonSQS.{action}</c>.</summary>
+    public async Task<SqsReply> PostJsonAsync(string action, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/");
+        request.Headers.Add("X-Amz-Target", "AmazonSQS." + action);
+        request.Content = new StringContent(body, Encoding.UTF8, "application/x-amz-json-1.0");
+        using var response = await http.SendAsync(request);
+        return await ReplyAsync(Wire.Json, response);
+    }
+
+    private static async Task<SqsReply> ReplyAsync(Wire wire, HttpResponseMessage response)
+    {
         var text = await response.Content.ReadAsStringAsync();
         if (wire == Wire.Json)
         {
             Assert.Equal("application/x-amz-json-1.0", response.Content.Headers.ContentType?.MediaType);
             var json = (JsonObject)JsonNode.Parse(text)!;
             var code = response.Headers.TryGetValues("x-amzn-query-error", out var values) ? values.Single().Split(';')[0] : null;
-            return new SqsReply(response.StatusCode, code, json["message"]?.GetValue<string>(), json, null);
+            return new SqsReply(response.StatusCode, code, json["message"]?.GetValue<string>(), json, null) { Type = json["__type"]?.GetValue<string>() };
         }
 
         Assert.StartsWith("text/xml", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
