@@ -15,7 +15,7 @@ namespace Sluice.Storage.Sqlite;
 /// do not touch the database. Message bodies are never held in memory beyond the call that reads them.
 /// Cancelling a call only stops the wait: an operation already taken by the writer may still take effect.
 /// </remarks>
-public sealed partial class SqliteMessageStore : IMessageStore
+public sealed partial class SqliteMessageStore : IQueueStore
 {
     private const int NotStarted = 0;
     private const int Running = 1;

@@ -1,7 +1,7 @@
 using Amazon.Runtime;
 using Amazon.SQS;
 using Sluice.Server.Hosting;
-using Sluice.Server.Sqs;
+using Sluice.Faces.Sqs;
 
 namespace Sluice.Server.Tests.Sqs;
 
