@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Sluice.Faces.Http;
 using Microsoft.OpenApi;
+using Sluice.Faces.Http;
 
 namespace Sluice.Faces.Rest;
 

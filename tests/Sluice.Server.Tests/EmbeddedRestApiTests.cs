@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Sluice.InMemory;
 using Sluice.Faces.Rest;
+using Sluice.InMemory;
 using Sluice.Storage;
 
 namespace Sluice.Server.Tests;

@@ -10,9 +10,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Sluice.InMemory;
 using Sluice.Faces.Rest;
 using Sluice.Faces.Sqs;
+using Sluice.InMemory;
 using Sluice.Storage;
 
 namespace Sluice.Server.Tests;

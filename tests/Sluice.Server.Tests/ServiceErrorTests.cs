@@ -8,9 +8,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Sluice.InMemory;
 using Sluice.Faces.Rest;
 using Sluice.Faces.Sqs;
+using Sluice.InMemory;
 using Sluice.Storage;
 
 namespace Sluice.Server.Tests;

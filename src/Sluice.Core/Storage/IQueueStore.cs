@@ -23,7 +23,7 @@ public readonly record struct RedriveStep(int Moved, long Remaining);
 /// the <see cref="TimeProvider"/> the store was built with, and returns only once its effect is durable (for a durable
 /// store). The broker validates arguments before calling a store, and the rules every store shares (deduplication keys,
 /// room under overflow policies, receipt-handle decisions, "already exists" comparisons, their error texts) live once
-/// in <c>QueueRules</c>: a store keeps storage only, and still refuses unknown queues and bad handles with
+/// in <see cref="QueueRules"/>: a store keeps storage only, and still refuses unknown queues and bad handles with
 /// <see cref="SluiceException"/>. Every store passes the queue conformance suite in <c>tests/Sluice.Storage.Conformance</c>.
 /// </summary>
 /// <remarks>

@@ -9,10 +9,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Sluice.Hosting;
-using Sluice.Server.Internal;
 using Sluice.Faces.Rest;
 using Sluice.Faces.Sqs;
+using Sluice.Hosting;
+using Sluice.Server.Internal;
 using Sluice.Storage.Sqlite;
 
 namespace Sluice.Server.Hosting;
