@@ -85,12 +85,7 @@ public sealed partial class SqliteMessageStore
             }
         }
 
-        if (moved == 0 && full is not null)
-        {
-            throw StoreErrors.RedriveTargetFull(full.Name);
-        }
-
-        return new RedriveStep(moved, source.Count);
+        return QueueRules.EndRedriveStep(moved, source.Count, full?.Name);
     }
 
     private long ExecSweep()

@@ -89,7 +89,6 @@ public sealed partial class SqliteMessageStore
         }
 
         MakeRoom(q, plan.AddCount, plan.AddBytes, now);
-        var defaultDelay = Time.Ms(options.DeliveryDelay);
         var insert = _insert!;
         Set(insert, 0, q.Id);
         Set(insert, 6, now);
@@ -106,7 +105,7 @@ public sealed partial class SqliteMessageStore
             Set(insert, 2, AsArray(m.Body));
             Set(insert, 3, AttributeCodec.Encode(m.Attributes));
             Set(insert, 4, m.Priority);
-            Set(insert, 5, now + (m.Delay is { } d ? Time.Ms(d) : defaultDelay));
+            Set(insert, 5, now + Time.Ms(QueueRules.DeliveryDelay(options, m)));
             Set(insert, 7, m.DeduplicationId);
             Set(insert, 8, m.Body.Length);
             Set(insert, 9, m.MessageGroupId);

@@ -28,6 +28,14 @@ public class QueueRulesTests
     }
 
     [Fact]
+    public void DeliveryDelay_MessageDelayOrElseTheQueues()
+    {
+        var options = new QueueOptions { DeliveryDelay = TimeSpan.FromSeconds(5) };
+        Assert.Equal(TimeSpan.FromSeconds(5), QueueRules.DeliveryDelay(options, Message("a")));
+        Assert.Equal(TimeSpan.Zero, QueueRules.DeliveryDelay(options, Message("a") with { Delay = TimeSpan.Zero }));
+    }
+
+    [Fact]
     public void CreateExisting_SameOptions_ReturnsTheExistingQueue()
     {
         var existing = Queue(new QueueOptions { MaxLength = 5 });
@@ -96,6 +104,19 @@ public class QueueRulesTests
     [InlineData(OverflowPolicy.Reject, false)]
     public void DeadLettersOnOverflow_ByPolicy(OverflowPolicy policy, bool expected) =>
         Assert.Equal(expected, QueueRules.DeadLettersOnOverflow(new QueueOptions { OverflowPolicy = policy }));
+
+    [Fact]
+    public void EndRedriveStep_NothingMovedAndADestinationFull_ThrowsQueueFullNamingIt()
+    {
+        var ex = Assert.Throws<SluiceException>(() => QueueRules.EndRedriveStep(0, 5, "orders"));
+        Assert.Equal(ErrorCodes.QueueFull, ex.ErrorCode);
+        Assert.True(ex.IsTransient);
+        Assert.Contains("'orders'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EndRedriveStep_SomethingMoved_ReturnsTheStep() =>
+        Assert.Equal(new RedriveStep(2, 3), QueueRules.EndRedriveStep(2, 3, "orders"));
 
     [Theory]
     [InlineData(null, 100, false)]

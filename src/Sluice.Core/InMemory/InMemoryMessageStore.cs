@@ -135,7 +135,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IQ
                     Body = m.Body.ToArray(),
                     Attributes = m.Attributes is { Count: > 0 } a ? new Dictionary<string, MessageAttributeValue>(a, StringComparer.Ordinal) : NoAttributes,
                     Priority = m.Priority,
-                    VisibleAt = now + (m.Delay ?? options.DeliveryDelay),
+                    VisibleAt = now + QueueRules.DeliveryDelay(options, m),
                     SentAt = now,
                     EnqueuedAt = now,
                     DeduplicationId = m.DeduplicationId,
@@ -424,9 +424,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IQ
                 moved++;
             }
 
-            return moved == 0 && full is not null
-                ? throw StoreErrors.RedriveTargetFull(full.Info.Name)
-                : ValueTask.FromResult(new RedriveStep(moved, dlq.Messages.Count));
+            return ValueTask.FromResult(QueueRules.EndRedriveStep(moved, dlq.Messages.Count, full?.Info.Name));
         }
     }
 

@@ -74,6 +74,14 @@ public static class QueueRules
         return new PublishPlan(results, keys, batchDuplicates, addCount, addBytes);
     }
 
+    /// <summary>How long a new message stays invisible: its own delay, or else the queue's <see cref="QueueOptions.DeliveryDelay"/>.</summary>
+    public static TimeSpan DeliveryDelay(QueueOptions options, OutgoingMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(message);
+        return message.Delay ?? options.DeliveryDelay;
+    }
+
     /// <summary>
     /// Creating a queue that exists: the existing queue when <paramref name="requested"/> equals its options (create is
     /// idempotent), otherwise <see cref="ErrorCodes.QueueAlreadyExists"/>.
@@ -160,6 +168,20 @@ public static class QueueRules
         ArgumentNullException.ThrowIfNull(options);
         return options.OverflowPolicy == OverflowPolicy.DeadLetterHead;
     }
+
+    /// <summary>
+    /// The end of one redrive step: <paramref name="moved"/> messages moved and <paramref name="remaining"/> left in the
+    /// dead-letter queue; but when nothing moved because a destination had no room (<see cref="Fits"/> for one more
+    /// message), <see cref="ErrorCodes.QueueFull"/> (transient) naming it, so the redrive waits instead of ending.
+    /// </summary>
+    /// <param name="moved">Messages moved in this step.</param>
+    /// <param name="remaining">Messages left in the dead-letter queue.</param>
+    /// <param name="fullDestination">A destination that had no room during the step, or <see langword="null"/>.</param>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.QueueFull"/> when <paramref name="moved"/> is 0 and a destination was full.</exception>
+    public static RedriveStep EndRedriveStep(int moved, long remaining, string? fullDestination) =>
+        moved == 0 && fullDestination is not null
+            ? throw StoreErrors.RedriveTargetFull(fullDestination)
+            : new RedriveStep(moved, remaining);
 
     /// <summary>
     /// Whether a message received <paramref name="receiveCount"/> times has used up the queue's max receive count:
