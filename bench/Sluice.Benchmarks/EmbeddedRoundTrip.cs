@@ -37,7 +37,7 @@ public class EmbeddedRoundTrip
         Random.Shared.NextBytes(_body);
         _dir = Path.Combine(Path.GetTempPath(), "sluice-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dir);
-        IMessageStore store = Store == "sqlite"
+        IQueueStore store = Store == "sqlite"
             ? new SqliteMessageStore(new SqliteStoreOptions { Path = Path.Combine(_dir, "bench.db"), Fsync = true })
             : new InMemoryMessageStore();
         _broker = new Broker(store);

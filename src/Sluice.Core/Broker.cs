@@ -8,14 +8,14 @@ namespace Sluice;
 
 /// <summary>
 /// The broker: validates every request, runs long-poll waits, redrive tasks, retention sweeps and statistics, and
-/// delegates queue semantics to one <see cref="IMessageStore"/>. Thread-safe; one instance serves a whole process.
+/// delegates queue semantics to one <see cref="IQueueStore"/>. Thread-safe; one instance serves a whole process.
 /// Call <see cref="StartAsync"/> before use (registered with <c>services.AddSluice(...)</c>, the host starts it) and
 /// dispose it at shutdown (the store is disposed with it). Every operation on a broker that was not started throws
 /// <see cref="InvalidOperationException"/> naming the call that is missing.
 /// </summary>
 public sealed partial class Broker : IAsyncDisposable
 {
-    private readonly IMessageStore _store;
+    private readonly IQueueStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, QueueSignal> _signals = new(StringComparer.Ordinal);
@@ -32,7 +32,7 @@ public sealed partial class Broker : IAsyncDisposable
     /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>. Must be the store's clock.</param>
     /// <param name="logger">Logger; default none.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public Broker(IMessageStore store, BrokerOptions? options = null, TimeProvider? timeProvider = null, ILogger<Broker>? logger = null)
+    public Broker(IQueueStore store, BrokerOptions? options = null, TimeProvider? timeProvider = null, ILogger<Broker>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         Options = options ?? new BrokerOptions();
@@ -45,8 +45,8 @@ public sealed partial class Broker : IAsyncDisposable
     /// <summary>The broker's limits and timings.</summary>
     public BrokerOptions Options { get; }
 
-    /// <summary>The store behind this broker.</summary>
-    public IMessageStore Store => _store;
+    /// <summary>The store behind this broker (tests only: faces and applications go through the broker).</summary>
+    internal IQueueStore Store => _store;
 
     /// <summary>Whether <see cref="StartAsync"/> has completed: the store is open and operations are accepted.</summary>
     public bool IsStarted => Volatile.Read(ref _running) == 1;
@@ -98,7 +98,18 @@ public sealed partial class Broker : IAsyncDisposable
     }
 
     /// <summary>The store, once <see cref="StartAsync"/> has completed: the one guard every operation passes.</summary>
-    private IMessageStore StartedStore => Volatile.Read(ref _running) == 1 ? _store : throw NotStarted();
+    private IQueueStore StartedStore => Volatile.Read(ref _running) == 1 ? _store : throw NotStarted();
+
+    /// <summary>
+    /// The started store as the storage concern <typeparamref name="TConcern"/> (<c>IStreamStore</c>, <c>ITopicStore</c>):
+    /// the one way the broker reaches a concern beyond queues. A store declares its concerns by the interfaces it implements.
+    /// </summary>
+    /// <param name="concern">What the request needs, for the message ("streams").</param>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.NotSupported"/> when the store does not implement it.</exception>
+    internal TConcern StoreFor<TConcern>(string concern) where TConcern : class =>
+        StartedStore as TConcern ?? throw new SluiceException(ErrorCodes.NotSupported,
+            $"this server's store ({_store.GetType().Name}) does not implement {concern} ({typeof(TConcern).Name}): " +
+            $"configure a store that implements {typeof(TConcern).Name}", null);
 
     private InvalidOperationException NotStarted() => Volatile.Read(ref _starting) switch
     {
@@ -165,6 +176,14 @@ public sealed partial class Broker : IAsyncDisposable
     {
         Validation.QueueName(name);
         return await StartedStore.GetQueueAsync(name, cancellationToken).ConfigureAwait(false) ?? throw SluiceException.QueueNotFound(name);
+    }
+
+    /// <summary>Gets a queue, or <see langword="null"/> when no queue has that name.</summary>
+    /// <exception cref="SluiceException">invalid_queue_name.</exception>
+    public async ValueTask<QueueInfo?> FindQueueAsync(string name, CancellationToken cancellationToken = default)
+    {
+        Validation.QueueName(name);
+        return await StartedStore.GetQueueAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Lists all queues ordered by name.</summary>

@@ -60,6 +60,12 @@ public static class ErrorCodes
     /// <summary>The broker is shutting down or its store is unavailable (transient).</summary>
     public const string Unavailable = "unavailable";
 
+    /// <summary>
+    /// The broker's store does not implement the storage concern a request needs (streams or topics on a store that
+    /// keeps queues only); not transient: configure a store that implements it.
+    /// </summary>
+    public const string NotSupported = "not_supported";
+
     /// <summary>An unexpected failure inside Sluice; the request may or may not have taken effect.</summary>
     public const string Internal = "internal_error";
 }

@@ -40,6 +40,5 @@ public sealed class SluiceException : Exception
 
     internal static SluiceException Invalid(string field, string message) => new(ErrorCodes.InvalidArgument, message, field);
 
-    internal static SluiceException QueueNotFound(string queue) =>
-        new(ErrorCodes.QueueNotFound, $"queue '{queue}' does not exist: create it first (sluice queue create {queue})", "queue");
+    internal static SluiceException QueueNotFound(string queue) => Storage.StoreErrors.QueueNotFound(queue);
 }

@@ -66,7 +66,7 @@ public sealed partial class SqliteMessageStore
                     continue;
                 }
 
-                if (!HasRoom(to, size))
+                if (!QueueRules.Fits(to.Options, to.Count + 1, to.Bytes + size))
                 {
                     full = to;
                     continue;
@@ -85,17 +85,8 @@ public sealed partial class SqliteMessageStore
             }
         }
 
-        if (moved == 0 && full is not null)
-        {
-            throw StoreErrors.RedriveTargetFull(full.Name);
-        }
-
-        return new RedriveStep(moved, source.Count);
+        return QueueRules.EndRedriveStep(moved, source.Count, full?.Name);
     }
-
-    /// <summary>Whether a queue's max length and max length in bytes leave room for one more message of <paramref name="size"/> bytes.</summary>
-    private static bool HasRoom(QueueState q, long size) =>
-        (q.Options.MaxLength is not { } ml || q.Count + 1 <= ml) && (q.Options.MaxLengthBytes is not { } mb || q.Bytes + size <= mb);
 
     private long ExecSweep()
     {

@@ -66,7 +66,7 @@ public sealed partial class SqliteMessageStore
                 last_error = COALESCE($err, last_error)
             WHERE seq = $seq;
             """, "$dlq", "$now", "$src", "$reason", "$attempts", "$err", "$seq");
-        _oldestReady = Command("SELECT seq, size, receive_count FROM messages WHERE queue_id = $q AND visible_at <= $now ORDER BY seq LIMIT 64;", "$q", "$now");
+        _oldestReady = Command("SELECT seq, size, receive_count FROM messages WHERE queue_id = $q AND visible_at <= $now AND seq > $after ORDER BY seq LIMIT 64;", "$q", "$now", "$after");
     }
 
     private SqliteCommand?[] AllCommands() =>
@@ -75,75 +75,43 @@ public sealed partial class SqliteMessageStore
         _nextVisible, _lease, _lookup, _delete, _nack, _extend, _moveToDeadLetter, _oldestReady, _fifoHeads, _fifoFollowers,
     ];
 
-    private PublishResult[] ExecPublish(string queue, IReadOnlyList<OutgoingMessage> messages)
+    private IReadOnlyList<PublishResult> ExecPublish(string queue, IReadOnlyList<OutgoingMessage> messages)
     {
         var q = RequireQueue(queue);
         var options = q.Options;
         var nowTime = _time.GetUtcNow();
         var now = nowTime.ToUnixTimeMilliseconds();
         var window = Time.Ms(options.DeduplicationWindow);
-        var results = new PublishResult[messages.Count];
-        Dictionary<string, int>? seen = null;
-        List<(int Index, int Original)>? batchDuplicates = null;
-        long addCount = 0, addBytes = 0;
-
-        // Plan the whole batch before changing anything: it is all or nothing.
-        for (var i = 0; i < messages.Count; i++)
+        var plan = QueueRules.PlanPublish(options, messages, nowTime, key => FindDuplicate(q.Id, key, now));
+        if (plan.AddCount == 0)
         {
-            var m = messages[i];
-            if (DeduplicationKey(options, m) is { } key)
-            {
-                if (seen is not null && seen.TryGetValue(key, out var original))
-                {
-                    (batchDuplicates ??= []).Add((i, original));
-                    results[i] = new PublishResult(results[original].MessageId, Duplicate: true);
-                    continue;
-                }
-
-                if (FindDuplicate(q.Id, key, now) is { } stored)
-                {
-                    results[i] = stored;
-                    continue;
-                }
-
-                (seen ??= new Dictionary<string, int>(StringComparer.Ordinal))[key] = i;
-            }
-
-            results[i] = new PublishResult(Guid.CreateVersion7(nowTime), Duplicate: false);
-            addCount++;
-            addBytes += m.Body.Length;
+            return plan.Complete();
         }
 
-        if (addCount == 0)
-        {
-            return results;
-        }
-
-        MakeRoom(q, addCount, addBytes, now);
-        var defaultDelay = Time.Ms(options.DeliveryDelay);
+        MakeRoom(q, plan.AddCount, plan.AddBytes, now);
         var insert = _insert!;
         Set(insert, 0, q.Id);
         Set(insert, 6, now);
         for (var i = 0; i < messages.Count; i++)
         {
-            if (results[i].Duplicate)
+            if (!plan.IsNew(i))
             {
                 continue;
             }
 
             var m = messages[i];
-            var idBytes = results[i].MessageId.ToByteArray(bigEndian: true);
+            var idBytes = plan.MessageId(i).ToByteArray(bigEndian: true);
             Set(insert, 1, idBytes);
             Set(insert, 2, AsArray(m.Body));
             Set(insert, 3, AttributeCodec.Encode(m.Attributes));
             Set(insert, 4, m.Priority);
-            Set(insert, 5, now + (m.Delay is { } d ? Time.Ms(d) : defaultDelay));
+            Set(insert, 5, now + Time.Ms(QueueRules.DeliveryDelay(options, m)));
             Set(insert, 7, m.DeduplicationId);
             Set(insert, 8, m.Body.Length);
             Set(insert, 9, m.MessageGroupId);
             var seq = (long)insert.ExecuteScalar()!;
-            results[i] = results[i] with { SequenceNumber = seq };
-            if (DeduplicationKey(options, m) is { } key)
+            plan.Stored(i, seq);
+            if (plan.DeduplicationKeys[i] is { } key)
             {
                 var put = _dedupPut!;
                 Set(put, 0, q.Id);
@@ -155,23 +123,9 @@ public sealed partial class SqliteMessageStore
             }
         }
 
-        if (batchDuplicates is not null)
-        {
-            foreach (var (index, original) in batchDuplicates)
-            {
-                results[index] = results[original] with { Duplicate = true };
-            }
-        }
-
-        Adjust(q, addCount, addBytes);
-        return results;
+        Adjust(q, plan.AddCount, plan.AddBytes);
+        return plan.Complete();
     }
-
-    /// <summary>The key a deduplication id is remembered under, or <see langword="null"/> when the message is not deduplicated.</summary>
-    private static string? DeduplicationKey(QueueOptions options, OutgoingMessage m) =>
-        m.DeduplicationId is null || options.DeduplicationWindow <= TimeSpan.Zero ? null
-        : options.DeduplicationScope == DeduplicationScope.MessageGroup ? $"{m.MessageGroupId}\u0000{m.DeduplicationId}"
-        : m.DeduplicationId;
 
     private PublishResult? FindDuplicate(long queueId, string key, long now)
     {
@@ -185,30 +139,36 @@ public sealed partial class SqliteMessageStore
             : null;
     }
 
-    /// <summary>Applies the overflow policy so <paramref name="addCount"/> messages of <paramref name="addBytes"/> fit.</summary>
+    /// <summary>Applies the overflow policy (<see cref="QueueRules.MakeRoom"/>) so <paramref name="addCount"/> messages of <paramref name="addBytes"/> fit.</summary>
     private void MakeRoom(QueueState q, long addCount, long addBytes, long now)
     {
-        var maxLength = q.Options.MaxLength;
-        var maxBytes = q.Options.MaxLengthBytes;
-        if (!Over())
+        var dlq = QueueRules.DeadLettersOnOverflow(q.Options) ? DeadLetterQueueOf(q) : null;
+        QueueRules.MakeRoom(q.Info, q.Count, q.Bytes, addCount, addBytes, OldestReady(q, now), m =>
         {
-            return;
-        }
+            if (dlq is not null)
+            {
+                MoveToDeadLetter(m.Seq, m.Size, q, dlq, DeadLetterInfo.OverflowReason, m.ReceiveCount, now, null);
+            }
+            else
+            {
+                DeleteMessage(m.Seq);
+                Adjust(q, -1, -m.Size);
+            }
+        });
+    }
 
-        var policy = q.Options.OverflowPolicy;
-        if (policy == OverflowPolicy.Reject || addCount > maxLength || addBytes > maxBytes)
-        {
-            throw QueueFull();
-        }
-
-        var dlq = policy == OverflowPolicy.DeadLetterHead ? DeadLetterQueueOf(q) : null;
+    /// <summary>The queue's ready messages, oldest first, read a page at a time.</summary>
+    private IEnumerable<((long Seq, long Size, int ReceiveCount) Message, long Size)> OldestReady(QueueState q, long now)
+    {
         var oldest = _oldestReady!;
         var page = new List<(long Seq, long Size, int ReceiveCount)>();
-        while (Over())
+        long after = 0;
+        while (true)
         {
             page.Clear();
             Set(oldest, 0, q.Id);
             Set(oldest, 1, now);
+            Set(oldest, 2, after);
             using (var r = oldest.ExecuteReader())
             {
                 while (r.Read())
@@ -219,31 +179,15 @@ public sealed partial class SqliteMessageStore
 
             if (page.Count == 0)
             {
-                throw QueueFull();
+                yield break;
             }
 
-            foreach (var (seq, size, receiveCount) in page)
+            foreach (var m in page)
             {
-                if (!Over())
-                {
-                    break;
-                }
-
-                if (dlq is not null)
-                {
-                    MoveToDeadLetter(seq, size, q, dlq, DeadLetterInfo.OverflowReason, receiveCount, now, null);
-                }
-                else
-                {
-                    DeleteMessage(seq);
-                    Adjust(q, -1, -size);
-                }
+                after = m.Seq;
+                yield return (m, m.Size);
             }
         }
-
-        bool Over() => q.Count + addCount > maxLength || q.Bytes + addBytes > maxBytes;
-
-        SluiceException QueueFull() => StoreErrors.QueueFull(q.Info, q.Count, q.Bytes, addCount, addBytes);
     }
 
     private ReceiveResult ExecReceive(string queue, int maxMessages, TimeSpan visibilityTimeout)
@@ -251,12 +195,11 @@ public sealed partial class SqliteMessageStore
         var q = RequireQueue(queue);
         var now = Now();
         var until = now + Time.Ms(visibilityTimeout);
-        var maxReceive = q.Options.MaxReceiveCount;
-        var dlq = maxReceive is null ? null : DeadLetterQueueOf(q);
+        var dlq = q.Options.MaxReceiveCount is null ? null : DeadLetterQueueOf(q);
         var delivered = new List<QueueMessage>(Math.Min(maxMessages, 32));
         if (q.Options.Fifo)
         {
-            ReceiveFifo(q, maxMessages, now, until, dlq, maxReceive, delivered);
+            ReceiveFifo(q, maxMessages, now, until, dlq, delivered);
         }
         else
         {
@@ -269,7 +212,7 @@ public sealed partial class SqliteMessageStore
                     var exhausted = _rows.Count < want;
                     foreach (var row in _rows)
                     {
-                        if (dlq is not null && row.ReceiveCount >= maxReceive)
+                        if (dlq is not null && QueueRules.ReceivesUsedUp(q.Options, row.ReceiveCount))
                         {
                             MoveToDeadLetter(row.Seq, row.Size, q, dlq, DeadLetterInfo.MaxReceiveCountReason, row.ReceiveCount, now, null);
                         }
@@ -297,7 +240,7 @@ public sealed partial class SqliteMessageStore
     /// order (SQS prefers one group per response). Reads only group heads, so a long blocked group costs an index scan,
     /// not a read of its rows.
     /// </summary>
-    private void ReceiveFifo(QueueState q, int maxMessages, long now, long until, QueueState? dlq, int? maxReceive, List<QueueMessage> delivered)
+    private void ReceiveFifo(QueueState q, int maxMessages, long now, long until, QueueState? dlq, List<QueueMessage> delivered)
     {
         bool movedAny;
         do
@@ -313,7 +256,7 @@ public sealed partial class SqliteMessageStore
                     break;
                 }
 
-                if (dlq is not null && head.ReceiveCount >= maxReceive)
+                if (dlq is not null && QueueRules.ReceivesUsedUp(q.Options, head.ReceiveCount))
                 {
                     // The group's next message becomes its head: look again.
                     MoveToDeadLetter(head.Seq, head.Size, q, dlq, DeadLetterInfo.MaxReceiveCountReason, head.ReceiveCount, now, null);
@@ -329,7 +272,7 @@ public sealed partial class SqliteMessageStore
                     _rows.Clear();
                     foreach (var next in followers)
                     {
-                        if (next.VisibleAt > now || (dlq is not null && next.ReceiveCount >= maxReceive))
+                        if (next.VisibleAt > now || (dlq is not null && QueueRules.ReceivesUsedUp(q.Options, next.ReceiveCount)))
                         {
                             break; // not deliverable now: the rest of the group waits behind it
                         }
@@ -438,7 +381,7 @@ public sealed partial class SqliteMessageStore
         var q = RequireQueue(queue);
         var now = Now();
         var (seq, receiveCount, size, _) = CheckHandle(q, receiptHandle, requireLeased: true);
-        if (q.Options.MaxReceiveCount is { } max && receiveCount >= max && DeadLetterQueueOf(q) is { } dlq)
+        if (QueueRules.ReceivesUsedUp(q.Options, receiveCount) && DeadLetterQueueOf(q) is { } dlq)
         {
             MoveToDeadLetter(seq, size, q, dlq, DeadLetterInfo.MaxReceiveCountReason, receiveCount, now, lastError);
             return true;
@@ -478,55 +421,23 @@ public sealed partial class SqliteMessageStore
         var handle = ReceiptHandle.Parse(text, q.Info);
         var lookup = _lookup!;
         Set(lookup, 0, handle.Sequence);
-        long queueId;
-        int receiveCount;
-        bool leased;
-        long size;
-        int generation;
-        long visibleAt;
-        long? leasedAt;
+        LeaseState? stored = null;
+        int receiveCount = 0;
+        long size = 0;
+        long? leasedAt = null;
         using (var r = lookup.ExecuteReader())
         {
-            if (!r.Read())
+            // A row of another queue is, for this queue, no message at all.
+            if (r.Read() && r.GetInt64(0) == q.Id)
             {
-                throw ReceiptHandle.NotFound(q.Name, text);
+                receiveCount = r.GetInt32(1);
+                size = r.GetInt64(3);
+                leasedAt = r.IsDBNull(6) ? null : r.GetInt64(6);
+                stored = new LeaseState(r.GetInt32(4), r.GetInt64(2) != 0, Time.FromMs(r.GetInt64(5)));
             }
-
-            queueId = r.GetInt64(0);
-            receiveCount = r.GetInt32(1);
-            leased = r.GetInt64(2) != 0;
-            size = r.GetInt64(3);
-            generation = r.GetInt32(4);
-            visibleAt = r.GetInt64(5);
-            leasedAt = r.IsDBNull(6) ? null : r.GetInt64(6);
         }
 
-        if (queueId != q.Id)
-        {
-            throw ReceiptHandle.NotFound(q.Name, text);
-        }
-
-        if (handle.Attempt > generation)
-        {
-            throw ReceiptHandle.NotFound(q.Name, text);
-        }
-
-        if (handle.Attempt != generation)
-        {
-            throw ReceiptHandle.Stale(q.Name, text);
-        }
-
-        if (requireLeased && !leased)
-        {
-            throw ReceiptHandle.NotInFlight(q.Name, text);
-        }
-
-        if (q.Options.Fifo && (!leased || visibleAt <= Now()))
-        {
-            // FIFO: once the lease ended, the group is unlocked; the handle no longer speaks for the message.
-            throw ReceiptHandle.Expired(q.Name, text);
-        }
-
+        QueueRules.CheckHandle(q.Info, text, handle, stored, requireLeased, Time.FromMs(Now()));
         return (handle.Sequence, receiveCount, size, leasedAt);
     }
 

@@ -10,10 +10,7 @@ public sealed partial class SqliteMessageStore
         ArgumentNullException.ThrowIfNull(options);
         if (_queues.TryGetValue(name, out var existing))
         {
-            return existing.Options == options
-                ? existing.Info
-                : throw new SluiceException(ErrorCodes.QueueAlreadyExists,
-                    $"queue '{name}' already exists with other options: update it instead, or create it with the same options", "queue");
+            return QueueRules.CreateExisting(existing.Info, options);
         }
 
         var now = Now();

@@ -306,7 +306,7 @@ public sealed partial class SqliteMessageStore
     }
 
     private QueueState RequireQueue(string name) =>
-        _queues.TryGetValue(name, out var q) ? q : throw QueueNotFound(name);
+        _queues.TryGetValue(name, out var q) ? q : throw StoreErrors.QueueNotFound(name);
 
     private QueueState? DeadLetterQueueOf(QueueState queue) =>
         queue.Options.DeadLetterQueue is { } name && _queues.TryGetValue(name, out var dlq) && dlq != queue ? dlq : null;

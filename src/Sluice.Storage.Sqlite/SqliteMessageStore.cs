@@ -15,7 +15,7 @@ namespace Sluice.Storage.Sqlite;
 /// do not touch the database. Message bodies are never held in memory beyond the call that reads them.
 /// Cancelling a call only stops the wait: an operation already taken by the writer may still take effect.
 /// </remarks>
-public sealed partial class SqliteMessageStore : IMessageStore
+public sealed partial class SqliteMessageStore : IQueueStore
 {
     private const int NotStarted = 0;
     private const int Running = 1;
@@ -279,11 +279,7 @@ public sealed partial class SqliteMessageStore : IMessageStore
         }
     }
 
-    private static SluiceException Unavailable() => new(ErrorCodes.Unavailable,
-        "the SQLite store is closed (the broker is shutting down): retry against a running server", isTransient: true);
-
-    private static SluiceException QueueNotFound(string queue) => new(ErrorCodes.QueueNotFound,
-        $"queue '{queue}' does not exist: create it first (sluice queue create {queue})", "queue");
+    private static SluiceException Unavailable() => StoreErrors.Closed();
 
     /// <summary>Committed queue metadata, replaced as a whole after each commit that changed queues.</summary>
     private sealed class QueueSnapshot(FrozenDictionary<string, QueueInfo> byName, IReadOnlyList<QueueInfo> sorted)

@@ -29,6 +29,29 @@ public class BrokerLifecycleTests
     }
 
     [Fact]
+    public async Task StoreFor_ConcernTheStoreImplements_ReturnsTheStore()
+    {
+        await using var broker = new Broker(new InMemoryMessageStore());
+        await broker.StartAsync();
+
+        Assert.Same(broker.Store, broker.StoreFor<Sluice.Storage.IQueueStore>("queues"));
+    }
+
+    [Fact]
+    public async Task StoreFor_ConcernTheStoreLacks_ThrowsNotSupportedNamingIt()
+    {
+        await using var broker = new Broker(new InMemoryMessageStore());
+        await broker.StartAsync();
+
+        // IDisposable stands in for a concern the in-memory store does not implement.
+        var ex = Assert.Throws<SluiceException>(() => broker.StoreFor<IDisposable>("disposal"));
+
+        Assert.Equal(ErrorCodes.NotSupported, ex.ErrorCode);
+        Assert.False(ex.IsTransient);
+        Assert.Equal("this server's store (InMemoryMessageStore) does not implement disposal (IDisposable): configure a store that implements IDisposable", ex.Message);
+    }
+
+    [Fact]
     public async Task StartAsync_CalledConcurrently_StartsOnceAndEveryCallerSeesItStarted()
     {
         await using var broker = new Broker(new InMemoryMessageStore());

@@ -3,7 +3,7 @@ using Sluice.Storage;
 namespace Sluice.Server.Tests;
 
 /// <summary>A store that passes every call to an inner store; tests override the calls they make fail.</summary>
-internal abstract class DelegatingStore(IMessageStore inner) : IMessageStore
+internal abstract class DelegatingStore(IQueueStore inner) : IQueueStore
 {
     public virtual ValueTask InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
 

@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sluice.Faces.Rest;
 using Sluice.InMemory;
-using Sluice.Server.Rest;
 using Sluice.Storage;
 
 namespace Sluice.Server.Tests;
@@ -77,7 +77,7 @@ public class EmbeddedRestApiTests : RestTests, IClassFixture<EmbeddedRestApiTest
     }
 
     /// <summary>Listing queues fails with an exception whose message must not reach the client.</summary>
-    private sealed class FailingListStore(IMessageStore inner) : DelegatingStore(inner)
+    private sealed class FailingListStore(IQueueStore inner) : DelegatingStore(inner)
     {
         public override ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default) =>
             throw new InvalidOperationException("secret connection string");

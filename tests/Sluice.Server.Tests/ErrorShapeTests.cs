@@ -10,9 +10,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sluice.Faces.Rest;
+using Sluice.Faces.Sqs;
 using Sluice.InMemory;
-using Sluice.Server.Rest;
-using Sluice.Server.Sqs;
 using Sluice.Storage;
 
 namespace Sluice.Server.Tests;
@@ -204,7 +204,7 @@ public sealed class ErrorShapeTests : IClassFixture<ErrorShapeTests.Fixture>
             await Broker.StartAsync();
             await Broker.CreateQueueAsync(Queue, new QueueOptions());
             await Broker.CreateQueueAsync(FullQueue, new QueueOptions());
-            _app.UseSluiceSqs(Broker, new SqsOptions());
+            _app.UseSluiceSqs(Broker, new SqsOptions(), otherFacePaths: SluiceRestApiExtensions.OwnsPath);
             _app.MapSluiceRestApi(Broker);
             await _app.StartAsync();
             Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
@@ -223,7 +223,7 @@ public sealed class ErrorShapeTests : IClassFixture<ErrorShapeTests.Fixture>
     /// A store whose disk is full for the queue "full" (publish fails as the SQLite store reports it) and whose files
     /// fail on purge; the rest passes through.
     /// </summary>
-    private sealed class FullStore(IMessageStore inner) : DelegatingStore(inner)
+    private sealed class FullStore(IQueueStore inner) : DelegatingStore(inner)
     {
         public override ValueTask<IReadOnlyList<PublishResult>> PublishAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default) =>
             queue == Fixture.FullQueue

@@ -1,5 +1,5 @@
 using System.Reflection;
-using Sluice.Server.Rest;
+using Sluice.Faces.Rest;
 
 namespace Sluice.Server.Tests;
 
@@ -22,7 +22,7 @@ public class RestErrorsTests
     public void StatusOf_EveryErrorCode_IsInTable(string code)
     {
         var status = RestErrors.StatusOf(code);
-        Assert.True(code == ErrorCodes.Internal ? status == 500 : status is >= 400 and < 500 or 503 or 507, $"{code} -> {status}");
+        Assert.True(code == ErrorCodes.Internal ? status == 500 : status is >= 400 and < 500 or 501 or 503 or 507, $"{code} -> {status}");
     }
 
     [Theory]
@@ -41,6 +41,7 @@ public class RestErrorsTests
     [InlineData("storage_full", 507)]
     [InlineData("storage_failed", 503)]
     [InlineData("unavailable", 503)]
+    [InlineData("not_supported", 501)]
     [InlineData("internal_error", 500)]
     [InlineData("something_new", 500)]
     public void StatusOf_MatchesDocumentedTable(string code, int status) => Assert.Equal(status, RestErrors.StatusOf(code));

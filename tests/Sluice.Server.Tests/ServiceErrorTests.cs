@@ -8,9 +8,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sluice.Faces.Rest;
+using Sluice.Faces.Sqs;
 using Sluice.InMemory;
-using Sluice.Server.Rest;
-using Sluice.Server.Sqs;
 using Sluice.Storage;
 
 namespace Sluice.Server.Tests;
@@ -124,7 +124,7 @@ public sealed class ServiceErrorTests : IClassFixture<ServiceErrorTests.Fixture>
             var broker = new Broker(new FailingStore(new InMemoryMessageStore()));
             await broker.StartAsync();
             await broker.CreateQueueAsync(Queue, new QueueOptions());
-            _app.UseSluiceSqs(broker, new SqsOptions());
+            _app.UseSluiceSqs(broker, new SqsOptions(), otherFacePaths: SluiceRestApiExtensions.OwnsPath);
             _app.MapSluiceRestApi(broker);
             await _app.StartAsync();
             BaseAddress = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/";
@@ -163,7 +163,7 @@ public sealed class ServiceErrorTests : IClassFixture<ServiceErrorTests.Fixture>
     }
 
     /// <summary>Listing queues fails with an internal error, purging with unavailable; the rest passes through.</summary>
-    private sealed class FailingStore(IMessageStore inner) : DelegatingStore(inner)
+    private sealed class FailingStore(IQueueStore inner) : DelegatingStore(inner)
     {
         public override ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default) =>
             throw new SluiceException(ErrorCodes.Internal, Secret + ": SQLite Error 19: UNIQUE constraint failed: queues.name");

@@ -7,7 +7,7 @@ public abstract partial class BrokerConformanceTests
     /// <summary>Creates <c>dlq</c> and <c>jobs</c> (dead-lettering into <c>dlq</c> after <paramref name="maxReceiveCount"/> receives).</summary>
     protected async Task CreateQueueWithDeadLettersAsync(int maxReceiveCount, string name = "jobs", string deadLetterQueue = "dlq")
     {
-        if (await Broker.Store.GetQueueAsync(deadLetterQueue) is null)
+        if (await Broker.FindQueueAsync(deadLetterQueue) is null)
         {
             await CreateQueueAsync(deadLetterQueue);
         }

@@ -4,7 +4,7 @@ using System.Text;
 namespace Sluice.Storage.Conformance;
 
 /// <summary>
-/// The conformance suite every <see cref="IMessageStore"/> passes, driven through the public <see cref="Broker"/> API
+/// The conformance suite every <see cref="IQueueStore"/> passes, driven through the public <see cref="Broker"/> API
 /// on a fake clock. A store's test project subclasses it and implements <see cref="CreateStore"/>; durable stores
 /// subclass <see cref="DurableBrokerConformanceTests"/> instead, which adds the restart tests. xUnit builds a new
 /// instance (so a new broker and a new store) for every test.
@@ -38,7 +38,7 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
     /// Builds the store under test over <paramref name="time"/>. Called once per test, and again by every
     /// <see cref="RestartAsync"/>: a durable store must then reopen the same data.
     /// </summary>
-    protected abstract IMessageStore CreateStore(TimeProvider time);
+    protected abstract IQueueStore CreateStore(TimeProvider time);
 
     /// <inheritdoc />
     public virtual async Task InitializeAsync() => _broker = await StartBrokerAsync();

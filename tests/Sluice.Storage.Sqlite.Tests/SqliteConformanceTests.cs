@@ -7,7 +7,7 @@ public sealed class SqliteConformanceTests : DurableBrokerConformanceTests
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("sluice-conformance-").FullName;
 
-    protected override IMessageStore CreateStore(TimeProvider time) =>
+    protected override IQueueStore CreateStore(TimeProvider time) =>
         new SqliteMessageStore(new SqliteStoreOptions { Path = Path.Combine(_directory, "sluice.db") }, time);
 
     public override async Task DisposeAsync()

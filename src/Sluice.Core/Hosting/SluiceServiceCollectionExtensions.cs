@@ -18,10 +18,10 @@ public sealed class SluiceBuilder
     /// <summary>Broker limits and timings; default <see cref="BrokerOptions"/>.</summary>
     public BrokerOptions BrokerOptions { get; set; } = new();
 
-    internal Func<IServiceProvider, TimeProvider, IMessageStore>? StoreFactory { get; private set; }
+    internal Func<IServiceProvider, TimeProvider, IQueueStore>? StoreFactory { get; private set; }
 
     /// <summary>Uses a store built by <paramref name="factory"/> (it receives the services and the clock).</summary>
-    public SluiceBuilder UseStore(Func<IServiceProvider, TimeProvider, IMessageStore> factory)
+    public SluiceBuilder UseStore(Func<IServiceProvider, TimeProvider, IQueueStore> factory)
     {
         StoreFactory = factory ?? throw new ArgumentNullException(nameof(factory));
         return this;

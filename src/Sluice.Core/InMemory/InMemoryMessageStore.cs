@@ -8,7 +8,7 @@ namespace Sluice.InMemory;
 /// storage contract. Thread-safe.
 /// </summary>
 /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>.</param>
-public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IMessageStore
+public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IQueueStore
 {
     private static readonly IReadOnlyDictionary<string, MessageAttributeValue> NoAttributes = new Dictionary<string, MessageAttributeValue>();
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
@@ -39,9 +39,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
             ThrowIfDisposed();
             if (_queues.TryGetValue(name, out var existing))
             {
-                return existing.Info.Options == options
-                    ? ValueTask.FromResult(existing.Info)
-                    : throw AlreadyExists(name);
+                return ValueTask.FromResult(QueueRules.CreateExisting(existing.Info, options));
             }
 
             var info = new QueueInfo(name, options, _time.GetUtcNow());
@@ -100,61 +98,21 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
             var q = Queue(queue);
             var now = _time.GetUtcNow();
             var options = q.Info.Options;
-            var results = new PublishResult[messages.Count];
-            var fresh = new List<(int Index, Message Message)>(messages.Count);
-            Dictionary<string, Message>? batchDedup = null;
-            long newBytes = 0;
+            var plan = QueueRules.PlanPublish(options, messages, now,
+                key => q.Dedup.TryGetValue(key, out var seen) && seen.ExpiresAt > now
+                    ? new PublishResult(seen.MessageId, true) { SequenceNumber = seen.Sequence }
+                    : null);
 
-            // Plan the whole batch before changing anything: it is all or nothing.
-            for (var i = 0; i < messages.Count; i++)
-            {
-                var m = messages[i];
-                var dedupKey = DeduplicationKey(options, m.DeduplicationId, m.MessageGroupId);
-                if (dedupKey is not null)
-                {
-                    if (q.Dedup.TryGetValue(dedupKey, out var seen) && seen.ExpiresAt > now)
-                    {
-                        results[i] = new PublishResult(seen.MessageId, true) { SequenceNumber = seen.Sequence };
-                        continue;
-                    }
-
-                    batchDedup ??= new Dictionary<string, Message>(StringComparer.Ordinal);
-                    if (batchDedup.TryGetValue(dedupKey, out var earlier))
-                    {
-                        results[i] = new PublishResult(earlier.Id, true);
-                        continue;
-                    }
-                }
-
-                var message = new Message
-                {
-                    Sequence = 0,
-                    Id = Guid.CreateVersion7(now),
-                    Body = m.Body.ToArray(),
-                    Attributes = m.Attributes is { Count: > 0 } a ? new Dictionary<string, MessageAttributeValue>(a, StringComparer.Ordinal) : NoAttributes,
-                    Priority = m.Priority,
-                    VisibleAt = now + (m.Delay ?? options.DeliveryDelay),
-                    SentAt = now,
-                    EnqueuedAt = now,
-                    DeduplicationId = m.DeduplicationId,
-                    MessageGroupId = m.MessageGroupId,
-                };
-                if (dedupKey is not null)
-                {
-                    batchDedup![dedupKey] = message;
-                }
-
-                results[i] = new PublishResult(message.Id, false);
-                fresh.Add((i, message));
-                newBytes += message.Body.Length;
-            }
-
-            var evict = PlanOverflow(q, fresh.Count, newBytes, now);
+            // Plan the evictions first (the rule may still refuse the publish), then evict.
+            var evict = new List<Message>();
+            QueueRules.MakeRoom(q.Info, q.Messages.Count, q.Bytes, plan.AddCount, plan.AddBytes,
+                q.Messages.Values.Where(m => StateOf(m, now) == MessageState.Ready).Select(m => (m, (long)m.Body.Length)), evict.Add);
+            var overflowDlq = QueueRules.DeadLettersOnOverflow(options) ? DeadLetterQueueOf(q) : null;
             foreach (var victim in evict)
             {
-                if (options.OverflowPolicy == OverflowPolicy.DeadLetterHead && DeadLetterQueueOf(q) is { } dlq)
+                if (overflowDlq is not null)
                 {
-                    MoveToDeadLetter(q, dlq, victim, DeadLetterInfo.OverflowReason, now);
+                    MoveToDeadLetter(q, overflowDlq, victim, DeadLetterInfo.OverflowReason, now);
                 }
                 else
                 {
@@ -162,27 +120,36 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
                 }
             }
 
-            foreach (var (index, message) in fresh)
+            for (var i = 0; i < messages.Count; i++)
             {
-                message.Sequence = ++_nextSequence;
+                if (!plan.IsNew(i))
+                {
+                    continue;
+                }
+
+                var m = messages[i];
+                var message = new Message
+                {
+                    Sequence = ++_nextSequence,
+                    Id = plan.MessageId(i),
+                    Body = m.Body.ToArray(),
+                    Attributes = m.Attributes is { Count: > 0 } a ? new Dictionary<string, MessageAttributeValue>(a, StringComparer.Ordinal) : NoAttributes,
+                    Priority = m.Priority,
+                    VisibleAt = now + QueueRules.DeliveryDelay(options, m),
+                    SentAt = now,
+                    EnqueuedAt = now,
+                    DeduplicationId = m.DeduplicationId,
+                    MessageGroupId = m.MessageGroupId,
+                };
                 q.Add(message);
-                results[index] = results[index] with { SequenceNumber = message.Sequence };
-                if (DeduplicationKey(options, message.DeduplicationId, message.MessageGroupId) is { } key)
+                plan.Stored(i, message.Sequence);
+                if (plan.DeduplicationKeys[i] is { } key)
                 {
                     q.Dedup[key] = (message.Id, message.Sequence, now + options.DeduplicationWindow);
                 }
             }
 
-            // Duplicates within this batch report the sequence number their original just got.
-            for (var i = 0; i < results.Length; i++)
-            {
-                if (results[i] is { Duplicate: true, SequenceNumber: 0 } dup && fresh.Find(f => f.Message.Id == dup.MessageId).Message is { } original)
-                {
-                    results[i] = dup with { SequenceNumber = original.Sequence };
-                }
-            }
-
-            return ValueTask.FromResult<IReadOnlyList<PublishResult>>(results);
+            return ValueTask.FromResult(plan.Complete());
         }
     }
 
@@ -194,7 +161,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
             var q = Queue(queue);
             var now = _time.GetUtcNow();
             var delivered = new List<QueueMessage>(Math.Min(maxMessages, 16));
-            var maxReceives = q.Info.Options.MaxReceiveCount;
+            var options = q.Info.Options;
             var dlq = DeadLetterQueueOf(q);
             void Lease(Message m)
             {
@@ -212,7 +179,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
 
             bool DeadLettered(Message m)
             {
-                if (maxReceives is { } max && m.ReceiveCount >= max && dlq is not null)
+                if (dlq is not null && QueueRules.ReceivesUsedUp(options, m.ReceiveCount))
                 {
                     MoveToDeadLetter(q, dlq, m, DeadLetterInfo.MaxReceiveCountReason, now);
                     return true;
@@ -245,7 +212,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
                         Lease(head);
                         foreach (var follower in q.GroupAfter(head).ToList())
                         {
-                            if (delivered.Count >= maxMessages || follower.VisibleAt > now || (maxReceives is { } max && follower.ReceiveCount >= max && dlq is not null))
+                            if (delivered.Count >= maxMessages || follower.VisibleAt > now || (dlq is not null && QueueRules.ReceivesUsedUp(options, follower.ReceiveCount)))
                             {
                                 break; // not deliverable now: the rest of the group waits behind it
                             }
@@ -309,7 +276,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
             var now = _time.GetUtcNow();
             var m = Leased(q, receiptHandle, requireInFlight: true, _time.GetUtcNow());
             m.LastError = lastError ?? m.LastError;
-            if (q.Info.Options.MaxReceiveCount is { } max && m.ReceiveCount >= max && DeadLetterQueueOf(q) is { } dlq)
+            if (QueueRules.ReceivesUsedUp(q.Info.Options, m.ReceiveCount) && DeadLetterQueueOf(q) is { } dlq)
             {
                 MoveToDeadLetter(q, dlq, m, DeadLetterInfo.MaxReceiveCountReason, now);
             }
@@ -439,7 +406,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
                     continue; // no source to go back to, or a dead-letter consumer holds it
                 }
 
-                if (!target.HasRoom(m.Body.Length))
+                if (!QueueRules.Fits(target.Info.Options, target.Messages.Count + 1, target.Bytes + m.Body.Length))
                 {
                     full = target;
                     continue;
@@ -457,9 +424,7 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
                 moved++;
             }
 
-            return moved == 0 && full is not null
-                ? throw StoreErrors.RedriveTargetFull(full.Info.Name)
-                : ValueTask.FromResult(new RedriveStep(moved, dlq.Messages.Count));
+            return ValueTask.FromResult(QueueRules.EndRedriveStep(moved, dlq.Messages.Count, full?.Info.Name));
         }
     }
 
@@ -493,50 +458,11 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
     private QueueState Queue(string name)
     {
         ThrowIfDisposed();
-        return _queues.TryGetValue(name, out var q) ? q : throw SluiceException.QueueNotFound(name);
+        return _queues.TryGetValue(name, out var q) ? q : throw StoreErrors.QueueNotFound(name);
     }
 
     private QueueState? DeadLetterQueueOf(QueueState q) =>
         q.Info.Options.DeadLetterQueue is { } name && _queues.TryGetValue(name, out var dlq) ? dlq : null;
-
-    private static List<Message> PlanOverflow(QueueState q, int newCount, long newBytes, DateTimeOffset now)
-    {
-        var options = q.Info.Options;
-        bool Fits(long count, long bytes) =>
-            (options.MaxLength is not { } ml || count <= ml) && (options.MaxLengthBytes is not { } mb || bytes <= mb);
-
-        long count = q.Messages.Count + newCount, bytes = q.Bytes + newBytes;
-        var evict = new List<Message>();
-        if (Fits(count, bytes) || newCount == 0)
-        {
-            return evict;
-        }
-
-        if (options.OverflowPolicy != OverflowPolicy.Reject)
-        {
-            foreach (var m in q.Messages.Values)
-            {
-                if (Fits(count, bytes))
-                {
-                    break;
-                }
-
-                if (StateOf(m, now) == MessageState.Ready)
-                {
-                    evict.Add(m);
-                    count--;
-                    bytes -= m.Body.Length;
-                }
-            }
-        }
-
-        if (!Fits(count, bytes))
-        {
-            throw StoreErrors.QueueFull(q.Info, q.Messages.Count, q.Bytes, newCount, newBytes);
-        }
-
-        return evict;
-    }
 
     private static void MoveToDeadLetter(QueueState source, QueueState dlq, Message m, string reason, DateTimeOffset now)
     {
@@ -553,28 +479,9 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
     private static Message Leased(QueueState q, string text, bool requireInFlight, DateTimeOffset now)
     {
         var handle = ReceiptHandle.Parse(text, q.Info);
-        if (!q.Messages.TryGetValue(handle.Sequence, out var m) || handle.Attempt > m.Generation)
-        {
-            throw ReceiptHandle.NotFound(q.Info.Name, text);
-        }
-
-        if (handle.Attempt != m.Generation)
-        {
-            throw ReceiptHandle.Stale(q.Info.Name, text);
-        }
-
-        if (requireInFlight && !m.Leased)
-        {
-            throw ReceiptHandle.NotInFlight(q.Info.Name, text);
-        }
-
-        if (q.Info.Options.Fifo && (!m.Leased || m.VisibleAt <= now))
-        {
-            // FIFO: once the lease ended, the group is unlocked; the handle no longer speaks for the message.
-            throw ReceiptHandle.Expired(q.Info.Name, text);
-        }
-
-        return m;
+        var m = q.Messages.GetValueOrDefault(handle.Sequence);
+        QueueRules.CheckHandle(q.Info, text, handle, m is null ? null : new LeaseState(m.Generation, m.Leased, m.VisibleAt), requireInFlight, now);
+        return m!;
     }
 
     private static MessageState StateOf(Message m, DateTimeOffset now) =>
@@ -598,22 +505,13 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
         DeadLetter = m.DeadLetter,
     };
 
-    /// <summary>The key a deduplication id is remembered under, or <see langword="null"/> when the message is not deduplicated.</summary>
-    private static string? DeduplicationKey(QueueOptions options, string? deduplicationId, string? messageGroupId) =>
-        deduplicationId is null || options.DeduplicationWindow <= TimeSpan.Zero ? null
-        : options.DeduplicationScope == DeduplicationScope.MessageGroup ? $"{messageGroupId}\u0000{deduplicationId}"
-        : deduplicationId;
-
     private void ThrowIfDisposed()
     {
         if (_disposed)
         {
-            throw new SluiceException(ErrorCodes.Unavailable, "the store is closed: the broker is shutting down", null, isTransient: true);
+            throw StoreErrors.Closed();
         }
     }
-
-    private static SluiceException AlreadyExists(string name) => new(ErrorCodes.QueueAlreadyExists,
-        $"queue '{name}' already exists with different options: update it instead, or delete it first", "queue");
 
     private sealed class Message
     {
@@ -719,10 +617,6 @@ public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IM
             head.MessageGroupId is { } g && _groups.TryGetValue(g, out var set)
                 ? set.GetViewBetween(head.Sequence + 1, long.MaxValue).Select(seq => Messages[seq])
                 : [];
-
-        /// <summary>Whether max length and max length in bytes leave room for one more message of <paramref name="size"/> bytes.</summary>
-        public bool HasRoom(long size) =>
-            (Info.Options.MaxLength is not { } ml || Messages.Count + 1 <= ml) && (Info.Options.MaxLengthBytes is not { } mb || Bytes + size <= mb);
 
         /// <summary>Changes a message's ordering fields, keeping the index in step.</summary>
         public void Reindex(Message m, Action change)

@@ -69,7 +69,7 @@ public sealed record OutgoingMessage
 /// <param name="Duplicate">Whether the publish was a duplicate within the deduplication window (nothing was enqueued).</param>
 public readonly record struct PublishResult(Guid MessageId, bool Duplicate)
 {
-    /// <summary>The store's sequence number of the message (strictly increasing in publish order); for a duplicate, the original's.</summary>
+    /// <summary>The store's sequence number of the message (increasing in publish order within its queue and message group; not comparable across queues); for a duplicate, the original's.</summary>
     public long SequenceNumber { get; init; }
 }
 
@@ -125,7 +125,7 @@ public sealed record QueueMessage
     /// <summary>The message group id given at publish, if any.</summary>
     public string? MessageGroupId { get; init; }
 
-    /// <summary>The store's sequence number (strictly increasing in publish order within a store).</summary>
+    /// <summary>The store's sequence number (increasing in publish order within the message's queue and message group; kept when the message moves; not comparable across queues).</summary>
     public long SequenceNumber { get; init; }
 
     /// <summary>Why the message is in a dead-letter queue; <see langword="null"/> for a message that never was dead-lettered.</summary>

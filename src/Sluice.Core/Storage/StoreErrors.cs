@@ -20,6 +20,18 @@ public static class StoreErrors
             "; retry after consumers catch up, or raise the limits", "queue", isTransient: true);
     }
 
+    /// <summary><see cref="ErrorCodes.QueueNotFound"/>: no queue has that name.</summary>
+    public static SluiceException QueueNotFound(string queue) => new(ErrorCodes.QueueNotFound,
+        $"queue '{queue}' does not exist: create it first (sluice queue create {queue})", "queue");
+
+    /// <summary><see cref="ErrorCodes.QueueAlreadyExists"/>: a create named a queue that exists with other options.</summary>
+    public static SluiceException QueueAlreadyExists(string queue) => new(ErrorCodes.QueueAlreadyExists,
+        $"queue '{queue}' already exists with other options: update it instead, create it with the same options, or delete it first", "queue");
+
+    /// <summary><see cref="ErrorCodes.Unavailable"/> (transient): the store was closed (the broker is shutting down).</summary>
+    public static SluiceException Closed() => new(ErrorCodes.Unavailable,
+        "the store is closed (the broker is shutting down): retry against a running server", null, isTransient: true);
+
     /// <summary><see cref="ErrorCodes.QueueFull"/> (transient): a redrive step could move nothing because its destination is full.</summary>
     public static SluiceException RedriveTargetFull(string queue) => new(ErrorCodes.QueueFull,
         $"redrive destination '{queue}' is at its maxLength or maxLengthBytes: let consumers drain it, then start the redrive again",

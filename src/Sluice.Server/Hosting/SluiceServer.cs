@@ -9,18 +9,19 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Sluice.InMemory;
+using Sluice.Faces.Rest;
+using Sluice.Faces.Sqs;
+using Sluice.Hosting;
 using Sluice.Server.Internal;
-using Sluice.Server.Rest;
-using Sluice.Server.Sqs;
-using Sluice.Storage;
 using Sluice.Storage.Sqlite;
 
 namespace Sluice.Server.Hosting;
 
 /// <summary>
-/// The Sluice server as an embeddable object: a store, a <see cref="Sluice.Broker"/> over it, and Kestrel serving the
-/// REST API (docs/rest-api.md), <c>/openapi/v1.json</c> and <c>/healthz</c> at <see cref="SluiceServerOptions.HttpUrl"/>.
+/// The Sluice server as an embeddable object, and the composition root of <c>sluice serve</c>: the store and
+/// <see cref="Sluice.Broker"/> registered with <c>AddSluice(...)</c> (as an embedding application does), and Kestrel
+/// serving the faces: the SQS face, the REST API (docs/rest-api.md), <c>/openapi/v1.json</c> and <c>/healthz</c> at
+/// <see cref="SluiceServerOptions.HttpUrl"/>.
 /// Build it, <see cref="StartAsync"/> it once, and dispose it (or <see cref="StopAsync"/>) at shutdown.
 /// </summary>
 /// <example>
@@ -106,6 +107,9 @@ public sealed class SluiceServer : IAsyncDisposable
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = Options.MaxRequestBodySize;
         });
+        // The same registration as embedding: the store is chosen through the builder, the broker comes from DI and
+        // starts with the host (before Kestrel accepts a request), and is disposed with the host.
+        var location = ChooseStore(builder.Services);
         builder.Services.AddSluiceRestApi();
 
         // The REST face reads numbers as JSON numbers only; say so in the OpenAPI document, which uses these options.
@@ -116,13 +120,9 @@ public sealed class SluiceServer : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<SluiceServer>();
         try
         {
-            var (store, location) = CreateStore();
-            var broker = new Broker(store, Options.Broker, _time, loggerFactory.CreateLogger<Broker>());
+            var broker = app.Services.GetRequiredService<Broker>();
             _broker = broker;
-            await broker.StartAsync(cancellationToken).ConfigureAwait(false);
-            Log.StoreOpened(_logger, Options.Store, location);
-
-            app.UseSluiceSqs(broker, Options.Sqs, _time);
+            app.UseSluiceSqs(broker, Options.Sqs, _time, otherFacePaths: SluiceRestApiExtensions.OwnsPath);
             app.MapOpenApi();
             app.MapSluiceRestApi(broker);
             _app = app;
@@ -135,6 +135,7 @@ public sealed class SluiceServer : IAsyncDisposable
                 throw new InvalidOperationException(ListenFailure(Options.HttpUrl, ex), ex);
             }
 
+            Log.StoreOpened(_logger, Options.Store, location);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             _urls = [.. addresses.Select(a => new Uri(a.EndsWith('/') ? a : a + "/"))];
             foreach (var url in _urls)
@@ -215,19 +216,40 @@ public sealed class SluiceServer : IAsyncDisposable
     {
         _stopped = true;
         await app.DisposeAsync().ConfigureAwait(false);
+        // The host disposes the broker (and its store) after it stopped; the container disposes it when the host
+        // never started. Disposing it here too covers both and is idempotent.
         if (_broker is not null)
         {
             await _broker.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private (IMessageStore Store, string Location) CreateStore()
+    /// <summary>Registers Sluice with the store <see cref="SluiceServerOptions.Store"/> names; returns where it keeps its data, for the log.</summary>
+    private string ChooseStore(IServiceCollection services)
     {
+        services.AddSingleton(_time);
         if (string.Equals(Options.Store, SluiceServerOptions.MemoryStore, StringComparison.OrdinalIgnoreCase))
         {
-            return (CreateMemoryStore(), "memory (nothing survives a restart)");
+            services.AddSluice(b =>
+            {
+                b.BrokerOptions = Options.Broker;
+                b.UseInMemory();
+            });
+            return "memory (nothing survives a restart)";
         }
 
+        var path = DatabasePath();
+        services.AddSluice(b =>
+        {
+            b.BrokerOptions = Options.Broker;
+            b.UseSqlite(new SqliteStoreOptions { Path = path, Fsync = Options.Fsync });
+        });
+        return path;
+    }
+
+    /// <summary>The SQLite database in <see cref="SluiceServerOptions.DataDirectory"/>, creating the directory when missing.</summary>
+    private string DatabasePath()
+    {
         var directory = Path.GetFullPath(Options.DataDirectory);
         try
         {
@@ -238,11 +260,8 @@ public sealed class SluiceServer : IAsyncDisposable
             throw new ArgumentException($"setting Sluice:DataDirectory '{Options.DataDirectory}': cannot create the directory ({ex.Message})", "Sluice:DataDirectory", ex);
         }
 
-        var path = Path.Combine(directory, "sluice.db");
-        return (new SqliteMessageStore(new SqliteStoreOptions { Path = path, Fsync = Options.Fsync }, _time), path);
+        return Path.Combine(directory, "sluice.db");
     }
-
-    private InMemoryMessageStore CreateMemoryStore() => new(_time);
 
     private static InvalidOperationException NotStarted() => new("the server has not been started: call StartAsync first");
 }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using Sluice.Server.Sqs;
+using Sluice.Faces.Sqs;
 
 namespace Sluice.Server.Hosting;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Sluice.Server.Internal;
 
 /// <summary>
-/// Every log event of Sluice.Server. Event ids: 3000-3019 hosting lifecycle, 3020-3039 REST face.
+/// Every log event of Sluice.Server. Event ids: 3000-3019 hosting lifecycle (the REST face logs 3020-3039 in Sluice.Faces.Rest, the SQS face 3100-3199).
 /// A test keeps the ids unique across assemblies.
 /// </summary>
 internal static partial class Log
@@ -25,16 +25,4 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Sluice did not start: {Reason}")]
     public static partial void StartRefused(ILogger logger, Exception exception, string reason);
-
-    [LoggerMessage(EventId = 3020, Level = LogLevel.Error, Message = "Unexpected failure handling {Method} {Path} (trace {TraceId})")]
-    public static partial void RequestFailed(ILogger logger, Exception exception, string method, string path, string traceId);
-
-    [LoggerMessage(EventId = 3021, Level = LogLevel.Debug, Message = "Request {Method} {Path} refused: {Code} ({Field})")]
-    public static partial void RequestRefused(ILogger logger, string method, string path, string code, string? field);
-
-    [LoggerMessage(EventId = 3022, Level = LogLevel.Error, Message = "Internal error handling {Method} {Path} (trace {TraceId})")]
-    public static partial void RequestInternalError(ILogger logger, Exception exception, string method, string path, string traceId);
-
-    [LoggerMessage(EventId = 3023, Level = LogLevel.Warning, Message = "Request {Method} {Path} failed: service unavailable (trace {TraceId}): {Detail}")]
-    public static partial void RequestUnavailable(ILogger logger, Exception exception, string method, string path, string traceId, string detail);
 }

@@ -148,7 +148,7 @@ public sealed class SqsHardeningTests(SqsServerFixture fixture) : IClassFixture<
     [Fact]
     public void Safe_ReplacesCharactersXmlCannotCarry()
     {
-        Assert.Equal("a\uFFFDb\uFFFDc\r\n\t😇", Sluice.Server.Sqs.SqsXml.Safe("a\u0001b\uD800c\r\n\t😇"));
+        Assert.Equal("a\uFFFDb\uFFFDc\r\n\t😇", Sluice.Faces.Sqs.SqsXml.Safe("a\u0001b\uD800c\r\n\t😇"));
     }
 
     [Theory]

@@ -1,7 +1,7 @@
 using Amazon.Runtime;
 using Amazon.SQS;
+using Sluice.Faces.Sqs;
 using Sluice.Server.Hosting;
-using Sluice.Server.Sqs;
 
 namespace Sluice.Server.Tests.Sqs;
 

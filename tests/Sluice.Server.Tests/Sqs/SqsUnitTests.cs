@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
-using Sluice.Server.Sqs;
+using Sluice.Faces.Sqs;
 
 namespace Sluice.Server.Tests.Sqs;
 

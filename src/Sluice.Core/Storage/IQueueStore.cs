@@ -14,10 +14,17 @@ public readonly record struct ReceiveResult(IReadOnlyList<QueueMessage> Messages
 public readonly record struct RedriveStep(int Moved, long Remaining);
 
 /// <summary>
-/// The storage contract. A store owns the queue semantics of its backend: every method is atomic, reads time from the
-/// <see cref="TimeProvider"/> it was built with, and returns only once its effect is durable (for a durable store).
-/// The broker validates arguments before calling a store; a store still refuses unknown queues and bad handles with
-/// <see cref="SluiceException"/>. Every store passes the conformance suite in <c>tests/Sluice.Storage.Conformance</c>.
+/// The storage contract for queues, one of three concerns a store may implement: queues (<see cref="IQueueStore"/>,
+/// every store), topics (<c>ITopicStore</c>: atomic publish to several queues in one transaction) and streams
+/// (<c>IStreamStore</c>: append, range, consumer groups, pending lists). A store declares the concerns it implements by
+/// the interfaces it implements; the broker is built over the store as an <see cref="IQueueStore"/> and reaches any
+/// other concern by testing the same object for that interface when a request needs it, answering
+/// <see cref="ErrorCodes.NotSupported"/> when the store does not implement it. Every method is atomic, reads time from
+/// the <see cref="TimeProvider"/> the store was built with, and returns only once its effect is durable (for a durable
+/// store). The broker validates arguments before calling a store, and the rules every store shares (deduplication keys,
+/// room under overflow policies, receipt-handle decisions, "already exists" comparisons, their error texts) live once
+/// in <see cref="QueueRules"/>: a store keeps storage only, and still refuses unknown queues and bad handles with
+/// <see cref="SluiceException"/>. Every store passes the queue conformance suite in <c>tests/Sluice.Storage.Conformance</c>.
 /// </summary>
 /// <remarks>
 /// Semantics every store keeps:
@@ -47,10 +54,13 @@ public readonly record struct RedriveStep(int Moved, long Remaining);
 /// message group is gone or delivered in the same receive; so while a group has a message in flight (also when its
 /// lease was extended) or delayed, the group's later messages wait, and publishing to the group does not unlock it.
 /// A receive may return several consecutive messages of one group.</item>
-/// <item>Sequence numbers are store-wide, strictly increasing in publish order, and kept when a message moves.</item>
+/// <item>Sequence numbers are positive, never reused, and kept when a message moves; they strictly increase in publish
+/// order within a queue and within a message group. Nothing is promised across queues: a store shared by several
+/// nodes cannot keep a store-wide order, so callers never compare sequence numbers of different queues (a store may
+/// still use one store-wide counter).</item>
 /// </list>
 /// </remarks>
-public interface IMessageStore : IAsyncDisposable
+public interface IQueueStore : IAsyncDisposable
 {
     /// <summary>Opens the store (creates files and schema as needed) and recovers its state. Called once before any other method.</summary>
     ValueTask InitializeAsync(CancellationToken cancellationToken = default);

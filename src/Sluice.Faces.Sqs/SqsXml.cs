@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml;
 
-namespace Sluice.Server.Sqs;
+namespace Sluice.Faces.Sqs;
 
 /// <summary>
 /// Renders a JSON-shaped result as the Query protocol's XML: <c>{Action}Response/{Action}Result</c> with SQS's

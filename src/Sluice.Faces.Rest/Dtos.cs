@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Sluice.Server.Rest;
+namespace Sluice.Faces.Rest;
 
 // Request bodies. Unknown properties are refused (malformed_request naming the property), so a typo such as
 // "visibilityTimeout" for "visibilityTimeoutSeconds" is an error rather than a silently ignored setting.

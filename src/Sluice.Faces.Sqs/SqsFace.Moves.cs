@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Sluice.Server.Sqs;
+namespace Sluice.Faces.Sqs;
 
 internal sealed partial class SqsFace
 {

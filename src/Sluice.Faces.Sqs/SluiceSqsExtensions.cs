@@ -1,9 +1,10 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Sluice.Server.Sqs;
+namespace Sluice.Faces.Sqs;
 
 /// <summary>Adds the SQS-compatible face to an ASP.NET Core pipeline.</summary>
 public static class SluiceSqsExtensions
@@ -11,17 +12,23 @@ public static class SluiceSqsExtensions
     /// <summary>
     /// Serves the SQS API (AWS JSON 1.0 and Query protocols): a request is claimed on any path when its
     /// <c>X-Amz-Target</c> header starts with <c>AmazonSQS</c> or its body is <c>application/x-amz-json-1.0</c>, and,
-    /// outside the paths the REST face owns (<see cref="Rest.SluiceRestApiExtensions.OwnsPath"/>: <c>/v1/...</c>,
-    /// <c>/openapi/...</c>, <c>/healthz</c>), when it is a form POST or a GET carrying an <c>Action</c> field. Every
-    /// other request goes on to the next middleware (the REST API). Does nothing when <see cref="SqsOptions.Enabled"/> is off.
+    /// outside the paths other faces own (<paramref name="otherFacePaths"/>; the server passes the REST face's
+    /// <c>/v1/...</c>, <c>/openapi/...</c>, <c>/healthz</c>), when it is a form POST or a GET carrying an <c>Action</c>
+    /// field. Every other request goes on to the next middleware (the REST API). Does nothing when
+    /// <see cref="SqsOptions.Enabled"/> is off.
     /// </summary>
     /// <param name="app">The application.</param>
     /// <param name="broker">The started broker.</param>
     /// <param name="options">The face's options.</param>
     /// <param name="timeProvider">The clock for timestamps; default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="otherFacePaths">
+    /// Paths that belong to another face on the same listener: there only a request with the explicit SQS JSON markers
+    /// is claimed. Default <see langword="null"/> (the SQS face is alone).
+    /// </param>
     /// <returns><paramref name="app"/>.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public static IApplicationBuilder UseSluiceSqs(this IApplicationBuilder app, Broker broker, SqsOptions options, TimeProvider? timeProvider = null)
+    public static IApplicationBuilder UseSluiceSqs(this IApplicationBuilder app, Broker broker, SqsOptions options, TimeProvider? timeProvider = null,
+        Func<PathString, bool>? otherFacePaths = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(broker);
@@ -32,12 +39,12 @@ public static class SluiceSqsExtensions
         }
 
         var services = app.ApplicationServices;
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Server.Sqs");
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Faces.Sqs");
         var stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
         var face = new SqsFace(broker, options, timeProvider ?? TimeProvider.System, logger, stopping);
         return app.Use(next => async context =>
         {
-            if (!await face.TryHandleAsync(context, Rest.SluiceRestApiExtensions.OwnsPath(context.Request.Path)).ConfigureAwait(false))
+            if (!await face.TryHandleAsync(context, otherFacePaths?.Invoke(context.Request.Path) == true).ConfigureAwait(false))
             {
                 await next(context).ConfigureAwait(false);
             }

@@ -5,8 +5,9 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
+using Sluice.Faces.Http;
 
-namespace Sluice.Server.Sqs;
+namespace Sluice.Faces.Sqs;
 
 /// <summary>
 /// The SQS face: detects the protocol, turns the request into the JSON 1.0 shape, runs the action's handler and
@@ -79,7 +80,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
         }
         catch (BadHttpRequestException ex)
         {
-            return ([], Internal.HttpBodyErrors.From(context, ex));
+            return ([], HttpBodyErrors.From(context, ex));
         }
 
         return (buffer.ToArray(), null);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Unicode;
 
-namespace Sluice.Server.Rest;
+namespace Sluice.Faces.Rest;
 
 /// <summary>Translates between the REST DTOs and the model; only shape and units change here, never semantics.</summary>
 internal static class RestMapping

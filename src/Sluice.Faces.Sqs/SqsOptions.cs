@@ -1,4 +1,4 @@
-namespace Sluice.Server.Sqs;
+namespace Sluice.Faces.Sqs;
 
 /// <summary>
 /// Options of the SQS-compatible face (section <c>Sluice:Sqs</c>). The face answers the AWS JSON 1.0 and Query

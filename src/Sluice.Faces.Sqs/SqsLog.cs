@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Sluice.Server.Sqs;
+namespace Sluice.Faces.Sqs;
 
 /// <summary>Log events of the SQS face: event ids 3100-3199.</summary>
 internal static partial class SqsLog

@@ -2,9 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Sluice.Server.Internal;
+using Sluice.Faces.Http;
 
-namespace Sluice.Server.Rest;
+namespace Sluice.Faces.Rest;
 
 /// <summary>Reads JSON request bodies with source-generated metadata, turning every failure into a <see cref="SluiceException"/>.</summary>
 internal static class RestBody

@@ -9,13 +9,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.OpenApi;
-using Sluice.Server.Internal;
+using Sluice.Faces.Http;
 
-namespace Sluice.Server.Rest;
+namespace Sluice.Faces.Rest;
 
 /// <summary>
 /// Adds Sluice's REST face (docs/rest-api.md) to any ASP.NET Core application: call <see cref="AddSluiceRestApi"/> on
-/// the services and <see cref="MapSluiceRestApi"/> on the endpoints. <see cref="Hosting.SluiceServer"/> does both.
+/// the services and <see cref="MapSluiceRestApi"/> on the endpoints. The server (Sluice.Server's <c>SluiceServer</c>) does both.
 /// </summary>
 public static class SluiceRestApiExtensions
 {
@@ -81,7 +81,7 @@ public static class SluiceRestApiExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(broker);
         var services = endpoints.ServiceProvider;
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Server.Rest");
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Faces.Rest");
         var stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
         var h = new RestHandlers(broker);
 
@@ -344,19 +344,19 @@ public static class SluiceRestApiExtensions
             catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.Internal)
             {
                 // The message may carry internals (SQL, paths): it goes to the log only, the client gets the trace id.
-                Log.RequestInternalError(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier);
+                RestLog.RequestInternalError(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier);
                 return RestErrors.ToResult(ErrorCodes.Internal, RestErrors.InternalDetail(context.TraceIdentifier), null);
             }
             catch (SluiceException ex) when (ex.ErrorCode is ErrorCodes.Unavailable or ErrorCodes.StorageFull or ErrorCodes.StorageFailed)
             {
                 // These messages are written for users (shutting down, disk full): shown; the cause (the storage
                 // engine's own error, in the inner exception) goes to the log only.
-                Log.RequestUnavailable(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier, ex.Message);
+                RestLog.RequestUnavailable(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier, ex.Message);
                 return RestErrors.ToResult(ex);
             }
             catch (SluiceException ex)
             {
-                Log.RequestRefused(logger, context.Request.Method, context.Request.Path.Value ?? "", ex.ErrorCode, ex.Field);
+                RestLog.RequestRefused(logger, context.Request.Method, context.Request.Path.Value ?? "", ex.ErrorCode, ex.Field);
                 return RestErrors.ToResult(ex);
             }
             catch (BadHttpRequestException ex)
@@ -370,7 +370,7 @@ public static class SluiceRestApiExtensions
             }
             catch (Exception ex)
             {
-                Log.RequestFailed(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier);
+                RestLog.RequestFailed(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier);
                 return RestErrors.ToResult(ErrorCodes.Internal, RestErrors.InternalDetail(context.TraceIdentifier), null);
             }
         }

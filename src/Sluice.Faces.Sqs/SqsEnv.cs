@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
-namespace Sluice.Server.Sqs;
+namespace Sluice.Faces.Sqs;
 
 /// <summary>
 /// What a handler needs from the request: region, account, URL base, the queue named by the path.

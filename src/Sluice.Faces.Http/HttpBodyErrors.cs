@@ -3,14 +3,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
-namespace Sluice.Server.Internal;
+namespace Sluice.Faces.Http;
 
 /// <summary>
 /// Turns Kestrel's failures to read a request body into Sluice errors, the same for every face (each renders the
 /// error in its own shape): too large (413 request_too_large), too slow (408 request_timeout), anything else
 /// (400 malformed_request). The messages name Sluice's settings, not Kestrel's internals.
 /// </summary>
-internal static class HttpBodyErrors
+public static class HttpBodyErrors
 {
     /// <summary>The error for a body read that Kestrel refused.</summary>
     public static SluiceException From(HttpContext context, BadHttpRequestException exception) => exception.StatusCode switch

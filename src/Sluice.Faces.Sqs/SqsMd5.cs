@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Sluice.Server.Sqs;
+namespace Sluice.Faces.Sqs;
 
 /// <summary>The digests SQS clients verify: MD5 of a body, and of a set of message (or system) attributes.</summary>
 internal static class SqsMd5

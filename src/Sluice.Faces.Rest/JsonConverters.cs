@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Unicode;
 
-namespace Sluice.Server.Rest;
+namespace Sluice.Faces.Rest;
 
 /// <summary>
 /// A JSON string held as its UTF-8 bytes: read straight from the request into one array and written straight from the

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Sluice.Server.Sqs;
+namespace Sluice.Faces.Sqs;
 
 internal sealed partial class SqsFace
 {

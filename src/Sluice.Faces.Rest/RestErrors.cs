@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using Microsoft.AspNetCore.Http;
 
-namespace Sluice.Server.Rest;
+namespace Sluice.Faces.Rest;
 
 /// <summary>
 /// The REST face's one table from <see cref="ErrorCodes"/> to HTTP status codes (docs/rest-api.md, "Errors"), and the
@@ -40,6 +40,7 @@ public static class RestErrors
         [ErrorCodes.Unavailable] = StatusCodes.Status503ServiceUnavailable,
         [ErrorCodes.StorageFailed] = StatusCodes.Status503ServiceUnavailable,
         [ErrorCodes.StorageFull] = StatusCodes.Status507InsufficientStorage,
+        [ErrorCodes.NotSupported] = StatusCodes.Status501NotImplemented,
         [ErrorCodes.Internal] = StatusCodes.Status500InternalServerError,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

@@ -1,4 +1,4 @@
-namespace Sluice.Server.Sqs;
+namespace Sluice.Faces.Sqs;
 
 /// <summary>An SQS error: the JSON <c>__type</c> shape name, the legacy Query code, the fault side and the HTTP status.</summary>
 /// <param name="Shape">The JSON 1.0 shape name (after <c>com.amazonaws.sqs#</c>), or a whole <c>__type</c> of another namespace (one with <c>#</c>).</param>
@@ -83,6 +83,7 @@ internal sealed record SqsError(string Shape, string QueryCode, bool Sender = tr
             ErrorCodes.RequestTooLarge => RequestEntityTooLarge,
             ErrorCodes.Unavailable or ErrorCodes.StorageFull or ErrorCodes.StorageFailed => ServiceUnavailable,
             ErrorCodes.RequestTimeout => RequestTimeout,
+            ErrorCodes.NotSupported => UnsupportedOperation,
             _ => InternalError,
         };
     }

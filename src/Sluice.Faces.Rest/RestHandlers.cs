@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Sluice.Server.Rest;
+namespace Sluice.Faces.Rest;
 
 /// <summary>The REST routes' handlers: parse the body, call the broker once, shape the answer. Errors propagate as <see cref="SluiceException"/>.</summary>
 internal sealed class RestHandlers(Broker broker)
@@ -27,7 +27,7 @@ internal sealed class RestHandlers(Broker broker)
 
         Validation.QueueName(body.Name, "name");
         var options = RestMapping.ApplyTo(body, new QueueOptions());
-        var existed = await broker.Store.GetQueueAsync(body.Name, ct).ConfigureAwait(false) is not null;
+        var existed = await broker.FindQueueAsync(body.Name, ct).ConfigureAwait(false) is not null;
         QueueInfo queue;
         try
         {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace Sluice.Server.Sqs;
+namespace Sluice.Faces.Sqs;
 
 /// <summary>
 /// Turns the Query protocol's flattened form (<c>Attribute.1.Name=…</c>) into the JSON 1.0 request shape

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
-namespace Sluice.Server.Sqs;
+namespace Sluice.Faces.Sqs;
 
 /// <summary>AWS Signature Version 4 (header form): parses the credential scope and verifies the signature.</summary>
 internal static class SqsSignature
