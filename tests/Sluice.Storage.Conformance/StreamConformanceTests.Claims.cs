@@ -143,3 +143,44 @@ public abstract partial class StreamConformanceTests
         Assert.Empty(await Broker.GetStreamGroupsAsync("s"));
     }
 }
+
+/// <summary>Edge cases of claims and rewinds.</summary>
+public abstract partial class StreamConformanceTests
+{
+    [Fact]
+    public async Task StreamAutoClaim_ExaminesAtMostTenTimesCount_AndResumesFromTheCursor()
+    {
+        await PendingForAliceAsync(12);
+        Advance(TimeSpan.FromSeconds(10));
+        var fresh = Enumerable.Range(1, 11).Select(i => Id((ulong)i, 1)).ToList();
+        Assert.Equal(11, (await Broker.StreamClaimAsync("s", "g", "bob", TimeSpan.Zero, fresh, new StreamClaimOptions { JustId = true })).Count);
+        var first = await Broker.StreamAutoClaimAsync("s", "g", "carol", TimeSpan.FromSeconds(5), StreamEntryId.MinValue, count: 1);
+        Assert.Empty(first.Claimed);
+        Assert.Equal(Id(11, 1), first.Next);
+        var second = await Broker.StreamAutoClaimAsync("s", "g", "carol", TimeSpan.FromSeconds(5), first.Next, count: 1);
+        Assert.Equal([Id(12, 1)], second.Claimed.Select(e => e.Id));
+        Assert.Equal(StreamEntryId.MinValue, second.Next);
+    }
+
+    [Fact]
+    public async Task StreamReadGroup_AfterRewind_ReassignsPendingEntryWithCountOne()
+    {
+        await PendingForAliceAsync(2);
+        await ReadPendingAsync("s", "g", "alice");
+        await Broker.StreamSetGroupIdAsync("s", "g", StreamEntryId.MinValue);
+        Assert.Equal([Id(1, 1), Id(2, 1)], (await ReadNewAsync("s", "g", "bob")).Select(e => e.Id));
+        var rows = await PendingAsync("s", "g");
+        Assert.All(rows, r => Assert.Equal("bob", r.Consumer));
+        Assert.All(rows, r => Assert.Equal(1, r.DeliveryCount));
+        Assert.Empty(await ReadPendingAsync("s", "g", "alice"));
+    }
+
+    [Fact]
+    public async Task StreamTrim_ApproximateMinId_RemovesWholeBlocksBelowTheId()
+    {
+        await AddManyAsync("s", 250);
+        Assert.Equal(100, await Broker.StreamTrimAsync("s", StreamTrim.ToMinId(Id(150, 0), approximate: true)));
+        Assert.Equal(Id(101, 1), (await AllAsync("s"))[0].Id);
+        Assert.Equal(49, await Broker.StreamTrimAsync("s", StreamTrim.ToMinId(Id(150, 0))));
+    }
+}
