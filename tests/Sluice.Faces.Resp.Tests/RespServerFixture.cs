@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Sluice.Faces.Resp;
+using Microsoft.Extensions.Logging;
 using Sluice.Hosting;
 
 namespace Sluice.Faces.Resp.Tests;
