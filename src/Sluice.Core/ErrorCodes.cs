@@ -42,6 +42,30 @@ public static class ErrorCodes
     /// <summary>The redrive task does not exist.</summary>
     public const string RedriveNotFound = "redrive_not_found";
 
+    /// <summary>The store behind the broker does not implement streams (<c>IStreamStore</c>).</summary>
+    public const string StreamsNotSupported = "streams_not_supported";
+
+    /// <summary>A stream, group or consumer name breaks the naming rule (1-1,024 characters, no control characters).</summary>
+    public const string InvalidStreamName = "invalid_stream_name";
+
+    /// <summary>The named stream does not exist.</summary>
+    public const string StreamNotFound = "stream_not_found";
+
+    /// <summary>The named consumer group does not exist (or its stream does not).</summary>
+    public const string StreamGroupNotFound = "stream_group_not_found";
+
+    /// <summary>A consumer group with that name already exists on the stream.</summary>
+    public const string StreamGroupExists = "stream_group_exists";
+
+    /// <summary>A stream entry id is not of the form <c>&lt;ms&gt;-&lt;seq&gt;</c> (unsigned 64-bit decimals).</summary>
+    public const string StreamIdInvalid = "stream_id_invalid";
+
+    /// <summary>An explicit stream id is equal to or smaller than the stream's top item (or is 0-0).</summary>
+    public const string StreamIdTooSmall = "stream_id_too_small";
+
+    /// <summary>The stream's last id is the largest possible id: no id can be generated after it.</summary>
+    public const string StreamIdExhausted = "stream_id_exhausted";
+
     /// <summary>The request could not be parsed (malformed JSON, wrong content type).</summary>
     public const string MalformedRequest = "malformed_request";
 

@@ -1,0 +1,646 @@
+using Sluice.Internal;
+using Sluice.Storage;
+
+namespace Sluice;
+
+/// <summary>
+/// Streams with consumer groups: the Redis stream commands (the Redis command reference: XADD, XRANGE, XREVRANGE, XREAD,
+/// XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM, XGROUP, XINFO, XTRIM, XDEL, XLEN, XSETID) plus retention and a
+/// max-deliveries policy. The store must implement <see cref="IStreamStore"/>; otherwise every method throws
+/// streams_not_supported. Names of streams, groups and consumers: 1-1,024 characters without control characters
+/// (invalid_stream_name). Bad input changes no state.
+/// </summary>
+public sealed partial class Broker
+{
+    /// <summary>Longest stream, group or consumer name, in characters.</summary>
+    public const int MaxStreamNameLength = 1024;
+
+    private readonly StreamSignals _streamSignals = new();
+
+    /// <summary>Whether the store implements streams.</summary>
+    public bool SupportsStreams => _store is IStreamStore;
+
+    /// <summary>Stream reads blocked right now (XREAD/XREADGROUP with BLOCK).</summary>
+    public int BlockedStreamReaders => _streamSignals.BlockedCount;
+
+    private IStreamStore Streams => StartedStore as IStreamStore ?? throw new SluiceException(ErrorCodes.StreamsNotSupported,
+        $"the store {_store.GetType().Name} does not implement streams: use a store that does (in-memory, SQLite)");
+
+    /// <summary>XADD: appends an entry and wakes readers blocked on the stream.</summary>
+    /// <param name="stream">The stream name (created unless <see cref="StreamAppendOptions.NoMakeStream"/>).</param>
+    /// <param name="fields">One or more field-value pairs, binary-safe; copied by the store.</param>
+    /// <param name="options">Id, NOMKSTREAM and trim; default <c>*</c>, no trim.</param>
+    /// <param name="cancellationToken">Cancels the wait; once sent to the store the entry may still be appended.</param>
+    /// <returns>The new id, or <see langword="null"/> with NOMKSTREAM when the stream does not exist.</returns>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument (no fields, a bad trim), stream_id_too_small, stream_id_exhausted.</exception>
+    public async ValueTask<StreamEntryId?> StreamAppendAsync(string stream, IReadOnlyList<StreamField> fields, StreamAppendOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        ArgumentNullException.ThrowIfNull(fields);
+        if (fields.Count == 0)
+        {
+            throw SluiceException.Invalid("fields", "an entry needs at least one field-value pair");
+        }
+
+        options ??= new StreamAppendOptions();
+        if (options.IdMode == StreamIdMode.Explicit && options.Id.IsZero)
+        {
+            throw StreamErrors.IdTooSmall(stream, options.Id, StreamEntryId.MinValue);
+        }
+
+        if (options.Trim is { } trim)
+        {
+            Trim(trim);
+        }
+
+        var id = await Streams.AppendAsync(stream, fields, options, cancellationToken).ConfigureAwait(false);
+        if (id is not null)
+        {
+            _streamSignals.Notify(stream);
+        }
+
+        return id;
+    }
+
+    /// <summary>XLEN: entries in the stream (0 when it does not exist).</summary>
+    /// <exception cref="SluiceException">invalid_stream_name.</exception>
+    public ValueTask<long> StreamLengthAsync(string stream, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        return Streams.LengthAsync(stream, cancellationToken);
+    }
+
+    /// <summary>XRANGE (or XREVRANGE when <paramref name="reverse"/>): entries with <paramref name="first"/> &lt;= id &lt;= <paramref name="last"/>.</summary>
+    /// <param name="stream">The stream (a missing one is empty).</param>
+    /// <param name="first">The smallest id, inclusive (Redis <c>-</c> is <see cref="StreamEntryId.MinValue"/>; an exclusive <c>(id</c> is the id's <see cref="StreamEntryId.TryIncrement"/>).</param>
+    /// <param name="last">The largest id, inclusive (Redis <c>+</c> is <see cref="StreamEntryId.MaxValue"/>).</param>
+    /// <param name="count">The most entries, 0 or more (0 returns none); default all.</param>
+    /// <param name="reverse">Newest first (XREVRANGE; the bounds keep their meaning).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument (negative count).</exception>
+    public async ValueTask<IReadOnlyList<StreamEntry>> StreamRangeAsync(string stream, StreamEntryId first, StreamEntryId last, int? count = null, bool reverse = false, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        if (count < 0)
+        {
+            throw SluiceException.Invalid("count", $"count {count} is negative: use 0 or more");
+        }
+
+        if (count == 0 || first > last)
+        {
+            return [];
+        }
+
+        return await Streams.RangeAsync(stream, first, last, count, reverse, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// XREAD: entries after each position, from every stream that has some (streams without entries are left out).
+    /// With <see cref="StreamReadOptions.Block"/>, when no stream has entries, waits for an append to any of them
+    /// (<c>$</c> is fixed to each stream's last id when the call starts) or the timeout (then returns an empty list).
+    /// </summary>
+    /// <param name="positions">One or more streams with <see cref="StreamPositionKind.After"/> or <see cref="StreamPositionKind.New"/>.</param>
+    /// <param name="options">COUNT and BLOCK; default neither.</param>
+    /// <param name="cancellationToken">Ends a blocked wait with <see cref="OperationCanceledException"/> (nothing was read).</param>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument.</exception>
+    public async ValueTask<IReadOnlyList<StreamReadResult>> StreamReadAsync(IReadOnlyList<StreamPosition> positions, StreamReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new StreamReadOptions();
+        ReadOptions(positions, options);
+        var after = new StreamEntryId[positions.Count];
+        for (var i = 0; i < positions.Count; i++)
+        {
+            after[i] = positions[i].Kind switch
+            {
+                StreamPositionKind.After => positions[i].Id,
+                StreamPositionKind.New => await Streams.GetLastIdAsync(positions[i].Stream, cancellationToken).ConfigureAwait(false) ?? StreamEntryId.MinValue,
+                _ => throw SluiceException.Invalid("positions", $"'>' is only for group reads (stream '{positions[i].Stream}'): use an id or $"),
+            };
+        }
+
+        return await BlockingReadAsync(positions, options, async () =>
+        {
+            List<StreamReadResult>? results = null;
+            for (var i = 0; i < positions.Count; i++)
+            {
+                if (!after[i].TryIncrement(out var start))
+                {
+                    continue;
+                }
+
+                var entries = await Streams.RangeAsync(positions[i].Stream, start, StreamEntryId.MaxValue, options.Count, false, cancellationToken).ConfigureAwait(false);
+                if (entries.Count > 0)
+                {
+                    (results ??= []).Add(new StreamReadResult(positions[i].Stream, entries));
+                }
+            }
+
+            return results;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// XREADGROUP: reads as <paramref name="consumer"/> of <paramref name="group"/> (creating the consumer). For
+    /// <c>&gt;</c> positions, entries never delivered to the group (streams without any are left out); for an id, the
+    /// consumer's own pending entries after it (always reported, possibly empty; deleted entries have
+    /// <see langword="null"/> fields), which never blocks. With <see cref="StreamReadOptions.Block"/> and only
+    /// <c>&gt;</c> positions, waits for an append; a deleted stream or group wakes the reader with stream_group_not_found.
+    /// Entries past the group's max deliveries go to its dead-letter stream instead.
+    /// </summary>
+    /// <param name="group">The group name.</param>
+    /// <param name="consumer">The consumer name.</param>
+    /// <param name="positions">One or more streams with <see cref="StreamPositionKind.Undelivered"/> or <see cref="StreamPositionKind.After"/>.</param>
+    /// <param name="options">COUNT, BLOCK, NOACK; default none.</param>
+    /// <param name="cancellationToken">Ends a blocked wait with <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument, stream_group_not_found.</exception>
+    public async ValueTask<IReadOnlyList<StreamReadResult>> StreamReadGroupAsync(string group, string consumer, IReadOnlyList<StreamPosition> positions, StreamReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        StreamName(group, "group");
+        StreamName(consumer, "consumer");
+        options ??= new StreamReadOptions();
+        ReadOptions(positions, options);
+        if (positions.Any(p => p.Kind == StreamPositionKind.New))
+        {
+            throw SluiceException.Invalid("positions", "$ is not allowed in a group read: use > for new entries or an id for the consumer's pending entries");
+        }
+
+        var history = positions.Any(p => p.Kind == StreamPositionKind.After);
+        if (history)
+        {
+            options = options with { Block = null };
+        }
+
+        return await BlockingReadAsync(positions, options, async () =>
+        {
+            List<StreamReadResult>? results = null;
+            foreach (var position in positions)
+            {
+                var delivery = await Streams.ReadGroupAsync(position.Stream, group, consumer, position, options.Count, options.NoAck, cancellationToken).ConfigureAwait(false);
+                NotifyDeadLetters(delivery.DeadLettered);
+                if (delivery.Entries.Count > 0 || position.Kind == StreamPositionKind.After)
+                {
+                    (results ??= []).Add(new StreamReadResult(position.Stream, delivery.Entries));
+                }
+            }
+
+            return results;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<IReadOnlyList<StreamReadResult>> BlockingReadAsync(
+        IReadOnlyList<StreamPosition> positions, StreamReadOptions options, Func<ValueTask<List<StreamReadResult>?>> read, CancellationToken cancellationToken)
+    {
+        var block = options.Block;
+        var deadline = block is { } b && b != Timeout.InfiniteTimeSpan ? _time.GetUtcNow() + b : (DateTimeOffset?)null;
+        string[]? streams = null;
+        while (true)
+        {
+            var ticket = _streamSignals.Ticket;
+            if (await read().ConfigureAwait(false) is { } results)
+            {
+                return results;
+            }
+
+            if (block is null)
+            {
+                return [];
+            }
+
+            var remaining = deadline is { } d ? d - _time.GetUtcNow() : Timeout.InfiniteTimeSpan;
+            if (deadline is not null && remaining <= TimeSpan.Zero)
+            {
+                return [];
+            }
+
+            streams ??= positions.Select(p => p.Stream).Distinct(StringComparer.Ordinal).ToArray();
+            if (!await _streamSignals.WaitAsync(streams, ticket, remaining, _time, cancellationToken).ConfigureAwait(false))
+            {
+                return [];
+            }
+        }
+    }
+
+    /// <summary>XACK: acknowledges pending entries of a group.</summary>
+    /// <returns>How many were pending (0 when the stream or group does not exist, as Redis replies).</returns>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument (no ids).</exception>
+    public ValueTask<long> StreamAckAsync(string stream, string group, IReadOnlyList<StreamEntryId> ids, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        StreamName(group, "group");
+        Ids(ids);
+        return Streams.AckAsync(stream, group, ids, cancellationToken);
+    }
+
+    /// <summary>XPENDING summary form: count, smallest and largest id, and per-consumer counts.</summary>
+    /// <exception cref="SluiceException">invalid_stream_name, stream_group_not_found.</exception>
+    public ValueTask<StreamPendingSummary> StreamPendingSummaryAsync(string stream, string group, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        StreamName(group, "group");
+        return Streams.PendingSummaryAsync(stream, group, cancellationToken);
+    }
+
+    /// <summary>XPENDING extended form: pending entries in id order with consumer, idle time and delivery count.</summary>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument (negative count or idle), stream_group_not_found.</exception>
+    public async ValueTask<IReadOnlyList<StreamPendingEntry>> StreamPendingAsync(string stream, string group, StreamPendingQuery query, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        StreamName(group, "group");
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Count < 0)
+        {
+            throw SluiceException.Invalid("count", $"count {query.Count} is negative: use 0 or more");
+        }
+
+        if (query.MinIdle < TimeSpan.Zero)
+        {
+            throw SluiceException.Invalid("minIdle", "the minimum idle time is negative: use 0 or more");
+        }
+
+        if (query.Consumer is { } consumer)
+        {
+            StreamName(consumer, "consumer");
+        }
+
+        if (query.Count == 0 || query.Start > query.End)
+        {
+            // Redis still checks the group first.
+            await Streams.PendingSummaryAsync(stream, group, cancellationToken).ConfigureAwait(false);
+            return [];
+        }
+
+        return await Streams.PendingAsync(stream, group, query, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>XCLAIM: takes over pending entries idle at least <paramref name="minIdle"/> (see <see cref="IStreamStore.ClaimAsync"/>).</summary>
+    /// <returns>The claimed entries in the order of <paramref name="ids"/> (fields <see langword="null"/> with JUSTID).</returns>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument, stream_group_not_found.</exception>
+    public async ValueTask<IReadOnlyList<StreamEntry>> StreamClaimAsync(string stream, string group, string consumer, TimeSpan minIdle, IReadOnlyList<StreamEntryId> ids, StreamClaimOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        StreamName(group, "group");
+        StreamName(consumer, "consumer");
+        NonNegative(minIdle, "minIdle");
+        Ids(ids);
+        options ??= new StreamClaimOptions();
+        if (options.Idle is { } idle)
+        {
+            NonNegative(idle, "idle");
+        }
+
+        if (options.RetryCount < 0)
+        {
+            throw SluiceException.Invalid("retryCount", $"retry count {options.RetryCount} is negative: use 0 or more");
+        }
+
+        var delivery = await Streams.ClaimAsync(stream, group, consumer, minIdle, ids, options, cancellationToken).ConfigureAwait(false);
+        NotifyDeadLetters(delivery.DeadLettered);
+        return delivery.Entries;
+    }
+
+    /// <summary>XAUTOCLAIM: claims up to <paramref name="count"/> entries idle at least <paramref name="minIdle"/>, scanning the pending list from <paramref name="start"/>.</summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="group">The group.</param>
+    /// <param name="consumer">The consumer that takes the entries (created when missing).</param>
+    /// <param name="minIdle">The least idle time, 0 or more.</param>
+    /// <param name="start">Where the scan starts (inclusive); 0-0 from the beginning.</param>
+    /// <param name="count">The most entries claimed, 1 to 10,000,000 (default 100); at most 10 × count are examined.</param>
+    /// <param name="justId">JUSTID: ids only, delivery counts unchanged.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument, stream_group_not_found.</exception>
+    public async ValueTask<StreamAutoClaimResult> StreamAutoClaimAsync(string stream, string group, string consumer, TimeSpan minIdle, StreamEntryId start, int count = 100, bool justId = false, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        StreamName(group, "group");
+        StreamName(consumer, "consumer");
+        NonNegative(minIdle, "minIdle");
+        if (count is < 1 or > 10_000_000)
+        {
+            throw SluiceException.Invalid("count", $"count {count} is out of range: use 1 to 10000000");
+        }
+
+        var result = await Streams.AutoClaimAsync(stream, group, consumer, minIdle, start, count, justId, cancellationToken).ConfigureAwait(false);
+        NotifyDeadLetters(result.DeadLettered);
+        return result;
+    }
+
+    /// <summary>XGROUP CREATE (with Sluice's max-deliveries policy).</summary>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument, stream_not_found (without MKSTREAM), stream_group_exists.</exception>
+    public ValueTask StreamCreateGroupAsync(string stream, string group, StreamGroupOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        StreamName(group, "group");
+        options ??= new StreamGroupOptions();
+        EntriesRead(options.EntriesRead);
+        if (options.MaxDeliveries is { } max)
+        {
+            if (max < 1)
+            {
+                throw SluiceException.Invalid("maxDeliveries", $"maxDeliveries {max} is out of range: use 1 or more, or leave it unset for no limit");
+            }
+
+            if (options.DeadLetterStream is null)
+            {
+                throw SluiceException.Invalid("deadLetterStream", "maxDeliveries needs a deadLetterStream: name the stream that receives entries delivered too often");
+            }
+        }
+
+        if (options.DeadLetterStream is { } dls)
+        {
+            StreamName(dls, "deadLetterStream");
+            if (dls == stream)
+            {
+                throw SluiceException.Invalid("deadLetterStream", $"stream '{stream}' cannot be its own dead-letter stream: name another stream");
+            }
+
+            if (options.MaxDeliveries is null)
+            {
+                throw SluiceException.Invalid("maxDeliveries", "a deadLetterStream needs maxDeliveries: set how many deliveries an entry may have");
+            }
+        }
+
+        return Streams.CreateGroupAsync(stream, group, options, cancellationToken);
+    }
+
+    /// <summary>XGROUP SETID: sets the group's last-delivered id (<see langword="null"/>: <c>$</c>) and entries-read (<see langword="null"/>: unknown).</summary>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument, stream_not_found, stream_group_not_found.</exception>
+    public ValueTask StreamSetGroupIdAsync(string stream, string group, StreamEntryId? lastDeliveredId, long? entriesRead = null, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        StreamName(group, "group");
+        EntriesRead(entriesRead);
+        return Streams.SetGroupIdAsync(stream, group, lastDeliveredId, entriesRead, cancellationToken);
+    }
+
+    /// <summary>XGROUP DESTROY; readers blocked on the group wake with stream_group_not_found.</summary>
+    /// <returns>Whether the group existed.</returns>
+    /// <exception cref="SluiceException">invalid_stream_name, stream_not_found.</exception>
+    public async ValueTask<bool> StreamDeleteGroupAsync(string stream, string group, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        StreamName(group, "group");
+        var deleted = await Streams.DeleteGroupAsync(stream, group, cancellationToken).ConfigureAwait(false);
+        if (deleted)
+        {
+            _streamSignals.Notify(stream);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>XGROUP CREATECONSUMER.</summary>
+    /// <returns>Whether it was created.</returns>
+    /// <exception cref="SluiceException">invalid_stream_name, stream_not_found, stream_group_not_found.</exception>
+    public ValueTask<bool> StreamCreateConsumerAsync(string stream, string group, string consumer, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        StreamName(group, "group");
+        StreamName(consumer, "consumer");
+        return Streams.CreateConsumerAsync(stream, group, consumer, cancellationToken);
+    }
+
+    /// <summary>XGROUP DELCONSUMER: deletes the consumer and its pending entries.</summary>
+    /// <returns>The pending entries it had.</returns>
+    /// <exception cref="SluiceException">invalid_stream_name, stream_not_found, stream_group_not_found.</exception>
+    public ValueTask<long> StreamDeleteConsumerAsync(string stream, string group, string consumer, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        StreamName(group, "group");
+        StreamName(consumer, "consumer");
+        return Streams.DeleteConsumerAsync(stream, group, consumer, cancellationToken);
+    }
+
+    /// <summary>XINFO STREAM.</summary>
+    /// <exception cref="SluiceException">invalid_stream_name, stream_not_found.</exception>
+    public async ValueTask<StreamInfo> GetStreamInfoAsync(string stream, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        return await Streams.GetStreamInfoAsync(stream, cancellationToken).ConfigureAwait(false) ?? throw StreamErrors.NotFound(stream);
+    }
+
+    /// <summary>XINFO STREAM FULL [COUNT count]: at most <paramref name="count"/> entries and pending rows per list (0: all; default 10).</summary>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument, stream_not_found.</exception>
+    public async ValueTask<StreamFullInfo> GetStreamFullInfoAsync(string stream, int count = 10, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        if (count < 0)
+        {
+            throw SluiceException.Invalid("count", $"count {count} is negative: use 0 (all) or more");
+        }
+
+        return await Streams.GetStreamFullInfoAsync(stream, count, cancellationToken).ConfigureAwait(false) ?? throw StreamErrors.NotFound(stream);
+    }
+
+    /// <summary>XINFO GROUPS.</summary>
+    /// <exception cref="SluiceException">invalid_stream_name, stream_not_found.</exception>
+    public ValueTask<IReadOnlyList<StreamGroupInfo>> GetStreamGroupsAsync(string stream, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        return Streams.GetGroupsAsync(stream, cancellationToken);
+    }
+
+    /// <summary>XINFO CONSUMERS.</summary>
+    /// <exception cref="SluiceException">invalid_stream_name, stream_not_found, stream_group_not_found.</exception>
+    public ValueTask<IReadOnlyList<StreamConsumerInfo>> GetStreamConsumersAsync(string stream, string group, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        StreamName(group, "group");
+        return Streams.GetConsumersAsync(stream, group, cancellationToken);
+    }
+
+    /// <summary>XTRIM.</summary>
+    /// <returns>Entries removed (0 when the stream does not exist).</returns>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument.</exception>
+    public ValueTask<long> StreamTrimAsync(string stream, StreamTrim trim, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        Trim(trim);
+        return Streams.TrimAsync(stream, trim, cancellationToken);
+    }
+
+    /// <summary>XDEL: deletes entries (pending lists keep their ids).</summary>
+    /// <returns>Entries deleted.</returns>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument (no ids).</exception>
+    public ValueTask<long> StreamDeleteEntriesAsync(string stream, IReadOnlyList<StreamEntryId> ids, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        Ids(ids);
+        return Streams.DeleteEntriesAsync(stream, ids, cancellationToken);
+    }
+
+    /// <summary>XSETID.</summary>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument, stream_not_found, stream_id_too_small.</exception>
+    public ValueTask StreamSetIdAsync(string stream, StreamSetIdOptions options, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.EntriesAdded < 0)
+        {
+            throw SluiceException.Invalid("entriesAdded", "entriesAdded is negative: use 0 or more");
+        }
+
+        if (options.MaxDeletedId is { } maxDeleted && maxDeleted > options.LastId)
+        {
+            throw SluiceException.Invalid("maxDeletedId", $"maxDeletedId {maxDeleted} is greater than the last id {options.LastId}: it must not be");
+        }
+
+        return Streams.SetIdAsync(stream, options, cancellationToken);
+    }
+
+    /// <summary>Sets a stream's retention (creating it, empty, when missing); the count and byte limits apply at once, the age limit at each sweep.</summary>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument.</exception>
+    public ValueTask<StreamInfo> SetStreamRetentionAsync(string stream, StreamRetention retention, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        ArgumentNullException.ThrowIfNull(retention);
+        if (retention.MaxLength < 0 || retention.MaxBytes < 0)
+        {
+            throw SluiceException.Invalid("retention", "maxLength and maxBytes must be 0 or more");
+        }
+
+        if (retention.MaxAge is { } age)
+        {
+            NonNegative(age, "maxAge");
+        }
+
+        return Streams.SetRetentionAsync(stream, retention, cancellationToken);
+    }
+
+    /// <summary>Deletes a stream with its groups (DEL); blocked group readers wake with stream_group_not_found.</summary>
+    /// <returns>Whether it existed.</returns>
+    /// <exception cref="SluiceException">invalid_stream_name.</exception>
+    public async ValueTask<bool> DeleteStreamAsync(string stream, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        var deleted = await Streams.DeleteStreamAsync(stream, cancellationToken).ConfigureAwait(false);
+        if (deleted)
+        {
+            _streamSignals.Notify(stream);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>RENAME (<paramref name="replace"/>) or RENAMENX: moves a stream with its groups to another name.</summary>
+    /// <returns><see langword="false"/> when the destination exists and <paramref name="replace"/> is not set.</returns>
+    /// <exception cref="SluiceException">invalid_stream_name, stream_not_found.</exception>
+    public async ValueTask<bool> RenameStreamAsync(string source, string destination, bool replace = true, CancellationToken cancellationToken = default)
+    {
+        StreamName(source, "source");
+        StreamName(destination, "destination");
+        var renamed = await Streams.RenameStreamAsync(source, destination, replace, cancellationToken).ConfigureAwait(false);
+        if (renamed)
+        {
+            _streamSignals.Notify(source);
+            _streamSignals.Notify(destination);
+        }
+
+        return renamed;
+    }
+
+    /// <summary>Whether the stream exists (an emptied stream still exists until deleted).</summary>
+    /// <exception cref="SluiceException">invalid_stream_name.</exception>
+    public ValueTask<bool> StreamExistsAsync(string stream, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        return Streams.StreamExistsAsync(stream, cancellationToken);
+    }
+
+    /// <summary>Every stream name, ordered (ordinal).</summary>
+    public ValueTask<IReadOnlyList<string>> ListStreamsAsync(CancellationToken cancellationToken = default) => Streams.ListStreamsAsync(cancellationToken);
+
+    /// <summary>Applies every stream's retention now (the sweeper also runs it every <see cref="BrokerOptions.SweepInterval"/>).</summary>
+    /// <returns>Entries removed; 0 when the store has no streams.</returns>
+    public async ValueTask<long> SweepStreamsAsync(CancellationToken cancellationToken = default) =>
+        StartedStore is IStreamStore streams ? await streams.SweepStreamsAsync(cancellationToken).ConfigureAwait(false) : 0;
+
+    private void NotifyDeadLetters(IReadOnlyList<StreamDeadLetter> deadLettered)
+    {
+        foreach (var d in deadLettered)
+        {
+            _streamSignals.Notify(d.DeadLetterStream);
+        }
+    }
+
+    /// <summary>Checks a stream, group or consumer name: 1-<see cref="MaxStreamNameLength"/> characters, no control characters.</summary>
+    /// <exception cref="SluiceException">invalid_stream_name.</exception>
+    public static void StreamName(string? name, string field = "stream")
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > MaxStreamNameLength || name.AsSpan().ContainsAnyInRange('\0', '\u001f'))
+        {
+            throw new SluiceException(ErrorCodes.InvalidStreamName,
+                $"{field} name '{name}' is invalid: use 1-{MaxStreamNameLength} characters without control characters", field);
+        }
+    }
+
+    private static void ReadOptions(IReadOnlyList<StreamPosition> positions, StreamReadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        if (positions.Count == 0)
+        {
+            throw SluiceException.Invalid("positions", "a read needs at least one stream");
+        }
+
+        foreach (var p in positions)
+        {
+            StreamName(p.Stream);
+        }
+
+        if (options.Count is < 1)
+        {
+            throw SluiceException.Invalid("count", $"count {options.Count} is out of range: use 1 or more, or leave it unset for no limit");
+        }
+
+        if (options.Block is { } block && block != Timeout.InfiniteTimeSpan)
+        {
+            NonNegative(block, "block");
+        }
+    }
+
+    private static void Trim(StreamTrim trim)
+    {
+        ArgumentNullException.ThrowIfNull(trim);
+        if (trim.Threshold < 0)
+        {
+            throw SluiceException.Invalid("threshold", $"MAXLEN {trim.Threshold} is negative: use 0 or more");
+        }
+
+        if (trim.Limit is { } limit)
+        {
+            if (!trim.Approximate)
+            {
+                throw SluiceException.Invalid("limit", "LIMIT needs an approximate trim (~): an exact trim always removes every entry it must");
+            }
+
+            if (limit < 0)
+            {
+                throw SluiceException.Invalid("limit", $"LIMIT {limit} is negative: use 0 (no limit) or more");
+            }
+        }
+    }
+
+    private static void Ids(IReadOnlyList<StreamEntryId> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            throw SluiceException.Invalid("ids", "name at least one entry id");
+        }
+    }
+
+    private static void EntriesRead(long? entriesRead)
+    {
+        if (entriesRead < 0)
+        {
+            throw SluiceException.Invalid("entriesRead", $"entriesRead {entriesRead} is negative: use 0 or more, or leave it unset (unknown)");
+        }
+    }
+
+    private static void NonNegative(TimeSpan value, string field)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            throw SluiceException.Invalid(field, $"{field} is negative: use 0 or more");
+        }
+    }
+}
