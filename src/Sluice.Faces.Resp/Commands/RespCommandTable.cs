@@ -87,7 +87,7 @@ internal sealed class RespCommandTable
         }
         catch (SluiceException ex)
         {
-            session.Reply.Error(RespErrors.Map(ex));
+            session.Reply.Error(RespErrors.Map(ex, args));
         }
     }
 
@@ -118,13 +118,6 @@ internal sealed class RespCommandTable
 }
 
 /// <summary>A Redis error reply raised by a command handler; its message is the reply text (code first).</summary>
-internal sealed class RespErrorException(string message) : Exception(message)
-{
-    public RespErrorException()
-        : this("ERR")
-    {
-    }
-
-    public RespErrorException(string message, Exception inner)
-        : this(message) => _ = inner;
-}
+#pragma warning disable CA1032 // Internal: only the message constructor is ever used.
+internal sealed class RespErrorException(string message) : Exception(message);
+#pragma warning restore CA1032

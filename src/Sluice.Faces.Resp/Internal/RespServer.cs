@@ -12,7 +12,6 @@ internal sealed class RespServer
 {
     private long _nextClientId;
     private int _connected;
-    private int _blocked;
     private long _commands;
     private long _connectionsReceived;
     private long _rejected;
@@ -44,8 +43,11 @@ internal sealed class RespServer
     /// <summary>Clients connected now.</summary>
     public int ConnectedClients => Volatile.Read(ref _connected);
 
-    /// <summary>Clients waiting in a blocking read now (INFO's <c>blocked_clients</c>).</summary>
-    public int BlockedClients => Volatile.Read(ref _blocked);
+    /// <summary>
+    /// Readers waiting in a blocking stream read now (INFO's <c>blocked_clients</c>): the broker's count, so a
+    /// long-polling reader of another face counts too.
+    /// </summary>
+    public int BlockedClients => Broker.BlockedStreamReaders;
 
     public long CommandsProcessed => Interlocked.Read(ref _commands);
 
@@ -70,9 +72,6 @@ internal sealed class RespServer
 
     public void CommandDone() => Interlocked.Increment(ref _commands);
 
-    /// <summary>Counts a client as blocked until the returned scope is disposed.</summary>
-    public BlockedScope Block() => new(this);
-
     /// <summary>The version WATCH records for a key: it changes whenever a command of this face writes the key or flushes.</summary>
     public long KeyVersion(string key) => _keyVersions.GetValueOrDefault(key) + Interlocked.Read(ref _flushVersion);
 
@@ -81,18 +80,4 @@ internal sealed class RespServer
 
     /// <summary>Marks every key as written (FLUSHDB, FLUSHALL).</summary>
     public void TouchAll() => Interlocked.Increment(ref _flushVersion);
-
-    /// <summary>Disposing it ends the blocked state of one client.</summary>
-    public readonly struct BlockedScope : IDisposable
-    {
-        private readonly RespServer _server;
-
-        public BlockedScope(RespServer server)
-        {
-            _server = server;
-            Interlocked.Increment(ref server._blocked);
-        }
-
-        public void Dispose() => Interlocked.Decrement(ref _server._blocked);
-    }
 }
