@@ -91,6 +91,7 @@ public sealed partial class SqliteMessageStore
         // journal_size_limit: truncate the WAL back to 64 MiB after a checkpoint so a burst does not leave a huge file.
         Exec("PRAGMA temp_store=MEMORY; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=OFF; PRAGMA journal_size_limit=67108864;");
         Exec(Schema);
+        Exec(StreamSchema);
         Migrate();
         _begin = Command("BEGIN IMMEDIATE;");
         _commit = Command("COMMIT;");

@@ -8,7 +8,7 @@ namespace Sluice.InMemory;
 /// storage contract. Thread-safe.
 /// </summary>
 /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>.</param>
-public sealed class InMemoryMessageStore(TimeProvider? timeProvider = null) : IMessageStore
+public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = null) : IMessageStore
 {
     private static readonly IReadOnlyDictionary<string, MessageAttributeValue> NoAttributes = new Dictionary<string, MessageAttributeValue>();
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;

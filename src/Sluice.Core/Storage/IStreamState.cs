@@ -69,7 +69,8 @@ public sealed record StreamPendingRecord(StreamEntryId Id, string Consumer, Date
 /// <summary>
 /// The storage primitives <see cref="StreamEngine"/> runs on. A store implements them over its backend and calls the
 /// engine inside one atomic unit (a lock, a transaction); the primitives themselves keep no rules: the engine keeps
-/// <see cref="StreamRecord"/> counters, ids and pending lists consistent. All lists are ordered by id or name (ordinal).
+/// <see cref="StreamRecord"/> counters, ids and pending lists consistent, and stores a stream's record before anything
+/// of the stream. All lists are ordered by id or name (ordinal).
 /// </summary>
 public interface IStreamState
 {
@@ -101,9 +102,15 @@ public interface IStreamState
     /// <returns>Its size in bytes, or -1 when it did not exist.</returns>
     long DeleteEntry(string stream, StreamEntryId id);
 
-    /// <summary>Deletes up to <paramref name="maxCount"/> oldest entries with an id below <paramref name="below"/>.</summary>
+    /// <summary>Deletes up to <paramref name="maxCount"/> oldest entries (only those with an id below <paramref name="below"/> when given).</summary>
     /// <returns>Entries and bytes deleted.</returns>
-    (long Count, long Bytes) DeleteOldest(string stream, long maxCount, StreamEntryId below);
+    (long Count, long Bytes) DeleteOldest(string stream, long maxCount, StreamEntryId? below);
+
+    /// <summary>Entries with an id below <paramref name="below"/>.</summary>
+    long CountBelow(string stream, StreamEntryId below);
+
+    /// <summary>The first (or, when <paramref name="last"/>, the last) entry's id, or <see langword="null"/> when the stream has no entries.</summary>
+    StreamEntryId? EdgeId(string stream, bool last);
 
     /// <summary>The sizes of up to <paramref name="limit"/> oldest entries, oldest first (byte retention).</summary>
     IReadOnlyList<long> OldestSizes(string stream, int limit);
@@ -145,6 +152,9 @@ public interface IStreamState
 
     /// <summary>Pending entries with <paramref name="first"/> &lt;= id &lt;= <paramref name="last"/> (of one consumer when given), ascending, at most <paramref name="limit"/>.</summary>
     IReadOnlyList<StreamPendingRecord> ScanPending(string stream, string group, StreamEntryId first, StreamEntryId last, string? consumer, int limit);
+
+    /// <summary>The smallest and largest pending id of the group, or <see langword="null"/> when none is pending.</summary>
+    (StreamEntryId Smallest, StreamEntryId Largest)? PendingBounds(string stream, string group);
 
     /// <summary>Pending entries per consumer (consumers with at least one), ordered by consumer name.</summary>
     IReadOnlyList<StreamConsumerPending> CountPending(string stream, string group);
