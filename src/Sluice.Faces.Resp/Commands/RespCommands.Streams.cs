@@ -213,10 +213,21 @@ internal static partial class RespCommands
         var first = Bound(a[reverse ? 3 : 2], start: true);
         var last = Bound(a[reverse ? 2 : 3], start: false);
         int? count = null;
-        if (a.Length == 6 && Is(a[4], "COUNT"))
-            count = (int)Math.Clamp(Long(a[5]), 0, int.MaxValue);
-        else if (a.Length != 4)
-            throw new RespErrorException(SyntaxError);
+        for (var j = 4; j < a.Length; j++)
+        {
+            if (!Is(a[j], "COUNT") || j + 1 >= a.Length)
+                throw new RespErrorException(SyntaxError);
+            count = (int)Math.Clamp(Long(a[++j]), 0, int.MaxValue);
+        }
+        if (count == 0)
+        {
+            // Redis: COUNT 0 (or negative) is a null array on an existing stream, an empty one on a missing key.
+            if (await B(s).StreamExistsAsync(Text(a[1]), s.Aborted).ConfigureAwait(false))
+                s.Reply.NullArray();
+            else
+                s.Reply.Array(0);
+            return;
+        }
         if (first > last)
         {
             s.Reply.Array(0);
@@ -620,6 +631,8 @@ internal static partial class RespCommands
                 r.SimpleString(line);
             return;
         }
+        if (sub is not ("create" or "setid" or "destroy" or "createconsumer" or "delconsumer"))
+            throw new RespErrorException($"ERR unknown subcommand '{Truncate(Text(a[1]))}'. Try XGROUP HELP.");
         var syntax = $"ERR unknown subcommand or wrong number of arguments for '{Truncate(Text(a[1]))}'. Try XGROUP HELP.";
         if (a.Length < 4)
             throw new RespErrorException(sub is "create" or "setid" or "destroy" or "createconsumer" or "delconsumer"
@@ -704,6 +717,8 @@ internal static partial class RespCommands
                 r.SimpleString(line);
             return;
         }
+        if (sub is not ("stream" or "groups" or "consumers"))
+            throw new RespErrorException($"ERR unknown subcommand '{Truncate(Text(a[1]))}'. Try XINFO HELP.");
         var syntax = $"ERR unknown subcommand or wrong number of arguments for '{Truncate(Text(a[1]))}'. Try XINFO HELP.";
         if (a.Length < 3)
             throw new RespErrorException(sub is "stream" or "groups" or "consumers" ? RespCommandTable.WrongArity("xinfo|" + sub) : syntax);
