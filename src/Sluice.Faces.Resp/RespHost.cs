@@ -17,24 +17,33 @@ namespace Sluice.Faces.Resp;
 /// Runs the RESP face on a Kestrel server of its own, on <see cref="RespOptions.Url"/>, beside (and independent of)
 /// the HTTP faces: <see cref="RespConnectionHandler"/> serves each connection. Kestrel gives the socket transport and
 /// graceful shutdown (on stop, open connections are asked to close, then aborted). A hosted service; registered by
-/// <see cref="RespHostingExtensions.UseResp"/>.
+/// <see cref="RespHostingExtensions.UseResp"/>, or built directly over a broker (as <c>sluice serve</c> does).
 /// </summary>
 public sealed class RespHost : IHostedService, IAsyncDisposable
 {
     private readonly RespOptions _options;
-    private readonly IServiceProvider _services;
+    private readonly Broker _broker;
+    private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private KestrelServer? _kestrel;
+    private ServiceProvider? _services;
     private ListenOptions? _listen;
 
-    /// <summary>Creates the host; the server starts with <see cref="StartAsync"/>.</summary>
-    public RespHost(RespOptions options, IServiceProvider services, ILoggerFactory loggerFactory)
+    /// <summary>Creates the host over <paramref name="broker"/>; it listens once <see cref="StartAsync"/> runs.</summary>
+    /// <param name="options">Where to listen and the limits; validated here.</param>
+    /// <param name="broker">The broker every command runs on (started by its owner).</param>
+    /// <param name="timeProvider">The clock of INFO's uptime and CLIENT INFO's age; default the system clock.</param>
+    /// <param name="loggerFactory">Kestrel's and the face's logs; default none.</param>
+    /// <exception cref="ArgumentException">An option is out of range (the message names it).</exception>
+    public RespHost(RespOptions options, Broker broker, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(broker);
         options.Validate();
         _options = options;
-        _services = services;
-        _loggerFactory = loggerFactory;
+        _broker = broker;
+        _time = timeProvider ?? TimeProvider.System;
+        _loggerFactory = loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
     }
 
     /// <summary>The address the face listens on once started (the real port when the configured one was 0); else <see langword="null"/>.</summary>
@@ -48,6 +57,8 @@ public sealed class RespHost : IHostedService, IAsyncDisposable
     {
         if (!_options.Enabled)
             return;
+        var server = new RespServer(_options, _broker, _time, _loggerFactory.CreateLogger<RespServer>());
+        _services = new ServiceCollection().AddSingleton(new RespConnectionHandler(server)).BuildServiceProvider();
         var kestrelOptions = new KestrelServerOptions { ApplicationServices = _services };
         kestrelOptions.AddServerHeader = false;
         kestrelOptions.Listen(RespEndpoint.Parse(_options.Url), listen =>
@@ -68,11 +79,13 @@ public sealed class RespHost : IHostedService, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _kestrel?.Dispose();
         _kestrel = null;
-        return ValueTask.CompletedTask;
+        if (_services is not null)
+            await _services.DisposeAsync().ConfigureAwait(false);
+        _services = null;
     }
 
     /// <summary>Kestrel wants an HTTP application; the RESP endpoint never reaches it.</summary>
@@ -102,11 +115,7 @@ public static class RespHostingExtensions
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var services = builder.Services;
-        services.AddSingleton(options);
-        services.AddSingleton(sp => new RespServer(options, sp.GetRequiredService<Broker>(),
-            sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<RespServer>>()));
-        services.AddSingleton(sp => new RespConnectionHandler(sp.GetRequiredService<RespServer>()));
-        services.AddSingleton<RespHost>();
+        services.AddSingleton(sp => new RespHost(options, sp.GetRequiredService<Broker>(), sp.GetService<TimeProvider>(), sp.GetService<ILoggerFactory>()));
         services.AddHostedService(sp => sp.GetRequiredService<RespHost>());
         return builder;
     }
