@@ -665,20 +665,20 @@ internal static partial class RespCommands
         switch (sub)
         {
             case "create" when a.Length is >= 5 and <= 8:
-            {
-                StreamEntryId? id = a[4] is [(byte)'$'] ? null : Id(a[4]);
-                await B(s).StreamCreateGroupAsync(key, group, new StreamGroupOptions { LastDeliveredId = id, MakeStream = makeStream, EntriesRead = entriesRead }, s.Aborted)
-                    .ConfigureAwait(false);
-                r.Ok();
-                break;
-            }
+                {
+                    StreamEntryId? id = a[4] is [(byte)'$'] ? null : Id(a[4]);
+                    await B(s).StreamCreateGroupAsync(key, group, new StreamGroupOptions { LastDeliveredId = id, MakeStream = makeStream, EntriesRead = entriesRead }, s.Aborted)
+                        .ConfigureAwait(false);
+                    r.Ok();
+                    break;
+                }
             case "setid" when a.Length is 5 or 7:
-            {
-                StreamEntryId? id = a[4] is [(byte)'$'] ? null : Id(a[4]);
-                await B(s).StreamSetGroupIdAsync(key, group, id, entriesRead, s.Aborted).ConfigureAwait(false);
-                r.Ok();
-                break;
-            }
+                {
+                    StreamEntryId? id = a[4] is [(byte)'$'] ? null : Id(a[4]);
+                    await B(s).StreamSetGroupIdAsync(key, group, id, entriesRead, s.Aborted).ConfigureAwait(false);
+                    r.Ok();
+                    break;
+                }
             case "destroy" when a.Length == 4:
                 r.Integer(await B(s).StreamDeleteGroupAsync(key, group, s.Aborted).ConfigureAwait(false) ? 1 : 0);
                 break;
@@ -727,111 +727,111 @@ internal static partial class RespCommands
         switch (sub)
         {
             case "consumers" when a.Length == 4:
-            {
-                var consumers = await broker.GetStreamConsumersAsync(key, Text(a[3]), s.Aborted).ConfigureAwait(false);
-                r.Array(consumers.Count);
-                foreach (var consumer in consumers)
                 {
-                    r.Map(4);
-                    r.Bulk("name"u8);
-                    r.Bulk(consumer.Name);
-                    r.Bulk("pending"u8);
-                    r.Integer(consumer.Pending);
-                    r.Bulk("idle"u8);
-                    r.Integer(Ms(consumer.Idle));
-                    r.Bulk("inactive"u8);
-                    r.Integer(consumer.Inactive is { } inactive ? Ms(inactive) : -1);
-                }
-                break;
-            }
-            case "groups" when a.Length == 3:
-            {
-                var groups = await broker.GetStreamGroupsAsync(key, s.Aborted).ConfigureAwait(false);
-                r.Array(groups.Count);
-                foreach (var g in groups)
-                {
-                    r.Map(6);
-                    r.Bulk("name"u8);
-                    r.Bulk(g.Name);
-                    r.Bulk("consumers"u8);
-                    r.Integer(g.Consumers);
-                    r.Bulk("pending"u8);
-                    r.Integer(g.Pending);
-                    r.Bulk("last-delivered-id"u8);
-                    WriteId(r, g.LastDeliveredId);
-                    WriteGroupCounters(r, g);
-                }
-                break;
-            }
-            case "stream" when a.Length == 3:
-            {
-                var info = await broker.GetStreamInfoAsync(key, s.Aborted).ConfigureAwait(false);
-                r.Map(10);
-                WriteStreamHeader(r, info);
-                r.Bulk("groups"u8);
-                r.Integer(info.Groups);
-                r.Bulk("first-entry"u8);
-                WriteOptionalEntry(r, info.FirstEntry);
-                r.Bulk("last-entry"u8);
-                WriteOptionalEntry(r, info.LastEntry);
-                break;
-            }
-            case "stream" when a.Length is 4 or 6 && Is(a[3], "FULL") && (a.Length == 4 || Is(a[4], "COUNT")):
-            {
-                var count = a.Length == 6 ? (int)Math.Clamp(Long(a[5]), 0, int.MaxValue) : 10;
-                var full = await broker.GetStreamFullInfoAsync(key, count, s.Aborted).ConfigureAwait(false);
-                r.Map(9);
-                WriteStreamHeader(r, full.Stream);
-                r.Bulk("entries"u8);
-                WriteEntries(r, full.Entries);
-                r.Bulk("groups"u8);
-                r.Array(full.Groups.Count);
-                foreach (var g in full.Groups)
-                {
-                    r.Map(7);
-                    r.Bulk("name"u8);
-                    r.Bulk(g.Group.Name);
-                    r.Bulk("last-delivered-id"u8);
-                    WriteId(r, g.Group.LastDeliveredId);
-                    WriteGroupCounters(r, g.Group);
-                    r.Bulk("pel-count"u8);
-                    r.Integer(g.Group.Pending);
-                    r.Bulk("pending"u8);
-                    r.Array(g.Pending.Count);
-                    foreach (var p in g.Pending)
+                    var consumers = await broker.GetStreamConsumersAsync(key, Text(a[3]), s.Aborted).ConfigureAwait(false);
+                    r.Array(consumers.Count);
+                    foreach (var consumer in consumers)
                     {
-                        r.Array(4);
-                        WriteId(r, p.Id);
-                        r.Bulk(p.Consumer);
-                        r.Integer(UnixMs(p.DeliveredAt));
-                        r.Integer(p.DeliveryCount);
-                    }
-                    r.Bulk("consumers"u8);
-                    r.Array(g.Consumers.Count);
-                    foreach (var c in g.Consumers)
-                    {
-                        r.Map(5);
+                        r.Map(4);
                         r.Bulk("name"u8);
-                        r.Bulk(c.Consumer.Name);
-                        r.Bulk("seen-time"u8);
-                        r.Integer(UnixMs(c.Consumer.SeenAt));
-                        r.Bulk("active-time"u8);
-                        r.Integer(c.Consumer.ActiveAt is { } active ? UnixMs(active) : -1);
-                        r.Bulk("pel-count"u8);
-                        r.Integer(c.Consumer.Pending);
+                        r.Bulk(consumer.Name);
                         r.Bulk("pending"u8);
-                        r.Array(c.Pending.Count);
-                        foreach (var p in c.Pending)
+                        r.Integer(consumer.Pending);
+                        r.Bulk("idle"u8);
+                        r.Integer(Ms(consumer.Idle));
+                        r.Bulk("inactive"u8);
+                        r.Integer(consumer.Inactive is { } inactive ? Ms(inactive) : -1);
+                    }
+                    break;
+                }
+            case "groups" when a.Length == 3:
+                {
+                    var groups = await broker.GetStreamGroupsAsync(key, s.Aborted).ConfigureAwait(false);
+                    r.Array(groups.Count);
+                    foreach (var g in groups)
+                    {
+                        r.Map(6);
+                        r.Bulk("name"u8);
+                        r.Bulk(g.Name);
+                        r.Bulk("consumers"u8);
+                        r.Integer(g.Consumers);
+                        r.Bulk("pending"u8);
+                        r.Integer(g.Pending);
+                        r.Bulk("last-delivered-id"u8);
+                        WriteId(r, g.LastDeliveredId);
+                        WriteGroupCounters(r, g);
+                    }
+                    break;
+                }
+            case "stream" when a.Length == 3:
+                {
+                    var info = await broker.GetStreamInfoAsync(key, s.Aborted).ConfigureAwait(false);
+                    r.Map(10);
+                    WriteStreamHeader(r, info);
+                    r.Bulk("groups"u8);
+                    r.Integer(info.Groups);
+                    r.Bulk("first-entry"u8);
+                    WriteOptionalEntry(r, info.FirstEntry);
+                    r.Bulk("last-entry"u8);
+                    WriteOptionalEntry(r, info.LastEntry);
+                    break;
+                }
+            case "stream" when a.Length is 4 or 6 && Is(a[3], "FULL") && (a.Length == 4 || Is(a[4], "COUNT")):
+                {
+                    var count = a.Length == 6 ? (int)Math.Clamp(Long(a[5]), 0, int.MaxValue) : 10;
+                    var full = await broker.GetStreamFullInfoAsync(key, count, s.Aborted).ConfigureAwait(false);
+                    r.Map(9);
+                    WriteStreamHeader(r, full.Stream);
+                    r.Bulk("entries"u8);
+                    WriteEntries(r, full.Entries);
+                    r.Bulk("groups"u8);
+                    r.Array(full.Groups.Count);
+                    foreach (var g in full.Groups)
+                    {
+                        r.Map(7);
+                        r.Bulk("name"u8);
+                        r.Bulk(g.Group.Name);
+                        r.Bulk("last-delivered-id"u8);
+                        WriteId(r, g.Group.LastDeliveredId);
+                        WriteGroupCounters(r, g.Group);
+                        r.Bulk("pel-count"u8);
+                        r.Integer(g.Group.Pending);
+                        r.Bulk("pending"u8);
+                        r.Array(g.Pending.Count);
+                        foreach (var p in g.Pending)
                         {
-                            r.Array(3);
+                            r.Array(4);
                             WriteId(r, p.Id);
+                            r.Bulk(p.Consumer);
                             r.Integer(UnixMs(p.DeliveredAt));
                             r.Integer(p.DeliveryCount);
                         }
+                        r.Bulk("consumers"u8);
+                        r.Array(g.Consumers.Count);
+                        foreach (var c in g.Consumers)
+                        {
+                            r.Map(5);
+                            r.Bulk("name"u8);
+                            r.Bulk(c.Consumer.Name);
+                            r.Bulk("seen-time"u8);
+                            r.Integer(UnixMs(c.Consumer.SeenAt));
+                            r.Bulk("active-time"u8);
+                            r.Integer(c.Consumer.ActiveAt is { } active ? UnixMs(active) : -1);
+                            r.Bulk("pel-count"u8);
+                            r.Integer(c.Consumer.Pending);
+                            r.Bulk("pending"u8);
+                            r.Array(c.Pending.Count);
+                            foreach (var p in c.Pending)
+                            {
+                                r.Array(3);
+                                WriteId(r, p.Id);
+                                r.Integer(UnixMs(p.DeliveredAt));
+                                r.Integer(p.DeliveryCount);
+                            }
+                        }
                     }
+                    break;
                 }
-                break;
-            }
             default:
                 throw new RespErrorException(sub == "stream" ? SyntaxError : syntax);
         }

@@ -28,39 +28,39 @@ internal static class RespGlob
                     pattern = pattern[1..];
                     continue;
                 case '[':
-                {
-                    if (text.Length == 0)
-                        return false;
-                    var p = 1;
-                    var negate = p < pattern.Length && pattern[p] == '^';
-                    if (negate)
-                        p++;
-                    var matched = false;
-                    while (p < pattern.Length && pattern[p] != ']')
                     {
-                        if (pattern[p] == '\\' && p + 1 < pattern.Length)
-                        {
+                        if (text.Length == 0)
+                            return false;
+                        var p = 1;
+                        var negate = p < pattern.Length && pattern[p] == '^';
+                        if (negate)
                             p++;
-                            matched |= pattern[p] == text[0];
-                        }
-                        else if (p + 2 < pattern.Length && pattern[p + 1] == '-')
+                        var matched = false;
+                        while (p < pattern.Length && pattern[p] != ']')
                         {
-                            var (lo, hi) = pattern[p] <= pattern[p + 2] ? (pattern[p], pattern[p + 2]) : (pattern[p + 2], pattern[p]);
-                            matched |= text[0] >= lo && text[0] <= hi;
-                            p += 2;
+                            if (pattern[p] == '\\' && p + 1 < pattern.Length)
+                            {
+                                p++;
+                                matched |= pattern[p] == text[0];
+                            }
+                            else if (p + 2 < pattern.Length && pattern[p + 1] == '-')
+                            {
+                                var (lo, hi) = pattern[p] <= pattern[p + 2] ? (pattern[p], pattern[p + 2]) : (pattern[p + 2], pattern[p]);
+                                matched |= text[0] >= lo && text[0] <= hi;
+                                p += 2;
+                            }
+                            else
+                            {
+                                matched |= pattern[p] == text[0];
+                            }
+                            p++;
                         }
-                        else
-                        {
-                            matched |= pattern[p] == text[0];
-                        }
-                        p++;
+                        if (matched == negate)
+                            return false;
+                        pattern = p < pattern.Length ? pattern[(p + 1)..] : [];
+                        text = text[1..];
+                        continue;
                     }
-                    if (matched == negate)
-                        return false;
-                    pattern = p < pattern.Length ? pattern[(p + 1)..] : [];
-                    text = text[1..];
-                    continue;
-                }
                 case '\\' when pattern.Length > 1:
                     pattern = pattern[1..];
                     goto default;
