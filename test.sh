@@ -21,6 +21,22 @@ if grep -q -E "^Build FAILED|error [A-Z]+[0-9]+" "$log"; then
   exit 1
 fi
 
+# The RESP face's client tests (tests/Sluice.Faces.Resp.Tests: redis-py running tests/resp-clients/test_redis_py.py,
+# redis-cli, and replies compared byte for byte with a real redis-server) need Debian's redis-server, redis-tools and
+# python3-redis: install the missing ones (apt-get update only when installing; SLUICE_NO_APT=1 never calls apt-get).
+resp_pkgs=()
+for p in redis-server redis-tools python3-redis; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || resp_pkgs+=("$p")
+done
+if [ ${#resp_pkgs[@]} -gt 0 ] && [ -z "${SLUICE_NO_APT:-}" ] && command -v apt-get >/dev/null; then
+  echo "# installing ${resp_pkgs[*]}"
+  sudo_cmd=(); [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo_cmd=(sudo -n)
+  { "${sudo_cmd[@]}" apt-get update -qq && \
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${resp_pkgs[@]}"; } \
+    >"$log.apt" 2>&1 || { echo "# apt-get failed:"; cat "$log.apt"; }
+  rm -f "$log.apt"
+fi
+
 dotnet test Sluice.slnx -c Release --no-build --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 

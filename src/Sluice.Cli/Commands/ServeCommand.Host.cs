@@ -59,7 +59,7 @@ internal static partial class ServeCommand
                 return await context.FailAsync($"the server could not start: {e.Message}").ConfigureAwait(false);
             }
 
-            await WriteBannerAsync(context.Output, options, server.Urls).ConfigureAwait(false);
+            await WriteBannerAsync(context.Output, options, server.Urls, server.RespAddress).ConfigureAwait(false);
 
             try
             {
@@ -104,7 +104,7 @@ internal static partial class ServeCommand
             })
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
 
-    internal static async Task WriteBannerAsync(TextWriter output, SluiceServerOptions options, IReadOnlyList<Uri> urls)
+    internal static async Task WriteBannerAsync(TextWriter output, SluiceServerOptions options, IReadOnlyList<Uri> urls, Uri? resp = null)
     {
         var durable = string.Equals(options.Store, SluiceServerOptions.MemoryStore, StringComparison.OrdinalIgnoreCase)
             ? "in memory: nothing survives a restart"
@@ -114,6 +114,11 @@ internal static partial class ServeCommand
         {
             var address = url.GetLeftPart(UriPartial.Authority);
             await output.WriteLineAsync($"{address}  REST API, OpenAPI at /openapi/v1.json").ConfigureAwait(false);
+        }
+
+        if (resp is not null)
+        {
+            await output.WriteLineAsync($"{resp.GetLeftPart(UriPartial.Authority)}  RESP (Redis stream commands)").ConfigureAwait(false);
         }
 
         await output.WriteLineAsync("Press Ctrl+C to stop.").ConfigureAwait(false);

@@ -39,6 +39,7 @@ public sealed class SluiceServer : IAsyncDisposable
     private WebApplication? _app;
     private Broker? _broker;
     private IReadOnlyList<Uri> _urls = [];
+    private Sluice.Faces.Resp.RespHost? _resp;
     private ILogger _logger = NullLogger.Instance;
     private int _started;
     private bool _stopped;
@@ -73,6 +74,10 @@ public sealed class SluiceServer : IAsyncDisposable
     /// <summary>The HTTP face's base address (the first of <see cref="Urls"/>), such as <c>http://127.0.0.1:7480/</c>.</summary>
     /// <exception cref="InvalidOperationException">The server has not been started.</exception>
     public Uri HttpAddress => Urls[0];
+
+    /// <summary>The RESP face's address (<c>redis://127.0.0.1:6380</c>), or <see langword="null"/> when it is disabled.</summary>
+    /// <exception cref="InvalidOperationException">The server has not been started.</exception>
+    public Uri? RespAddress => _app is null ? throw NotStarted() : _resp?.Address;
 
     /// <summary>
     /// Validates the options, opens the store, starts the broker, then starts Kestrel and logs where it listens.
@@ -141,6 +146,22 @@ public sealed class SluiceServer : IAsyncDisposable
             foreach (var url in _urls)
             {
                 Log.Listening(_logger, url);
+            }
+
+            if (Options.Resp.Enabled)
+            {
+                _resp = new Sluice.Faces.Resp.RespHost(Options.Resp, broker, _time, loggerFactory);
+                try
+                {
+                    await _resp.StartAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException ex)
+                {
+                    throw new InvalidOperationException(
+                        $"setting Sluice:Resp:Url '{Options.Resp.Url}': cannot listen there ({ex.Message}); choose another port (flag --resp-url)", ex);
+                }
+
+                Log.ListeningResp(_logger, _resp.Address!);
             }
         }
         catch (Exception ex)
@@ -215,6 +236,12 @@ public sealed class SluiceServer : IAsyncDisposable
     private async Task StopCoreAsync(WebApplication app)
     {
         _stopped = true;
+        if (_resp is not null)
+        {
+            await _resp.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await _resp.DisposeAsync().ConfigureAwait(false);
+        }
+
         await app.DisposeAsync().ConfigureAwait(false);
         // The host disposes the broker (and its store) after it stopped; the container disposes it when the host
         // never started. Disposing it here too covers both and is idempotent.

@@ -45,6 +45,12 @@ public sealed record SluiceServerOptions
     /// <summary>Largest HTTP request body accepted, in bytes. Default 16 MiB (16,777,216); 1 KiB to 1 GiB.</summary>
     public long MaxRequestBodySize { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// The RESP (Redis protocol) face, section <c>Sluice:Resp</c> (flag <c>--resp-url</c>). Default disabled; when
+    /// enabled it listens on <c>tcp://127.0.0.1:6380</c> unless <c>Sluice:Resp:Url</c> says otherwise (docs/resp.md).
+    /// </summary>
+    public Sluice.Faces.Resp.RespOptions Resp { get; init; } = new();
+
     /// <summary>The SQS-compatible face (section <c>Sluice:Sqs</c>). Default <see cref="SqsOptions"/> defaults (enabled, any credentials).</summary>
     public SqsOptions Sqs { get; init; } = new();
 
@@ -132,6 +138,21 @@ public sealed record SluiceServerOptions
         }
 
         Sqs.Validate($"{SectionName}:{nameof(Sqs)}");
+        if (Resp is null)
+        {
+            throw Invalid(nameof(Resp), "is missing: remove the setting to use the defaults");
+        }
+
+        try
+        {
+            Resp.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            var key = $"{SectionName}:{nameof(Resp)}:{ex.ParamName}";
+            throw new ArgumentException($"setting {key}: {ex.Message}", key, ex);
+        }
+
         if (Broker is null)
         {
             throw Invalid(nameof(Broker), "is missing: remove the setting to use the defaults");

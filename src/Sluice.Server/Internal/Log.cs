@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Sluice is listening on {Url} (REST API under /v1, OpenAPI at /openapi/v1.json)")]
     public static partial void Listening(ILogger logger, Uri url);
 
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Sluice is listening on {Url} (RESP: Redis stream commands)")]
+    public static partial void ListeningResp(ILogger logger, Uri url);
+
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Opened the {Store} store at {Location}")]
     public static partial void StoreOpened(ILogger logger, string store, string location);
 

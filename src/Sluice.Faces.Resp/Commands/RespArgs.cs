@@ -1,0 +1,30 @@
+using System.Buffers.Text;
+using System.Text;
+
+namespace Sluice.Faces.Resp.Commands;
+
+/// <summary>Argument helpers with Redis's error texts for bad values.</summary>
+internal static class RespArgs
+{
+    public const string SyntaxError = "ERR syntax error";
+    public const string NotAnInteger = "ERR value is not an integer or out of range";
+
+    public static string Text(byte[] arg) => Encoding.UTF8.GetString(arg);
+
+    /// <summary>Case-insensitive ASCII comparison of an argument with a keyword.</summary>
+    public static bool Is(byte[] arg, string keyword) => Ascii.EqualsIgnoreCase(arg, keyword);
+
+    /// <summary>A strict decimal integer (Redis's <c>string2ll</c>): no blanks, no '+', no leading zeros.</summary>
+    public static bool TryLong(byte[] arg, out long value)
+    {
+        value = 0;
+        if (arg.Length == 0 || arg.Length > 20 || arg[0] == '+' || (arg.Length > 1 && arg[0] == '0') ||
+            (arg.Length > 2 && arg[0] == '-' && arg[1] == '0'))
+            return false;
+        return Utf8Parser.TryParse(arg, out value, out var used) && used == arg.Length;
+    }
+
+    /// <summary>A strict integer, or <see cref="RespErrorException"/> with <paramref name="error"/> (default Redis's "not an integer").</summary>
+    public static long Long(byte[] arg, string error = NotAnInteger) =>
+        TryLong(arg, out var value) ? value : throw new RespErrorException(error);
+}

@@ -1,0 +1,123 @@
+using System.Collections.Frozen;
+using System.Text;
+using Sluice.Faces.Resp.Internal;
+
+namespace Sluice.Faces.Resp.Commands;
+
+/// <summary>Runs one command: reads its arguments (name first) and writes exactly one reply to the session.</summary>
+internal delegate ValueTask RespHandler(RespSession session, byte[][] args);
+
+/// <summary>What the server checks before running a command, and what COMMAND tells clients about it.</summary>
+[Flags]
+internal enum RespCommandFlags
+{
+    None = 0,
+    Write = 1,
+    ReadOnly = 2,
+    /// <summary>Allowed before AUTH (AUTH, HELLO, QUIT).</summary>
+    NoAuth = 4,
+    /// <summary>Runs at once inside MULTI instead of being queued (MULTI, EXEC, DISCARD, WATCH, UNWATCH, QUIT).</summary>
+    NoQueue = 8,
+    /// <summary>May block the client (XREAD, XREADGROUP with BLOCK).</summary>
+    Blocking = 16,
+    Fast = 32,
+    Admin = 64,
+}
+
+/// <summary>
+/// A command as Redis's command table describes it: name, arity (positive: exactly; negative: at least), flags, and
+/// the positions of its keys (first, last, step; last -1 means the last argument).
+/// </summary>
+internal sealed record RespCommandSpec(string Name, int Arity, RespCommandFlags Flags, RespHandler Handler,
+    int FirstKey = 0, int LastKey = 0, int KeyStep = 0, string Summary = "");
+
+/// <summary>
+/// The command table and the one place commands run: lookup, arity, authentication and MULTI queueing, with
+/// Redis's replies for each refusal (<c>server.c</c> <c>processCommand</c>), and SluiceException codes mapped to
+/// Redis errors by <see cref="RespErrors"/>.
+/// </summary>
+internal sealed class RespCommandTable
+{
+    public static RespCommandTable Instance { get; } = new(RespCommands.All());
+
+    private RespCommandTable(IEnumerable<RespCommandSpec> specs) =>
+        Commands = specs.ToFrozenDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
+
+    public FrozenDictionary<string, RespCommandSpec> Commands { get; }
+
+    /// <summary>Runs (or, inside MULTI, queues) one command and writes its reply.</summary>
+    public async ValueTask ExecuteAsync(RespSession session, byte[][] args)
+    {
+        session.Server.CommandDone();
+        var name = Encoding.UTF8.GetString(args[0]);
+        if (!Commands.TryGetValue(name, out var spec))
+        {
+            Reject(session, UnknownCommand(args));
+            return;
+        }
+        if ((spec.Arity > 0 && args.Length != spec.Arity) || (spec.Arity < 0 && args.Length < -spec.Arity))
+        {
+            Reject(session, WrongArity(spec.Name));
+            return;
+        }
+        if (!session.Authenticated && (spec.Flags & RespCommandFlags.NoAuth) == 0)
+        {
+            Reject(session, "NOAUTH Authentication required.");
+            return;
+        }
+        if (session.Queued is not null && (spec.Flags & RespCommandFlags.NoQueue) == 0)
+        {
+            session.Queued.Add(args);
+            session.Reply.SimpleString("QUEUED");
+            return;
+        }
+        await RunAsync(session, spec, args).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a command that passed the checks (EXEC runs its queue through here).</summary>
+    public static async ValueTask RunAsync(RespSession session, RespCommandSpec spec, byte[][] args)
+    {
+        try
+        {
+            await spec.Handler(session, args).ConfigureAwait(false);
+        }
+        catch (RespErrorException ex)
+        {
+            session.Reply.Error(ex.Message);
+        }
+        catch (SluiceException ex)
+        {
+            session.Reply.Error(RespErrors.Map(ex, args));
+        }
+    }
+
+    /// <summary>A refusal before the command ran: inside MULTI it also dooms the transaction (EXECABORT).</summary>
+    private static void Reject(RespSession session, string error)
+    {
+        if (session.Queued is not null)
+            session.TransactionFailed = true;
+        session.Reply.Error(error);
+    }
+
+    /// <summary>Redis's text: <c>ERR unknown command 'x', with args beginning with: 'a' 'b' </c> (at most 128 characters of arguments).</summary>
+    public static string UnknownCommand(byte[][] args)
+    {
+        var text = new StringBuilder();
+        for (var i = 1; i < args.Length && text.Length < 128; i++)
+        {
+            var arg = Encoding.UTF8.GetString(args[i]);
+            var room = 128 - text.Length;
+            text.Append('\'').Append(arg.Length > room ? arg[..room] : arg).Append("' ");
+        }
+        var name = Encoding.UTF8.GetString(args[0]);
+        return $"ERR unknown command '{(name.Length > 128 ? name[..128] : name)}', with args beginning with: {text}";
+    }
+
+    /// <summary>Redis's text: <c>ERR wrong number of arguments for 'xadd' command</c>.</summary>
+    public static string WrongArity(string fullName) => $"ERR wrong number of arguments for '{fullName}' command";
+}
+
+/// <summary>A Redis error reply raised by a command handler; its message is the reply text (code first).</summary>
+#pragma warning disable CA1032 // Internal: only the message constructor is ever used.
+internal sealed class RespErrorException(string message) : Exception(message);
+#pragma warning restore CA1032

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Sluice.Faces.Resp.Commands;
+
+namespace Sluice.Faces.Resp.Internal;
+
+/// <summary>
+/// State shared by every connection of the RESP face: options, the broker, the command table, the counters INFO shows
+/// and the key versions WATCH compares. One per host (a DI singleton).
+/// </summary>
+internal sealed class RespServer
+{
+    private long _nextClientId;
+    private int _connected;
+    private long _commands;
+    private long _connectionsReceived;
+    private long _rejected;
+    private readonly ConcurrentDictionary<string, long> _keyVersions = new(StringComparer.Ordinal);
+    private long _flushVersion;
+
+    public RespServer(RespOptions options, Broker broker, TimeProvider timeProvider, ILogger<RespServer> logger)
+    {
+        options.Validate();
+        Options = options;
+        Broker = broker;
+        Time = timeProvider;
+        Logger = logger;
+        StartedAt = timeProvider.GetUtcNow();
+    }
+
+    public RespOptions Options { get; }
+
+    public Broker Broker { get; }
+
+    public TimeProvider Time { get; }
+
+    public ILogger Logger { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    public RespCommandTable Commands { get; } = RespCommandTable.Instance;
+
+    /// <summary>Clients connected now.</summary>
+    public int ConnectedClients => Volatile.Read(ref _connected);
+
+    /// <summary>
+    /// Readers waiting in a blocking stream read now (INFO's <c>blocked_clients</c>): the broker's count, so a
+    /// long-polling reader of another face counts too.
+    /// </summary>
+    public int BlockedClients => Broker.BlockedStreamReaders;
+
+    public long CommandsProcessed => Interlocked.Read(ref _commands);
+
+    public long ConnectionsReceived => Interlocked.Read(ref _connectionsReceived);
+
+    public long RejectedConnections => Interlocked.Read(ref _rejected);
+
+    public long NextClientId() => Interlocked.Increment(ref _nextClientId);
+
+    /// <summary>Admits a connection unless <see cref="RespOptions.MaxConnections"/> are open; pair with <see cref="Leave"/>.</summary>
+    public bool TryEnter()
+    {
+        Interlocked.Increment(ref _connectionsReceived);
+        if (Interlocked.Increment(ref _connected) <= Options.MaxConnections)
+            return true;
+        Interlocked.Decrement(ref _connected);
+        Interlocked.Increment(ref _rejected);
+        return false;
+    }
+
+    public void Leave() => Interlocked.Decrement(ref _connected);
+
+    public void CommandDone() => Interlocked.Increment(ref _commands);
+
+    /// <summary>The version WATCH records for a key: it changes whenever a command of this face writes the key or flushes.</summary>
+    public long KeyVersion(string key) => _keyVersions.GetValueOrDefault(key) + Interlocked.Read(ref _flushVersion);
+
+    /// <summary>Marks a key as written (for WATCH).</summary>
+    public void Touch(string key) => _keyVersions.AddOrUpdate(key, 1, static (_, v) => v + 1);
+
+    /// <summary>Marks every key as written (FLUSHDB, FLUSHALL).</summary>
+    public void TouchAll() => Interlocked.Increment(ref _flushVersion);
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Sluice.Faces.Resp.Internal;
+using Sluice.Hosting;
+
+namespace Sluice.Faces.Resp;
+
+/// <summary>
+/// Runs the RESP face on a Kestrel server of its own, on <see cref="RespOptions.Url"/>, beside (and independent of)
+/// the HTTP faces: <see cref="RespConnectionHandler"/> serves each connection. Kestrel gives the socket transport and
+/// graceful shutdown (on stop, open connections are asked to close, then aborted). A hosted service; registered by
+/// <see cref="RespHostingExtensions.UseResp"/>, or built directly over a broker (as <c>sluice serve</c> does).
+/// </summary>
+public sealed class RespHost : IHostedService, IAsyncDisposable
+{
+    private readonly RespOptions _options;
+    private readonly Broker _broker;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private KestrelServer? _kestrel;
+    private ServiceProvider? _services;
+    private ListenOptions? _listen;
+
+    /// <summary>Creates the host over <paramref name="broker"/>; it listens once <see cref="StartAsync"/> runs.</summary>
+    /// <param name="options">Where to listen and the limits; validated here.</param>
+    /// <param name="broker">The broker every command runs on (started by its owner).</param>
+    /// <param name="timeProvider">The clock of INFO's uptime and CLIENT INFO's age; default the system clock.</param>
+    /// <param name="loggerFactory">Kestrel's and the face's logs; default none.</param>
+    /// <exception cref="ArgumentException">An option is out of range (the message names it).</exception>
+    public RespHost(RespOptions options, Broker broker, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(broker);
+        options.Validate();
+        _options = options;
+        _broker = broker;
+        _time = timeProvider ?? TimeProvider.System;
+        _loggerFactory = loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+    }
+
+    /// <summary>The address the face listens on once started (the real port when the configured one was 0); else <see langword="null"/>.</summary>
+    public IPEndPoint? EndPoint => _listen?.IPEndPoint;
+
+    /// <summary>The address to announce, as <c>redis://host:port</c>; <see langword="null"/> before start or when disabled.</summary>
+    public Uri? Address => EndPoint is { } ep ? new Uri($"redis://{(ep.Address.Equals(IPAddress.Any) ? "0.0.0.0" : ep.Address.ToString())}:{ep.Port}") : null;
+
+    /// <summary>Binds the port and starts accepting connections; throws <see cref="IOException"/> when the port is taken.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+            return;
+        var server = new RespServer(_options, _broker, _time, _loggerFactory.CreateLogger<RespServer>());
+        _services = new ServiceCollection().AddSingleton(new RespConnectionHandler(server)).BuildServiceProvider();
+        var kestrelOptions = new KestrelServerOptions { ApplicationServices = _services };
+        kestrelOptions.AddServerHeader = false;
+        kestrelOptions.Listen(RespEndpoint.Parse(_options.Url), listen =>
+        {
+            _listen = listen;
+            listen.UseConnectionHandler<RespConnectionHandler>();
+        });
+        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), _loggerFactory);
+        _kestrel = new KestrelServer(Options.Create(kestrelOptions), transport, _loggerFactory);
+        await _kestrel.StartAsync(new NoHttpApplication(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops accepting, asks open connections to close and waits for them until <paramref name="cancellationToken"/> fires.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_kestrel is not null)
+            await _kestrel.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _kestrel?.Dispose();
+        _kestrel = null;
+        if (_services is not null)
+            await _services.DisposeAsync().ConfigureAwait(false);
+        _services = null;
+    }
+
+    /// <summary>Kestrel wants an HTTP application; the RESP endpoint never reaches it.</summary>
+    private sealed class NoHttpApplication : IHttpApplication<IFeatureCollection>
+    {
+        public IFeatureCollection CreateContext(IFeatureCollection contextFeatures) => contextFeatures;
+
+        public Task ProcessRequestAsync(IFeatureCollection context) => Task.CompletedTask;
+
+        public void DisposeContext(IFeatureCollection context, Exception? exception)
+        {
+        }
+    }
+}
+
+/// <summary>Registration of the RESP face.</summary>
+public static class RespHostingExtensions
+{
+    /// <summary>
+    /// Adds the RESP face to a Sluice registration: <c>services.AddSluice(b =&gt; b.UseSqlite(path).UseResp(new RespOptions { Enabled = true }))</c>.
+    /// Registers <see cref="RespHost"/> (a hosted service: it listens when the host starts, if
+    /// <see cref="RespOptions.Enabled"/>). Throws <see cref="ArgumentException"/> when an option is out of range.
+    /// </summary>
+    public static SluiceBuilder UseResp(this SluiceBuilder builder, RespOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var services = builder.Services;
+        services.AddSingleton(sp => new RespHost(options, sp.GetRequiredService<Broker>(), sp.GetService<TimeProvider>(), sp.GetService<ILoggerFactory>()));
+        services.AddHostedService(sp => sp.GetRequiredService<RespHost>());
+        return builder;
+    }
+}

@@ -1,0 +1,228 @@
+namespace Sluice.Faces.Resp.Tests;
+
+/// <summary>Connection, protocol and transaction behaviour over real TCP, byte for byte.</summary>
+public class RespConnectionTests
+{
+    [Fact]
+    public async Task Ping_PipelinedWithEcho_RepliesInOrder()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var client = await server.ConnectRawAsync();
+        await client.SendAsync("*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nPING hello\r\n");
+        Assert.Equal("+PONG\r\n", await client.ReadReplyAsync());
+        Assert.Equal("$2\r\nhi\r\n", await client.ReadReplyAsync());
+        Assert.Equal("$5\r\nhello\r\n", await client.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task UnknownCommand_RepliesRedisText()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var client = await server.ConnectRawAsync();
+        await client.SendCommandAsync("FOO", "a", "b");
+        Assert.Equal("-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("XLEN");
+        Assert.Equal("-ERR wrong number of arguments for 'xlen' command\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("CLIENT", "SETNAME");
+        Assert.Equal("-ERR wrong number of arguments for 'client|setname' command\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("SELECT", "1");
+        Assert.Equal("-ERR DB index is out of range\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("SELECT", "0");
+        Assert.Equal("+OK\r\n", await client.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task OneGibibyteBulkHeader_RefusedAndDisconnected()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var client = await server.ConnectRawAsync();
+        await client.SendAsync("*2\r\n$4\r\nECHO\r\n$1073741824\r\n");
+        Assert.Equal("-ERR Protocol error: invalid bulk length\r\n", await client.ReadReplyAsync());
+        Assert.True(await client.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task HugeMultibulkHeader_RefusedAndDisconnected()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var client = await server.ConnectRawAsync();
+        await client.SendAsync("*2147483648\r\n");
+        Assert.Equal("-ERR Protocol error: invalid multibulk length\r\n", await client.ReadReplyAsync());
+        Assert.True(await client.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task Password_CommandsBeforeAuth_RefusedWithNoAuth()
+    {
+        await using var server = await RespServer.StartAsync(new RespOptions { Password = "s3cret" });
+        using var client = await server.ConnectRawAsync();
+        await client.SendCommandAsync("XLEN", "orders");
+        Assert.Equal("-NOAUTH Authentication required.\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("AUTH", "wrong");
+        Assert.Equal("-WRONGPASS invalid username-password pair or user is disabled.\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("AUTH", "someone", "s3cret");
+        Assert.Equal("-WRONGPASS invalid username-password pair or user is disabled.\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("AUTH", "default", "s3cret");
+        Assert.Equal("+OK\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("XLEN", "orders");
+        Assert.Equal(":0\r\n", await client.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task Auth_WithoutConfiguredPassword_RepliesRedisText()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var client = await server.ConnectRawAsync();
+        await client.SendCommandAsync("AUTH", "x");
+        Assert.Equal("-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n",
+            await client.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task Hello3_WithAuthAndSetName_SwitchesToResp3()
+    {
+        await using var server = await RespServer.StartAsync(new RespOptions { Password = "pw" });
+        using var client = await server.ConnectRawAsync();
+        await client.SendCommandAsync("HELLO", "3");
+        Assert.StartsWith("-NOAUTH HELLO must be called with the client already authenticated", await client.ReadReplyAsync());
+        await client.SendCommandAsync("HELLO", "3", "AUTH", "default", "pw", "SETNAME", "worker");
+        var hello = await client.ReadReplyAsync();
+        Assert.StartsWith("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$5\r\n7.0.0\r\n$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:", hello);
+        await client.SendCommandAsync("CLIENT", "GETNAME");
+        Assert.Equal("$6\r\nworker\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("XADD", "s", "NOMKSTREAM", "*", "f", "v");
+        Assert.Equal("_\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("HELLO", "4");
+        Assert.Equal("-NOPROTO unsupported protocol version\r\n", await client.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task Multi_QueuesAndExecs_WithRedisReplies()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var client = await server.ConnectRawAsync();
+        await client.SendCommandAsync("MULTI");
+        Assert.Equal("+OK\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("MULTI");
+        Assert.Equal("-ERR MULTI calls can not be nested\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("XADD", "t", "1-1", "a", "1");
+        Assert.Equal("+QUEUED\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("XLEN", "t");
+        Assert.Equal("+QUEUED\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("EXEC");
+        Assert.Equal("*2\r\n$3\r\n1-1\r\n:1\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("EXEC");
+        Assert.Equal("-ERR EXEC without MULTI\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("DISCARD");
+        Assert.Equal("-ERR DISCARD without MULTI\r\n", await client.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task Multi_ErrorWhileQueueing_ExecAbortsAndChangesNothing()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var client = await server.ConnectRawAsync();
+        await client.SendCommandAsync("MULTI");
+        await client.ReadReplyAsync();
+        await client.SendCommandAsync("XADD", "t", "1-1", "a", "1");
+        Assert.Equal("+QUEUED\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("NOPE");
+        Assert.StartsWith("-ERR unknown command 'NOPE'", await client.ReadReplyAsync());
+        await client.SendCommandAsync("EXEC");
+        Assert.Equal("-EXECABORT Transaction discarded because of previous errors.\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("XLEN", "t");
+        Assert.Equal(":0\r\n", await client.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task Watch_KeyWrittenByOtherConnection_ExecReturnsNull()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var client = await server.ConnectRawAsync();
+        using var other = await server.ConnectRawAsync();
+        await client.SendCommandAsync("WATCH", "t");
+        Assert.Equal("+OK\r\n", await client.ReadReplyAsync());
+        await other.SendCommandAsync("XADD", "t", "*", "a", "1");
+        await other.ReadReplyAsync();
+        await client.SendCommandAsync("MULTI");
+        await client.ReadReplyAsync();
+        await client.SendCommandAsync("XADD", "t", "*", "a", "2");
+        await client.ReadReplyAsync();
+        await client.SendCommandAsync("EXEC");
+        Assert.Equal("*-1\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("XLEN", "t");
+        Assert.Equal(":1\r\n", await client.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task Quit_RepliesOkAndCloses()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var client = await server.ConnectRawAsync();
+        await client.SendAsync("QUIT\r\nPING\r\n");
+        Assert.Equal("+OK\r\n", await client.ReadReplyAsync());
+        Assert.True(await client.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task MaxConnections_Exceeded_RepliesRedisTextAndCloses()
+    {
+        await using var server = await RespServer.StartAsync(new RespOptions { MaxConnections = 1 });
+        using var first = await server.ConnectRawAsync();
+        await first.SendCommandAsync("PING");
+        Assert.Equal("+PONG\r\n", await first.ReadReplyAsync());
+        using var second = await server.ConnectRawAsync();
+        Assert.Equal("-ERR max number of clients reached\r\n", await second.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task BlockingXRead_WokenByOtherConnectionsXAdd_ShowsInBlockedClients()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var reader = await server.ConnectRawAsync();
+        using var writer = await server.ConnectRawAsync();
+        await reader.SendCommandAsync("XREAD", "BLOCK", "0", "STREAMS", "orders", "$");
+        // INFO shows the blocked reader once the broker registered it; poll INFO (no sleeps) until it does.
+        string info;
+        do
+        {
+            await writer.SendCommandAsync("INFO", "clients");
+            info = await writer.ReadReplyAsync();
+        }
+        while (!info.Contains("blocked_clients:1", StringComparison.Ordinal));
+        await writer.SendCommandAsync("XADD", "orders", "5-1", "id", "42");
+        Assert.Equal("$3\r\n5-1\r\n", await writer.ReadReplyAsync());
+        Assert.Equal("*1\r\n*2\r\n$6\r\norders\r\n*1\r\n*2\r\n$3\r\n5-1\r\n*2\r\n$2\r\nid\r\n$2\r\n42\r\n", await reader.ReadReplyAsync());
+        await writer.SendCommandAsync("INFO", "clients");
+        Assert.Contains("blocked_clients:0", await writer.ReadReplyAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task IdleConnections_Thousand_CostBoundedMemory()
+    {
+        await using var server = await RespServer.StartAsync();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var clients = new List<RawClient>();
+        try
+        {
+            for (var i = 0; i < 1000; i++)
+                clients.Add(await server.ConnectRawAsync());
+            // Every connection has been served once, so its session exists.
+            foreach (var c in clients)
+                await c.SendCommandAsync("PING");
+            foreach (var c in clients)
+                Assert.Equal("+PONG\r\n", await c.ReadReplyAsync());
+            var after = GC.GetTotalMemory(forceFullCollection: true);
+            var perConnection = (after - before) / 1000;
+            // Both ends live in this process; a budget of 64 KiB per connection pair keeps idle connections cheap.
+            Assert.True(perConnection < 64 * 1024, $"{perConnection} bytes per idle connection");
+        }
+        finally
+        {
+            foreach (var c in clients)
+                c.Dispose();
+        }
+    }
+}
