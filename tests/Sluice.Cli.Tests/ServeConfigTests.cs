@@ -186,12 +186,17 @@ public sealed class ServeConfigTests : IDisposable
             ["SLUICE__STORE"] = "memory",
             ["SLUICE__HTTPURL"] = "http://127.0.0.1:0",
             ["SLUICE__DATADIRECTROY"] = "/tmp/elsewhere",
+            ["SLUICE__BROKER__MAXBATCHSISE"] = "10",
         };
 
         var run = await RealServe.RunAsync(_directory, environment, ["serve"], stopWhenOutput: Ready);
 
         Assert.Contains(
             "warning: unknown setting Sluice:DATADIRECTROY (environment variable SLUICE__DATADIRECTROY) is ignored: did you mean Sluice:DataDirectory?",
+            Lines(run.Error));
+        // The section is named as documented, the unknown key as given.
+        Assert.Contains(
+            "warning: unknown setting Sluice:Broker:MAXBATCHSISE (environment variable SLUICE__BROKER__MAXBATCHSISE) is ignored: did you mean Sluice:Broker:MaxBatchSize?",
             Lines(run.Error));
         Assert.Contains(Ready, run.Output, StringComparison.Ordinal);
     }

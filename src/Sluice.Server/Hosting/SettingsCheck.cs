@@ -21,7 +21,7 @@ internal static class SettingsCheck
     public static IReadOnlyList<string> UnknownKeys(IConfiguration root, IConfigurationSection section, Type optionsType)
     {
         var warnings = new List<string>();
-        Walk(root, section, optionsType, warnings);
+        Walk(root, section, optionsType, section.Path, warnings);
         return warnings;
     }
 
@@ -84,34 +84,37 @@ internal static class SettingsCheck
         }
     }
 
-    private static void Walk(IConfiguration root, IConfigurationSection section, Type optionsType, List<string> warnings)
+    /// <summary>Collects the warnings under <paramref name="section"/>; <paramref name="canonical"/> is its path as the options spell it.</summary>
+    private static void Walk(IConfiguration root, IConfigurationSection section, Type optionsType, string canonical, List<string> warnings)
     {
         var settings = Settings(optionsType);
         foreach (var child in section.GetChildren())
         {
             if (!settings.TryGetValue(child.Key, out var property))
             {
-                warnings.Add($"unknown setting {child.Path}{Source(root, child.Path)} is ignored: {Suggest(section.Path, child.Key, settings.Values)}");
+                // The unknown key as given, under its section as documented (Sluice:Broker:MaxBatchSise, not Sluice:BROKER:...).
+                warnings.Add($"unknown setting {ConfigurationPath.Combine(canonical, child.Key)}{Source(root, child.Path)} is ignored: {Suggest(canonical, child.Key, settings.Values)}");
                 continue;
             }
 
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            var key = ConfigurationPath.Combine(canonical, property.Name);
             if (IsSection(type))
             {
                 if (child.Value is { Length: > 0 } value)
                 {
-                    warnings.Add($"setting {child.Path} '{value}'{Source(root, child.Path)} is ignored: {child.Path} is a section; " +
+                    warnings.Add($"setting {key} '{value}'{Source(root, child.Path)} is ignored: {key} is a section; " +
                                  $"set its keys instead ({string.Join(", ", Settings(type).Values.Select(p => p.Name))})");
                 }
 
-                Walk(root, child, type, warnings);
+                Walk(root, child, type, key, warnings);
             }
             else if (!IsMap(type))
             {
                 // A scalar setting has no keys under it; anything there is ignored.
                 foreach (var grandchild in child.GetChildren())
                 {
-                    warnings.Add($"unknown setting {grandchild.Path}{Source(root, grandchild.Path)} is ignored: {child.Path} is a single value, not a section");
+                    warnings.Add($"unknown setting {ConfigurationPath.Combine(key, grandchild.Key)}{Source(root, grandchild.Path)} is ignored: {key} is a single value, not a section");
                 }
             }
         }
