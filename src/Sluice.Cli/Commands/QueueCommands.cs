@@ -207,7 +207,8 @@ internal static class QueueCommands
                     throw;
                 throw new CliException(
                     $"queue '{queueName}' is the dead-letter queue of {string.Join(", ", users.Select(u => $"'{u}'"))}: change theirs first " +
-                    $"({string.Join("; ", users.Select(u => $"sluice queue update {u} --reset dead-letter-queue --reset max-receive-count"))}), then delete it", e.Code, e) { Queue = queueName };
+                    $"({string.Join("; ", users.Select(u => $"sluice queue update {u} --reset dead-letter-queue --reset max-receive-count"))}), then delete it", e.Code, e)
+                { Queue = queueName };
             }
 
             if (context.Json(parseResult))
