@@ -59,7 +59,10 @@ internal sealed class CliApp
             // Ctrl+C / SIGTERM cancel the action's token; 'serve' needs time to finish running requests and close the store.
             ProcessTerminationTimeout = ServeCommand.ShutdownTimeout + TimeSpan.FromSeconds(5),
         };
-        var errors = parseResult.Errors.Select(e => e.Message).Concat(UnknownOptions(parseResult)).ToList();
+        // An unknown subcommand ('queue bogus') is named below; System.CommandLine's "Required command was not provided" would only repeat it.
+        var unknownSubcommand = parseResult.UnmatchedTokens.Count > 0 && parseResult.CommandResult.Command.Subcommands.Count > 0;
+        var errors = parseResult.Errors.Where(e => !(unknownSubcommand && e.SymbolResult == parseResult.CommandResult)).Select(e => e.Message)
+            .Concat(Unmatched(parseResult)).Concat(UnknownOptions(parseResult)).ToList();
         var suggesting = Root.Directives.OfType<SuggestDirective>().Any(d => parseResult.GetResult(d) is not null);
         if (errors.Count > 0 && parseResult.Action is not HelpAction && !suggesting)
         {
@@ -105,6 +108,31 @@ internal sealed class CliApp
         }
     }
 
+    /// <summary>
+    /// Tokens no option or argument took (<c>queue show q --bogus</c>, <c>completion bash --json</c>), in the same words
+    /// as <see cref="UnknownOptions"/>: every command leaves them to this method instead of System.CommandLine's
+    /// "Unrecognized command or argument" (<see cref="Build"/> turns that off).
+    /// </summary>
+    private static IEnumerable<string> Unmatched(ParseResult parseResult)
+    {
+        var command = parseResult.CommandResult.Command;
+        foreach (var token in parseResult.UnmatchedTokens)
+        {
+            yield return token.Length > 1 && token[0] == '-'
+                ? $"unknown option '{token}' for '{CommandPath(parseResult)}'"
+                : command.Subcommands.Count > 0
+                    ? $"unknown command '{token}' for '{CommandPath(parseResult)}': use {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}"
+                    : $"unexpected argument '{token}' for '{CommandPath(parseResult)}'";
+        }
+    }
+
+    private static void ReportUnmatchedTokensOurselves(Command command)
+    {
+        command.TreatUnmatchedTokensAsErrors = false;
+        foreach (var subcommand in command.Subcommands)
+            ReportUnmatchedTokensOurselves(subcommand);
+    }
+
     private static string CommandPath(ParseResult parseResult)
     {
         var names = new List<string>();
@@ -129,6 +157,7 @@ internal sealed class CliApp
         root.Subcommands.Add(DlqCommands.Create(context));
         root.Subcommands.Add(StatsCommand.Create(context));
         root.Subcommands.Add(CompletionCommand.Create(context));
+        ReportUnmatchedTokensOurselves(root);
         return root;
     }
 }

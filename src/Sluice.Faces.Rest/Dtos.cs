@@ -85,7 +85,7 @@ internal class OutgoingMessageRequest
     /// <summary>Priority, 0 (default) to 9; higher is delivered first. Not on FIFO queues.</summary>
     public RestNumber? Priority { get; set; }
 
-    /// <summary>Delay before the message is ready (again), in seconds: a publish 0 to 1209600 (not on FIFO queues), a nack 0 to 43200. Default 0.</summary>
+    /// <summary>Delay before the message is ready, in seconds: 0 to 1209600 (14 days; not on FIFO queues). Default: the queue's deliveryDelaySeconds.</summary>
     public RestNumber? DelaySeconds { get; set; }
 
     /// <summary>Deduplication id: 1-128 printable ASCII characters; a repeat within the window is dropped (duplicate true).</summary>
@@ -141,7 +141,7 @@ internal sealed class NackRequest
     /// <summary>The receiptHandle a receive returned.</summary>
     public string? ReceiptHandle { get; set; }
 
-    /// <summary>Delay before the message is ready (again), in seconds: a publish 0 to 1209600 (not on FIFO queues), a nack 0 to 43200. Default 0.</summary>
+    /// <summary>Delay before the released message is ready again, in seconds: 0 to 43200 (12 hours). Default 0 (ready at once).</summary>
     public RestNumber? DelaySeconds { get; set; }
 
     /// <summary>Why processing failed; kept as the message's last error.</summary>
@@ -154,7 +154,7 @@ internal sealed class ExtendRequest
     /// <summary>The receiptHandle a receive returned.</summary>
     public string? ReceiptHandle { get; set; }
 
-    /// <summary>The lease length, in seconds: 0 to 43200. Default: the queue's visibilityTimeoutSeconds.</summary>
+    /// <summary>The new lease length, in seconds from now: 0 to 43200 (and at most 12 hours after the receive that started the lease). Required.</summary>
     public RestNumber? VisibilityTimeoutSeconds { get; set; }
 }
 

@@ -18,6 +18,9 @@ public static class RestErrors
     /// <summary>Code of a request whose path a route serves, but not with its method; REST face only (405, with <c>Allow</c>).</summary>
     public const string MethodNotAllowed = "method_not_allowed";
 
+    /// <summary>Code of a JSON body in a charset other than UTF-8 (<c>application/json; charset=latin1</c>); REST face only (415).</summary>
+    public const string UnsupportedMediaType = "unsupported_media_type";
+
     private static readonly FrozenDictionary<string, int> s_status = new Dictionary<string, int>(StringComparer.Ordinal)
     {
         [ErrorCodes.InvalidArgument] = StatusCodes.Status400BadRequest,
@@ -41,6 +44,7 @@ public static class RestErrors
         [ErrorCodes.QueueInUse] = StatusCodes.Status409Conflict,
         [ErrorCodes.ReceiptHandleStale] = StatusCodes.Status409Conflict,
         [ErrorCodes.MessageNotInFlight] = StatusCodes.Status409Conflict,
+        [UnsupportedMediaType] = StatusCodes.Status415UnsupportedMediaType,
         [ErrorCodes.MessageTooLarge] = StatusCodes.Status413PayloadTooLarge,
         [ErrorCodes.RequestTooLarge] = StatusCodes.Status413PayloadTooLarge,
         [ErrorCodes.QueueFull] = StatusCodes.Status429TooManyRequests,

@@ -56,19 +56,32 @@ internal static class RestMapping
             message.ReceiveCount,
             message.FirstReceivedAt,
             message.VisibleAt,
-            message.State switch
-            {
-                MessageState.Ready => "ready",
-                MessageState.Delayed => "delayed",
-                MessageState.InFlight => "inFlight",
-                _ => message.State.ToString(),
-            },
+            Spell(message.State),
             message.ReceiptHandle,
             message.DeduplicationId,
             message.MessageGroupId,
             message.SequenceNumber,
             message.DeadLetter is { } d ? new DeadLetterResponse(d.SourceQueue, d.Reason, d.Attempts, d.LastError, d.DeadLetteredAt) : null);
     }
+
+    /// <summary>A message's state in kebab-case, as every enum value of this face: ready, delayed or in-flight.</summary>
+    public static string Spell(MessageState state) => state switch
+    {
+        MessageState.Ready => "ready",
+        MessageState.Delayed => "delayed",
+        MessageState.InFlight => "in-flight",
+        _ => state.ToString(),
+    };
+
+    /// <summary>A redrive's state: running, completed, cancelled or failed.</summary>
+    public static string Spell(RedriveState state) => state switch
+    {
+        RedriveState.Running => "running",
+        RedriveState.Completed => "completed",
+        RedriveState.Cancelled => "cancelled",
+        RedriveState.Failed => "failed",
+        _ => state.ToString(),
+    };
 
     public static MessageListResponse ToResponse(IReadOnlyList<QueueMessage> messages)
     {
@@ -86,14 +99,7 @@ internal static class RestMapping
         status.DeadLetterQueue,
         status.Destination,
         status.MaxPerSecond,
-        status.State switch
-        {
-            RedriveState.Running => "running",
-            RedriveState.Completed => "completed",
-            RedriveState.Cancelled => "cancelled",
-            RedriveState.Failed => "failed",
-            _ => status.State.ToString(),
-        },
+        Spell(status.State),
         status.Moved,
         status.Total,
         status.StartedAt,

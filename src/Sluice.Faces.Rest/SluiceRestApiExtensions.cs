@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
@@ -212,7 +213,7 @@ public static class SluiceRestApiExtensions
     private static RouteHandlerBuilder WithRequestBody<T>(this RouteHandlerBuilder builder, bool optional, params string[] required) =>
         builder.WithMetadata(new RequestBodyMetadata(typeof(T), optional, required))
             .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status408RequestTimeout, StatusCodes.Status413PayloadTooLarge,
-                StatusCodes.Status507InsufficientStorage);
+                StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status507InsufficientStorage);
 
     private static async Task DescribeRequestBodyAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
@@ -247,6 +248,15 @@ public static class SluiceRestApiExtensions
         {
             // The schema is this operation's own copy (request bodies are inlined), so the required list is per route.
             schema.Required = new HashSet<string>(body.Required, StringComparer.Ordinal);
+
+            // A required property cannot be null either.
+            foreach (var name in body.Required)
+            {
+                if (schema.Properties?.TryGetValue(name, out var property) == true && property is OpenApiSchema { Type: { } propertyType } inline)
+                {
+                    inline.Type = propertyType & ~JsonSchemaType.Null;
+                }
+            }
         }
 
         operation.RequestBody = new OpenApiRequestBody
@@ -296,6 +306,13 @@ public static class SluiceRestApiExtensions
             return Task.CompletedTask;
         }
 
+        if (EnumValues(context.JsonPropertyInfo) is { } values)
+        {
+            // A string holding one of Sluice's enums: list its spellings (kebab-case; parsing also takes camelCase).
+            schema.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
+            return Task.CompletedTask;
+        }
+
         if (type == typeof(MessageAttributeValue))
         {
             // The model's XML docs name .NET members; this face's JSON spells them in camelCase.
@@ -314,6 +331,16 @@ public static class SluiceRestApiExtensions
         return Task.CompletedTask;
     }
 
+    /// <summary>The spellings a string property of an enum accepts or answers, or null when it is not one.</summary>
+    private static IEnumerable<string>? EnumValues(JsonPropertyInfo? property) => property switch
+    {
+        { Name: "overflowPolicy" } => Enum.GetValues<OverflowPolicy>().Select(EnumNames.Of),
+        { Name: "deduplicationScope" } => Enum.GetValues<DeduplicationScope>().Select(EnumNames.Of),
+        { Name: "state" } when property.DeclaringType == typeof(MessageResponse) => Enum.GetValues<MessageState>().Select(RestMapping.Spell),
+        { Name: "state" } when property.DeclaringType == typeof(RedriveResponse) => Enum.GetValues<RedriveState>().Select(RestMapping.Spell),
+        _ => null,
+    };
+
     private sealed record RequestBodyMetadata(Type Type, bool Optional, string[] Required);
 
     private sealed record QueryParameterMetadata(string Name, string Description, int Minimum, int Maximum, int Default);
@@ -331,6 +358,30 @@ public static class SluiceRestApiExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Refuses a query parameter the route does not take (as an unknown body property is): a typo such as <c>?mx=5</c>
+    /// would otherwise silently keep the default. The parameters a route takes are its <see cref="QueryParameterMetadata"/>.
+    /// </summary>
+    /// <exception cref="SluiceException">malformed_request naming the first unknown parameter and the ones the route takes.</exception>
+    private static void RefuseUnknownQueryParameters(HttpContext context)
+    {
+        if (context.Request.Query.Count == 0)
+        {
+            return;
+        }
+
+        var known = context.GetEndpoint()?.Metadata.GetOrderedMetadata<QueryParameterMetadata>().Select(q => q.Name).ToArray() ?? [];
+        foreach (var name in context.Request.Query.Keys)
+        {
+            if (!known.Contains(name, StringComparer.Ordinal))
+            {
+                throw new SluiceException(ErrorCodes.MalformedRequest,
+                    $"query parameter '{Validation.Quote(name)}' is not one this route takes: " +
+                    (known.Length == 0 ? "remove it (this route takes no query parameters)" : $"use {string.Join(", ", known)}"), name);
+            }
+        }
+    }
+
     /// <summary>Turns exceptions from a REST handler into problem responses (the one place errors are rendered).</summary>
     private sealed class RestErrorFilter(ILogger logger) : IEndpointFilter
     {
@@ -339,6 +390,7 @@ public static class SluiceRestApiExtensions
             var context = invocation.HttpContext;
             try
             {
+                RefuseUnknownQueryParameters(context);
                 return await next(invocation).ConfigureAwait(false);
             }
             catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.Internal)

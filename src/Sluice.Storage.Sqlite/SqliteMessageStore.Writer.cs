@@ -119,11 +119,13 @@ public sealed partial class SqliteMessageStore
             }
         }
 
-        // leased_at: when the current lease's receive happened (the 12-hour lease limit). Rows leased before it existed
-        // keep NULL until their next receive: their extensions are bounded only by the 12-hour maximum from now.
+        // leased_at: when the current lease's receive happened (the 12-hour lease limit). A row leased before the column
+        // existed has no receive time: stamp the upgrade time, so its lease ends at most 12 hours after the upgrade
+        // (a NULL would skip the limit, and the lease could be extended forever). One transaction: both or neither.
         if (!columns.Contains("leased_at"))
         {
-            Exec("ALTER TABLE messages ADD COLUMN leased_at INTEGER;");
+            Exec(string.Create(CultureInfo.InvariantCulture,
+                $"BEGIN IMMEDIATE; ALTER TABLE messages ADD COLUMN leased_at INTEGER; UPDATE messages SET leased_at = {Now()} WHERE leased = 1; COMMIT;"));
         }
     }
 

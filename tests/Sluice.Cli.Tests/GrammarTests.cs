@@ -45,7 +45,38 @@ public sealed class GrammarTests
         var result = await new CliRunner(ClosedPortUrl()).RunAsync([.. verb, "--bogus"]);
 
         Assert.True(result.ExitCode == 2, string.Join(' ', verb) + ": " + result);
-        Assert.Contains("'--bogus'", result.Error, StringComparison.Ordinal);
+        // One wording on every verb (not System.CommandLine's "Unrecognized command or argument").
+        Assert.Contains($"error: unknown option '--bogus' for 'sluice {string.Join(' ', verb.TakeWhile(v => v != "a" && v != "bash"))}'", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unrecognized", result.Error, StringComparison.Ordinal);
+        Assert.Empty(result.Output);
+    }
+
+    [Theory]
+    [InlineData("queue", "show", "q", "--bogus")]
+    [InlineData("completion", "bash", "--json")]
+    [InlineData("queue", "purge", "q", "extra")]
+    [InlineData("queue", "bogus")]
+    public async Task Verb_TokenNoOptionOrArgumentTakes_OneErrorLineAndExitTwo(params string[] args)
+    {
+        var result = await new CliRunner(ClosedPortUrl()).RunAsync(args);
+
+        Assert.Equal(2, result.ExitCode);
+        var errors = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("error: ", StringComparison.Ordinal)).ToList();
+        var error = Assert.Single(errors);
+        Assert.Contains($"'{args[^1]}'", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unrecognized", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("create")]
+    [InlineData("update")]
+    public async Task QueueCreateOrUpdate_TagKeyTwice_ExitsTwoNamingTheKey(string verb)
+    {
+        var result = await new CliRunner(ClosedPortUrl()).RunAsync("queue", verb, "q", "--tag", "a=b", "--tag", "a=c");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error: --tag 'a=c' repeats the key 'a': give each key once", result.Error, StringComparison.Ordinal);
         Assert.Empty(result.Output);
     }
 

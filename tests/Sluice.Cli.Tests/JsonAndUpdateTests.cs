@@ -189,6 +189,51 @@ public sealed class JsonAndUpdateTests(ServerFixture server) : IClassFixture<Ser
         Assert.EndsWith($"(to change its options: sluice queue update {q} [options])", line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ack")]
+    [InlineData("nack")]
+    [InlineData("extend")]
+    public async Task HandleVerb_MalformedReceiptHandle_ExitsTwo(string verb)
+    {
+        var q = Name("badhandle");
+        await Cli.RunOkAsync("queue", "create", q);
+
+        var result = await Cli.RunAsync(verb == "extend" ? [verb, q, "garbage", "--visibility", "10"] : [verb, q, "garbage"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error: receipt handle 'garbage' is invalid", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QueueDelete_Missing_SaysNothingToDeleteNotCreate()
+    {
+        var q = Name("gone");
+
+        var result = await Cli.RunAsync("queue", "delete", q);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"error: queue '{q}' does not exist: nothing to delete (sluice queue list shows the queues)", result.Error.Trim());
+    }
+
+    [Fact]
+    public async Task QueueDelete_DeadLetterQueueOfAnother_NamesTheCommandThatFreesIt()
+    {
+        var dlq = Name("used-dlq");
+        var q = Name("user");
+        await Cli.RunOkAsync("queue", "create", dlq);
+        await Cli.RunOkAsync("queue", "create", q, "--max-receive-count", "3", "--dead-letter-queue", dlq);
+
+        var result = await Cli.RunAsync("queue", "delete", dlq);
+
+        Assert.Equal(1, result.ExitCode);
+        var hint = $"sluice queue update {q} --reset dead-letter-queue --reset max-receive-count";
+        Assert.Contains(hint, result.Error, StringComparison.Ordinal);
+
+        // The hint works as printed.
+        await Cli.RunOkAsync(hint.Split(' ')[1..]);
+        await Cli.RunOkAsync("queue", "delete", dlq);
+    }
+
     [Fact]
     public async Task Send_TooLarge_HintNamesQueueUpdate()
     {

@@ -67,6 +67,75 @@ public sealed class ServeConfigTests : IDisposable
         Assert.Equal($"error: setting {named} (in '{file}') {rule}", Assert.Single(Lines(error)));
     }
 
+    [Theory]
+    [InlineData("""{ "LogLevel": { "Default": "Loud" } }""", "Logging:LogLevel:Default 'Loud'")]
+    [InlineData("""{ "Console": { "LogLevel": { "Sluice": "chatty" } } }""", "Logging:Console:LogLevel:Sluice 'chatty'")]
+    public async Task Serve_BadLogLevelInConfigFile_ExitsTwoNamingTheSettingAndTheLevels(string logging, string named)
+    {
+        var file = WriteSettings("logging.json", $$"""{ "Sluice": { "Store": "memory" }, "Logging": {{logging}} }""");
+
+        var (exit, error) = await ServeOnceAsync("--config", file);
+
+        Assert.Equal(2, exit);
+        Assert.Equal(
+            $"error: setting {named} (in '{file}') is not a log level: use one of Trace, Debug, Information, Warning, Error, Critical, None",
+            Assert.Single(Lines(error)));
+    }
+
+    [Fact]
+    public async Task Serve_UnreadableLoggingSetting_ExitsTwoWithOneLine()
+    {
+        var file = WriteSettings("console.json", """{ "Sluice": { "Store": "memory" }, "Logging": { "Console": { "FormatterOptions": { "SingleLine": "maybe" } } } }""");
+
+        var (exit, error) = await ServeOnceAsync("--config", file);
+
+        Assert.Equal(2, exit);
+        var line = Assert.Single(Lines(error));
+        Assert.StartsWith("error: a setting under Logging is invalid: ", line, StringComparison.Ordinal);
+        Assert.Contains("'maybe'", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_BadLogLevelEnvironmentVariable_RealProcessExitsTwoWithOneLine()
+    {
+        var environment = new Dictionary<string, string> { ["SLUICE__STORE"] = "memory", ["Logging__LogLevel__Default"] = "Loud" };
+
+        var run = await RealServe.RunAsync(_directory, environment, ["serve"]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(
+            "error: setting Logging:LogLevel:Default 'Loud' (environment variable Logging__LogLevel__Default) is not a log level: " +
+            "use one of Trace, Debug, Information, Warning, Error, Critical, None",
+            Assert.Single(Lines(run.Error)));
+    }
+
+    [Theory]
+    [InlineData("SLUICE__BROKER__MAXBATCHSIZE", "0", "setting Sluice:Broker:MaxBatchSize '0' is out of range: MaxBatchSize must be 1 to 1000")]
+    [InlineData("SLUICE__BROKER__MAXWAITTIME", "00:10:00", "setting Sluice:Broker:MaxWaitTime '00:10:00' is out of range: MaxWaitTime must be 0 to 5 minutes")]
+    [InlineData("SLUICE__BROKER__SWEEPINTERVAL", "soon",
+        "setting Sluice:Broker:SweepInterval 'soon' (environment variable SLUICE__BROKER__SWEEPINTERVAL) is not a duration: use [d.]hh:mm:ss, such as 00:00:30 for 30 seconds")]
+    public async Task Serve_BadBrokerEnvironmentVariable_RealProcessExitsTwoWithOneLineNamingTheCanonicalSetting(string variable, string value, string message)
+    {
+        var environment = new Dictionary<string, string> { ["SLUICE__STORE"] = "memory", [variable] = value };
+
+        var run = await RealServe.RunAsync(_directory, environment, ["serve"]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("error: " + message, Assert.Single(Lines(run.Error)));
+    }
+
+    [Fact]
+    public async Task Serve_StoreInOtherCasing_PrintsTheCanonicalStoreName()
+    {
+        var environment = new Dictionary<string, string> { ["SLUICE__STORE"] = "MEMORY", ["SLUICE__HTTPURL"] = "http://127.0.0.1:0" };
+
+        var run = await RealServe.RunAsync(_directory, environment, ["serve"], stopWhenOutput: Ready);
+
+        Assert.Contains("Sluice is running, store memory, in memory", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Opened the memory store", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("MEMORY", run.Output + run.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Serve_UnknownKeysInConfigFile_WarnsOneLineEachAndStarts()
     {
@@ -117,12 +186,17 @@ public sealed class ServeConfigTests : IDisposable
             ["SLUICE__STORE"] = "memory",
             ["SLUICE__HTTPURL"] = "http://127.0.0.1:0",
             ["SLUICE__DATADIRECTROY"] = "/tmp/elsewhere",
+            ["SLUICE__BROKER__MAXBATCHSISE"] = "10",
         };
 
         var run = await RealServe.RunAsync(_directory, environment, ["serve"], stopWhenOutput: Ready);
 
         Assert.Contains(
             "warning: unknown setting Sluice:DATADIRECTROY (environment variable SLUICE__DATADIRECTROY) is ignored: did you mean Sluice:DataDirectory?",
+            Lines(run.Error));
+        // The section is named as documented, the unknown key as given.
+        Assert.Contains(
+            "warning: unknown setting Sluice:Broker:MAXBATCHSISE (environment variable SLUICE__BROKER__MAXBATCHSISE) is ignored: did you mean Sluice:Broker:MaxBatchSize?",
             Lines(run.Error));
         Assert.Contains(Ready, run.Output, StringComparison.Ordinal);
     }

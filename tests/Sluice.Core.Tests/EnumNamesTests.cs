@@ -42,6 +42,9 @@ public class EnumNamesTests
     [InlineData("-reject")]
     [InlineData("reject-")]
     [InlineData("drop head")]
+    [InlineData("d-r-o-p-h-e-a-d")]
+    [InlineData("dead-letterhead")]
+    [InlineData("Drop-Hea-d")]
     [InlineData("1")]
     public void TryParse_NotAPolicy_Refused(string? text) => Assert.False(EnumNames.TryParse(text, out OverflowPolicy _));
 

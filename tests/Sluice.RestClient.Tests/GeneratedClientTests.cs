@@ -16,7 +16,7 @@ public class GeneratedClientTests(ClientServerFixture fixture) : IClassFixture<C
     {
         var created = await _client.V1.Queues.PostAsync(new QueuesPostRequestBody { Name = "client-text", VisibilityTimeoutSeconds = 30 });
         Assert.Equal("client-text", created!.Name);
-        Assert.Equal("reject", created.OverflowPolicy);
+        Assert.Equal(QueueResponse_overflowPolicy.Reject, created.OverflowPolicy);
 
         const string text = "héllo, wörld ✓ {\"json\": [1, 2]}";
         var published = await _client.V1.Queues["client-text"].Messages.PostAsync(new MessagesPostRequestBody { Body = text, Priority = 3 });
@@ -28,12 +28,27 @@ public class GeneratedClientTests(ClientServerFixture fixture) : IClassFixture<C
         Assert.Equal(text, message.Body);
         Assert.Null(message.BodyBase64);
         Assert.Equal(3, message.Priority);
-        Assert.Equal("inFlight", message.State);
+        Assert.Equal(MessageResponse_state.InFlight, message.State);
 
         await _client.V1.Queues["client-text"].Messages.Ack.PostAsync(new AckPostRequestBody { ReceiptHandle = message.ReceiptHandle });
         var stats = await _client.V1.Queues["client-text"].Stats.GetAsync();
         Assert.Equal(0, stats!.Ready);
         Assert.Equal(0, stats.InFlight);
+    }
+
+    [Fact]
+    public async Task CreateQueue_EnumsThroughTheClient_RoundTripInKebabCase()
+    {
+        var created = await _client.V1.Queues.PostAsync(new QueuesPostRequestBody
+        {
+            Name = "client-enums",
+            OverflowPolicy = QueuesPostRequestBody_overflowPolicy.DropHead,
+            MaxLength = 10,
+            DeduplicationScope = QueuesPostRequestBody_deduplicationScope.Queue,
+        });
+
+        Assert.Equal(QueueResponse_overflowPolicy.DropHead, created!.OverflowPolicy);
+        Assert.Equal(QueueResponse_deduplicationScope.Queue, created.DeduplicationScope);
     }
 
     [Fact]

@@ -69,6 +69,6 @@ public class LeaseRuleRouteTests(ServerFixture fixture) : RestTests(fixture), IC
         using var batchResponse = await PostAsync($"/v1/queues/{b}/messages/ack", $$"""{"receiptHandles":["{{handle}}"]}""");
         var batch = await ReadJsonAsync(batchResponse);
         Assert.Equal(ErrorCodes.ReceiptHandleInvalid, batch.GetProperty("results")[0].GetProperty("code").GetString());
-        Assert.Equal("inFlight", Assert.Single(await PeekAsync(a)).GetProperty("state").GetString());
+        Assert.Equal("in-flight", Assert.Single(await PeekAsync(a)).GetProperty("state").GetString());
     }
 }

@@ -30,7 +30,7 @@ public class MessageRouteTests(ServerFixture fixture) : RestTests(fixture), ICla
         Assert.Equal(7, message.GetProperty("priority").GetInt32());
         Assert.Equal("d-1", message.GetProperty("deduplicationId").GetString());
         Assert.Equal(1, message.GetProperty("receiveCount").GetInt32());
-        Assert.Equal("inFlight", message.GetProperty("state").GetString());
+        Assert.Equal("in-flight", message.GetProperty("state").GetString());
         Assert.False(string.IsNullOrEmpty(message.GetProperty("receiptHandle").GetString()));
         Assert.Equal(JsonValueKind.Null, message.GetProperty("deadLetter").ValueKind);
         var attributes = message.GetProperty("attributes");
@@ -305,7 +305,7 @@ public class MessageRouteTests(ServerFixture fixture) : RestTests(fixture), ICla
         using var response = await PostAsync($"/v1/queues/{name}/messages/ack", """{"receiptHandle":"not-a-handle"}""");
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "receipt_handle_invalid", "receiptHandle");
-        Assert.Equal("inFlight", Assert.Single(await PeekAsync(name)).GetProperty("state").GetString());
+        Assert.Equal("in-flight", Assert.Single(await PeekAsync(name)).GetProperty("state").GetString());
     }
 
     [Fact]
@@ -322,7 +322,7 @@ public class MessageRouteTests(ServerFixture fixture) : RestTests(fixture), ICla
 
         await AssertProblemAsync(response, HttpStatusCode.Conflict, "receipt_handle_stale", "receiptHandle");
         var message = Assert.Single(await PeekAsync(name));
-        Assert.Equal("inFlight", message.GetProperty("state").GetString());
+        Assert.Equal("in-flight", message.GetProperty("state").GetString());
         Assert.Equal(2, message.GetProperty("receiveCount").GetInt32());
     }
 
@@ -402,7 +402,7 @@ public class MessageRouteTests(ServerFixture fixture) : RestTests(fixture), ICla
         using var response = await PostAsync($"/v1/queues/{name}/messages/nack", $$"""{"receiptHandle":"{{handle}}","delaySeconds":99999}""");
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_argument", "delaySeconds");
-        Assert.Equal("inFlight", Assert.Single(await PeekAsync(name)).GetProperty("state").GetString());
+        Assert.Equal("in-flight", Assert.Single(await PeekAsync(name)).GetProperty("state").GetString());
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public class OpenApiTests(ServerFixture fixture) : RestTests(fixture), IClassFix
                 }
 
                 var responses = operation.Value.GetProperty("responses");
-                var expected = operation.Value.TryGetProperty("requestBody", out _) ? new[] { "400", "408", "413", "500", "503" } : ["500", "503"];
+                var expected = operation.Value.TryGetProperty("requestBody", out _) ? new[] { "400", "408", "413", "415", "500", "503" } : ["500", "503"];
                 foreach (var status in expected)
                 {
                     Assert.True(responses.TryGetProperty(status, out var problem), $"{name} lacks {status}");
@@ -87,5 +87,36 @@ public class OpenApiTests(ServerFixture fixture) : RestTests(fixture), IClassFix
         Assert.Equal(["name"], Required("/v1/queues", "post"));
         Assert.Equal(["receiptHandle"], Required("/v1/queues/{name}/messages/nack", "post"));
         Assert.Equal(["receiptHandle", "visibilityTimeoutSeconds"], Required("/v1/queues/{name}/messages/extend", "post"));
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_EnumsListTheirValuesAndRequiredFieldsAreNotNullable()
+    {
+        using var response = await Client.GetAsync("/openapi/v1.json");
+        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var paths = document.GetProperty("paths");
+        JsonElement Body(string path) => paths.GetProperty(path).GetProperty("post").GetProperty("requestBody").GetProperty("content")
+            .GetProperty("application/json").GetProperty("schema").GetProperty("properties");
+        static string[] Enum(JsonElement property) => [.. property.GetProperty("enum").EnumerateArray().Select(e => e.GetString()!)];
+
+        var queue = schemas.GetProperty("QueueResponse").GetProperty("properties");
+        Assert.Equal(["reject", "drop-head", "dead-letter-head"], Enum(queue.GetProperty("overflowPolicy")));
+        Assert.Equal(["queue", "message-group"], Enum(queue.GetProperty("deduplicationScope")));
+        var create = Body("/v1/queues");
+        Assert.Equal(["reject", "drop-head", "dead-letter-head"], Enum(create.GetProperty("overflowPolicy")));
+        Assert.Equal(["queue", "message-group"], Enum(create.GetProperty("deduplicationScope")));
+        Assert.Equal(["ready", "delayed", "in-flight"], Enum(schemas.GetProperty("MessageResponse").GetProperty("properties").GetProperty("state")));
+        Assert.Equal(["running", "completed", "cancelled", "failed"], Enum(schemas.GetProperty("RedriveResponse").GetProperty("properties").GetProperty("state")));
+
+        // Extend: the timeout is required, so it is not nullable and documents no default.
+        var extend = Body("/v1/queues/{name}/messages/extend").GetProperty("visibilityTimeoutSeconds");
+        Assert.DoesNotContain("null", extend.GetProperty("type").GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Default", extend.GetProperty("description").GetString(), StringComparison.Ordinal);
+
+        // Nack: its delay is 0 to 43200 seconds (the publish range does not apply).
+        var nack = Body("/v1/queues/{name}/messages/nack").GetProperty("delaySeconds").GetProperty("description").GetString()!;
+        Assert.Contains("0 to 43200", nack, StringComparison.Ordinal);
+        Assert.DoesNotContain("1209600", nack, StringComparison.Ordinal);
     }
 }

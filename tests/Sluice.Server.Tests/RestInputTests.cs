@@ -96,6 +96,8 @@ public class RestInputTests(ServerFixture fixture) : RestTests(fixture), IClassF
     [Theory]
     [InlineData("overflowPolicy", "drop_head", "use reject, drop-head or dead-letter-head")]
     [InlineData("overflowPolicy", "drop--head", "use reject, drop-head or dead-letter-head")]
+    [InlineData("overflowPolicy", "d-r-o-p-h-e-a-d", "use reject, drop-head or dead-letter-head")]
+    [InlineData("deduplicationScope", "mess-age-group", "use queue or message-group")]
     [InlineData("deduplicationScope", "group", "use queue or message-group")]
     public async Task CreateQueue_UnknownEnumValue_ListsKebabCase(string property, string value, string rule)
     {
@@ -125,8 +127,99 @@ public class RestInputTests(ServerFixture fixture) : RestTests(fixture), IClassF
     {
         var queue = NewName();
         await CreateQueueAsync(queue);
-        var result = await SendJsonAsync(HttpMethod.Get, $"/v1/queues/{queue}?Action=ListQueues");
-        Assert.Equal(queue, result.GetProperty("name").GetString());
+
+        // REST answers (problem+json), not the SQS face; and REST takes no query parameter it does not know.
+        using var response = await Client.GetAsync($"/v1/queues/{queue}?Action=ListQueues");
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "malformed_request", "Action");
+        Assert.Equal("query parameter 'Action' is not one this route takes: remove it (this route takes no query parameters)",
+            problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("GET", "/v1/queues?bogus=1", "bogus", "remove it (this route takes no query parameters)")]
+    [InlineData("GET", "/v1/queues/{q}/messages?max=2&mx=5", "mx", "use max")]
+    [InlineData("GET", "/v1/stats?bogus", "bogus", "remove it (this route takes no query parameters)")]
+    [InlineData("POST", "/v1/queues/{q}/messages?bogus=1", "bogus", "remove it (this route takes no query parameters)")]
+    [InlineData("DELETE", "/v1/queues/{q}/messages?all=true", "all", "remove it (this route takes no query parameters)")]
+    public async Task AnyRoute_UnknownQueryParameter_RefusedNamingItAndNothingChanges(string method, string path, string parameter, string fix)
+    {
+        var queue = NewName();
+        await CreateQueueAsync(queue);
+        await PublishAsync(queue, "kept");
+
+        using var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{q}", queue, StringComparison.Ordinal));
+        if (method == "POST")
+        {
+            request.Content = new StringContent("""{"body":"x"}""", Encoding.UTF8, "application/json");
+        }
+
+        using var response = await Client.SendAsync(request);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "malformed_request", parameter);
+        Assert.Equal($"query parameter '{parameter}' is not one this route takes: {fix}", problem.GetProperty("detail").GetString());
+        var stats = await SendJsonAsync(HttpMethod.Get, $"/v1/queues/{queue}/stats");
+        Assert.Equal(1, stats.GetProperty("ready").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=latin1", "latin1")]
+    [InlineData("application/json; charset=utf-16", "utf-16")]
+    [InlineData("application/json; charset=\"iso-8859-1\"", "\"iso-8859-1\"")]
+    public async Task RestRoute_CharsetOtherThanUtf8_Is415NamingTheRule(string contentType, string charset)
+    {
+        var queue = NewName();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/queues")
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes($$"""{"name":"{{queue}}"}""")),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await Client.SendAsync(request);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported_media_type", "Content-Type");
+        Assert.Equal(
+            $"Content-Type '{contentType}' names charset '{charset}': a JSON body is UTF-8; send Content-Type: application/json (or application/json; charset=utf-8)",
+            problem.GetProperty("detail").GetString());
+        using var get = await Client.GetAsync($"/v1/queues/{queue}");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=UTF-8")]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    public async Task RestRoute_Utf8Charset_IsTaken(string contentType)
+    {
+        var queue = NewName();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/queues")
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes($$"""{"name":"{{queue}}"}""")),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/v1/queues", """{"name":"{q}","name":"other"}""", "name", "property 'name' appears twice: give each property once")]
+    [InlineData("/v1/queues/{q}/messages", """{"messages":[{"body":"a","body":"b"}]}""", "messages[0].body", "property 'body' appears twice: give each property once")]
+    [InlineData("/v1/queues/{q}/messages/receive", """{"maxMessages":1,"maxMessages":2}""", "maxMessages", "property 'maxMessages' appears twice: give each property once")]
+    [InlineData("/v1/queues/{q}/messages", """{"body":"a","colour":"blue"}""", "colour", "property 'colour' is not one this route accepts")]
+    public async Task RestRoute_DuplicateOrUnknownProperty_RefusedNamingTheRule(string route, string body, string field, string rule)
+    {
+        var queue = NewName();
+        if (!body.Contains("\"name\":\"{q}\"", StringComparison.Ordinal))
+        {
+            await CreateQueueAsync(queue);
+        }
+
+        using var response = await PostAsync(route.Replace("{q}", queue, StringComparison.Ordinal), body.Replace("{q}", queue, StringComparison.Ordinal));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "malformed_request", field);
+        Assert.Contains(": " + rule + ";", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]

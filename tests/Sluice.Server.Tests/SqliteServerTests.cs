@@ -63,7 +63,7 @@ public class SqliteServerTests(SqliteServerFixture fixture) : RestTests(fixture)
         using var response = await PostAsync($"/v1/queues/{name}/messages/ack", $$"""{"receiptHandle":"{{stale}}"}""");
 
         await AssertProblemAsync(response, HttpStatusCode.Conflict, "receipt_handle_stale", "receiptHandle");
-        Assert.Equal("inFlight", Assert.Single(await PeekAsync(name)).GetProperty("state").GetString());
+        Assert.Equal("in-flight", Assert.Single(await PeekAsync(name)).GetProperty("state").GetString());
     }
 
     [Fact]

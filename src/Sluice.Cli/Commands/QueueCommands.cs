@@ -189,7 +189,28 @@ internal static class QueueCommands
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var queueName = parseResult.GetRequiredValue(name);
-            await client.DeleteQueueAsync(queueName, ct).ConfigureAwait(false);
+            try
+            {
+                await client.DeleteQueueAsync(queueName, ct).ConfigureAwait(false);
+            }
+            catch (CliException e) when (e.Code is ErrorCodes.QueueNotFound)
+            {
+                // The server's fix ("create it first") fits the verbs that use a queue, not this one.
+                throw new CliException($"queue '{queueName}' does not exist: nothing to delete (sluice queue list shows the queues)", e.Code, e) { Queue = queueName };
+            }
+            catch (CliException e) when (e.Code is ErrorCodes.QueueInUse)
+            {
+                // Name the CLI command that frees the queue (the server names the REST field).
+                var users = (await client.ListQueuesAsync(ct).ConfigureAwait(false))
+                    .Where(q => q.DeadLetterQueue == queueName).Select(q => q.Name).ToList();
+                if (users.Count == 0)
+                    throw;
+                throw new CliException(
+                    $"queue '{queueName}' is the dead-letter queue of {string.Join(", ", users.Select(u => $"'{u}'"))}: change theirs first " +
+                    $"({string.Join("; ", users.Select(u => $"sluice queue update {u} --reset dead-letter-queue --reset max-receive-count"))}), then delete it", e.Code, e)
+                { Queue = queueName };
+            }
+
             if (context.Json(parseResult))
                 await context.WriteJsonAsync(new DeleteResultDto(queueName, Deleted: true), OutputJsonContext.Default.DeleteResultDto).ConfigureAwait(false);
             else

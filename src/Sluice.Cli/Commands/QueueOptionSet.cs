@@ -45,10 +45,14 @@ internal sealed class QueueOptionSet
         };
         tags.Validators.Add(r =>
         {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
             foreach (var tag in r.GetValueOrDefault<string[]>() ?? [])
             {
-                if (tag.IndexOf('=', StringComparison.Ordinal) <= 0)
+                var equals = tag.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
                     r.AddError($"--tag '{tag}' is invalid: use key=value");
+                else if (!keys.Add(tag[..equals]))
+                    r.AddError($"--tag '{tag}' repeats the key '{tag[..equals]}': give each key once (a queue has one value per tag key)");
             }
         });
         JsonNode TagsJson(ParseResult r)

@@ -16,17 +16,25 @@ internal static partial class ServeCommand
             await context.Error.WriteLineAsync("warning: " + warning).ConfigureAwait(false);
 
         SluiceServerOptions options;
+        ILoggerFactory loggerFactory;
         try
         {
             options = SluiceServerOptions.FromConfiguration(configuration);
             options.Validate();
+            SluiceServerOptions.CheckLoggingSettings(configuration);
+            loggerFactory = CreateLoggerFactory(configuration);
         }
         catch (ArgumentException e)
         {
             return await context.FailAsync(SettingMessage(e), CliApp.UsageError).ConfigureAwait(false);
         }
+        catch (InvalidOperationException e)
+        {
+            // Any other setting of the Logging section the logging library cannot read (its message names the key).
+            return await context.FailAsync($"a setting under Logging is invalid: {OneLine(e.Message)}; fix or remove it", CliApp.UsageError).ConfigureAwait(false);
+        }
 
-        using var loggerFactory = CreateLoggerFactory(configuration);
+        using var ownedLoggerFactory = loggerFactory;
         var server = new SluiceServer(options, loggerFactory);
         await using (server.ConfigureAwait(false))
         {
@@ -78,6 +86,10 @@ internal static partial class ServeCommand
 
         return 0;
     }
+
+    /// <summary>A message in one line: its lines joined with spaces, without a trailing period.</summary>
+    internal static string OneLine(string message) =>
+        string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
 
     /// <summary>The message of an invalid setting without the " (Parameter 'Sluice:...')" suffix .NET appends.</summary>
     internal static string SettingMessage(ArgumentException e) =>

@@ -36,73 +36,31 @@ public static class EnumNames
     /// <param name="text">The text as sent.</param>
     /// <param name="policy">The policy, when the text names one.</param>
     /// <returns>Whether the text names a policy.</returns>
-    public static bool TryParse(string? text, out OverflowPolicy policy)
-    {
-        switch (Fold(text))
-        {
-            case "reject":
-                policy = OverflowPolicy.Reject;
-                return true;
-            case "drophead":
-                policy = OverflowPolicy.DropHead;
-                return true;
-            case "deadletterhead":
-                policy = OverflowPolicy.DeadLetterHead;
-                return true;
-            default:
-                policy = default;
-                return false;
-        }
-    }
+    public static bool TryParse(string? text, out OverflowPolicy policy) => TryParse(text, Of, out policy);
 
     /// <summary>Parses <c>queue</c> and <c>message-group</c> (or <c>messageGroup</c>), ignoring case.</summary>
     /// <param name="text">The text as sent.</param>
     /// <param name="scope">The scope, when the text names one.</param>
     /// <returns>Whether the text names a scope.</returns>
-    public static bool TryParse(string? text, out DeduplicationScope scope)
+    public static bool TryParse(string? text, out DeduplicationScope scope) => TryParse(text, Of, out scope);
+
+    // A value's two accepted spellings, ignoring case: its kebab-case name ("dead-letter-head") and that name without
+    // the hyphens, which is its camelCase name ignoring case ("deadLetterHead"). Nothing else ("d-r-o-p-h-e-a-d").
+    private static bool TryParse<T>(string? text, Func<T, string> spell, out T value)
+        where T : struct, Enum
     {
-        switch (Fold(text))
+        foreach (var candidate in Enum.GetValues<T>())
         {
-            case "queue":
-                scope = DeduplicationScope.Queue;
+            var kebab = spell(candidate);
+            if (string.Equals(text, kebab, StringComparison.OrdinalIgnoreCase) ||
+                string.Equals(text, kebab.Replace("-", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))
+            {
+                value = candidate;
                 return true;
-            case "messagegroup":
-                scope = DeduplicationScope.MessageGroup;
-                return true;
-            default:
-                scope = default;
-                return false;
-        }
-    }
-
-    // "dead-letter-head", "deadLetterHead" and "DEAD-LETTER-HEAD" fold to one key; a hyphen is only taken between letters,
-    // so "-reject" or "drop--head" stay unknown.
-    private static string? Fold(string? text)
-    {
-        if (string.IsNullOrEmpty(text) || text.Length > 32)
-        {
-            return null;
-        }
-
-        var buffer = new char[text.Length];
-        var n = 0;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsAsciiLetter(c))
-            {
-                buffer[n++] = char.ToLowerInvariant(c);
-            }
-            else if (c == '-' && i > 0 && i < text.Length - 1 && char.IsAsciiLetter(text[i - 1]) && char.IsAsciiLetter(text[i + 1]))
-            {
-                continue;
-            }
-            else
-            {
-                return null;
             }
         }
 
-        return new string(buffer, 0, n);
+        value = default;
+        return false;
     }
 }

@@ -95,8 +95,14 @@ public readonly record struct ReceiptHandle(ulong QueueTag, long Sequence, int A
         return handle;
     }
 
+    /// <summary>The length of the text form written before version 1 (12 bytes of base64url, without a queue tag).</summary>
+    private const int UnversionedTextLength = 16;
+
     private static SluiceException Invalid(string? text) => new(ErrorCodes.ReceiptHandleInvalid,
-        $"receipt handle '{Truncate(text)}' is invalid: use the receiptHandle returned by a receive on this queue", "receiptHandle");
+        text is { Length: UnversionedTextLength } && Base64Url.IsValid(text)
+            ? $"receipt handle '{text}' is in the format of a Sluice version before the upgrade (16 characters), which is no longer accepted: " +
+              "its message comes back when the lease ends; receive it again for a new handle"
+            : $"receipt handle '{Truncate(text)}' is invalid: use the receiptHandle returned by a receive on this queue", "receiptHandle");
 
     private static string Truncate(string? text) => text is null ? "" : text.Length <= 40 ? text : text[..40] + "...";
 

@@ -5,6 +5,7 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.Logging;
 
 namespace Sluice.Server.Hosting;
 
@@ -20,62 +21,100 @@ internal static class SettingsCheck
     public static IReadOnlyList<string> UnknownKeys(IConfiguration root, IConfigurationSection section, Type optionsType)
     {
         var warnings = new List<string>();
-        Walk(root, section, optionsType, warnings);
+        Walk(root, section, optionsType, section.Path, warnings);
         return warnings;
     }
 
     /// <summary>Throws when a value under <paramref name="section"/> cannot be converted to its setting's type.</summary>
     /// <exception cref="ArgumentException">The message names the setting, the value, where it came from and the accepted form.</exception>
-    public static void CheckValues(IConfiguration root, IConfigurationSection section, Type optionsType)
-    {
-        var settings = Settings(optionsType);
-        foreach (var child in section.GetChildren())
-        {
-            if (!settings.TryGetValue(child.Key, out var property))
-            {
-                continue;
-            }
+    public static void CheckValues(IConfiguration root, IConfigurationSection section, Type optionsType) =>
+        CheckValues(root, section, optionsType, section.Path);
 
-            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            if (IsSection(type))
+    /// <summary>
+    /// Throws when a level under the <c>Logging</c> section (<c>Logging:LogLevel:Default</c>,
+    /// <c>Logging:Console:LogLevel:Microsoft</c>, ...) is not a log level; the logging library would throw an
+    /// <see cref="InvalidOperationException"/> naming neither the setting nor the accepted values.
+    /// </summary>
+    /// <exception cref="ArgumentException">The message names the setting, the value, where it came from and the accepted levels.</exception>
+    public static void CheckLogLevels(IConfiguration root, IConfigurationSection logging)
+    {
+        // Levels sit under Logging:LogLevel and Logging:<provider>:LogLevel; the library parses them ignoring case.
+        var levelSections = logging.GetChildren()
+            .SelectMany(c => string.Equals(c.Key, "LogLevel", StringComparison.OrdinalIgnoreCase)
+                ? [(Section: c, Canonical: "Logging:LogLevel")]
+                : c.GetChildren().Where(g => string.Equals(g.Key, "LogLevel", StringComparison.OrdinalIgnoreCase))
+                    .Select(g => (Section: g, Canonical: $"Logging:{c.Key}:LogLevel")));
+        foreach (var (levels, canonical) in levelSections)
+        {
+            foreach (var level in levels.GetChildren())
             {
-                CheckValues(root, child, type);
-            }
-            else if (child.Value is { Length: > 0 } value && !Converts(type, value))
-            {
-                throw new ArgumentException($"setting {child.Path} '{value}'{Source(root, child.Path)} is not {Expected(type)}", child.Path);
+                if (level.Value is { } value && !Enum.TryParse<LogLevel>(value, ignoreCase: true, out _))
+                {
+                    var key = $"{canonical}:{level.Key}";
+                    throw new ArgumentException(
+                        $"setting {key} '{value}'{Source(root, level.Path)} is not a log level: use one of " +
+                        string.Join(", ", Enum.GetNames<LogLevel>()), key);
+                }
             }
         }
     }
 
-    private static void Walk(IConfiguration root, IConfigurationSection section, Type optionsType, List<string> warnings)
+    /// <summary>Checks the values under <paramref name="section"/>; <paramref name="canonical"/> is its path as the options spell it.</summary>
+    private static void CheckValues(IConfiguration root, IConfigurationSection section, Type optionsType, string canonical)
     {
         var settings = Settings(optionsType);
         foreach (var child in section.GetChildren())
         {
             if (!settings.TryGetValue(child.Key, out var property))
             {
-                warnings.Add($"unknown setting {child.Path}{Source(root, child.Path)} is ignored: {Suggest(section.Path, child.Key, settings.Values)}");
                 continue;
             }
 
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            // Name the setting as the options spell it, not in the casing of its source (SLUICE__BROKER__MAXWAITTIME).
+            var key = ConfigurationPath.Combine(canonical, property.Name);
+            if (IsSection(type))
+            {
+                CheckValues(root, child, type, key);
+            }
+            else if (child.Value is { Length: > 0 } value && !Converts(type, value))
+            {
+                throw new ArgumentException($"setting {key} '{value}'{Source(root, child.Path)} is not {Expected(type)}", key);
+            }
+        }
+    }
+
+    /// <summary>Collects the warnings under <paramref name="section"/>; <paramref name="canonical"/> is its path as the options spell it.</summary>
+    private static void Walk(IConfiguration root, IConfigurationSection section, Type optionsType, string canonical, List<string> warnings)
+    {
+        var settings = Settings(optionsType);
+        foreach (var child in section.GetChildren())
+        {
+            if (!settings.TryGetValue(child.Key, out var property))
+            {
+                // The unknown key as given, under its section as documented (Sluice:Broker:MaxBatchSise, not Sluice:BROKER:...).
+                warnings.Add($"unknown setting {ConfigurationPath.Combine(canonical, child.Key)}{Source(root, child.Path)} is ignored: {Suggest(canonical, child.Key, settings.Values)}");
+                continue;
+            }
+
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            var key = ConfigurationPath.Combine(canonical, property.Name);
             if (IsSection(type))
             {
                 if (child.Value is { Length: > 0 } value)
                 {
-                    warnings.Add($"setting {child.Path} '{value}'{Source(root, child.Path)} is ignored: {child.Path} is a section; " +
+                    warnings.Add($"setting {key} '{value}'{Source(root, child.Path)} is ignored: {key} is a section; " +
                                  $"set its keys instead ({string.Join(", ", Settings(type).Values.Select(p => p.Name))})");
                 }
 
-                Walk(root, child, type, warnings);
+                Walk(root, child, type, key, warnings);
             }
             else if (!IsMap(type))
             {
                 // A scalar setting has no keys under it; anything there is ignored.
                 foreach (var grandchild in child.GetChildren())
                 {
-                    warnings.Add($"unknown setting {grandchild.Path}{Source(root, grandchild.Path)} is ignored: {child.Path} is a single value, not a section");
+                    warnings.Add($"unknown setting {ConfigurationPath.Combine(key, grandchild.Key)}{Source(root, grandchild.Path)} is ignored: {key} is a single value, not a section");
                 }
             }
         }

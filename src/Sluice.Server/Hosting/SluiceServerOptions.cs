@@ -75,7 +75,11 @@ public sealed record SluiceServerOptions
         SettingsCheck.CheckValues(configuration, section, typeof(SluiceServerOptions));
         try
         {
-            return section.Get<SluiceServerOptions>() ?? new SluiceServerOptions();
+            var options = section.Get<SluiceServerOptions>() ?? new SluiceServerOptions();
+
+            // Store is case-insensitive; log and print it as documented (memory, not MEMORY).
+            var store = new[] { SqliteStore, MemoryStore }.FirstOrDefault(s => string.Equals(s, options.Store, StringComparison.OrdinalIgnoreCase));
+            return store is null ? options : options with { Store = store };
         }
         catch (InvalidOperationException ex)
         {
@@ -99,6 +103,24 @@ public sealed record SluiceServerOptions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return SettingsCheck.UnknownKeys(configuration, configuration.GetSection(SectionName), typeof(SluiceServerOptions));
+    }
+
+    /// <summary>
+    /// Checks the log levels of the <c>Logging</c> section (<c>Logging:LogLevel:Default</c>,
+    /// <c>Logging:Console:LogLevel:Microsoft</c>, ...): each must be a <see cref="Microsoft.Extensions.Logging.LogLevel"/>
+    /// name (case-insensitive). Call it before building a logger factory from that section, which would throw an
+    /// <see cref="InvalidOperationException"/> naming neither the setting nor the accepted levels.
+    /// </summary>
+    /// <param name="configuration">The configuration root (an <see cref="IConfigurationRoot"/> lets the message name the source).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="configuration"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// A level is not a log level: the message names the setting (such as <c>Logging:LogLevel:Default</c>), the value,
+    /// where it came from and the accepted levels; <see cref="ArgumentException.ParamName"/> is the setting's key.
+    /// </exception>
+    public static void CheckLoggingSettings(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        SettingsCheck.CheckLogLevels(configuration, configuration.GetSection("Logging"));
     }
 
     /// <summary>Checks every setting; the message names the setting, the value, the rule and the fix.</summary>
@@ -164,8 +186,11 @@ public sealed record SluiceServerOptions
         }
         catch (ArgumentOutOfRangeException ex)
         {
+            // One line: the rule without the " (Parameter 'X')" and "Actual value was ..." lines .NET adds.
             var key = $"{SectionName}:{nameof(Broker)}:{ex.ParamName}";
-            throw new ArgumentException($"setting {key} is invalid: {ex.Message}", key, ex);
+            var rule = ex.Message.Split('\n')[0].Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal).TrimEnd('\r');
+            var value = Convert.ToString(ex.ActualValue, System.Globalization.CultureInfo.InvariantCulture);
+            throw new ArgumentException($"setting {key} '{value}' is out of range: {rule}", key, ex);
         }
     }
 
