@@ -7,7 +7,7 @@ namespace Sluice;
 /// Streams with consumer groups: the Redis stream commands (the Redis command reference: XADD, XRANGE, XREVRANGE, XREAD,
 /// XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM, XGROUP, XINFO, XTRIM, XDEL, XLEN, XSETID) plus retention and a
 /// max-deliveries policy. The store must implement <see cref="IStreamStore"/>; otherwise every method throws
-/// streams_not_supported. Names of streams, groups and consumers: 1-1,024 characters without control characters
+/// not_supported. Names of streams, groups and consumers: 1-1,024 characters without control characters
 /// (invalid_stream_name). Bad input changes no state.
 /// </summary>
 public sealed partial class Broker
@@ -23,8 +23,10 @@ public sealed partial class Broker
     /// <summary>Stream reads blocked right now (XREAD/XREADGROUP with BLOCK).</summary>
     public int BlockedStreamReaders => _streamSignals.BlockedCount;
 
-    private IStreamStore Streams => StartedStore as IStreamStore ?? throw new SluiceException(ErrorCodes.StreamsNotSupported,
-        $"the store {_store.GetType().Name} does not implement streams: use a store that does (in-memory, SQLite)");
+    // "not_supported" is ErrorCodes.NotSupported of the storage split (issue 7 part 1); once both are merged this is
+    // StoreFor<IStreamStore>("streams"), the one way the broker reaches a concern beyond queues.
+    private IStreamStore Streams => StartedStore as IStreamStore ?? throw new SluiceException("not_supported",
+        $"this server's store ({_store.GetType().Name}) does not implement streams (IStreamStore): configure a store that implements IStreamStore", null);
 
     /// <summary>XADD: appends an entry and wakes readers blocked on the stream.</summary>
     /// <param name="stream">The stream name (created unless <see cref="StreamAppendOptions.NoMakeStream"/>).</param>

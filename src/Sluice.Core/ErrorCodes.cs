@@ -42,9 +42,6 @@ public static class ErrorCodes
     /// <summary>The redrive task does not exist.</summary>
     public const string RedriveNotFound = "redrive_not_found";
 
-    /// <summary>The store behind the broker does not implement streams (<c>IStreamStore</c>).</summary>
-    public const string StreamsNotSupported = "streams_not_supported";
-
     /// <summary>A stream, group or consumer name breaks the naming rule (1-1,024 characters, no control characters).</summary>
     public const string InvalidStreamName = "invalid_stream_name";
 
