@@ -198,6 +198,29 @@ public class RespConnectionTests
     }
 
     [Fact]
+    public async Task BlockingXRead_ClientDisconnects_WaitEnds()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var observer = await server.ConnectRawAsync();
+        var reader = await server.ConnectRawAsync();
+        await reader.SendCommandAsync("XREAD", "BLOCK", "0", "STREAMS", "orders", "$");
+        await WaitForInfoAsync(observer, "blocked_clients:1");
+        reader.Dispose();
+        await WaitForInfoAsync(observer, "blocked_clients:0");
+    }
+
+    private static async Task WaitForInfoAsync(RawClient client, string line)
+    {
+        string info;
+        do
+        {
+            await client.SendCommandAsync("INFO", "clients");
+            info = await client.ReadReplyAsync();
+        }
+        while (!info.Contains(line, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task IdleConnections_Thousand_CostBoundedMemory()
     {
         await using var server = await RespServer.StartAsync();

@@ -383,9 +383,12 @@ internal static partial class RespCommands
         if (block is not null)
             await s.FlushAsync().ConfigureAwait(false); // replies before this one reach the client while it waits
         var options = new StreamReadOptions { Count = count, Block = block, NoAck = noAck };
-        var results = group
-            ? await B(s).StreamReadGroupAsync(groupName!, consumer!, positions, options, s.Aborted).ConfigureAwait(false)
-            : await B(s).StreamReadAsync(positions, options, s.Aborted).ConfigureAwait(false);
+        ValueTask<IReadOnlyList<StreamReadResult>> Read(CancellationToken token) => group
+            ? B(s).StreamReadGroupAsync(groupName!, consumer!, positions, options, token)
+            : B(s).StreamReadAsync(positions, options, token);
+        var results = block is null
+            ? await Read(s.Aborted).ConfigureAwait(false)
+            : await s.WatchingDisconnectAsync(Read).ConfigureAwait(false);
         if (group)
         {
             foreach (var position in positions)

@@ -15,6 +15,7 @@ internal sealed class RespSession
     private readonly PipeWriter _output;
     private readonly RespRequestParser _parser;
     private readonly List<byte[][]> _batch = [];
+    private readonly CancellationTokenSource _closed;
 
     public RespSession(RespServer server, PipeReader input, PipeWriter output, string? remoteAddress, int localPort, CancellationToken aborted)
     {
@@ -26,7 +27,7 @@ internal sealed class RespSession
         Id = server.NextClientId();
         RemoteAddress = remoteAddress;
         LocalPort = localPort;
-        Aborted = aborted;
+        _closed = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         Authenticated = server.Options.Password is null;
         _parser.Authenticated = Authenticated;
         ConnectedAt = server.Time.GetUtcNow();
@@ -46,7 +47,7 @@ internal sealed class RespSession
     public int LocalPort { get; }
 
     /// <summary>Fires when the client disconnects or the server stops: ends a blocking read.</summary>
-    public CancellationToken Aborted { get; }
+    public CancellationToken Aborted => _closed.Token;
 
     public string? Name { get; set; }
 
@@ -88,6 +89,46 @@ internal sealed class RespSession
             CloseRequested = true;
     }
 
+    /// <summary>
+    /// Runs a blocking wait while watching the connection: the session's reader is idle during a command, so a watcher
+    /// reads meanwhile; when the client disconnects (end of input) <see cref="Aborted"/> fires and ends the wait.
+    /// Bytes that arrive meanwhile (pipelined commands) are left in the pipe for the session loop.
+    /// </summary>
+    public async ValueTask<T> WatchingDisconnectAsync<T>(Func<CancellationToken, ValueTask<T>> wait)
+    {
+        var watcher = WatchInputAsync();
+        try
+        {
+            return await wait(Aborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!watcher.IsCompleted)
+                _input.CancelPendingRead();
+            await watcher.ConfigureAwait(false);
+        }
+    }
+
+    private async Task WatchInputAsync()
+    {
+        while (true)
+        {
+            var read = await _input.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            if (read.IsCanceled)
+            {
+                // Consume nothing and mark nothing examined, so the session loop's next read sees these bytes at once.
+                _input.AdvanceTo(read.Buffer.Start);
+                return;
+            }
+            _input.AdvanceTo(read.Buffer.Start, read.Buffer.End); // consume nothing, wait for more
+            if (read.IsCompleted)
+            {
+                await _closed.CancelAsync().ConfigureAwait(false);
+                return;
+            }
+        }
+    }
+
     /// <summary>Serves the connection until the client leaves, QUITs or breaks the protocol.</summary>
     public async Task RunAsync()
     {
@@ -113,8 +154,8 @@ internal sealed class RespSession
                     CloseRequested = true;
                 }
                 await FlushAsync().ConfigureAwait(false);
-                if (read.IsCompleted || read.IsCanceled)
-                    break;
+                if (read.IsCompleted)
+                    break; // (a canceled read only ends a disconnect watch: carry on)
             }
         }
         catch (OperationCanceledException) when (Aborted.IsCancellationRequested)
@@ -128,6 +169,7 @@ internal sealed class RespSession
         finally
         {
             _batch.Clear();
+            _closed.Dispose();
         }
     }
 
