@@ -198,6 +198,27 @@ public class RespConnectionTests
     }
 
     [Fact]
+    public async Task BlockingXRead_CommandPipelinedBehindIt_RunsAndAnswersWhenTheReadEnds()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var reader = await server.ConnectRawAsync();
+        using var writer = await server.ConnectRawAsync();
+        await reader.SendCommandAsync("XREAD", "BLOCK", "0", "STREAMS", "orders", "$");
+        await WaitForInfoAsync(writer, "blocked_clients:1");
+        // Sent while the read waits: Redis runs it as soon as the read ends and answers it then.
+        await reader.SendCommandAsync("XADD", "later", "1-1", "a", "b");
+        await writer.SendCommandAsync("PING");
+        Assert.Equal("+PONG\r\n", await writer.ReadReplyAsync());
+        await writer.SendCommandAsync("XADD", "orders", "5-1", "id", "42");
+        Assert.Equal("$3\r\n5-1\r\n", await writer.ReadReplyAsync());
+
+        Assert.StartsWith("*1\r\n*2\r\n$6\r\norders", await reader.ReadReplyAsync().WaitAsync(TimeSpan.FromSeconds(30)), StringComparison.Ordinal);
+        Assert.Equal("$3\r\n1-1\r\n", await reader.ReadReplyAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        await writer.SendCommandAsync("XLEN", "later");
+        Assert.Equal(":1\r\n", await writer.ReadReplyAsync());
+    }
+
+    [Fact]
     public async Task BlockingXRead_ClientDisconnects_WaitEnds()
     {
         await using var server = await RespServer.StartAsync();

@@ -16,6 +16,7 @@ internal sealed class RespSession
     private readonly RespRequestParser _parser;
     private readonly List<byte[][]> _batch = [];
     private readonly CancellationTokenSource _closed;
+    private bool _resumeBuffered;
 
     public RespSession(RespServer server, PipeReader input, PipeWriter output, string? remoteAddress, int localPort, CancellationToken aborted)
     {
@@ -106,6 +107,10 @@ internal sealed class RespSession
             if (!watcher.IsCompleted)
                 _input.CancelPendingRead();
             await watcher.ConfigureAwait(false);
+
+            // The watcher marked what arrived meanwhile as examined, so a plain ReadAsync would wait for more bytes
+            // before it returned them: the session loop takes what is buffered first.
+            _resumeBuffered = true;
         }
     }
 
@@ -136,7 +141,9 @@ internal sealed class RespSession
         {
             while (!CloseRequested)
             {
-                var read = await _input.ReadAsync(Aborted).ConfigureAwait(false);
+                if (!_resumeBuffered || !_input.TryRead(out var read))
+                    read = await _input.ReadAsync(Aborted).ConfigureAwait(false);
+                _resumeBuffered = false;
                 var buffer = read.Buffer;
                 var error = Parse(buffer, out var consumed);
                 _input.AdvanceTo(consumed, buffer.End);
