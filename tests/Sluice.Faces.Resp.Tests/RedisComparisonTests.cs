@@ -56,6 +56,8 @@ public class RedisComparisonTests : IAsyncLifetime
         { "connection", ["PING", "PING a", "PING a b", "ECHO", "ECHO hi", "FOO a b", "CLIENT SETNAME \"a b\"", "CLIENT SETNAME w1", "CLIENT GETNAME",
 "CLIENT FOO", "HELLO 4", "HELLO x", "HELLO 2 FOO", "SELECT x", "SELECT 0",
             "AUTH x", "AUTH a b c", "FUNCTION FLUSH", "SCRIPT FLUSH", "SCRIPT FLUSH FOO", "COMMAND FOO", "COMMAND COUNT x"] },
+        { "texts", ["XADD s 1-1 a 1", "XREAD STREAMS s t 0", "XGROUP CREATE s g 0", "XREADGROUP GROUP g c STREAMS s t >", "XGROUP HELP",
+            "XINFO HELP", "INFO keyspace"] },
         { "multi", ["MULTI", "MULTI", "XADD s 1-1 a 1", "XLEN s", "WATCH s", "EXEC", "EXEC", "DISCARD", "MULTI", "XLEN", "XADD s 2-1 a 1", "EXEC",
             "MULTI", "XADD s 1-1 a 1", "XADD s 3-1 a 1", "EXEC", "MULTI", "DISCARD", "UNWATCH", "MULTI", "XREAD BLOCK 0 STREAMS s $", "EXEC"] },
     };

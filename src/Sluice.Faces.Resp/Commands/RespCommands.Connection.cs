@@ -122,7 +122,7 @@ internal static partial class RespCommands
         if (!s.Authenticated)
         {
             throw new RespErrorException("NOAUTH HELLO must be called with the client already authenticated, otherwise the " +
-                "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+                "HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         }
         if (name is not null)
             s.Name = name.Length == 0 ? null : Text(name);

@@ -166,7 +166,6 @@ internal static partial class RespCommands
                     Line("db0", FormattableString.Invariant($"keys={keys},expires=0,avg_ttl=0"));
             });
         }
-        text.Append("\r\n");
         s.Reply.Verbatim(text.ToString());
     }
 

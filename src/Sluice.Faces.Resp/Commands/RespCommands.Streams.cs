@@ -321,9 +321,8 @@ internal static partial class RespCommands
                 streamCount = a.Length - streamsAt;
                 if (streamCount % 2 != 0)
                 {
-                    throw new RespErrorException(group
-                        ? "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified."
-                        : "ERR Unbalanced 'xread' list of streams: for each stream key an ID, '+', or '$' must be specified.");
+                    // Redis 7.0 answers XREADGROUP with the XREAD text too.
+                    throw new RespErrorException("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
                 }
                 streamCount /= 2;
                 break;
@@ -627,7 +626,7 @@ internal static partial class RespCommands
                 "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
                 "    Set the current group ID and entries_read counter.",
                 "HELP",
-                "    Print this help.",
+                "    Prints this help.",
             ];
             r.Array(help.Length);
             foreach (var line in help)
@@ -713,7 +712,7 @@ internal static partial class RespCommands
                 "STREAM <key> [FULL [COUNT <count>]",
                 "    Show information about the stream.",
                 "HELP",
-                "    Print this help.",
+                "    Prints this help.",
             ];
             r.Array(help.Length);
             foreach (var line in help)
@@ -735,15 +734,13 @@ internal static partial class RespCommands
                     r.Array(consumers.Count);
                     foreach (var consumer in consumers)
                     {
-                        r.Map(4);
+                        r.Map(3);
                         r.Bulk("name"u8);
                         r.Bulk(consumer.Name);
                         r.Bulk("pending"u8);
                         r.Integer(consumer.Pending);
                         r.Bulk("idle"u8);
                         r.Integer(Ms(consumer.Idle));
-                        r.Bulk("inactive"u8);
-                        r.Integer(consumer.Inactive is { } inactive ? Ms(inactive) : -1);
                     }
                     break;
                 }
@@ -813,13 +810,11 @@ internal static partial class RespCommands
                         r.Array(g.Consumers.Count);
                         foreach (var c in g.Consumers)
                         {
-                            r.Map(5);
+                            r.Map(4);
                             r.Bulk("name"u8);
                             r.Bulk(c.Consumer.Name);
                             r.Bulk("seen-time"u8);
                             r.Integer(UnixMs(c.Consumer.SeenAt));
-                            r.Bulk("active-time"u8);
-                            r.Integer(c.Consumer.ActiveAt is { } active ? UnixMs(active) : -1);
                             r.Bulk("pel-count"u8);
                             r.Integer(c.Consumer.Pending);
                             r.Bulk("pending"u8);
