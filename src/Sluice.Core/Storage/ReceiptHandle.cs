@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -43,6 +44,16 @@ public readonly record struct ReceiptHandle(ulong QueueTag, long Sequence, int A
     public static ulong QueueTagOf(QueueInfo queue)
     {
         ArgumentNullException.ThrowIfNull(queue);
+
+        // Every receive issues handles and every ack checks one: hash a queue's identity once per QueueInfo instance
+        // (stores keep one per queue until it changes), not once per message.
+        return Tags.GetValue(queue, static q => new StrongBox<ulong>(ComputeTag(q))).Value;
+    }
+
+    private static readonly ConditionalWeakTable<QueueInfo, StrongBox<ulong>> Tags = new();
+
+    private static ulong ComputeTag(QueueInfo queue)
+    {
         var identity = Encoding.UTF8.GetBytes(queue.Name + "\n" + queue.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture));
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(identity, hash);
