@@ -130,6 +130,22 @@ public abstract partial class StreamConformanceTests
     }
 
     [Fact]
+    public async Task StreamTrim_ApproximateAfterExactTrim_RemovesTheRestOfTheThinnedBlock()
+    {
+        // Blocks hold the entries added 1-100, 101-200, ... (Redis's nodes): an exact trim to 555 of 1,000 leaves 55
+        // entries of the block 401-500, which a ~ trim then removes whole (Redis's "XTRIM with MAXLEN option basic test").
+        await AddManyAsync("s", 1000);
+        Assert.Equal(445, await Broker.StreamTrimAsync("s", StreamTrim.MaxLength(555)));
+        Assert.Equal(55, await Broker.StreamTrimAsync("s", StreamTrim.MaxLength(444, approximate: true)));
+        Assert.Equal(Id(501, 1), (await AllAsync("s"))[0].Id);
+        Assert.Equal(100, await Broker.StreamTrimAsync("s", StreamTrim.MaxLength(400, approximate: true)));
+        Assert.Equal(0, await Broker.StreamTrimAsync("s", StreamTrim.MaxLength(301, approximate: true)));
+        Assert.Equal(0, await Broker.StreamTrimAsync("s", StreamTrim.ToMinId(Id(700, 1), approximate: true)));
+        Assert.Equal(100, await Broker.StreamTrimAsync("s", StreamTrim.ToMinId(Id(701, 1), approximate: true)));
+        Assert.Equal(300, await Broker.StreamLengthAsync("s"));
+    }
+
+    [Fact]
     public async Task StreamTrim_LimitWithoutApproximate_IsInvalidAndChangesNothing()
     {
         await AddManyAsync("s", 3);

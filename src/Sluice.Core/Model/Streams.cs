@@ -57,8 +57,9 @@ public sealed record StreamTrim
     public StreamEntryId MinId { get; init; }
 
     /// <summary>
-    /// <c>~</c>: approximate. Sluice removes only whole blocks of <see cref="ApproximateBlock"/> entries (as Redis removes
-    /// only whole radix-tree nodes of its default 100 entries), so the stream may keep more than asked. Default exact (<c>=</c>).
+    /// <c>~</c>: approximate. Sluice removes only whole blocks of <see cref="ApproximateBlock"/> entries added (the
+    /// entries added 1-100, 101-200, ..., as Redis removes only whole radix-tree nodes of its default 100 entries), so
+    /// the stream may keep more than asked. Default exact (<c>=</c>).
     /// </summary>
     public bool Approximate { get; init; }
 

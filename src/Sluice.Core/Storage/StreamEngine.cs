@@ -226,10 +226,25 @@ public sealed class StreamEngine(TimeProvider time)
                 remove = Math.Min(remove, limit);
             }
 
-            remove = remove / StreamTrim.ApproximateBlock * StreamTrim.ApproximateBlock;
+            remove = WholeBlocks(record, remove);
         }
 
         return DeleteOldest(state, record, remove, below);
+    }
+
+    /// <summary>
+    /// The most of <paramref name="remove"/> oldest entries that end on a block boundary. Blocks are Redis's radix-tree
+    /// nodes: every <see cref="StreamTrim.ApproximateBlock"/> entries added start a new one, so a block an exact trim
+    /// or XDEL thinned out is removed whole. The oldest entry is taken to be entry number EntriesAdded − Length + 1,
+    /// which is exact while entries left only from the oldest end (trims); an XDEL inside the stream shifts the
+    /// boundaries, which only makes a <c>~</c> trim keep more or fewer entries above its threshold.
+    /// </summary>
+    private static long WholeBlocks(StreamRecord record, long remove)
+    {
+        const int block = StreamTrim.ApproximateBlock;
+        var addedBefore = Math.Max(0, record.EntriesAdded - record.Length);
+        var oldestBlockRest = block - (addedBefore % block);
+        return remove < oldestBlockRest ? 0 : oldestBlockRest + ((remove - oldestBlockRest) / block * block);
     }
 
     private static StreamRecord DeleteOldest(IStreamState state, StreamRecord record, long remove, StreamEntryId? below)
