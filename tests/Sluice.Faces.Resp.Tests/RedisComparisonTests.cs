@@ -58,6 +58,10 @@ public class RedisComparisonTests : IAsyncLifetime
             "AUTH x", "AUTH a b c", "FUNCTION FLUSH", "SCRIPT FLUSH", "SCRIPT FLUSH FOO", "COMMAND FOO", "COMMAND COUNT x"] },
         { "texts", ["XADD s 1-1 a 1", "XREAD STREAMS s t 0", "XGROUP CREATE s g 0", "XREADGROUP GROUP g c STREAMS s t >", "XGROUP HELP",
             "XINFO HELP", "INFO keyspace"] },
+        { "subcommands", ["XADD s 1-1 a 1", "XGROUP HELP x", "XINFO HELP x", "CLIENT HELP x", "COMMAND HELP x", "CLIENT GETNAME x",
+            "XGROUP DESTROY s g x", "XGROUP CREATE s g", "XGROUP SETID s g", "XGROUP CREATECONSUMER s g", "XGROUP DELCONSUMER s g c x",
+            "XINFO GROUPS s x", "XINFO CONSUMERS s", "XINFO STREAM", "XINFO STREAM nokey FOO", "XINFO STREAM s FOO", "XINFO STREAM s FULL COUNT",
+            "XINFO STREAM s FULL COUNT x", "XINFO STREAM nokey FULL COUNT x", "XINFO STREAM s FULL x 1"] },
         { "multi", ["MULTI", "MULTI", "XADD s 1-1 a 1", "XLEN s", "WATCH s", "EXEC", "EXEC", "DISCARD", "MULTI", "XLEN", "XADD s 2-1 a 1", "EXEC",
             "MULTI", "XADD s 1-1 a 1", "XADD s 3-1 a 1", "EXEC", "MULTI", "DISCARD", "UNWATCH", "MULTI", "XREAD BLOCK 0 STREAMS s $", "EXEC"] },
     };

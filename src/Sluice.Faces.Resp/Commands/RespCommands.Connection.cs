@@ -206,6 +206,7 @@ internal static partial class RespCommands
                 r.Verbatim(ClientLine(s) + "\n");
                 break;
             case "help":
+                Arity(a, 2, "client|help");
                 r.Array(6);
                 r.SimpleString("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
                 r.SimpleString("GETNAME, SETNAME <name>: get or set the connection's name.");
@@ -225,6 +226,18 @@ internal static partial class RespCommands
         var now = s.Server.Time.GetUtcNow();
         return FormattableString.Invariant(
             $"id={s.Id} addr={s.RemoteAddress} laddr= fd=0 name={s.Name} age={(long)(now - s.ConnectedAt).TotalSeconds} idle=0 flags={(s.Queued is null ? "N" : "x")} db=0 sub=0 psub=0 ssub=0 multi={(s.Queued?.Count ?? -1)} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=client|info user=default redir=-1 resp={s.Reply.Protocol} lib-name={s.LibraryName} lib-ver={s.LibraryVersion}");
+    }
+
+    /// <summary>
+    /// Redis's checks of a container command's subcommand (<c>processCommand</c>): <paramref name="arity"/> 0 means
+    /// unknown (<c>ERR unknown subcommand 'x'. Try XGROUP HELP.</c>), otherwise as <see cref="Arity"/> with the name
+    /// <c>container|sub</c>.
+    /// </summary>
+    private static void SubcommandArity(byte[][] a, string container, int arity)
+    {
+        if (arity == 0)
+            throw new RespErrorException($"ERR unknown subcommand '{Truncate(Text(a[1]))}'. Try {container.ToUpperInvariant()} HELP.");
+        Arity(a, arity, container + "|" + Text(a[1]).ToLowerInvariant());
     }
 
     /// <summary>Checks a subcommand's arity (positive: exactly, negative: at least) with Redis's <c>container|sub</c> name in the error.</summary>

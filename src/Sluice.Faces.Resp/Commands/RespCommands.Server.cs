@@ -68,6 +68,7 @@ internal static partial class RespCommands
                 }
                 break;
             case "help":
+                Arity(a, 2, "command|help");
                 r.Array(2);
                 r.SimpleString("COMMAND [<subcommand> [<arg> ...]]. Subcommands are: COUNT, LIST, INFO [<name> ...], DOCS [<name> ...].");
                 r.SimpleString("HELP: this text.");

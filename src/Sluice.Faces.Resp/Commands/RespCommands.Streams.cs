@@ -606,7 +606,15 @@ internal static partial class RespCommands
     {
         var sub = Text(a[1]).ToLowerInvariant();
         var r = s.Reply;
-        if (sub == "help" && a.Length == 2)
+        SubcommandArity(a, "xgroup", sub switch
+        {
+            "help" => 2,
+            "create" or "setid" => -5,
+            "destroy" => 4,
+            "createconsumer" or "delconsumer" => 5,
+            _ => 0,
+        });
+        if (sub == "help")
         {
             string[] help =
             [
@@ -633,12 +641,7 @@ internal static partial class RespCommands
                 r.SimpleString(line);
             return;
         }
-        if (sub is not ("create" or "setid" or "destroy" or "createconsumer" or "delconsumer"))
-            throw new RespErrorException($"ERR unknown subcommand '{Truncate(Text(a[1]))}'. Try XGROUP HELP.");
         var syntax = $"ERR unknown subcommand or wrong number of arguments for '{Truncate(Text(a[1]))}'. Try XGROUP HELP.";
-        if (a.Length < 4)
-            throw new RespErrorException(sub is "create" or "setid" or "destroy" or "createconsumer" or "delconsumer"
-                ? RespCommandTable.WrongArity("xgroup|" + sub) : syntax);
         var key = Text(a[2]);
         var group = Text(a[3]);
         var makeStream = false;
@@ -681,13 +684,13 @@ internal static partial class RespCommands
                     r.Ok();
                     break;
                 }
-            case "destroy" when a.Length == 4:
+            case "destroy":
                 r.Integer(await B(s).StreamDeleteGroupAsync(key, group, s.Aborted).ConfigureAwait(false) ? 1 : 0);
                 break;
-            case "createconsumer" when a.Length == 5:
+            case "createconsumer":
                 r.Integer(await B(s).StreamCreateConsumerAsync(key, group, Text(a[4]), s.Aborted).ConfigureAwait(false) ? 1 : 0);
                 break;
-            case "delconsumer" when a.Length == 5:
+            case "delconsumer":
                 r.Integer(await B(s).StreamDeleteConsumerAsync(key, group, Text(a[4]), s.Aborted).ConfigureAwait(false));
                 break;
             default:
@@ -700,6 +703,14 @@ internal static partial class RespCommands
     {
         var sub = Text(a[1]).ToLowerInvariant();
         var r = s.Reply;
+        SubcommandArity(a, "xinfo", sub switch
+        {
+            "help" => 2,
+            "stream" => -3,
+            "groups" => 3,
+            "consumers" => 4,
+            _ => 0,
+        });
         if (sub == "help")
         {
             string[] help =
@@ -719,16 +730,12 @@ internal static partial class RespCommands
                 r.SimpleString(line);
             return;
         }
-        if (sub is not ("stream" or "groups" or "consumers"))
-            throw new RespErrorException($"ERR unknown subcommand '{Truncate(Text(a[1]))}'. Try XINFO HELP.");
         var syntax = $"ERR unknown subcommand or wrong number of arguments for '{Truncate(Text(a[1]))}'. Try XINFO HELP.";
-        if (a.Length < 3)
-            throw new RespErrorException(sub is "stream" or "groups" or "consumers" ? RespCommandTable.WrongArity("xinfo|" + sub) : syntax);
         var key = Text(a[2]);
         var broker = B(s);
         switch (sub)
         {
-            case "consumers" when a.Length == 4:
+            case "consumers":
                 {
                     var consumers = await broker.GetStreamConsumersAsync(key, Text(a[3]), s.Aborted).ConfigureAwait(false);
                     r.Array(consumers.Count);
@@ -744,7 +751,7 @@ internal static partial class RespCommands
                     }
                     break;
                 }
-            case "groups" when a.Length == 3:
+            case "groups":
                 {
                     var groups = await broker.GetStreamGroupsAsync(key, s.Aborted).ConfigureAwait(false);
                     r.Array(groups.Count);
@@ -776,10 +783,18 @@ internal static partial class RespCommands
                     WriteOptionalEntry(r, info.LastEntry);
                     break;
                 }
-            case "stream" when a.Length is 4 or 6 && Is(a[3], "FULL") && (a.Length == 4 || Is(a[4], "COUNT")):
+            case "stream":
                 {
-                    var count = a.Length == 6 ? (int)Math.Clamp(Long(a[5]), 0, int.MaxValue) : 10;
-                    var full = await broker.GetStreamFullInfoAsync(key, count, s.Aborted).ConfigureAwait(false);
+                    var options = a.Length is 4 or 6 && Is(a[3], "FULL") && (a.Length == 4 || Is(a[4], "COUNT"));
+                    long count = 10;
+                    if (!options || (a.Length == 6 && !TryLong(a[5], out count)))
+                    {
+                        // Redis looks the key up before it reads the options.
+                        await broker.GetStreamInfoAsync(key, s.Aborted).ConfigureAwait(false);
+                        throw new RespErrorException(options ? NotAnInteger : syntax);
+                    }
+                    // COUNT 0: every entry; a negative COUNT is the default 10 (as Redis).
+                    var full = await broker.GetStreamFullInfoAsync(key, count < 0 ? 10 : (int)Math.Min(count, int.MaxValue), s.Aborted).ConfigureAwait(false);
                     r.Map(9);
                     WriteStreamHeader(r, full.Stream);
                     r.Bulk("entries"u8);
@@ -831,7 +846,7 @@ internal static partial class RespCommands
                     break;
                 }
             default:
-                throw new RespErrorException(sub == "stream" ? SyntaxError : syntax);
+                throw new RespErrorException(syntax);
         }
     }
 
