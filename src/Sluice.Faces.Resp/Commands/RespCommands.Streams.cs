@@ -37,13 +37,19 @@ internal static partial class RespCommands
     private static StreamEntryId Id(byte[] arg, ulong missingSequence = 0) =>
         StreamEntryId.TryParse(arg, missingSequence, out var id) ? id : throw new RespErrorException(InvalidId);
 
+    /// <summary>An id, or <c>-</c> (0-0) or <c>+</c> (the largest id): Redis's non-strict parse (XGROUP SETID).</summary>
+    private static StreamEntryId IdOrEdge(byte[] arg) => arg switch
+    {
+        [(byte)'-'] => StreamEntryId.MinValue,
+        [(byte)'+'] => StreamEntryId.MaxValue,
+        _ => Id(arg),
+    };
+
     /// <summary>A range bound: <c>-</c>, <c>+</c>, an id, or <c>(id</c> (exclusive).</summary>
     private static StreamEntryId Bound(byte[] arg, bool start)
     {
-        if (arg is [(byte)'-'])
-            return StreamEntryId.MinValue;
-        if (arg is [(byte)'+'])
-            return StreamEntryId.MaxValue;
+        if (arg is [(byte)'-'] or [(byte)'+'])
+            return IdOrEdge(arg);
         var exclusive = arg.Length > 0 && arg[0] == '(';
         var id = Id(exclusive ? arg[1..] : arg, start ? 0 : ulong.MaxValue);
         if (!exclusive)
@@ -679,7 +685,7 @@ internal static partial class RespCommands
                 }
             case "setid" when a.Length is 5 or 7:
                 {
-                    StreamEntryId? id = a[4] is [(byte)'$'] ? null : Id(a[4]);
+                    StreamEntryId? id = a[4] is [(byte)'$'] ? null : IdOrEdge(a[4]);
                     await B(s).StreamSetGroupIdAsync(key, group, id, entriesRead, s.Aborted).ConfigureAwait(false);
                     r.Ok();
                     break;
