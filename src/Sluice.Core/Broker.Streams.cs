@@ -117,7 +117,7 @@ public sealed partial class Broker
             };
         }
 
-        return await BlockingReadAsync(positions, options, async () =>
+        return await BlockingReadAsync(positions, options, async _ =>
         {
             List<StreamReadResult>? results = null;
             for (var i = 0; i < positions.Count; i++)
@@ -143,7 +143,8 @@ public sealed partial class Broker
     /// <c>&gt;</c> positions, entries never delivered to the group (streams without any are left out); for an id, the
     /// consumer's own pending entries after it (always reported, possibly empty; deleted entries have
     /// <see langword="null"/> fields), which never blocks. With <see cref="StreamReadOptions.Block"/> and only
-    /// <c>&gt;</c> positions, waits for an append; a deleted stream or group wakes the reader with stream_group_not_found.
+    /// <c>&gt;</c> positions, waits for an append; a destroyed group wakes the reader with stream_group_not_found, a
+    /// deleted stream (DEL, FLUSHDB, a RENAME away) with stream_not_found.
     /// Entries past the group's max deliveries go to its dead-letter stream instead.
     /// </summary>
     /// <param name="group">The group name.</param>
@@ -151,7 +152,7 @@ public sealed partial class Broker
     /// <param name="positions">One or more streams with <see cref="StreamPositionKind.Undelivered"/> or <see cref="StreamPositionKind.After"/>.</param>
     /// <param name="options">COUNT, BLOCK, NOACK; default none.</param>
     /// <param name="cancellationToken">Ends a blocked wait with <see cref="OperationCanceledException"/>.</param>
-    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument, stream_group_not_found.</exception>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument, stream_group_not_found, stream_not_found (deleted while waiting).</exception>
     public async ValueTask<IReadOnlyList<StreamReadResult>> StreamReadGroupAsync(string group, string consumer, IReadOnlyList<StreamPosition> positions, StreamReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         StreamName(group, "group");
@@ -169,12 +170,27 @@ public sealed partial class Broker
             options = options with { Block = null };
         }
 
-        return await BlockingReadAsync(positions, options, async () =>
+        return await BlockingReadAsync(positions, options, async woken =>
         {
             List<StreamReadResult>? results = null;
             foreach (var position in positions)
             {
-                var delivery = await Streams.ReadGroupAsync(position.Stream, group, consumer, position, options.Count, options.NoAck, cancellationToken).ConfigureAwait(false);
+                StreamDelivery delivery;
+                try
+                {
+                    delivery = await Streams.ReadGroupAsync(position.Stream, group, consumer, position, options.Count, options.NoAck, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SluiceException e) when (woken && e.ErrorCode == ErrorCodes.StreamGroupNotFound)
+                {
+                    // Woken by a delete, FLUSHDB or a RENAME over it: the stream is gone (Redis: UNBLOCKED), or the group is.
+                    if (await Streams.GetLastIdAsync(position.Stream, cancellationToken).ConfigureAwait(false) is null)
+                    {
+                        throw StreamErrors.DeletedWhileWaiting(position.Stream);
+                    }
+
+                    throw;
+                }
+
                 NotifyDeadLetters(delivery.DeadLettered);
                 if (delivery.Entries.Count > 0 || position.Kind == StreamPositionKind.After)
                 {
@@ -187,15 +203,17 @@ public sealed partial class Broker
     }
 
     private async ValueTask<IReadOnlyList<StreamReadResult>> BlockingReadAsync(
-        IReadOnlyList<StreamPosition> positions, StreamReadOptions options, Func<ValueTask<List<StreamReadResult>?>> read, CancellationToken cancellationToken)
+        IReadOnlyList<StreamPosition> positions, StreamReadOptions options, Func<bool, ValueTask<List<StreamReadResult>?>> read, CancellationToken cancellationToken)
     {
+        // read(woken): woken is false on the first attempt and true after a wait.
         var block = options.Block;
         var deadline = block is { } b && b != Timeout.InfiniteTimeSpan ? _time.GetUtcNow() + b : (DateTimeOffset?)null;
         string[]? streams = null;
+        var woken = false;
         while (true)
         {
             var ticket = _streamSignals.Ticket;
-            if (await read().ConfigureAwait(false) is { } results)
+            if (await read(woken).ConfigureAwait(false) is { } results)
             {
                 return results;
             }
@@ -216,6 +234,8 @@ public sealed partial class Broker
             {
                 return [];
             }
+
+            woken = true;
         }
     }
 

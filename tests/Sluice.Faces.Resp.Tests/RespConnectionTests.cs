@@ -218,6 +218,24 @@ public class RespConnectionTests
         Assert.Equal(":1\r\n", await writer.ReadReplyAsync());
     }
 
+    [Theory]
+    [InlineData("DEL mystream", "-UNBLOCKED the stream key no longer exists\r\n")]
+    [InlineData("FLUSHALL", "-UNBLOCKED the stream key no longer exists\r\n")]
+    [InlineData("XGROUP DESTROY mystream g", "-NOGROUP No such key 'mystream' or consumer group 'g' in XREADGROUP with GROUP option\r\n")]
+    public async Task BlockingXReadGroup_StreamOrGroupDeleted_WakesWithRedisError(string command, string reply)
+    {
+        await using var server = await RespServer.StartAsync();
+        using var reader = await server.ConnectRawAsync();
+        using var writer = await server.ConnectRawAsync();
+        await writer.SendCommandAsync("XGROUP", "CREATE", "mystream", "g", "$", "MKSTREAM");
+        Assert.Equal("+OK\r\n", await writer.ReadReplyAsync());
+        await reader.SendCommandAsync("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "mystream", ">");
+        await WaitForInfoAsync(writer, "blocked_clients:1");
+        await writer.SendCommandAsync(command.Split(' '));
+        await writer.ReadReplyAsync();
+        Assert.Equal(reply, await reader.ReadReplyAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
     [Fact]
     public async Task BlockingXRead_ClientDisconnects_WaitEnds()
     {

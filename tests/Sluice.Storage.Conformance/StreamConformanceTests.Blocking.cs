@@ -57,6 +57,28 @@ public abstract partial class StreamConformanceTests
     }
 
     [Fact]
+    public async Task StreamReadGroup_BlockedWhenStreamIsDeleted_WakesWithStreamNotFound()
+    {
+        await Broker.StreamCreateGroupAsync("s", "g", new StreamGroupOptions { MakeStream = true });
+        var read = await StartBlockedAsync(() => Broker.StreamReadGroupAsync("g", "c", [StreamPosition.Undelivered("s")], new StreamReadOptions { Block = Timeout.InfiniteTimeSpan }).AsTask(), finite: false);
+        await Broker.DeleteStreamAsync("s");
+        var ex = await Assert.ThrowsAsync<SluiceException>(() => read.WaitAsync(RealTimeout));
+        Assert.Equal(ErrorCodes.StreamNotFound, ex.ErrorCode);
+        Assert.Equal(0, Broker.BlockedStreamReaders);
+    }
+
+    [Fact]
+    public async Task StreamReadGroup_BlockedWhenRenamedOverByAStreamWithoutTheGroup_WakesWithGroupNotFound()
+    {
+        await Broker.StreamCreateGroupAsync("s", "g", new StreamGroupOptions { MakeStream = true });
+        var read = await StartBlockedAsync(() => Broker.StreamReadGroupAsync("g", "c", [StreamPosition.Undelivered("s")], new StreamReadOptions { Block = Timeout.InfiniteTimeSpan }).AsTask(), finite: false);
+        await AddAsync("t");
+        await Broker.RenameStreamAsync("t", "s");
+        var ex = await Assert.ThrowsAsync<SluiceException>(() => read.WaitAsync(RealTimeout));
+        Assert.Equal(ErrorCodes.StreamGroupNotFound, ex.ErrorCode);
+    }
+
+    [Fact]
     public async Task StreamReadGroup_WithExplicitId_NeverBlocks()
     {
         await Broker.StreamCreateGroupAsync("s", "g", new StreamGroupOptions { MakeStream = true });

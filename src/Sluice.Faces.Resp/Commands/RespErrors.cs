@@ -16,9 +16,13 @@ internal static class RespErrors
             "xgroup" or "xinfo" => $"NOGROUP No such consumer group '{q.Group}' for key name '{q.Key}'",
             _ => $"NOGROUP No such key '{q.Key}' or consumer group '{q.Group}'",
         },
-        [ErrorCodes.StreamNotFound] = static (_, q) => q.Command == "xgroup"
-            ? "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
-            : "ERR no such key",
+        [ErrorCodes.StreamNotFound] = static (_, q) => q.Command switch
+        {
+            "xgroup" => "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.",
+            // XREADGROUP names a missing stream NOGROUP; only a blocked read whose stream was deleted gets stream_not_found.
+            "xreadgroup" => "UNBLOCKED the stream key no longer exists",
+            _ => "ERR no such key",
+        },
         [ErrorCodes.StreamGroupExists] = static (_, _) => "BUSYGROUP Consumer Group name already exists",
         [ErrorCodes.StreamIdInvalid] = static (_, _) => RespCommands.InvalidId,
         [ErrorCodes.StreamIdTooSmall] = static (_, q) => q.Command == "xsetid"
