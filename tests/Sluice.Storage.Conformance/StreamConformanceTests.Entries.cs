@@ -207,6 +207,18 @@ public abstract partial class StreamConformanceTests
     }
 
     [Fact]
+    public async Task StreamSetId_OnAnEmptiedStream_MayGoBelowTheLastAndDeletedIds()
+    {
+        await AddManyAsync("s", 2);
+        await Broker.StreamDeleteEntriesAsync("s", [Id(1, 1), Id(2, 1)]);
+        await Broker.StreamSetIdAsync("s", new StreamSetIdOptions(StreamEntryId.MinValue));
+        var info = await Broker.GetStreamInfoAsync("s");
+        Assert.Equal(StreamEntryId.MinValue, info.LastGeneratedId);
+        Assert.Equal(Id(2, 1), info.MaxDeletedEntryId);
+        Assert.Equal(Id(1, 5), await AddAtAsync("s", Id(1, 5)));
+    }
+
+    [Fact]
     public async Task StreamSetId_FollowsRedisChecks()
     {
         await AddManyAsync("s", 3);

@@ -684,11 +684,8 @@ public sealed class StreamEngine(TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         var record = Guard(state).GetStream(stream) ?? throw StreamErrors.NotFound(stream);
-        if (options.LastId < record.MaxDeletedId)
-        {
-            throw StreamErrors.IdTooSmall(stream, options.LastId, record.MaxDeletedId, "maxDeletedId");
-        }
 
+        // As Redis: only a stream with entries bounds the new last id (by its top entry); an emptied stream may go back.
         if (record.Length > 0)
         {
             var top = state.EdgeId(stream, last: true) ?? StreamEntryId.MinValue;
