@@ -170,6 +170,15 @@ public sealed partial class Broker
             options = options with { Block = null };
         }
 
+        if (positions.Count > 1)
+        {
+            // As Redis, every stream must have the group before any is read: a missing one changes nothing.
+            foreach (var position in positions)
+            {
+                await GroupMustExistAsync(position.Stream, group, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         return await BlockingReadAsync(positions, options, async woken =>
         {
             List<StreamReadResult>? results = null;
@@ -200,6 +209,18 @@ public sealed partial class Broker
 
             return results;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask GroupMustExistAsync(string stream, string group, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _ = await Streams.GetConsumersAsync(stream, group, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SluiceException e) when (e.ErrorCode == ErrorCodes.StreamNotFound)
+        {
+            throw StreamErrors.GroupNotFound(stream, group);
+        }
     }
 
     private async ValueTask<IReadOnlyList<StreamReadResult>> BlockingReadAsync(

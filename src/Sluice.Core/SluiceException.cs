@@ -35,6 +35,12 @@ public sealed class SluiceException : Exception
     /// <summary>The request field at fault (for example <c>visibilityTimeout</c>), or <see langword="null"/>.</summary>
     public string? Field { get; }
 
+    /// <summary>
+    /// The name of the stream the error is about (stream_not_found, stream_group_not_found), so that a face can name it
+    /// when a request names several (a group read over several streams); <see langword="null"/> when not set.
+    /// </summary>
+    public string? Resource { get; init; }
+
     /// <summary>Whether retrying the same request later may succeed (for example <see cref="ErrorCodes.QueueFull"/>).</summary>
     public bool IsTransient { get; }
 

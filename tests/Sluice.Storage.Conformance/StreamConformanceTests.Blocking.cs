@@ -79,6 +79,22 @@ public abstract partial class StreamConformanceTests
     }
 
     [Fact]
+    public async Task StreamReadGroup_SeveralStreamsOneWithoutTheGroup_FailsAndDeliversNothing()
+    {
+        await Broker.StreamCreateGroupAsync("s", "g", new StreamGroupOptions { MakeStream = true });
+        await AddAsync("s");
+        await AddAsync("t");
+        foreach (var missing in new[] { "t", "nostream" })
+        {
+            var ex = await AssertErrorAsync(ErrorCodes.StreamGroupNotFound, () => Broker.StreamReadGroupAsync("g", "c", [StreamPosition.Undelivered("s"), StreamPosition.Undelivered(missing)]).AsTask());
+            Assert.Contains($"'{missing}'", ex.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, (await Broker.StreamPendingSummaryAsync("s", "g")).Count);
+        Assert.Single(Assert.Single(await Broker.StreamReadGroupAsync("g", "c", [StreamPosition.Undelivered("s")])).Entries);
+    }
+
+    [Fact]
     public async Task StreamReadGroup_WithExplicitId_NeverBlocks()
     {
         await Broker.StreamCreateGroupAsync("s", "g", new StreamGroupOptions { MakeStream = true });

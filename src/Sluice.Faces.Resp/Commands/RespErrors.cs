@@ -10,9 +10,10 @@ internal static class RespErrors
 {
     private static readonly Dictionary<string, Func<SluiceException, Request, string>> Table = new(StringComparer.Ordinal)
     {
-        [ErrorCodes.StreamGroupNotFound] = static (_, q) => q.Command switch
+        [ErrorCodes.StreamGroupNotFound] = static (e, q) => q.Command switch
         {
-            "xreadgroup" => $"NOGROUP No such key '{q.Key}' or consumer group '{q.Group}' in XREADGROUP with GROUP option",
+            // Over several streams, the one without the group (the first in the request when the broker did not say).
+            "xreadgroup" => $"NOGROUP No such key '{e.Resource ?? q.Key}' or consumer group '{q.Group}' in XREADGROUP with GROUP option",
             "xgroup" or "xinfo" => $"NOGROUP No such consumer group '{q.Group}' for key name '{q.Key}'",
             _ => $"NOGROUP No such key '{q.Key}' or consumer group '{q.Group}'",
         },
@@ -22,6 +23,11 @@ internal static class RespErrors
             // XREADGROUP names a missing stream NOGROUP; only a blocked read whose stream was deleted gets stream_not_found.
             "xreadgroup" => "UNBLOCKED the stream key no longer exists",
             _ => "ERR no such key",
+        },
+        [ErrorCodes.InvalidArgument] = static (e, q) => (q.Command, e.Field) switch
+        {
+            ("xsetid", "entriesAdded") => "ERR The entries_added specified in XSETID is smaller than the target stream length",
+            _ => "ERR " + e.Message,
         },
         [ErrorCodes.StreamGroupExists] = static (_, _) => "BUSYGROUP Consumer Group name already exists",
         [ErrorCodes.StreamIdInvalid] = static (_, _) => RespCommands.InvalidId,
