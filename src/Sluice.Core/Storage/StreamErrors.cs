@@ -5,15 +5,18 @@ public static class StreamErrors
 {
     /// <summary>stream_not_found.</summary>
     public static SluiceException NotFound(string stream) => new(ErrorCodes.StreamNotFound,
-        $"stream '{stream}' does not exist: append to it first, or create the group with makeStream (XGROUP CREATE ... MKSTREAM)", "stream") { Resource = stream };
+        $"stream '{stream}' does not exist: append to it first, or create the group with makeStream (XGROUP CREATE ... MKSTREAM)", "stream")
+    { Resource = stream };
 
     /// <summary>stream_not_found: a blocked group read woke to find its stream deleted.</summary>
     public static SluiceException DeletedWhileWaiting(string stream) => new(ErrorCodes.StreamNotFound,
-        $"stream '{stream}' was deleted while the group read waited on it: create the stream and its group again (XGROUP CREATE {stream} <group> $ MKSTREAM)", "stream") { Resource = stream };
+        $"stream '{stream}' was deleted while the group read waited on it: create the stream and its group again (XGROUP CREATE {stream} <group> $ MKSTREAM)", "stream")
+    { Resource = stream };
 
     /// <summary>stream_group_not_found.</summary>
     public static SluiceException GroupNotFound(string stream, string group) => new(ErrorCodes.StreamGroupNotFound,
-        $"no consumer group '{group}' on stream '{stream}' (or the stream does not exist): create it first (XGROUP CREATE {stream} {group} $ MKSTREAM)", "group") { Resource = stream };
+        $"no consumer group '{group}' on stream '{stream}' (or the stream does not exist): create it first (XGROUP CREATE {stream} {group} $ MKSTREAM)", "group")
+    { Resource = stream };
 
     /// <summary>stream_group_exists.</summary>
     public static SluiceException GroupExists(string stream, string group) => new(ErrorCodes.StreamGroupExists,
