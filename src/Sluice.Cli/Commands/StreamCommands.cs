@@ -130,8 +130,8 @@ internal static class StreamCommands
                 ("max bytes", Format.Bytes(s.Retention?.MaxBytes)),
                 ("max age", Format.Duration(s.Retention?.MaxAgeSeconds)),
                 .. groups.Select(g => ($"group {g.Name}",
-                    $"last delivered {g.LastDeliveredId}, {Format.Count(g.Pending, "pending entry")}, {Format.Count(g.Consumers, "consumer")}, lag {Format.Optional(g.Lag)}" +
-                    (g.MaxDeliveries is { } max ? $", dead-letters to '{g.DeadLetterStream}' after {Format.Count(max, "delivery")}" : ""))),
+                    $"last delivered {g.LastDeliveredId}, {Entries(g.Pending, "pending ")}, {Format.Count(g.Consumers, "consumer")}, lag {Format.Optional(g.Lag)}" +
+                    (g.MaxDeliveries is { } max ? $", dead-letters to '{g.DeadLetterStream}' after {max} deliveries" : ""))),
             ];
             var width = rows.Max(r => r.Key.Length) + 2;
             foreach (var (key, value) in rows)
@@ -274,7 +274,7 @@ internal static class StreamCommands
                 MinId = parseResult.GetValue(minId),
                 Approximate = parseResult.GetValue(approximate) ? true : null,
             }, ct).ConfigureAwait(false);
-            await WriteCountAsync(context, parseResult, streamName, removed, $"removed {Format.Count(removed, "entry")} from '{streamName}'").ConfigureAwait(false);
+            await WriteCountAsync(context, parseResult, streamName, removed, $"removed {Entries(removed)} from '{streamName}'").ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
@@ -291,7 +291,7 @@ internal static class StreamCommands
             long deleted = 0;
             foreach (var id in parseResult.GetRequiredValue(ids))
                 deleted += await client.DeleteEntryAsync(streamName, id, ct).ConfigureAwait(false);
-            await WriteCountAsync(context, parseResult, streamName, deleted, $"deleted {Format.Count(deleted, "entry")} from '{streamName}'").ConfigureAwait(false);
+            await WriteCountAsync(context, parseResult, streamName, deleted, $"deleted {Entries(deleted)} from '{streamName}'").ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
@@ -415,7 +415,7 @@ internal static class StreamCommands
         {
             var streamName = parseResult.GetRequiredValue(name);
             var acked = await client.AckEntriesAsync(streamName, parseResult.GetRequiredValue(group), parseResult.GetRequiredValue(ids), ct).ConfigureAwait(false);
-            await WriteCountAsync(context, parseResult, streamName, acked, $"acknowledged {Format.Count(acked, "entry")}").ConfigureAwait(false);
+            await WriteCountAsync(context, parseResult, streamName, acked, $"acknowledged {Entries(acked)}").ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
@@ -445,7 +445,7 @@ internal static class StreamCommands
 
             await context.Output.WriteLineAsync(summary.Count == 0
                 ? $"no pending entries in group '{groupName}'"
-                : $"{Format.Count(summary.Count, "pending entry")} ({summary.SmallestId} to {summary.LargestId}): " +
+                : $"{Entries(summary.Count, "pending ")} ({summary.SmallestId} to {summary.LargestId}): " +
                   string.Join(", ", summary.Consumers.Select(c => $"{c.Consumer} {Format.Number(c.Count)}"))).ConfigureAwait(false);
             if (rows.Count == 0)
                 return 0;
@@ -550,6 +550,9 @@ internal static class StreamCommands
         foreach (var entry in entries)
             await context.Output.WriteLineAsync(Line(entry)).ConfigureAwait(false);
     }
+
+    /// <summary><c>1 entry</c>, <c>2 entries</c> (with an optional adjective: <c>2 pending entries</c>).</summary>
+    private static string Entries(long count, string adjective = "") => $"{Format.Number(count)} {adjective}{(count == 1 ? "entry" : "entries")}";
 
     /// <summary><c>ID name=value ...</c>; bytes that are not UTF-8 print as <c>name:base64=...</c>; a deleted entry as <c>ID (deleted)</c>.</summary>
     private static string Line(StreamEntryDto entry) =>
