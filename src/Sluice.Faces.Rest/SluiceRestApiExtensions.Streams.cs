@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.OpenApi;
 
 namespace Sluice.Faces.Rest;
 
@@ -136,5 +138,23 @@ public static partial class SluiceRestApiExtensions
                              "Answers the claimed entries, `next` (the next call's start; 0-0 when the scan reached the end) and `deleted`, pending ids whose " +
                              "entries no longer exist (removed from the pending list).")
             .WithRequestBody<StreamAutoClaimRequest>(false, "consumer").Produces<StreamAutoClaimResponse>().WithProblems(Missing);
+    }
+
+    // An entry's fields in a request take two shapes (StreamFieldsInputConverter): say so, so a client knows both.
+    private static async Task DescribeStreamSchemaAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonTypeInfo.Type != typeof(StreamFieldsInput))
+        {
+            return;
+        }
+
+        var pair = await context.GetOrCreateSchemaAsync(typeof(StreamFieldDto), null, cancellationToken).ConfigureAwait(false);
+        schema.Description = "The fields, in order: an object of text names to text values (each name once), or an array of " +
+                             "{name | nameBase64, value | valueBase64} (names may repeat, bytes allowed). At least one.";
+        schema.OneOf =
+        [
+            new OpenApiSchema { Type = JsonSchemaType.Object, AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.String } },
+            new OpenApiSchema { Type = JsonSchemaType.Array, Items = pair },
+        ];
     }
 }

@@ -56,6 +56,7 @@ public static partial class SluiceRestApiExtensions
             o.AddOperationTransformer(DescribeRequestBodyAsync);
             o.AddOperationTransformer(DescribeResponses);
             o.AddSchemaTransformer(DescribeSchema);
+            o.AddSchemaTransformer(DescribeStreamSchemaAsync);
         });
         return services;
     }

@@ -156,7 +156,7 @@ internal sealed class StreamRetentionRequest
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal class StreamEntryRequest
 {
-    /// <summary>The id: <c>*</c> (default: generated from the time), <c>&lt;ms&gt;-*</c> (next sequence of that millisecond) or <c>&lt;ms&gt;-&lt;seq&gt;</c> (greater than the stream's last id).</summary>
+    /// <summary>The id: * (default: generated from the time), MS-* (the next sequence in millisecond MS) or MS-SEQ (greater than the stream's last id).</summary>
     public string? Id { get; set; }
 
     /// <summary>The fields, in order: an object of name to text value, or an array of {name | nameBase64, value | valueBase64}. At least one.</summary>
@@ -170,7 +170,7 @@ internal sealed class StreamAppendRequest : StreamEntryRequest
     /// <summary>Several entries, appended in order (instead of id and fields).</summary>
     public List<StreamEntryRequest>? Entries { get; set; }
 
-    /// <summary>Do not create a missing stream (XADD NOMKSTREAM): the answer lists no ids. Default false.</summary>
+    /// <summary>Do not create a missing stream (XADD NOMKSTREAM): a missing stream is 404 stream_not_found. Default false.</summary>
     public bool? NoMakeStream { get; set; }
 
     /// <summary>A trim after each append (XADD MAXLEN / MINID). Default none.</summary>
@@ -184,7 +184,7 @@ internal sealed class StreamTrimRequest
     /// <summary>Keep at most this many newest entries (MAXLEN): 0 or more.</summary>
     public RestNumber? MaxLength { get; set; }
 
-    /// <summary>Remove entries with a smaller id (MINID): <c>&lt;ms&gt;-&lt;seq&gt;</c> or <c>&lt;ms&gt;</c>.</summary>
+    /// <summary>Remove entries with a smaller id (MINID): MS-SEQ or MS.</summary>
     public string? MinId { get; set; }
 
     /// <summary>Remove only whole blocks of 100 entries (Redis <c>~</c>), so more may stay. Default false (exact).</summary>
