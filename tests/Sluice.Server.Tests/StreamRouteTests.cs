@@ -180,13 +180,9 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
     {
         var stream = Stream();
         await AppendAsync(stream, """{"id":"1-1","fields":{"old":"1"}}""");
-        var waiters = Server.Broker.BlockedStreamReaders;
 
         var read = Client.GetAsync($"/v1/streams/{stream}/read?after=$&waitSeconds=20");
-        while (Server.Broker.BlockedStreamReaders == waiters && !read.IsCompleted)
-        {
-            await Task.Yield();
-        }
+        await WaitUntilBlockedAsync(read);
 
         await AppendAsync(stream, """{"id":"2-1","fields":{"new":"2"}}""");
         using var response = await read;
@@ -194,6 +190,73 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
 
         var entry = Assert.Single(entries);
         Assert.Equal("2-1", entry.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task GroupRead_WaitingConsumer_IsAnsweredByAnAppendFromAnotherRequest()
+    {
+        var stream = Stream();
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups", """{"name":"g","makeStream":true}""", HttpStatusCode.Created);
+        var read = PostAsync($"/v1/streams/{stream}/groups/g/read", """{"consumer":"c1","waitSeconds":20}""");
+        await WaitUntilBlockedAsync(read);
+
+        await AppendAsync(stream, """{"id":"7-1","fields":{"order":"42"}}""");
+        using var response = await read;
+        var entry = Assert.Single((await ReadJsonAsync(response)).GetProperty("entries").EnumerateArray());
+
+        Assert.Equal("order=42", Fields(entry));
+        var summary = await SendJsonAsync(HttpMethod.Get, $"/v1/streams/{stream}/groups/g/pending");
+        Assert.Equal(1, summary.GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public async Task GroupRead_GroupDeletedWhileWaiting_Returns404()
+    {
+        var stream = Stream();
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups", """{"name":"g","makeStream":true}""", HttpStatusCode.Created);
+        var read = PostAsync($"/v1/streams/{stream}/groups/g/read", """{"consumer":"c1","waitSeconds":20}""");
+        await WaitUntilBlockedAsync(read);
+
+        using var deleted = await Client.DeleteAsync($"/v1/streams/{stream}/groups/g");
+        using var response = await read;
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "stream_group_not_found", "group");
+    }
+
+    [Theory]
+    [InlineData("""{"consumer":"c","waitSeconds":21}""", "waitSeconds")]
+    [InlineData("""{"consumer":"c","count":0}""", "count")]
+    [InlineData("""{"after":">"}""", "consumer")]
+    public async Task GroupRead_BadBody_Returns400AndDeliversNothing(string body, string field)
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"id":"1-1","fields":{"a":"1"}}""");
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups", """{"name":"g","startId":"0"}""", HttpStatusCode.Created);
+
+        using var response = await PostAsync($"/v1/streams/{stream}/groups/g/read", body);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_argument", field);
+        var group = await SendJsonAsync(HttpMethod.Get, $"/v1/streams/{stream}/groups/g");
+        Assert.Equal("0-0", group.GetProperty("lastDeliveredId").GetString());
+        Assert.Equal(0, group.GetProperty("consumers").GetInt64());
+    }
+
+    [Fact]
+    public async Task PutStream_ControlCharacterInName_Returns400InvalidStreamName()
+    {
+        using var response = await Client.PutAsync("/v1/streams/a%01b", null);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_stream_name", "stream");
+    }
+
+    /// <summary>Waits until the request's read is blocked in the broker (or the request already ended).</summary>
+    private async Task WaitUntilBlockedAsync(Task read)
+    {
+        while (Server.Broker.BlockedStreamReaders == 0 && !read.IsCompleted)
+        {
+            await Task.Yield();
+        }
     }
 
     [Fact]
