@@ -239,7 +239,8 @@ public static partial class SluiceRestApiExtensions
                     Format = query.Format,
                     Minimum = query.Minimum,
                     Maximum = query.Maximum,
-                    Default = query.Default,
+                    // A node has one parent: a new one for each document.
+                    Default = query.Default switch { int i => JsonValue.Create(i), string t => JsonValue.Create(t), _ => null },
                     Enum = query.Values is { Length: > 0 } values ? [.. values.Select(v => (JsonNode)JsonValue.Create(v))] : null,
                 },
             });
@@ -350,19 +351,19 @@ public static partial class SluiceRestApiExtensions
 
     private sealed record RequestBodyMetadata(Type Type, bool Optional, string[] Required);
 
-    /// <summary>A query parameter a route takes: its name, description and schema (type, format, range, default, values).</summary>
-    private sealed record QueryParameterMetadata(string Name, string Description, JsonSchemaType Type, string? Format, string? Minimum, string? Maximum, JsonNode? Default, string[]? Values)
+    /// <summary>A query parameter a route takes: its name, description and schema (type, format, range, default (an int or a string), values).</summary>
+    private sealed record QueryParameterMetadata(string Name, string Description, JsonSchemaType Type, string? Format, string? Minimum, string? Maximum, object? Default, string[]? Values)
     {
         /// <summary>A whole number from <paramref name="minimum"/> to <paramref name="maximum"/>.</summary>
         public QueryParameterMetadata(string name, string description, int minimum, int maximum, int @default)
             : this(name, description, JsonSchemaType.Integer, "int32", minimum.ToString(CultureInfo.InvariantCulture),
-                maximum.ToString(CultureInfo.InvariantCulture), JsonValue.Create(@default), null)
+                maximum.ToString(CultureInfo.InvariantCulture), @default, null)
         {
         }
 
         /// <summary>A string, optionally one of <paramref name="values"/>.</summary>
         public static QueryParameterMetadata Text(string name, string description, string? @default, params string[] values) =>
-            new(name, description, JsonSchemaType.String, null, null, null, @default is null ? null : JsonValue.Create(@default), values);
+            new(name, description, JsonSchemaType.String, null, null, null, @default, values);
 
         /// <summary>A number of seconds, fractions allowed.</summary>
         public static QueryParameterMetadata Seconds(string name, string description) =>
