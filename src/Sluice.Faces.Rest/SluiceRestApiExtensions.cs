@@ -18,7 +18,7 @@ namespace Sluice.Faces.Rest;
 /// Adds Sluice's REST face (docs/rest-api.md) to any ASP.NET Core application: call <see cref="AddSluiceRestApi"/> on
 /// the services and <see cref="MapSluiceRestApi"/> on the endpoints. The server (Sluice.Server's <c>SluiceServer</c>) does both.
 /// </summary>
-public static class SluiceRestApiExtensions
+public static partial class SluiceRestApiExtensions
 {
     /// <summary>
     /// Registers what the REST face needs: the source-generated JSON metadata (ahead of any other resolver) and the
@@ -30,7 +30,11 @@ public static class SluiceRestApiExtensions
     public static IServiceCollection AddSluiceRestApi(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RestJsonContext.Web));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, RestJsonContext.Web);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, RestStreamJsonContext.Web);
+        });
         services.AddOpenApi(o =>
         {
             // Scalars with converters (text, base64 bytes, numbers as sent) are described inline, not as components.
@@ -52,6 +56,7 @@ public static class SluiceRestApiExtensions
             o.AddOperationTransformer(DescribeRequestBodyAsync);
             o.AddOperationTransformer(DescribeResponses);
             o.AddSchemaTransformer(DescribeSchema);
+            o.AddSchemaTransformer(DescribeStreamSchemaAsync);
         });
         return services;
     }
@@ -203,6 +208,7 @@ public static class SluiceRestApiExtensions
         redrives.MapDelete("/{id}", (string id) => h.CancelRedriveAsync(id)).WithName("CancelRedrive")
             .WithSummary("Cancel a redrive").WithDescription("Stops a running redrive; messages already moved stay moved.")
             .Produces<RedriveResponse>().WithProblems(StatusCodes.Status404NotFound);
+        MapStreams(v1, broker, stopping);
         return v1;
     }
 
@@ -229,11 +235,13 @@ public static class SluiceRestApiExtensions
                 Description = query.Description,
                 Schema = new OpenApiSchema
                 {
-                    Type = JsonSchemaType.Integer,
-                    Format = "int32",
-                    Minimum = query.Minimum.ToString(CultureInfo.InvariantCulture),
-                    Maximum = query.Maximum.ToString(CultureInfo.InvariantCulture),
-                    Default = JsonValue.Create(query.Default),
+                    Type = query.Type,
+                    Format = query.Format,
+                    Minimum = query.Minimum,
+                    Maximum = query.Maximum,
+                    // A node has one parent: a new one for each document.
+                    Default = query.Default switch { int i => JsonValue.Create(i), string t => JsonValue.Create(t), _ => null },
+                    Enum = query.Values is { Length: > 0 } values ? [.. values.Select(v => (JsonNode)JsonValue.Create(v))] : null,
                 },
             });
         }
@@ -343,7 +351,24 @@ public static class SluiceRestApiExtensions
 
     private sealed record RequestBodyMetadata(Type Type, bool Optional, string[] Required);
 
-    private sealed record QueryParameterMetadata(string Name, string Description, int Minimum, int Maximum, int Default);
+    /// <summary>A query parameter a route takes: its name, description and schema (type, format, range, default (an int or a string), values).</summary>
+    private sealed record QueryParameterMetadata(string Name, string Description, JsonSchemaType Type, string? Format, string? Minimum, string? Maximum, object? Default, string[]? Values)
+    {
+        /// <summary>A whole number from <paramref name="minimum"/> to <paramref name="maximum"/>.</summary>
+        public QueryParameterMetadata(string name, string description, int minimum, int maximum, int @default)
+            : this(name, description, JsonSchemaType.Integer, "int32", minimum.ToString(CultureInfo.InvariantCulture),
+                maximum.ToString(CultureInfo.InvariantCulture), @default, null)
+        {
+        }
+
+        /// <summary>A string, optionally one of <paramref name="values"/>.</summary>
+        public static QueryParameterMetadata Text(string name, string description, string? @default, params string[] values) =>
+            new(name, description, JsonSchemaType.String, null, null, null, @default, values);
+
+        /// <summary>A number of seconds, fractions allowed.</summary>
+        public static QueryParameterMetadata Seconds(string name, string description) =>
+            new(name, description, JsonSchemaType.Number, "double", "0", null, null, null);
+    }
 
     private static ProducesResponseTypeMetadata Problem(int status) =>
         new(status, typeof(ProblemResponse), [RestErrors.ProblemContentType]);

@@ -24,9 +24,12 @@ public class ServerFixture : IAsyncLifetime
         MaxRequestBodySize = MaxRequestBodySize,
     };
 
+    /// <summary>The broker's clock; default the system's.</summary>
+    protected virtual TimeProvider? CreateTimeProvider() => null;
+
     public async Task InitializeAsync()
     {
-        Server = new SluiceServer(CreateOptions(), NullLoggerFactory.Instance);
+        Server = new SluiceServer(CreateOptions(), NullLoggerFactory.Instance, CreateTimeProvider());
         await Server.StartAsync();
         Client = new HttpClient { BaseAddress = Server.HttpAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
