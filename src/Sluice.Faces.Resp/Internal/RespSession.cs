@@ -184,6 +184,16 @@ internal sealed class RespSession
                         break;
                 }
                 _batch.Clear();
+                if (error is null && !read.IsCompleted && !CloseRequested && _inFlight.Count > 0
+                    && MoreInputBuffered(buffer.Slice(consumed).Length))
+                {
+                    // More commands arrived while these started: start them too before waiting for the commit. Replies
+                    // done so far are sent unless the oldest unanswered command writes straight to the connection.
+                    AnswerCompleted();
+                    if (_inFlight.Count == 0 || _inFlight.Peek().Buffer is not null)
+                        await FlushAsync().ConfigureAwait(false);
+                    continue;
+                }
                 await AnswerAllAsync().ConfigureAwait(false);
                 if (error is not null)
                 {
@@ -209,6 +219,19 @@ internal sealed class RespSession
             _batch.Clear();
             _closed.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Whether bytes arrived beyond the <paramref name="leftover"/> (an incomplete command) already seen; leaves them for
+    /// the next read, which then returns at once.
+    /// </summary>
+    private bool MoreInputBuffered(long leftover)
+    {
+        if (!_input.TryRead(out var peek))
+            return false;
+        var more = !peek.IsCanceled && !peek.IsCompleted && peek.Buffer.Length > leftover;
+        _input.AdvanceTo(peek.Buffer.Start, more ? peek.Buffer.Start : peek.Buffer.End);
+        return more;
     }
 
     /// <summary>
