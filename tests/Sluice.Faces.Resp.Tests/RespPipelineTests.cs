@@ -122,6 +122,27 @@ public sealed class RespPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task Pipeline_BlockingReadWithKeywordNames_StillHoldsBackLaterCommands()
+    {
+        await using var server = await StartAsync();
+        using var client = await server.ConnectRawAsync();
+        using var other = await server.ConnectRawAsync();
+        await client.SendAsync(
+            Encode("XGROUP", "CREATE", "b", "STREAMS", "$", "MKSTREAM") +
+            Encode("XREADGROUP", "GROUP", "STREAMS", "BLOCK", "BLOCK", "0", "STREAMS", "b", ">") +
+            Encode("XADD", "a", "1-1", "f", "v"));
+        Assert.Equal("+OK\r\n", await client.ReadReplyAsync());
+
+        await other.SendCommandAsync("XLEN", "a");
+        Assert.Equal(":0\r\n", await other.ReadReplyAsync());
+        await other.SendCommandAsync("XADD", "b", "5-1", "x", "y");
+        Assert.Equal("$3\r\n5-1\r\n", await other.ReadReplyAsync());
+
+        Assert.StartsWith("*1\r\n*2\r\n$1\r\nb\r\n*1\r\n*2\r\n$3\r\n5-1\r\n", await client.ReadReplyAsync(), StringComparison.Ordinal);
+        Assert.Equal("$3\r\n1-1\r\n", await client.ReadReplyAsync());
+    }
+
+    [Fact]
     public async Task Pipeline_MoreCommandsThanMaxInFlight_AllAnsweredInOrder()
     {
         await using var server = await StartAsync(new RespOptions { MaxCommandsInFlight = 2 });

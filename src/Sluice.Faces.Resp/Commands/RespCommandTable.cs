@@ -94,13 +94,20 @@ internal sealed class RespCommandTable
             return false;
         if ((spec.Flags & RespCommandFlags.Blocking) == 0)
             return true;
-        // XREAD / XREADGROUP: options come before STREAMS; a BLOCK among them makes the read a barrier.
-        for (var i = 1; i < args.Length && !RespArgs.Is(args[i], "STREAMS"); i++)
+        // XREAD / XREADGROUP: options come before STREAMS (GROUP takes two values, COUNT one); a BLOCK among them, or
+        // anything unexpected, makes the read wait for its turn like any other command.
+        for (var i = 1; i < args.Length; i++)
         {
-            if (RespArgs.Is(args[i], "BLOCK"))
+            if (RespArgs.Is(args[i], "STREAMS"))
+                return true;
+            if (RespArgs.Is(args[i], "GROUP"))
+                i += 2;
+            else if (RespArgs.Is(args[i], "COUNT"))
+                i++;
+            else if (!RespArgs.Is(args[i], "NOACK"))
                 return false;
         }
-        return true;
+        return false;
     }
 
     /// <summary>Runs a command that passed the checks (EXEC runs its queue through here).</summary>
