@@ -142,10 +142,12 @@ public sealed class RespPipelineTests : IDisposable
         Assert.Equal("$3\r\n1-1\r\n", await client.ReadReplyAsync());
     }
 
-    [Fact]
-    public async Task Pipeline_MoreCommandsThanMaxInFlight_AllAnsweredInOrder()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Pipeline_MoreCommandsThanMaxInFlight_AllAnsweredInOrder(int maxInFlight)
     {
-        await using var server = await StartAsync(new RespOptions { MaxCommandsInFlight = 2 });
+        await using var server = await StartAsync(new RespOptions { MaxCommandsInFlight = maxInFlight });
         using var client = await server.ConnectRawAsync();
         await client.SendAsync(string.Concat(Enumerable.Range(1, 50).Select(i => Encode("XADD", "s", $"1-{i}", "f", "v"))) + Encode("XLEN", "s"));
         for (var i = 1; i <= 50; i++)

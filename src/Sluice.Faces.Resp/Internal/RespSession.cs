@@ -243,6 +243,8 @@ internal sealed class RespSession
     private async ValueTask StartAsync(byte[][] args)
     {
         AnswerCompleted();
+        if (_inFlight.Count >= Server.Options.MaxCommandsInFlight)
+            await AnswerOldestAsync().ConfigureAwait(false);
         if (_inFlight.Count == 0)
         {
             var direct = Server.Commands.ExecuteAsync(this, args);
@@ -252,8 +254,6 @@ internal sealed class RespSession
                 _inFlight.Enqueue(new InFlight(null, direct));
             return;
         }
-        if (_inFlight.Count >= Server.Options.MaxCommandsInFlight)
-            await AnswerOldestAsync().ConfigureAwait(false);
 
         var buffer = _freeBuffers.Count > 0 ? _freeBuffers.Pop() : new ReplyBuffer();
         buffer.Writer.Protocol = _reply.Protocol;
