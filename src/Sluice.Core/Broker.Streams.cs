@@ -106,12 +106,14 @@ public sealed partial class Broker
     {
         options ??= new StreamReadOptions();
         ReadOptions(positions, options);
+        // Without BLOCK, $ (the last id now) can have nothing after it: no store call. With BLOCK it is fixed first.
         var after = new StreamEntryId[positions.Count];
         for (var i = 0; i < positions.Count; i++)
         {
             after[i] = positions[i].Kind switch
             {
                 StreamPositionKind.After => positions[i].Id,
+                StreamPositionKind.New when options.Block is null => StreamEntryId.MaxValue,
                 StreamPositionKind.New => await Streams.GetLastIdAsync(positions[i].Stream, cancellationToken).ConfigureAwait(false) ?? StreamEntryId.MinValue,
                 _ => throw SluiceException.Invalid("positions", $"'>' is only for group reads (stream '{positions[i].Stream}'): use an id or $"),
             };
@@ -119,16 +121,15 @@ public sealed partial class Broker
 
         return await BlockingReadAsync(positions, options, async _ =>
         {
+#pragma warning disable CA2012 // IssueInOrderAsync awaits each call exactly once.
+            var ranges = await IssueInOrderAsync<IReadOnlyList<StreamEntry>>(positions.Count, i => after[i].TryIncrement(out var start)
+                ? Streams.RangeAsync(positions[i].Stream, start, StreamEntryId.MaxValue, options.Count, false, cancellationToken)
+                : null).ConfigureAwait(false);
+#pragma warning restore CA2012
             List<StreamReadResult>? results = null;
             for (var i = 0; i < positions.Count; i++)
             {
-                if (!after[i].TryIncrement(out var start))
-                {
-                    continue;
-                }
-
-                var entries = await Streams.RangeAsync(positions[i].Stream, start, StreamEntryId.MaxValue, options.Count, false, cancellationToken).ConfigureAwait(false);
-                if (entries.Count > 0)
+                if (ranges[i] is { Count: > 0 } entries)
                 {
                     (results ??= []).Add(new StreamReadResult(positions[i].Stream, entries));
                 }
@@ -181,34 +182,90 @@ public sealed partial class Broker
 
         return await BlockingReadAsync(positions, options, async woken =>
         {
-            List<StreamReadResult>? results = null;
-            foreach (var position in positions)
+            StreamDelivery?[] deliveries;
+            try
             {
-                StreamDelivery delivery;
-                try
+#pragma warning disable CA2012 // IssueInOrderAsync awaits each call exactly once.
+                deliveries = await IssueInOrderAsync<StreamDelivery>(positions.Count, i =>
+                    Streams.ReadGroupAsync(positions[i].Stream, group, consumer, positions[i], options.Count, options.NoAck, cancellationToken)).ConfigureAwait(false);
+#pragma warning restore CA2012
+            }
+            catch (SluiceException e) when (woken && e.ErrorCode == ErrorCodes.StreamGroupNotFound && e.Resource is { } gone)
+            {
+                // Woken by a delete, FLUSHDB or a RENAME over it: the stream is gone (Redis: UNBLOCKED), or the group is.
+                if (await Streams.GetLastIdAsync(gone, cancellationToken).ConfigureAwait(false) is null)
                 {
-                    delivery = await Streams.ReadGroupAsync(position.Stream, group, consumer, position, options.Count, options.NoAck, cancellationToken).ConfigureAwait(false);
-                }
-                catch (SluiceException e) when (woken && e.ErrorCode == ErrorCodes.StreamGroupNotFound)
-                {
-                    // Woken by a delete, FLUSHDB or a RENAME over it: the stream is gone (Redis: UNBLOCKED), or the group is.
-                    if (await Streams.GetLastIdAsync(position.Stream, cancellationToken).ConfigureAwait(false) is null)
-                    {
-                        throw StreamErrors.DeletedWhileWaiting(position.Stream);
-                    }
-
-                    throw;
+                    throw StreamErrors.DeletedWhileWaiting(gone);
                 }
 
+                throw;
+            }
+
+            List<StreamReadResult>? results = null;
+            for (var i = 0; i < positions.Count; i++)
+            {
+                var delivery = deliveries[i]!;
                 NotifyDeadLetters(delivery.DeadLettered);
-                if (delivery.Entries.Count > 0 || position.Kind == StreamPositionKind.After)
+                if (delivery.Entries.Count > 0 || positions[i].Kind == StreamPositionKind.After)
                 {
-                    (results ??= []).Add(new StreamReadResult(position.Stream, delivery.Entries));
+                    (results ??= []).Add(new StreamReadResult(positions[i].Stream, delivery.Entries));
                 }
             }
 
             return results;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="count"/> store calls (<paramref name="issue"/> returns <see langword="null"/> to skip one)
+    /// before awaiting any, then awaits them in order. A store runs one caller's calls in the order issued, so a read
+    /// of several streams takes its effect at one point of the caller's sequence: a command pipelined behind it cannot
+    /// come between two of its calls. Every call is awaited; the first failure is thrown after all have ended.
+    /// </summary>
+    private static async ValueTask<T?[]> IssueInOrderAsync<T>(int count, Func<int, ValueTask<T>?> issue)
+    {
+        var calls = new ValueTask<T>?[count];
+        Exception? failure = null;
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                calls[i] = issue(i);
+            }
+        }
+#pragma warning disable CA1031 // Rethrown below, once the calls already made have ended.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failure = ex;
+        }
+
+        var results = new T?[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (calls[i] is not { } call)
+            {
+                continue;
+            }
+
+            try
+            {
+                results[i] = await call.ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Rethrown below, once every call has ended.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                failure ??= ex;
+            }
+        }
+
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return results;
     }
 
     private async ValueTask GroupMustExistAsync(string stream, string group, CancellationToken cancellationToken)

@@ -53,6 +53,15 @@ public sealed record RespOptions
     /// </summary>
     public int MaxConnections { get; init; } = 10_000;
 
+    /// <summary>
+    /// Most pipelined commands of one connection that may wait for their commit at once. A client that sends several
+    /// commands without waiting for replies (pipelining) has them started one after another without each waiting for
+    /// the previous one's durable commit, so they share group commits; past this many unanswered ones the connection
+    /// reads nothing more until the oldest is answered (back-pressure). Replies keep the order of the commands either
+    /// way. Default 128; 1 answers each command before starting the next. Range 1–65,536.
+    /// </summary>
+    public int MaxCommandsInFlight { get; init; } = 128;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of its range.</summary>
     public void Validate()
     {
@@ -66,6 +75,8 @@ public sealed record RespOptions
             throw new ArgumentException($"RESP MaxInlineLength {MaxInlineLength} is out of range: use 256 to 16777216 bytes.", nameof(MaxInlineLength));
         if (MaxConnections < 1)
             throw new ArgumentException($"RESP MaxConnections {MaxConnections} is out of range: use at least 1.", nameof(MaxConnections));
+        if (MaxCommandsInFlight is < 1 or > 65_536)
+            throw new ArgumentException($"RESP MaxCommandsInFlight {MaxCommandsInFlight} is out of range: use 1 to 65536.", nameof(MaxCommandsInFlight));
         _ = RespEndpoint.Parse(Url);
     }
 }

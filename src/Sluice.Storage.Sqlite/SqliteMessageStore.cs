@@ -248,6 +248,9 @@ public sealed partial class SqliteMessageStore : IQueueStore
             return ValueTask.FromCanceled<T>(cancellationToken);
         }
 
+        // The operation is queued before this method returns, so one caller's calls reach the writer in the order they
+        // were made, awaited or not (IStreamStore's call order). When the channel is full, the waiting writes are
+        // handed to the reader in their order before any later TryWrite can succeed, which keeps that order too.
         var op = new StoreOperation<T>(body, cancellationToken);
         if (!_channel.Writer.TryWrite(op))
         {

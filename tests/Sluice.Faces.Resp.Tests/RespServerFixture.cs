@@ -5,10 +5,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sluice.Hosting;
+using Sluice.Storage.Sqlite;
 
 namespace Sluice.Faces.Resp.Tests;
 
-/// <summary>A real Sluice host (in-memory store) with the RESP face on a free loopback port.</summary>
+/// <summary>A real Sluice host (in-memory store, or SQLite with fsync on) with the RESP face on a free loopback port.</summary>
 public sealed class RespServer : IAsyncDisposable
 {
     private readonly IHost _host;
@@ -23,13 +24,14 @@ public sealed class RespServer : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<RespServer> StartAsync(RespOptions? options = null, TimeProvider? time = null)
+    /// <summary>Starts a host; with <paramref name="sqlitePath"/>, on the SQLite store at that path (fsync on, its default).</summary>
+    public static async Task<RespServer> StartAsync(RespOptions? options = null, TimeProvider? time = null, string? sqlitePath = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         if (time is not null)
             builder.Services.AddSingleton(time);
-        builder.Services.AddSluice(b => b.UseInMemory().UseResp((options ?? new RespOptions()) with { Enabled = true, Url = "tcp://127.0.0.1:0" }));
+        builder.Services.AddSluice(b => (sqlitePath is null ? b.UseInMemory() : b.UseSqlite(sqlitePath)).UseResp((options ?? new RespOptions()) with { Enabled = true, Url = "tcp://127.0.0.1:0" }));
         var host = builder.Build();
         await host.StartAsync();
         return new RespServer(host, host.Services.GetRequiredService<RespHost>().EndPoint!);
@@ -68,12 +70,15 @@ public sealed class RawClient : IDisposable
     public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
 
     /// <summary>Sends a command as an array of bulk strings.</summary>
-    public Task SendCommandAsync(params string[] args)
+    public Task SendCommandAsync(params string[] args) => SendAsync(Encode(args));
+
+    /// <summary>A command as RESP: an array of bulk strings (concatenate several to pipeline them in one write).</summary>
+    public static string Encode(params string[] args)
     {
         var text = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
         foreach (var arg in args)
             text.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
-        return SendAsync(text.ToString());
+        return text.ToString();
     }
 
     /// <summary>Reads exactly one complete reply (nested arrays included) and returns its raw text.</summary>

@@ -22,6 +22,13 @@ public sealed record StreamDelivery(IReadOnlyList<StreamEntry> Entries, IReadOnl
 /// SQLite store on its writer inside one savepoint). A store may implement a method natively (for example in SQL) as
 /// long as it passes <c>StreamConformanceTests</c>.
 /// </para>
+/// <para>
+/// Order of calls: calls one caller makes without awaiting the earlier ones take effect in the order they were made,
+/// each seeing the effects of those before it (a call is issued when the method returns, not when it is awaited).
+/// The RESP face relies on it to run a connection's pipelined commands without waiting for each commit. The in-memory
+/// store runs each call before returning; the SQLite store queues calls to its single writer in order, and the writer
+/// applies them in that order within group commits.
+/// </para>
 /// <para>Semantics every store keeps (the Redis command reference and <c>src/t_stream.c</c>):</para>
 /// <list type="bullet">
 /// <item>Ids strictly increase; a stream remembers its last generated id, the largest id deleted by XDEL, entries ever

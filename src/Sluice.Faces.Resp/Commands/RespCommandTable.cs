@@ -22,6 +22,13 @@ internal enum RespCommandFlags
     Blocking = 16,
     Fast = 32,
     Admin = 64,
+    /// <summary>
+    /// May start while earlier commands of its connection still wait for their commit (pipelining; see
+    /// <see cref="RespCommandTable.MayOverlap"/>). The handler's contract: exactly one broker call, made before its
+    /// first await, and no connection state read or changed after it. A store runs one caller's calls in the order
+    /// issued, so the command still sees every earlier command's effects. Not a Redis flag (COMMAND does not show it).
+    /// </summary>
+    Pipelined = 128,
 }
 
 /// <summary>
@@ -72,6 +79,40 @@ internal sealed class RespCommandTable
             return;
         }
         await RunAsync(session, spec, args).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether the command in <paramref name="args"/> may start before the connection's earlier commands are answered:
+    /// a <see cref="RespCommandFlags.Pipelined"/> command outside MULTI, and for a blocking one only without a BLOCK
+    /// option (a blocking read waits for everything before it and holds back everything after it). Anything else
+    /// (unknown commands included) waits until every earlier command is answered, as it always did.
+    /// </summary>
+    public bool MayOverlap(RespSession session, byte[][] args)
+    {
+        if (session.Queued is not null || !Commands.TryGetValue(Encoding.UTF8.GetString(args[0]), out var spec)
+            || (spec.Flags & RespCommandFlags.Pipelined) == 0)
+            return false;
+        if ((spec.Flags & RespCommandFlags.Blocking) == 0)
+            return true;
+        // XREAD / XREADGROUP: options come before STREAMS (GROUP takes two values, COUNT one); a BLOCK among them, or
+        // anything unexpected, makes the read wait for its turn like any other command. A group read of several
+        // streams checks every group before it reads (two steps), so it waits for its turn too.
+        var group = false;
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (RespArgs.Is(args[i], "STREAMS"))
+                return !group || args.Length - i - 1 <= 2;
+            if (RespArgs.Is(args[i], "GROUP"))
+            {
+                group = true;
+                i += 2;
+            }
+            else if (RespArgs.Is(args[i], "COUNT"))
+                i++;
+            else if (!RespArgs.Is(args[i], "NOACK"))
+                return false;
+        }
+        return false;
     }
 
     /// <summary>Runs a command that passed the checks (EXEC runs its queue through here).</summary>

@@ -12,20 +12,20 @@ internal static partial class RespCommands
 
     private static IEnumerable<RespCommandSpec> StreamCommands() =>
     [
-        new("xadd", -5, Write | Fast, XAdd, 1, 1, 1, "Appends a new message to a stream. Creates the key if it doesn't exist."),
-        new("xlen", 2, ReadOnly | Fast, XLen, 1, 1, 1, "Return the number of messages in a stream."),
-        new("xrange", -4, ReadOnly, (s, a) => XRange(s, a, false), 1, 1, 1, "Returns the messages from a stream within a range of IDs."),
-        new("xrevrange", -4, ReadOnly, (s, a) => XRange(s, a, true), 1, 1, 1, "Returns the messages from a stream within a range of IDs in reverse order."),
-        new("xread", -4, ReadOnly | Blocking, XRead, 0, 0, 0, "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise."),
-        new("xreadgroup", -7, Write | Blocking, XRead, 0, 0, 0, "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise."),
-        new("xack", -4, Write | Fast, XAck, 1, 1, 1, "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream."),
-        new("xpending", -3, ReadOnly, XPending, 1, 1, 1, "Returns the information and entries from a stream consumer group's pending entries list."),
-        new("xclaim", -6, Write | Fast, XClaim, 1, 1, 1, "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member."),
-        new("xautoclaim", -6, Write | Fast, XAutoClaim, 1, 1, 1, "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member."),
+        new("xadd", -5, Write | Fast | Pipelined, XAdd, 1, 1, 1, "Appends a new message to a stream. Creates the key if it doesn't exist."),
+        new("xlen", 2, ReadOnly | Fast | Pipelined, XLen, 1, 1, 1, "Return the number of messages in a stream."),
+        new("xrange", -4, ReadOnly | Pipelined, (s, a) => XRange(s, a, false), 1, 1, 1, "Returns the messages from a stream within a range of IDs."),
+        new("xrevrange", -4, ReadOnly | Pipelined, (s, a) => XRange(s, a, true), 1, 1, 1, "Returns the messages from a stream within a range of IDs in reverse order."),
+        new("xread", -4, ReadOnly | Blocking | Pipelined, XRead, 0, 0, 0, "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise."),
+        new("xreadgroup", -7, Write | Blocking | Pipelined, XRead, 0, 0, 0, "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise."),
+        new("xack", -4, Write | Fast | Pipelined, XAck, 1, 1, 1, "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream."),
+        new("xpending", -3, ReadOnly | Pipelined, XPending, 1, 1, 1, "Returns the information and entries from a stream consumer group's pending entries list."),
+        new("xclaim", -6, Write | Fast | Pipelined, XClaim, 1, 1, 1, "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member."),
+        new("xautoclaim", -6, Write | Fast | Pipelined, XAutoClaim, 1, 1, 1, "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member."),
         new("xgroup", -2, Write, XGroup, 2, 2, 1, "A container for consumer groups commands."),
         new("xinfo", -2, ReadOnly, XInfo, 2, 2, 1, "A container for stream introspection commands."),
-        new("xtrim", -4, Write, XTrim, 1, 1, 1, "Deletes messages from the beginning of a stream."),
-        new("xdel", -3, Write | Fast, XDel, 1, 1, 1, "Returns the number of messages after removing them from a stream."),
+        new("xtrim", -4, Write | Pipelined, XTrim, 1, 1, 1, "Deletes messages from the beginning of a stream."),
+        new("xdel", -3, Write | Fast | Pipelined, XDel, 1, 1, 1, "Returns the number of messages after removing them from a stream."),
         new("xsetid", -3, Write | Fast, XSetId, 1, 1, 1, "An internal command for replicating stream values."),
     ];
 

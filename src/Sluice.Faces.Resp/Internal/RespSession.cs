@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
+using Sluice.Faces.Resp.Commands;
 using Sluice.Faces.Resp.Protocol;
 
 namespace Sluice.Faces.Resp.Internal;
@@ -9,8 +10,24 @@ namespace Sluice.Faces.Resp.Internal;
 /// One client connection: reads pipelined commands, runs them in order and writes their replies in order, flushing
 /// once per batch. Holds the connection's state (protocol version, name, authentication, MULTI queue, WATCHed keys).
 /// </summary>
+/// <remarks>
+/// Pipelining: of the commands of one read, those that may overlap (<see cref="RespCommandTable.MayOverlap"/>: stream
+/// reads and writes that make one broker call) start one after another without waiting for each other's commit, so
+/// the store's group commit makes them durable together; each still sees every earlier command's effects because the
+/// store runs one caller's calls in the order issued. Any other command (MULTI/EXEC, WATCH, HELLO, a blocking read,
+/// ...) first waits until every earlier command is answered, and the next command waits for it. Replies are written
+/// in command order: a command started while others are unanswered writes into a buffer of its own (found through
+/// <see cref="Reply"/>), copied out once those before it are written.
+/// </remarks>
 internal sealed class RespSession
 {
+    /// <summary>Reply buffers larger than this (bytes) are not kept for reuse.</summary>
+    private const int MaxKeptReplyBuffer = 16 * 1024;
+
+    private readonly RespReplyWriter _reply;
+    private readonly AsyncLocal<RespReplyWriter?> _pipelinedReply = new();
+    private readonly Queue<InFlight> _inFlight = new();
+    private readonly Stack<ReplyBuffer> _freeBuffers = new();
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly RespRequestParser _parser;
@@ -23,7 +40,7 @@ internal sealed class RespSession
         Server = server;
         _input = input;
         _output = output;
-        Reply = new RespReplyWriter(output);
+        _reply = new RespReplyWriter(output);
         _parser = new RespRequestParser(server.Options);
         Id = server.NextClientId();
         RemoteAddress = remoteAddress;
@@ -36,7 +53,11 @@ internal sealed class RespSession
 
     public RespServer Server { get; }
 
-    public RespReplyWriter Reply { get; }
+    /// <summary>
+    /// Where the running command writes its reply: the connection's writer, or the command's own buffer when it was
+    /// started ahead of earlier commands' replies (set for the command's whole run, continuations included).
+    /// </summary>
+    public RespReplyWriter Reply => _pipelinedReply.Value ?? _reply;
 
     public long Id { get; }
 
@@ -150,14 +171,33 @@ internal sealed class RespSession
 
                 foreach (var args in _batch)
                 {
-                    await Server.Commands.ExecuteAsync(this, args).ConfigureAwait(false);
+                    if (Server.Commands.MayOverlap(this, args))
+                    {
+                        await StartAsync(args).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await AnswerAllAsync().ConfigureAwait(false);
+                        await Server.Commands.ExecuteAsync(this, args).ConfigureAwait(false);
+                    }
                     if (CloseRequested)
                         break;
                 }
                 _batch.Clear();
+                if (error is null && !read.IsCompleted && !CloseRequested && _inFlight.Count > 0
+                    && MoreInputBuffered(buffer.Slice(consumed).Length))
+                {
+                    // More commands arrived while these started: start them too before waiting for the commit. Replies
+                    // done so far are sent unless the oldest unanswered command writes straight to the connection.
+                    AnswerCompleted();
+                    if (_inFlight.Count == 0 || _inFlight.Peek().Buffer is not null)
+                        await FlushAsync().ConfigureAwait(false);
+                    continue;
+                }
+                await AnswerAllAsync().ConfigureAwait(false);
                 if (error is not null)
                 {
-                    Reply.Error(error);
+                    _reply.Error(error);
                     CloseRequested = true;
                 }
                 await FlushAsync().ConfigureAwait(false);
@@ -175,8 +215,118 @@ internal sealed class RespSession
         }
         finally
         {
+            await AbandonAsync().ConfigureAwait(false);
             _batch.Clear();
             _closed.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Whether bytes arrived beyond the <paramref name="leftover"/> (an incomplete command) already seen; leaves them for
+    /// the next read, which then returns at once.
+    /// </summary>
+    private bool MoreInputBuffered(long leftover)
+    {
+        if (!_input.TryRead(out var peek))
+            return false;
+        var more = !peek.IsCanceled && !peek.IsCompleted && peek.Buffer.Length > leftover;
+        _input.AdvanceTo(peek.Buffer.Start, more ? peek.Buffer.Start : peek.Buffer.End);
+        return more;
+    }
+
+    /// <summary>
+    /// Starts a command that may overlap (see <see cref="RespCommandTable.MayOverlap"/>) without waiting for the
+    /// commands before it: its broker call is issued now, behind theirs, and its reply goes to a buffer of its own
+    /// until every earlier reply is written. With nothing unanswered ahead it writes straight to the connection.
+    /// Past <see cref="RespOptions.MaxCommandsInFlight"/> unanswered commands it first waits for the oldest.
+    /// </summary>
+    private async ValueTask StartAsync(byte[][] args)
+    {
+        AnswerCompleted();
+        if (_inFlight.Count >= Server.Options.MaxCommandsInFlight)
+            await AnswerOldestAsync().ConfigureAwait(false);
+        if (_inFlight.Count == 0)
+        {
+            var direct = Server.Commands.ExecuteAsync(this, args);
+            if (direct.IsCompleted)
+                direct.GetAwaiter().GetResult();
+            else
+                _inFlight.Enqueue(new InFlight(null, direct));
+            return;
+        }
+
+        var buffer = _freeBuffers.Count > 0 ? _freeBuffers.Pop() : new ReplyBuffer();
+        buffer.Writer.Protocol = _reply.Protocol;
+        _pipelinedReply.Value = buffer.Writer;
+        ValueTask run;
+        try
+        {
+            run = Server.Commands.ExecuteAsync(this, args);
+        }
+        finally
+        {
+            _pipelinedReply.Value = null;
+        }
+        _inFlight.Enqueue(new InFlight(buffer, run));
+    }
+
+    /// <summary>Writes the replies of the oldest unanswered commands that are already done, in order, without waiting.</summary>
+    private void AnswerCompleted()
+    {
+        while (_inFlight.TryPeek(out var oldest) && oldest.Run.IsCompleted)
+        {
+            _inFlight.Dequeue();
+            oldest.Run.GetAwaiter().GetResult();
+            Emit(oldest.Buffer);
+        }
+    }
+
+    /// <summary>Waits for the oldest unanswered command and writes its reply.</summary>
+    private async ValueTask AnswerOldestAsync()
+    {
+        var oldest = _inFlight.Dequeue();
+        await oldest.Run.ConfigureAwait(false);
+        Emit(oldest.Buffer);
+    }
+
+    /// <summary>Waits for every unanswered command and writes their replies in order.</summary>
+    private async ValueTask AnswerAllAsync()
+    {
+        while (_inFlight.Count > 0)
+            await AnswerOldestAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Copies a buffered reply to the connection and keeps the buffer for reuse (a large one is dropped).</summary>
+    private void Emit(ReplyBuffer? buffer)
+    {
+        if (buffer is null)
+            return;
+        _reply.Raw(buffer.Bytes.WrittenSpan);
+        if (buffer.Bytes.Capacity <= MaxKeptReplyBuffer)
+        {
+            buffer.Bytes.ResetWrittenCount();
+            _freeBuffers.Push(buffer);
+        }
+    }
+
+    /// <summary>
+    /// The connection ends with commands unanswered (the client left, or a command failed unexpectedly): waits for each
+    /// so none is left running against this session and no failure goes unobserved. Their replies are dropped: a
+    /// write that was never answered may or may not have been stored, as after any lost connection.
+    /// </summary>
+    private async ValueTask AbandonAsync()
+    {
+        while (_inFlight.TryDequeue(out var command))
+        {
+            try
+            {
+                await command.Run.ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The connection is gone: a late failure has no one to be reported to.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
         }
     }
 
@@ -195,5 +345,18 @@ internal sealed class RespSession
         }
         consumed = error is null ? reader.Position : buffer.End;
         return error;
+    }
+
+    /// <summary>A command started ahead: its run, and the buffer its reply goes to (<see langword="null"/>: straight to the connection).</summary>
+    private readonly record struct InFlight(ReplyBuffer? Buffer, ValueTask Run);
+
+    /// <summary>A reply buffer of one pipelined command, reused by later ones.</summary>
+    private sealed class ReplyBuffer
+    {
+        public ReplyBuffer() => Writer = new RespReplyWriter(Bytes);
+
+        public ArrayBufferWriter<byte> Bytes { get; } = new(256);
+
+        public RespReplyWriter Writer { get; }
     }
 }
