@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 
 namespace Sluice.Storage.Conformance;
@@ -281,9 +282,11 @@ public abstract class TopicConformanceTests : IAsyncLifetime
         await Broker.CreateTopicAsync("t");
         await Broker.SubscribeAsync("t", "a");
         var waiting = Broker.ReceiveAsync("a", new ReceiveOptions { WaitTime = TimeSpan.FromSeconds(20) }).AsTask();
+        var watch = Stopwatch.StartNew();
         while (Broker.GetWaitingReceiverCount("a") == 0)
         {
-            await Task.Yield();
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "the receiver never started waiting (10 s, real time)");
+            await Task.Delay(1);
         }
 
         await Broker.PublishToTopicAsync("t", [Msg("wake")]);
