@@ -18,7 +18,7 @@ namespace Sluice.Faces.Rest;
 /// Adds Sluice's REST face (docs/rest-api.md) to any ASP.NET Core application: call <see cref="AddSluiceRestApi"/> on
 /// the services and <see cref="MapSluiceRestApi"/> on the endpoints. The server (Sluice.Server's <c>SluiceServer</c>) does both.
 /// </summary>
-public static class SluiceRestApiExtensions
+public static partial class SluiceRestApiExtensions
 {
     /// <summary>
     /// Registers what the REST face needs: the source-generated JSON metadata (ahead of any other resolver) and the
@@ -31,6 +31,7 @@ public static class SluiceRestApiExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RestJsonContext.Web));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(1, RestTopicJsonContext.Web));
         services.AddOpenApi(o =>
         {
             // Scalars with converters (text, base64 bytes, numbers as sent) are described inline, not as components.
@@ -52,6 +53,7 @@ public static class SluiceRestApiExtensions
             o.AddOperationTransformer(DescribeRequestBodyAsync);
             o.AddOperationTransformer(DescribeResponses);
             o.AddSchemaTransformer(DescribeSchema);
+            o.AddSchemaTransformer(DescribeTopicSchema);
         });
         return services;
     }
@@ -203,6 +205,7 @@ public static class SluiceRestApiExtensions
         redrives.MapDelete("/{id}", (string id) => h.CancelRedriveAsync(id)).WithName("CancelRedrive")
             .WithSummary("Cancel a redrive").WithDescription("Stops a running redrive; messages already moved stay moved.")
             .Produces<RedriveResponse>().WithProblems(StatusCodes.Status404NotFound);
+        MapTopics(v1, broker);
         return v1;
     }
 
