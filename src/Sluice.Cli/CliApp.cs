@@ -155,6 +155,7 @@ internal sealed class CliApp
         root.Subcommands.Add(MessageCommands.CreateNack(context));
         root.Subcommands.Add(MessageCommands.CreateExtend(context));
         root.Subcommands.Add(DlqCommands.Create(context));
+        root.Subcommands.Add(TopicCommands.Create(context));
         root.Subcommands.Add(StatsCommand.Create(context));
         root.Subcommands.Add(CompletionCommand.Create(context));
         ReportUnmatchedTokensOurselves(root);

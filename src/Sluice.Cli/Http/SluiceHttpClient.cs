@@ -13,7 +13,7 @@ namespace Sluice.Cli.Http;
 /// The CLI's only HTTP code: one method per REST route (docs/rest-api.md). Failures surface as <see cref="CliException"/>
 /// whose message is ready to print.
 /// </summary>
-internal sealed class SluiceHttpClient : IDisposable
+internal sealed partial class SluiceHttpClient : IDisposable
 {
     private static readonly WireJsonContext Json = WireJsonContext.Default;
     private readonly HttpClient _http;
