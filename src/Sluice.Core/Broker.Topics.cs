@@ -31,10 +31,15 @@ public sealed partial class Broker
 
     /// <summary>Gets a topic with its counters and subscription count.</summary>
     /// <exception cref="SluiceException">invalid_topic_name, topic_not_found, not_supported.</exception>
-    public async ValueTask<TopicInfo> GetTopicAsync(string name, CancellationToken cancellationToken = default)
+    public async ValueTask<TopicInfo> GetTopicAsync(string name, CancellationToken cancellationToken = default) =>
+        await FindTopicAsync(name, cancellationToken).ConfigureAwait(false) ?? throw TopicRules.TopicNotFound(name);
+
+    /// <summary>Gets a topic, or <see langword="null"/> when no topic has that name.</summary>
+    /// <exception cref="SluiceException">invalid_topic_name, not_supported.</exception>
+    public async ValueTask<TopicInfo?> FindTopicAsync(string name, CancellationToken cancellationToken = default)
     {
         Validation.TopicName(name);
-        return await Topics.GetTopicAsync(name, cancellationToken).ConfigureAwait(false) ?? throw TopicRules.TopicNotFound(name);
+        return await Topics.GetTopicAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Lists all topics ordered by name.</summary>

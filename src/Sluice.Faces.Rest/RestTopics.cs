@@ -20,7 +20,7 @@ internal sealed class RestTopics(Broker broker)
         var body = (await RestBody.ReadAsync(context, RestTopicJsonContext.Web.CreateTopicRequest, optional: false).ConfigureAwait(false))!;
         var name = body.Name ?? throw RestMapping.SluiceBadField("name", "is missing: give the topic name, 1-80 characters from A-Z a-z 0-9 - _");
         Validation.TopicName(name, "name");
-        var existed = await FindAsync(name, ct).ConfigureAwait(false);
+        var existed = await broker.FindTopicAsync(name, ct).ConfigureAwait(false) is not null;
         var topic = await broker.CreateTopicAsync(name, ct).ConfigureAwait(false);
         return TypedResults.Json(ToResponse(topic), RestTopicJsonContext.Web.TopicResponse,
             statusCode: existed ? StatusCodes.Status200OK : StatusCodes.Status201Created);
@@ -111,19 +111,6 @@ internal sealed class RestTopics(Broker broker)
 
         return TypedResults.Json(new TopicPublishResponse([.. results.Select(r => new TopicPublishResultResponse(r.MessageId, r.Queues))]),
             RestTopicJsonContext.Web.TopicPublishResponse);
-    }
-
-    private async Task<bool> FindAsync(string name, CancellationToken ct)
-    {
-        try
-        {
-            await broker.GetTopicAsync(name, ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.TopicNotFound)
-        {
-            return false;
-        }
     }
 
     private static TopicResponse ToResponse(TopicInfo t) =>
