@@ -156,6 +156,7 @@ internal sealed class CliApp
         root.Subcommands.Add(MessageCommands.CreateExtend(context));
         root.Subcommands.Add(DlqCommands.Create(context));
         root.Subcommands.Add(StreamCommands.Create(context));
+        root.Subcommands.Add(TopicCommands.Create(context));
         root.Subcommands.Add(StatsCommand.Create(context));
         root.Subcommands.Add(CompletionCommand.Create(context));
         ReportUnmatchedTokensOurselves(root);

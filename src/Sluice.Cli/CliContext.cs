@@ -140,7 +140,8 @@ internal sealed class CliContext
         catch (CliException e)
         {
             // A value given was refused (a field out of range, a bad queue name, a receipt handle no receive issued): a usage error.
-            var usage = e.Code is ErrorCodes.InvalidArgument or ErrorCodes.InvalidQueueName or ErrorCodes.ReceiptHandleInvalid or ErrorCodes.InvalidStreamName or ErrorCodes.StreamIdInvalid;
+            var usage = e.Code is ErrorCodes.InvalidArgument or ErrorCodes.InvalidQueueName or ErrorCodes.ReceiptHandleInvalid or ErrorCodes.InvalidStreamName or ErrorCodes.StreamIdInvalid
+                or ErrorCodes.InvalidTopicName;
             return await FailAsync(e.Message + Hint(e), usage ? CliApp.UsageError : CliApp.RequestFailed).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

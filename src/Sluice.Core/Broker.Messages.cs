@@ -109,7 +109,7 @@ public sealed partial class Broker
     }
 
     /// <summary>A batch larger than the queue's max length (or bytes) can never be accepted: not a transient queue_full.</summary>
-    private static void CheckCanEverFit(QueueInfo info, IReadOnlyList<OutgoingMessage> messages)
+    internal static void CheckCanEverFit(QueueInfo info, IReadOnlyList<OutgoingMessage> messages)
     {
         var o = info.Options;
         if (o.MaxLength is { } maxLength && messages.Count > maxLength)

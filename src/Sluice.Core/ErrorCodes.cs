@@ -39,6 +39,18 @@ public static class ErrorCodes
     /// <summary>The message named by the receipt handle is not leased (it was released by a nack).</summary>
     public const string MessageNotInFlight = "message_not_in_flight";
 
+    /// <summary>A topic name does not follow the naming rule (the queue naming rule: 1-80 characters from A-Z a-z 0-9 - _).</summary>
+    public const string InvalidTopicName = "invalid_topic_name";
+
+    /// <summary>The named topic does not exist.</summary>
+    public const string TopicNotFound = "topic_not_found";
+
+    /// <summary>The queue is subscribed to the topic already, with different options (routing-key pattern or filter policy).</summary>
+    public const string SubscriptionAlreadyExists = "subscription_already_exists";
+
+    /// <summary>The queue is not subscribed to the topic.</summary>
+    public const string SubscriptionNotFound = "subscription_not_found";
+
     /// <summary>The redrive task does not exist.</summary>
     public const string RedriveNotFound = "redrive_not_found";
 

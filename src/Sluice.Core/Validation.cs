@@ -67,6 +67,17 @@ public static class Validation
         }
     }
 
+    /// <summary>Checks a topic name: the queue naming rule (<see cref="IsValidQueueName"/>).</summary>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.InvalidTopicName"/>.</exception>
+    public static void TopicName(string? name, string field = "topic")
+    {
+        if (!IsValidQueueName(name))
+        {
+            throw new SluiceException(ErrorCodes.InvalidTopicName,
+                $"topic name '{Quote(name)}' is invalid: use 1-{QueueOptions.MaxNameLength} characters from A-Z a-z 0-9 - _ (the queue naming rule)", field);
+        }
+    }
+
     /// <summary>Whether a queue name follows the rule: a plain name, or <c>region:name</c> (region: 1-32 of a-z 0-9 -).</summary>
     public static bool IsValidQueueName(string? name)
     {

@@ -34,6 +34,7 @@ public static partial class SluiceRestApiExtensions
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, RestJsonContext.Web);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, RestStreamJsonContext.Web);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(2, RestTopicJsonContext.Web);
         });
         services.AddOpenApi(o =>
         {
@@ -57,6 +58,7 @@ public static partial class SluiceRestApiExtensions
             o.AddOperationTransformer(DescribeResponses);
             o.AddSchemaTransformer(DescribeSchema);
             o.AddSchemaTransformer(DescribeStreamSchemaAsync);
+            o.AddSchemaTransformer(DescribeTopicSchema);
         });
         return services;
     }
@@ -209,6 +211,7 @@ public static partial class SluiceRestApiExtensions
             .WithSummary("Cancel a redrive").WithDescription("Stops a running redrive; messages already moved stay moved.")
             .Produces<RedriveResponse>().WithProblems(StatusCodes.Status404NotFound);
         MapStreams(v1, broker, stopping);
+        MapTopics(v1, broker);
         return v1;
     }
 

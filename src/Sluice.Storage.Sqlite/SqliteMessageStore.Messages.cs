@@ -41,9 +41,9 @@ public sealed partial class SqliteMessageStore
     private void PrepareMessageCommands()
     {
         _insert = Command("""
-            INSERT INTO messages(queue_id, id, body, attributes, priority, visible_at, sent_at, enqueued_at, receive_count, leased, dedup_id, size, group_id)
-            VALUES($q, $id, $body, $attrs, $p, $v, $now, $now, 0, 0, $d, $size, $g) RETURNING seq;
-            """, "$q", "$id", "$body", "$attrs", "$p", "$v", "$now", "$d", "$size", "$g");
+            INSERT INTO messages(queue_id, id, body, attributes, priority, visible_at, sent_at, enqueued_at, receive_count, leased, dedup_id, size, group_id, body_id)
+            VALUES($q, $id, $body, $attrs, $p, $v, $now, $now, 0, 0, $d, $size, $g, $bid) RETURNING seq;
+            """, "$q", "$id", "$body", "$attrs", "$p", "$v", "$now", "$d", "$size", "$g", "$bid");
         _dedupFind = Command("SELECT message_id, seq FROM dedup WHERE queue_id = $q AND dedup_key = $d AND expires_at > $now;", "$q", "$d", "$now");
         _dedupPut = Command("INSERT OR REPLACE INTO dedup(queue_id, dedup_key, message_id, seq, expires_at) VALUES($q, $d, $id, $seq, $exp);", "$q", "$d", "$id", "$seq", "$exp");
         _fifoHeads = Command(FifoHeadsSql, "$q", "$now", "$n");
@@ -75,14 +75,28 @@ public sealed partial class SqliteMessageStore
         _nextVisible, _lease, _lookup, _delete, _nack, _extend, _moveToDeadLetter, _oldestReady, _fifoHeads, _fifoFollowers,
     ];
 
-    private IReadOnlyList<PublishResult> ExecPublish(string queue, IReadOnlyList<OutgoingMessage> messages)
+    private IReadOnlyList<PublishResult> ExecPublish(string queue, IReadOnlyList<OutgoingMessage> messages) =>
+        ExecPublish(RequireQueue(queue), messages, _time.GetUtcNow(), null, null);
+
+    /// <summary>
+    /// The one publish path into a queue (a queue publish, and each queue's copies of a topic publish): deduplication,
+    /// the overflow policy, then the rows.
+    /// </summary>
+    /// <param name="q">The queue.</param>
+    /// <param name="messages">The batch.</param>
+    /// <param name="nowTime">The operation's time.</param>
+    /// <param name="ids">The ids new messages get (a topic publish's); <see langword="null"/>: new UUIDv7s.</param>
+    /// <param name="sharedBody">
+    /// For a new message (by index), the <c>bodies</c> row its body is shared from, or <see langword="null"/> to store
+    /// the body in the row itself; <see langword="null"/>: every row keeps its own body.
+    /// </param>
+    private IReadOnlyList<PublishResult> ExecPublish(QueueState q, IReadOnlyList<OutgoingMessage> messages, DateTimeOffset nowTime,
+        IReadOnlyList<Guid>? ids, Func<int, long?>? sharedBody)
     {
-        var q = RequireQueue(queue);
         var options = q.Options;
-        var nowTime = _time.GetUtcNow();
         var now = nowTime.ToUnixTimeMilliseconds();
         var window = Time.Ms(options.DeduplicationWindow);
-        var plan = QueueRules.PlanPublish(options, messages, nowTime, key => FindDuplicate(q.Id, key, now));
+        var plan = QueueRules.PlanPublish(options, messages, nowTime, key => FindDuplicate(q.Id, key, now), ids);
         if (plan.AddCount == 0)
         {
             return plan.Complete();
@@ -102,7 +116,9 @@ public sealed partial class SqliteMessageStore
             var m = messages[i];
             var idBytes = plan.MessageId(i).ToByteArray(bigEndian: true);
             Set(insert, 1, idBytes);
-            Set(insert, 2, AsArray(m.Body));
+            var bodyId = sharedBody?.Invoke(i);
+            Set(insert, 2, bodyId is null ? AsArray(m.Body) : Array.Empty<byte>());
+            Set(insert, 10, bodyId);
             Set(insert, 3, AttributeCodec.Encode(m.Attributes));
             Set(insert, 4, m.Priority);
             Set(insert, 5, now + Time.Ms(QueueRules.DeliveryDelay(options, m)));

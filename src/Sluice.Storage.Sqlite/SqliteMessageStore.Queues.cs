@@ -48,9 +48,12 @@ public sealed partial class SqliteMessageStore
             DELETE FROM messages WHERE queue_id = $id;
             DELETE FROM dedup WHERE queue_id = $id;
             DELETE FROM queues WHERE id = $id;
-            """, "$id");
+            DELETE FROM subscriptions WHERE queue = $name;
+            """, "$id", "$name");
         Set(cmd, 0, q.Id);
+        Set(cmd, 1, name);
         cmd.ExecuteNonQuery();
+        RemoveSubscriptionsOf(name);
         _queues.Remove(name);
         OnUndo(() => _queues.Add(name, q));
         _queuesChanged = true;

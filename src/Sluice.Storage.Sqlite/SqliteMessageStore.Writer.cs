@@ -37,7 +37,8 @@ public sealed partial class SqliteMessageStore
             size INTEGER NOT NULL,
             group_id TEXT,
             lease_gen INTEGER NOT NULL DEFAULT 0,
-            leased_at INTEGER);
+            leased_at INTEGER,
+            body_id INTEGER);
         CREATE INDEX IF NOT EXISTS messages_delivery ON messages(queue_id, priority, visible_at);
         CREATE INDEX IF NOT EXISTS messages_queue ON messages(queue_id);
         CREATE INDEX IF NOT EXISTS messages_enqueued ON messages(queue_id, enqueued_at);
@@ -93,6 +94,7 @@ public sealed partial class SqliteMessageStore
         Exec(Schema);
         Exec(StreamSchema);
         Migrate();
+        Exec(TopicSchema);
         _begin = Command("BEGIN IMMEDIATE;");
         _commit = Command("COMMIT;");
         _rollback = Command("ROLLBACK;");
@@ -127,6 +129,13 @@ public sealed partial class SqliteMessageStore
             Exec(string.Create(CultureInfo.InvariantCulture,
                 $"BEGIN IMMEDIATE; ALTER TABLE messages ADD COLUMN leased_at INTEGER; UPDATE messages SET leased_at = {Now()} WHERE leased = 1; COMMIT;"));
         }
+
+        // body_id: a topic copy's shared body (the bodies table, TopicSchema); NULL for a message with its own body,
+        // which every row written before topics existed is.
+        if (!columns.Contains("body_id"))
+        {
+            Exec("ALTER TABLE messages ADD COLUMN body_id INTEGER;");
+        }
     }
 
     private void LoadState()
@@ -158,6 +167,7 @@ public sealed partial class SqliteMessageStore
             }
         }
 
+        LoadTopics();
         PublishSnapshot();
     }
 

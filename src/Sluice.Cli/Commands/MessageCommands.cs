@@ -204,7 +204,7 @@ internal static class MessageCommands
         await output.WriteLineAsync(m.Body is not null ? "body: " + m.Body : "body (base64): " + m.BodyBase64).ConfigureAwait(false);
     }
 
-    private static async Task<byte[]> ReadBodyAsync(CliContext context, string? body, FileInfo? file, CancellationToken ct)
+    internal static async Task<byte[]> ReadBodyAsync(CliContext context, string? body, FileInfo? file, CancellationToken ct)
     {
         if (file is not null)
         {
@@ -229,7 +229,7 @@ internal static class MessageCommands
         return buffer.ToArray();
     }
 
-    private static string? TryDecodeUtf8(byte[] bytes)
+    internal static string? TryDecodeUtf8(byte[] bytes)
     {
         try
         {

@@ -86,6 +86,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         {
             Queue(name);
             _queues.Remove(name);
+            RemoveSubscriptionsOf(name);
             return ValueTask.CompletedTask;
         }
     }
@@ -97,61 +98,81 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         {
             var q = Queue(queue);
             var now = _time.GetUtcNow();
-            var options = q.Info.Options;
-            var plan = QueueRules.PlanPublish(options, messages, now,
-                key => q.Dedup.TryGetValue(key, out var seen) && seen.ExpiresAt > now
-                    ? new PublishResult(seen.MessageId, true) { SequenceNumber = seen.Sequence }
-                    : null);
-
-            // Plan the evictions first (the rule may still refuse the publish), then evict.
-            var evict = new List<Message>();
-            QueueRules.MakeRoom(q.Info, q.Messages.Count, q.Bytes, plan.AddCount, plan.AddBytes,
-                q.Messages.Values.Where(m => StateOf(m, now) == MessageState.Ready).Select(m => (m, (long)m.Body.Length)), evict.Add);
-            var overflowDlq = QueueRules.DeadLettersOnOverflow(options) ? DeadLetterQueueOf(q) : null;
-            foreach (var victim in evict)
-            {
-                if (overflowDlq is not null)
-                {
-                    MoveToDeadLetter(q, overflowDlq, victim, DeadLetterInfo.OverflowReason, now);
-                }
-                else
-                {
-                    q.Remove(victim);
-                }
-            }
-
-            for (var i = 0; i < messages.Count; i++)
-            {
-                if (!plan.IsNew(i))
-                {
-                    continue;
-                }
-
-                var m = messages[i];
-                var message = new Message
-                {
-                    Sequence = ++_nextSequence,
-                    Id = plan.MessageId(i),
-                    Body = m.Body.ToArray(),
-                    Attributes = m.Attributes is { Count: > 0 } a ? new Dictionary<string, MessageAttributeValue>(a, StringComparer.Ordinal) : NoAttributes,
-                    Priority = m.Priority,
-                    VisibleAt = now + QueueRules.DeliveryDelay(options, m),
-                    SentAt = now,
-                    EnqueuedAt = now,
-                    DeduplicationId = m.DeduplicationId,
-                    MessageGroupId = m.MessageGroupId,
-                };
-                q.Add(message);
-                plan.Stored(i, message.Sequence);
-                if (plan.DeduplicationKeys[i] is { } key)
-                {
-                    q.Dedup[key] = (message.Id, message.Sequence, now + options.DeduplicationWindow);
-                }
-            }
-
-            return ValueTask.FromResult(plan.Complete());
+            var pending = PlanPublish(q, messages, now, null);
+            return ValueTask.FromResult(ApplyPublish(pending, now, i => messages[i].Body.ToArray()));
         }
     }
+
+    /// <summary>
+    /// Plans a publish into one queue without changing anything (the rules may still refuse it): deduplication, and the
+    /// messages to evict under the overflow policy. <see cref="ApplyPublish"/> carries it out.
+    /// </summary>
+    private static PendingPublish PlanPublish(QueueState q, IReadOnlyList<OutgoingMessage> messages, DateTimeOffset now, IReadOnlyList<Guid>? ids)
+    {
+        var options = q.Info.Options;
+        var plan = QueueRules.PlanPublish(options, messages, now,
+            key => q.Dedup.TryGetValue(key, out var seen) && seen.ExpiresAt > now
+                ? new PublishResult(seen.MessageId, true) { SequenceNumber = seen.Sequence }
+                : null,
+            ids);
+        var evict = new List<Message>();
+        QueueRules.MakeRoom(q.Info, q.Messages.Count, q.Bytes, plan.AddCount, plan.AddBytes,
+            q.Messages.Values.Where(m => StateOf(m, now) == MessageState.Ready).Select(m => (m, (long)m.Body.Length)), evict.Add);
+        return new PendingPublish(q, messages, plan, evict);
+    }
+
+    /// <summary>Carries out a planned publish: evicts, then stores the new messages with the bodies <paramref name="bodyOf"/> gives (by message index).</summary>
+    private IReadOnlyList<PublishResult> ApplyPublish(PendingPublish pending, DateTimeOffset now, Func<int, byte[]> bodyOf)
+    {
+        var (q, messages, plan, evict) = pending;
+        var options = q.Info.Options;
+        var overflowDlq = QueueRules.DeadLettersOnOverflow(options) ? DeadLetterQueueOf(q) : null;
+        foreach (var victim in evict)
+        {
+            if (overflowDlq is not null)
+            {
+                MoveToDeadLetter(q, overflowDlq, victim, DeadLetterInfo.OverflowReason, now);
+            }
+            else
+            {
+                q.Remove(victim);
+            }
+        }
+
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (!plan.IsNew(i))
+            {
+                continue;
+            }
+
+            var m = messages[i];
+            var message = new Message
+            {
+                Sequence = ++_nextSequence,
+                Id = plan.MessageId(i),
+                Body = bodyOf(i),
+                Attributes = m.Attributes is { Count: > 0 } a ? new Dictionary<string, MessageAttributeValue>(a, StringComparer.Ordinal) : NoAttributes,
+                Priority = m.Priority,
+                VisibleAt = now + QueueRules.DeliveryDelay(options, m),
+                SentAt = now,
+                EnqueuedAt = now,
+                DeduplicationId = m.DeduplicationId,
+                MessageGroupId = m.MessageGroupId,
+            };
+            q.Add(message);
+            plan.Stored(i, message.Sequence);
+            if (plan.DeduplicationKeys[i] is { } key)
+            {
+                q.Dedup[key] = (message.Id, message.Sequence, now + options.DeduplicationWindow);
+            }
+        }
+
+        return plan.Complete();
+    }
+
+    /// <summary>A publish into one queue, planned and not yet carried out.</summary>
+    private sealed record PendingPublish(QueueState Queue, IReadOnlyList<OutgoingMessage> Messages, PublishPlan Plan, List<Message> Evict);
 
     /// <inheritdoc />
     public ValueTask<ReceiveResult> ReceiveAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)

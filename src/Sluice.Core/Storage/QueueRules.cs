@@ -28,13 +28,15 @@ public static class QueueRules
     /// Plans a publish before anything is changed (a batch is all or nothing): each message gets its deduplication key;
     /// one whose key was seen within the window (<paramref name="findStored"/>) is a duplicate reporting the original's
     /// id and sequence number, as is one whose key an earlier message of the same batch has; every other message is new,
-    /// with a fresh UUIDv7 id of <paramref name="now"/>.
+    /// with its id from <paramref name="messageIds"/> or a fresh UUIDv7 id of <paramref name="now"/>.
     /// </summary>
     /// <param name="options">The queue's options.</param>
     /// <param name="messages">The batch, in order.</param>
     /// <param name="now">The store's current time.</param>
     /// <param name="findStored">The result of the message stored under a key, when the key is remembered and its window has not passed; otherwise <see langword="null"/>.</param>
-    public static PublishPlan PlanPublish(QueueOptions options, IReadOnlyList<OutgoingMessage> messages, DateTimeOffset now, Func<string, PublishResult?> findStored)
+    /// <param name="messageIds">The ids new messages get, one per message (a topic publish gives every copy of a message its id); default a new UUIDv7 of <paramref name="now"/> each.</param>
+    public static PublishPlan PlanPublish(QueueOptions options, IReadOnlyList<OutgoingMessage> messages, DateTimeOffset now, Func<string, PublishResult?> findStored,
+        IReadOnlyList<Guid>? messageIds = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(messages);
@@ -66,7 +68,7 @@ public static class QueueRules
                 (seen ??= new Dictionary<string, int>(StringComparer.Ordinal))[key] = i;
             }
 
-            results[i] = new PublishResult(Guid.CreateVersion7(now), Duplicate: false);
+            results[i] = new PublishResult(messageIds?[i] ?? Guid.CreateVersion7(now), Duplicate: false);
             addCount++;
             addBytes += m.Body.Length;
         }

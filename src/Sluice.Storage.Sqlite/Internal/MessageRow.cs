@@ -5,9 +5,12 @@ namespace Sluice.Storage.Sqlite.Internal;
 /// <summary>One row of the messages table as read by the writer (see <see cref="Columns"/>).</summary>
 internal sealed class MessageRow
 {
-    /// <summary>The columns <see cref="Read"/> expects, in order.</summary>
+    /// <summary>
+    /// The columns <see cref="Read"/> expects, in order, selected <c>FROM messages</c> (not aliased): the body is the
+    /// row's own, or for a topic copy (<c>body_id</c> set) the shared row's in <c>bodies</c>.
+    /// </summary>
     public const string Columns =
-        "seq, id, body, attributes, priority, visible_at, sent_at, receive_count, first_receive_at, leased, dedup_id, " +
+        "seq, id, CASE WHEN body_id IS NULL THEN body ELSE (SELECT b.body FROM bodies b WHERE b.id = messages.body_id) END, attributes, priority, visible_at, sent_at, receive_count, first_receive_at, leased, dedup_id, " +
         "last_error, dl_source, dl_reason, dl_attempts, dl_at, size, group_id, lease_gen";
 
     public long Seq { get; set; }

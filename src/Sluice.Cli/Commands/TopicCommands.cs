@@ -1,0 +1,313 @@
+using System.CommandLine;
+using System.Text.Json;
+using Sluice.Cli.Http;
+using Spectre.Console;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary><c>sluice topic create|delete|list|show|subscribe|unsubscribe|subscriptions|publish</c> (docs/topics.md).</summary>
+internal static class TopicCommands
+{
+    public static Command Create(CliContext context)
+    {
+        var topic = context.ClientCommand("topic", "Create, list, show and delete topics; subscribe queues to them; publish to them.");
+        topic.Subcommands.Add(CreateCreate(context));
+        topic.Subcommands.Add(CreateList(context));
+        topic.Subcommands.Add(CreateShow(context));
+        topic.Subcommands.Add(CreateDelete(context));
+        topic.Subcommands.Add(CreateSubscribe(context));
+        topic.Subcommands.Add(CreateUnsubscribe(context));
+        topic.Subcommands.Add(CreateSubscriptions(context));
+        topic.Subcommands.Add(CreatePublish(context));
+        return topic;
+    }
+
+    private static Argument<string> TopicArgument() => new("topic") { Description = "The topic name (1-80 characters from A-Z a-z 0-9 - _)" };
+
+    private static Argument<string> QueueArgument() => new("queue") { Description = "The queue that receives the topic's copies" };
+
+    private static Command CreateCreate(CliContext context)
+    {
+        var name = TopicArgument();
+        var command = Sub("create", "Create a topic (succeeds when it exists).", name);
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var topic = await client.CreateTopicAsync(parseResult.GetRequiredValue(name), ct).ConfigureAwait(false);
+            if (context.Json(parseResult))
+                await context.WriteJsonAsync(topic, TopicJsonContext.Default.TopicDto).ConfigureAwait(false);
+            else
+                await context.Output.WriteLineAsync($"topic '{topic.Name}' is ready").ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateList(CliContext context)
+    {
+        var command = Sub("list", "List topics with their counters.");
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var topics = await client.ListTopicsAsync(ct).ConfigureAwait(false);
+            if (context.Json(parseResult))
+            {
+                await context.WriteJsonAsync(new TopicListDto { Topics = [.. topics] }, TopicJsonContext.Default.TopicListDto).ConfigureAwait(false);
+                return 0;
+            }
+
+            if (topics.Count == 0)
+            {
+                await context.Error.WriteLineAsync("no topics: create one with 'sluice topic create NAME'").ConfigureAwait(false);
+                return 0;
+            }
+
+            var table = new Table().AddColumns("topic", "subscriptions", "published", "unrouted", "delivered", "created");
+            foreach (var t in topics)
+            {
+                table.AddRow(Markup.Escape(t.Name), Format.Number(t.Subscriptions), Format.Number(t.Published), Format.Number(t.Unrouted),
+                    Format.Number(t.Delivered), Format.Time(t.CreatedAt));
+            }
+
+            context.CreateConsole().Write(table);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateShow(CliContext context)
+    {
+        var name = TopicArgument();
+        var command = Sub("show", "Show a topic's counters and subscriptions.", name);
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var topicName = parseResult.GetRequiredValue(name);
+            var t = await client.GetTopicAsync(topicName, ct).ConfigureAwait(false);
+            if (context.Json(parseResult))
+            {
+                await context.WriteJsonAsync(t, TopicJsonContext.Default.TopicDto).ConfigureAwait(false);
+                return 0;
+            }
+
+            (string Key, string Value)[] rows =
+            [
+                ("name", t.Name),
+                ("created", Format.Time(t.CreatedAt)),
+                ("subscriptions", Format.Number(t.Subscriptions)),
+                ("published", Format.Number(t.Published)),
+                ("unrouted", Format.Number(t.Unrouted)),
+                ("delivered", Format.Number(t.Delivered)),
+            ];
+            var width = rows.Max(r => r.Key.Length) + 2;
+            foreach (var (key, value) in rows)
+                await context.Output.WriteLineAsync(key.PadRight(width) + value).ConfigureAwait(false);
+            foreach (var s in await client.ListSubscriptionsAsync(topicName, ct).ConfigureAwait(false))
+                await context.Output.WriteLineAsync("subscription".PadRight(width) + Describe(s)).ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateDelete(CliContext context)
+    {
+        var name = TopicArgument();
+        var command = Sub("delete", "Delete a topic and its subscriptions (the queues stay).", name);
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var topicName = parseResult.GetRequiredValue(name);
+            await client.DeleteTopicAsync(topicName, ct).ConfigureAwait(false);
+            if (context.Json(parseResult))
+                await context.WriteJsonAsync(new DeleteTopicResultDto(topicName, Deleted: true), TopicJsonContext.Default.DeleteTopicResultDto).ConfigureAwait(false);
+            else
+                await context.Output.WriteLineAsync($"deleted topic '{topicName}'").ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateSubscribe(CliContext context)
+    {
+        var topic = TopicArgument();
+        var queue = QueueArgument();
+        var pattern = new Option<string>("--pattern", "-k")
+        {
+            Description = "Routing-key pattern: words separated by '.', '*' matches one word, '#' zero or more (orders.*, orders.#) [default: every key]",
+            HelpName = "PATTERN",
+        };
+        var filter = new Option<string>("--filter")
+        {
+            Description = "Attribute filter policy, SNS-shaped JSON: {\"region\":[\"eu-west\",{\"prefix\":\"us-\"}]} (docs/topics.md) [default: every message]",
+            HelpName = "JSON",
+        };
+        var command = Sub("subscribe", "Deliver the topic's matching messages into a queue (succeeds when subscribed with the same options).",
+            topic, queue, pattern, filter);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(filter) is { } text && ParseJson(text) is null)
+                r.AddError($"--filter '{text}' is not valid JSON: give an object such as {{\"region\":[\"eu-west\"]}}");
+        });
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var request = new SubscribeRequest
+            {
+                Queue = parseResult.GetRequiredValue(queue),
+                RoutingKeyPattern = parseResult.GetValue(pattern),
+                FilterPolicy = parseResult.GetValue(filter) is { } text ? ParseJson(text) : null,
+            };
+            var s = await client.SubscribeAsync(parseResult.GetRequiredValue(topic), request, ct).ConfigureAwait(false);
+            if (context.Json(parseResult))
+                await context.WriteJsonAsync(s, TopicJsonContext.Default.SubscriptionDto).ConfigureAwait(false);
+            else
+                await context.Output.WriteLineAsync($"topic '{s.Topic}' delivers to {Describe(s)}").ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateUnsubscribe(CliContext context)
+    {
+        var topic = TopicArgument();
+        var queue = QueueArgument();
+        var command = Sub("unsubscribe", "Stop delivering the topic's messages into a queue (copies already delivered stay).", topic, queue);
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var (topicName, queueName) = (parseResult.GetRequiredValue(topic), parseResult.GetRequiredValue(queue));
+            await client.UnsubscribeAsync(topicName, queueName, ct).ConfigureAwait(false);
+            if (context.Json(parseResult))
+                await context.WriteJsonAsync(new UnsubscribeResultDto(topicName, queueName, Unsubscribed: true), TopicJsonContext.Default.UnsubscribeResultDto).ConfigureAwait(false);
+            else
+                await context.Output.WriteLineAsync($"queue '{queueName}' is no longer subscribed to topic '{topicName}'").ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateSubscriptions(CliContext context)
+    {
+        var topic = TopicArgument();
+        var command = Sub("subscriptions", "List a topic's subscriptions.", topic);
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var topicName = parseResult.GetRequiredValue(topic);
+            var subscriptions = await client.ListSubscriptionsAsync(topicName, ct).ConfigureAwait(false);
+            if (context.Json(parseResult))
+            {
+                await context.WriteJsonAsync(new SubscriptionListDto { Subscriptions = [.. subscriptions] }, TopicJsonContext.Default.SubscriptionListDto).ConfigureAwait(false);
+                return 0;
+            }
+
+            if (subscriptions.Count == 0)
+            {
+                await context.Error.WriteLineAsync($"topic '{topicName}' has no subscriptions: add one with 'sluice topic subscribe {topicName} QUEUE'").ConfigureAwait(false);
+                return 0;
+            }
+
+            var table = new Table().AddColumns("queue", "pattern", "filter policy", "created");
+            foreach (var s in subscriptions)
+            {
+                table.AddRow(Markup.Escape(s.Queue), Markup.Escape(s.RoutingKeyPattern ?? "-"), Markup.Escape(s.FilterPolicy?.GetRawText() ?? "-"),
+                    Format.Time(s.CreatedAt));
+            }
+
+            context.CreateConsole().Write(table);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command CreatePublish(CliContext context)
+    {
+        var topic = TopicArgument();
+        var body = new Argument<string?>("body")
+        {
+            Description = "The message body; omit it or give '-' to read the body from stdin",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var key = new Option<string>("--routing-key", "-k") { Description = "The routing key subscriptions' patterns match (words separated by '.')", HelpName = "KEY" };
+        var file = new Option<FileInfo>("--file", "-f") { Description = "Read the body from this file", HelpName = "PATH" };
+        var attrs = new Option<string[]>("--attr", "-a")
+        {
+            Description = "An attribute: name=value (String) or name:Type=value (Type: String, Number, Binary as base64); repeatable",
+            HelpName = "NAME[:TYPE]=VALUE",
+        };
+        var delay = Options.Seconds("--delay", "Delay before the copies become visible [default: each queue's delivery delay]");
+        var priority = new Option<int?>("--priority", "-p") { Description = "Priority 0 (lowest, default) to 9 (highest)", HelpName = "0-9" }
+            .Parsed(p => p is >= 0 and <= 9, "give 0 (lowest) to 9 (highest)");
+        var dedup = new Option<string>("--dedup-id") { Description = "Deduplication id, remembered per subscription queue", HelpName = "ID" };
+        var group = new Option<string>("--group-id", "-g") { Description = "Message group (required when a subscription queue is FIFO)", HelpName = "ID" };
+
+        var command = Sub("publish",
+            "Publish one message to a topic: a copy goes to every matching subscription's queue, all or none; prints its id and how many queues received it.",
+            topic, body, key, file, attrs, delay, priority, dedup, group);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(file) is not null && r.GetValue(body) is not null)
+                r.AddError("give the body either as an argument or with --file, not both");
+            foreach (var attr in r.GetValue(attrs) ?? [])
+            {
+                if (!MessageCommands.TryParseAttribute(attr, out _, out _, out var problem))
+                    r.AddError(problem);
+            }
+        });
+        command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
+        {
+            var bytes = await MessageCommands.ReadBodyAsync(context, parseResult.GetValue(body), parseResult.GetValue(file), ct).ConfigureAwait(false);
+            Dictionary<string, AttributeDto>? attributes = null;
+            foreach (var attr in parseResult.GetValue(attrs) ?? [])
+            {
+                _ = MessageCommands.TryParseAttribute(attr, out var attrName, out var value, out _);
+                attributes ??= new Dictionary<string, AttributeDto>(StringComparer.Ordinal);
+                attributes[attrName] = value!;
+            }
+
+            var text = MessageCommands.TryDecodeUtf8(bytes);
+            var message = new TopicMessageDto
+            {
+                Body = text,
+                BodyBase64 = text is null ? Convert.ToBase64String(bytes) : null,
+                Attributes = attributes,
+                Priority = parseResult.GetValue(priority),
+                DelaySeconds = parseResult.GetValue(delay),
+                DeduplicationId = parseResult.GetValue(dedup),
+                MessageGroupId = parseResult.GetValue(group),
+                RoutingKey = parseResult.GetValue(key),
+            };
+            var result = await client.PublishToTopicAsync(parseResult.GetRequiredValue(topic), message, ct).ConfigureAwait(false);
+            if (context.Json(parseResult))
+                await context.WriteJsonAsync(result, TopicJsonContext.Default.TopicPublishResultDto).ConfigureAwait(false);
+            else
+                await context.Output.WriteLineAsync($"{result.MessageId} {Format.Count(result.Queues, "queue")}").ConfigureAwait(false);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>A subcommand: <c>--url</c> and <c>--json</c> come from <c>sluice topic</c> (recursive options).</summary>
+    private static Command Sub(string name, string description, params Symbol[] symbols)
+    {
+        var command = new Command(name, description);
+        foreach (var symbol in symbols)
+        {
+            if (symbol is Argument argument)
+                command.Arguments.Add(argument);
+            else if (symbol is Option option)
+                command.Options.Add(option);
+        }
+
+        return command;
+    }
+
+    private static string Describe(SubscriptionDto s) =>
+        $"queue '{s.Queue}'" + (s.RoutingKeyPattern is { } p ? $" pattern {p}" : "") + (s.FilterPolicy is { } f ? $" filter {f.GetRawText()}" : "");
+
+    private static JsonElement? ParseJson(string text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,294 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Sluice.Routing;
+
+/// <summary>
+/// An attribute filter policy in the shape of Amazon SNS filter policies (attribute-based filtering): a JSON object
+/// whose keys are message attribute names and whose values are arrays of conditions. Every key must match (AND); a key
+/// matches when any of its conditions does (OR). Immutable and thread-safe.
+/// </summary>
+/// <remarks>
+/// <para>Conditions (string comparisons are case-sensitive and ordinal):</para>
+/// <list type="bullet">
+/// <item><c>"eu-west"</c>: a String attribute (any <c>String</c> data type, custom suffixes included) equal to the text.</item>
+/// <item><c>42</c>: a Number attribute whose value equals the number.</item>
+/// <item><c>{"prefix": "eu-"}</c>: a String attribute starting with the text (1 or more characters).</item>
+/// <item><c>{"numeric": [">=", 10, "&lt;", 20]}</c>: a Number attribute within the bounds: one or two of <c>&gt;</c>,
+/// <c>&gt;=</c>, <c>&lt;</c>, <c>&lt;=</c> each followed by a number (at most one lower and one upper bound, lower not
+/// above upper), or <c>["=", n]</c>.</item>
+/// <item><c>{"exists": true}</c>: the attribute is present (any data type); <c>{"exists": false}</c>: it is absent.</item>
+/// </list>
+/// <para>
+/// A missing attribute matches only <c>{"exists": false}</c>; a Binary attribute only <c>{"exists": true}</c>. Numbers
+/// are compared as IEEE doubles; numbers in a policy lie within ±1,000,000,000 (as SNS). Limits as SNS: at most
+/// <see cref="MaxKeys"/> keys and <see cref="MaxCombinations"/> combinations (the product of the arrays' lengths);
+/// the policy text is at most <see cref="MaxLength"/> characters.
+/// </para>
+/// </remarks>
+public sealed class FilterPolicy
+{
+    /// <summary>Most keys (attribute names) in one policy (as SNS).</summary>
+    public const int MaxKeys = 5;
+
+    /// <summary>Most combinations in one policy: the product of the lengths of its arrays (as SNS).</summary>
+    public const int MaxCombinations = 150;
+
+    /// <summary>Longest policy text, in characters.</summary>
+    public const int MaxLength = 16 * 1024;
+
+    /// <summary>Largest magnitude of a number in a policy (as SNS: 10^9).</summary>
+    public const double MaxNumber = 1_000_000_000;
+
+    private readonly (string Name, Condition[] AnyOf)[] _keys;
+
+    private FilterPolicy(string text, (string Name, Condition[] AnyOf)[] keys)
+    {
+        Text = text;
+        _keys = keys;
+    }
+
+    /// <summary>The policy in canonical form: compact JSON, keys in the order given. Two policies with equal texts are equal.</summary>
+    public string Text { get; }
+
+    /// <summary>Parses and checks a policy.</summary>
+    /// <param name="json">The policy JSON.</param>
+    /// <param name="field">The request field named in errors.</param>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.InvalidArgument"/> naming the field, the key and the rule broken.</exception>
+    public static FilterPolicy Parse(string json, string field = "filterPolicy")
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (json.Length > MaxLength)
+        {
+            throw SluiceException.Invalid(field, $"{field} is {json.Length} characters: use at most {MaxLength}");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException ex)
+        {
+            throw SluiceException.Invalid(field, $"{field} is not valid JSON ({ex.Message}): give an object such as {{\"region\": [\"eu-west\", {{\"prefix\": \"us-\"}}]}}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw SluiceException.Invalid(field, $"{field} must be a JSON object of attribute names to arrays of conditions, such as {{\"region\": [\"eu-west\"]}}");
+            }
+
+            var keys = new List<(string, Condition[])>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            long combinations = 1;
+            foreach (var property in root.EnumerateObject())
+            {
+                var keyField = $"{field}.{property.Name}";
+                if (!seen.Add(property.Name))
+                {
+                    throw SluiceException.Invalid(keyField, $"{field} names the attribute '{Validation.Quote(property.Name)}' twice: give each attribute once, with all its conditions in one array");
+                }
+
+                if (property.Name.Length == 0)
+                {
+                    throw SluiceException.Invalid(field, $"{field} has an empty attribute name: keys are message attribute names");
+                }
+
+                if (property.Value.ValueKind != JsonValueKind.Array || property.Value.GetArrayLength() == 0)
+                {
+                    throw SluiceException.Invalid(keyField,
+                        $"{field} key '{Validation.Quote(property.Name)}' must map to a non-empty array of conditions (any may match), such as [\"eu-west\", {{\"prefix\": \"us-\"}}]");
+                }
+
+                var conditions = property.Value.EnumerateArray().Select(c => Condition.Parse(c, keyField)).ToArray();
+                combinations *= conditions.Length;
+                keys.Add((property.Name, conditions));
+            }
+
+            if (keys.Count is 0 or > MaxKeys)
+            {
+                throw SluiceException.Invalid(field,
+                    $"{field} has {keys.Count} keys: use 1-{MaxKeys} attribute names (omit the policy to match every message)");
+            }
+
+            if (combinations > MaxCombinations)
+            {
+                throw SluiceException.Invalid(field,
+                    $"{field} has {combinations} combinations (the product of its arrays' lengths): use at most {MaxCombinations}");
+            }
+
+            return new FilterPolicy(Canonical(root), [.. keys]);
+        }
+    }
+
+    /// <summary>Whether a message with <paramref name="attributes"/> matches: every key has a matching condition.</summary>
+    /// <param name="attributes">The message's attributes; <see langword="null"/> for none.</param>
+    public bool Matches(IReadOnlyDictionary<string, MessageAttributeValue>? attributes)
+    {
+        foreach (var (name, anyOf) in _keys)
+        {
+            MessageAttributeValue? value = null;
+            _ = attributes?.TryGetValue(name, out value);
+            var matched = false;
+            foreach (var condition in anyOf)
+            {
+                if (condition.Matches(value))
+                {
+                    matched = true;
+                    break;
+                }
+            }
+
+            if (!matched)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Text;
+
+    private static string Canonical(JsonElement root)
+    {
+        using var buffer = new MemoryStream();
+        // Relaxed escaping keeps operators such as ">=" readable; the text is data, never embedded in HTML.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            root.WriteTo(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static string BaseType(MessageAttributeValue value)
+    {
+        var dot = value.DataType.IndexOf('.', StringComparison.Ordinal);
+        return dot < 0 ? value.DataType : value.DataType[..dot];
+    }
+
+    private static double? NumberOf(MessageAttributeValue? value) =>
+        value is not null && BaseType(value) == "Number" &&
+        double.TryParse(value.StringValue, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            ? number : null;
+
+    private static string? StringOf(MessageAttributeValue? value) =>
+        value is not null && BaseType(value) == "String" ? value.StringValue : null;
+
+    private abstract class Condition
+    {
+        public abstract bool Matches(MessageAttributeValue? value);
+
+        public static Condition Parse(JsonElement c, string field)
+        {
+            switch (c.ValueKind)
+            {
+                case JsonValueKind.String:
+                    return new EqualsText(c.GetString()!);
+                case JsonValueKind.Number:
+                    return new InRange(Number(c, field), true, Number(c, field), true);
+                case JsonValueKind.Object:
+                    var properties = c.EnumerateObject().ToArray();
+                    if (properties.Length != 1)
+                    {
+                        throw Unknown(field);
+                    }
+
+                    var (op, operand) = (properties[0].Name, properties[0].Value);
+                    return op switch
+                    {
+                        "prefix" when operand.ValueKind == JsonValueKind.String && operand.GetString()!.Length > 0 => new Prefix(operand.GetString()!),
+                        "prefix" => throw SluiceException.Invalid(field, $"{field}: \"prefix\" takes a non-empty string, as in {{\"prefix\": \"eu-\"}}"),
+                        "exists" when operand.ValueKind is JsonValueKind.True or JsonValueKind.False => new Exists(operand.GetBoolean()),
+                        "exists" => throw SluiceException.Invalid(field, $"{field}: \"exists\" takes true or false, as in {{\"exists\": true}}"),
+                        "numeric" => Numeric(operand, field),
+                        _ => throw Unknown(field),
+                    };
+                default:
+                    throw Unknown(field);
+            }
+        }
+
+        private static SluiceException Unknown(string field) => SluiceException.Invalid(field,
+            $"{field} has a condition Sluice does not know: use a string, a number, {{\"prefix\": \"text\"}}, " +
+            "{\"numeric\": [\">=\", 10, \"<\", 20]} or {\"exists\": true|false}");
+
+        private static double Number(JsonElement e, string field)
+        {
+            if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out var value) || double.IsInfinity(value) || Math.Abs(value) > MaxNumber)
+            {
+                throw SluiceException.Invalid(field, $"{field}: '{Validation.Quote(e.GetRawText())}' is not a number from -{MaxNumber:0} to {MaxNumber:0}");
+            }
+
+            return value;
+        }
+
+        private static InRange Numeric(JsonElement operand, string field)
+        {
+            const string Rule = "\"numeric\" takes one or two comparisons, each an operator (>, >=, <, <=) and a number, at most one lower and one upper bound, " +
+                                "or [\"=\", n]: as in {\"numeric\": [\">=\", 10, \"<\", 20]}";
+            var items = operand.ValueKind == JsonValueKind.Array ? operand.EnumerateArray().ToArray() : [];
+            if (items.Length is not (2 or 4) || items.Where((_, i) => i % 2 == 0).Any(e => e.ValueKind != JsonValueKind.String))
+            {
+                throw SluiceException.Invalid(field, $"{field}: {Rule}");
+            }
+
+            double? low = null, high = null;
+            bool lowInclusive = false, highInclusive = false;
+            for (var i = 0; i < items.Length; i += 2)
+            {
+                var n = Number(items[i + 1], field);
+                switch (items[i].GetString())
+                {
+                    case "=" when items.Length == 2:
+                        return new InRange(n, true, n, true);
+                    case ">" or ">=" when low is null:
+                        (low, lowInclusive) = (n, items[i].GetString() == ">=");
+                        break;
+                    case "<" or "<=" when high is null:
+                        (high, highInclusive) = (n, items[i].GetString() == "<=");
+                        break;
+                    default:
+                        throw SluiceException.Invalid(field, $"{field}: {Rule}");
+                }
+            }
+
+            if (low > high)
+            {
+                throw SluiceException.Invalid(field, $"{field}: the lower bound {low} is above the upper bound {high}: no number could match");
+            }
+
+            return new InRange(low, lowInclusive, high, highInclusive);
+        }
+    }
+
+    private sealed class EqualsText(string text) : Condition
+    {
+        public override bool Matches(MessageAttributeValue? value) => string.Equals(StringOf(value), text, StringComparison.Ordinal);
+    }
+
+    private sealed class Prefix(string prefix) : Condition
+    {
+        public override bool Matches(MessageAttributeValue? value) => StringOf(value)?.StartsWith(prefix, StringComparison.Ordinal) == true;
+    }
+
+    private sealed class Exists(bool present) : Condition
+    {
+        public override bool Matches(MessageAttributeValue? value) => (value is not null) == present;
+    }
+
+    private sealed class InRange(double? low, bool lowInclusive, double? high, bool highInclusive) : Condition
+    {
+        public override bool Matches(MessageAttributeValue? value) =>
+            NumberOf(value) is { } n &&
+            (low is not { } l || (lowInclusive ? n >= l : n > l)) &&
+            (high is not { } h || (highInclusive ? n <= h : n < h));
+    }
+}
