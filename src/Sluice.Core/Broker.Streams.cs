@@ -171,24 +171,13 @@ public sealed partial class Broker
             options = options with { Block = null };
         }
 
-        if (positions.Count > 1)
-        {
-            // As Redis, every stream must have the group before any is read: a missing one changes nothing.
-            foreach (var position in positions)
-            {
-                await GroupMustExistAsync(position.Stream, group, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
         return await BlockingReadAsync(positions, options, async woken =>
         {
-            StreamDelivery?[] deliveries;
+            // One store call for every stream: as Redis, each must have the group before any is read.
+            IReadOnlyList<StreamDelivery> deliveries;
             try
             {
-#pragma warning disable CA2012 // IssueInOrderAsync awaits each call exactly once.
-                deliveries = await IssueInOrderAsync<StreamDelivery>(positions.Count, i =>
-                    Streams.ReadGroupAsync(positions[i].Stream, group, consumer, positions[i], options.Count, options.NoAck, cancellationToken)).ConfigureAwait(false);
-#pragma warning restore CA2012
+                deliveries = await Streams.ReadGroupAsync(group, consumer, positions, options.Count, options.NoAck, cancellationToken).ConfigureAwait(false);
             }
             catch (SluiceException e) when (woken && e.ErrorCode == ErrorCodes.StreamGroupNotFound && e.Resource is { } gone)
             {
@@ -204,7 +193,7 @@ public sealed partial class Broker
             List<StreamReadResult>? results = null;
             for (var i = 0; i < positions.Count; i++)
             {
-                var delivery = deliveries[i]!;
+                var delivery = deliveries[i];
                 NotifyDeadLetters(delivery.DeadLettered);
                 if (delivery.Entries.Count > 0 || positions[i].Kind == StreamPositionKind.After)
                 {
@@ -266,18 +255,6 @@ public sealed partial class Broker
         }
 
         return results;
-    }
-
-    private async ValueTask GroupMustExistAsync(string stream, string group, CancellationToken cancellationToken)
-    {
-        try
-        {
-            _ = await Streams.GetConsumersAsync(stream, group, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SluiceException e) when (e.ErrorCode == ErrorCodes.StreamNotFound)
-        {
-            throw StreamErrors.GroupNotFound(stream, group);
-        }
     }
 
     private async ValueTask<IReadOnlyList<StreamReadResult>> BlockingReadAsync(

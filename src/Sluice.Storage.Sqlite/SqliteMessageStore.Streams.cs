@@ -80,8 +80,8 @@ public sealed partial class SqliteMessageStore : IStreamStore
         Streams((_, s) => StreamEngine.LastId(s, stream), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<StreamDelivery> ReadGroupAsync(string stream, string group, string consumer, StreamPosition position, int? count, bool noAck, CancellationToken cancellationToken = default) =>
-        Streams((e, s) => e.ReadGroup(s, stream, group, consumer, position, count, noAck), cancellationToken);
+    public ValueTask<IReadOnlyList<StreamDelivery>> ReadGroupAsync(string group, string consumer, IReadOnlyList<StreamPosition> positions, int? count, bool noAck, CancellationToken cancellationToken = default) =>
+        Streams((e, s) => e.ReadGroup(s, group, consumer, positions, count, noAck), cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<long> TrimAsync(string stream, StreamTrim trim, CancellationToken cancellationToken = default) =>

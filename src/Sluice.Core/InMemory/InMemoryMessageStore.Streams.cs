@@ -46,8 +46,8 @@ public sealed partial class InMemoryMessageStore : IStreamStore
         Atomic((_, s) => StreamEngine.LastId(s, stream));
 
     /// <inheritdoc />
-    public ValueTask<StreamDelivery> ReadGroupAsync(string stream, string group, string consumer, StreamPosition position, int? count, bool noAck, CancellationToken cancellationToken = default) =>
-        Atomic((e, s) => e.ReadGroup(s, stream, group, consumer, position, count, noAck));
+    public ValueTask<IReadOnlyList<StreamDelivery>> ReadGroupAsync(string group, string consumer, IReadOnlyList<StreamPosition> positions, int? count, bool noAck, CancellationToken cancellationToken = default) =>
+        Atomic((e, s) => e.ReadGroup(s, group, consumer, positions, count, noAck));
 
     /// <inheritdoc />
     public ValueTask<long> TrimAsync(string stream, StreamTrim trim, CancellationToken cancellationToken = default) =>

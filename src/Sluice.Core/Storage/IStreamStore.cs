@@ -57,15 +57,17 @@ public interface IStreamStore
     ValueTask<StreamEntryId?> GetLastIdAsync(string stream, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// XREADGROUP on one stream. <see cref="StreamPositionKind.Undelivered"/>: entries after the group's last-delivered
+    /// XREADGROUP on one or more streams, as one atomic step: every stream must have the group before any is read (a
+    /// missing one changes nothing). Per stream: <see cref="StreamPositionKind.Undelivered"/>: entries after the group's last-delivered
     /// id; each advances it (and entries-read), and unless <paramref name="noAck"/> enters the pending list with
     /// delivery count 1 for <paramref name="consumer"/> (an id already pending moves to this consumer, count 1).
     /// <see cref="StreamPositionKind.After"/>: the consumer's own pending entries after the id, each with delivery count
     /// + 1 and delivery time now (a deleted entry is returned with <see langword="null"/> fields and not counted).
     /// The consumer is created when missing; its seen time is set, and its active time when entries were delivered.
     /// </summary>
-    /// <exception cref="SluiceException">stream_group_not_found (also when the stream does not exist).</exception>
-    ValueTask<StreamDelivery> ReadGroupAsync(string stream, string group, string consumer, StreamPosition position, int? count, bool noAck, CancellationToken cancellationToken = default);
+    /// <returns>One delivery per position, in order.</returns>
+    /// <exception cref="SluiceException">stream_group_not_found (also when a stream does not exist), naming that stream in <see cref="SluiceException.Resource"/>.</exception>
+    ValueTask<IReadOnlyList<StreamDelivery>> ReadGroupAsync(string group, string consumer, IReadOnlyList<StreamPosition> positions, int? count, bool noAck, CancellationToken cancellationToken = default);
 
     /// <summary>XTRIM: removes entries by the trim.</summary>
     /// <returns>Entries removed; 0 when the stream does not exist.</returns>

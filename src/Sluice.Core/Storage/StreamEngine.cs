@@ -128,8 +128,25 @@ public sealed class StreamEngine(TimeProvider time)
     /// <summary>The last generated id, or <see langword="null"/> when the stream does not exist.</summary>
     public static StreamEntryId? LastId(IStreamState state, string stream) => Guard(state).GetStream(stream)?.LastId;
 
-    /// <summary>XREADGROUP on one stream (see <see cref="IStreamStore.ReadGroupAsync"/>).</summary>
-    public StreamDelivery ReadGroup(IStreamState state, string stream, string group, string consumer, StreamPosition position, int? count, bool noAck)
+    /// <summary>XREADGROUP on one or more streams (see <see cref="IStreamStore.ReadGroupAsync"/>).</summary>
+    public IReadOnlyList<StreamDelivery> ReadGroup(IStreamState state, string group, string consumer, IReadOnlyList<StreamPosition> positions, int? count, bool noAck)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        foreach (var position in positions)
+        {
+            RequireGroup(state, position.Stream, group);
+        }
+
+        var deliveries = new StreamDelivery[positions.Count];
+        for (var i = 0; i < positions.Count; i++)
+        {
+            deliveries[i] = ReadGroup(state, positions[i].Stream, group, consumer, positions[i], count, noAck);
+        }
+
+        return deliveries;
+    }
+
+    private StreamDelivery ReadGroup(IStreamState state, string stream, string group, string consumer, StreamPosition position, int? count, bool noAck)
     {
         var (record, g) = RequireGroup(state, stream, group);
         var now = Now();

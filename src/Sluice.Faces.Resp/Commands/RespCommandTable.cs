@@ -95,18 +95,13 @@ internal sealed class RespCommandTable
         if ((spec.Flags & RespCommandFlags.Blocking) == 0)
             return true;
         // XREAD / XREADGROUP: options come before STREAMS (GROUP takes two values, COUNT one); a BLOCK among them, or
-        // anything unexpected, makes the read wait for its turn like any other command. A group read of several
-        // streams checks every group before it reads (two steps), so it waits for its turn too.
-        var group = false;
+        // anything unexpected, makes the read wait for its turn like any other command.
         for (var i = 1; i < args.Length; i++)
         {
             if (RespArgs.Is(args[i], "STREAMS"))
-                return !group || args.Length - i - 1 <= 2;
+                return true;
             if (RespArgs.Is(args[i], "GROUP"))
-            {
-                group = true;
                 i += 2;
-            }
             else if (RespArgs.Is(args[i], "COUNT"))
                 i++;
             else if (!RespArgs.Is(args[i], "NOACK"))
