@@ -103,6 +103,10 @@ public sealed partial class Broker
     /// <param name="stream">Any name (a stream never written has version 0).</param>
     public long GetStreamVersion(string stream) => _streamVersions.GetValueOrDefault(stream);
 
+    /// <summary>Runs <paramref name="body"/> as one step: in the current hold if there is one, else in a transaction.</summary>
+    private ValueTask<T> InOneStepAsync<T>(Func<CancellationToken, ValueTask<T>> body, CancellationToken cancellationToken) =>
+        _streamHold.Value is null ? RunStreamTransactionAsync(body, cancellationToken) : body(cancellationToken);
+
     /// <summary>Whether the current flow is inside a transaction (blocking reads do not wait there).</summary>
     private bool InStreamTransaction => _streamHold.Value == GateHold.Exclusive;
 

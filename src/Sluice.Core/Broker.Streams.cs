@@ -255,21 +255,7 @@ public sealed partial class Broker
             options = options with { Block = null };
         }
 
-        if (positions.Count > 1)
-        {
-            // As Redis, every stream must have the group before any is read: a missing one changes nothing.
-            await Shared(async store =>
-            {
-                foreach (var position in positions)
-                {
-                    await GroupMustExistAsync(store, position.Stream, group, cancellationToken).ConfigureAwait(false);
-                }
-
-                return true;
-            }, cancellationToken).ConfigureAwait(false);
-        }
-
-        return await BlockingReadAsync(positions, options, woken => Shared(async store =>
+        ValueTask<List<StreamReadResult>?> ReadOnce(bool woken) => Shared(async store =>
         {
             StreamDelivery?[] deliveries;
             try
@@ -303,7 +289,28 @@ public sealed partial class Broker
             }
 
             return results;
-        }, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+        if (positions.Count > 1)
+        {
+            // As Redis, every stream must have the group before any is read: a missing one changes nothing. The checks
+            // and the first read are one step (exclusive), so no call issued behind this one comes between them.
+            var first = await InOneStepAsync(async ct =>
+            {
+                foreach (var position in positions)
+                {
+                    await GroupMustExistAsync(Streams, position.Stream, group, ct).ConfigureAwait(false);
+                }
+
+                return await ReadOnce(false).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+            if (first is not null || options.Block is null)
+            {
+                return first ?? [];
+            }
+        }
+
+        return await BlockingReadAsync(positions, options, ReadOnce, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
