@@ -75,7 +75,8 @@ public sealed partial class Broker
     /// <summary>
     /// Runs <paramref name="operation"/> inside a shared hold taken by <see cref="TryHoldStreamsShared"/> or
     /// <see cref="HoldStreamsSharedAsync"/>, and releases the hold when it ends. The operation starts before this
-    /// returns, and the broker calls it makes do not take the gate again.
+    /// returns, and the broker calls it makes do not take the gate again. It should wait for nothing but its store calls
+    /// (no blocking read): transactions wait until it ends.
     /// </summary>
     /// <typeparam name="TState">What the operation needs (avoids a closure).</typeparam>
     /// <param name="state">Passed to <paramref name="operation"/>.</param>
