@@ -1,3 +1,4 @@
+using System.Globalization;
 using Sluice.Internal;
 using Sluice.Storage;
 
@@ -35,6 +36,95 @@ public sealed partial class Broker
     public async ValueTask<StreamEntryId?> StreamAppendAsync(string stream, IReadOnlyList<StreamField> fields, StreamAppendOptions? options = null, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        options = AppendArgs(stream, fields, options);
+        var id = await Shared(async store =>
+        {
+            var id = await store.AppendAsync(stream, fields, options, cancellationToken).ConfigureAwait(false);
+            if (id is not null)
+            {
+                Touch(stream);
+            }
+
+            return id;
+        }, cancellationToken).ConfigureAwait(false);
+        if (id is not null)
+        {
+            _streamSignals.Notify(stream);
+        }
+
+        return id;
+    }
+
+    /// <summary>
+    /// Appends several entries to one stream, all or none: inside <see cref="RunStreamTransactionAsync{T}"/>, every
+    /// entry's id is worked out first (<c>*</c> from the clock, <c>&lt;ms&gt;-*</c>, explicit ids above the stream's last
+    /// id and above the entries before them), so a refused batch appends nothing; then each is appended (trims and
+    /// NOMKSTREAM as in <see cref="StreamAppendAsync"/>). No other caller's stream operation comes between them.
+    /// </summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="entries">One or more entries, appended in order.</param>
+    /// <param name="cancellationToken">Cancels the wait; once appending started, the entries may still be appended.</param>
+    /// <returns>The new ids in order, or <see langword="null"/> when the first entry has NOMKSTREAM and the stream does not exist.</returns>
+    /// <exception cref="SluiceException">invalid_stream_name, invalid_argument, stream_id_too_small, stream_id_exhausted; an entry's field is named <c>entries[i].id</c> or <c>entries[i].fields</c>.</exception>
+    public async ValueTask<IReadOnlyList<StreamEntryId>?> StreamAppendAllAsync(string stream, IReadOnlyList<StreamAppendItem> entries, CancellationToken cancellationToken = default)
+    {
+        StreamName(stream);
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            throw SluiceException.Invalid("entries", "a batch needs at least one entry");
+        }
+
+        var options = new StreamAppendOptions[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var index = i;
+            options[i] = OfEntry(index, () => AppendArgs(stream, entries[index].Fields, entries[index].Options));
+        }
+
+        return await RunStreamTransactionAsync<IReadOnlyList<StreamEntryId>?>(async ct =>
+        {
+            var top = await Streams.GetLastIdAsync(stream, ct).ConfigureAwait(false);
+            if (top is null && options[0].NoMakeStream)
+            {
+                return null;
+            }
+
+            var now = (ulong)Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            var ids = new StreamEntryId[options.Length];
+            var last = top ?? StreamEntryId.MinValue;
+            for (var i = 0; i < ids.Length; i++)
+            {
+                var index = i;
+                last = ids[i] = OfEntry(index, () => StreamEngine.NextId(stream, last, options[index], now));
+            }
+
+            for (var i = 0; i < ids.Length; i++)
+            {
+                _ = await StreamAppendAsync(stream, entries[i].Fields, options[i] with { IdMode = StreamIdMode.Explicit, Id = ids[i], NoMakeStream = false }, ct)
+                    .ConfigureAwait(false);
+            }
+
+            return ids;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a check of entry <paramref name="index"/> of a batch; its error names the entry's field (<c>entries[i].id</c>).</summary>
+    private static T OfEntry<T>(int index, Func<T> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (SluiceException e) when (e.Field is { } field)
+        {
+            throw new SluiceException(e.ErrorCode, $"{e.Message} (entry {index} of the batch; nothing was appended)",
+                string.Create(CultureInfo.InvariantCulture, $"entries[{index}].{field}"), e.IsTransient, e);
+        }
+    }
+
+    private static StreamAppendOptions AppendArgs(string stream, IReadOnlyList<StreamField> fields, StreamAppendOptions? options)
+    {
         ArgumentNullException.ThrowIfNull(fields);
         if (fields.Count == 0)
         {
@@ -52,13 +142,7 @@ public sealed partial class Broker
             Trim(trim);
         }
 
-        var id = await Streams.AppendAsync(stream, fields, options, cancellationToken).ConfigureAwait(false);
-        if (id is not null)
-        {
-            _streamSignals.Notify(stream);
-        }
-
-        return id;
+        return options;
     }
 
     /// <summary>XLEN: entries in the stream (0 when it does not exist).</summary>
@@ -66,7 +150,7 @@ public sealed partial class Broker
     public ValueTask<long> StreamLengthAsync(string stream, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
-        return Streams.LengthAsync(stream, cancellationToken);
+        return Shared(store => store.LengthAsync(stream, cancellationToken), cancellationToken);
     }
 
     /// <summary>XRANGE (or XREVRANGE when <paramref name="reverse"/>): entries with <paramref name="first"/> &lt;= id &lt;= <paramref name="last"/>.</summary>
@@ -90,7 +174,7 @@ public sealed partial class Broker
             return [];
         }
 
-        return await Streams.RangeAsync(stream, first, last, count, reverse, cancellationToken).ConfigureAwait(false);
+        return await Shared(store => store.RangeAsync(stream, first, last, count, reverse, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -114,16 +198,16 @@ public sealed partial class Broker
             {
                 StreamPositionKind.After => positions[i].Id,
                 StreamPositionKind.New when options.Block is null => StreamEntryId.MaxValue,
-                StreamPositionKind.New => await Streams.GetLastIdAsync(positions[i].Stream, cancellationToken).ConfigureAwait(false) ?? StreamEntryId.MinValue,
+                StreamPositionKind.New => await Shared(store => store.GetLastIdAsync(positions[i].Stream, cancellationToken), cancellationToken).ConfigureAwait(false) ?? StreamEntryId.MinValue,
                 _ => throw SluiceException.Invalid("positions", $"'>' is only for group reads (stream '{positions[i].Stream}'): use an id or $"),
             };
         }
 
-        return await BlockingReadAsync(positions, options, async _ =>
+        return await BlockingReadAsync(positions, options, _ => Shared(async store =>
         {
 #pragma warning disable CA2012 // IssueInOrderAsync awaits each call exactly once.
             var ranges = await IssueInOrderAsync<IReadOnlyList<StreamEntry>>(positions.Count, i => after[i].TryIncrement(out var start)
-                ? Streams.RangeAsync(positions[i].Stream, start, StreamEntryId.MaxValue, options.Count, false, cancellationToken)
+                ? store.RangeAsync(positions[i].Stream, start, StreamEntryId.MaxValue, options.Count, false, cancellationToken)
                 : null).ConfigureAwait(false);
 #pragma warning restore CA2012
             List<StreamReadResult>? results = null;
@@ -136,7 +220,7 @@ public sealed partial class Broker
             }
 
             return results;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -171,18 +255,18 @@ public sealed partial class Broker
             options = options with { Block = null };
         }
 
-        return await BlockingReadAsync(positions, options, async woken =>
+        return await BlockingReadAsync(positions, options, woken => Shared(async store =>
         {
             // One store call for every stream: as Redis, each must have the group before any is read.
             IReadOnlyList<StreamDelivery> deliveries;
             try
             {
-                deliveries = await Streams.ReadGroupAsync(group, consumer, positions, options.Count, options.NoAck, cancellationToken).ConfigureAwait(false);
+                deliveries = await store.ReadGroupAsync(group, consumer, positions, options.Count, options.NoAck, cancellationToken).ConfigureAwait(false);
             }
             catch (SluiceException e) when (woken && e.ErrorCode == ErrorCodes.StreamGroupNotFound && e.Resource is { } gone)
             {
                 // Woken by a delete, FLUSHDB or a RENAME over it: the stream is gone (Redis: UNBLOCKED), or the group is.
-                if (await Streams.GetLastIdAsync(gone, cancellationToken).ConfigureAwait(false) is null)
+                if (await store.GetLastIdAsync(gone, cancellationToken).ConfigureAwait(false) is null)
                 {
                     throw StreamErrors.DeletedWhileWaiting(gone);
                 }
@@ -202,7 +286,7 @@ public sealed partial class Broker
             }
 
             return results;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -261,7 +345,7 @@ public sealed partial class Broker
         IReadOnlyList<StreamPosition> positions, StreamReadOptions options, Func<bool, ValueTask<List<StreamReadResult>?>> read, CancellationToken cancellationToken)
     {
         // read(woken): woken is false on the first attempt and true after a wait.
-        var block = options.Block;
+        var block = InStreamTransaction ? null : options.Block;
         var deadline = block is { } b && b != Timeout.InfiniteTimeSpan ? _time.GetUtcNow() + b : (DateTimeOffset?)null;
         string[]? streams = null;
         var woken = false;
@@ -302,7 +386,12 @@ public sealed partial class Broker
         StreamName(stream);
         StreamName(group, "group");
         Ids(ids);
-        return Streams.AckAsync(stream, group, ids, cancellationToken);
+        return Shared(async store =>
+        {
+            var acked = await store.AckAsync(stream, group, ids, cancellationToken).ConfigureAwait(false);
+
+            return acked;
+        }, cancellationToken);
     }
 
     /// <summary>XPENDING summary form: count, smallest and largest id, and per-consumer counts.</summary>
@@ -311,7 +400,7 @@ public sealed partial class Broker
     {
         StreamName(stream);
         StreamName(group, "group");
-        return Streams.PendingSummaryAsync(stream, group, cancellationToken);
+        return Shared(store => store.PendingSummaryAsync(stream, group, cancellationToken), cancellationToken);
     }
 
     /// <summary>XPENDING extended form: pending entries in id order with consumer, idle time and delivery count.</summary>
@@ -339,11 +428,11 @@ public sealed partial class Broker
         if (query.Count == 0 || query.Start > query.End)
         {
             // Redis still checks the group first.
-            await Streams.PendingSummaryAsync(stream, group, cancellationToken).ConfigureAwait(false);
+            await Shared(store => store.PendingSummaryAsync(stream, group, cancellationToken), cancellationToken).ConfigureAwait(false);
             return [];
         }
 
-        return await Streams.PendingAsync(stream, group, query, cancellationToken).ConfigureAwait(false);
+        return await Shared(store => store.PendingAsync(stream, group, query, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>XCLAIM: takes over pending entries idle at least <paramref name="minIdle"/> (see <see cref="IStreamStore.ClaimAsync"/>).</summary>
@@ -367,9 +456,12 @@ public sealed partial class Broker
             throw SluiceException.Invalid("retryCount", $"retry count {options.RetryCount} is negative: use 0 or more");
         }
 
-        var delivery = await Streams.ClaimAsync(stream, group, consumer, minIdle, ids, options, cancellationToken).ConfigureAwait(false);
-        NotifyDeadLetters(delivery.DeadLettered);
-        return delivery.Entries;
+        return await Shared(async store =>
+        {
+            var delivery = await store.ClaimAsync(stream, group, consumer, minIdle, ids, options, cancellationToken).ConfigureAwait(false);
+            NotifyDeadLetters(delivery.DeadLettered);
+            return delivery.Entries;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>XAUTOCLAIM: claims up to <paramref name="count"/> entries idle at least <paramref name="minIdle"/>, scanning the pending list from <paramref name="start"/>.</summary>
@@ -393,9 +485,12 @@ public sealed partial class Broker
             throw SluiceException.Invalid("count", $"count {count} is out of range: use 1 to 10000000");
         }
 
-        var result = await Streams.AutoClaimAsync(stream, group, consumer, minIdle, start, count, justId, cancellationToken).ConfigureAwait(false);
-        NotifyDeadLetters(result.DeadLettered);
-        return result;
+        return await Shared(async store =>
+        {
+            var result = await store.AutoClaimAsync(stream, group, consumer, minIdle, start, count, justId, cancellationToken).ConfigureAwait(false);
+            NotifyDeadLetters(result.DeadLettered);
+            return result;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>XGROUP CREATE (with Sluice's max-deliveries policy).</summary>
@@ -433,7 +528,16 @@ public sealed partial class Broker
             }
         }
 
-        return Streams.CreateGroupAsync(stream, group, options, cancellationToken);
+        return Shared(async store =>
+        {
+            // As Redis 7.0, a group change is not a write WATCH sees; creating the stream (MKSTREAM) is.
+            var created = options.MakeStream && await store.GetLastIdAsync(stream, cancellationToken).ConfigureAwait(false) is null;
+            await store.CreateGroupAsync(stream, group, options, cancellationToken).ConfigureAwait(false);
+            if (created)
+            {
+                Touch(stream);
+            }
+        }, cancellationToken);
     }
 
     /// <summary>XGROUP SETID: sets the group's last-delivered id (<see langword="null"/>: <c>$</c>) and entries-read (<see langword="null"/>: unknown).</summary>
@@ -443,7 +547,7 @@ public sealed partial class Broker
         StreamName(stream);
         StreamName(group, "group");
         EntriesRead(entriesRead);
-        return Streams.SetGroupIdAsync(stream, group, lastDeliveredId, entriesRead, cancellationToken);
+        return Shared(store => store.SetGroupIdAsync(stream, group, lastDeliveredId, entriesRead, cancellationToken), cancellationToken);
     }
 
     /// <summary>XGROUP DESTROY; readers blocked on the group wake with stream_group_not_found.</summary>
@@ -453,7 +557,11 @@ public sealed partial class Broker
     {
         StreamName(stream);
         StreamName(group, "group");
-        var deleted = await Streams.DeleteGroupAsync(stream, group, cancellationToken).ConfigureAwait(false);
+        var deleted = await Shared(async store =>
+        {
+            var deleted = await store.DeleteGroupAsync(stream, group, cancellationToken).ConfigureAwait(false);
+            return deleted;
+        }, cancellationToken).ConfigureAwait(false);
         if (deleted)
         {
             _streamSignals.Notify(stream);
@@ -470,7 +578,11 @@ public sealed partial class Broker
         StreamName(stream);
         StreamName(group, "group");
         StreamName(consumer, "consumer");
-        return Streams.CreateConsumerAsync(stream, group, consumer, cancellationToken);
+        return Shared(async store =>
+        {
+            var created = await store.CreateConsumerAsync(stream, group, consumer, cancellationToken).ConfigureAwait(false);
+            return created;
+        }, cancellationToken);
     }
 
     /// <summary>XGROUP DELCONSUMER: deletes the consumer and its pending entries.</summary>
@@ -481,7 +593,11 @@ public sealed partial class Broker
         StreamName(stream);
         StreamName(group, "group");
         StreamName(consumer, "consumer");
-        return Streams.DeleteConsumerAsync(stream, group, consumer, cancellationToken);
+        return Shared(async store =>
+        {
+            var pending = await store.DeleteConsumerAsync(stream, group, consumer, cancellationToken).ConfigureAwait(false);
+            return pending;
+        }, cancellationToken);
     }
 
     /// <summary>XINFO STREAM.</summary>
@@ -489,7 +605,7 @@ public sealed partial class Broker
     public async ValueTask<StreamInfo> GetStreamInfoAsync(string stream, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
-        return await Streams.GetStreamInfoAsync(stream, cancellationToken).ConfigureAwait(false) ?? throw StreamErrors.NotFound(stream);
+        return await Shared(store => store.GetStreamInfoAsync(stream, cancellationToken), cancellationToken).ConfigureAwait(false) ?? throw StreamErrors.NotFound(stream);
     }
 
     /// <summary>XINFO STREAM FULL [COUNT count]: at most <paramref name="count"/> entries and pending rows per list (0: all; default 10).</summary>
@@ -502,7 +618,7 @@ public sealed partial class Broker
             throw SluiceException.Invalid("count", $"count {count} is negative: use 0 (all) or more");
         }
 
-        return await Streams.GetStreamFullInfoAsync(stream, count, cancellationToken).ConfigureAwait(false) ?? throw StreamErrors.NotFound(stream);
+        return await Shared(store => store.GetStreamFullInfoAsync(stream, count, cancellationToken), cancellationToken).ConfigureAwait(false) ?? throw StreamErrors.NotFound(stream);
     }
 
     /// <summary>XINFO GROUPS.</summary>
@@ -510,7 +626,7 @@ public sealed partial class Broker
     public ValueTask<IReadOnlyList<StreamGroupInfo>> GetStreamGroupsAsync(string stream, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
-        return Streams.GetGroupsAsync(stream, cancellationToken);
+        return Shared(store => store.GetGroupsAsync(stream, cancellationToken), cancellationToken);
     }
 
     /// <summary>XINFO CONSUMERS.</summary>
@@ -519,7 +635,7 @@ public sealed partial class Broker
     {
         StreamName(stream);
         StreamName(group, "group");
-        return Streams.GetConsumersAsync(stream, group, cancellationToken);
+        return Shared(store => store.GetConsumersAsync(stream, group, cancellationToken), cancellationToken);
     }
 
     /// <summary>XTRIM.</summary>
@@ -529,7 +645,16 @@ public sealed partial class Broker
     {
         StreamName(stream);
         Trim(trim);
-        return Streams.TrimAsync(stream, trim, cancellationToken);
+        return Shared(async store =>
+        {
+            var removed = await store.TrimAsync(stream, trim, cancellationToken).ConfigureAwait(false);
+            if (removed > 0)
+            {
+                Touch(stream);
+            }
+
+            return removed;
+        }, cancellationToken);
     }
 
     /// <summary>XDEL: deletes entries (pending lists keep their ids).</summary>
@@ -539,7 +664,16 @@ public sealed partial class Broker
     {
         StreamName(stream);
         Ids(ids);
-        return Streams.DeleteEntriesAsync(stream, ids, cancellationToken);
+        return Shared(async store =>
+        {
+            var removed = await store.DeleteEntriesAsync(stream, ids, cancellationToken).ConfigureAwait(false);
+            if (removed > 0)
+            {
+                Touch(stream);
+            }
+
+            return removed;
+        }, cancellationToken);
     }
 
     /// <summary>XSETID.</summary>
@@ -558,7 +692,7 @@ public sealed partial class Broker
             throw SluiceException.Invalid("maxDeletedId", $"maxDeletedId {maxDeleted} is greater than the last id {options.LastId}: it must not be");
         }
 
-        return Streams.SetIdAsync(stream, options, cancellationToken);
+        return Shared(store => store.SetIdAsync(stream, options, cancellationToken), cancellationToken);
     }
 
     /// <summary>Sets a stream's retention (creating it, empty, when missing); the count and byte limits apply at once, the age limit at each sweep.</summary>
@@ -577,7 +711,12 @@ public sealed partial class Broker
             NonNegative(age, "maxAge");
         }
 
-        return Streams.SetRetentionAsync(stream, retention, cancellationToken);
+        return Shared(async store =>
+        {
+            var info = await store.SetRetentionAsync(stream, retention, cancellationToken).ConfigureAwait(false);
+            Touch(stream);
+            return info;
+        }, cancellationToken);
     }
 
     /// <summary>Deletes a stream with its groups (DEL); blocked group readers wake with stream_group_not_found.</summary>
@@ -586,7 +725,16 @@ public sealed partial class Broker
     public async ValueTask<bool> DeleteStreamAsync(string stream, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
-        var deleted = await Streams.DeleteStreamAsync(stream, cancellationToken).ConfigureAwait(false);
+        var deleted = await Shared(async store =>
+        {
+            var deleted = await store.DeleteStreamAsync(stream, cancellationToken).ConfigureAwait(false);
+            if (deleted)
+            {
+                Touch(stream);
+            }
+
+            return deleted;
+        }, cancellationToken).ConfigureAwait(false);
         if (deleted)
         {
             _streamSignals.Notify(stream);
@@ -602,7 +750,17 @@ public sealed partial class Broker
     {
         StreamName(source, "source");
         StreamName(destination, "destination");
-        var renamed = await Streams.RenameStreamAsync(source, destination, replace, cancellationToken).ConfigureAwait(false);
+        var renamed = await Shared(async store =>
+        {
+            var renamed = await store.RenameStreamAsync(source, destination, replace, cancellationToken).ConfigureAwait(false);
+            if (renamed && source != destination)
+            {
+                Touch(source);
+                Touch(destination);
+            }
+
+            return renamed;
+        }, cancellationToken).ConfigureAwait(false);
         if (renamed)
         {
             _streamSignals.Notify(source);
@@ -617,21 +775,31 @@ public sealed partial class Broker
     public ValueTask<bool> StreamExistsAsync(string stream, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
-        return Streams.StreamExistsAsync(stream, cancellationToken);
+        return Shared(store => store.StreamExistsAsync(stream, cancellationToken), cancellationToken);
     }
 
     /// <summary>Every stream name, ordered (ordinal).</summary>
-    public ValueTask<IReadOnlyList<string>> ListStreamsAsync(CancellationToken cancellationToken = default) => Streams.ListStreamsAsync(cancellationToken);
+    public ValueTask<IReadOnlyList<string>> ListStreamsAsync(CancellationToken cancellationToken = default) =>
+        Shared(store => store.ListStreamsAsync(cancellationToken), cancellationToken);
 
     /// <summary>Applies every stream's retention now (the sweeper also runs it every <see cref="BrokerOptions.SweepInterval"/>).</summary>
     /// <returns>Entries removed; 0 when the store has no streams.</returns>
     public async ValueTask<long> SweepStreamsAsync(CancellationToken cancellationToken = default) =>
-        StartedStore is IStreamStore streams ? await streams.SweepStreamsAsync(cancellationToken).ConfigureAwait(false) : 0;
+        StartedStore is IStreamStore ? await Shared(store => store.SweepStreamsAsync(cancellationToken), cancellationToken).ConfigureAwait(false) : 0;
+
+    /// <summary>A store call without a result, under the gate.</summary>
+    private async ValueTask Shared(Func<IStreamStore, ValueTask> call, CancellationToken cancellationToken) =>
+        await Shared(async store =>
+        {
+            await call(store).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
 
     private void NotifyDeadLetters(IReadOnlyList<StreamDeadLetter> deadLettered)
     {
         foreach (var d in deadLettered)
         {
+            Touch(d.DeadLetterStream);
             _streamSignals.Notify(d.DeadLetterStream);
         }
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Sluice.Storage;
 
@@ -73,8 +72,6 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
         var ct = context.RequestAborted;
         var body = (await RestBody.ReadAsync(context, Json.StreamAppendRequest, optional: false).ConfigureAwait(false))!;
         var trim = body.Trim is { } t ? ToTrim(t, "trim.") : null;
-        (StreamAppendOptions Options, StreamField[] Fields)[] entries;
-        string prefix;
         if (body.Entries is { } batch)
         {
             if (body.Id is not null || body.Fields is not null)
@@ -87,43 +84,22 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
                 throw RestMapping.SluiceBadField("entries", $"has {batch.Count} entries: send 1 to {MaxCount}");
             }
 
-            entries = new (StreamAppendOptions, StreamField[])[batch.Count];
+            var entries = new StreamAppendItem[batch.Count];
             for (var i = 0; i < entries.Length; i++)
             {
                 var item = batch[i] ?? throw RestMapping.SluiceBadField($"entries[{i}]", "is null: give an entry object {id, fields}");
-                entries[i] = ToAppend(item, $"entries[{i}].", body.NoMakeStream == true, trim);
-                if (i > 0 && entries[i].Options.IdMode == StreamIdMode.Explicit && entries[i - 1].Options.IdMode == StreamIdMode.Explicit &&
-                    entries[i].Options.Id <= entries[i - 1].Options.Id)
-                {
-                    throw StreamErrors.IdTooSmall(name, entries[i].Options.Id, entries[i - 1].Options.Id, $"entries[{i}].id");
-                }
+                var (options, fields) = ToAppend(item, $"entries[{i}].", body.NoMakeStream == true, trim);
+                entries[i] = new StreamAppendItem(fields, options);
             }
 
-            prefix = "entries[{0}].";
-        }
-        else
-        {
-            entries = [ToAppend(body, "", body.NoMakeStream == true, trim)];
-            prefix = "";
+            // All or nothing: the broker works out every id before it appends any.
+            var added = await broker.StreamAppendAllAsync(name, entries, ct).ConfigureAwait(false) ?? throw StreamErrors.NotFound(name);
+            return TypedResults.Json(new StreamAppendResponse([.. added.Select(id => id.ToString())]), Json.StreamAppendResponse);
         }
 
-        var ids = new string[entries.Length];
-        for (var i = 0; i < entries.Length; i++)
-        {
-            StreamEntryId? id;
-            try
-            {
-                id = await broker.StreamAppendAsync(name, entries[i].Fields, entries[i].Options, ct).ConfigureAwait(false);
-            }
-            catch (SluiceException ex) when (ex.Field is "id" or "fields" && prefix.Length > 0)
-            {
-                var done = i == 0 ? "" : $" (the {i} entries before it were appended)";
-                throw new SluiceException(ex.ErrorCode, ex.Message + done, string.Format(CultureInfo.InvariantCulture, prefix, i) + ex.Field, ex.IsTransient, ex);
-            }
-
-            ids[i] = id?.ToString() ?? throw StreamErrors.NotFound(name);
-        }
-
+        var (one, oneFields) = ToAppend(body, "", body.NoMakeStream == true, trim);
+        var id = await broker.StreamAppendAsync(name, oneFields, one, ct).ConfigureAwait(false) ?? throw StreamErrors.NotFound(name);
+        string[] ids = [id.ToString()];
         return TypedResults.Json(new StreamAppendResponse(ids), Json.StreamAppendResponse);
     }
 

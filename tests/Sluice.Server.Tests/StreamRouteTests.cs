@@ -108,6 +108,23 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
     }
 
     [Fact]
+    public async Task Append_BatchWhoseLaterIdIsBelowAnEarlierGeneratedOne_Returns400AndChangesNothing()
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"id":"5-5","fields":{"a":"1"}}""");
+
+        // The first entry's generated id (the clock, far above 6-1) would have been appended before the second was refused.
+        using var response = await PostAsync($"/v1/streams/{stream}/entries",
+            """{"entries":[{"fields":{"a":"2"}},{"id":"6-1","fields":{"a":"3"}}]}""");
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "stream_id_too_small", "entries[1].id");
+        var info = await SendJsonAsync(HttpMethod.Get, $"/v1/streams/{stream}");
+        Assert.Equal(1, info.GetProperty("length").GetInt64());
+        Assert.Equal("5-5", info.GetProperty("lastGeneratedId").GetString());
+        Assert.Equal(1, info.GetProperty("entriesAdded").GetInt64());
+    }
+
+    [Fact]
     public async Task Append_IdNotAboveTheTop_Returns400AndAppendsNothing()
     {
         var stream = Stream();

@@ -373,3 +373,8 @@ public sealed record StreamSetIdOptions(StreamEntryId LastId, long? EntriesAdded
 /// <param name="DeadLetterId">Its id there.</param>
 /// <param name="Deliveries">Its delivery count when it moved.</param>
 public sealed record StreamDeadLetter(StreamEntryId Id, string DeadLetterStream, StreamEntryId DeadLetterId, long Deliveries);
+
+/// <summary>One entry of a batch append (<see cref="Broker.StreamAppendAllAsync"/>).</summary>
+/// <param name="Fields">One or more field-value pairs, binary-safe.</param>
+/// <param name="Options">Id, NOMKSTREAM and trim; default <c>*</c>, no trim.</param>
+public sealed record StreamAppendItem(IReadOnlyList<StreamField> Fields, StreamAppendOptions? Options = null);

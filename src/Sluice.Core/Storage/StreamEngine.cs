@@ -76,21 +76,29 @@ public sealed class StreamEngine(TimeProvider time)
         };
     }
 
-    private StreamEntryId NextId(StreamRecord record, StreamAppendOptions options)
+    private StreamEntryId NextId(StreamRecord record, StreamAppendOptions options) =>
+        NextId(record.Name, record.LastId, options, (ulong)Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds()));
+
+    /// <summary>
+    /// The id XADD gives an entry appended after <paramref name="last"/> (0-0 for a new stream): <c>*</c> takes
+    /// <paramref name="nowMilliseconds"/> (or the last id + 1 when that is not earlier), <c>&lt;ms&gt;-*</c> the next free
+    /// sequence, an explicit id itself when it is above <paramref name="last"/>.
+    /// </summary>
+    /// <exception cref="SluiceException">stream_id_too_small, stream_id_exhausted (the last id is the largest possible).</exception>
+    public static StreamEntryId NextId(string stream, StreamEntryId last, StreamAppendOptions options, ulong nowMilliseconds)
     {
-        var last = record.LastId;
+        ArgumentNullException.ThrowIfNull(options);
         if (last == StreamEntryId.MaxValue)
         {
-            throw StreamErrors.IdExhausted(record.Name);
+            throw StreamErrors.IdExhausted(stream);
         }
 
         switch (options.IdMode)
         {
             case StreamIdMode.Auto:
-                var ms = (ulong)Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds());
-                if (ms > last.Milliseconds)
+                if (nowMilliseconds > last.Milliseconds)
                 {
-                    return new StreamEntryId(ms, 0);
+                    return new StreamEntryId(nowMilliseconds, 0);
                 }
 
                 last.TryIncrement(out var next);
@@ -107,11 +115,11 @@ public sealed class StreamEngine(TimeProvider time)
                     return new StreamEntryId(wanted, last.Sequence + 1);
                 }
 
-                throw StreamErrors.IdTooSmall(record.Name, new StreamEntryId(wanted, last.Sequence), last);
+                throw StreamErrors.IdTooSmall(stream, new StreamEntryId(wanted, last.Sequence), last);
             default:
                 if (options.Id <= last || options.Id.IsZero)
                 {
-                    throw StreamErrors.IdTooSmall(record.Name, options.Id, last);
+                    throw StreamErrors.IdTooSmall(stream, options.Id, last);
                 }
 
                 return options.Id;

@@ -37,8 +37,13 @@ internal static partial class RespCommands
     {
         if (!B(s).SupportsStreams)
             return;
-        foreach (var name in await B(s).ListStreamsAsync(s.Aborted).ConfigureAwait(false))
-            await B(s).DeleteStreamAsync(name, s.Aborted).ConfigureAwait(false);
+        // One step for every other caller (each deleted stream's WATCH version changes).
+        await B(s).RunStreamTransactionAsync(async token =>
+        {
+            foreach (var name in await B(s).ListStreamsAsync(token).ConfigureAwait(false))
+                await B(s).DeleteStreamAsync(name, token).ConfigureAwait(false);
+            return true;
+        }, s.Aborted).ConfigureAwait(false);
     }
 
     private static async ValueTask TypeOf(RespSession s, byte[][] a) =>
@@ -57,16 +62,17 @@ internal static partial class RespCommands
 
     private static async ValueTask Del(RespSession s, byte[][] a)
     {
-        var count = 0L;
-        for (var i = 1; i < a.Length; i++)
+        // Several keys go in one step, as Redis deletes them.
+        var count = await B(s).RunStreamTransactionAsync(async token =>
         {
-            var key = Text(a[i]);
-            if (await B(s).DeleteStreamAsync(key, s.Aborted).ConfigureAwait(false))
+            var count = 0L;
+            for (var i = 1; i < a.Length; i++)
             {
-                count++;
-                s.Server.Touch(key);
+                if (await B(s).DeleteStreamAsync(Text(a[i]), token).ConfigureAwait(false))
+                    count++;
             }
-        }
+            return count;
+        }, s.Aborted).ConfigureAwait(false);
         s.Reply.Integer(count);
     }
 
@@ -79,11 +85,6 @@ internal static partial class RespCommands
         var renamed = source == destination
             ? replace
             : await B(s).RenameStreamAsync(source, destination, replace, s.Aborted).ConfigureAwait(false);
-        if (renamed && source != destination)
-        {
-            s.Server.Touch(source);
-            s.Server.Touch(destination);
-        }
         if (replace)
             s.Reply.Ok();
         else

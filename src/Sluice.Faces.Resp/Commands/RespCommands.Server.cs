@@ -178,7 +178,6 @@ internal static partial class RespCommands
         if (a.Length > 2 || (a.Length == 2 && !Is(a[1], "ASYNC") && !Is(a[1], "SYNC")))
             throw new RespErrorException(SyntaxError);
         await DeleteAllKeysAsync(s).ConfigureAwait(false);
-        s.Server.TouchAll();
         s.Reply.Ok();
     }
 

@@ -202,7 +202,6 @@ internal static partial class RespCommands
         var added = await B(s).StreamAppendAsync(key, fields, options, s.Aborted).ConfigureAwait(false);
         if (added is { } newId)
         {
-            s.Server.Touch(key);
             WriteId(s.Reply, newId);
         }
         else
@@ -249,8 +248,6 @@ internal static partial class RespCommands
         var trim = TrimOptions(a, ref i, xadd: false)!;
         var key = Text(a[1]);
         var removed = await B(s).StreamTrimAsync(key, trim, s.Aborted).ConfigureAwait(false);
-        if (removed > 0)
-            s.Server.Touch(key);
         s.Reply.Integer(removed);
     }
 
@@ -259,8 +256,6 @@ internal static partial class RespCommands
         var ids = a.Skip(2).Select(x => Id(x)).ToArray();
         var key = Text(a[1]);
         var removed = await B(s).StreamDeleteEntriesAsync(key, ids, s.Aborted).ConfigureAwait(false);
-        if (removed > 0)
-            s.Server.Touch(key);
         s.Reply.Integer(removed);
     }
 
@@ -290,7 +285,6 @@ internal static partial class RespCommands
         }
         var key = Text(a[1]);
         await B(s).StreamSetIdAsync(key, new StreamSetIdOptions(id, added, maxDeleted), s.Aborted).ConfigureAwait(false);
-        s.Server.Touch(key);
         s.Reply.Ok();
     }
 
@@ -394,11 +388,6 @@ internal static partial class RespCommands
         var results = block is null
             ? await Read(s.Aborted).ConfigureAwait(false)
             : await s.WatchingDisconnectAsync(Read).ConfigureAwait(false);
-        if (group)
-        {
-            foreach (var position in positions)
-                s.Server.Touch(position.Stream);
-        }
         var r = s.Reply;
         if (results.Count == 0)
         {
@@ -433,8 +422,6 @@ internal static partial class RespCommands
         var ids = a.Skip(3).Select(x => Id(x)).ToArray();
         var key = Text(a[1]);
         var acked = await B(s).StreamAckAsync(key, Text(a[2]), ids, s.Aborted).ConfigureAwait(false);
-        if (acked > 0)
-            s.Server.Touch(key);
         s.Reply.Integer(acked);
     }
 
@@ -547,7 +534,6 @@ internal static partial class RespCommands
         var key = Text(a[1]);
         var claimed = await B(s).StreamClaimAsync(key, Text(a[2]), Text(a[3]), TimeSpan.FromMilliseconds(Math.Max(0, minIdle)), ids, options, s.Aborted)
             .ConfigureAwait(false);
-        s.Server.Touch(key);
         if (options.JustId)
         {
             s.Reply.Array(claimed.Count);
@@ -587,7 +573,6 @@ internal static partial class RespCommands
         var key = Text(a[1]);
         var result = await B(s).StreamAutoClaimAsync(key, Text(a[2]), Text(a[3]), TimeSpan.FromMilliseconds(Math.Max(0, minIdle)), start, (int)count, justId, s.Aborted)
             .ConfigureAwait(false);
-        s.Server.Touch(key);
         var r = s.Reply;
         r.Array(3);
         WriteId(r, result.Next);
@@ -702,7 +687,6 @@ internal static partial class RespCommands
             default:
                 throw new RespErrorException(syntax);
         }
-        s.Server.Touch(key);
     }
 
     private static async ValueTask XInfo(RespSession s, byte[][] a)

@@ -24,34 +24,40 @@ internal static partial class RespCommands
     }
 
     /// <summary>
-    /// Runs the queued commands in order, their replies in one array. EXECABORT when a command failed to queue; a null
-    /// array when a WATCHed key was written since WATCH (by a command of this face). Blocking reads inside do not block.
+    /// Runs the queued commands in order, their replies in one array, inside the broker's stream transaction: no stream
+    /// operation of another connection or face takes effect in between. EXECABORT when a command failed to queue; a
+    /// null array when a WATCHed key was written since WATCH (by any face), compared inside the transaction. A command
+    /// that fails answers its error and the others still run (no rollback, as Redis). Blocking reads inside do not block.
     /// </summary>
     private static async ValueTask Exec(RespSession s, byte[][] a)
     {
         if (s.Queued is not { } queued)
             throw new RespErrorException("ERR EXEC without MULTI");
         var failed = s.TransactionFailed;
-        var watchBroken = s.Watched is { } watched && watched.Any(w => s.Server.KeyVersion(w.Key) != w.Value);
+        var watched = s.Watched;
         EndTransaction(s);
         if (failed)
             throw new RespErrorException("EXECABORT Transaction discarded because of previous errors.");
-        if (watchBroken)
+        await B(s).RunStreamTransactionAsync(async _ =>
         {
-            s.Reply.NullArray();
-            return;
-        }
-        s.Reply.Array(queued.Count);
-        s.InExec = true;
-        try
-        {
-            foreach (var args in queued)
-                await RespCommandTable.RunAsync(s, s.Server.Commands.Commands[RespArgs.Text(args[0])], args).ConfigureAwait(false);
-        }
-        finally
-        {
-            s.InExec = false;
-        }
+            if (watched is not null && watched.Any(w => B(s).GetStreamVersion(w.Key) != w.Value))
+            {
+                s.Reply.NullArray();
+                return true;
+            }
+            s.Reply.Array(queued.Count);
+            s.InExec = true;
+            try
+            {
+                foreach (var args in queued)
+                    await RespCommandTable.RunAsync(s, s.Server.Commands.Commands[RespArgs.Text(args[0])], args).ConfigureAwait(false);
+            }
+            finally
+            {
+                s.InExec = false;
+            }
+            return true;
+        }, s.Aborted).ConfigureAwait(false);
     }
 
     private static ValueTask Watch(RespSession s, byte[][] a)
@@ -62,7 +68,7 @@ internal static partial class RespCommands
         for (var i = 1; i < a.Length; i++)
         {
             var key = RespArgs.Text(a[i]);
-            s.Watched.TryAdd(key, s.Server.KeyVersion(key));
+            s.Watched.TryAdd(key, B(s).GetStreamVersion(key));
         }
         s.Reply.Ok();
         return default;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Sluice.Faces.Resp.Commands;
 
@@ -6,7 +5,7 @@ namespace Sluice.Faces.Resp.Internal;
 
 /// <summary>
 /// State shared by every connection of the RESP face: options, the broker, the command table, the counters INFO shows
-/// and the key versions WATCH compares. One per host (a DI singleton).
+///. One per host (a DI singleton).
 /// </summary>
 internal sealed class RespServer
 {
@@ -15,8 +14,6 @@ internal sealed class RespServer
     private long _commands;
     private long _connectionsReceived;
     private long _rejected;
-    private readonly ConcurrentDictionary<string, long> _keyVersions = new(StringComparer.Ordinal);
-    private long _flushVersion;
 
     public RespServer(RespOptions options, Broker broker, TimeProvider timeProvider, ILogger<RespServer> logger)
     {
@@ -71,13 +68,4 @@ internal sealed class RespServer
     public void Leave() => Interlocked.Decrement(ref _connected);
 
     public void CommandDone() => Interlocked.Increment(ref _commands);
-
-    /// <summary>The version WATCH records for a key: it changes whenever a command of this face writes the key or flushes.</summary>
-    public long KeyVersion(string key) => _keyVersions.GetValueOrDefault(key) + Interlocked.Read(ref _flushVersion);
-
-    /// <summary>Marks a key as written (for WATCH).</summary>
-    public void Touch(string key) => _keyVersions.AddOrUpdate(key, 1, static (_, v) => v + 1);
-
-    /// <summary>Marks every key as written (FLUSHDB, FLUSHALL).</summary>
-    public void TouchAll() => Interlocked.Increment(ref _flushVersion);
 }

@@ -14,7 +14,9 @@ namespace Sluice.Faces.Resp.Internal;
 /// Pipelining: of the commands of one read, those that may overlap (<see cref="RespCommandTable.MayOverlap"/>: stream
 /// reads and writes that make one broker call) start one after another without waiting for each other's commit, so
 /// the store's group commit makes them durable together; each still sees every earlier command's effects because the
-/// store runs one caller's calls in the order issued. Any other command (MULTI/EXEC, WATCH, HELLO, a blocking read,
+/// store runs one caller's calls in the order issued. Each takes the broker's stream gate (shared) in the session loop,
+/// before its call is issued; when the gate is closed (a stream transaction runs or waits), the commands before it are
+/// answered first, so calls still reach the store in command order. Any other command (MULTI/EXEC, WATCH, HELLO, a blocking read,
 /// ...) first waits until every earlier command is answered, and the next command waits for it. Replies are written
 /// in command order: a command started while others are unanswered writes into a buffer of its own (found through
 /// <see cref="Reply"/>), copied out once those before it are written.
@@ -245,9 +247,16 @@ internal sealed class RespSession
         AnswerCompleted();
         if (_inFlight.Count >= Server.Options.MaxCommandsInFlight)
             await AnswerOldestAsync().ConfigureAwait(false);
+        if (!Server.Broker.TryHoldStreamsShared())
+        {
+            // A stream transaction runs or waits: the commands before this one finish first, so that this one's store
+            // call, issued once the gate is taken, still comes after theirs.
+            await AnswerAllAsync().ConfigureAwait(false);
+            await Server.Broker.HoldStreamsSharedAsync(Aborted).ConfigureAwait(false);
+        }
         if (_inFlight.Count == 0)
         {
-            var direct = Server.Commands.ExecuteAsync(this, args);
+            var direct = Held(args);
             if (direct.IsCompleted)
                 direct.GetAwaiter().GetResult();
             else
@@ -261,7 +270,7 @@ internal sealed class RespSession
         ValueTask run;
         try
         {
-            run = Server.Commands.ExecuteAsync(this, args);
+            run = Held(args);
         }
         finally
         {
@@ -269,6 +278,14 @@ internal sealed class RespSession
         }
         _inFlight.Enqueue(new InFlight(buffer, run));
     }
+
+    /// <summary>
+    /// Runs a command inside the shared hold of the broker's stream gate taken for it (released when it ends). The gate
+    /// is taken here, in command order, before the command's broker call is issued, so that a call that had to wait for
+    /// it cannot be overtaken by a later command's call.
+    /// </summary>
+    private ValueTask Held(byte[][] args) =>
+        Server.Broker.RunHoldingStreamsAsync((Session: this, Args: args), static c => c.Session.Server.Commands.ExecuteAsync(c.Session, c.Args));
 
     /// <summary>Writes the replies of the oldest unanswered commands that are already done, in order, without waiting.</summary>
     private void AnswerCompleted()
