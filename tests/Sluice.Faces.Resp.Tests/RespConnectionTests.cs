@@ -1,3 +1,4 @@
+using System.Buffers;
 namespace Sluice.Faces.Resp.Tests;
 
 /// <summary>Connection, protocol and transaction behaviour over real TCP, byte for byte.</summary>
@@ -216,6 +217,43 @@ public class RespConnectionTests
         Assert.Equal("$3\r\n1-1\r\n", await reader.ReadReplyAsync().WaitAsync(TimeSpan.FromSeconds(30)));
         await writer.SendCommandAsync("XLEN", "later");
         Assert.Equal(":1\r\n", await writer.ReadReplyAsync());
+    }
+
+    [Theory]
+    [InlineData("XREAD", "BLOCK", "9223372036854775807", "STREAMS", "orders", "$")]
+    [InlineData("XREAD", "BLOCK", "2147483648", "STREAMS", "orders", "$")]
+    [InlineData("XREADGROUP", "GROUP", "g", "c", "BLOCK", "9223372036854775807", "STREAMS", "orders", ">")]
+    public async Task BlockingRead_HugeTimeout_WaitsLikeBlockZeroAndConnectionLives(params string[] command)
+    {
+        await using var server = await RespServer.StartAsync();
+        using var reader = await server.ConnectRawAsync();
+        using var writer = await server.ConnectRawAsync();
+        await writer.SendCommandAsync("XGROUP", "CREATE", "orders", "g", "$", "MKSTREAM");
+        Assert.Equal("+OK\r\n", await writer.ReadReplyAsync());
+        await reader.SendCommandAsync(command);
+        await WaitForInfoAsync(writer, "blocked_clients:1");
+        await writer.SendCommandAsync("XADD", "orders", "5-1", "id", "42");
+        Assert.Equal("$3\r\n5-1\r\n", await writer.ReadReplyAsync());
+        Assert.StartsWith("*1\r\n*2\r\n$6\r\norders\r\n*1\r\n*2\r\n$3\r\n5-1", await reader.ReadReplyAsync(), StringComparison.Ordinal);
+        await reader.SendCommandAsync("PING");
+        Assert.Equal("+PONG\r\n", await reader.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task Command_ThrowsUnexpectedly_RepliesErrAndTheConnectionCarriesOn()
+    {
+        await using var server = await RespServer.StartAsync();
+        var resp = new Internal.RespServer(new RespOptions(), (Broker)server.Services.GetService(typeof(Broker))!, TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Internal.RespServer>.Instance);
+        var output = new System.IO.Pipelines.Pipe();
+        var session = new Internal.RespSession(resp, new System.IO.Pipelines.Pipe().Reader, output.Writer, null, 0, CancellationToken.None);
+        var bug = new Commands.RespCommandSpec("bug", 1, Commands.RespCommandFlags.None, (_, _) => throw new InvalidOperationException("a bug"));
+
+        await Commands.RespCommandTable.RunAsync(session, bug, [System.Text.Encoding.UTF8.GetBytes("bug")]);
+        await output.Writer.FlushAsync();
+        var read = await output.Reader.ReadAsync();
+
+        Assert.Equal("-ERR internal error running 'bug' (see the server log)\r\n", System.Text.Encoding.UTF8.GetString(read.Buffer.ToArray()));
     }
 
     [Theory]

@@ -24,6 +24,25 @@ internal static class RespArgs
         return Utf8Parser.TryParse(arg, out value, out var used) && used == arg.Length;
     }
 
+    /// <summary>
+    /// Longest duration a millisecond argument (min-idle times, XCLAIM's IDLE, XPENDING's IDLE) stands for: 100 years.
+    /// Larger values are clamped to it, so they behave as Redis's huge values do (no entry has been idle that long) and
+    /// a time computed from them stays representable.
+    /// </summary>
+    public const long MaxMilliseconds = 36_525L * 24 * 60 * 60 * 1000;
+
+    /// <summary>
+    /// A millisecond argument as a duration: negative counts as 0 and past <see cref="MaxMilliseconds"/> is clamped to it,
+    /// as Redis accepts any 64-bit value there.
+    /// </summary>
+    public static TimeSpan Milliseconds(long ms) => TimeSpan.FromMilliseconds(Math.Clamp(ms, 0, MaxMilliseconds));
+
+    /// <summary>
+    /// A BLOCK timeout (milliseconds, already checked to be non-negative): 0 waits forever, as does anything past
+    /// <see cref="int.MaxValue"/> ms (about 24.8 days; Redis blocks until an entry arrives for such values too).
+    /// </summary>
+    public static TimeSpan BlockTimeout(long ms) => ms == 0 || ms > int.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(ms);
+
     /// <summary>A strict integer, or <see cref="RespErrorException"/> with <paramref name="error"/> (default Redis's "not an integer").</summary>
     public static long Long(byte[] arg, string error = NotAnInteger) =>
         TryLong(arg, out var value) ? value : throw new RespErrorException(error);

@@ -314,7 +314,7 @@ internal static partial class RespCommands
                 var ms = Long(a[++i], "ERR timeout is not an integer or out of range");
                 if (ms < 0)
                     throw new RespErrorException("ERR timeout is negative");
-                block = ms == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(ms);
+                block = BlockTimeout(ms);
             }
             else if (Is(a[i], "COUNT") && more >= 1)
             {
@@ -472,7 +472,7 @@ internal static partial class RespCommands
         TimeSpan? minIdle = null;
         if (Is(a[3], "IDLE"))
         {
-            minIdle = TimeSpan.FromMilliseconds(Math.Max(0, Long(a[4])));
+            minIdle = Milliseconds(Long(a[4]));
             if (a.Length < 8)
                 throw new RespErrorException(SyntaxError);
             at = 5;
@@ -523,7 +523,7 @@ internal static partial class RespCommands
             else if (Is(a[j], "IDLE") && more >= 1)
             {
                 var idle = Long(a[++j], "ERR Invalid IDLE option argument for XCLAIM");
-                options = options with { Idle = TimeSpan.FromMilliseconds(Math.Max(0, idle)), Time = null };
+                options = options with { Idle = Milliseconds(idle), Time = null };
             }
             else if (Is(a[j], "TIME") && more >= 1)
             {
@@ -533,7 +533,9 @@ internal static partial class RespCommands
             }
             else if (Is(a[j], "RETRYCOUNT") && more >= 1)
             {
-                options = options with { RetryCount = Long(a[++j], "ERR Invalid RETRYCOUNT option argument for XCLAIM") };
+                // Redis ignores a negative count (the delivery counter then counts this claim, as without the option).
+                var retryCount = Long(a[++j], "ERR Invalid RETRYCOUNT option argument for XCLAIM");
+                options = options with { RetryCount = retryCount < 0 ? null : retryCount };
             }
             else if (Is(a[j], "LASTID") && more >= 1)
             {
@@ -545,7 +547,7 @@ internal static partial class RespCommands
             }
         }
         var key = Text(a[1]);
-        var claimed = await B(s).StreamClaimAsync(key, Text(a[2]), Text(a[3]), TimeSpan.FromMilliseconds(Math.Max(0, minIdle)), ids, options, s.Aborted)
+        var claimed = await B(s).StreamClaimAsync(key, Text(a[2]), Text(a[3]), Milliseconds(minIdle), ids, options, s.Aborted)
             .ConfigureAwait(false);
         s.Server.Touch(key);
         if (options.JustId)
@@ -585,7 +587,7 @@ internal static partial class RespCommands
             }
         }
         var key = Text(a[1]);
-        var result = await B(s).StreamAutoClaimAsync(key, Text(a[2]), Text(a[3]), TimeSpan.FromMilliseconds(Math.Max(0, minIdle)), start, (int)count, justId, s.Aborted)
+        var result = await B(s).StreamAutoClaimAsync(key, Text(a[2]), Text(a[3]), Milliseconds(minIdle), start, (int)count, justId, s.Aborted)
             .ConfigureAwait(false);
         s.Server.Touch(key);
         var r = s.Reply;
