@@ -246,7 +246,7 @@ public class RespConnectionTests
         var resp = new Internal.RespServer(new RespOptions(), (Broker)server.Services.GetService(typeof(Broker))!, TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Internal.RespServer>.Instance);
         var output = new System.IO.Pipelines.Pipe();
-        var session = new Internal.RespSession(resp, new System.IO.Pipelines.Pipe().Reader, output.Writer, null, 0, CancellationToken.None);
+        var session = new Internal.RespSession(resp, new System.IO.Pipelines.Pipe().Reader, output.Writer, null, 0, () => { }, CancellationToken.None);
         var bug = new Commands.RespCommandSpec("bug", 1, Commands.RespCommandFlags.None, (_, _) => throw new InvalidOperationException("a bug"));
 
         await Commands.RespCommandTable.RunAsync(session, bug, [System.Text.Encoding.UTF8.GetBytes("bug")]);
@@ -295,6 +295,158 @@ public class RespConnectionTests
             info = await client.ReadReplyAsync();
         }
         while (!info.Contains(line, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task HalfClose_AfterPipelinedCommands_EveryCommandRunsAndIsAnswered(bool sqlite)
+    {
+        var dir = Directory.CreateTempSubdirectory("sluice-resp-");
+        try
+        {
+            await using var server = await RespServer.StartAsync(sqlitePath: sqlite ? Path.Combine(dir.FullName, "s.db") : null);
+            using var client = await server.ConnectRawAsync();
+            var text = new System.Text.StringBuilder();
+            for (var i = 0; i < 20; i++)
+                text.Append(RawClient.Encode("XADD", "hc", $"{i + 1}-1", "i", $"{i}"));
+            text.Append(RawClient.Encode("XLEN", "hc"));
+            await client.SendAsync(text.ToString());
+            client.ShutdownSend();
+
+            for (var i = 0; i < 20; i++)
+                Assert.Equal($"${$"{i + 1}-1".Length}\r\n{i + 1}-1\r\n", await client.ReadReplyAsync());
+            Assert.Equal(":20\r\n", await client.ReadReplyAsync());
+            Assert.True(await client.IsClosedAsync());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Stop_WithIdleAndBlockedConnections_EndsThemAndAnsweredWritesSurvive()
+    {
+        var dir = Directory.CreateTempSubdirectory("sluice-resp-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "s.db");
+            var server = await RespServer.StartAsync(sqlitePath: path);
+            using var idle = await server.ConnectRawAsync();
+            using var blocked = await server.ConnectRawAsync();
+            using var writer = await server.ConnectRawAsync();
+            await writer.SendCommandAsync("XADD", "kept", "1-1", "a", "b");
+            Assert.Equal("$3\r\n1-1\r\n", await writer.ReadReplyAsync());
+            await idle.SendCommandAsync("PING");
+            Assert.Equal("+PONG\r\n", await idle.ReadReplyAsync());
+            await blocked.SendCommandAsync("XREAD", "BLOCK", "0", "STREAMS", "kept", "$");
+            await WaitForInfoAsync(writer, "blocked_clients:1");
+
+            // Without the sessions being told, the stop waited for the host's shutdown timeout; the guard only keeps a
+            // regression from hanging the run.
+            using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await server.DisposeAsync().AsTask().WaitAsync(guard.Token);
+            Assert.True(await idle.IsClosedAsync());
+            Assert.True(await blocked.IsClosedAsync());
+
+            await using var restarted = await RespServer.StartAsync(sqlitePath: path);
+            using var check = await restarted.ConnectRawAsync();
+            await check.SendCommandAsync("XLEN", "kept");
+            Assert.Equal(":1\r\n", await check.ReadReplyAsync());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Adds <paramref name="entries"/> small entries to <paramref name="key"/> in one pipelined write; returns one full XRANGE reply's size.</summary>
+    private static async Task<int> FillStreamAsync(RawClient client, string key, int entries)
+    {
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < entries; i++)
+            text.Append(RawClient.Encode("XADD", key, $"{i + 1}-1", "i", "0"));
+        await client.SendAsync(text.ToString());
+        for (var i = 0; i < entries; i++)
+            await client.ReadReplyAsync();
+        await client.SendCommandAsync("XRANGE", key, "-", "+");
+        return System.Text.Encoding.UTF8.GetByteCount(await client.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task ClientThatNeverReads_BigReplies_ServerMemoryBoundedOthersServedAndLateReaderGetsEveryReply()
+    {
+        await using var server = await RespServer.StartAsync();
+        using var other = await server.ConnectRawAsync();
+        var replySize = await FillStreamAsync(other, "big", 2000); // about 90 KB per XRANGE reply
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+
+        // 3,000 big replies (about 270 MB) asked for in one write, none read yet.
+        const int Commands = 3000;
+        using var flooder = await server.ConnectRawAsync();
+        var flood = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(RawClient.Encode("XRANGE", "big", "-", "+"), Commands)));
+        var sending = flooder.SendAsync(flood);
+
+        // The flooder's commands are running (the counter passed the first ones), and another connection is served.
+        await other.SendCommandAsync("INFO", "stats");
+        var start = ProcessedCommands(await other.ReadReplyAsync());
+        do
+        {
+            await other.SendCommandAsync("INFO", "stats");
+        }
+        while (ProcessedCommands(await other.ReadReplyAsync()) < start + 10);
+        for (var i = 0; i < 50; i++)
+        {
+            await other.SendCommandAsync("XRANGE", "big", "-", "+", "COUNT", "1");
+            Assert.StartsWith("*1\r\n", await other.ReadReplyAsync(), StringComparison.Ordinal);
+        }
+        var grown = GC.GetTotalMemory(forceFullCollection: true) - before;
+        Assert.True(grown < 64L * 1024 * 1024, $"{grown} bytes held for a client that does not read");
+
+        // A late reader gets every reply, in full.
+        var expected = (long)replySize * Commands;
+        var buffer = new byte[64 * 1024];
+        long received = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        while (received < expected)
+        {
+            var read = await flooder.Stream.ReadAsync(buffer, timeout.Token);
+            Assert.NotEqual(0, read);
+            received += read;
+        }
+        await sending;
+        Assert.Equal(expected, received);
+        await flooder.SendCommandAsync("PING");
+        Assert.Equal("+PONG\r\n", await flooder.ReadReplyAsync());
+    }
+
+    [Fact]
+    public async Task ReplyLargerThanMaxOutputBuffer_ConnectionClosedOthersServed()
+    {
+        await using var server = await RespServer.StartAsync(new RespOptions { MaxOutputBufferBytes = 64 * 1024 });
+        using var other = await server.ConnectRawAsync();
+        using var client = await server.ConnectRawAsync();
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < 2000; i++)
+            text.Append(RawClient.Encode("XADD", "huge", $"{i + 1}-1", "i", "0123456789012345678901234567890123456789"));
+        await other.SendAsync(text.ToString());
+        for (var i = 0; i < 2000; i++)
+            await other.ReadReplyAsync();
+
+        await client.SendCommandAsync("XRANGE", "huge", "-", "+");
+        Assert.True(await client.IsClosedAsync());
+        await other.SendCommandAsync("PING");
+        Assert.Equal("+PONG\r\n", await other.ReadReplyAsync());
+    }
+
+    private static long ProcessedCommands(string info)
+    {
+        const string Field = "total_commands_processed:";
+        var at = info.IndexOf(Field, StringComparison.Ordinal) + Field.Length;
+        return long.Parse(info.AsSpan(at, info.IndexOf('\r', at) - at), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
