@@ -449,6 +449,57 @@ public class RespConnectionTests
         return long.Parse(info.AsSpan(at, info.IndexOf('\r', at) - at), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>A command as RESP bulk strings, each argument given as raw bytes.</summary>
+    private static byte[] EncodeBytes(params byte[][] args)
+    {
+        var bytes = new List<byte>();
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes($"*{args.Length}\r\n"));
+        foreach (var arg in args)
+        {
+            bytes.AddRange(System.Text.Encoding.ASCII.GetBytes($"${arg.Length}\r\n"));
+            bytes.AddRange(arg);
+            bytes.AddRange("\r\n"u8.ToArray());
+        }
+        return [.. bytes];
+    }
+
+    [Theory]
+    [InlineData("XADD", 1, "-ERR invalid key name: not valid UTF-8\r\n")]
+    [InlineData("XLEN", 1, "-ERR invalid key name: not valid UTF-8\r\n")]
+    [InlineData("XGROUP", 3, "-ERR invalid group name: not valid UTF-8\r\n")]
+    [InlineData("XREADGROUP", 3, "-ERR invalid consumer name: not valid UTF-8\r\n")]
+    [InlineData("RENAME", 2, "-ERR invalid key name: not valid UTF-8\r\n")]
+    public async Task NameNotValidUtf8_RefusedNamingTheArgumentAndNothingStored(string command, int badAt, string reply)
+    {
+        await using var server = await RespServer.StartAsync();
+        using var client = await server.ConnectRawAsync();
+        await client.SendCommandAsync("XADD", "s", "1-1", "a", "1");
+        Assert.Equal("$3\r\n1-1\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("XGROUP", "CREATE", "s", "g", "0");
+        Assert.Equal("+OK\r\n", await client.ReadReplyAsync());
+        string[] args = command switch
+        {
+            "XADD" => ["XADD", "k", "*", "a", "1"],
+            "XLEN" => ["XLEN", "k"],
+            "XGROUP" => ["XGROUP", "CREATE", "s", "g2", "0"],
+            "XREADGROUP" => ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"],
+            _ => ["RENAME", "s", "k"],
+        };
+        foreach (var bad in new byte[][] { [0xff], [0xfe], [(byte)'a', 0xc3] })
+        {
+            var raw = args.Select(a => System.Text.Encoding.UTF8.GetBytes(a)).ToArray();
+            raw[badAt] = bad;
+            await client.SendAsync(EncodeBytes(raw));
+            Assert.Equal(reply, await client.ReadReplyAsync());
+        }
+        await client.SendCommandAsync("KEYS", "*");
+        Assert.Equal("*1\r\n$1\r\ns\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("XINFO", "GROUPS", "s");
+        Assert.StartsWith("*1\r\n", await client.ReadReplyAsync(), StringComparison.Ordinal);
+        await client.SendCommandAsync("XPENDING", "s", "g");
+        Assert.StartsWith("*4\r\n:0\r\n", await client.ReadReplyAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task IdleConnections_Thousand_CostBoundedMemory()
     {

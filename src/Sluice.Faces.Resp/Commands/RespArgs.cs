@@ -9,7 +9,36 @@ internal static class RespArgs
     public const string SyntaxError = "ERR syntax error";
     public const string NotAnInteger = "ERR value is not an integer or out of range";
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>An argument as text, invalid UTF-8 bytes replaced by U+FFFD (for keywords and error messages, never names).</summary>
     public static string Text(byte[] arg) => Encoding.UTF8.GetString(arg);
+
+    /// <summary>
+    /// A name argument (key, group, consumer): Sluice names are text, so bytes that are not valid UTF-8 are refused with
+    /// <c>ERR invalid {what} name: not valid UTF-8</c> rather than decoded lossily (two different byte strings would
+    /// otherwise name one stream). Redis accepts any bytes; see docs/resp.md, "Known differences".
+    /// </summary>
+    public static string Name(byte[] arg, string what)
+    {
+        try
+        {
+            return StrictUtf8.GetString(arg);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new RespErrorException($"ERR invalid {what} name: not valid UTF-8");
+        }
+    }
+
+    /// <summary>A key (stream name) argument; see <see cref="Name"/>.</summary>
+    public static string Key(byte[] arg) => Name(arg, "key");
+
+    /// <summary>A consumer group name argument; see <see cref="Name"/>.</summary>
+    public static string Group(byte[] arg) => Name(arg, "group");
+
+    /// <summary>A consumer name argument; see <see cref="Name"/>.</summary>
+    public static string Consumer(byte[] arg) => Name(arg, "consumer");
 
     /// <summary>Case-insensitive ASCII comparison of an argument with a keyword.</summary>
     public static bool Is(byte[] arg, string keyword) => Ascii.EqualsIgnoreCase(arg, keyword);

@@ -42,14 +42,14 @@ internal static partial class RespCommands
     }
 
     private static async ValueTask TypeOf(RespSession s, byte[][] a) =>
-        s.Reply.SimpleString(await B(s).StreamExistsAsync(Text(a[1]), s.Aborted).ConfigureAwait(false) ? "stream" : "none");
+        s.Reply.SimpleString(await B(s).StreamExistsAsync(Key(a[1]), s.Aborted).ConfigureAwait(false) ? "stream" : "none");
 
     private static async ValueTask Exists(RespSession s, byte[][] a)
     {
         var count = 0L;
         for (var i = 1; i < a.Length; i++)
         {
-            if (await B(s).StreamExistsAsync(Text(a[i]), s.Aborted).ConfigureAwait(false))
+            if (await B(s).StreamExistsAsync(Key(a[i]), s.Aborted).ConfigureAwait(false))
                 count++;
         }
         s.Reply.Integer(count);
@@ -60,7 +60,7 @@ internal static partial class RespCommands
         var count = 0L;
         for (var i = 1; i < a.Length; i++)
         {
-            var key = Text(a[i]);
+            var key = Key(a[i]);
             if (await B(s).DeleteStreamAsync(key, s.Aborted).ConfigureAwait(false))
             {
                 count++;
@@ -72,8 +72,8 @@ internal static partial class RespCommands
 
     private static async ValueTask Rename(RespSession s, byte[][] a, bool replace)
     {
-        var source = Text(a[1]);
-        var destination = Text(a[2]);
+        var source = Key(a[1]);
+        var destination = Key(a[2]);
         if (!await B(s).StreamExistsAsync(source, s.Aborted).ConfigureAwait(false))
             throw new RespErrorException(NoSuchKey);
         var renamed = source == destination
@@ -147,11 +147,11 @@ internal static partial class RespCommands
 
     /// <summary>TTL and PTTL: -2 when the key does not exist, -1 otherwise (streams carry no expiry; retention trims entries instead).</summary>
     private static async ValueTask Ttl(RespSession s, byte[][] a) =>
-        s.Reply.Integer(await B(s).StreamExistsAsync(Text(a[1]), s.Aborted).ConfigureAwait(false) ? -1 : -2);
+        s.Reply.Integer(await B(s).StreamExistsAsync(Key(a[1]), s.Aborted).ConfigureAwait(false) ? -1 : -2);
 
     private static async ValueTask Persist(RespSession s, byte[][] a)
     {
-        _ = await B(s).StreamExistsAsync(Text(a[1]), s.Aborted).ConfigureAwait(false);
+        _ = await B(s).StreamExistsAsync(Key(a[1]), s.Aborted).ConfigureAwait(false);
         s.Reply.Integer(0); // no key has an expiry to remove
     }
 
