@@ -70,6 +70,25 @@ public class RespConnectionTests
     }
 
     [Fact]
+    public async Task Auth_BigArgumentInTheSameWrite_ParsedWithAuthenticatedLimits()
+    {
+        await using var server = await RespServer.StartAsync(new RespOptions { Password = "sekret" });
+        using var client = await server.ConnectRawAsync();
+        var big = new string('v', 20 * 1024);
+        await client.SendAsync(RawClient.Encode("AUTH", "sekret") + RawClient.Encode("XADD", "s", "1-1", "f", big) + RawClient.Encode("XLEN", "s"));
+        Assert.Equal("+OK\r\n", await client.ReadReplyAsync());
+        Assert.Equal("$3\r\n1-1\r\n", await client.ReadReplyAsync());
+        Assert.Equal(":1\r\n", await client.ReadReplyAsync());
+
+        // Still unauthenticated when the big argument comes: refused as Redis does.
+        using var other = await server.ConnectRawAsync();
+        await other.SendAsync(RawClient.Encode("AUTH", "wrong") + RawClient.Encode("XADD", "s", "2-1", "f", big));
+        Assert.Equal("-WRONGPASS invalid username-password pair or user is disabled.\r\n", await other.ReadReplyAsync());
+        Assert.Equal("-ERR Protocol error: unauthenticated bulk length\r\n", await other.ReadReplyAsync());
+        Assert.True(await other.IsClosedAsync());
+    }
+
+    [Fact]
     public async Task Auth_WithoutConfiguredPassword_RepliesRedisText()
     {
         await using var server = await RespServer.StartAsync();

@@ -194,8 +194,9 @@ internal sealed class RespSession
                     read = await _input.ReadAsync(_stopping).ConfigureAwait(false);
                 _resumeBuffered = false;
                 var buffer = read.Buffer;
-                var error = Parse(buffer, out var consumed);
-                _input.AdvanceTo(consumed, buffer.End);
+                var error = Parse(buffer, out var consumed, out var more);
+                // Left complete commands unparsed (before AUTH): the next read returns them at once.
+                _input.AdvanceTo(consumed, more ? consumed : buffer.End);
 
                 foreach (var args in _batch)
                 {
@@ -215,7 +216,7 @@ internal sealed class RespSession
                         break;
                 }
                 _batch.Clear();
-                if (error is null && !read.IsCompleted && !CloseRequested && _inFlight.Count > 0
+                if (error is null && !more && !read.IsCompleted && !CloseRequested && _inFlight.Count > 0
                     && MoreInputBuffered(buffer.Slice(consumed).Length))
                 {
                     // More commands arrived while these started: start them too before waiting for the commit. Replies
@@ -232,7 +233,7 @@ internal sealed class RespSession
                     CloseRequested = true;
                 }
                 await FlushAsync().ConfigureAwait(false);
-                if (read.IsCompleted)
+                if (read.IsCompleted && !more)
                     break; // (a canceled read only ends a disconnect watch: carry on)
             }
         }
@@ -405,18 +406,27 @@ internal sealed class RespSession
         }
     }
 
-    /// <summary>Parses every complete command in <paramref name="buffer"/> into the batch; returns a protocol error, if any.</summary>
-    private string? Parse(ReadOnlySequence<byte> buffer, out SequencePosition consumed)
+    /// <summary>
+    /// Parses the complete commands in <paramref name="buffer"/> into the batch; returns a protocol error, if any. While
+    /// the connection is not authenticated it parses one command only (<paramref name="more"/>: bytes are left), so the
+    /// commands after an AUTH are parsed with the limits in force once it ran, as Redis parses and runs one at a time.
+    /// </summary>
+    private string? Parse(ReadOnlySequence<byte> buffer, out SequencePosition consumed, out bool more)
     {
         var reader = new SequenceReader<byte>(buffer);
         string? error = null;
+        more = false;
         while (true)
         {
             var status = _parser.TryParse(ref reader, out var args, out error);
             if (status != ParseStatus.Command)
                 break;
             _batch.Add(args!);
-            // Commands after AUTH in the same read are parsed with the limits in force now, as Redis does.
+            if (!Authenticated)
+            {
+                more = !reader.End;
+                break;
+            }
         }
         consumed = error is null ? reader.Position : buffer.End;
         return error;
