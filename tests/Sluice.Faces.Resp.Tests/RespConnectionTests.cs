@@ -259,6 +259,28 @@ public class RespConnectionTests
     }
 
     [Fact]
+    public async Task XClaim_NegativeRetryCount_IgnoredAsRedisDoes()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20000));
+        await using var server = await RespServer.StartAsync(time: time);
+        using var client = await server.ConnectRawAsync();
+        foreach (var command in new[] { "XADD s 1-1 a 1", "XGROUP CREATE s g 0", "XREADGROUP GROUP g c STREAMS s >" })
+        {
+            await client.SendCommandAsync(command.Split(' '));
+            await client.ReadReplyAsync();
+        }
+        await client.SendCommandAsync("XCLAIM", "s", "g", "c2", "0", "1-1", "RETRYCOUNT", "5", "RETRYCOUNT", "-1");
+        Assert.Equal("*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n", await client.ReadReplyAsync());
+        // The claim counted as a delivery (2), as without the option; a valid RETRYCOUNT sets the count.
+        await client.SendCommandAsync("XPENDING", "s", "g", "-", "+", "10");
+        Assert.Equal("*1\r\n*4\r\n$3\r\n1-1\r\n$2\r\nc2\r\n:0\r\n:2\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("XCLAIM", "s", "g", "c2", "0", "1-1", "RETRYCOUNT", "7", "JUSTID");
+        await client.ReadReplyAsync();
+        await client.SendCommandAsync("XPENDING", "s", "g", "-", "+", "10");
+        Assert.Equal("*1\r\n*4\r\n$3\r\n1-1\r\n$2\r\nc2\r\n:0\r\n:7\r\n", await client.ReadReplyAsync());
+    }
+
+    [Fact]
     public async Task Command_ThrowsUnexpectedly_RepliesErrAndTheConnectionCarriesOn()
     {
         await using var server = await RespServer.StartAsync();
