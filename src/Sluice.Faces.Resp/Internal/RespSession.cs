@@ -45,6 +45,7 @@ internal sealed class RespSession
     private readonly CancellationToken _stopping;
     private readonly Action _abort;
     private bool _resumeBuffered;
+    private bool _dropped;
 
     /// <param name="server">The face's shared state.</param>
     /// <param name="input">The client's bytes.</param>
@@ -216,6 +217,8 @@ internal sealed class RespSession
                         break;
                 }
                 _batch.Clear();
+                if (_dropped)
+                    break;
                 if (error is null && !more && !read.IsCompleted && !CloseRequested && _inFlight.Count > 0
                     && MoreInputBuffered(buffer.Slice(consumed).Length))
                 {
@@ -276,6 +279,7 @@ internal sealed class RespSession
         {
             RespLog.OutputBufferOverrun(Server.Logger, Id, RemoteAddress, pending, Server.Options.MaxOutputBufferBytes);
             CloseRequested = true;
+            _dropped = true;
             _abort();
             return;
         }
