@@ -27,7 +27,7 @@ public sealed class RespConnectionHandler : ConnectionHandler
         {
             var session = new RespSession(_server, connection.Transport.Input, connection.Transport.Output,
                 connection.RemoteEndPoint?.ToString(), (connection.LocalEndPoint as System.Net.IPEndPoint)?.Port ?? 0,
-                connection.ConnectionClosed);
+                () => connection.Abort(new ConnectionAbortedException("RESP output buffer limit passed")), _server.Stopping);
             await session.RunAsync().ConfigureAwait(false);
         }
         finally

@@ -25,7 +25,11 @@ public sealed class RespHost : IHostedService, IAsyncDisposable
     private readonly Broker _broker;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
+    /// <summary>How long a stop waits for connections to send their last replies before it drops them.</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
     private KestrelServer? _kestrel;
+    private RespServer? _server;
     private ServiceProvider? _services;
     private ListenOptions? _listen;
 
@@ -57,7 +61,7 @@ public sealed class RespHost : IHostedService, IAsyncDisposable
     {
         if (!_options.Enabled)
             return;
-        var server = new RespServer(_options, _broker, _time, _loggerFactory.CreateLogger<RespServer>());
+        var server = _server = new RespServer(_options, _broker, _time, _loggerFactory.CreateLogger<RespServer>());
         _services = new ServiceCollection().AddSingleton(new RespConnectionHandler(server)).BuildServiceProvider();
         var kestrelOptions = new KestrelServerOptions { ApplicationServices = _services };
         kestrelOptions.AddServerHeader = false;
@@ -71,11 +75,21 @@ public sealed class RespHost : IHostedService, IAsyncDisposable
         await _kestrel.StartAsync(new NoHttpApplication(), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops accepting, asks open connections to close and waits for them until <paramref name="cancellationToken"/> fires.</summary>
+    /// <summary>
+    /// Stops accepting and tells every connection: each stops reading, lets the commands it started finish and sends
+    /// their replies, then closes; blocking reads end without a reply (the connection closes, as Redis has no reply for
+    /// that). Connections still open after 5 seconds (a client that does not read its replies), or when
+    /// <paramref name="cancellationToken"/> fires, are dropped.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_kestrel is not null)
-            await _kestrel.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_kestrel is null)
+            return;
+        if (_server is not null)
+            await _server.StopAsync().ConfigureAwait(false);
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        grace.CancelAfter(StopGrace);
+        await _kestrel.StopAsync(grace.Token).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -83,6 +97,8 @@ public sealed class RespHost : IHostedService, IAsyncDisposable
     {
         _kestrel?.Dispose();
         _kestrel = null;
+        _server?.Dispose();
+        _server = null;
         if (_services is not null)
             await _services.DisposeAsync().ConfigureAwait(false);
         _services = null;

@@ -62,6 +62,17 @@ public sealed record RespOptions
     /// </summary>
     public int MaxCommandsInFlight { get; init; } = 128;
 
+    /// <summary>
+    /// Most reply bytes one connection may have waiting to be sent, like Redis's <c>client-output-buffer-limit</c> for
+    /// normal clients (unlimited in Redis; bounded here). Replies are handed to the transport every 64 KiB, and while a
+    /// client does not read them (the transport's output is full) its connection reads and runs nothing more, so a client
+    /// that pipelines many large replies without reading costs a bounded amount of memory. A single command whose reply
+    /// alone passes this limit (e.g. XRANGE without COUNT over a huge stream) closes the connection, logged, as Redis
+    /// closes a client past its hard limit. Replies of pipelined commands waiting for their turn add at most
+    /// <see cref="MaxCommandsInFlight"/> replies. Default 64 MiB. Range 64 KiB–2 GiB.
+    /// </summary>
+    public long MaxOutputBufferBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of its range.</summary>
     public void Validate()
     {
@@ -77,6 +88,8 @@ public sealed record RespOptions
             throw new ArgumentException($"RESP MaxConnections {MaxConnections} is out of range: use at least 1.", nameof(MaxConnections));
         if (MaxCommandsInFlight is < 1 or > 65_536)
             throw new ArgumentException($"RESP MaxCommandsInFlight {MaxCommandsInFlight} is out of range: use 1 to 65536.", nameof(MaxCommandsInFlight));
+        if (MaxOutputBufferBytes is < 64 * 1024 or > 2L * 1024 * 1024 * 1024)
+            throw new ArgumentException($"RESP MaxOutputBufferBytes {MaxOutputBufferBytes} is out of range: use 65536 to 2147483648 bytes.", nameof(MaxOutputBufferBytes));
         _ = RespEndpoint.Parse(Url);
     }
 }

@@ -68,9 +68,21 @@ public class RedisComparisonTests : IAsyncLifetime
             "XGROUP DESTROY s g x", "XGROUP CREATE s g", "XGROUP SETID s g", "XGROUP CREATECONSUMER s g", "XGROUP DELCONSUMER s g c x",
             "XINFO GROUPS s x", "XINFO CONSUMERS s", "XINFO STREAM", "XINFO STREAM nokey FOO", "XINFO STREAM s FOO", "XINFO STREAM s FULL COUNT",
             "XINFO STREAM s FULL COUNT x", "XINFO STREAM nokey FULL COUNT x", "XINFO STREAM s FULL x 1"] },
+        { "approxtrim", [.. Adds("s", 150), "XTRIM s MAXLEN ~ 10", "XTRIM s MAXLEN ~ 0", "XLEN s", .. Adds("t", 50), "XTRIM t MAXLEN ~ 20",
+            "XTRIM t MAXLEN ~ 0", .. Adds("u", 250), "XTRIM u MAXLEN ~ 51", "XTRIM u MAXLEN ~ 50", "XLEN u", .. Adds("v", 150),
+            "XTRIM v MINID ~ 150-1", "XTRIM v MINID ~ 151", "EXISTS v", .. Adds("w", 150), "XADD w MAXLEN ~ 0 151-1 a 1", "XLEN w",
+            .. Adds("x", 50), "XTRIM x MAXLEN ~ 0 LIMIT 0", "XLEN x"] },
+        { "hugetimes", ["XADD s 1-1 a 1", "XGROUP CREATE s g 0", "XREADGROUP GROUP g c STREAMS s >", "XCLAIM s g c 9223372036854775807 1-1",
+            "XCLAIM s g c 0 1-1 IDLE 9223372036854775807", "XCLAIM s g c 0 1-1 TIME 9223372036854775807", "XAUTOCLAIM s g c 9223372036854775807 0",
+            "XPENDING s g IDLE 9223372036854775807 - + 10", "XCLAIM s g c -5 1-1 IDLE -5", "XAUTOCLAIM s g c -1 0 JUSTID",
+            "XPENDING s g IDLE -5 - + 10 nobody", "XCLAIM s g c 0 1-1 RETRYCOUNT -1 JUSTID", "XCLAIM s g c 0 1-1 RETRYCOUNT x", "XPENDING s g",
+            "XREAD BLOCK 9223372036854775807 STREAMS s 0", "XREADGROUP GROUP g c BLOCK 9223372036854775807 STREAMS s 0"] },
         { "multi", ["MULTI", "MULTI", "XADD s 1-1 a 1", "XLEN s", "WATCH s", "EXEC", "EXEC", "DISCARD", "MULTI", "XLEN", "XADD s 2-1 a 1", "EXEC",
             "MULTI", "XADD s 1-1 a 1", "XADD s 3-1 a 1", "EXEC", "MULTI", "DISCARD", "UNWATCH", "MULTI", "XREAD BLOCK 0 STREAMS s $", "EXEC"] },
     };
+
+    /// <summary>XADDs of entries 1-1 ... n-1 to <paramref name="key"/>.</summary>
+    private static IEnumerable<string> Adds(string key, int n) => Enumerable.Range(1, n).Select(i => $"XADD {key} {i}-1 a 1");
 
     [Theory]
     [MemberData(nameof(Scripts))]

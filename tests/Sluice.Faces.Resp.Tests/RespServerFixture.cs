@@ -65,6 +65,12 @@ public sealed class RawClient : IDisposable
         _stream = client.GetStream();
     }
 
+    /// <summary>The connection's byte stream, for reading raw bytes.</summary>
+    public Stream Stream => _stream;
+
+    /// <summary>Shuts down the sending side (a half-close, as <c>nc -N</c> does after its input); replies can still be read.</summary>
+    public void ShutdownSend() => _client.Client.Shutdown(SocketShutdown.Send);
+
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 
     public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);

@@ -123,10 +123,36 @@ public abstract partial class StreamConformanceTests
         Assert.Equal(150, await Broker.StreamLengthAsync("s"));
         Assert.Equal(0, await Broker.StreamTrimAsync("s", StreamTrim.MaxLength(100, approximate: true)));
         Assert.Equal(100, await Broker.StreamTrimAsync("s", StreamTrim.MaxLength(0, approximate: true, limit: 120)));
-        Assert.Equal(0, await Broker.StreamTrimAsync("s", StreamTrim.MaxLength(0, approximate: true, limit: 99)));
-        Assert.Equal(0, await Broker.StreamTrimAsync("s", StreamTrim.MaxLength(0, approximate: true, limit: 0)));
+        Assert.Equal(0, await Broker.StreamTrimAsync("s", StreamTrim.MaxLength(0, approximate: true, limit: 49)));
         Assert.Equal(50, await Broker.StreamLengthAsync("s"));
         Assert.Equal(50, await Broker.StreamTrimAsync("s", StreamTrim.MaxLength(0)));
+    }
+
+    [Theory]
+    [InlineData(150, 0, 150)]
+    [InlineData(50, 0, 50)]
+    [InlineData(150, 10, 100)]
+    [InlineData(150, 20, 100)]
+    [InlineData(250, 49, 200)]
+    [InlineData(250, 50, 200)]
+    [InlineData(250, 51, 100)]
+    public async Task StreamTrim_ApproximateCoveringTheNewestBlock_RemovesItWholeAsRedis(int entries, long threshold, long removed)
+    {
+        // Redis removes a node, the newest partly filled one included, whenever the trim covers all of it.
+        await AddManyAsync("s", entries);
+        Assert.Equal(removed, await Broker.StreamTrimAsync("s", StreamTrim.MaxLength(threshold, approximate: true)));
+        Assert.Equal(entries - removed, await Broker.StreamLengthAsync("s"));
+    }
+
+    [Fact]
+    public async Task StreamTrim_ApproximateCoveringEveryEntry_RemovesAllByMinIdAndByUnlimitedLimit()
+    {
+        await AddManyAsync("s", 150);
+        Assert.Equal(100, await Broker.StreamTrimAsync("s", StreamTrim.ToMinId(Id(150, 1), approximate: true)));
+        Assert.Equal(50, await Broker.StreamTrimAsync("s", StreamTrim.ToMinId(Id(151, 0), approximate: true)));
+        Assert.Equal(0, await Broker.StreamLengthAsync("s"));
+        await AddManyAsync("t", 50);
+        Assert.Equal(50, await Broker.StreamTrimAsync("t", StreamTrim.MaxLength(0, approximate: true, limit: 0)));
     }
 
     [Fact]

@@ -262,10 +262,17 @@ public sealed class StreamEngine(TimeProvider time)
     /// nodes: every <see cref="StreamTrim.ApproximateBlock"/> entries added start a new one, so a block an exact trim
     /// or XDEL thinned out is removed whole. The oldest entry is taken to be entry number EntriesAdded − Length + 1,
     /// which is exact while entries left only from the oldest end (trims); an XDEL inside the stream shifts the
-    /// boundaries, which only makes a <c>~</c> trim keep more or fewer entries above its threshold.
+    /// boundaries, which only makes a <c>~</c> trim keep more or fewer entries above its threshold. The newest block
+    /// may be partly filled: it ends at the newest entry, so a trim that covers every entry removes them all, as Redis's
+    /// <c>streamTrim</c> removes any node whose entries the trim covers (<c>t_stream.c</c>).
     /// </summary>
     private static long WholeBlocks(StreamRecord record, long remove)
     {
+        if (remove >= record.Length)
+        {
+            return record.Length;
+        }
+
         const int block = StreamTrim.ApproximateBlock;
         var addedBefore = Math.Max(0, record.EntriesAdded - record.Length);
         var oldestBlockRest = block - (addedBefore % block);

@@ -41,7 +41,8 @@ internal sealed record RespCommandSpec(string Name, int Arity, RespCommandFlags 
 /// <summary>
 /// The command table and the one place commands run: lookup, arity, authentication and MULTI queueing, with
 /// Redis's replies for each refusal (<c>server.c</c> <c>processCommand</c>), and SluiceException codes mapped to
-/// Redis errors by <see cref="RespErrors"/>.
+/// Redis errors by <see cref="RespErrors"/>. Any other exception a command throws (a bug) is logged and answered
+/// <c>ERR internal error running 'name' (see the server log)</c>; the connection and its pipeline carry on.
 /// </summary>
 internal sealed class RespCommandTable
 {
@@ -124,6 +125,13 @@ internal sealed class RespCommandTable
         catch (SluiceException ex)
         {
             session.Reply.Error(RespErrors.Map(ex, args));
+        }
+#pragma warning disable CA1031 // A bug in one command must not drop the connection and the commands pipelined behind it.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            RespLog.CommandFailed(session.Server.Logger, ex, spec.Name, session.Id);
+            session.Reply.Error($"ERR internal error running '{spec.Name}' (see the server log)");
         }
     }
 

@@ -47,14 +47,14 @@ internal static partial class RespCommands
     }
 
     private static async ValueTask TypeOf(RespSession s, byte[][] a) =>
-        s.Reply.SimpleString(await B(s).StreamExistsAsync(Text(a[1]), s.Aborted).ConfigureAwait(false) ? "stream" : "none");
+        s.Reply.SimpleString(await B(s).StreamExistsAsync(Key(a[1]), s.Aborted).ConfigureAwait(false) ? "stream" : "none");
 
     private static async ValueTask Exists(RespSession s, byte[][] a)
     {
         var count = 0L;
         for (var i = 1; i < a.Length; i++)
         {
-            if (await B(s).StreamExistsAsync(Text(a[i]), s.Aborted).ConfigureAwait(false))
+            if (await B(s).StreamExistsAsync(Key(a[i]), s.Aborted).ConfigureAwait(false))
                 count++;
         }
         s.Reply.Integer(count);
@@ -62,13 +62,16 @@ internal static partial class RespCommands
 
     private static async ValueTask Del(RespSession s, byte[][] a)
     {
-        // Several keys go in one step, as Redis deletes them.
+        // Every name checked first; then several keys go in one step, as Redis deletes them.
+        var keys = new string[a.Length - 1];
+        for (var i = 1; i < a.Length; i++)
+            keys[i - 1] = Key(a[i]);
         var count = await B(s).RunStreamTransactionAsync(async token =>
         {
             var count = 0L;
-            for (var i = 1; i < a.Length; i++)
+            foreach (var key in keys)
             {
-                if (await B(s).DeleteStreamAsync(Text(a[i]), token).ConfigureAwait(false))
+                if (await B(s).DeleteStreamAsync(key, token).ConfigureAwait(false))
                     count++;
             }
             return count;
@@ -78,8 +81,8 @@ internal static partial class RespCommands
 
     private static async ValueTask Rename(RespSession s, byte[][] a, bool replace)
     {
-        var source = Text(a[1]);
-        var destination = Text(a[2]);
+        var source = Key(a[1]);
+        var destination = Key(a[2]);
         if (!await B(s).StreamExistsAsync(source, s.Aborted).ConfigureAwait(false))
             throw new RespErrorException(NoSuchKey);
         var renamed = source == destination
@@ -148,11 +151,11 @@ internal static partial class RespCommands
 
     /// <summary>TTL and PTTL: -2 when the key does not exist, -1 otherwise (streams carry no expiry; retention trims entries instead).</summary>
     private static async ValueTask Ttl(RespSession s, byte[][] a) =>
-        s.Reply.Integer(await B(s).StreamExistsAsync(Text(a[1]), s.Aborted).ConfigureAwait(false) ? -1 : -2);
+        s.Reply.Integer(await B(s).StreamExistsAsync(Key(a[1]), s.Aborted).ConfigureAwait(false) ? -1 : -2);
 
     private static async ValueTask Persist(RespSession s, byte[][] a)
     {
-        _ = await B(s).StreamExistsAsync(Text(a[1]), s.Aborted).ConfigureAwait(false);
+        _ = await B(s).StreamExistsAsync(Key(a[1]), s.Aborted).ConfigureAwait(false);
         s.Reply.Integer(0); // no key has an expiry to remove
     }
 

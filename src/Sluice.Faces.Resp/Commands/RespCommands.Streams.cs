@@ -163,7 +163,7 @@ internal static partial class RespCommands
 
     private static async ValueTask XAdd(RespSession s, byte[][] a)
     {
-        var key = Text(a[1]);
+        var key = Key(a[1]);
         var i = 2;
         var noMake = false;
         if (i < a.Length && Is(a[i], "NOMKSTREAM"))
@@ -211,7 +211,7 @@ internal static partial class RespCommands
     }
 
     private static async ValueTask XLen(RespSession s, byte[][] a) =>
-        s.Reply.Integer(await B(s).StreamLengthAsync(Text(a[1]), s.Aborted).ConfigureAwait(false));
+        s.Reply.Integer(await B(s).StreamLengthAsync(Key(a[1]), s.Aborted).ConfigureAwait(false));
 
     private static async ValueTask XRange(RespSession s, byte[][] a, bool reverse)
     {
@@ -227,7 +227,7 @@ internal static partial class RespCommands
         if (count == 0)
         {
             // Redis: COUNT 0 (or negative) is a null array on an existing stream, an empty one on a missing key.
-            if (await B(s).StreamExistsAsync(Text(a[1]), s.Aborted).ConfigureAwait(false))
+            if (await B(s).StreamExistsAsync(Key(a[1]), s.Aborted).ConfigureAwait(false))
                 s.Reply.NullArray();
             else
                 s.Reply.Array(0);
@@ -238,7 +238,7 @@ internal static partial class RespCommands
             s.Reply.Array(0);
             return;
         }
-        var entries = await B(s).StreamRangeAsync(Text(a[1]), first, last, count, reverse, s.Aborted).ConfigureAwait(false);
+        var entries = await B(s).StreamRangeAsync(Key(a[1]), first, last, count, reverse, s.Aborted).ConfigureAwait(false);
         WriteEntries(s.Reply, entries);
     }
 
@@ -246,7 +246,7 @@ internal static partial class RespCommands
     {
         var i = 2;
         var trim = TrimOptions(a, ref i, xadd: false)!;
-        var key = Text(a[1]);
+        var key = Key(a[1]);
         var removed = await B(s).StreamTrimAsync(key, trim, s.Aborted).ConfigureAwait(false);
         s.Reply.Integer(removed);
     }
@@ -254,7 +254,7 @@ internal static partial class RespCommands
     private static async ValueTask XDel(RespSession s, byte[][] a)
     {
         var ids = a.Skip(2).Select(x => Id(x)).ToArray();
-        var key = Text(a[1]);
+        var key = Key(a[1]);
         var removed = await B(s).StreamDeleteEntriesAsync(key, ids, s.Aborted).ConfigureAwait(false);
         s.Reply.Integer(removed);
     }
@@ -283,7 +283,7 @@ internal static partial class RespCommands
                 throw new RespErrorException(SyntaxError);
             }
         }
-        var key = Text(a[1]);
+        var key = Key(a[1]);
         await B(s).StreamSetIdAsync(key, new StreamSetIdOptions(id, added, maxDeleted), s.Aborted).ConfigureAwait(false);
         s.Reply.Ok();
     }
@@ -308,7 +308,7 @@ internal static partial class RespCommands
                 var ms = Long(a[++i], "ERR timeout is not an integer or out of range");
                 if (ms < 0)
                     throw new RespErrorException("ERR timeout is negative");
-                block = ms == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(ms);
+                block = BlockTimeout(ms);
             }
             else if (Is(a[i], "COUNT") && more >= 1)
             {
@@ -331,8 +331,8 @@ internal static partial class RespCommands
             {
                 if (!group)
                     throw new RespErrorException("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
-                groupName = Text(a[i + 1]);
-                consumer = Text(a[i + 2]);
+                groupName = Group(a[i + 1]);
+                consumer = Consumer(a[i + 2]);
                 i += 2;
             }
             else if (Is(a[i], "NOACK"))
@@ -354,7 +354,7 @@ internal static partial class RespCommands
         var positions = new StreamPosition[streamCount];
         for (var k = 0; k < streamCount; k++)
         {
-            var key = Text(a[streamsAt + k]);
+            var key = Key(a[streamsAt + k]);
             var idArg = a[streamsAt + streamCount + k];
             if (idArg is [(byte)'$'])
             {
@@ -420,8 +420,8 @@ internal static partial class RespCommands
     private static async ValueTask XAck(RespSession s, byte[][] a)
     {
         var ids = a.Skip(3).Select(x => Id(x)).ToArray();
-        var key = Text(a[1]);
-        var acked = await B(s).StreamAckAsync(key, Text(a[2]), ids, s.Aborted).ConfigureAwait(false);
+        var key = Key(a[1]);
+        var acked = await B(s).StreamAckAsync(key, Group(a[2]), ids, s.Aborted).ConfigureAwait(false);
         s.Reply.Integer(acked);
     }
 
@@ -429,8 +429,8 @@ internal static partial class RespCommands
     {
         if (a.Length != 3 && (a.Length < 6 || a.Length > 9))
             throw new RespErrorException(SyntaxError);
-        var key = Text(a[1]);
-        var group = Text(a[2]);
+        var key = Key(a[1]);
+        var group = Group(a[2]);
         var r = s.Reply;
         if (a.Length == 3)
         {
@@ -459,7 +459,7 @@ internal static partial class RespCommands
         TimeSpan? minIdle = null;
         if (Is(a[3], "IDLE"))
         {
-            minIdle = TimeSpan.FromMilliseconds(Math.Max(0, Long(a[4])));
+            minIdle = Milliseconds(Long(a[4]));
             if (a.Length < 8)
                 throw new RespErrorException(SyntaxError);
             at = 5;
@@ -471,7 +471,7 @@ internal static partial class RespCommands
             End = Bound(a[at + 1], start: false),
             Count = count,
             MinIdle = minIdle,
-            Consumer = at + 3 < a.Length ? Text(a[at + 3]) : null,
+            Consumer = at + 3 < a.Length ? Consumer(a[at + 3]) : null,
         };
         if (at + 4 < a.Length)
             throw new RespErrorException(SyntaxError);
@@ -510,7 +510,7 @@ internal static partial class RespCommands
             else if (Is(a[j], "IDLE") && more >= 1)
             {
                 var idle = Long(a[++j], "ERR Invalid IDLE option argument for XCLAIM");
-                options = options with { Idle = TimeSpan.FromMilliseconds(Math.Max(0, idle)), Time = null };
+                options = options with { Idle = Milliseconds(idle), Time = null };
             }
             else if (Is(a[j], "TIME") && more >= 1)
             {
@@ -520,7 +520,9 @@ internal static partial class RespCommands
             }
             else if (Is(a[j], "RETRYCOUNT") && more >= 1)
             {
-                options = options with { RetryCount = Long(a[++j], "ERR Invalid RETRYCOUNT option argument for XCLAIM") };
+                // Redis ignores a negative count (the delivery counter then counts this claim, as without the option).
+                var retryCount = Long(a[++j], "ERR Invalid RETRYCOUNT option argument for XCLAIM");
+                options = options with { RetryCount = retryCount < 0 ? null : retryCount };
             }
             else if (Is(a[j], "LASTID") && more >= 1)
             {
@@ -531,8 +533,8 @@ internal static partial class RespCommands
                 throw new RespErrorException($"ERR Unrecognized XCLAIM option '{Text(a[j])}'");
             }
         }
-        var key = Text(a[1]);
-        var claimed = await B(s).StreamClaimAsync(key, Text(a[2]), Text(a[3]), TimeSpan.FromMilliseconds(Math.Max(0, minIdle)), ids, options, s.Aborted)
+        var key = Key(a[1]);
+        var claimed = await B(s).StreamClaimAsync(key, Group(a[2]), Consumer(a[3]), Milliseconds(minIdle), ids, options, s.Aborted)
             .ConfigureAwait(false);
         if (options.JustId)
         {
@@ -570,8 +572,8 @@ internal static partial class RespCommands
                 throw new RespErrorException(SyntaxError);
             }
         }
-        var key = Text(a[1]);
-        var result = await B(s).StreamAutoClaimAsync(key, Text(a[2]), Text(a[3]), TimeSpan.FromMilliseconds(Math.Max(0, minIdle)), start, (int)count, justId, s.Aborted)
+        var key = Key(a[1]);
+        var result = await B(s).StreamAutoClaimAsync(key, Group(a[2]), Consumer(a[3]), Milliseconds(minIdle), start, (int)count, justId, s.Aborted)
             .ConfigureAwait(false);
         var r = s.Reply;
         r.Array(3);
@@ -633,8 +635,8 @@ internal static partial class RespCommands
             return;
         }
         var syntax = $"ERR unknown subcommand or wrong number of arguments for '{Truncate(Text(a[1]))}'. Try XGROUP HELP.";
-        var key = Text(a[2]);
-        var group = Text(a[3]);
+        var key = Key(a[2]);
+        var group = Group(a[3]);
         var makeStream = false;
         long? entriesRead = null;
         if (sub is "create" or "setid")
@@ -679,10 +681,10 @@ internal static partial class RespCommands
                 r.Integer(await B(s).StreamDeleteGroupAsync(key, group, s.Aborted).ConfigureAwait(false) ? 1 : 0);
                 break;
             case "createconsumer":
-                r.Integer(await B(s).StreamCreateConsumerAsync(key, group, Text(a[4]), s.Aborted).ConfigureAwait(false) ? 1 : 0);
+                r.Integer(await B(s).StreamCreateConsumerAsync(key, group, Consumer(a[4]), s.Aborted).ConfigureAwait(false) ? 1 : 0);
                 break;
             case "delconsumer":
-                r.Integer(await B(s).StreamDeleteConsumerAsync(key, group, Text(a[4]), s.Aborted).ConfigureAwait(false));
+                r.Integer(await B(s).StreamDeleteConsumerAsync(key, group, Consumer(a[4]), s.Aborted).ConfigureAwait(false));
                 break;
             default:
                 throw new RespErrorException(syntax);
@@ -721,13 +723,13 @@ internal static partial class RespCommands
             return;
         }
         var syntax = $"ERR unknown subcommand or wrong number of arguments for '{Truncate(Text(a[1]))}'. Try XINFO HELP.";
-        var key = Text(a[2]);
+        var key = Key(a[2]);
         var broker = B(s);
         switch (sub)
         {
             case "consumers":
                 {
-                    var consumers = await broker.GetStreamConsumersAsync(key, Text(a[3]), s.Aborted).ConfigureAwait(false);
+                    var consumers = await broker.GetStreamConsumersAsync(key, Group(a[3]), s.Aborted).ConfigureAwait(false);
                     r.Array(consumers.Count);
                     foreach (var consumer in consumers)
                     {

@@ -7,13 +7,14 @@ namespace Sluice.Faces.Resp.Internal;
 /// State shared by every connection of the RESP face: options, the broker, the command table, the counters INFO shows
 ///. One per host (a DI singleton).
 /// </summary>
-internal sealed class RespServer
+internal sealed class RespServer : IDisposable
 {
     private long _nextClientId;
     private int _connected;
     private long _commands;
     private long _connectionsReceived;
     private long _rejected;
+    private readonly CancellationTokenSource _stopping = new();
 
     public RespServer(RespOptions options, Broker broker, TimeProvider timeProvider, ILogger<RespServer> logger)
     {
@@ -51,6 +52,14 @@ internal sealed class RespServer
     public long ConnectionsReceived => Interlocked.Read(ref _connectionsReceived);
 
     public long RejectedConnections => Interlocked.Read(ref _rejected);
+
+    /// <summary>Fires when the host stops: sessions stop reading, answer what they started and close; blocking reads end.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>Tells every session the server stops (see <see cref="Stopping"/>).</summary>
+    public Task StopAsync() => _stopping.CancelAsync();
+
+    public void Dispose() => _stopping.Dispose();
 
     public long NextClientId() => Interlocked.Increment(ref _nextClientId);
 

@@ -21,10 +21,19 @@ namespace Sluice.Faces.Resp.Internal;
 /// in command order: a command started while others are unanswered writes into a buffer of its own (found through
 /// <see cref="Reply"/>), copied out once those before it are written.
 /// </remarks>
+#pragma warning disable CA1001 // _closed is disposed when RunAsync ends, the session's whole life.
 internal sealed class RespSession
+#pragma warning restore CA1001
 {
     /// <summary>Reply buffers larger than this (bytes) are not kept for reuse.</summary>
     private const int MaxKeptReplyBuffer = 16 * 1024;
+
+    /// <summary>
+    /// Replies written but not yet handed to the transport past this many bytes are flushed before the next command
+    /// runs; the flush waits while the transport's output is over its pause threshold (a client that does not read),
+    /// so the session then reads and runs nothing more until the client catches up.
+    /// </summary>
+    private const int FlushThreshold = 64 * 1024;
 
     private readonly RespReplyWriter _reply;
     private readonly AsyncLocal<RespReplyWriter?> _pipelinedReply = new();
@@ -35,9 +44,19 @@ internal sealed class RespSession
     private readonly RespRequestParser _parser;
     private readonly List<byte[][]> _batch = [];
     private readonly CancellationTokenSource _closed;
+    private readonly CancellationToken _stopping;
+    private readonly Action _abort;
     private bool _resumeBuffered;
+    private bool _dropped;
 
-    public RespSession(RespServer server, PipeReader input, PipeWriter output, string? remoteAddress, int localPort, CancellationToken aborted)
+    /// <param name="server">The face's shared state.</param>
+    /// <param name="input">The client's bytes.</param>
+    /// <param name="output">Where replies go.</param>
+    /// <param name="remoteAddress">The client's address (CLIENT INFO).</param>
+    /// <param name="localPort">The port the client connected to.</param>
+    /// <param name="abort">Drops the connection at once, pending replies included (an output-buffer overrun).</param>
+    /// <param name="stopping">Fires when the server stops: the session stops reading, answers what it started and ends.</param>
+    public RespSession(RespServer server, PipeReader input, PipeWriter output, string? remoteAddress, int localPort, Action abort, CancellationToken stopping)
     {
         Server = server;
         _input = input;
@@ -47,7 +66,9 @@ internal sealed class RespSession
         Id = server.NextClientId();
         RemoteAddress = remoteAddress;
         LocalPort = localPort;
-        _closed = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        _closed = new CancellationTokenSource();
+        _stopping = stopping;
+        _abort = abort;
         Authenticated = server.Options.Password is null;
         _parser.Authenticated = Authenticated;
         ConnectedAt = server.Time.GetUtcNow();
@@ -70,7 +91,10 @@ internal sealed class RespSession
     /// <summary>The port the client connected to (INFO's <c>tcp_port</c>).</summary>
     public int LocalPort { get; }
 
-    /// <summary>Fires when the client disconnects or the server stops: ends a blocking read.</summary>
+    /// <summary>
+    /// Fires when the client is found gone while a blocking read waits (its input ended). Not on a half-close
+    /// otherwise: a client that sent its commands and shut down its sending side still gets every reply.
+    /// </summary>
     public CancellationToken Aborted => _closed.Token;
 
     public string? Name { get; set; }
@@ -105,25 +129,30 @@ internal sealed class RespSession
     /// <summary>Keys WATCHed with the version seen then.</summary>
     public Dictionary<string, long>? Watched { get; set; }
 
-    /// <summary>Sends the replies written so far (before a blocking wait).</summary>
+    /// <summary>
+    /// Sends the replies written so far (before a blocking wait); waits while the transport's output is over its pause
+    /// threshold. Not cancelled by a stop: the host aborts connections that do not drain within its grace period.
+    /// </summary>
     public async ValueTask FlushAsync()
     {
-        var result = await _output.FlushAsync(Aborted).ConfigureAwait(false);
+        var result = await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         if (result.IsCanceled || result.IsCompleted)
             CloseRequested = true;
     }
 
     /// <summary>
     /// Runs a blocking wait while watching the connection: the session's reader is idle during a command, so a watcher
-    /// reads meanwhile; when the client disconnects (end of input) <see cref="Aborted"/> fires and ends the wait.
-    /// Bytes that arrive meanwhile (pipelined commands) are left in the pipe for the session loop.
+    /// reads meanwhile; when the client disconnects (end of input) <see cref="Aborted"/> fires and ends the wait, as
+    /// does the server stopping (Redis has no reply for that: the connection closes). Bytes that arrive meanwhile
+    /// (pipelined commands) are left in the pipe for the session loop.
     /// </summary>
     public async ValueTask<T> WatchingDisconnectAsync<T>(Func<CancellationToken, ValueTask<T>> wait)
     {
         var watcher = WatchInputAsync();
         try
         {
-            return await wait(Aborted).ConfigureAwait(false);
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(Aborted, _stopping);
+            return await wait(ended.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -165,11 +194,12 @@ internal sealed class RespSession
             while (!CloseRequested)
             {
                 if (!_resumeBuffered || !_input.TryRead(out var read))
-                    read = await _input.ReadAsync(Aborted).ConfigureAwait(false);
+                    read = await _input.ReadAsync(_stopping).ConfigureAwait(false);
                 _resumeBuffered = false;
                 var buffer = read.Buffer;
-                var error = Parse(buffer, out var consumed);
-                _input.AdvanceTo(consumed, buffer.End);
+                var error = Parse(buffer, out var consumed, out var more);
+                // Left complete commands unparsed (before AUTH): the next read returns them at once.
+                _input.AdvanceTo(consumed, more ? consumed : buffer.End);
 
                 foreach (var args in _batch)
                 {
@@ -184,9 +214,14 @@ internal sealed class RespSession
                     }
                     if (CloseRequested)
                         break;
+                    await DrainAsync().ConfigureAwait(false);
+                    if (CloseRequested)
+                        break;
                 }
                 _batch.Clear();
-                if (error is null && !read.IsCompleted && !CloseRequested && _inFlight.Count > 0
+                if (_dropped)
+                    break;
+                if (error is null && !more && !read.IsCompleted && !CloseRequested && _inFlight.Count > 0
                     && MoreInputBuffered(buffer.Slice(consumed).Length))
                 {
                     // More commands arrived while these started: start them too before waiting for the commit. Replies
@@ -203,13 +238,18 @@ internal sealed class RespSession
                     CloseRequested = true;
                 }
                 await FlushAsync().ConfigureAwait(false);
-                if (read.IsCompleted)
+                if (read.IsCompleted && !more)
                     break; // (a canceled read only ends a disconnect watch: carry on)
             }
         }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The server is stopping: read nothing more, answer what was started, then close.
+            await FinishAsync().ConfigureAwait(false);
+        }
         catch (OperationCanceledException) when (Aborted.IsCancellationRequested)
         {
-            // The client went away or the server is stopping.
+            // The client went away while a blocking read waited.
         }
         catch (ConnectionResetException)
         {
@@ -220,6 +260,46 @@ internal sealed class RespSession
             await AbandonAsync().ConfigureAwait(false);
             _batch.Clear();
             _closed.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Bounds the replies waiting for the transport: past <see cref="FlushThreshold"/> unflushed bytes they are flushed
+    /// (waiting while the client does not read, so nothing more is read or run meanwhile); past
+    /// <see cref="RespOptions.MaxOutputBufferBytes"/> (one command's reply larger than that) the connection is dropped,
+    /// logged, as Redis does past <c>client-output-buffer-limit</c>.
+    /// </summary>
+    private async ValueTask DrainAsync()
+    {
+        if (_output.CanGetUnflushedBytes && _output.UnflushedBytes < FlushThreshold)
+            return;
+        // A command started ahead that writes straight to the connection may still be writing: let it finish first.
+        if (_inFlight.TryPeek(out var oldest) && oldest.Buffer is null)
+            await AnswerOldestAsync().ConfigureAwait(false);
+        var pending = _output.CanGetUnflushedBytes ? _output.UnflushedBytes : 0;
+        if (pending > Server.Options.MaxOutputBufferBytes)
+        {
+            RespLog.OutputBufferOverrun(Server.Logger, Id, RemoteAddress, pending, Server.Options.MaxOutputBufferBytes);
+            CloseRequested = true;
+            _dropped = true;
+            _abort();
+            return;
+        }
+        await FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The server stops: waits for the commands started, writes their replies and sends them (failures ignored).</summary>
+    private async ValueTask FinishAsync()
+    {
+        try
+        {
+            await AnswerAllAsync().ConfigureAwait(false);
+            await FlushAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Stopping: a connection that cannot take its last replies is closed anyway.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 
@@ -347,18 +427,27 @@ internal sealed class RespSession
         }
     }
 
-    /// <summary>Parses every complete command in <paramref name="buffer"/> into the batch; returns a protocol error, if any.</summary>
-    private string? Parse(ReadOnlySequence<byte> buffer, out SequencePosition consumed)
+    /// <summary>
+    /// Parses the complete commands in <paramref name="buffer"/> into the batch; returns a protocol error, if any. While
+    /// the connection is not authenticated it parses one command only (<paramref name="more"/>: bytes are left), so the
+    /// commands after an AUTH are parsed with the limits in force once it ran, as Redis parses and runs one at a time.
+    /// </summary>
+    private string? Parse(ReadOnlySequence<byte> buffer, out SequencePosition consumed, out bool more)
     {
         var reader = new SequenceReader<byte>(buffer);
         string? error = null;
+        more = false;
         while (true)
         {
             var status = _parser.TryParse(ref reader, out var args, out error);
             if (status != ParseStatus.Command)
                 break;
             _batch.Add(args!);
-            // Commands after AUTH in the same read are parsed with the limits in force now, as Redis does.
+            if (!Authenticated)
+            {
+                more = !reader.End;
+                break;
+            }
         }
         consumed = error is null ? reader.Position : buffer.End;
         return error;
