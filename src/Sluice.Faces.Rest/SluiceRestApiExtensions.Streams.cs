@@ -15,7 +15,7 @@ public static partial class SluiceRestApiExtensions
     {
         var h = new RestStreamHandlers(broker, stopping);
         const int Bad = StatusCodes.Status400BadRequest, Missing = StatusCodes.Status404NotFound, Conflict = StatusCodes.Status409Conflict;
-        var streams = v1.MapGroup("/streams").WithTags("Streams");
+        var streams = v1.MapGroup("/streams").WithTags("Streams").AddEndpointFilter(StreamPathSegments.DecodeAsync);
         streams.MapGet("", (Func<HttpContext, Task<IResult>>)h.ListStreamsAsync).WithName("ListStreams")
             .WithSummary("List streams").WithDescription("Every stream with its length, bytes, first and last entry ids and groups, ordered by name.")
             .Produces<StreamListResponse>();

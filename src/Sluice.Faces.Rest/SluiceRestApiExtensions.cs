@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
@@ -22,7 +23,9 @@ public static partial class SluiceRestApiExtensions
 {
     /// <summary>
     /// Registers what the REST face needs: the source-generated JSON metadata (ahead of any other resolver) and the
-    /// OpenAPI document <c>v1</c> (served by <c>MapOpenApi()</c> at <c>/openapi/v1.json</c>).
+    /// OpenAPI document <c>v1</c> (served by <c>MapOpenApi()</c> at <c>/openapi/v1.json</c>), and a startup filter that,
+    /// ahead of routing, keeps escaped <c>/</c>, <c>%</c> and <c>.</c> inside a <c>/v1/streams</c> path segment (stream
+    /// names may hold them; <c>StreamPathSegments</c>).
     /// </summary>
     /// <param name="services">The application's services.</param>
     /// <returns><paramref name="services"/>.</returns>
@@ -30,6 +33,7 @@ public static partial class SluiceRestApiExtensions
     public static IServiceCollection AddSluiceRestApi(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
+        services.AddTransient<IStartupFilter, StreamPathStartupFilter>();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, RestJsonContext.Web);

@@ -74,6 +74,31 @@ public sealed class StreamCommandTests(ServerFixture server) : IClassFixture<Ser
     }
 
     [Theory]
+    [InlineData("c/d")]
+    [InlineData("c%2Fd")]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("c d")]
+    [InlineData("ström/日本+x")]
+    public async Task Stream_NameWithSlashEscapeDotOrUnicode_WritesAndReadsThatStream(string name)
+    {
+        var group = "g/" + name;
+
+        Assert.Equal("1-1", (await Cli.RunOkAsync("stream", "add", name, "--id", "1-1", "x=1")).Output.Trim());
+        await Cli.RunOkAsync("stream", "group", "create", name, group, "--start", "0");
+        var read = Lines(await Cli.RunOkAsync("stream", "read", name, "--group", group, "--consumer", "c"));
+        var range = Lines(await Cli.RunOkAsync("stream", "range", name));
+
+        Assert.Equal(["1-1 x=1"], read);
+        Assert.Equal(["1-1 x=1"], range);
+        var entry = Assert.Single(await server.Broker.StreamRangeAsync(name, StreamEntryId.MinValue, StreamEntryId.MaxValue));
+        Assert.Equal("1-1", entry.Id.ToString());
+        Assert.Equal(1, Assert.Single(await server.Broker.GetStreamGroupsAsync(name), g => g.Name == group).Pending);
+        Assert.Contains("deleted 1 entry", (await Cli.RunOkAsync("stream", "del", name, "1-1")).Output, StringComparison.Ordinal);
+        Assert.Empty(await server.Broker.StreamRangeAsync(name, StreamEntryId.MinValue, StreamEntryId.MaxValue));
+    }
+
+    [Theory]
     [InlineData("stream", "add", "S", "novalue")]
     [InlineData("stream", "trim", "S", "--max-length", "1", "--min-id", "1-1")]
     [InlineData("stream", "read", "S", "--group", "g")]

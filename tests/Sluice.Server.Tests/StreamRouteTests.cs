@@ -34,6 +34,49 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
     private static string Fields(JsonElement entry) =>
         string.Join(",", entry.GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("name").GetString() + "=" + f.GetProperty("value").GetString()));
 
+    /// <summary>Sends a path exactly as written (System.Uri would turn %2E into a dot and drop the segment).</summary>
+    private async Task<JsonElement> SendAsWrittenAsync(HttpMethod method, string path, string? json = null, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var uri = new Uri(Client.BaseAddress!.GetLeftPart(UriPartial.Authority) + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        using var request = new HttpRequestMessage(method, uri) { Content = json is null ? null : Json(json) };
+        using var response = await Client.SendAsync(request);
+        return await ReadJsonAsync(response, expected);
+    }
+
+    /// <summary>A name as one path segment, as a client must send it: escaped once, dot segments as %2E.</summary>
+    private static string Segment(string name) => name is "." or ".." ? name.Replace(".", "%2E", StringComparison.Ordinal) : Uri.EscapeDataString(name);
+
+    [Theory]
+    [InlineData("a/b")]
+    [InlineData("a%2Fb")]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("a b")]
+    [InlineData("ström/日本+x")]
+    public async Task StreamRoutes_NameWithSlashEscapeDotOrUnicode_ReachTheStreamOfThatName(string name)
+    {
+        var path = "/v1/streams/" + Segment(name);
+        var group = "g/" + name;
+
+        var ids = await SendAsWrittenAsync(HttpMethod.Post, path + "/entries", """{"id":"1-1","fields":{"f":"v"}}""");
+        var shown = await SendAsWrittenAsync(HttpMethod.Get, path);
+        await SendAsWrittenAsync(HttpMethod.Post, path + "/groups", JsonSerializer.Serialize(new { name = group, startId = "0" }), HttpStatusCode.Created);
+        var read = await SendAsWrittenAsync(HttpMethod.Post, path + "/groups/" + Segment(group) + "/read", JsonSerializer.Serialize(new { consumer = "c" }));
+        var consumer = await SendAsWrittenAsync(HttpMethod.Put, path + "/groups/" + Segment(group) + "/consumers/" + Segment(name), expected: HttpStatusCode.Created);
+
+        Assert.Equal("1-1", ids.GetProperty("ids")[0].GetString());
+        Assert.Equal(name, shown.GetProperty("name").GetString());
+        Assert.Equal("1-1", Assert.Single(read.GetProperty("entries").EnumerateArray()).GetProperty("id").GetString());
+        Assert.Equal(name, consumer.GetProperty("name").GetString());
+        var entry = Assert.Single(await Server.Broker.StreamRangeAsync(name, StreamEntryId.MinValue, StreamEntryId.MaxValue));
+        Assert.Equal("1-1", entry.Id.ToString());
+        Assert.Equal(group, Assert.Single(await Server.Broker.GetStreamGroupsAsync(name)).Name);
+
+        var deleted = await SendAsWrittenAsync(HttpMethod.Delete, path + "/entries/1-1");
+        Assert.Equal(1, deleted.GetProperty("count").GetInt64());
+        Assert.Empty(await Server.Broker.StreamRangeAsync(name, StreamEntryId.MinValue, StreamEntryId.MaxValue));
+    }
+
     [Fact]
     public async Task PutStream_NewThenExisting_Returns201Then200WithRetention()
     {

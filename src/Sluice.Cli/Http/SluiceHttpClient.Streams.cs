@@ -40,7 +40,7 @@ internal sealed partial class SluiceHttpClient
             null, StreamJson.StreamEntryListDto, cancellationToken).ConfigureAwait(false)).Entries;
 
     public async Task<long> DeleteEntryAsync(string name, string id, CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Delete, StreamPath(name) + "/entries/" + Uri.EscapeDataString(id), null, StreamJson.StreamCountDto, cancellationToken).ConfigureAwait(false)).Count;
+        (await SendAsync(HttpMethod.Delete, StreamPath(name) + "/entries/" + Segment(id), null, StreamJson.StreamCountDto, cancellationToken).ConfigureAwait(false)).Count;
 
     public async Task<long> TrimAsync(string name, StreamTrimRequest trim, CancellationToken cancellationToken) =>
         (await SendAsync(HttpMethod.Post, StreamPath(name) + "/trim", JsonContent.Create(trim, StreamJson.StreamTrimRequest),
@@ -83,9 +83,15 @@ internal sealed partial class SluiceHttpClient
         SendAsync(HttpMethod.Post, GroupPath(name, group) + "/autoclaim", JsonContent.Create(request, StreamJson.StreamAutoClaimRequest),
             StreamJson.StreamAutoClaimDto, cancellationToken);
 
-    private static string StreamPath(string name) => "v1/streams/" + Uri.EscapeDataString(name);
+    private static string StreamPath(string name) => "v1/streams/" + Segment(name);
 
-    private static string GroupPath(string name, string group) => StreamPath(name) + "/groups/" + Uri.EscapeDataString(group);
+    private static string GroupPath(string name, string group) => StreamPath(name) + "/groups/" + Segment(group);
+
+    /// <summary>
+    /// A name as one path segment: percent-escaped (RFC 3986), and <c>.</c> / <c>..</c> as <c>%2E</c> / <c>%2E%2E</c>,
+    /// which the server decodes (docs/rest-api.md, "Streams") where a literal dot segment would be removed.
+    /// </summary>
+    private static string Segment(string name) => name is "." or ".." ? name.Replace(".", "%2E", StringComparison.Ordinal) : Uri.EscapeDataString(name);
 
     private static string Query(params (string Name, string? Value)[] parameters)
     {
