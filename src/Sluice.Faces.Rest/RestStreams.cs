@@ -321,7 +321,8 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
 
         var minIdle = RestMapping.Seconds(body.MinIdleSeconds, "minIdleSeconds", TimeSpan.Zero, MaxIdle) ?? TimeSpan.Zero;
         var claimed = await broker.StreamClaimAsync(name, group, consumer, minIdle, ids, options, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(ToResponse(claimed), Json.StreamEntryListResponse);
+        var response = options.JustId ? new StreamClaimResponse(null, ToIds(claimed)) : new StreamClaimResponse(ToResponse(claimed).Entries, null);
+        return TypedResults.Json(response, Json.StreamClaimResponse);
     }
 
     public async Task<IResult> AutoClaimAsync(HttpContext context, string name, string group)
@@ -331,9 +332,10 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
         var minIdle = RestMapping.Seconds(body.MinIdleSeconds, "minIdleSeconds", TimeSpan.Zero, MaxIdle) ?? TimeSpan.Zero;
         var start = body.Start is { } s ? RangeStart(s, "start") ?? StreamEntryId.MaxValue : StreamEntryId.MinValue;
         var count = RestMapping.WholeInt(body.Count, "count", 1, MaxCount) ?? 100;
-        var result = await broker.StreamAutoClaimAsync(name, group, consumer, minIdle, start, count, body.JustId == true, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(new StreamAutoClaimResponse(result.Next.ToString(), ToResponse(result.Claimed).Entries, [.. result.Deleted.Select(d => d.ToString())]),
-            Json.StreamAutoClaimResponse);
+        var justId = body.JustId == true;
+        var result = await broker.StreamAutoClaimAsync(name, group, consumer, minIdle, start, count, justId, context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Json(new StreamAutoClaimResponse(result.Next.ToString(), justId ? null : ToResponse(result.Claimed).Entries,
+            justId ? ToIds(result.Claimed) : null, [.. result.Deleted.Select(d => d.ToString())]), Json.StreamAutoClaimResponse);
     }
 
     // Parsing
@@ -498,6 +500,8 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
 
         return new StreamEntryResponse(entry.Id.ToString(), list);
     }
+
+    private static string[] ToIds(IReadOnlyList<StreamEntry> entries) => [.. entries.Select(e => e.Id.ToString())];
 
     private static StreamEntryListResponse ToResponse(IReadOnlyList<StreamEntry> entries)
     {

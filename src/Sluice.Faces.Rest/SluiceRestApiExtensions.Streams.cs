@@ -130,13 +130,14 @@ public static partial class SluiceRestApiExtensions
         groups.MapPost("/{group}/claim", (HttpContext c, string name, string group) => h.ClaimAsync(c, name, group)).WithName("ClaimStreamEntries")
             .WithSummary("Claim pending entries")
             .WithDescription("Gives `consumer` the pending entries among `ids` idle at least `minIdleSeconds` (XCLAIM), adding one to their delivery count " +
-                             "(not with `justId`, which answers entries without fields). `force` claims ids in no pending list. Answers the claimed entries in the order of `ids`.")
-            .WithRequestBody<StreamClaimRequest>(false, "consumer", "ids").Produces<StreamEntryListResponse>().WithProblems(Missing);
+                             "(not with `justId`). `force` claims ids in no pending list. Answers `entries`, the claimed entries in the order of `ids`; " +
+                             "with `justId`, `ids` instead: the claimed ids.")
+            .WithRequestBody<StreamClaimRequest>(false, "consumer", "ids").Produces<StreamClaimResponse>().WithProblems(Missing);
         groups.MapPost("/{group}/autoclaim", (HttpContext c, string name, string group) => h.AutoClaimAsync(c, name, group)).WithName("AutoClaimStreamEntries")
             .WithSummary("Claim idle pending entries")
             .WithDescription("Scans the pending list from `start` and gives `consumer` up to `count` entries idle at least `minIdleSeconds` (XAUTOCLAIM). " +
-                             "Answers the claimed entries, `next` (the next call's start; 0-0 when the scan reached the end) and `deleted`, pending ids whose " +
-                             "entries no longer exist (removed from the pending list).")
+                             "Answers `entries`, the claimed entries (with `justId`, `ids` instead: the claimed ids), `next` (the next call's start; 0-0 " +
+                             "when the scan reached the end) and `deleted`, pending ids whose entries no longer exist (removed from the pending list).")
             .WithRequestBody<StreamAutoClaimRequest>(false, "consumer").Produces<StreamAutoClaimResponse>().WithProblems(Missing);
     }
 

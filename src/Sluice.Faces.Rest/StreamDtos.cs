@@ -281,7 +281,7 @@ internal sealed class StreamClaimRequest
     /// <summary>Claim an id in no pending list if the entry exists (XCLAIM FORCE). Default false.</summary>
     public bool? Force { get; set; }
 
-    /// <summary>Answer ids only and leave delivery counts as they are (XCLAIM JUSTID). Default false.</summary>
+    /// <summary>Answer <c>ids</c> (the claimed ids) in place of <c>entries</c> and leave delivery counts as they are (XCLAIM JUSTID). Default false.</summary>
     public bool? JustId { get; set; }
 
     /// <summary>Raise the group's last-delivered id to this when greater (XCLAIM LASTID). Default none.</summary>
@@ -304,7 +304,7 @@ internal sealed class StreamAutoClaimRequest
     /// <summary>Most entries claimed: 1 to 10000 (at most 10 times as many are examined). Default 100.</summary>
     public RestNumber? Count { get; set; }
 
-    /// <summary>Answer ids only and leave delivery counts as they are (JUSTID). Default false.</summary>
+    /// <summary>Answer <c>ids</c> (the claimed ids) in place of <c>entries</c> and leave delivery counts as they are (JUSTID). Default false.</summary>
     public bool? JustId { get; set; }
 }
 
@@ -362,7 +362,17 @@ internal sealed record StreamPendingEntryResponse(string Id, string Consumer, do
 
 internal sealed record StreamPendingListResponse(IReadOnlyList<StreamPendingEntryResponse> Entries);
 
-internal sealed record StreamAutoClaimResponse(string Next, IReadOnlyList<StreamEntryResponse> Entries, IReadOnlyList<string> Deleted);
+/// <summary>A claim's answer: the claimed <c>entries</c>, or with <c>justId</c> their <c>ids</c> (never both).</summary>
+internal sealed record StreamClaimResponse(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<StreamEntryResponse>? Entries,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Ids);
+
+/// <summary>An auto-claim's answer: <c>next</c>, the claimed <c>entries</c> or with <c>justId</c> their <c>ids</c> (never both), and <c>deleted</c>.</summary>
+internal sealed record StreamAutoClaimResponse(
+    string Next,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<StreamEntryResponse>? Entries,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Ids,
+    IReadOnlyList<string> Deleted);
 
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
@@ -392,6 +402,7 @@ internal sealed record StreamAutoClaimResponse(string Next, IReadOnlyList<Stream
 [JsonSerializable(typeof(StreamConsumerListResponse))]
 [JsonSerializable(typeof(StreamPendingSummaryResponse))]
 [JsonSerializable(typeof(StreamPendingListResponse))]
+[JsonSerializable(typeof(StreamClaimResponse))]
 [JsonSerializable(typeof(StreamAutoClaimResponse))]
 internal sealed partial class RestStreamJsonContext : JsonSerializerContext
 {

@@ -73,6 +73,24 @@ public sealed class StreamCommandTests(ServerFixture server) : IClassFixture<Ser
         Assert.Contains("deleted group 'g'", (await Cli.RunOkAsync("stream", "group", "delete", s, "g")).Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task StreamClaimAndAutoClaim_JustId_PrintIds()
+    {
+        var s = Name("cj");
+        await Cli.RunOkAsync("stream", "add", s, "--id", "1-1", "n=1");
+        await Cli.RunOkAsync("stream", "add", s, "--id", "2-1", "n=2");
+        await Cli.RunOkAsync("stream", "group", "create", s, "g", "--start", "0");
+        await Cli.RunOkAsync("stream", "read", s, "--group", "g", "--consumer", "c1");
+
+        var claimed = Lines(await Cli.RunOkAsync("stream", "claim", s, "g", "c2", "1-1", "--just-id"));
+        var claimedJson = await JsonAsync("stream", "claim", s, "g", "c2", "2-1", "--just-id");
+        var auto = Lines(await Cli.RunOkAsync("stream", "autoclaim", s, "g", "c3", "--just-id"));
+
+        Assert.Equal(["1-1"], claimed);
+        Assert.Equal(["2-1"], claimedJson.GetProperty("ids").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["1-1", "2-1", "next: 0-0"], auto);
+    }
+
     [Theory]
     [InlineData("c/d")]
     [InlineData("c%2Fd")]

@@ -479,6 +479,26 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
     }
 
     [Fact]
+    public async Task ClaimAndAutoClaim_JustId_AnswerIdsNotEntries()
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"entries":[{"id":"1-1","fields":{"a":"1"}},{"id":"2-1","fields":{"a":"2"}}]}""");
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups", """{"name":"g","startId":"0"}""", HttpStatusCode.Created);
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups/g/read", """{"consumer":"c1"}""");
+
+        var claimed = await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups/g/claim", """{"consumer":"c2","ids":["1-1"],"justId":true}""");
+        var auto = await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups/g/autoclaim", """{"consumer":"c3","justId":true}""");
+
+        Assert.Equal(["1-1"], claimed.GetProperty("ids").EnumerateArray().Select(e => e.GetString()));
+        Assert.False(claimed.TryGetProperty("entries", out _));
+        Assert.Equal(["1-1", "2-1"], auto.GetProperty("ids").EnumerateArray().Select(e => e.GetString()));
+        Assert.False(auto.TryGetProperty("entries", out _));
+        Assert.Equal("0-0", auto.GetProperty("next").GetString());
+        var rows = await SendJsonAsync(HttpMethod.Get, $"/v1/streams/{stream}/groups/g/pending/entries");
+        Assert.All(rows.GetProperty("entries").EnumerateArray(), r => Assert.Equal(1, r.GetProperty("deliveryCount").GetInt64()));
+    }
+
+    [Fact]
     public async Task MaxDeliveries_EntryDeliveredTooOften_MovesToTheDeadLetterStream()
     {
         var stream = Stream();

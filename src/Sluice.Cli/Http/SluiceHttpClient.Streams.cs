@@ -75,9 +75,9 @@ internal sealed partial class SluiceHttpClient
             Query(("count", count.ToString(CultureInfo.InvariantCulture)), ("consumer", consumer), ("minIdleSeconds", minIdleSeconds?.ToString(CultureInfo.InvariantCulture))),
             null, StreamJson.StreamPendingListDto, cancellationToken).ConfigureAwait(false)).Entries;
 
-    public async Task<IReadOnlyList<StreamEntryDto>> ClaimAsync(string name, string group, StreamClaimRequest request, CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Post, GroupPath(name, group) + "/claim", JsonContent.Create(request, StreamJson.StreamClaimRequest),
-            StreamJson.StreamEntryListDto, cancellationToken).ConfigureAwait(false)).Entries;
+    public Task<StreamClaimDto> ClaimAsync(string name, string group, StreamClaimRequest request, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, GroupPath(name, group) + "/claim", JsonContent.Create(request, StreamJson.StreamClaimRequest),
+            StreamJson.StreamClaimDto, cancellationToken);
 
     public Task<StreamAutoClaimDto> AutoClaimAsync(string name, string group, StreamAutoClaimRequest request, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, GroupPath(name, group) + "/autoclaim", JsonContent.Create(request, StreamJson.StreamAutoClaimRequest),
