@@ -165,6 +165,13 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
         return TypedResults.Json(new StreamCountResponse(deleted), Json.StreamCountResponse);
     }
 
+    public async Task<IResult> DeleteEntriesAsync(HttpContext context, string name)
+    {
+        var body = (await RestBody.ReadAsync(context, Json.StreamIdsRequest, optional: false).ConfigureAwait(false))!;
+        var deleted = await broker.StreamDeleteEntriesAsync(name, Ids(body.Ids, "ids"), context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Json(new StreamCountResponse(deleted), Json.StreamCountResponse);
+    }
+
     public async Task<IResult> TrimAsync(HttpContext context, string name)
     {
         var body = (await RestBody.ReadAsync(context, Json.StreamTrimRequest, optional: false).ConfigureAwait(false))!;

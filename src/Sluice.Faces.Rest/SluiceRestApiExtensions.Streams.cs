@@ -63,6 +63,11 @@ public static partial class SluiceRestApiExtensions
             .WithSummary("Delete an entry")
             .WithDescription("Deletes one entry (XDEL); pending lists keep its id. Answers `count` 1 when it was deleted, 0 when there was no such entry.")
             .Produces<StreamCountResponse>().WithProblems(Bad);
+        entries.MapPost("/entries/delete", (HttpContext c, string name) => h.DeleteEntriesAsync(c, name)).WithName("DeleteEntries")
+            .WithSummary("Delete entries")
+            .WithDescription("Deletes the entries `ids` (XDEL with several ids): every id is checked first, so a bad one deletes nothing. Pending lists keep " +
+                             "the ids. Answers `count`, how many of the entries existed.")
+            .WithRequestBody<StreamIdsRequest>(false, "ids").Produces<StreamCountResponse>();
         entries.MapPost("/trim", (HttpContext c, string name) => h.TrimAsync(c, name)).WithName("TrimStream")
             .WithSummary("Trim a stream")
             .WithDescription("Removes the oldest entries (XTRIM): down to `maxLength` entries, or those below `minId`. Answers `count`, the entries removed.")

@@ -122,6 +122,7 @@ public sealed class StreamCommandTests(ServerFixture server) : IClassFixture<Ser
     [InlineData("stream", "read", "S", "--group", "g")]
     [InlineData("stream", "group", "create", "S", "g", "--max-deliveries", "3")]
     [InlineData("stream", "range", "S", "--from", "abc")]
+    [InlineData("stream", "del", "S", "1-1", "garbage")]
     public async Task Stream_BadInput_ExitsWithUsageErrorAndChangesNothing(params string[] args)
     {
         var s = Name("cb");

@@ -479,6 +479,33 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
     }
 
     [Fact]
+    public async Task DeleteEntries_SeveralIds_DeletesThoseThatExist()
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"entries":[{"id":"1-1","fields":{"a":"1"}},{"id":"2-1","fields":{"a":"2"}},{"id":"3-1","fields":{"a":"3"}}]}""");
+
+        var result = await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/entries/delete", """{"ids":["1-1","3-1","9-9"]}""");
+
+        Assert.Equal(2, result.GetProperty("count").GetInt64());
+        Assert.Equal("2-1", Assert.Single(await EntriesAsync($"/v1/streams/{stream}/entries")).GetProperty("id").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"ids":["1-1","garbage"]}""", "stream_id_invalid", "ids[1]")]
+    [InlineData("""{"ids":["1-1",null]}""", "invalid_argument", "ids[1]")]
+    [InlineData("""{"ids":[]}""", "invalid_argument", "ids")]
+    public async Task DeleteEntries_AnyBadId_Returns400AndDeletesNothing(string body, string code, string field)
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"id":"1-1","fields":{"a":"1"}}""");
+
+        using var response = await PostAsync($"/v1/streams/{stream}/entries/delete", body);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, code, field);
+        Assert.Equal(1, await LengthAsync(stream));
+    }
+
+    [Fact]
     public async Task ClaimAndAutoClaim_JustId_AnswerIdsNotEntries()
     {
         var stream = Stream();

@@ -288,9 +288,8 @@ internal static class StreamCommands
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var streamName = parseResult.GetRequiredValue(name);
-            long deleted = 0;
-            foreach (var id in parseResult.GetRequiredValue(ids))
-                deleted += await client.DeleteEntryAsync(streamName, id, ct).ConfigureAwait(false);
+            // One request: the server checks every id before it deletes any.
+            var deleted = await client.DeleteEntriesAsync(streamName, parseResult.GetRequiredValue(ids), ct).ConfigureAwait(false);
             await WriteCountAsync(context, parseResult, streamName, deleted, $"deleted {Entries(deleted)} from '{streamName}'").ConfigureAwait(false);
             return 0;
         }, ct));

@@ -39,8 +39,10 @@ internal sealed partial class SluiceHttpClient
             Query(("after", after), ("count", count.ToString(CultureInfo.InvariantCulture)), ("waitSeconds", waitSeconds?.ToString(CultureInfo.InvariantCulture))),
             null, StreamJson.StreamEntryListDto, cancellationToken).ConfigureAwait(false)).Entries;
 
-    public async Task<long> DeleteEntryAsync(string name, string id, CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Delete, StreamPath(name) + "/entries/" + Segment(id), null, StreamJson.StreamCountDto, cancellationToken).ConfigureAwait(false)).Count;
+    /// <summary><c>POST /v1/streams/{name}/entries/delete</c>: deletes the entries (every id checked first); answers how many existed.</summary>
+    public async Task<long> DeleteEntriesAsync(string name, IReadOnlyList<string> ids, CancellationToken cancellationToken) =>
+        (await SendAsync(HttpMethod.Post, StreamPath(name) + "/entries/delete", JsonContent.Create(new StreamIdsRequest { Ids = [.. ids] }, StreamJson.StreamIdsRequest),
+            StreamJson.StreamCountDto, cancellationToken).ConfigureAwait(false)).Count;
 
     public async Task<long> TrimAsync(string name, StreamTrimRequest trim, CancellationToken cancellationToken) =>
         (await SendAsync(HttpMethod.Post, StreamPath(name) + "/trim", JsonContent.Create(trim, StreamJson.StreamTrimRequest),
