@@ -137,8 +137,8 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
             "desc" => true,
             var o => throw RestMapping.SluiceBadField("order", $"'{Validation.Quote(o)}' is invalid: use asc or desc"),
         };
-        var first = RangeStart(Text(query, "from") ?? "-", "from");
-        var last = RangeEnd(Text(query, "to") ?? "+", "to");
+        var first = RangeStart(Text(context, "from") ?? "-", "from");
+        var last = RangeEnd(Text(context, "to") ?? "+", "to");
         var entries = first is { } f && last is { } l
             ? await broker.StreamRangeAsync(name, f, l, count, reverse, context.RequestAborted).ConfigureAwait(false)
             : [];
@@ -148,7 +148,7 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
     public async Task<IResult> ReadAsync(HttpContext context, string name)
     {
         var query = context.Request.Query;
-        var after = Text(query, "after") ?? throw RestMapping.SluiceBadField("after", "is missing: give an entry id to read after, or $ for entries appended from now on");
+        var after = Text(context, "after") ?? throw RestMapping.SluiceBadField("after", "is missing: give an entry id to read after, or $ for entries appended from now on");
         var position = after == "$" ? StreamPosition.New(name) : StreamPosition.After(name, Id(after, "after"));
         var options = new StreamReadOptions
         {
@@ -286,9 +286,9 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
     public async Task<IResult> PendingEntriesAsync(HttpContext context, string name, string group)
     {
         var query = context.Request.Query;
-        var first = RangeStart(Text(query, "from") ?? "-", "from");
-        var last = RangeEnd(Text(query, "to") ?? "+", "to");
-        var consumer = Text(query, "consumer");
+        var first = RangeStart(Text(context, "from") ?? "-", "from");
+        var last = RangeEnd(Text(context, "to") ?? "+", "to");
+        var consumer = Text(context, "consumer");
         if (consumer is not null)
         {
             Broker.StreamName(consumer, "consumer");
@@ -372,7 +372,32 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
     private TimeSpan? Wait(RestNumber? seconds, string field) =>
         RestMapping.Seconds(seconds, field, TimeSpan.Zero, broker.Options.MaxWaitTime) is { } w && w > TimeSpan.Zero ? w : null;
 
-    private static string? Text(IQueryCollection query, string name) => query.TryGetValue(name, out var value) ? value.ToString() : null;
+    /// <summary>
+    /// A text query parameter (an id, a range bound, a name) decoded once from the raw query with <c>+</c> kept as
+    /// <c>+</c> (RFC 3986; only HTML forms write a space as <c>+</c>), so <c>to=+</c> is the last id as a curl user
+    /// writes it; <c>%2B</c> works too and a space is <c>%20</c>. The first of a repeated parameter counts.
+    /// </summary>
+    private static string? Text(HttpContext context, string name)
+    {
+        var query = context.Request.QueryString.Value.AsSpan();
+        if (query.StartsWith('?'))
+        {
+            query = query[1..];
+        }
+
+        foreach (var range in query.Split('&'))
+        {
+            var pair = query[range];
+            var equals = pair.IndexOf('=');
+            var key = equals < 0 ? pair : pair[..equals];
+            if (Uri.UnescapeDataString(key.ToString()) == name)
+            {
+                return equals < 0 ? "" : Uri.UnescapeDataString(pair[(equals + 1)..].ToString());
+            }
+        }
+
+        return null;
+    }
 
     private static int Count(IQueryCollection query, string name, int fallback) =>
         query.TryGetValue(name, out var text) ? RestMapping.WholeInt(new RestNumber(text.ToString()), name, 1, MaxCount)!.Value : fallback;

@@ -515,6 +515,25 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
         Assert.Equal(1, await LengthAsync(stream));
     }
 
+    [Theory]
+    [InlineData("from=-&to=+")]
+    [InlineData("from=-&to=%2B")]
+    [InlineData("from=%2D&to=+&count=2")]
+    [InlineData("from=1&to=+&count=5")]
+    public async Task Range_PlusInQuery_IsTheLastIdNotASpace(string query)
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"entries":[{"id":"1-1","fields":{"a":"1"}},{"id":"2-1","fields":{"a":"2"}}]}""");
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups", """{"name":"g","startId":"0"}""", HttpStatusCode.Created);
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups/g/read", """{"consumer":"c+1"}""");
+
+        var entries = await EntriesAsync($"/v1/streams/{stream}/entries?{query}");
+        var pending = await EntriesAsync($"/v1/streams/{stream}/groups/g/pending/entries?{query}&consumer=c+1");
+
+        Assert.Equal(2, entries.Length);
+        Assert.Equal(2, pending.Length);
+    }
+
     [Fact]
     public async Task ClaimAndAutoClaim_JustId_AnswerIdsNotEntries()
     {
