@@ -8,7 +8,7 @@ namespace Sluice.Faces.Rest;
 
 public static partial class SluiceRestApiExtensions
 {
-    private const string IdSyntax = "An entry id `<ms>-<seq>` or `<ms>`";
+    private const string IdSyntax = "an entry id `<ms>-<seq>` or `<ms>`";
 
     /// <summary>Maps <c>/v1/streams/**</c> (docs/rest-api.md, "Streams") over the broker's stream API.</summary>
     private static void MapStreams(RouteGroupBuilder v1, Broker broker, CancellationToken stopping)
@@ -55,7 +55,7 @@ public static partial class SluiceRestApiExtensions
             .WithDescription("Entries after `after` (XREAD), at most `count`. When there are none, waits up to `waitSeconds` for an append (a long poll) " +
                              "and answers an empty list if none came. `after=$` reads only entries appended after the request arrived.")
             .WithMetadata(
-                QueryParameterMetadata.Text("after", $"Required. `$` (entries appended from now on) or {IdSyntax}: entries with a greater id.", null),
+                QueryParameterMetadata.Text("after", $"`$` (entries appended from now on) or {IdSyntax}: entries with a greater id. No default.", null) with { Required = true },
                 new QueryParameterMetadata("count", "Most entries: a whole number from 1 to 10000.", 1, RestStreamHandlers.MaxCount, 100),
                 QueryParameterMetadata.Seconds("waitSeconds", "Seconds to wait for an append when there is nothing to read: 0 (default) to the server's MaxWaitTime (default 20)."))
             .Produces<StreamEntryListResponse>().WithProblems(Bad);

@@ -654,5 +654,26 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
         var range = paths.GetProperty("/v1/streams/{name}/entries").GetProperty("get").GetProperty("parameters");
         var order = Assert.Single(range.EnumerateArray(), p => p.GetProperty("name").GetString() == "order");
         Assert.Equal(["asc", "desc"], order.GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        var read = paths.GetProperty("/v1/streams/{name}/read").GetProperty("get").GetProperty("parameters");
+        Assert.True(Assert.Single(read.EnumerateArray(), p => p.GetProperty("name").GetString() == "after").GetProperty("required").GetBoolean());
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_Descriptions_HaveNoXmlEscapesOrMidSentenceCapitals()
+    {
+        var text = await Client.GetStringAsync("/openapi/v1.json");
+
+        Assert.DoesNotContain("&gt;", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("&lt;", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("&amp;", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(" or An ", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Read_WithoutAfter_Returns400NamingAfter()
+    {
+        using var response = await Client.GetAsync($"/v1/streams/{Stream()}/read");
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_argument", "after");
     }
 }
