@@ -670,6 +670,30 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
     }
 
     [Fact]
+    public async Task StreamErrors_Details_NameRestFieldsNotRespCommands()
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"id":"1-1","fields":{"a":"1"}}""");
+
+        using var emptyName = await PostAsync($"/v1/streams/{stream}/groups", """{"name":""}""");
+        using var missingGroup = await Client.GetAsync($"/v1/streams/{stream}/groups/nog");
+        using var missingStream = await PostAsync($"/v1/streams/{Stream()}/groups", """{"name":"g"}""");
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups", """{"name":"g"}""", HttpStatusCode.Created);
+        using var exists = await PostAsync($"/v1/streams/{stream}/groups", """{"name":"g"}""");
+
+        var details = new[]
+        {
+            (await AssertProblemAsync(emptyName, HttpStatusCode.BadRequest, "invalid_stream_name", "name")).GetProperty("detail").GetString()!,
+            (await AssertProblemAsync(missingGroup, HttpStatusCode.NotFound, "stream_group_not_found", "group")).GetProperty("detail").GetString()!,
+            (await AssertProblemAsync(missingStream, HttpStatusCode.NotFound, "stream_not_found", "stream")).GetProperty("detail").GetString()!,
+            (await AssertProblemAsync(exists, HttpStatusCode.Conflict, "stream_group_exists", "name")).GetProperty("detail").GetString()!,
+        };
+        Assert.StartsWith("name '' is invalid", details[0], StringComparison.Ordinal);
+        Assert.Contains("makeStream", details[2], StringComparison.Ordinal);
+        Assert.All(details, d => Assert.DoesNotMatch("XGROUP|XSETID|MKSTREAM|DESTROY", d));
+    }
+
+    [Fact]
     public async Task Read_WithoutAfter_Returns400NamingAfter()
     {
         using var response = await Client.GetAsync($"/v1/streams/{Stream()}/read");
