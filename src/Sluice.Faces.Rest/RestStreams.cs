@@ -413,8 +413,17 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
     private static StreamEntryId Id(string text, string field) =>
         StreamEntryId.TryParse(text, 0, out var id) ? id : throw StreamErrors.IdInvalid(text, field);
 
-    /// <summary>A group position: <c>$</c> (<see langword="null"/>, the stream's last id) or an id.</summary>
-    private static StreamEntryId? GroupId(string text, string field) => text == "$" ? null : Id(text, field);
+    /// <summary>
+    /// A group position: <c>$</c> (<see langword="null"/>, the stream's last id), <c>-</c> (0-0), <c>+</c> (the largest
+    /// id) or an id, as XGROUP CREATE / SETID take it.
+    /// </summary>
+    private static StreamEntryId? GroupId(string text, string field) => text switch
+    {
+        "$" => null,
+        "-" => StreamEntryId.MinValue,
+        "+" => StreamEntryId.MaxValue,
+        _ => Id(text, field),
+    };
 
     /// <summary>A range start: <c>-</c>, an id (a missing sequence is 0), or <c>(id</c> exclusive; <see langword="null"/> when nothing can follow.</summary>
     private static StreamEntryId? RangeStart(string text, string field)

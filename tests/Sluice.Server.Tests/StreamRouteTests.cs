@@ -693,6 +693,22 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
         Assert.All(details, d => Assert.DoesNotMatch("XGROUP|XSETID|MKSTREAM|DESTROY", d));
     }
 
+    [Theory]
+    [InlineData("-", "0-0")]
+    [InlineData("+", "18446744073709551615-18446744073709551615")]
+    [InlineData("7", "7-0")]
+    public async Task GroupIds_DashPlusOrId_AreTakenAsXGroupSetIdTakesThem(string id, string expected)
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"id":"1-1","fields":{"a":"1"}}""");
+
+        var created = await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups", $$"""{"name":"g","startId":"{{id}}"}""", HttpStatusCode.Created);
+        var moved = await SendJsonAsync(HttpMethod.Patch, $"/v1/streams/{stream}/groups/g", $$"""{"lastDeliveredId":"{{id}}"}""");
+
+        Assert.Equal(expected, created.GetProperty("lastDeliveredId").GetString());
+        Assert.Equal(expected, moved.GetProperty("lastDeliveredId").GetString());
+    }
+
     [Fact]
     public async Task Read_WithoutAfter_Returns400NamingAfter()
     {
