@@ -810,8 +810,9 @@ public sealed partial class Broker
     {
         if (string.IsNullOrEmpty(name) || name.Length > MaxStreamNameLength || name.AsSpan().ContainsAnyInRange('\0', '\u001f'))
         {
+            // "stream name 'x'", "group name 'x'"; a field that is itself a name (REST's group "name") is not named twice.
             throw new SluiceException(ErrorCodes.InvalidStreamName,
-                $"{field} name '{name}' is invalid: use 1-{MaxStreamNameLength} characters without control characters", field);
+                $"{(field == "name" ? "name" : field + " name")} '{Validation.Quote(name)}' is invalid: use 1-{MaxStreamNameLength} characters without control characters", field);
         }
     }
 

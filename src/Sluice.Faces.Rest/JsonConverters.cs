@@ -14,11 +14,17 @@ internal readonly record struct Utf8Text(ReadOnlyMemory<byte> Bytes);
 /// <summary>Reads and writes <see cref="Utf8Text"/> as a JSON string; invalid UTF-8 is a malformed request.</summary>
 internal sealed class Utf8TextConverter : JsonConverter<Utf8Text>
 {
-    public override Utf8Text Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override Utf8Text Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(ReadBytes(ref reader));
+
+    /// <summary>
+    /// The bytes of the string or property name at <paramref name="reader"/> (escapes resolved), checked to be UTF-8;
+    /// an error names <paramref name="at"/> below the serializer's path (see <see cref="RestJsonError.Create(string, string?)"/>).
+    /// </summary>
+    public static byte[] ReadBytes(ref Utf8JsonReader reader, string? at = null)
     {
-        if (reader.TokenType != JsonTokenType.String)
+        if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
         {
-            throw RestJsonError.Create("expected a JSON string");
+            throw RestJsonError.Create("expected a JSON string", at);
         }
 
         byte[] bytes;
@@ -36,10 +42,10 @@ internal sealed class Utf8TextConverter : JsonConverter<Utf8Text>
 
         if (!Utf8.IsValid(bytes))
         {
-            throw RestJsonError.Create("the string is not valid UTF-8");
+            throw RestJsonError.Create("the string is not valid UTF-8", at);
         }
 
-        return new Utf8Text(bytes);
+        return bytes;
     }
 
     public override void Write(Utf8JsonWriter writer, Utf8Text value, JsonSerializerOptions options) =>

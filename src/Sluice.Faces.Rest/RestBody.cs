@@ -63,7 +63,7 @@ internal static class RestBody
 
     private static SluiceException Malformed(JsonException ex)
     {
-        var path = ex.Path;
+        var path = RestJsonError.PathOf(ex);
         var field = string.IsNullOrEmpty(path) || path == "$" ? null : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
         var where = ex.LineNumber is { } line
             ? $" at '{path ?? "$"}' (line {line + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})"
@@ -101,5 +101,19 @@ internal static class RestJsonError
 {
     public const string Prefix = "sluice: ";
 
-    public static JsonException Create(string reason) => new(Prefix + reason);
+    /// <summary>An error with a reason for the client.</summary>
+    /// <param name="reason">What is wrong and how to fix it.</param>
+    /// <param name="at">
+    /// Where, below the path the serializer reports (a converter's own position, which the serializer does not see):
+    /// <c>[2].valueBase64</c> inside the value the converter reads. <see langword="null"/>: the serializer's path.
+    /// </param>
+    public static JsonException Create(string reason, string? at = null) => at is null ? new JsonException(Prefix + reason) : new Nested(Prefix + reason, at);
+
+    /// <summary>The path the client sees: the serializer's, followed by the converter's <see cref="Nested.At"/>.</summary>
+    public static string? PathOf(JsonException ex) => ex is Nested nested ? (ex.Path ?? "$") + nested.At : ex.Path;
+
+    private sealed class Nested(string message, string at) : JsonException(message)
+    {
+        public string At { get; } = at;
+    }
 }

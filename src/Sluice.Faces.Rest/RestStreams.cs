@@ -113,8 +113,8 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
             "desc" => true,
             var o => throw RestMapping.SluiceBadField("order", $"'{Validation.Quote(o)}' is invalid: use asc or desc"),
         };
-        var first = RangeStart(Text(query, "from") ?? "-", "from");
-        var last = RangeEnd(Text(query, "to") ?? "+", "to");
+        var first = RangeStart(Text(context, "from") ?? "-", "from");
+        var last = RangeEnd(Text(context, "to") ?? "+", "to");
         var entries = first is { } f && last is { } l
             ? await broker.StreamRangeAsync(name, f, l, count, reverse, context.RequestAborted).ConfigureAwait(false)
             : [];
@@ -124,7 +124,7 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
     public async Task<IResult> ReadAsync(HttpContext context, string name)
     {
         var query = context.Request.Query;
-        var after = Text(query, "after") ?? throw RestMapping.SluiceBadField("after", "is missing: give an entry id to read after, or $ for entries appended from now on");
+        var after = Text(context, "after") ?? throw RestMapping.SluiceBadField("after", "is missing: give an entry id to read after, or $ for entries appended from now on");
         var position = after == "$" ? StreamPosition.New(name) : StreamPosition.After(name, Id(after, "after"));
         var options = new StreamReadOptions
         {
@@ -138,6 +138,13 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
     public async Task<IResult> DeleteEntryAsync(HttpContext context, string name, string id)
     {
         var deleted = await broker.StreamDeleteEntriesAsync(name, [Id(id, "id")], context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Json(new StreamCountResponse(deleted), Json.StreamCountResponse);
+    }
+
+    public async Task<IResult> DeleteEntriesAsync(HttpContext context, string name)
+    {
+        var body = (await RestBody.ReadAsync(context, Json.StreamIdsRequest, optional: false).ConfigureAwait(false))!;
+        var deleted = await broker.StreamDeleteEntriesAsync(name, Ids(body.Ids, "ids"), context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Json(new StreamCountResponse(deleted), Json.StreamCountResponse);
     }
 
@@ -255,9 +262,9 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
     public async Task<IResult> PendingEntriesAsync(HttpContext context, string name, string group)
     {
         var query = context.Request.Query;
-        var first = RangeStart(Text(query, "from") ?? "-", "from");
-        var last = RangeEnd(Text(query, "to") ?? "+", "to");
-        var consumer = Text(query, "consumer");
+        var first = RangeStart(Text(context, "from") ?? "-", "from");
+        var last = RangeEnd(Text(context, "to") ?? "+", "to");
+        var consumer = Text(context, "consumer");
         if (consumer is not null)
         {
             Broker.StreamName(consumer, "consumer");
@@ -297,7 +304,8 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
 
         var minIdle = RestMapping.Seconds(body.MinIdleSeconds, "minIdleSeconds", TimeSpan.Zero, MaxIdle) ?? TimeSpan.Zero;
         var claimed = await broker.StreamClaimAsync(name, group, consumer, minIdle, ids, options, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(ToResponse(claimed), Json.StreamEntryListResponse);
+        var response = options.JustId ? new StreamClaimResponse(null, ToIds(claimed)) : new StreamClaimResponse(ToResponse(claimed).Entries, null);
+        return TypedResults.Json(response, Json.StreamClaimResponse);
     }
 
     public async Task<IResult> AutoClaimAsync(HttpContext context, string name, string group)
@@ -307,9 +315,10 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
         var minIdle = RestMapping.Seconds(body.MinIdleSeconds, "minIdleSeconds", TimeSpan.Zero, MaxIdle) ?? TimeSpan.Zero;
         var start = body.Start is { } s ? RangeStart(s, "start") ?? StreamEntryId.MaxValue : StreamEntryId.MinValue;
         var count = RestMapping.WholeInt(body.Count, "count", 1, MaxCount) ?? 100;
-        var result = await broker.StreamAutoClaimAsync(name, group, consumer, minIdle, start, count, body.JustId == true, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(new StreamAutoClaimResponse(result.Next.ToString(), ToResponse(result.Claimed).Entries, [.. result.Deleted.Select(d => d.ToString())]),
-            Json.StreamAutoClaimResponse);
+        var justId = body.JustId == true;
+        var result = await broker.StreamAutoClaimAsync(name, group, consumer, minIdle, start, count, justId, context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Json(new StreamAutoClaimResponse(result.Next.ToString(), justId ? null : ToResponse(result.Claimed).Entries,
+            justId ? ToIds(result.Claimed) : null, [.. result.Deleted.Select(d => d.ToString())]), Json.StreamAutoClaimResponse);
     }
 
     // Parsing
@@ -339,7 +348,32 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
     private TimeSpan? Wait(RestNumber? seconds, string field) =>
         RestMapping.Seconds(seconds, field, TimeSpan.Zero, broker.Options.MaxWaitTime) is { } w && w > TimeSpan.Zero ? w : null;
 
-    private static string? Text(IQueryCollection query, string name) => query.TryGetValue(name, out var value) ? value.ToString() : null;
+    /// <summary>
+    /// A text query parameter (an id, a range bound, a name) decoded once from the raw query with <c>+</c> kept as
+    /// <c>+</c> (RFC 3986; only HTML forms write a space as <c>+</c>), so <c>to=+</c> is the last id as a curl user
+    /// writes it; <c>%2B</c> works too and a space is <c>%20</c>. The first of a repeated parameter counts.
+    /// </summary>
+    private static string? Text(HttpContext context, string name)
+    {
+        var query = context.Request.QueryString.Value.AsSpan();
+        if (query.StartsWith('?'))
+        {
+            query = query[1..];
+        }
+
+        foreach (var range in query.Split('&'))
+        {
+            var pair = query[range];
+            var equals = pair.IndexOf('=');
+            var key = equals < 0 ? pair : pair[..equals];
+            if (Uri.UnescapeDataString(key.ToString()) == name)
+            {
+                return equals < 0 ? "" : Uri.UnescapeDataString(pair[(equals + 1)..].ToString());
+            }
+        }
+
+        return null;
+    }
 
     private static int Count(IQueryCollection query, string name, int fallback) =>
         query.TryGetValue(name, out var text) ? RestMapping.WholeInt(new RestNumber(text.ToString()), name, 1, MaxCount)!.Value : fallback;
@@ -355,8 +389,17 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
     private static StreamEntryId Id(string text, string field) =>
         StreamEntryId.TryParse(text, 0, out var id) ? id : throw StreamErrors.IdInvalid(text, field);
 
-    /// <summary>A group position: <c>$</c> (<see langword="null"/>, the stream's last id) or an id.</summary>
-    private static StreamEntryId? GroupId(string text, string field) => text == "$" ? null : Id(text, field);
+    /// <summary>
+    /// A group position: <c>$</c> (<see langword="null"/>, the stream's last id), <c>-</c> (0-0), <c>+</c> (the largest
+    /// id) or an id, as XGROUP CREATE / SETID take it.
+    /// </summary>
+    private static StreamEntryId? GroupId(string text, string field) => text switch
+    {
+        "$" => null,
+        "-" => StreamEntryId.MinValue,
+        "+" => StreamEntryId.MaxValue,
+        _ => Id(text, field),
+    };
 
     /// <summary>A range start: <c>-</c>, an id (a missing sequence is 0), or <c>(id</c> exclusive; <see langword="null"/> when nothing can follow.</summary>
     private static StreamEntryId? RangeStart(string text, string field)
@@ -474,6 +517,8 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
 
         return new StreamEntryResponse(entry.Id.ToString(), list);
     }
+
+    private static string[] ToIds(IReadOnlyList<StreamEntry> entries) => [.. entries.Select(e => e.Id.ToString())];
 
     private static StreamEntryListResponse ToResponse(IReadOnlyList<StreamEntry> entries)
     {

@@ -8,14 +8,14 @@ namespace Sluice.Faces.Rest;
 
 public static partial class SluiceRestApiExtensions
 {
-    private const string IdSyntax = "An entry id `<ms>-<seq>` or `<ms>`";
+    private const string IdSyntax = "an entry id `<ms>-<seq>` or `<ms>`";
 
     /// <summary>Maps <c>/v1/streams/**</c> (docs/rest-api.md, "Streams") over the broker's stream API.</summary>
     private static void MapStreams(RouteGroupBuilder v1, Broker broker, CancellationToken stopping)
     {
         var h = new RestStreamHandlers(broker, stopping);
         const int Bad = StatusCodes.Status400BadRequest, Missing = StatusCodes.Status404NotFound, Conflict = StatusCodes.Status409Conflict;
-        var streams = v1.MapGroup("/streams").WithTags("Streams");
+        var streams = v1.MapGroup("/streams").WithTags("Streams").AddEndpointFilter(StreamPathSegments.DecodeAsync);
         streams.MapGet("", (Func<HttpContext, Task<IResult>>)h.ListStreamsAsync).WithName("ListStreams")
             .WithSummary("List streams").WithDescription("Every stream with its length, bytes, first and last entry ids and groups, ordered by name.")
             .Produces<StreamListResponse>();
@@ -55,7 +55,7 @@ public static partial class SluiceRestApiExtensions
             .WithDescription("Entries after `after` (XREAD), at most `count`. When there are none, waits up to `waitSeconds` for an append (a long poll) " +
                              "and answers an empty list if none came. `after=$` reads only entries appended after the request arrived.")
             .WithMetadata(
-                QueryParameterMetadata.Text("after", $"Required. `$` (entries appended from now on) or {IdSyntax}: entries with a greater id.", null),
+                QueryParameterMetadata.Text("after", $"`$` (entries appended from now on) or {IdSyntax}: entries with a greater id. No default.", null) with { Required = true },
                 new QueryParameterMetadata("count", "Most entries: a whole number from 1 to 10000.", 1, RestStreamHandlers.MaxCount, 100),
                 QueryParameterMetadata.Seconds("waitSeconds", "Seconds to wait for an append when there is nothing to read: 0 (default) to the server's MaxWaitTime (default 20)."))
             .Produces<StreamEntryListResponse>().WithProblems(Bad);
@@ -63,6 +63,11 @@ public static partial class SluiceRestApiExtensions
             .WithSummary("Delete an entry")
             .WithDescription("Deletes one entry (XDEL); pending lists keep its id. Answers `count` 1 when it was deleted, 0 when there was no such entry.")
             .Produces<StreamCountResponse>().WithProblems(Bad);
+        entries.MapPost("/entries/delete", (HttpContext c, string name) => h.DeleteEntriesAsync(c, name)).WithName("DeleteEntries")
+            .WithSummary("Delete entries")
+            .WithDescription("Deletes the entries `ids` (XDEL with several ids): every id is checked first, so a bad one deletes nothing. Pending lists keep " +
+                             "the ids. Answers `count`, how many of the entries existed.")
+            .WithRequestBody<StreamIdsRequest>(false, "ids").Produces<StreamCountResponse>();
         entries.MapPost("/trim", (HttpContext c, string name) => h.TrimAsync(c, name)).WithName("TrimStream")
             .WithSummary("Trim a stream")
             .WithDescription("Removes the oldest entries (XTRIM): down to `maxLength` entries, or those below `minId`. Answers `count`, the entries removed.")
@@ -130,13 +135,14 @@ public static partial class SluiceRestApiExtensions
         groups.MapPost("/{group}/claim", (HttpContext c, string name, string group) => h.ClaimAsync(c, name, group)).WithName("ClaimStreamEntries")
             .WithSummary("Claim pending entries")
             .WithDescription("Gives `consumer` the pending entries among `ids` idle at least `minIdleSeconds` (XCLAIM), adding one to their delivery count " +
-                             "(not with `justId`, which answers entries without fields). `force` claims ids in no pending list. Answers the claimed entries in the order of `ids`.")
-            .WithRequestBody<StreamClaimRequest>(false, "consumer", "ids").Produces<StreamEntryListResponse>().WithProblems(Missing);
+                             "(not with `justId`). `force` claims ids in no pending list. Answers `entries`, the claimed entries in the order of `ids`; " +
+                             "with `justId`, `ids` instead: the claimed ids.")
+            .WithRequestBody<StreamClaimRequest>(false, "consumer", "ids").Produces<StreamClaimResponse>().WithProblems(Missing);
         groups.MapPost("/{group}/autoclaim", (HttpContext c, string name, string group) => h.AutoClaimAsync(c, name, group)).WithName("AutoClaimStreamEntries")
             .WithSummary("Claim idle pending entries")
             .WithDescription("Scans the pending list from `start` and gives `consumer` up to `count` entries idle at least `minIdleSeconds` (XAUTOCLAIM). " +
-                             "Answers the claimed entries, `next` (the next call's start; 0-0 when the scan reached the end) and `deleted`, pending ids whose " +
-                             "entries no longer exist (removed from the pending list).")
+                             "Answers `entries`, the claimed entries (with `justId`, `ids` instead: the claimed ids), `next` (the next call's start; 0-0 " +
+                             "when the scan reached the end) and `deleted`, pending ids whose entries no longer exist (removed from the pending list).")
             .WithRequestBody<StreamAutoClaimRequest>(false, "consumer").Produces<StreamAutoClaimResponse>().WithProblems(Missing);
     }
 

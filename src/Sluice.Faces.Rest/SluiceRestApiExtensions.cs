@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
@@ -22,7 +23,9 @@ public static partial class SluiceRestApiExtensions
 {
     /// <summary>
     /// Registers what the REST face needs: the source-generated JSON metadata (ahead of any other resolver) and the
-    /// OpenAPI document <c>v1</c> (served by <c>MapOpenApi()</c> at <c>/openapi/v1.json</c>).
+    /// OpenAPI document <c>v1</c> (served by <c>MapOpenApi()</c> at <c>/openapi/v1.json</c>), and a startup filter that,
+    /// ahead of routing, keeps escaped <c>/</c>, <c>%</c> and <c>.</c> inside a <c>/v1/streams</c> path segment (stream
+    /// names may hold them; <c>StreamPathSegments</c>).
     /// </summary>
     /// <param name="services">The application's services.</param>
     /// <returns><paramref name="services"/>.</returns>
@@ -30,6 +33,7 @@ public static partial class SluiceRestApiExtensions
     public static IServiceCollection AddSluiceRestApi(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
+        services.AddTransient<IStartupFilter, StreamPathStartupFilter>();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, RestJsonContext.Web);
@@ -52,6 +56,7 @@ public static partial class SluiceRestApiExtensions
                 // The document is the same wherever the server runs (it is checked in, docs/openapi/v1.json): clients
                 // are given the server's address.
                 document.Servers = [];
+
                 return Task.CompletedTask;
             });
             o.AddOperationTransformer(DescribeRequestBodyAsync);
@@ -234,7 +239,7 @@ public static partial class SluiceRestApiExtensions
             {
                 Name = query.Name,
                 In = ParameterLocation.Query,
-                Required = false,
+                Required = query.Required,
                 Description = query.Description,
                 Schema = new OpenApiSchema
                 {
@@ -296,6 +301,16 @@ public static partial class SluiceRestApiExtensions
     // left out when null (body/bodyBase64, receiptHandle, an ack result's code) are not required.
     private static Task DescribeSchema(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
+        // A description taken from an XML doc comment keeps the XML escapes of its code spans (`&gt;`); the document's
+        // text is Markdown, so it gets the characters.
+        foreach (var property in schema.Properties?.Values.OfType<OpenApiSchema>() ?? [])
+        {
+            if (property.Description is { } text && text.Contains('&', StringComparison.Ordinal))
+            {
+                property.Description = System.Net.WebUtility.HtmlDecode(text);
+            }
+        }
+
         var type = context.JsonTypeInfo.Type;
         var nullable = Nullable.GetUnderlyingType(type) is not null;
         var scalar = Nullable.GetUnderlyingType(type) ?? type;
@@ -357,6 +372,9 @@ public static partial class SluiceRestApiExtensions
     /// <summary>A query parameter a route takes: its name, description and schema (type, format, range, default (an int or a string), values).</summary>
     private sealed record QueryParameterMetadata(string Name, string Description, JsonSchemaType Type, string? Format, string? Minimum, string? Maximum, object? Default, string[]? Values)
     {
+        /// <summary>Whether the route refuses a request without it. Default false.</summary>
+        public bool Required { get; init; }
+
         /// <summary>A whole number from <paramref name="minimum"/> to <paramref name="maximum"/>.</summary>
         public QueryParameterMetadata(string name, string description, int minimum, int maximum, int @default)
             : this(name, description, JsonSchemaType.Integer, "int32", minimum.ToString(CultureInfo.InvariantCulture),

@@ -62,7 +62,11 @@ internal sealed class StreamFieldDto
 [JsonConverter(typeof(StreamFieldsInputConverter))]
 internal sealed record StreamFieldsInput(StreamField[] Fields);
 
-/// <summary>Reads <see cref="StreamFieldsInput"/> from either of its two shapes without an intermediate DOM.</summary>
+/// <summary>
+/// Reads <see cref="StreamFieldsInput"/> from either of its two shapes without an intermediate DOM. Its errors name the
+/// position inside <c>fields</c> (<see cref="RestJsonError.Create(string, string?)"/>), which the serializer cannot see
+/// inside a converter: <c>fields[2].valueBase64</c>, <c>fields['a b']</c>.
+/// </summary>
 internal sealed class StreamFieldsInputConverter : JsonConverter<StreamFieldsInput>
 {
     public override StreamFieldsInput Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
@@ -73,19 +77,21 @@ internal sealed class StreamFieldsInputConverter : JsonConverter<StreamFieldsInp
             HashSet<string>? seen = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = ReadText(ref reader);
-                if (!(seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(reader.GetString()!))
+                var key = reader.GetString()!;
+                var at = Member(key);
+                if (!(seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(key))
                 {
-                    throw RestJsonError.Create($"field '{reader.GetString()}' appears twice: a name repeats only in the list form [{{\"name\":...,\"value\":...}}]");
+                    throw RestJsonError.Create($"field '{key}' appears twice: a name repeats only in the list form [{{\"name\":...,\"value\":...}}]", at);
                 }
 
+                var name = Utf8TextConverter.ReadBytes(ref reader, at);
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String)
                 {
-                    throw RestJsonError.Create($"field '{System.Text.Encoding.UTF8.GetString(name)}' must have a string value (the list form takes valueBase64 for bytes)");
+                    throw RestJsonError.Create($"field '{key}' must have a string value (the list form takes valueBase64 for bytes)", at);
                 }
 
-                fields.Add(new StreamField(name, ReadText(ref reader)));
+                fields.Add(new StreamField(name, Utf8TextConverter.ReadBytes(ref reader, at)));
             }
 
             return new StreamFieldsInput([.. fields]);
@@ -98,16 +104,7 @@ internal sealed class StreamFieldsInputConverter : JsonConverter<StreamFieldsInp
 
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            var index = fields.Count;
-            var dto = JsonSerializer.Deserialize(ref reader, RestStreamJsonContext.Web.StreamFieldDto)
-                      ?? throw RestJsonError.Create($"fields[{index}] is null: give {{name | nameBase64, value | valueBase64}}");
-            var nameBytes = dto.Name is { } n
-                ? dto.NameBase64 is null ? n.Bytes : throw RestJsonError.Create($"fields[{index}] has name and nameBase64: give one")
-                : dto.NameBase64 ?? throw RestJsonError.Create($"fields[{index}] has no name: give name (text) or nameBase64 (bytes)");
-            var valueBytes = dto.Value is { } v
-                ? dto.ValueBase64 is null ? v.Bytes : throw RestJsonError.Create($"fields[{index}] has value and valueBase64: give one")
-                : dto.ValueBase64 ?? throw RestJsonError.Create($"fields[{index}] has no value: give value (text) or valueBase64 (bytes)");
-            fields.Add(new StreamField(nameBytes, valueBytes));
+            fields.Add(ReadPair(ref reader, $"[{fields.Count}]"));
         }
 
         return new StreamFieldsInput([.. fields]);
@@ -124,18 +121,59 @@ internal sealed class StreamFieldsInputConverter : JsonConverter<StreamFieldsInp
         writer.WriteEndArray();
     }
 
-    private static byte[] ReadText(ref Utf8JsonReader reader)
+    /// <summary>One <see cref="StreamFieldDto"/> of the list form, read in place so an error can say where it is.</summary>
+    private static StreamField ReadPair(ref Utf8JsonReader reader, string at)
     {
-        if (!reader.HasValueSequence && !reader.ValueIsEscaped)
+        const string Shape = "give {name | nameBase64, value | valueBase64}";
+        if (reader.TokenType != JsonTokenType.StartObject)
         {
-            return reader.ValueSpan.ToArray();
+            throw RestJsonError.Create($"a field is {(reader.TokenType == JsonTokenType.Null ? "null" : "not an object")}: {Shape}", at);
         }
 
-        var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-        var buffer = new byte[length];
-        var written = reader.CopyString(buffer);
-        return written == length ? buffer : buffer.AsSpan(0, written).ToArray();
+        byte[]? name = null, value = null;
+        string? nameKey = null, valueKey = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var key = reader.GetString()!;
+            var keyAt = at + Member(key);
+            var isName = key is "name" or "nameBase64";
+            if (!isName && key is not ("value" or "valueBase64"))
+            {
+                throw RestJsonError.Create($"property '{key}' is not one a field takes: {Shape}", keyAt);
+            }
+
+            if ((isName ? nameKey : valueKey) is { } earlier)
+            {
+                throw RestJsonError.Create(earlier == key ? $"property '{key}' appears twice: give each property once" : $"a field has {earlier} and {key}: give one", keyAt);
+            }
+
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                continue;
+            }
+
+            var bytes = key.EndsWith("Base64", StringComparison.Ordinal)
+                ? reader.TokenType == JsonTokenType.String && reader.TryGetBytesFromBase64(out var decoded) ? decoded : throw RestJsonError.Create("expected a base64 string", keyAt)
+                : Utf8TextConverter.ReadBytes(ref reader, keyAt);
+            if (isName)
+            {
+                (name, nameKey) = (bytes, key);
+            }
+            else
+            {
+                (value, valueKey) = (bytes, key);
+            }
+        }
+
+        return new StreamField(
+            name ?? throw RestJsonError.Create("a field has no name: give name (text) or nameBase64 (bytes)", at),
+            value ?? throw RestJsonError.Create("a field has no value: give value (text) or valueBase64 (bytes)", at));
     }
+
+    /// <summary>A property's step in a JSON path, as System.Text.Json writes it: <c>.name</c>, or <c>['a b']</c> for other names.</summary>
+    private static string Member(string key) =>
+        key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') ? "." + key : "['" + key.Replace("'", "\\'", StringComparison.Ordinal) + "']";
 }
 
 /// <summary>A stream's retention in <c>PUT /v1/streams/{name}</c>; a property left out (or null) sets no limit of that kind.</summary>
@@ -281,7 +319,7 @@ internal sealed class StreamClaimRequest
     /// <summary>Claim an id in no pending list if the entry exists (XCLAIM FORCE). Default false.</summary>
     public bool? Force { get; set; }
 
-    /// <summary>Answer ids only and leave delivery counts as they are (XCLAIM JUSTID). Default false.</summary>
+    /// <summary>Answer <c>ids</c> (the claimed ids) in place of <c>entries</c> and leave delivery counts as they are (XCLAIM JUSTID). Default false.</summary>
     public bool? JustId { get; set; }
 
     /// <summary>Raise the group's last-delivered id to this when greater (XCLAIM LASTID). Default none.</summary>
@@ -304,7 +342,7 @@ internal sealed class StreamAutoClaimRequest
     /// <summary>Most entries claimed: 1 to 10000 (at most 10 times as many are examined). Default 100.</summary>
     public RestNumber? Count { get; set; }
 
-    /// <summary>Answer ids only and leave delivery counts as they are (JUSTID). Default false.</summary>
+    /// <summary>Answer <c>ids</c> (the claimed ids) in place of <c>entries</c> and leave delivery counts as they are (JUSTID). Default false.</summary>
     public bool? JustId { get; set; }
 }
 
@@ -362,7 +400,17 @@ internal sealed record StreamPendingEntryResponse(string Id, string Consumer, do
 
 internal sealed record StreamPendingListResponse(IReadOnlyList<StreamPendingEntryResponse> Entries);
 
-internal sealed record StreamAutoClaimResponse(string Next, IReadOnlyList<StreamEntryResponse> Entries, IReadOnlyList<string> Deleted);
+/// <summary>A claim's answer: the claimed <c>entries</c>, or with <c>justId</c> their <c>ids</c> (never both).</summary>
+internal sealed record StreamClaimResponse(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<StreamEntryResponse>? Entries,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Ids);
+
+/// <summary>An auto-claim's answer: <c>next</c>, the claimed <c>entries</c> or with <c>justId</c> their <c>ids</c> (never both), and <c>deleted</c>.</summary>
+internal sealed record StreamAutoClaimResponse(
+    string Next,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<StreamEntryResponse>? Entries,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Ids,
+    IReadOnlyList<string> Deleted);
 
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
@@ -392,6 +440,7 @@ internal sealed record StreamAutoClaimResponse(string Next, IReadOnlyList<Stream
 [JsonSerializable(typeof(StreamConsumerListResponse))]
 [JsonSerializable(typeof(StreamPendingSummaryResponse))]
 [JsonSerializable(typeof(StreamPendingListResponse))]
+[JsonSerializable(typeof(StreamClaimResponse))]
 [JsonSerializable(typeof(StreamAutoClaimResponse))]
 internal sealed partial class RestStreamJsonContext : JsonSerializerContext
 {

@@ -10,6 +10,9 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public CliRunner Cli { get; private set; } = null!;
 
+    /// <summary>The server's broker, to check what a command did without going through the CLI.</summary>
+    public Broker Broker => _server!.Broker;
+
     public async Task InitializeAsync()
     {
         _server = new SluiceServer(

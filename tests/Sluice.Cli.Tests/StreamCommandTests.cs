@@ -73,12 +73,56 @@ public sealed class StreamCommandTests(ServerFixture server) : IClassFixture<Ser
         Assert.Contains("deleted group 'g'", (await Cli.RunOkAsync("stream", "group", "delete", s, "g")).Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task StreamClaimAndAutoClaim_JustId_PrintIds()
+    {
+        var s = Name("cj");
+        await Cli.RunOkAsync("stream", "add", s, "--id", "1-1", "n=1");
+        await Cli.RunOkAsync("stream", "add", s, "--id", "2-1", "n=2");
+        await Cli.RunOkAsync("stream", "group", "create", s, "g", "--start", "0");
+        await Cli.RunOkAsync("stream", "read", s, "--group", "g", "--consumer", "c1");
+
+        var claimed = Lines(await Cli.RunOkAsync("stream", "claim", s, "g", "c2", "1-1", "--just-id"));
+        var claimedJson = await JsonAsync("stream", "claim", s, "g", "c2", "2-1", "--just-id");
+        var auto = Lines(await Cli.RunOkAsync("stream", "autoclaim", s, "g", "c3", "--just-id"));
+
+        Assert.Equal(["1-1"], claimed);
+        Assert.Equal(["2-1"], claimedJson.GetProperty("ids").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["1-1", "2-1", "next: 0-0"], auto);
+    }
+
+    [Theory]
+    [InlineData("c/d")]
+    [InlineData("c%2Fd")]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("c d")]
+    [InlineData("ström/日本+x")]
+    public async Task Stream_NameWithSlashEscapeDotOrUnicode_WritesAndReadsThatStream(string name)
+    {
+        var group = "g/" + name;
+
+        Assert.Equal("1-1", (await Cli.RunOkAsync("stream", "add", name, "--id", "1-1", "x=1")).Output.Trim());
+        await Cli.RunOkAsync("stream", "group", "create", name, group, "--start", "0");
+        var read = Lines(await Cli.RunOkAsync("stream", "read", name, "--group", group, "--consumer", "c"));
+        var range = Lines(await Cli.RunOkAsync("stream", "range", name));
+
+        Assert.Equal(["1-1 x=1"], read);
+        Assert.Equal(["1-1 x=1"], range);
+        var entry = Assert.Single(await server.Broker.StreamRangeAsync(name, StreamEntryId.MinValue, StreamEntryId.MaxValue));
+        Assert.Equal("1-1", entry.Id.ToString());
+        Assert.Equal(1, Assert.Single(await server.Broker.GetStreamGroupsAsync(name), g => g.Name == group).Pending);
+        Assert.Contains("deleted 1 entry", (await Cli.RunOkAsync("stream", "del", name, "1-1")).Output, StringComparison.Ordinal);
+        Assert.Empty(await server.Broker.StreamRangeAsync(name, StreamEntryId.MinValue, StreamEntryId.MaxValue));
+    }
+
     [Theory]
     [InlineData("stream", "add", "S", "novalue")]
     [InlineData("stream", "trim", "S", "--max-length", "1", "--min-id", "1-1")]
     [InlineData("stream", "read", "S", "--group", "g")]
     [InlineData("stream", "group", "create", "S", "g", "--max-deliveries", "3")]
     [InlineData("stream", "range", "S", "--from", "abc")]
+    [InlineData("stream", "del", "S", "1-1", "garbage")]
     public async Task Stream_BadInput_ExitsWithUsageErrorAndChangesNothing(params string[] args)
     {
         var s = Name("cb");

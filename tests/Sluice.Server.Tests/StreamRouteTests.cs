@@ -34,6 +34,49 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
     private static string Fields(JsonElement entry) =>
         string.Join(",", entry.GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("name").GetString() + "=" + f.GetProperty("value").GetString()));
 
+    /// <summary>Sends a path exactly as written (System.Uri would turn %2E into a dot and drop the segment).</summary>
+    private async Task<JsonElement> SendAsWrittenAsync(HttpMethod method, string path, string? json = null, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var uri = new Uri(Client.BaseAddress!.GetLeftPart(UriPartial.Authority) + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        using var request = new HttpRequestMessage(method, uri) { Content = json is null ? null : Json(json) };
+        using var response = await Client.SendAsync(request);
+        return await ReadJsonAsync(response, expected);
+    }
+
+    /// <summary>A name as one path segment, as a client must send it: escaped once, dot segments as %2E.</summary>
+    private static string Segment(string name) => name is "." or ".." ? name.Replace(".", "%2E", StringComparison.Ordinal) : Uri.EscapeDataString(name);
+
+    [Theory]
+    [InlineData("a/b")]
+    [InlineData("a%2Fb")]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("a b")]
+    [InlineData("ström/日本+x")]
+    public async Task StreamRoutes_NameWithSlashEscapeDotOrUnicode_ReachTheStreamOfThatName(string name)
+    {
+        var path = "/v1/streams/" + Segment(name);
+        var group = "g/" + name;
+
+        var ids = await SendAsWrittenAsync(HttpMethod.Post, path + "/entries", """{"id":"1-1","fields":{"f":"v"}}""");
+        var shown = await SendAsWrittenAsync(HttpMethod.Get, path);
+        await SendAsWrittenAsync(HttpMethod.Post, path + "/groups", JsonSerializer.Serialize(new { name = group, startId = "0" }), HttpStatusCode.Created);
+        var read = await SendAsWrittenAsync(HttpMethod.Post, path + "/groups/" + Segment(group) + "/read", JsonSerializer.Serialize(new { consumer = "c" }));
+        var consumer = await SendAsWrittenAsync(HttpMethod.Put, path + "/groups/" + Segment(group) + "/consumers/" + Segment(name), expected: HttpStatusCode.Created);
+
+        Assert.Equal("1-1", ids.GetProperty("ids")[0].GetString());
+        Assert.Equal(name, shown.GetProperty("name").GetString());
+        Assert.Equal("1-1", Assert.Single(read.GetProperty("entries").EnumerateArray()).GetProperty("id").GetString());
+        Assert.Equal(name, consumer.GetProperty("name").GetString());
+        var entry = Assert.Single(await Server.Broker.StreamRangeAsync(name, StreamEntryId.MinValue, StreamEntryId.MaxValue));
+        Assert.Equal("1-1", entry.Id.ToString());
+        Assert.Equal(group, Assert.Single(await Server.Broker.GetStreamGroupsAsync(name)).Name);
+
+        var deleted = await SendAsWrittenAsync(HttpMethod.Delete, path + "/entries/1-1");
+        Assert.Equal(1, deleted.GetProperty("count").GetInt64());
+        Assert.Empty(await Server.Broker.StreamRangeAsync(name, StreamEntryId.MinValue, StreamEntryId.MaxValue));
+    }
+
     [Fact]
     public async Task PutStream_NewThenExisting_Returns201Then200WithRetention()
     {
@@ -139,8 +182,18 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
     [Theory]
     [InlineData("""{"fields":{"a":"1"},"colour":"red"}""", "malformed_request", "colour")]
     [InlineData("""{"fields":{}}""", "invalid_argument", "fields")]
-    [InlineData("""{"fields":{"a":"1","a":"2"}}""", "malformed_request", "fields")]
-    [InlineData("""{"fields":[{"name":"a"}]}""", "malformed_request", "fields")]
+    [InlineData("""{"fields":{"a":"1","a":"2"}}""", "malformed_request", "fields.a")]
+    [InlineData("""{"fields":{"a b":1}}""", "malformed_request", "fields['a b']")]
+    [InlineData("""{"fields":[{"name":"a"}]}""", "malformed_request", "fields[0]")]
+    [InlineData("""{"fields":["a"]}""", "malformed_request", "fields[0]")]
+    [InlineData("""{"fields":[{"name":"a","value":"b"},null]}""", "malformed_request", "fields[1]")]
+    [InlineData("""{"fields":[{"name":"a","value":"b","x":1}]}""", "malformed_request", "fields[0].x")]
+    [InlineData("""{"fields":[{"name":"a","value":"b"},{"nameBase64":"!!","value":"b"}]}""", "malformed_request", "fields[1].nameBase64")]
+    [InlineData("""{"fields":[{"name":"a","name":"b","value":"c"}]}""", "malformed_request", "fields[0].name")]
+    [InlineData("""{"fields":[{"name":"a","nameBase64":"YQ==","value":"c"}]}""", "malformed_request", "fields[0].nameBase64")]
+    [InlineData("""{"fields":[{"name":"a","value":7}]}""", "malformed_request", "fields[0].value")]
+    [InlineData("""{"entries":[{"fields":{"a":"1"}},{"fields":[{"name":"a","value":"b"},{"name":"a","value":"b"},{"name":"a","valueBase64":"%%"}]}]}""",
+        "malformed_request", "entries[1].fields[2].valueBase64")]
     [InlineData("""{"id":"x-1","fields":{"a":"1"}}""", "stream_id_invalid", "id")]
     [InlineData("""{"fields":{"a":"1"},"trim":{"maxLength":1,"minId":"1-1"}}""", "invalid_argument", "trim.minId")]
     public async Task Append_BadBody_Returns400NamingTheFieldAndCreatesNothing(string body, string code, string field)
@@ -453,6 +506,72 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
     }
 
     [Fact]
+    public async Task DeleteEntries_SeveralIds_DeletesThoseThatExist()
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"entries":[{"id":"1-1","fields":{"a":"1"}},{"id":"2-1","fields":{"a":"2"}},{"id":"3-1","fields":{"a":"3"}}]}""");
+
+        var result = await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/entries/delete", """{"ids":["1-1","3-1","9-9"]}""");
+
+        Assert.Equal(2, result.GetProperty("count").GetInt64());
+        Assert.Equal("2-1", Assert.Single(await EntriesAsync($"/v1/streams/{stream}/entries")).GetProperty("id").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"ids":["1-1","garbage"]}""", "stream_id_invalid", "ids[1]")]
+    [InlineData("""{"ids":["1-1",null]}""", "invalid_argument", "ids[1]")]
+    [InlineData("""{"ids":[]}""", "invalid_argument", "ids")]
+    public async Task DeleteEntries_AnyBadId_Returns400AndDeletesNothing(string body, string code, string field)
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"id":"1-1","fields":{"a":"1"}}""");
+
+        using var response = await PostAsync($"/v1/streams/{stream}/entries/delete", body);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, code, field);
+        Assert.Equal(1, await LengthAsync(stream));
+    }
+
+    [Theory]
+    [InlineData("from=-&to=+")]
+    [InlineData("from=-&to=%2B")]
+    [InlineData("from=%2D&to=+&count=2")]
+    [InlineData("from=1&to=+&count=5")]
+    public async Task Range_PlusInQuery_IsTheLastIdNotASpace(string query)
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"entries":[{"id":"1-1","fields":{"a":"1"}},{"id":"2-1","fields":{"a":"2"}}]}""");
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups", """{"name":"g","startId":"0"}""", HttpStatusCode.Created);
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups/g/read", """{"consumer":"c+1"}""");
+
+        var entries = await EntriesAsync($"/v1/streams/{stream}/entries?{query}");
+        var pending = await EntriesAsync($"/v1/streams/{stream}/groups/g/pending/entries?{query}&consumer=c+1");
+
+        Assert.Equal(2, entries.Length);
+        Assert.Equal(2, pending.Length);
+    }
+
+    [Fact]
+    public async Task ClaimAndAutoClaim_JustId_AnswerIdsNotEntries()
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"entries":[{"id":"1-1","fields":{"a":"1"}},{"id":"2-1","fields":{"a":"2"}}]}""");
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups", """{"name":"g","startId":"0"}""", HttpStatusCode.Created);
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups/g/read", """{"consumer":"c1"}""");
+
+        var claimed = await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups/g/claim", """{"consumer":"c2","ids":["1-1"],"justId":true}""");
+        var auto = await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups/g/autoclaim", """{"consumer":"c3","justId":true}""");
+
+        Assert.Equal(["1-1"], claimed.GetProperty("ids").EnumerateArray().Select(e => e.GetString()));
+        Assert.False(claimed.TryGetProperty("entries", out _));
+        Assert.Equal(["1-1", "2-1"], auto.GetProperty("ids").EnumerateArray().Select(e => e.GetString()));
+        Assert.False(auto.TryGetProperty("entries", out _));
+        Assert.Equal("0-0", auto.GetProperty("next").GetString());
+        var rows = await SendJsonAsync(HttpMethod.Get, $"/v1/streams/{stream}/groups/g/pending/entries");
+        Assert.All(rows.GetProperty("entries").EnumerateArray(), r => Assert.Equal(1, r.GetProperty("deliveryCount").GetInt64()));
+    }
+
+    [Fact]
     public async Task MaxDeliveries_EntryDeliveredTooOften_MovesToTheDeadLetterStream()
     {
         var stream = Stream();
@@ -552,5 +671,66 @@ public class StreamRouteTests(FakeClockServerFixture fixture) : RestTests(fixtur
         var range = paths.GetProperty("/v1/streams/{name}/entries").GetProperty("get").GetProperty("parameters");
         var order = Assert.Single(range.EnumerateArray(), p => p.GetProperty("name").GetString() == "order");
         Assert.Equal(["asc", "desc"], order.GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        var read = paths.GetProperty("/v1/streams/{name}/read").GetProperty("get").GetProperty("parameters");
+        Assert.True(Assert.Single(read.EnumerateArray(), p => p.GetProperty("name").GetString() == "after").GetProperty("required").GetBoolean());
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_Descriptions_HaveNoXmlEscapesOrMidSentenceCapitals()
+    {
+        var text = await Client.GetStringAsync("/openapi/v1.json");
+
+        Assert.DoesNotContain("&gt;", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("&lt;", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("&amp;", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(" or An ", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StreamErrors_Details_NameRestFieldsNotRespCommands()
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"id":"1-1","fields":{"a":"1"}}""");
+
+        using var emptyName = await PostAsync($"/v1/streams/{stream}/groups", """{"name":""}""");
+        using var missingGroup = await Client.GetAsync($"/v1/streams/{stream}/groups/nog");
+        using var missingStream = await PostAsync($"/v1/streams/{Stream()}/groups", """{"name":"g"}""");
+        await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups", """{"name":"g"}""", HttpStatusCode.Created);
+        using var exists = await PostAsync($"/v1/streams/{stream}/groups", """{"name":"g"}""");
+
+        var details = new[]
+        {
+            (await AssertProblemAsync(emptyName, HttpStatusCode.BadRequest, "invalid_stream_name", "name")).GetProperty("detail").GetString()!,
+            (await AssertProblemAsync(missingGroup, HttpStatusCode.NotFound, "stream_group_not_found", "group")).GetProperty("detail").GetString()!,
+            (await AssertProblemAsync(missingStream, HttpStatusCode.NotFound, "stream_not_found", "stream")).GetProperty("detail").GetString()!,
+            (await AssertProblemAsync(exists, HttpStatusCode.Conflict, "stream_group_exists", "name")).GetProperty("detail").GetString()!,
+        };
+        Assert.StartsWith("name '' is invalid", details[0], StringComparison.Ordinal);
+        Assert.Contains("makeStream", details[2], StringComparison.Ordinal);
+        Assert.All(details, d => Assert.DoesNotMatch("XGROUP|XSETID|MKSTREAM|DESTROY", d));
+    }
+
+    [Theory]
+    [InlineData("-", "0-0")]
+    [InlineData("+", "18446744073709551615-18446744073709551615")]
+    [InlineData("7", "7-0")]
+    public async Task GroupIds_DashPlusOrId_AreTakenAsXGroupSetIdTakesThem(string id, string expected)
+    {
+        var stream = Stream();
+        await AppendAsync(stream, """{"id":"1-1","fields":{"a":"1"}}""");
+
+        var created = await SendJsonAsync(HttpMethod.Post, $"/v1/streams/{stream}/groups", $$"""{"name":"g","startId":"{{id}}"}""", HttpStatusCode.Created);
+        var moved = await SendJsonAsync(HttpMethod.Patch, $"/v1/streams/{stream}/groups/g", $$"""{"lastDeliveredId":"{{id}}"}""");
+
+        Assert.Equal(expected, created.GetProperty("lastDeliveredId").GetString());
+        Assert.Equal(expected, moved.GetProperty("lastDeliveredId").GetString());
+    }
+
+    [Fact]
+    public async Task Read_WithoutAfter_Returns400NamingAfter()
+    {
+        using var response = await Client.GetAsync($"/v1/streams/{Stream()}/read");
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_argument", "after");
     }
 }

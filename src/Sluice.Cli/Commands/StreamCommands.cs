@@ -288,9 +288,8 @@ internal static class StreamCommands
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var streamName = parseResult.GetRequiredValue(name);
-            long deleted = 0;
-            foreach (var id in parseResult.GetRequiredValue(ids))
-                deleted += await client.DeleteEntryAsync(streamName, id, ct).ConfigureAwait(false);
+            // One request: the server checks every id before it deletes any.
+            var deleted = await client.DeleteEntriesAsync(streamName, parseResult.GetRequiredValue(ids), ct).ConfigureAwait(false);
             await WriteCountAsync(context, parseResult, streamName, deleted, $"deleted {Entries(deleted)} from '{streamName}'").ConfigureAwait(false);
             return 0;
         }, ct));
@@ -471,7 +470,7 @@ internal static class StreamCommands
         var command = context.ClientCommand("claim", "Give pending entries to a consumer (XCLAIM); prints the claimed entries.", name, group, consumer, ids, minIdle, force, justId);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
-            var entries = await client.ClaimAsync(parseResult.GetRequiredValue(name), parseResult.GetRequiredValue(group), new StreamClaimRequest
+            var claimed = await client.ClaimAsync(parseResult.GetRequiredValue(name), parseResult.GetRequiredValue(group), new StreamClaimRequest
             {
                 Consumer = parseResult.GetRequiredValue(consumer),
                 Ids = [.. parseResult.GetRequiredValue(ids)],
@@ -479,7 +478,16 @@ internal static class StreamCommands
                 Force = parseResult.GetValue(force) ? true : null,
                 JustId = parseResult.GetValue(justId) ? true : null,
             }, ct).ConfigureAwait(false);
-            await WriteEntriesAsync(context, parseResult, entries).ConfigureAwait(false);
+            if (claimed.Ids is { } claimedIds)
+            {
+                if (context.Json(parseResult))
+                    await context.WriteJsonAsync(claimed, StreamJsonContext.Default.StreamClaimDto).ConfigureAwait(false);
+                else
+                    await WriteIdsAsync(context, claimedIds).ConfigureAwait(false);
+                return 0;
+            }
+
+            await WriteEntriesAsync(context, parseResult, claimed.Entries ?? []).ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
@@ -512,8 +520,10 @@ internal static class StreamCommands
                 return 0;
             }
 
-            foreach (var entry in result.Entries)
+            foreach (var entry in result.Entries ?? [])
                 await context.Output.WriteLineAsync(Line(entry)).ConfigureAwait(false);
+            foreach (var id in result.Ids ?? [])
+                await context.Output.WriteLineAsync(id).ConfigureAwait(false);
             foreach (var id in result.Deleted)
                 await context.Output.WriteLineAsync($"deleted: {id}").ConfigureAwait(false);
             await context.Output.WriteLineAsync($"next: {result.Next}").ConfigureAwait(false);
@@ -549,6 +559,19 @@ internal static class StreamCommands
 
         foreach (var entry in entries)
             await context.Output.WriteLineAsync(Line(entry)).ConfigureAwait(false);
+    }
+
+    /// <summary>Ids (a <c>justId</c> claim's answer) one a line; "no entries" on stderr when there are none.</summary>
+    private static async Task WriteIdsAsync(CliContext context, List<string> ids)
+    {
+        if (ids.Count == 0)
+        {
+            await context.Error.WriteLineAsync("no entries").ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var id in ids)
+            await context.Output.WriteLineAsync(id).ConfigureAwait(false);
     }
 
     /// <summary><c>1 entry</c>, <c>2 entries</c> (with an optional adjective: <c>2 pending entries</c>).</summary>

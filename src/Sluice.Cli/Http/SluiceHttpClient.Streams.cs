@@ -39,8 +39,10 @@ internal sealed partial class SluiceHttpClient
             Query(("after", after), ("count", count.ToString(CultureInfo.InvariantCulture)), ("waitSeconds", waitSeconds?.ToString(CultureInfo.InvariantCulture))),
             null, StreamJson.StreamEntryListDto, cancellationToken).ConfigureAwait(false)).Entries;
 
-    public async Task<long> DeleteEntryAsync(string name, string id, CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Delete, StreamPath(name) + "/entries/" + Uri.EscapeDataString(id), null, StreamJson.StreamCountDto, cancellationToken).ConfigureAwait(false)).Count;
+    /// <summary><c>POST /v1/streams/{name}/entries/delete</c>: deletes the entries (every id checked first); answers how many existed.</summary>
+    public async Task<long> DeleteEntriesAsync(string name, IReadOnlyList<string> ids, CancellationToken cancellationToken) =>
+        (await SendAsync(HttpMethod.Post, StreamPath(name) + "/entries/delete", JsonContent.Create(new StreamIdsRequest { Ids = [.. ids] }, StreamJson.StreamIdsRequest),
+            StreamJson.StreamCountDto, cancellationToken).ConfigureAwait(false)).Count;
 
     public async Task<long> TrimAsync(string name, StreamTrimRequest trim, CancellationToken cancellationToken) =>
         (await SendAsync(HttpMethod.Post, StreamPath(name) + "/trim", JsonContent.Create(trim, StreamJson.StreamTrimRequest),
@@ -75,17 +77,23 @@ internal sealed partial class SluiceHttpClient
             Query(("count", count.ToString(CultureInfo.InvariantCulture)), ("consumer", consumer), ("minIdleSeconds", minIdleSeconds?.ToString(CultureInfo.InvariantCulture))),
             null, StreamJson.StreamPendingListDto, cancellationToken).ConfigureAwait(false)).Entries;
 
-    public async Task<IReadOnlyList<StreamEntryDto>> ClaimAsync(string name, string group, StreamClaimRequest request, CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Post, GroupPath(name, group) + "/claim", JsonContent.Create(request, StreamJson.StreamClaimRequest),
-            StreamJson.StreamEntryListDto, cancellationToken).ConfigureAwait(false)).Entries;
+    public Task<StreamClaimDto> ClaimAsync(string name, string group, StreamClaimRequest request, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, GroupPath(name, group) + "/claim", JsonContent.Create(request, StreamJson.StreamClaimRequest),
+            StreamJson.StreamClaimDto, cancellationToken);
 
     public Task<StreamAutoClaimDto> AutoClaimAsync(string name, string group, StreamAutoClaimRequest request, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, GroupPath(name, group) + "/autoclaim", JsonContent.Create(request, StreamJson.StreamAutoClaimRequest),
             StreamJson.StreamAutoClaimDto, cancellationToken);
 
-    private static string StreamPath(string name) => "v1/streams/" + Uri.EscapeDataString(name);
+    private static string StreamPath(string name) => "v1/streams/" + Segment(name);
 
-    private static string GroupPath(string name, string group) => StreamPath(name) + "/groups/" + Uri.EscapeDataString(group);
+    private static string GroupPath(string name, string group) => StreamPath(name) + "/groups/" + Segment(group);
+
+    /// <summary>
+    /// A name as one path segment: percent-escaped (RFC 3986), and <c>.</c> / <c>..</c> as <c>%2E</c> / <c>%2E%2E</c>,
+    /// which the server decodes (docs/rest-api.md, "Streams") where a literal dot segment would be removed.
+    /// </summary>
+    private static string Segment(string name) => name is "." or ".." ? name.Replace(".", "%2E", StringComparison.Ordinal) : Uri.EscapeDataString(name);
 
     private static string Query(params (string Name, string? Value)[] parameters)
     {

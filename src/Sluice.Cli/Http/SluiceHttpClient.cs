@@ -16,6 +16,7 @@ namespace Sluice.Cli.Http;
 internal sealed partial class SluiceHttpClient : IDisposable
 {
     private static readonly WireJsonContext Json = WireJsonContext.Default;
+    private static readonly UriCreationOptions s_asBuilt = new() { DangerousDisablePathAndQueryCanonicalization = true };
     private readonly HttpClient _http;
     private readonly string _displayUrl;
 
@@ -169,7 +170,8 @@ internal sealed partial class SluiceHttpClient : IDisposable
 
     private async Task<HttpResponseMessage> SendCoreAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = content };
+        // The path is sent as built (escaped by the caller): System.Uri would otherwise turn %2E into a dot and drop it.
+        using var request = new HttpRequestMessage(method, new Uri(_displayUrl + "/" + path, s_asBuilt)) { Content = content };
         HttpResponseMessage response;
         try
         {

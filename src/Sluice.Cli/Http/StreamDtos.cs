@@ -179,10 +179,19 @@ internal sealed record StreamAutoClaimRequest
     public bool? JustId { get; init; }
 }
 
+/// <summary>A claim's answer: <c>entries</c>, or <c>ids</c> for a <c>justId</c> claim.</summary>
+internal sealed record StreamClaimDto
+{
+    public List<StreamEntryDto>? Entries { get; init; }
+    public List<string>? Ids { get; init; }
+}
+
+/// <summary>An auto-claim's answer: <c>next</c>, <c>entries</c> (or <c>ids</c> for <c>justId</c>) and <c>deleted</c>.</summary>
 internal sealed record StreamAutoClaimDto
 {
     public string Next { get; init; } = "";
-    public List<StreamEntryDto> Entries { get; init; } = [];
+    public List<StreamEntryDto>? Entries { get; init; }
+    public List<string>? Ids { get; init; }
     public List<string> Deleted { get; init; } = [];
 }
 
@@ -197,6 +206,7 @@ internal sealed record StreamResultDto(string Stream, string? Id = null, long? C
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StreamEntryListDto))]
+[JsonSerializable(typeof(StreamClaimDto))]
 [JsonSerializable(typeof(StreamRetentionDto))]
 [JsonSerializable(typeof(StreamDto))]
 [JsonSerializable(typeof(StreamListDto))]

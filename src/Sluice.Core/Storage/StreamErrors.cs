@@ -1,26 +1,30 @@
 namespace Sluice.Storage;
 
-/// <summary>The stream errors, built in one place so every store and the broker say the same thing.</summary>
+/// <summary>
+/// The stream errors, built in one place so every store and the broker say the same thing. The texts name no face's
+/// commands or fields beyond the broker's own options (<c>makeStream</c> is <see cref="StreamGroupOptions.MakeStream"/>):
+/// the RESP face answers Redis's exact texts from the codes (RespErrors), the REST face shows these.
+/// </summary>
 public static class StreamErrors
 {
     /// <summary>stream_not_found.</summary>
     public static SluiceException NotFound(string stream) => new(ErrorCodes.StreamNotFound,
-        $"stream '{stream}' does not exist: append to it first, or create the group with makeStream (XGROUP CREATE ... MKSTREAM)", "stream")
+        $"stream '{stream}' does not exist: append to it first, or create its group with makeStream", "stream")
     { Resource = stream };
 
     /// <summary>stream_not_found: a blocked group read woke to find its stream deleted.</summary>
     public static SluiceException DeletedWhileWaiting(string stream) => new(ErrorCodes.StreamNotFound,
-        $"stream '{stream}' was deleted while the group read waited on it: create the stream and its group again (XGROUP CREATE {stream} <group> $ MKSTREAM)", "stream")
+        $"stream '{stream}' was deleted while the group read waited on it: create the stream and its group again (a group with makeStream does both)", "stream")
     { Resource = stream };
 
     /// <summary>stream_group_not_found.</summary>
     public static SluiceException GroupNotFound(string stream, string group) => new(ErrorCodes.StreamGroupNotFound,
-        $"no consumer group '{group}' on stream '{stream}' (or the stream does not exist): create it first (XGROUP CREATE {stream} {group} $ MKSTREAM)", "group")
+        $"no consumer group '{group}' on stream '{stream}' (or the stream does not exist): create the group first (with makeStream to create the stream too)", "group")
     { Resource = stream };
 
     /// <summary>stream_group_exists.</summary>
     public static SluiceException GroupExists(string stream, string group) => new(ErrorCodes.StreamGroupExists,
-        $"consumer group '{group}' already exists on stream '{stream}': use it, or destroy it first (XGROUP DESTROY)", "group");
+        $"consumer group '{group}' already exists on stream '{stream}': use it, or delete it first", "group");
 
     /// <summary>stream_id_invalid.</summary>
     public static SluiceException IdInvalid(string text, string field = "id") => new(ErrorCodes.StreamIdInvalid,
@@ -34,5 +38,5 @@ public static class StreamErrors
 
     /// <summary>stream_id_exhausted.</summary>
     public static SluiceException IdExhausted(string stream) => new(ErrorCodes.StreamIdExhausted,
-        $"stream '{stream}' has used the last possible id: no entry can be added after it; trim it and set a smaller last id (XSETID), or use another stream", "id");
+        $"stream '{stream}' has used the last possible id (18446744073709551615-18446744073709551615): no entry can be added after it; use another stream", "id");
 }
