@@ -25,7 +25,7 @@ public class RedisComparisonTests : IAsyncLifetime
 
     public static TheoryData<string, string[]> Scripts() => new()
     {
-        { "xadd", ["XADD s 1-1 a 1", "XADD s 1-1 a 1", "XADD s 0-0 a 1", "XADD s 1-* b 2", "XADD s 5 c 3", "XADD s bad a 1", "XADD s 9-1 a",
+        { "xadd", ["XADD s 1-1 a 1", "XADD s 1-1 a 1", "XADD s 0-0 a 1", "XADD s 1-* b 2", "XADD s 5-2-* a 1", "XADD s --* a 1", "XADD s 5 c 3", "XADD s bad a 1", "XADD s 9-1 a",
             "XADD x NOMKSTREAM * a 1", "XADD s MAXLEN 10 LIMIT 5 10-1 a 1", "XADD s MAXLEN -1 10-1 a 1", "XADD s MAXLEN 1 MINID 0 10-1 a 1",
             "XADD s MAXLEN = 2 10-1 a 1", "XLEN s", "XRANGE s - +", "XADD s MINID 0 11-1 a 1", "EXISTS x"] },
         { "xrange", ["XADD s 1-1 a 1", "XADD s 1-2 b 2", "XADD s 2-1 c 3", "XRANGE s - +", "XRANGE s - + COUNT 1", "XRANGE s (1-1 +", "XRANGE s 1 1",

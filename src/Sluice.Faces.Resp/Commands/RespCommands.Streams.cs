@@ -187,6 +187,9 @@ internal static partial class RespCommands
         }
         else if (idArg.Length > 2 && idArg[^2] == '-' && idArg[^1] == '*')
         {
+            // <ms>-*: the part before -* is a time alone (5-2-* is an invalid id, as Redis says).
+            if (idArg.AsSpan(0, idArg.Length - 2).Contains((byte)'-'))
+                throw new RespErrorException(InvalidId);
             options = options with { IdMode = StreamIdMode.AutoSequence, Id = Id(idArg[..^2]) };
         }
         else
