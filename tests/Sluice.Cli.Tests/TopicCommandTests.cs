@@ -83,4 +83,20 @@ public sealed class TopicCommandTests(ServerFixture server) : IClassFixture<Serv
         var notSubscribed = await Cli.RunAsync("topic", "unsubscribe", topic, Name("other"));
         Assert.Equal(1, notSubscribed.ExitCode);
     }
+
+    [Fact]
+    public async Task Subscribe_FilterWithLoneSurrogate_PrintsErrorLineNamingTheKey()
+    {
+        var topic = Name("t");
+        var queue = Name("q");
+        await Cli.RunOkAsync("topic", "create", topic);
+        await Cli.RunOkAsync("queue", "create", queue);
+
+        var result = await Cli.RunAsync("topic", "subscribe", topic, queue, "--filter", """{"a":["\ud800"]}""");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Error.StartsWith("error:", StringComparison.Ordinal), result.Error);
+        Assert.Contains("filterPolicy.a", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+    }
 }

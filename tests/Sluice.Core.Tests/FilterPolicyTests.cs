@@ -116,6 +116,11 @@ public class FilterPolicyTests
 
     [Theory]
     [InlineData("not json", "filterPolicy", "not valid JSON")]
+    [InlineData("""{"a": ["\ud800"]}""", "filterPolicy.a", "lone UTF-16 surrogate")]
+    [InlineData("""{"a": [{"prefix": "x\udc00"}]}""", "filterPolicy.a", "lone UTF-16 surrogate")]
+    [InlineData("""{"a": [{"pre\ud800": "x"}]}""", "filterPolicy.a", "lone UTF-16 surrogate")]
+    [InlineData("""{"a": [{"numeric": ["\ud800", 1]}]}""", "filterPolicy.a", "lone UTF-16 surrogate")]
+    [InlineData("""{"\ud800": ["x"]}""", "filterPolicy", "lone UTF-16 surrogate")]
     [InlineData("[]", "filterPolicy", "must be a JSON object")]
     [InlineData("{}", "filterPolicy", "0 keys")]
     [InlineData("""{"a": "x"}""", "filterPolicy.a", "non-empty array")]

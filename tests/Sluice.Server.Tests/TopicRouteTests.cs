@@ -142,6 +142,18 @@ public class TopicRouteTests(ServerFixture fixture) : RestTests(fixture), IClass
         await AssertProblemAsync(noQueue, HttpStatusCode.NotFound, "queue_not_found", "queue");
     }
 
+    [Theory]
+    [InlineData("""{"a":["\ud800"]}""")]
+    [InlineData("""{"a":[{"prefix":"\ud800"}]}""")]
+    public async Task Subscribe_FilterWithLoneSurrogate_Returns400NamingTheKey(string policy)
+    {
+        var topic = await CreateTopicAsync();
+        var queue = NewName();
+        await CreateQueueAsync(queue);
+        using var response = await PostAsync($"/v1/topics/{topic}/subscriptions", $$"""{"queue":"{{queue}}","filterPolicy":{{policy}}}""");
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_argument", "filterPolicy.a");
+    }
+
     [Fact]
     public async Task Unsubscribe_ThenGetIs404_AndDeleteTopicKeepsQueues()
     {

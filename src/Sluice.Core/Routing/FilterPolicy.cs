@@ -88,13 +88,14 @@ public sealed class FilterPolicy
             long combinations = 1;
             foreach (var property in root.EnumerateObject())
             {
-                var keyField = $"{field}.{property.Name}";
-                if (!seen.Add(property.Name))
+                var name = NameOf(property, field);
+                var keyField = $"{field}.{name}";
+                if (!seen.Add(name))
                 {
-                    throw SluiceException.Invalid(keyField, $"{field} names the attribute '{Validation.Quote(property.Name)}' twice: give each attribute once, with all its conditions in one array");
+                    throw SluiceException.Invalid(keyField, $"{field} names the attribute '{Validation.Quote(name)}' twice: give each attribute once, with all its conditions in one array");
                 }
 
-                if (property.Name.Length == 0)
+                if (name.Length == 0)
                 {
                     throw SluiceException.Invalid(field, $"{field} has an empty attribute name: keys are message attribute names");
                 }
@@ -102,12 +103,12 @@ public sealed class FilterPolicy
                 if (property.Value.ValueKind != JsonValueKind.Array || property.Value.GetArrayLength() == 0)
                 {
                     throw SluiceException.Invalid(keyField,
-                        $"{field} key '{Validation.Quote(property.Name)}' must map to a non-empty array of conditions (any may match), such as [\"eu-west\", {{\"prefix\": \"us-\"}}]");
+                        $"{field} key '{Validation.Quote(name)}' must map to a non-empty array of conditions (any may match), such as [\"eu-west\", {{\"prefix\": \"us-\"}}]");
                 }
 
                 var conditions = property.Value.EnumerateArray().Select(c => Condition.Parse(c, keyField)).ToArray();
                 combinations *= conditions.Length;
-                keys.Add((property.Name, conditions));
+                keys.Add((name, conditions));
             }
 
             if (keys.Count is 0 or > MaxKeys)
@@ -168,6 +169,38 @@ public sealed class FilterPolicy
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>
+    /// A string of the policy. Every string is read through here or <see cref="NameOf"/>: JSON allows escapes of lone
+    /// UTF-16 surrogates (<c>"\ud800"</c>), which are no text, so the policy is refused naming <paramref name="field"/>.
+    /// </summary>
+    private static string TextOf(JsonElement e, string field)
+    {
+        try
+        {
+            return e.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw LoneSurrogate(field);
+        }
+    }
+
+    /// <summary>A property name of the policy (see <see cref="TextOf"/>).</summary>
+    private static string NameOf(JsonProperty p, string field)
+    {
+        try
+        {
+            return p.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            throw LoneSurrogate(field);
+        }
+    }
+
+    private static SluiceException LoneSurrogate(string field) => SluiceException.Invalid(field,
+        $"{field} has a string with a lone UTF-16 surrogate escape (such as \ud800), which is no text: escape a character as a surrogate pair or send it unescaped");
+
     private static string BaseType(MessageAttributeValue value)
     {
         var dot = value.DataType.IndexOf('.', StringComparison.Ordinal);
@@ -191,7 +224,7 @@ public sealed class FilterPolicy
             switch (c.ValueKind)
             {
                 case JsonValueKind.String:
-                    return new EqualsText(c.GetString()!);
+                    return new EqualsText(TextOf(c, field));
                 case JsonValueKind.Number:
                     return new InRange(Number(c, field), true, Number(c, field), true);
                 case JsonValueKind.Object:
@@ -201,10 +234,10 @@ public sealed class FilterPolicy
                         throw Unknown(field);
                     }
 
-                    var (op, operand) = (properties[0].Name, properties[0].Value);
+                    var (op, operand) = (NameOf(properties[0], field), properties[0].Value);
                     return op switch
                     {
-                        "prefix" when operand.ValueKind == JsonValueKind.String && operand.GetString()!.Length > 0 => new Prefix(operand.GetString()!),
+                        "prefix" when operand.ValueKind == JsonValueKind.String && TextOf(operand, field) is { Length: > 0 } prefix => new Prefix(prefix),
                         "prefix" => throw SluiceException.Invalid(field, $"{field}: \"prefix\" takes a non-empty string, as in {{\"prefix\": \"eu-\"}}"),
                         "exists" when operand.ValueKind is JsonValueKind.True or JsonValueKind.False => new Exists(operand.GetBoolean()),
                         "exists" => throw SluiceException.Invalid(field, $"{field}: \"exists\" takes true or false, as in {{\"exists\": true}}"),
@@ -240,20 +273,23 @@ public sealed class FilterPolicy
                 throw SluiceException.Invalid(field, $"{field}: {Rule}");
             }
 
+            var operators = items.Where((_, i) => i % 2 == 0).Select(e => TextOf(e, field)).ToArray();
+
             double? low = null, high = null;
             bool lowInclusive = false, highInclusive = false;
             for (var i = 0; i < items.Length; i += 2)
             {
                 var n = Number(items[i + 1], field);
-                switch (items[i].GetString())
+                var op = operators[i / 2];
+                switch (op)
                 {
                     case "=" when items.Length == 2:
                         return new InRange(n, true, n, true);
                     case ">" or ">=" when low is null:
-                        (low, lowInclusive) = (n, items[i].GetString() == ">=");
+                        (low, lowInclusive) = (n, op == ">=");
                         break;
                     case "<" or "<=" when high is null:
-                        (high, highInclusive) = (n, items[i].GetString() == "<=");
+                        (high, highInclusive) = (n, op == "<=");
                         break;
                     default:
                         throw SluiceException.Invalid(field, $"{field}: {Rule}");
