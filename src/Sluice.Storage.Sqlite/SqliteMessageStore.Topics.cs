@@ -194,10 +194,15 @@ public sealed partial class SqliteMessageStore : ITopicStore
 
         var bodyIds = new long?[messages.Count];
         long? SharedBody(int i) => copiesOf[i] < 2 ? null : bodyIds[i] ??= InsertBody(messages[i].Message.Body);
+
+        // Plan every queue's copies against the queues as they are before this publish, then apply them: the room a copy
+        // finds does not depend on which queue is applied first (an overflow move into another subscription queue).
+        var pending = plan.Copies.Select(c => PlanPublish(RequireQueue(c.Queue.Name), c.Messages, now, c.MessageIds)).ToList();
         var results = new List<IReadOnlyList<PublishResult>>(plan.Copies.Count);
-        foreach (var c in plan.Copies)
+        for (var c = 0; c < pending.Count; c++)
         {
-            results.Add(ExecPublish(RequireQueue(c.Queue.Name), c.Messages, now, c.MessageIds, k => SharedBody(c.Indexes[k])));
+            var copies = plan.Copies[c];
+            results.Add(ApplyPublish(pending[c], k => SharedBody(copies.Indexes[k])));
         }
 
         var (outcome, added) = plan.Complete(results);

@@ -177,6 +177,28 @@ public abstract class TopicConformanceTests : IAsyncLifetime
         Assert.Equal(new TopicCounters(1, 0, 2), (await Broker.GetTopicAsync("t")).Counters);
     }
 
+    [Theory]
+    [InlineData("xa", "xb")]
+    [InlineData("yb", "ya")]
+    public async Task Publish_OneSubscriptionQueueIsAnothersOverflowDeadLetterQueue_EveryCopyJudgedAgainstTheQueuesBefore(string source, string dlq)
+    {
+        // The dead-letter queue sorts after the source in one case and before it in the other: the outcome is the same.
+        await Broker.CreateQueueAsync(dlq, new QueueOptions { MaxLength = 1 });
+        await Broker.CreateQueueAsync(source, new QueueOptions { MaxLength = 1, OverflowPolicy = OverflowPolicy.DeadLetterHead, DeadLetterQueue = dlq });
+        await Broker.PublishAsync(source, new OutgoingMessage(Encoding.UTF8.GetBytes("pre")));
+        await Broker.CreateTopicAsync("t");
+        await Broker.SubscribeAsync("t", source);
+        await Broker.SubscribeAsync("t", dlq);
+
+        var result = Assert.Single(await Broker.PublishToTopicAsync("t", [Msg("hello")]));
+
+        // The dead-letter queue had room for the copy before this publish; the overflow move into it ignores its limit.
+        Assert.Equal(2, result.Queues);
+        Assert.Equal(["hello"], await BodiesAsync(source));
+        Assert.Equal(["hello", "pre"], (await BodiesAsync(dlq)).Order(StringComparer.Ordinal));
+        Assert.Equal(new TopicCounters(1, 0, 2), (await Broker.GetTopicAsync("t")).Counters);
+    }
+
     [Fact]
     public async Task Publish_FifoSubscriptionAndNoMessageGroup_PublishesNothingAnywhere()
     {
