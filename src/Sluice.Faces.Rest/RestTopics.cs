@@ -109,7 +109,7 @@ internal sealed class RestTopics(Broker broker)
             throw new SluiceException(ex.ErrorCode, ex.Message, "messages[0]." + field["message.".Length..], ex.IsTransient, ex);
         }
 
-        return TypedResults.Json(new TopicPublishResponse([.. results.Select(r => new TopicPublishResultResponse(r.MessageId, r.Queues))]),
+        return TypedResults.Json(new TopicPublishResponse([.. results.Select(r => new TopicPublishResultResponse(r.MessageId, r.Queues, r.Duplicate))]),
             RestTopicJsonContext.Web.TopicPublishResponse);
     }
 

@@ -65,9 +65,10 @@ internal sealed record SubscriptionResponse(string Topic, string Queue, string? 
 internal sealed record SubscriptionListResponse(IReadOnlyList<SubscriptionResponse> Subscriptions);
 
 /// <summary>One message's outcome of a topic publish.</summary>
-/// <param name="MessageId">The message id every copy carries.</param>
+/// <param name="MessageId">The message id every copy carries: when a subscription queue dropped the message as a duplicate, the id of the message it duplicates (a retry gets its first publish's id).</param>
 /// <param name="Queues">How many queues received a copy (0 when no subscription matched).</param>
-internal sealed record TopicPublishResultResponse(Guid MessageId, int Queues);
+/// <param name="Duplicate">Whether some subscription queue dropped its copy as a duplicate within its deduplication window (as a queue publish reports it).</param>
+internal sealed record TopicPublishResultResponse(Guid MessageId, int Queues, bool Duplicate);
 
 internal sealed record TopicPublishResponse(IReadOnlyList<TopicPublishResultResponse> Messages);
 

@@ -198,6 +198,7 @@ public sealed partial class SqliteMessageStore : ITopicStore
         // Plan every queue's copies against the queues as they are before this publish, then apply them: the room a copy
         // finds does not depend on which queue is applied first (an overflow move into another subscription queue).
         var pending = plan.Copies.Select(c => PlanPublish(RequireQueue(c.Queue.Name), c.Messages, now, c.MessageIds)).ToList();
+        plan.AdoptOriginalIds([.. pending.Select(p => p.Plan)]);
         var results = new List<IReadOnlyList<PublishResult>>(plan.Copies.Count);
         for (var c = 0; c < pending.Count; c++)
         {

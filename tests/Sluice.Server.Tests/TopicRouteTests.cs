@@ -85,6 +85,29 @@ public class TopicRouteTests(ServerFixture fixture) : RestTests(fixture), IClass
     }
 
     [Fact]
+    public async Task Publish_SameDeduplicationIdTwice_SecondReportsTheOriginalIdAsDuplicate()
+    {
+        var topic = await CreateTopicAsync();
+        foreach (var queue in new[] { NewName("d1"), NewName("d2") })
+        {
+            await CreateQueueAsync(queue);
+            await SubscribeAsync(topic, $$"""{"queue":"{{queue}}"}""");
+        }
+
+        const string Body = """{"body":"dup","deduplicationId":"X"}""";
+        using var first = await PostAsync($"/v1/topics/{topic}/messages", Body);
+        var original = Assert.Single((await ReadJsonAsync(first)).GetProperty("messages").EnumerateArray());
+        using var second = await PostAsync($"/v1/topics/{topic}/messages", Body);
+        var retry = Assert.Single((await ReadJsonAsync(second)).GetProperty("messages").EnumerateArray());
+
+        Assert.False(original.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(2, original.GetProperty("queues").GetInt32());
+        Assert.True(retry.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(0, retry.GetProperty("queues").GetInt32());
+        Assert.Equal(original.GetProperty("messageId").GetString(), retry.GetProperty("messageId").GetString());
+    }
+
+    [Fact]
     public async Task Publish_SingleMessageWithoutSubscriptions_AcceptedWithZeroQueues()
     {
         var topic = await CreateTopicAsync();

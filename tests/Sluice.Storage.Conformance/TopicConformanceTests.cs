@@ -238,7 +238,35 @@ public abstract class TopicConformanceTests : IAsyncLifetime
         Assert.Equal(["one"], await BodiesAsync("a"));
         Assert.Equal(["one again"], await BodiesAsync("b"));
         Assert.Equal(new TopicCounters(2, 0, 2), (await Broker.GetTopicAsync("t")).Counters);
-        Assert.NotEqual(first[0].MessageId, again[0].MessageId);
+
+        // The retry reports the original id, and the copy new in b carries it too: every copy of a message has one id.
+        Assert.True(again[0].Duplicate);
+        Assert.False(first[0].Duplicate);
+        Assert.Equal(first[0].MessageId, again[0].MessageId);
+        Assert.Equal(first[0].MessageId, Assert.Single(await Broker.PeekAsync("b", 10)).MessageId);
+    }
+
+    [Fact]
+    public async Task Publish_RetryWithTheSameDeduplicationId_ReportsTheOriginalIdAndDuplicate()
+    {
+        await QueuesAsync("d1", "d2");
+        await Broker.CreateTopicAsync("dd");
+        await Broker.SubscribeAsync("dd", "d1");
+        await Broker.SubscribeAsync("dd", "d2");
+        var first = Assert.Single(await Broker.PublishToTopicAsync("dd", [Msg("dup", deduplicationId: "X")]));
+
+        var again = await Broker.PublishToTopicAsync("dd", [Msg("dup", deduplicationId: "X"), Msg("fresh", deduplicationId: "Y")]);
+
+        Assert.Equal(new TopicPublishResult(first.MessageId, 0) { Duplicate = true }, again[0]);
+        Assert.Equal(2, again[1].Queues);
+        Assert.False(again[1].Duplicate);
+        Assert.NotEqual(first.MessageId, again[1].MessageId);
+        foreach (var q in new[] { "d1", "d2" })
+        {
+            Assert.Equal([first.MessageId, again[1].MessageId], (await Broker.PeekAsync(q, 10)).Select(m => m.MessageId));
+        }
+
+        Assert.Equal(new TopicCounters(3, 0, 4), (await Broker.GetTopicAsync("dd")).Counters);
     }
 
     [Fact]

@@ -235,7 +235,7 @@ internal static class TopicCommands
         var group = new Option<string>("--group-id", "-g") { Description = "Message group (required when a subscription queue is FIFO)", HelpName = "ID" };
 
         var command = Sub("publish",
-            "Publish one message to a topic: a copy goes to every matching subscription's queue, all or none; prints its id and how many queues received it.",
+            "Publish one message to a topic: a copy goes to every matching subscription's queue, all or none; prints its id and how many queues received it (and 'duplicate' when a queue had seen the dedup id).",
             topic, body, key, file, attrs, delay, priority, dedup, group);
         command.Validators.Add(r =>
         {
@@ -274,7 +274,7 @@ internal static class TopicCommands
             if (context.Json(parseResult))
                 await context.WriteJsonAsync(result, TopicJsonContext.Default.TopicPublishResultDto).ConfigureAwait(false);
             else
-                await context.Output.WriteLineAsync($"{result.MessageId} {Format.Count(result.Queues, "queue")}").ConfigureAwait(false);
+                await context.Output.WriteLineAsync($"{result.MessageId} {Format.Count(result.Queues, "queue")}" + (result.Duplicate ? " duplicate" : "")).ConfigureAwait(false);
             return 0;
         }, ct));
         return command;

@@ -76,6 +76,7 @@ internal sealed record TopicPublishResultDto
 {
     public string MessageId { get; init; } = "";
     public int Queues { get; init; }
+    public bool Duplicate { get; init; }
 }
 
 internal sealed record TopicPublishResponseDto
