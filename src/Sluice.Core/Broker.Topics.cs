@@ -7,7 +7,7 @@ namespace Sluice;
 /// <summary>
 /// Topics: fan-out to subscription queues, filtered by routing-key pattern (AMQP topic-exchange semantics) and
 /// attribute filter policy (the SNS filter-policy shape), atomic over every queue. The store must implement
-/// <see cref="ITopicStore"/>; otherwise every method throws not_supported. Topic names follow the queue naming rule
+/// <see cref="ITopicStore"/>; otherwise every method throws not_supported. Topic names are 1-80 characters from A-Z a-z 0-9 - _
 /// (invalid_topic_name). Bad input changes no state.
 /// </summary>
 public sealed partial class Broker
@@ -20,7 +20,7 @@ public sealed partial class Broker
     private ITopicStore Topics => StoreFor<ITopicStore>("topics");
 
     /// <summary>Creates a topic; creating one that exists returns it (idempotent).</summary>
-    /// <param name="name">1-80 characters from A-Z a-z 0-9 - _ (the queue naming rule).</param>
+    /// <param name="name">1-80 characters from A-Z a-z 0-9 - _ (no .fifo suffix or prefix:, unlike queue names).</param>
     /// <param name="cancellationToken">Cancels the wait; once sent to the store the topic may still be created.</param>
     /// <exception cref="SluiceException">invalid_topic_name, not_supported.</exception>
     public async ValueTask<TopicInfo> CreateTopicAsync(string name, CancellationToken cancellationToken = default)

@@ -9,7 +9,7 @@ namespace Sluice.Faces.Rest;
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class CreateTopicRequest
 {
-    /// <summary>The topic name: 1-80 characters from A-Z a-z 0-9 - _ (the queue naming rule). Required.</summary>
+    /// <summary>The topic name: 1-80 characters from A-Z a-z 0-9 - _ (no .fifo suffix or prefix:, unlike queue names). Required.</summary>
     public string? Name { get; set; }
 }
 

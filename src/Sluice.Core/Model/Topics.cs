@@ -4,7 +4,7 @@ namespace Sluice;
 /// A topic: a fan-out point. A publish to a topic delivers a copy of each message into the queue of every subscription
 /// whose routing-key pattern and attribute filter policy match it, atomically (every copy or none).
 /// </summary>
-/// <param name="Name">The topic name (the queue naming rule: 1-80 characters from A-Z a-z 0-9 - _).</param>
+/// <param name="Name">The topic name (1-80 characters from A-Z a-z 0-9 - _; no .fifo suffix or prefix:, unlike queue names).</param>
 /// <param name="CreatedAt">When the topic was created.</param>
 /// <param name="Counters">What the topic has published (durable).</param>
 /// <param name="SubscriptionCount">Subscriptions the topic has now.</param>
