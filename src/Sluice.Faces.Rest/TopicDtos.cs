@@ -60,7 +60,24 @@ internal sealed record TopicListResponse(IReadOnlyList<TopicResponse> Topics);
 /// <param name="RoutingKeyPattern">The routing-key pattern, or null (every key).</param>
 /// <param name="FilterPolicy">The filter policy in canonical form, or null (every message).</param>
 /// <param name="CreatedAt">When it was created.</param>
-internal sealed record SubscriptionResponse(string Topic, string Queue, string? RoutingKeyPattern, JsonElement? FilterPolicy, DateTimeOffset CreatedAt);
+internal sealed record SubscriptionResponse(string Topic, string Queue, string? RoutingKeyPattern,
+    [property: JsonConverter(typeof(CanonicalPolicyConverter))] JsonElement? FilterPolicy, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Writes a stored filter policy as its canonical text (<see cref="Routing.FilterPolicy.Text"/>), unchanged: a
+/// re-encoding would escape non-ASCII characters the canonical form keeps as they are.
+/// </summary>
+internal sealed class CanonicalPolicyConverter : JsonConverter<JsonElement>
+{
+    public override JsonElement Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        return document.RootElement.Clone();
+    }
+
+    public override void Write(Utf8JsonWriter writer, JsonElement value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.GetRawText(), skipInputValidation: true);
+}
 
 internal sealed record SubscriptionListResponse(IReadOnlyList<SubscriptionResponse> Subscriptions);
 

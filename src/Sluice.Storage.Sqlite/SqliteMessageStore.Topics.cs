@@ -102,7 +102,7 @@ public sealed partial class SqliteMessageStore : ITopicStore
                 var info = new SubscriptionInfo(r.GetString(0), r.GetString(1), options, Time.FromMs(r.GetInt64(4)));
                 if (_topics.TryGetValue(info.Topic, out var t))
                 {
-                    t.Subscriptions[info.Queue] = (info, SubscriptionFilter.Create(options));
+                    t.Subscriptions[info.Queue] = (info, SubscriptionFilter.Load(options));
                 }
             }
         }
@@ -155,7 +155,7 @@ public sealed partial class SqliteMessageStore : ITopicStore
         Set(cmd, 4, now);
         cmd.ExecuteNonQuery();
         var info = new SubscriptionInfo(topic, queue, options, Time.FromMs(now));
-        t.Subscriptions.Add(queue, (info, SubscriptionFilter.Create(options)));
+        t.Subscriptions.Add(queue, (info, SubscriptionFilter.Load(options)));
         OnUndo(() => t.Subscriptions.Remove(queue));
         return info;
     }

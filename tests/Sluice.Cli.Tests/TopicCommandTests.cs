@@ -85,6 +85,21 @@ public sealed class TopicCommandTests(ServerFixture server) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task Subscribe_NonAsciiFilter_IsShownUnescaped()
+    {
+        var topic = Name("t");
+        var queue = Name("q");
+        await Cli.RunOkAsync("topic", "create", topic);
+        await Cli.RunOkAsync("queue", "create", queue);
+
+        var subscribed = await Cli.RunOkAsync("topic", "subscribe", topic, queue, "--filter", """{"mood":["\ud83d\ude00"]}""");
+
+        Assert.Contains("""filter {"mood":["😀"]}""", subscribed.Output, StringComparison.Ordinal);
+        var json = await Cli.RunOkAsync("topic", "subscriptions", topic, "--json");
+        Assert.Contains("\"filterPolicy\":{\"mood\":[\"😀\"]}", json.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Subscribe_FilterWithLoneSurrogate_PrintsErrorLineNamingTheKey()
     {
         var topic = Name("t");

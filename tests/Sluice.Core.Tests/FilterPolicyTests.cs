@@ -114,6 +114,27 @@ public class FilterPolicyTests
         Assert.Equal("""{"a":["x",{"numeric":[">",1]}],"b":[{"exists":true}]}""",
             FilterPolicy.Parse("""{ "a" : [ "x", { "numeric": [ ">", 1 ] } ],  "b": [{"exists": true}] }""").Text);
 
+    [Fact]
+    public void Parse_Text_KeepsNonAsciiUnescapedAndEscapesOnlyWhatJsonRequires() =>
+        Assert.Equal("{\"région\":[\"😀\",\"a\\\"b\\\\c\\n\\u0001\",{\"prefix\":\"<>&'\"}]}",
+            FilterPolicy.Parse("{\"r\\u00e9gion\": [\"\\ud83d\\ude00\", \"a\\\"b\\\\c\\n\\u0001\", {\"prefix\": \"<>&'\"}]}").Text);
+
+    [Fact]
+    public void Parse_LimitAppliesToTheTextSent_NotToItsCanonicalForm()
+    {
+        // 4,000 emoji (8,010 characters sent) are accepted and kept as they are; 12,000 (24,010 characters) are refused.
+        var emoji = string.Concat(Enumerable.Repeat("😀", 4_000));
+        var policy = FilterPolicy.Parse($$"""{"a":["{{emoji}}"]}""");
+        Assert.Equal($$"""{"a":["{{emoji}}"]}""", policy.Text);
+        var ex = Assert.Throws<SluiceException>(() => FilterPolicy.Parse($$"""{"a":["{{emoji}}{{emoji}}{{emoji}}"]}"""));
+        Assert.Contains("24010 characters", ex.Message, StringComparison.Ordinal);
+
+        // A stored canonical text is not measured again.
+        var longCanonical = FilterPolicy.Parse($$"""{"a":[{{string.Join(",", Enumerable.Repeat("1e9", 150))}}]}""").Text;
+        Assert.True(longCanonical.Length < FilterPolicy.MaxLength);
+        Assert.Equal(longCanonical, FilterPolicy.ParseCanonical(longCanonical).Text);
+    }
+
     [Theory]
     [InlineData("not json", "filterPolicy", "not valid JSON")]
     [InlineData("""{"a": ["\ud800"]}""", "filterPolicy.a", "lone UTF-16 surrogate")]

@@ -165,6 +165,20 @@ public class TopicRouteTests(ServerFixture fixture) : RestTests(fixture), IClass
         await AssertProblemAsync(noQueue, HttpStatusCode.NotFound, "queue_not_found", "queue");
     }
 
+    [Fact]
+    public async Task Subscribe_NonAsciiPolicy_IsShownUnescapedAndCanonical()
+    {
+        var topic = await CreateTopicAsync();
+        var queue = NewName();
+        await CreateQueueAsync(queue);
+
+        using var response = await PostAsync($"/v1/topics/{topic}/subscriptions", $$$"""{"queue":"{{{queue}}}","filterPolicy":{ "mood" : ["\ud83d\ude00", 1e3] }}""");
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"filterPolicy\":{\"mood\":[\"😀\",1000]}", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("""{"a":["\ud800"]}""")]
     [InlineData("""{"a":[{"prefix":"\ud800"}]}""")]

@@ -363,6 +363,22 @@ public abstract class TopicConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Subscribe_PolicyOfNonAsciiWithinTheLimitAsSent_IsStoredUnescapedAndRoutes()
+    {
+        await QueuesAsync("q");
+        await Broker.CreateTopicAsync("t");
+        var emoji = string.Concat(Enumerable.Repeat("😀", 4_000));
+        var policy = $$"""{"mood":["{{emoji}}"]}""";
+
+        var subscription = await Broker.SubscribeAsync("t", "q", new SubscriptionOptions { FilterPolicy = policy });
+
+        Assert.Equal(policy, subscription.Options.FilterPolicy);
+        Assert.Equal(policy, Assert.Single(await Broker.ListSubscriptionsAsync("t")).Options.FilterPolicy);
+        var result = await Broker.PublishToTopicAsync("t", [Msg("happy", attributes: ("mood", MessageAttributeValue.FromString(emoji)))]);
+        Assert.Equal(1, result[0].Queues);
+    }
+
+    [Fact]
     public async Task Subscribe_MissingQueueOrTopicOrBadFilter_IsRefusedAndChangesNothing()
     {
         await QueuesAsync("a");

@@ -203,7 +203,7 @@ internal static class TopicCommands
             var table = new Table().AddColumns("queue", "pattern", "filter policy", "created");
             foreach (var s in subscriptions)
             {
-                table.AddRow(Markup.Escape(s.Queue), Markup.Escape(s.RoutingKeyPattern ?? "-"), Markup.Escape(s.FilterPolicy?.GetRawText() ?? "-"),
+                table.AddRow(Markup.Escape(s.Queue), Markup.Escape(s.RoutingKeyPattern ?? "-"), Markup.Escape(s.FilterPolicy ?? "-"),
                     Format.Time(s.CreatedAt));
             }
 
@@ -296,7 +296,7 @@ internal static class TopicCommands
     }
 
     private static string Describe(SubscriptionDto s) =>
-        $"queue '{s.Queue}'" + (s.RoutingKeyPattern is { } p ? $" pattern {p}" : "") + (s.FilterPolicy is { } f ? $" filter {f.GetRawText()}" : "");
+        $"queue '{s.Queue}'" + (s.RoutingKeyPattern is { } p ? $" pattern {p}" : "") + (s.FilterPolicy is { } f ? $" filter {f}" : "");
 
     private static bool IsJson(string text)
     {

@@ -50,7 +50,11 @@ internal sealed record SubscriptionDto
     public string Topic { get; init; } = "";
     public string Queue { get; init; } = "";
     public string? RoutingKeyPattern { get; init; }
-    public JsonElement? FilterPolicy { get; init; }
+
+    /// <summary>The policy's canonical JSON as the server sent it (non-ASCII unescaped), shown and written as is.</summary>
+    [JsonConverter(typeof(RawJsonConverter))]
+    public string? FilterPolicy { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 }
 

@@ -67,7 +67,7 @@ public sealed partial class InMemoryMessageStore : ITopicStore
             }
 
             var info = new SubscriptionInfo(topic, queue, options, _time.GetUtcNow());
-            t.Subscriptions[queue] = (info, SubscriptionFilter.Create(options));
+            t.Subscriptions[queue] = (info, SubscriptionFilter.Load(options));
             return ValueTask.FromResult(info);
         }
     }

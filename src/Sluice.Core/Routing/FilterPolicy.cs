@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Sluice.Routing;
@@ -50,10 +49,14 @@ public sealed class FilterPolicy
         _keys = keys;
     }
 
-    /// <summary>The policy in canonical form: compact JSON, keys in the order given. Two policies with equal texts are equal.</summary>
+    /// <summary>
+    /// The policy in canonical form: compact JSON, keys in the order given, each condition in one spelling (numbers as
+    /// the shortest round-trip form of their double), strings escaped only where JSON requires it (quote, backslash,
+    /// control characters; other characters, non-ASCII included, as they are). Two policies with equal texts are equal.
+    /// </summary>
     public string Text { get; }
 
-    /// <summary>Parses and checks a policy.</summary>
+    /// <summary>Parses and checks a policy a user gave, its length included (<see cref="MaxLength"/> characters of the text as sent).</summary>
     /// <param name="json">The policy JSON.</param>
     /// <param name="field">The request field named in errors.</param>
     /// <exception cref="SluiceException"><see cref="ErrorCodes.InvalidArgument"/> naming the field, the key and the rule broken.</exception>
@@ -64,6 +67,23 @@ public sealed class FilterPolicy
         {
             throw SluiceException.Invalid(field, $"{field} is {json.Length} characters: use at most {MaxLength}");
         }
+
+        return ParseUnlimited(json, field);
+    }
+
+    /// <summary>
+    /// Parses a stored policy's <see cref="Text"/> (checked when it was subscribed): every rule but the length, which
+    /// applies to the text the user sent, not to its canonical form.
+    /// </summary>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.InvalidArgument"/>: the text is no valid policy.</exception>
+    public static FilterPolicy ParseCanonical(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return ParseUnlimited(text, "filterPolicy");
+    }
+
+    private static FilterPolicy ParseUnlimited(string json, string field)
+    {
 
         JsonDocument document;
         try
@@ -123,7 +143,7 @@ public sealed class FilterPolicy
                     $"{field} has {combinations} combinations (the product of its arrays' lengths): use at most {MaxCombinations}");
             }
 
-            return new FilterPolicy(Canonical(root), [.. keys]);
+            return new FilterPolicy(Canonical(keys), [.. keys]);
         }
     }
 
@@ -157,17 +177,59 @@ public sealed class FilterPolicy
     /// <inheritdoc />
     public override string ToString() => Text;
 
-    private static string Canonical(JsonElement root)
+    private static string Canonical(List<(string Name, Condition[] AnyOf)> keys)
     {
-        using var buffer = new MemoryStream();
-        // Relaxed escaping keeps operators such as ">=" readable; the text is data, never embedded in HTML.
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var text = new StringBuilder();
+        text.Append('{');
+        foreach (var (name, anyOf) in keys)
         {
-            root.WriteTo(writer);
+            if (text.Length > 1)
+            {
+                text.Append(',');
+            }
+
+            WriteString(text, name);
+            text.Append(":[");
+            for (var k = 0; k < anyOf.Length; k++)
+            {
+                if (k > 0)
+                {
+                    text.Append(',');
+                }
+
+                anyOf[k].Write(text);
+            }
+
+            text.Append(']');
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return text.Append('}').ToString();
     }
+
+    /// <summary>A JSON string escaping only what JSON requires: quote, backslash and control characters.</summary>
+    private static void WriteString(StringBuilder text, string value)
+    {
+        text.Append('"');
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '"' => text.Append("\\\""),
+                '\\' => text.Append("\\\\"),
+                '\n' => text.Append("\\n"),
+                '\r' => text.Append("\\r"),
+                '\t' => text.Append("\\t"),
+                < ' ' => text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
+                _ => text.Append(c),
+            };
+        }
+
+        text.Append('"');
+    }
+
+    /// <summary>A number in one spelling: the shortest text that round-trips its double (no negative zero).</summary>
+    private static void WriteNumber(StringBuilder text, double value) =>
+        text.Append((value == 0 ? 0d : value).ToString("R", CultureInfo.InvariantCulture));
 
     /// <summary>
     /// A string of the policy. Every string is read through here or <see cref="NameOf"/>: JSON allows escapes of lone
@@ -219,6 +281,9 @@ public sealed class FilterPolicy
     {
         public abstract bool Matches(MessageAttributeValue? value);
 
+        /// <summary>Writes the condition's canonical JSON.</summary>
+        public abstract void Write(StringBuilder text);
+
         public static Condition Parse(JsonElement c, string field)
         {
             switch (c.ValueKind)
@@ -226,7 +291,7 @@ public sealed class FilterPolicy
                 case JsonValueKind.String:
                     return new EqualsText(TextOf(c, field));
                 case JsonValueKind.Number:
-                    return new InRange(Number(c, field), true, Number(c, field), true);
+                    return new InRange(Number(c, field), true, Number(c, field), true) { Literal = true };
                 case JsonValueKind.Object:
                     var properties = c.EnumerateObject().ToArray();
                     if (properties.Length != 1)
@@ -305,26 +370,72 @@ public sealed class FilterPolicy
         }
     }
 
-    private sealed class EqualsText(string text) : Condition
+    private sealed class EqualsText(string expected) : Condition
     {
-        public override bool Matches(MessageAttributeValue? value) => string.Equals(StringOf(value), text, StringComparison.Ordinal);
+        public override bool Matches(MessageAttributeValue? value) => string.Equals(StringOf(value), expected, StringComparison.Ordinal);
+
+        public override void Write(StringBuilder text) => WriteString(text, expected);
     }
 
     private sealed class Prefix(string prefix) : Condition
     {
         public override bool Matches(MessageAttributeValue? value) => StringOf(value)?.StartsWith(prefix, StringComparison.Ordinal) == true;
+
+        public override void Write(StringBuilder text)
+        {
+            text.Append("{\"prefix\":");
+            WriteString(text, prefix);
+            text.Append('}');
+        }
     }
 
     private sealed class Exists(bool present) : Condition
     {
         public override bool Matches(MessageAttributeValue? value) => (value is not null) == present;
+
+        public override void Write(StringBuilder text) => text.Append(present ? "{\"exists\":true}" : "{\"exists\":false}");
     }
 
     private sealed class InRange(double? low, bool lowInclusive, double? high, bool highInclusive) : Condition
     {
+        /// <summary>Written as a bare number (<c>42</c>), not as <c>{"numeric":["=",42]}</c>.</summary>
+        public bool Literal { get; init; }
+
         public override bool Matches(MessageAttributeValue? value) =>
             NumberOf(value) is { } n &&
             (low is not { } l || (lowInclusive ? n >= l : n > l)) &&
             (high is not { } h || (highInclusive ? n <= h : n < h));
+
+        public override void Write(StringBuilder text)
+        {
+            if (Literal)
+            {
+                WriteNumber(text, low!.Value);
+                return;
+            }
+
+            text.Append("{\"numeric\":[");
+            if (low == high && lowInclusive && highInclusive)
+            {
+                text.Append("\"=\",");
+                WriteNumber(text, low!.Value);
+            }
+            else
+            {
+                if (low is { } l)
+                {
+                    text.Append(lowInclusive ? "\">=\"," : "\">\",");
+                    WriteNumber(text, l);
+                }
+
+                if (high is { } h)
+                {
+                    text.Append(low is null ? "" : ",").Append(highInclusive ? "\"<=\"," : "\"<\",");
+                    WriteNumber(text, h);
+                }
+            }
+
+            text.Append("]}");
+        }
     }
 }
