@@ -126,13 +126,25 @@ public sealed partial class Broker
         {
             var field = messages.Count == 1 ? "message" : $"messages[{i}]";
             ArgumentNullException.ThrowIfNull(messages[i], field);
-            RoutingPattern.CheckRoutingKey(messages[i].RoutingKey, field + ".routingKey");
+
+            // The routing key sits beside the message, not in it: "routingKey" alone, "messages[i].routingKey" in a batch.
+            RoutingPattern.CheckRoutingKey(messages[i].RoutingKey, messages.Count == 1 ? "routingKey" : field + ".routingKey");
 
             // What holds for any queue; each subscription queue checks its own rules (size, FIFO) in the store.
             Validation.Message(messages[i].Message, AnyQueue, field);
         }
 
-        var outcome = await Topics.PublishToTopicAsync(topic, messages, cancellationToken).ConfigureAwait(false);
+        TopicPublishOutcome outcome;
+        try
+        {
+            outcome = await Topics.PublishToTopicAsync(topic, messages, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.QueueFull)
+        {
+            // The full queue is a subscription's, named in the message; no field of this request is at fault.
+            throw new SluiceException(ex.ErrorCode, $"a subscription queue of topic '{topic}' is full, so nothing was published: {ex.Message}", null, ex.IsTransient, ex);
+        }
+
         foreach (var (queue, enqueued) in outcome.Deliveries)
         {
             Rates(queue).Published.Add(enqueued);

@@ -134,7 +134,8 @@ public class TopicRouteTests(ServerFixture fixture) : RestTests(fixture), IClass
 
         using var second = await PostAsync($"/v1/topics/{topic}/messages", """{"body":"2"}""");
 
-        await AssertProblemAsync(second, HttpStatusCode.TooManyRequests, "queue_full", "queue");
+        var problem = await AssertProblemAsync(second, HttpStatusCode.TooManyRequests, "queue_full", null);
+        Assert.Contains($"queue '{small}' is full", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Single(await PeekAsync(roomy));
     }
 
@@ -146,6 +147,25 @@ public class TopicRouteTests(ServerFixture fixture) : RestTests(fixture), IClass
         await AssertProblemAsync(bad, HttpStatusCode.BadRequest, "invalid_argument", "messages[0].routingKey");
         using var missing = await PostAsync($"/v1/topics/{NewName("t")}/messages", """{"body":"x"}""");
         await AssertProblemAsync(missing, HttpStatusCode.NotFound, "topic_not_found", "topic");
+    }
+
+    [Fact]
+    public async Task Publish_SingleMessageErrors_NameTopLevelFields_BatchErrorsNameMessagesIndex()
+    {
+        var topic = await CreateTopicAsync();
+        var fifo = NewName() + ".fifo";
+        await CreateQueueAsync(fifo, "\"fifo\":true,\"contentBasedDeduplication\":true");
+        await SubscribeAsync(topic, $$"""{"queue":"{{fifo}}"}""");
+
+        using var key = await PostAsync($"/v1/topics/{topic}/messages", """{"body":"x","routingKey":"a.*"}""");
+        var keyProblem = await AssertProblemAsync(key, HttpStatusCode.BadRequest, "invalid_argument", "routingKey");
+        Assert.DoesNotContain("message.", keyProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        using var group = await PostAsync($"/v1/topics/{topic}/messages", """{"body":"x"}""");
+        await AssertProblemAsync(group, HttpStatusCode.BadRequest, "invalid_argument", "messageGroupId");
+        using var batchOfOne = await PostAsync($"/v1/topics/{topic}/messages", """{"messages":[{"body":"x"}]}""");
+        await AssertProblemAsync(batchOfOne, HttpStatusCode.BadRequest, "invalid_argument", "messages[0].messageGroupId");
+        using var batch = await PostAsync($"/v1/topics/{topic}/messages", """{"messages":[{"body":"x","messageGroupId":"g"},{"body":"y"}]}""");
+        await AssertProblemAsync(batch, HttpStatusCode.BadRequest, "invalid_argument", "messages[1].messageGroupId");
     }
 
     [Fact]

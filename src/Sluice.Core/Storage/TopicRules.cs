@@ -63,14 +63,16 @@ public static class TopicRules
             {
                 var i = indexes[k];
                 var m = messages[i].Message;
+                // Named as the broker names a publish's messages: "message" alone, "messages[i]" in a batch.
+                var field = messages.Count == 1 ? "message" : $"messages[{i}]";
                 try
                 {
-                    Validation.Message(m, queue.Options, $"messages[{i}]");
+                    Validation.Message(m, queue.Options, field);
                 }
                 catch (SluiceException ex)
                 {
                     throw new SluiceException(ex.ErrorCode,
-                        $"subscription queue '{queue.Name}' of topic '{info.Topic}' cannot take messages[{i}], so nothing was published: {ex.Message}", ex.Field, ex.IsTransient);
+                        $"subscription queue '{queue.Name}' of topic '{info.Topic}' cannot take {(messages.Count == 1 ? "the message" : field)}, so nothing was published: {ex.Message}", ex.Field, ex.IsTransient);
                 }
 
                 batch[k] = queue.Options.ContentBasedDeduplication && m.DeduplicationId is null
