@@ -447,7 +447,8 @@ public static class Validation
         return magnitude is >= MinNumberExponent and <= MaxNumberExponent;
     }
 
-    private static void AttributeName(string name, string field)
+    /// <summary>Checks a message attribute name (also a filter policy's keys).</summary>
+    internal static void AttributeName(string name, string field)
     {
         var ok = name.Length is > 0 and <= MaxAttributeNameLength && !name.StartsWith('.') && !name.EndsWith('.') &&
                  !name.Contains("..", StringComparison.Ordinal) &&

@@ -114,10 +114,19 @@ public class FilterPolicyTests
         Assert.Equal("""{"a":["x",{"numeric":[">",1]}],"b":[{"exists":true}]}""",
             FilterPolicy.Parse("""{ "a" : [ "x", { "numeric": [ ">", 1 ] } ],  "b": [{"exists": true}] }""").Text);
 
+    [Theory]
+    [InlineData("""{"a":[1e9]}""", """{"a":[1000000000]}""")]
+    [InlineData("""{"b":["x"],"a":[1]}""", """{"a":[1.0],"b":["x"]}""")]
+    [InlineData("""{"a":[{"numeric":["<",5,">",1]}]}""", """{"a":[{"numeric":[">",1,"<",5.0]}]}""")]
+    [InlineData("""{"a":[{"numeric":[">=",5,"<=",5]}]}""", """{"a":[{"numeric":["=",5]}]}""")]
+    [InlineData("""{"a":[-0]}""", """{"a":[0]}""")]
+    public void Parse_EqualPoliciesSpelledDifferently_HaveEqualTexts(string one, string other) =>
+        Assert.Equal(FilterPolicy.Parse(one).Text, FilterPolicy.Parse(other).Text);
+
     [Fact]
     public void Parse_Text_KeepsNonAsciiUnescapedAndEscapesOnlyWhatJsonRequires() =>
-        Assert.Equal("{\"région\":[\"😀\",\"a\\\"b\\\\c\\n\\u0001\",{\"prefix\":\"<>&'\"}]}",
-            FilterPolicy.Parse("{\"r\\u00e9gion\": [\"\\ud83d\\ude00\", \"a\\\"b\\\\c\\n\\u0001\", {\"prefix\": \"<>&'\"}]}").Text);
+        Assert.Equal("{\"region\":[\"😀é\",\"a\\\"b\\\\c\\n\\u0001\",{\"prefix\":\"<>&'\"}]}",
+            FilterPolicy.Parse("{\"region\": [\"\\ud83d\\ude00\\u00e9\", \"a\\\"b\\\\c\\n\\u0001\", {\"prefix\": \"<>&'\"}]}").Text);
 
     [Fact]
     public void Parse_LimitAppliesToTheTextSent_NotToItsCanonicalForm()
@@ -155,7 +164,13 @@ public class FilterPolicyTests
     [InlineData("""{"a": [{"numeric": ["!=", 1]}]}""", "filterPolicy.a", "numeric")]
     [InlineData("""{"a": [{"numeric": [">", 1, ">", 2]}]}""", "filterPolicy.a", "numeric")]
     [InlineData("""{"a": [{"numeric": ["=", 1, "<", 2]}]}""", "filterPolicy.a", "numeric")]
-    [InlineData("""{"a": [{"numeric": [">", 5, "<", 2]}]}""", "filterPolicy.a", "above the upper bound")]
+    [InlineData("""{"a": [{"numeric": [">", 5, "<", 2]}]}""", "filterPolicy.a", "is empty")]
+    [InlineData("""{"a": [{"numeric": [">", 5, "<", 5]}]}""", "filterPolicy.a", "is empty")]
+    [InlineData("""{"a": [{"numeric": [">", 5, "<=", 5]}]}""", "filterPolicy.a", "is empty")]
+    [InlineData("""{"a": [{"numeric": [">=", 5, "<", 5]}]}""", "filterPolicy.a", "is empty")]
+    [InlineData("""{"a b\u0000": ["x"]}""", "filterPolicy", "attribute name")]
+    [InlineData("""{"AWS.x": ["x"]}""", "filterPolicy", "attribute name")]
+    [InlineData("""{"": ["x"]}""", "filterPolicy", "attribute name")]
     [InlineData("""{"a": [2000000000]}""", "filterPolicy.a", "not a number from")]
     [InlineData("""{"a": ["x"], "a": ["y"]}""", "filterPolicy.a", "twice")]
     [InlineData("""{"a":["x"],"b":["x"],"c":["x"],"d":["x"],"e":["x"],"f":["x"]}""", "filterPolicy", "6 keys")]

@@ -379,6 +379,19 @@ public abstract class TopicConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Subscribe_AgainWithTheSamePolicySpelledDifferently_ReturnsTheSubscription()
+    {
+        await QueuesAsync("q");
+        await Broker.CreateTopicAsync("t");
+        var first = await Broker.SubscribeAsync("t", "q", new SubscriptionOptions { FilterPolicy = """{"b":["x"],"a":[1e9]}""" });
+
+        var again = await Broker.SubscribeAsync("t", "q", new SubscriptionOptions { FilterPolicy = """{ "a": [1000000000.0], "b": ["x"] }""" });
+
+        Assert.Equal(first, again);
+        Assert.Equal("""{"a":[1000000000],"b":["x"]}""", again.Options.FilterPolicy);
+    }
+
+    [Fact]
     public async Task Subscribe_MissingQueueOrTopicOrBadFilter_IsRefusedAndChangesNothing()
     {
         await QueuesAsync("a");

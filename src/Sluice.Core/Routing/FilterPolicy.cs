@@ -17,7 +17,7 @@ namespace Sluice.Routing;
 /// <item><c>{"prefix": "eu-"}</c>: a String attribute starting with the text (1 or more characters).</item>
 /// <item><c>{"numeric": [">=", 10, "&lt;", 20]}</c>: a Number attribute within the bounds: one or two of <c>&gt;</c>,
 /// <c>&gt;=</c>, <c>&lt;</c>, <c>&lt;=</c> each followed by a number (at most one lower and one upper bound, lower not
-/// above upper), or <c>["=", n]</c>.</item>
+/// above upper, not an empty range such as <c>["&gt;", 5, "&lt;", 5]</c>), or <c>["=", n]</c>.</item>
 /// <item><c>{"exists": true}</c>: the attribute is present (any data type); <c>{"exists": false}</c>: it is absent.</item>
 /// </list>
 /// <para>
@@ -50,7 +50,7 @@ public sealed class FilterPolicy
     }
 
     /// <summary>
-    /// The policy in canonical form: compact JSON, keys in the order given, each condition in one spelling (numbers as
+    /// The policy in canonical form: compact JSON, keys sorted (ordinal), each condition in one spelling (numbers as
     /// the shortest round-trip form of their double), strings escaped only where JSON requires it (quote, backslash,
     /// control characters; other characters, non-ASCII included, as they are). Two policies with equal texts are equal.
     /// </summary>
@@ -115,10 +115,8 @@ public sealed class FilterPolicy
                     throw SluiceException.Invalid(keyField, $"{field} names the attribute '{Validation.Quote(name)}' twice: give each attribute once, with all its conditions in one array");
                 }
 
-                if (name.Length == 0)
-                {
-                    throw SluiceException.Invalid(field, $"{field} has an empty attribute name: keys are message attribute names");
-                }
+                // Keys are message attribute names: a key no attribute could have is a mistake, not a filter.
+                Validation.AttributeName(name, field);
 
                 if (property.Value.ValueKind != JsonValueKind.Array || property.Value.GetArrayLength() == 0)
                 {
@@ -181,7 +179,7 @@ public sealed class FilterPolicy
     {
         var text = new StringBuilder();
         text.Append('{');
-        foreach (var (name, anyOf) in keys)
+        foreach (var (name, anyOf) in keys.OrderBy(k => k.Name, StringComparer.Ordinal))
         {
             if (text.Length > 1)
             {
@@ -361,9 +359,9 @@ public sealed class FilterPolicy
                 }
             }
 
-            if (low > high)
+            if (low > high || (low == high && !(lowInclusive && highInclusive)))
             {
-                throw SluiceException.Invalid(field, $"{field}: the lower bound {low} is above the upper bound {high}: no number could match");
+                throw SluiceException.Invalid(field, $"{field}: the range from {low} to {high} is empty (lower bound above the upper, or equal with either end exclusive): no number could match");
             }
 
             return new InRange(low, lowInclusive, high, highInclusive);
