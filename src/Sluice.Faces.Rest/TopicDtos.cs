@@ -52,6 +52,8 @@ internal sealed class TopicPublishRequest : TopicMessageRequest
 /// <param name="Subscriptions">Subscriptions it has now.</param>
 internal sealed record TopicResponse(string Name, DateTimeOffset CreatedAt, long Published, long Unrouted, long Delivered, int Subscriptions);
 
+/// <summary>Every topic, ordered by name (<c>GET /v1/topics</c>).</summary>
+/// <param name="Topics">The topics.</param>
 internal sealed record TopicListResponse(IReadOnlyList<TopicResponse> Topics);
 
 /// <summary>A subscription.</summary>
@@ -79,6 +81,8 @@ internal sealed class CanonicalPolicyConverter : JsonConverter<JsonElement>
         writer.WriteRawValue(value.GetRawText(), skipInputValidation: true);
 }
 
+/// <summary>A topic's subscriptions, ordered by queue name (<c>GET /v1/topics/{name}/subscriptions</c>).</summary>
+/// <param name="Subscriptions">The subscriptions.</param>
 internal sealed record SubscriptionListResponse(IReadOnlyList<SubscriptionResponse> Subscriptions);
 
 /// <summary>One message's outcome of a topic publish.</summary>
@@ -87,6 +91,8 @@ internal sealed record SubscriptionListResponse(IReadOnlyList<SubscriptionRespon
 /// <param name="Duplicate">Whether some subscription queue dropped its copy as a duplicate within its deduplication window (as a queue publish reports it).</param>
 internal sealed record TopicPublishResultResponse(Guid MessageId, int Queues, bool Duplicate);
 
+/// <summary>A topic publish's outcome (<c>POST /v1/topics/{name}/messages</c>): one entry per message, in order.</summary>
+/// <param name="Messages">Each message's id, queue count and duplicate flag.</param>
 internal sealed record TopicPublishResponse(IReadOnlyList<TopicPublishResultResponse> Messages);
 
 /// <summary>The topic routes' source-generated JSON metadata, with the options of <see cref="RestJsonContext"/>.</summary>

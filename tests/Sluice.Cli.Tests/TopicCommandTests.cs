@@ -71,7 +71,10 @@ public sealed class TopicCommandTests(ServerFixture server) : IClassFixture<Serv
 
         var conflict = await Cli.RunAsync("topic", "subscribe", topic, queue, "--pattern", "a.#");
         Assert.Equal(1, conflict.ExitCode);
-        Assert.Contains("already", conflict.Error, StringComparison.Ordinal);
+        Assert.EndsWith($"(sluice topic unsubscribe {topic} {queue})", conflict.Error.Trim(), StringComparison.Ordinal);
+        var deleteMissing = await Cli.RunAsync("topic", "delete", Name("nope"));
+        Assert.Equal(1, deleteMissing.ExitCode);
+        Assert.Contains("nothing to delete", deleteMissing.Error, StringComparison.Ordinal);
 
         var badPattern = await Cli.RunAsync("topic", "subscribe", topic, queue, "--pattern", "a*");
         Assert.Equal(2, badPattern.ExitCode);

@@ -113,7 +113,16 @@ internal static class TopicCommands
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var topicName = parseResult.GetRequiredValue(name);
-            await client.DeleteTopicAsync(topicName, ct).ConfigureAwait(false);
+            try
+            {
+                await client.DeleteTopicAsync(topicName, ct).ConfigureAwait(false);
+            }
+            catch (CliException e) when (e.Code is ErrorCodes.TopicNotFound)
+            {
+                // The server's fix ("create it first") fits the verbs that use a topic, not this one (as 'queue delete').
+                throw new CliException($"topic '{topicName}' does not exist: nothing to delete (sluice topic list shows the topics)", e.Code, e);
+            }
+
             if (context.Json(parseResult))
                 await context.WriteJsonAsync(new DeleteTopicResultDto(topicName, Deleted: true), TopicJsonContext.Default.DeleteTopicResultDto).ConfigureAwait(false);
             else
@@ -152,7 +161,19 @@ internal static class TopicCommands
                 RoutingKeyPattern = parseResult.GetValue(pattern),
                 FilterPolicy = parseResult.GetValue(filter),
             };
-            var s = await client.SubscribeAsync(parseResult.GetRequiredValue(topic), request, ct).ConfigureAwait(false);
+            var topicName = parseResult.GetRequiredValue(topic);
+            SubscriptionDto s;
+            try
+            {
+                s = await client.SubscribeAsync(topicName, request, ct).ConfigureAwait(false);
+            }
+            catch (CliException e) when (e.Code is ErrorCodes.SubscriptionAlreadyExists)
+            {
+                // The fix as a command, as every CLI error ends (docs/cli.md).
+                throw new CliException($"queue '{request.Queue}' is subscribed to topic '{topicName}' already, with other options: " +
+                    $"unsubscribe first (sluice topic unsubscribe {topicName} {request.Queue})", e.Code, e);
+            }
+
             if (context.Json(parseResult))
                 await context.WriteJsonAsync(s, TopicJsonContext.Default.SubscriptionDto).ConfigureAwait(false);
             else
