@@ -7,7 +7,7 @@ namespace Sluice;
 /// <summary>
 /// Topics: fan-out to subscription queues, filtered by routing-key pattern (AMQP topic-exchange semantics) and
 /// attribute filter policy (the SNS filter-policy shape), atomic over every queue. The store must implement
-/// <see cref="ITopicStore"/>; otherwise every method throws not_supported. Topic names follow the queue naming rule
+/// <see cref="ITopicStore"/>; otherwise every method throws not_supported. Topic names are 1-80 characters from A-Z a-z 0-9 - _
 /// (invalid_topic_name). Bad input changes no state.
 /// </summary>
 public sealed partial class Broker
@@ -20,7 +20,7 @@ public sealed partial class Broker
     private ITopicStore Topics => StoreFor<ITopicStore>("topics");
 
     /// <summary>Creates a topic; creating one that exists returns it (idempotent).</summary>
-    /// <param name="name">1-80 characters from A-Z a-z 0-9 - _ (the queue naming rule).</param>
+    /// <param name="name">1-80 characters from A-Z a-z 0-9 - _ (no .fifo suffix or prefix:, unlike queue names).</param>
     /// <param name="cancellationToken">Cancels the wait; once sent to the store the topic may still be created.</param>
     /// <exception cref="SluiceException">invalid_topic_name, not_supported.</exception>
     public async ValueTask<TopicInfo> CreateTopicAsync(string name, CancellationToken cancellationToken = default)
@@ -126,13 +126,25 @@ public sealed partial class Broker
         {
             var field = messages.Count == 1 ? "message" : $"messages[{i}]";
             ArgumentNullException.ThrowIfNull(messages[i], field);
-            RoutingPattern.CheckRoutingKey(messages[i].RoutingKey, field + ".routingKey");
+
+            // The routing key sits beside the message, not in it: "routingKey" alone, "messages[i].routingKey" in a batch.
+            RoutingPattern.CheckRoutingKey(messages[i].RoutingKey, messages.Count == 1 ? "routingKey" : field + ".routingKey");
 
             // What holds for any queue; each subscription queue checks its own rules (size, FIFO) in the store.
             Validation.Message(messages[i].Message, AnyQueue, field);
         }
 
-        var outcome = await Topics.PublishToTopicAsync(topic, messages, cancellationToken).ConfigureAwait(false);
+        TopicPublishOutcome outcome;
+        try
+        {
+            outcome = await Topics.PublishToTopicAsync(topic, messages, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.QueueFull)
+        {
+            // The full queue is a subscription's, named in the message; no field of this request is at fault.
+            throw new SluiceException(ex.ErrorCode, $"a subscription queue of topic '{topic}' is full, so nothing was published: {ex.Message}", null, ex.IsTransient, ex);
+        }
+
         foreach (var (queue, enqueued) in outcome.Deliveries)
         {
             Rates(queue).Published.Add(enqueued);

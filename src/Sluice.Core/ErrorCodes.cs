@@ -39,7 +39,7 @@ public static class ErrorCodes
     /// <summary>The message named by the receipt handle is not leased (it was released by a nack).</summary>
     public const string MessageNotInFlight = "message_not_in_flight";
 
-    /// <summary>A topic name does not follow the naming rule (the queue naming rule: 1-80 characters from A-Z a-z 0-9 - _).</summary>
+    /// <summary>A topic name does not follow the naming rule (1-80 characters from A-Z a-z 0-9 - _; no .fifo suffix or prefix:, unlike queue names).</summary>
     public const string InvalidTopicName = "invalid_topic_name";
 
     /// <summary>The named topic does not exist.</summary>

@@ -67,14 +67,17 @@ public static class Validation
         }
     }
 
-    /// <summary>Checks a topic name: the queue naming rule (<see cref="IsValidQueueName"/>).</summary>
+    /// <summary>
+    /// Checks a topic name: 1-80 characters from A-Z a-z 0-9 - _ (the plain queue name's characters; no <c>.fifo</c>
+    /// suffix and no <c>prefix:</c>, which mean something only for queues).
+    /// </summary>
     /// <exception cref="SluiceException"><see cref="ErrorCodes.InvalidTopicName"/>.</exception>
     public static void TopicName(string? name, string field = "topic")
     {
-        if (!IsValidQueueName(name))
+        if (string.IsNullOrEmpty(name) || name.Length > QueueOptions.MaxNameLength || !IsNameStem(name))
         {
             throw new SluiceException(ErrorCodes.InvalidTopicName,
-                $"topic name '{Quote(name)}' is invalid: use 1-{QueueOptions.MaxNameLength} characters from A-Z a-z 0-9 - _ (the queue naming rule)", field);
+                $"topic name '{Quote(name)}' is invalid: use 1-{QueueOptions.MaxNameLength} characters from A-Z a-z 0-9 - _", field);
         }
     }
 
@@ -96,12 +99,13 @@ public static class Validation
         }
 
         var stem = name.EndsWith(QueueOptions.FifoSuffix, StringComparison.Ordinal) ? name[..^QueueOptions.FifoSuffix.Length] : name;
-        if (stem.Length == 0)
-        {
-            return false;
-        }
+        return stem.Length > 0 && IsNameStem(stem);
+    }
 
-        foreach (var c in stem)
+    /// <summary>Whether every character is one of A-Z a-z 0-9 - _ (queue and topic names).</summary>
+    private static bool IsNameStem(ReadOnlySpan<char> name)
+    {
+        foreach (var c in name)
         {
             if (!char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_')
             {
@@ -443,7 +447,8 @@ public static class Validation
         return magnitude is >= MinNumberExponent and <= MaxNumberExponent;
     }
 
-    private static void AttributeName(string name, string field)
+    /// <summary>Checks a message attribute name (also a filter policy's keys).</summary>
+    internal static void AttributeName(string name, string field)
     {
         var ok = name.Length is > 0 and <= MaxAttributeNameLength && !name.StartsWith('.') && !name.EndsWith('.') &&
                  !name.Contains("..", StringComparison.Ordinal) &&

@@ -103,13 +103,14 @@ internal sealed class RestTopics(Broker broker)
         {
             results = await broker.PublishToTopicAsync(name, messages, context.RequestAborted).ConfigureAwait(false);
         }
-        catch (SluiceException ex) when (body.Messages is { Count: 1 } && ex.Field is { } field && field.StartsWith("message.", StringComparison.Ordinal))
+        catch (SluiceException ex) when (body.Messages is { Count: 1 } && ex.Field is { } field &&
+                                         (field.StartsWith("message.", StringComparison.Ordinal) || field == "routingKey"))
         {
-            // The broker names a one-message batch "message"; the body named it messages[0].
-            throw new SluiceException(ex.ErrorCode, ex.Message, "messages[0]." + field["message.".Length..], ex.IsTransient, ex);
+            // The broker names a one-message batch's fields as a single message's ("message.body", "routingKey"); the body named it messages[0].
+            throw new SluiceException(ex.ErrorCode, ex.Message, "messages[0]." + (field == "routingKey" ? field : field["message.".Length..]), ex.IsTransient, ex);
         }
 
-        return TypedResults.Json(new TopicPublishResponse([.. results.Select(r => new TopicPublishResultResponse(r.MessageId, r.Queues))]),
+        return TypedResults.Json(new TopicPublishResponse([.. results.Select(r => new TopicPublishResultResponse(r.MessageId, r.Queues, r.Duplicate))]),
             RestTopicJsonContext.Web.TopicPublishResponse);
     }
 

@@ -9,7 +9,7 @@ namespace Sluice.Faces.Rest;
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class CreateTopicRequest
 {
-    /// <summary>The topic name: 1-80 characters from A-Z a-z 0-9 - _ (the queue naming rule). Required.</summary>
+    /// <summary>The topic name: 1-80 characters from A-Z a-z 0-9 - _ (no .fifo suffix or prefix:, unlike queue names). Required.</summary>
     public string? Name { get; set; }
 }
 
@@ -52,6 +52,8 @@ internal sealed class TopicPublishRequest : TopicMessageRequest
 /// <param name="Subscriptions">Subscriptions it has now.</param>
 internal sealed record TopicResponse(string Name, DateTimeOffset CreatedAt, long Published, long Unrouted, long Delivered, int Subscriptions);
 
+/// <summary>Every topic, ordered by name (<c>GET /v1/topics</c>).</summary>
+/// <param name="Topics">The topics.</param>
 internal sealed record TopicListResponse(IReadOnlyList<TopicResponse> Topics);
 
 /// <summary>A subscription.</summary>
@@ -60,15 +62,37 @@ internal sealed record TopicListResponse(IReadOnlyList<TopicResponse> Topics);
 /// <param name="RoutingKeyPattern">The routing-key pattern, or null (every key).</param>
 /// <param name="FilterPolicy">The filter policy in canonical form, or null (every message).</param>
 /// <param name="CreatedAt">When it was created.</param>
-internal sealed record SubscriptionResponse(string Topic, string Queue, string? RoutingKeyPattern, JsonElement? FilterPolicy, DateTimeOffset CreatedAt);
+internal sealed record SubscriptionResponse(string Topic, string Queue, string? RoutingKeyPattern,
+    [property: JsonConverter(typeof(CanonicalPolicyConverter))] JsonElement? FilterPolicy, DateTimeOffset CreatedAt);
 
+/// <summary>
+/// Writes a stored filter policy as its canonical text (<see cref="Routing.FilterPolicy.Text"/>), unchanged: a
+/// re-encoding would escape non-ASCII characters the canonical form keeps as they are.
+/// </summary>
+internal sealed class CanonicalPolicyConverter : JsonConverter<JsonElement>
+{
+    public override JsonElement Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        return document.RootElement.Clone();
+    }
+
+    public override void Write(Utf8JsonWriter writer, JsonElement value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.GetRawText(), skipInputValidation: true);
+}
+
+/// <summary>A topic's subscriptions, ordered by queue name (<c>GET /v1/topics/{name}/subscriptions</c>).</summary>
+/// <param name="Subscriptions">The subscriptions.</param>
 internal sealed record SubscriptionListResponse(IReadOnlyList<SubscriptionResponse> Subscriptions);
 
 /// <summary>One message's outcome of a topic publish.</summary>
-/// <param name="MessageId">The message id every copy carries.</param>
+/// <param name="MessageId">The message id every copy carries: when a subscription queue dropped the message as a duplicate, the id of the message it duplicates (a retry gets its first publish's id).</param>
 /// <param name="Queues">How many queues received a copy (0 when no subscription matched).</param>
-internal sealed record TopicPublishResultResponse(Guid MessageId, int Queues);
+/// <param name="Duplicate">Whether some subscription queue dropped its copy as a duplicate within its deduplication window (as a queue publish reports it).</param>
+internal sealed record TopicPublishResultResponse(Guid MessageId, int Queues, bool Duplicate);
 
+/// <summary>A topic publish's outcome (<c>POST /v1/topics/{name}/messages</c>): one entry per message, in order.</summary>
+/// <param name="Messages">Each message's id, queue count and duplicate flag.</param>
 internal sealed record TopicPublishResponse(IReadOnlyList<TopicPublishResultResponse> Messages);
 
 /// <summary>The topic routes' source-generated JSON metadata, with the options of <see cref="RestJsonContext"/>.</summary>

@@ -80,29 +80,63 @@ public sealed partial class SqliteMessageStore
 
     /// <summary>
     /// The one publish path into a queue (a queue publish, and each queue's copies of a topic publish): deduplication,
-    /// the overflow policy, then the rows.
+    /// the overflow policy, then the rows. <see cref="PlanPublish"/> then <see cref="ApplyPublish"/>.
+    /// </summary>
+    private IReadOnlyList<PublishResult> ExecPublish(QueueState q, IReadOnlyList<OutgoingMessage> messages, DateTimeOffset nowTime,
+        IReadOnlyList<Guid>? ids, Func<int, long?>? sharedBody) =>
+        ApplyPublish(PlanPublish(q, messages, nowTime, ids), sharedBody);
+
+    /// <summary>
+    /// Plans a publish into one queue without changing anything: deduplication against the queue as it is, and the
+    /// messages the overflow policy evicts to make room (judged against the queue as it is now).
     /// </summary>
     /// <param name="q">The queue.</param>
     /// <param name="messages">The batch.</param>
     /// <param name="nowTime">The operation's time.</param>
     /// <param name="ids">The ids new messages get (a topic publish's); <see langword="null"/>: new UUIDv7s.</param>
+    /// <exception cref="SluiceException">The queue's refusal, such as queue_full; nothing has changed.</exception>
+    private PendingPublish PlanPublish(QueueState q, IReadOnlyList<OutgoingMessage> messages, DateTimeOffset nowTime, IReadOnlyList<Guid>? ids)
+    {
+        var now = nowTime.ToUnixTimeMilliseconds();
+        var plan = QueueRules.PlanPublish(q.Options, messages, nowTime, key => FindDuplicate(q.Id, key, now), ids);
+        var evict = new List<(long Seq, long Size, int ReceiveCount)>();
+        QueueRules.MakeRoom(q.Info, q.Count, q.Bytes, plan.AddCount, plan.AddBytes, OldestReady(q, now), evict.Add);
+        return new PendingPublish(q, messages, now, plan, evict);
+    }
+
+    /// <summary>
+    /// Carries out a planned publish: evicts (an overflow move into the dead-letter queue ignores that queue's limits,
+    /// as every move does), then inserts the new rows.
+    /// </summary>
+    /// <param name="pending">The plan.</param>
     /// <param name="sharedBody">
     /// For a new message (by index), the <c>bodies</c> row its body is shared from, or <see langword="null"/> to store
     /// the body in the row itself; <see langword="null"/>: every row keeps its own body.
     /// </param>
-    private IReadOnlyList<PublishResult> ExecPublish(QueueState q, IReadOnlyList<OutgoingMessage> messages, DateTimeOffset nowTime,
-        IReadOnlyList<Guid>? ids, Func<int, long?>? sharedBody)
+    private IReadOnlyList<PublishResult> ApplyPublish(PendingPublish pending, Func<int, long?>? sharedBody)
     {
+        var (q, messages, now, plan, evict) = pending;
         var options = q.Options;
-        var now = nowTime.ToUnixTimeMilliseconds();
-        var window = Time.Ms(options.DeduplicationWindow);
-        var plan = QueueRules.PlanPublish(options, messages, nowTime, key => FindDuplicate(q.Id, key, now), ids);
         if (plan.AddCount == 0)
         {
             return plan.Complete();
         }
 
-        MakeRoom(q, plan.AddCount, plan.AddBytes, now);
+        var dlq = evict.Count > 0 && QueueRules.DeadLettersOnOverflow(options) ? DeadLetterQueueOf(q) : null;
+        foreach (var m in evict)
+        {
+            if (dlq is not null)
+            {
+                MoveToDeadLetter(m.Seq, m.Size, q, dlq, DeadLetterInfo.OverflowReason, m.ReceiveCount, now, null);
+            }
+            else
+            {
+                DeleteMessage(m.Seq);
+                Adjust(q, -1, -m.Size);
+            }
+        }
+
+        var window = Time.Ms(options.DeduplicationWindow);
         var insert = _insert!;
         Set(insert, 0, q.Id);
         Set(insert, 6, now);
@@ -143,6 +177,10 @@ public sealed partial class SqliteMessageStore
         return plan.Complete();
     }
 
+    /// <summary>A publish into one queue, planned and not yet carried out (<see cref="PlanPublish"/>).</summary>
+    private sealed record PendingPublish(QueueState Queue, IReadOnlyList<OutgoingMessage> Messages, long Now, PublishPlan Plan,
+        List<(long Seq, long Size, int ReceiveCount)> Evict);
+
     private PublishResult? FindDuplicate(long queueId, string key, long now)
     {
         var find = _dedupFind!;
@@ -153,24 +191,6 @@ public sealed partial class SqliteMessageStore
         return r.Read()
             ? new PublishResult(new Guid(r.GetFieldValue<byte[]>(0), bigEndian: true), Duplicate: true) { SequenceNumber = r.GetInt64(1) }
             : null;
-    }
-
-    /// <summary>Applies the overflow policy (<see cref="QueueRules.MakeRoom"/>) so <paramref name="addCount"/> messages of <paramref name="addBytes"/> fit.</summary>
-    private void MakeRoom(QueueState q, long addCount, long addBytes, long now)
-    {
-        var dlq = QueueRules.DeadLettersOnOverflow(q.Options) ? DeadLetterQueueOf(q) : null;
-        QueueRules.MakeRoom(q.Info, q.Count, q.Bytes, addCount, addBytes, OldestReady(q, now), m =>
-        {
-            if (dlq is not null)
-            {
-                MoveToDeadLetter(m.Seq, m.Size, q, dlq, DeadLetterInfo.OverflowReason, m.ReceiveCount, now, null);
-            }
-            else
-            {
-                DeleteMessage(m.Seq);
-                Adjust(q, -1, -m.Size);
-            }
-        });
     }
 
     /// <summary>The queue's ready messages, oldest first, read a page at a time.</summary>

@@ -102,7 +102,7 @@ public sealed partial class SqliteMessageStore : ITopicStore
                 var info = new SubscriptionInfo(r.GetString(0), r.GetString(1), options, Time.FromMs(r.GetInt64(4)));
                 if (_topics.TryGetValue(info.Topic, out var t))
                 {
-                    t.Subscriptions[info.Queue] = (info, SubscriptionFilter.Create(options));
+                    t.Subscriptions[info.Queue] = (info, SubscriptionFilter.Load(options));
                 }
             }
         }
@@ -155,7 +155,7 @@ public sealed partial class SqliteMessageStore : ITopicStore
         Set(cmd, 4, now);
         cmd.ExecuteNonQuery();
         var info = new SubscriptionInfo(topic, queue, options, Time.FromMs(now));
-        t.Subscriptions.Add(queue, (info, SubscriptionFilter.Create(options)));
+        t.Subscriptions.Add(queue, (info, SubscriptionFilter.Load(options)));
         OnUndo(() => t.Subscriptions.Remove(queue));
         return info;
     }
@@ -194,10 +194,16 @@ public sealed partial class SqliteMessageStore : ITopicStore
 
         var bodyIds = new long?[messages.Count];
         long? SharedBody(int i) => copiesOf[i] < 2 ? null : bodyIds[i] ??= InsertBody(messages[i].Message.Body);
+
+        // Plan every queue's copies against the queues as they are before this publish, then apply them: the room a copy
+        // finds does not depend on which queue is applied first (an overflow move into another subscription queue).
+        var pending = plan.Copies.Select(c => PlanPublish(RequireQueue(c.Queue.Name), c.Messages, now, c.MessageIds)).ToList();
+        plan.AdoptOriginalIds([.. pending.Select(p => p.Plan)]);
         var results = new List<IReadOnlyList<PublishResult>>(plan.Copies.Count);
-        foreach (var c in plan.Copies)
+        for (var c = 0; c < pending.Count; c++)
         {
-            results.Add(ExecPublish(RequireQueue(c.Queue.Name), c.Messages, now, c.MessageIds, k => SharedBody(c.Indexes[k])));
+            var copies = plan.Copies[c];
+            results.Add(ApplyPublish(pending[c], k => SharedBody(copies.Indexes[k])));
         }
 
         var (outcome, added) = plan.Complete(results);

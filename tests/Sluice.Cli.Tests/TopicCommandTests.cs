@@ -71,7 +71,10 @@ public sealed class TopicCommandTests(ServerFixture server) : IClassFixture<Serv
 
         var conflict = await Cli.RunAsync("topic", "subscribe", topic, queue, "--pattern", "a.#");
         Assert.Equal(1, conflict.ExitCode);
-        Assert.Contains("already", conflict.Error, StringComparison.Ordinal);
+        Assert.EndsWith($"(sluice topic unsubscribe {topic} {queue})", conflict.Error.Trim(), StringComparison.Ordinal);
+        var deleteMissing = await Cli.RunAsync("topic", "delete", Name("nope"));
+        Assert.Equal(1, deleteMissing.ExitCode);
+        Assert.Contains("nothing to delete", deleteMissing.Error, StringComparison.Ordinal);
 
         var badPattern = await Cli.RunAsync("topic", "subscribe", topic, queue, "--pattern", "a*");
         Assert.Equal(2, badPattern.ExitCode);
@@ -82,5 +85,36 @@ public sealed class TopicCommandTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal(2, badName.ExitCode);
         var notSubscribed = await Cli.RunAsync("topic", "unsubscribe", topic, Name("other"));
         Assert.Equal(1, notSubscribed.ExitCode);
+    }
+
+    [Fact]
+    public async Task Subscribe_NonAsciiFilter_IsShownUnescaped()
+    {
+        var topic = Name("t");
+        var queue = Name("q");
+        await Cli.RunOkAsync("topic", "create", topic);
+        await Cli.RunOkAsync("queue", "create", queue);
+
+        var subscribed = await Cli.RunOkAsync("topic", "subscribe", topic, queue, "--filter", """{"mood":["\ud83d\ude00"]}""");
+
+        Assert.Contains("""filter {"mood":["😀"]}""", subscribed.Output, StringComparison.Ordinal);
+        var json = await Cli.RunOkAsync("topic", "subscriptions", topic, "--json");
+        Assert.Contains("\"filterPolicy\":{\"mood\":[\"😀\"]}", json.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Subscribe_FilterWithLoneSurrogate_PrintsErrorLineNamingTheKey()
+    {
+        var topic = Name("t");
+        var queue = Name("q");
+        await Cli.RunOkAsync("topic", "create", topic);
+        await Cli.RunOkAsync("queue", "create", queue);
+
+        var result = await Cli.RunAsync("topic", "subscribe", topic, queue, "--filter", """{"a":["\ud800"]}""");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Error.StartsWith("error:", StringComparison.Ordinal), result.Error);
+        Assert.Contains("filterPolicy.a", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
     }
 }

@@ -115,7 +115,42 @@ public class FilterPolicyTests
             FilterPolicy.Parse("""{ "a" : [ "x", { "numeric": [ ">", 1 ] } ],  "b": [{"exists": true}] }""").Text);
 
     [Theory]
+    [InlineData("""{"a":[1e9]}""", """{"a":[1000000000]}""")]
+    [InlineData("""{"b":["x"],"a":[1]}""", """{"a":[1.0],"b":["x"]}""")]
+    [InlineData("""{"a":[{"numeric":["<",5,">",1]}]}""", """{"a":[{"numeric":[">",1,"<",5.0]}]}""")]
+    [InlineData("""{"a":[{"numeric":[">=",5,"<=",5]}]}""", """{"a":[{"numeric":["=",5]}]}""")]
+    [InlineData("""{"a":[-0]}""", """{"a":[0]}""")]
+    public void Parse_EqualPoliciesSpelledDifferently_HaveEqualTexts(string one, string other) =>
+        Assert.Equal(FilterPolicy.Parse(one).Text, FilterPolicy.Parse(other).Text);
+
+    [Fact]
+    public void Parse_Text_KeepsNonAsciiUnescapedAndEscapesOnlyWhatJsonRequires() =>
+        Assert.Equal("{\"region\":[\"😀é\",\"a\\\"b\\\\c\\n\\u0001\",{\"prefix\":\"<>&'\"}]}",
+            FilterPolicy.Parse("{\"region\": [\"\\ud83d\\ude00\\u00e9\", \"a\\\"b\\\\c\\n\\u0001\", {\"prefix\": \"<>&'\"}]}").Text);
+
+    [Fact]
+    public void Parse_LimitAppliesToTheTextSent_NotToItsCanonicalForm()
+    {
+        // 4,000 emoji (8,010 characters sent) are accepted and kept as they are; 12,000 (24,010 characters) are refused.
+        var emoji = string.Concat(Enumerable.Repeat("😀", 4_000));
+        var policy = FilterPolicy.Parse($$"""{"a":["{{emoji}}"]}""");
+        Assert.Equal($$"""{"a":["{{emoji}}"]}""", policy.Text);
+        var ex = Assert.Throws<SluiceException>(() => FilterPolicy.Parse($$"""{"a":["{{emoji}}{{emoji}}{{emoji}}"]}"""));
+        Assert.Contains("24010 characters", ex.Message, StringComparison.Ordinal);
+
+        // A stored canonical text is not measured again.
+        var longCanonical = FilterPolicy.Parse($$"""{"a":[{{string.Join(",", Enumerable.Repeat("1e9", 150))}}]}""").Text;
+        Assert.True(longCanonical.Length < FilterPolicy.MaxLength);
+        Assert.Equal(longCanonical, FilterPolicy.ParseCanonical(longCanonical).Text);
+    }
+
+    [Theory]
     [InlineData("not json", "filterPolicy", "not valid JSON")]
+    [InlineData("""{"a": ["\ud800"]}""", "filterPolicy.a", "lone UTF-16 surrogate")]
+    [InlineData("""{"a": [{"prefix": "x\udc00"}]}""", "filterPolicy.a", "lone UTF-16 surrogate")]
+    [InlineData("""{"a": [{"pre\ud800": "x"}]}""", "filterPolicy.a", "lone UTF-16 surrogate")]
+    [InlineData("""{"a": [{"numeric": ["\ud800", 1]}]}""", "filterPolicy.a", "lone UTF-16 surrogate")]
+    [InlineData("""{"\ud800": ["x"]}""", "filterPolicy", "lone UTF-16 surrogate")]
     [InlineData("[]", "filterPolicy", "must be a JSON object")]
     [InlineData("{}", "filterPolicy", "0 keys")]
     [InlineData("""{"a": "x"}""", "filterPolicy.a", "non-empty array")]
@@ -129,7 +164,13 @@ public class FilterPolicyTests
     [InlineData("""{"a": [{"numeric": ["!=", 1]}]}""", "filterPolicy.a", "numeric")]
     [InlineData("""{"a": [{"numeric": [">", 1, ">", 2]}]}""", "filterPolicy.a", "numeric")]
     [InlineData("""{"a": [{"numeric": ["=", 1, "<", 2]}]}""", "filterPolicy.a", "numeric")]
-    [InlineData("""{"a": [{"numeric": [">", 5, "<", 2]}]}""", "filterPolicy.a", "above the upper bound")]
+    [InlineData("""{"a": [{"numeric": [">", 5, "<", 2]}]}""", "filterPolicy.a", "is empty")]
+    [InlineData("""{"a": [{"numeric": [">", 5, "<", 5]}]}""", "filterPolicy.a", "is empty")]
+    [InlineData("""{"a": [{"numeric": [">", 5, "<=", 5]}]}""", "filterPolicy.a", "is empty")]
+    [InlineData("""{"a": [{"numeric": [">=", 5, "<", 5]}]}""", "filterPolicy.a", "is empty")]
+    [InlineData("""{"a b\u0000": ["x"]}""", "filterPolicy", "attribute name")]
+    [InlineData("""{"AWS.x": ["x"]}""", "filterPolicy", "attribute name")]
+    [InlineData("""{"": ["x"]}""", "filterPolicy", "attribute name")]
     [InlineData("""{"a": [2000000000]}""", "filterPolicy.a", "not a number from")]
     [InlineData("""{"a": ["x"], "a": ["y"]}""", "filterPolicy.a", "twice")]
     [InlineData("""{"a":["x"],"b":["x"],"c":["x"],"d":["x"],"e":["x"],"f":["x"]}""", "filterPolicy", "6 keys")]

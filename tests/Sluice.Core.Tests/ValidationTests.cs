@@ -19,6 +19,30 @@ public class ValidationTests
         Assert.Contains("1-80 characters", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("a")]
+    [InlineData("orders-v2_eu")]
+    public void TopicName_Valid_DoesNotThrow(string name) => Validation.TopicName(name);
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a b")]
+    [InlineData("x.fifo")]
+    [InlineData("pre:x")]
+    [InlineData("us-west-2:orders")]
+    [InlineData("ümlaut")]
+    public void TopicName_OutsideTheTopicRule_IsInvalidTopicName(string name)
+    {
+        var ex = Assert.Throws<SluiceException>(() => Validation.TopicName(name));
+        Assert.Equal(ErrorCodes.InvalidTopicName, ex.ErrorCode);
+        Assert.Equal("topic", ex.Field);
+        Assert.Contains("1-80 characters from A-Z a-z 0-9 - _", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TopicName_TooLong_IsInvalidTopicName() =>
+        Assert.Equal(ErrorCodes.InvalidTopicName, Assert.Throws<SluiceException>(() => Validation.TopicName(new string('a', 81))).ErrorCode);
+
     [Fact]
     public void QueueName_TooLong_Throws() =>
         Assert.Throws<SluiceException>(() => Validation.QueueName(new string('a', 81)));

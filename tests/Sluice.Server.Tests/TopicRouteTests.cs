@@ -85,6 +85,29 @@ public class TopicRouteTests(ServerFixture fixture) : RestTests(fixture), IClass
     }
 
     [Fact]
+    public async Task Publish_SameDeduplicationIdTwice_SecondReportsTheOriginalIdAsDuplicate()
+    {
+        var topic = await CreateTopicAsync();
+        foreach (var queue in new[] { NewName("d1"), NewName("d2") })
+        {
+            await CreateQueueAsync(queue);
+            await SubscribeAsync(topic, $$"""{"queue":"{{queue}}"}""");
+        }
+
+        const string Body = """{"body":"dup","deduplicationId":"X"}""";
+        using var first = await PostAsync($"/v1/topics/{topic}/messages", Body);
+        var original = Assert.Single((await ReadJsonAsync(first)).GetProperty("messages").EnumerateArray());
+        using var second = await PostAsync($"/v1/topics/{topic}/messages", Body);
+        var retry = Assert.Single((await ReadJsonAsync(second)).GetProperty("messages").EnumerateArray());
+
+        Assert.False(original.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(2, original.GetProperty("queues").GetInt32());
+        Assert.True(retry.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(0, retry.GetProperty("queues").GetInt32());
+        Assert.Equal(original.GetProperty("messageId").GetString(), retry.GetProperty("messageId").GetString());
+    }
+
+    [Fact]
     public async Task Publish_SingleMessageWithoutSubscriptions_AcceptedWithZeroQueues()
     {
         var topic = await CreateTopicAsync();
@@ -111,7 +134,8 @@ public class TopicRouteTests(ServerFixture fixture) : RestTests(fixture), IClass
 
         using var second = await PostAsync($"/v1/topics/{topic}/messages", """{"body":"2"}""");
 
-        await AssertProblemAsync(second, HttpStatusCode.TooManyRequests, "queue_full", "queue");
+        var problem = await AssertProblemAsync(second, HttpStatusCode.TooManyRequests, "queue_full", null);
+        Assert.Contains($"queue '{small}' is full", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Single(await PeekAsync(roomy));
     }
 
@@ -123,6 +147,25 @@ public class TopicRouteTests(ServerFixture fixture) : RestTests(fixture), IClass
         await AssertProblemAsync(bad, HttpStatusCode.BadRequest, "invalid_argument", "messages[0].routingKey");
         using var missing = await PostAsync($"/v1/topics/{NewName("t")}/messages", """{"body":"x"}""");
         await AssertProblemAsync(missing, HttpStatusCode.NotFound, "topic_not_found", "topic");
+    }
+
+    [Fact]
+    public async Task Publish_SingleMessageErrors_NameTopLevelFields_BatchErrorsNameMessagesIndex()
+    {
+        var topic = await CreateTopicAsync();
+        var fifo = NewName() + ".fifo";
+        await CreateQueueAsync(fifo, "\"fifo\":true,\"contentBasedDeduplication\":true");
+        await SubscribeAsync(topic, $$"""{"queue":"{{fifo}}"}""");
+
+        using var key = await PostAsync($"/v1/topics/{topic}/messages", """{"body":"x","routingKey":"a.*"}""");
+        var keyProblem = await AssertProblemAsync(key, HttpStatusCode.BadRequest, "invalid_argument", "routingKey");
+        Assert.DoesNotContain("message.", keyProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        using var group = await PostAsync($"/v1/topics/{topic}/messages", """{"body":"x"}""");
+        await AssertProblemAsync(group, HttpStatusCode.BadRequest, "invalid_argument", "messageGroupId");
+        using var batchOfOne = await PostAsync($"/v1/topics/{topic}/messages", """{"messages":[{"body":"x"}]}""");
+        await AssertProblemAsync(batchOfOne, HttpStatusCode.BadRequest, "invalid_argument", "messages[0].messageGroupId");
+        using var batch = await PostAsync($"/v1/topics/{topic}/messages", """{"messages":[{"body":"x","messageGroupId":"g"},{"body":"y"}]}""");
+        await AssertProblemAsync(batch, HttpStatusCode.BadRequest, "invalid_argument", "messages[1].messageGroupId");
     }
 
     [Fact]
@@ -140,6 +183,32 @@ public class TopicRouteTests(ServerFixture fixture) : RestTests(fixture), IClass
         await AssertProblemAsync(badPolicy, HttpStatusCode.BadRequest, "invalid_argument", "filterPolicy.r");
         using var noQueue = await PostAsync($"/v1/topics/{topic}/subscriptions", $$"""{"queue":"{{NewName()}}"}""");
         await AssertProblemAsync(noQueue, HttpStatusCode.NotFound, "queue_not_found", "queue");
+    }
+
+    [Fact]
+    public async Task Subscribe_NonAsciiPolicy_IsShownUnescapedAndCanonical()
+    {
+        var topic = await CreateTopicAsync();
+        var queue = NewName();
+        await CreateQueueAsync(queue);
+
+        using var response = await PostAsync($"/v1/topics/{topic}/subscriptions", $$$"""{"queue":"{{{queue}}}","filterPolicy":{ "mood" : ["\ud83d\ude00", 1e3] }}""");
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"filterPolicy\":{\"mood\":[\"😀\",1000]}", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"a":["\ud800"]}""")]
+    [InlineData("""{"a":[{"prefix":"\ud800"}]}""")]
+    public async Task Subscribe_FilterWithLoneSurrogate_Returns400NamingTheKey(string policy)
+    {
+        var topic = await CreateTopicAsync();
+        var queue = NewName();
+        await CreateQueueAsync(queue);
+        using var response = await PostAsync($"/v1/topics/{topic}/subscriptions", $$"""{"queue":"{{queue}}","filterPolicy":{{policy}}}""");
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_argument", "filterPolicy.a");
     }
 
     [Fact]

@@ -177,6 +177,28 @@ public abstract class TopicConformanceTests : IAsyncLifetime
         Assert.Equal(new TopicCounters(1, 0, 2), (await Broker.GetTopicAsync("t")).Counters);
     }
 
+    [Theory]
+    [InlineData("xa", "xb")]
+    [InlineData("yb", "ya")]
+    public async Task Publish_OneSubscriptionQueueIsAnothersOverflowDeadLetterQueue_EveryCopyJudgedAgainstTheQueuesBefore(string source, string dlq)
+    {
+        // The dead-letter queue sorts after the source in one case and before it in the other: the outcome is the same.
+        await Broker.CreateQueueAsync(dlq, new QueueOptions { MaxLength = 1 });
+        await Broker.CreateQueueAsync(source, new QueueOptions { MaxLength = 1, OverflowPolicy = OverflowPolicy.DeadLetterHead, DeadLetterQueue = dlq });
+        await Broker.PublishAsync(source, new OutgoingMessage(Encoding.UTF8.GetBytes("pre")));
+        await Broker.CreateTopicAsync("t");
+        await Broker.SubscribeAsync("t", source);
+        await Broker.SubscribeAsync("t", dlq);
+
+        var result = Assert.Single(await Broker.PublishToTopicAsync("t", [Msg("hello")]));
+
+        // The dead-letter queue had room for the copy before this publish; the overflow move into it ignores its limit.
+        Assert.Equal(2, result.Queues);
+        Assert.Equal(["hello"], await BodiesAsync(source));
+        Assert.Equal(["hello", "pre"], (await BodiesAsync(dlq)).Order(StringComparer.Ordinal));
+        Assert.Equal(new TopicCounters(1, 0, 2), (await Broker.GetTopicAsync("t")).Counters);
+    }
+
     [Fact]
     public async Task Publish_FifoSubscriptionAndNoMessageGroup_PublishesNothingAnywhere()
     {
@@ -216,7 +238,35 @@ public abstract class TopicConformanceTests : IAsyncLifetime
         Assert.Equal(["one"], await BodiesAsync("a"));
         Assert.Equal(["one again"], await BodiesAsync("b"));
         Assert.Equal(new TopicCounters(2, 0, 2), (await Broker.GetTopicAsync("t")).Counters);
-        Assert.NotEqual(first[0].MessageId, again[0].MessageId);
+
+        // The retry reports the original id, and the copy new in b carries it too: every copy of a message has one id.
+        Assert.True(again[0].Duplicate);
+        Assert.False(first[0].Duplicate);
+        Assert.Equal(first[0].MessageId, again[0].MessageId);
+        Assert.Equal(first[0].MessageId, Assert.Single(await Broker.PeekAsync("b", 10)).MessageId);
+    }
+
+    [Fact]
+    public async Task Publish_RetryWithTheSameDeduplicationId_ReportsTheOriginalIdAndDuplicate()
+    {
+        await QueuesAsync("d1", "d2");
+        await Broker.CreateTopicAsync("dd");
+        await Broker.SubscribeAsync("dd", "d1");
+        await Broker.SubscribeAsync("dd", "d2");
+        var first = Assert.Single(await Broker.PublishToTopicAsync("dd", [Msg("dup", deduplicationId: "X")]));
+
+        var again = await Broker.PublishToTopicAsync("dd", [Msg("dup", deduplicationId: "X"), Msg("fresh", deduplicationId: "Y")]);
+
+        Assert.Equal(new TopicPublishResult(first.MessageId, 0) { Duplicate = true }, again[0]);
+        Assert.Equal(2, again[1].Queues);
+        Assert.False(again[1].Duplicate);
+        Assert.NotEqual(first.MessageId, again[1].MessageId);
+        foreach (var q in new[] { "d1", "d2" })
+        {
+            Assert.Equal([first.MessageId, again[1].MessageId], (await Broker.PeekAsync(q, 10)).Select(m => m.MessageId));
+        }
+
+        Assert.Equal(new TopicCounters(3, 0, 4), (await Broker.GetTopicAsync("dd")).Counters);
     }
 
     [Fact]
@@ -310,6 +360,35 @@ public abstract class TopicConformanceTests : IAsyncLifetime
         Assert.Equal("""{"r":["eu"]}""", first.Options.FilterPolicy);
         Assert.Equal(ErrorCodes.SubscriptionAlreadyExists, ex.ErrorCode);
         Assert.Equal(first, Assert.Single(await Broker.ListSubscriptionsAsync("t")));
+    }
+
+    [Fact]
+    public async Task Subscribe_PolicyOfNonAsciiWithinTheLimitAsSent_IsStoredUnescapedAndRoutes()
+    {
+        await QueuesAsync("q");
+        await Broker.CreateTopicAsync("t");
+        var emoji = string.Concat(Enumerable.Repeat("😀", 4_000));
+        var policy = $$"""{"mood":["{{emoji}}"]}""";
+
+        var subscription = await Broker.SubscribeAsync("t", "q", new SubscriptionOptions { FilterPolicy = policy });
+
+        Assert.Equal(policy, subscription.Options.FilterPolicy);
+        Assert.Equal(policy, Assert.Single(await Broker.ListSubscriptionsAsync("t")).Options.FilterPolicy);
+        var result = await Broker.PublishToTopicAsync("t", [Msg("happy", attributes: ("mood", MessageAttributeValue.FromString(emoji)))]);
+        Assert.Equal(1, result[0].Queues);
+    }
+
+    [Fact]
+    public async Task Subscribe_AgainWithTheSamePolicySpelledDifferently_ReturnsTheSubscription()
+    {
+        await QueuesAsync("q");
+        await Broker.CreateTopicAsync("t");
+        var first = await Broker.SubscribeAsync("t", "q", new SubscriptionOptions { FilterPolicy = """{"b":["x"],"a":[1e9]}""" });
+
+        var again = await Broker.SubscribeAsync("t", "q", new SubscriptionOptions { FilterPolicy = """{ "a": [1000000000.0], "b": ["x"] }""" });
+
+        Assert.Equal(first, again);
+        Assert.Equal("""{"a":[1000000000],"b":["x"]}""", again.Options.FilterPolicy);
     }
 
     [Fact]
@@ -408,7 +487,7 @@ public abstract class TopicConformanceTests : IAsyncLifetime
     {
         await Broker.CreateTopicAsync("t");
 
-        Assert.Equal("message.routingKey", (await FailsAsync(() => Broker.PublishToTopicAsync("t", [Msg("x", "orders.*")]).AsTask())).Field);
+        Assert.Equal("routingKey", (await FailsAsync(() => Broker.PublishToTopicAsync("t", [Msg("x", "orders.*")]).AsTask())).Field);
         Assert.Equal(ErrorCodes.InvalidArgument, (await FailsAsync(() => Broker.PublishToTopicAsync("t", []).AsTask())).ErrorCode);
         Assert.Equal(new TopicCounters(0, 0, 0), (await Broker.GetTopicAsync("t")).Counters);
     }

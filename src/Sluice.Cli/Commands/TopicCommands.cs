@@ -113,7 +113,16 @@ internal static class TopicCommands
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var topicName = parseResult.GetRequiredValue(name);
-            await client.DeleteTopicAsync(topicName, ct).ConfigureAwait(false);
+            try
+            {
+                await client.DeleteTopicAsync(topicName, ct).ConfigureAwait(false);
+            }
+            catch (CliException e) when (e.Code is ErrorCodes.TopicNotFound)
+            {
+                // The server's fix ("create it first") fits the verbs that use a topic, not this one (as 'queue delete').
+                throw new CliException($"topic '{topicName}' does not exist: nothing to delete (sluice topic list shows the topics)", e.Code, e);
+            }
+
             if (context.Json(parseResult))
                 await context.WriteJsonAsync(new DeleteTopicResultDto(topicName, Deleted: true), TopicJsonContext.Default.DeleteTopicResultDto).ConfigureAwait(false);
             else
@@ -141,7 +150,7 @@ internal static class TopicCommands
             topic, queue, pattern, filter);
         command.Validators.Add(r =>
         {
-            if (r.GetValue(filter) is { } text && ParseJson(text) is null)
+            if (r.GetValue(filter) is { } text && !IsJson(text))
                 r.AddError($"--filter '{text}' is not valid JSON: give an object such as {{\"region\":[\"eu-west\"]}}");
         });
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
@@ -150,9 +159,21 @@ internal static class TopicCommands
             {
                 Queue = parseResult.GetRequiredValue(queue),
                 RoutingKeyPattern = parseResult.GetValue(pattern),
-                FilterPolicy = parseResult.GetValue(filter) is { } text ? ParseJson(text) : null,
+                FilterPolicy = parseResult.GetValue(filter),
             };
-            var s = await client.SubscribeAsync(parseResult.GetRequiredValue(topic), request, ct).ConfigureAwait(false);
+            var topicName = parseResult.GetRequiredValue(topic);
+            SubscriptionDto s;
+            try
+            {
+                s = await client.SubscribeAsync(topicName, request, ct).ConfigureAwait(false);
+            }
+            catch (CliException e) when (e.Code is ErrorCodes.SubscriptionAlreadyExists)
+            {
+                // The fix as a command, as every CLI error ends (docs/cli.md).
+                throw new CliException($"queue '{request.Queue}' is subscribed to topic '{topicName}' already, with other options: " +
+                    $"unsubscribe first (sluice topic unsubscribe {topicName} {request.Queue})", e.Code, e);
+            }
+
             if (context.Json(parseResult))
                 await context.WriteJsonAsync(s, TopicJsonContext.Default.SubscriptionDto).ConfigureAwait(false);
             else
@@ -203,7 +224,7 @@ internal static class TopicCommands
             var table = new Table().AddColumns("queue", "pattern", "filter policy", "created");
             foreach (var s in subscriptions)
             {
-                table.AddRow(Markup.Escape(s.Queue), Markup.Escape(s.RoutingKeyPattern ?? "-"), Markup.Escape(s.FilterPolicy?.GetRawText() ?? "-"),
+                table.AddRow(Markup.Escape(s.Queue), Markup.Escape(s.RoutingKeyPattern ?? "-"), Markup.Escape(s.FilterPolicy ?? "-"),
                     Format.Time(s.CreatedAt));
             }
 
@@ -235,7 +256,7 @@ internal static class TopicCommands
         var group = new Option<string>("--group-id", "-g") { Description = "Message group (required when a subscription queue is FIFO)", HelpName = "ID" };
 
         var command = Sub("publish",
-            "Publish one message to a topic: a copy goes to every matching subscription's queue, all or none; prints its id and how many queues received it.",
+            "Publish one message to a topic: a copy goes to every matching subscription's queue, all or none; prints its id and how many queues received it (and 'duplicate' when a queue had seen the dedup id).",
             topic, body, key, file, attrs, delay, priority, dedup, group);
         command.Validators.Add(r =>
         {
@@ -274,7 +295,7 @@ internal static class TopicCommands
             if (context.Json(parseResult))
                 await context.WriteJsonAsync(result, TopicJsonContext.Default.TopicPublishResultDto).ConfigureAwait(false);
             else
-                await context.Output.WriteLineAsync($"{result.MessageId} {Format.Count(result.Queues, "queue")}").ConfigureAwait(false);
+                await context.Output.WriteLineAsync($"{result.MessageId} {Format.Count(result.Queues, "queue")}" + (result.Duplicate ? " duplicate" : "")).ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
@@ -296,18 +317,18 @@ internal static class TopicCommands
     }
 
     private static string Describe(SubscriptionDto s) =>
-        $"queue '{s.Queue}'" + (s.RoutingKeyPattern is { } p ? $" pattern {p}" : "") + (s.FilterPolicy is { } f ? $" filter {f.GetRawText()}" : "");
+        $"queue '{s.Queue}'" + (s.RoutingKeyPattern is { } p ? $" pattern {p}" : "") + (s.FilterPolicy is { } f ? $" filter {f}" : "");
 
-    private static JsonElement? ParseJson(string text)
+    private static bool IsJson(string text)
     {
         try
         {
             using var document = JsonDocument.Parse(text);
-            return document.RootElement.Clone();
+            return true;
         }
         catch (JsonException)
         {
-            return null;
+            return false;
         }
     }
 }

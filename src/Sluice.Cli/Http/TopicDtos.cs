@@ -26,7 +26,23 @@ internal sealed record SubscribeRequest
 {
     public string Queue { get; init; } = "";
     public string? RoutingKeyPattern { get; init; }
-    public JsonElement? FilterPolicy { get; init; }
+
+    /// <summary>The policy JSON as the user typed it (checked to be JSON), sent unchanged: the server judges its strings.</summary>
+    [JsonConverter(typeof(RawJsonConverter))]
+    public string? FilterPolicy { get; init; }
+}
+
+/// <summary>A JSON value kept as its text: written as is (re-encoding would fail on escapes the server must judge, such as a lone surrogate).</summary>
+internal sealed class RawJsonConverter : JsonConverter<string>
+{
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        return document.RootElement.GetRawText();
+    }
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(value, skipInputValidation: true);
 }
 
 internal sealed record SubscriptionDto
@@ -34,7 +50,11 @@ internal sealed record SubscriptionDto
     public string Topic { get; init; } = "";
     public string Queue { get; init; } = "";
     public string? RoutingKeyPattern { get; init; }
-    public JsonElement? FilterPolicy { get; init; }
+
+    /// <summary>The policy's canonical JSON as the server sent it (non-ASCII unescaped), shown and written as is.</summary>
+    [JsonConverter(typeof(RawJsonConverter))]
+    public string? FilterPolicy { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 }
 
@@ -60,6 +80,7 @@ internal sealed record TopicPublishResultDto
 {
     public string MessageId { get; init; } = "";
     public int Queues { get; init; }
+    public bool Duplicate { get; init; }
 }
 
 internal sealed record TopicPublishResponseDto

@@ -67,7 +67,7 @@ public sealed partial class InMemoryMessageStore : ITopicStore
             }
 
             var info = new SubscriptionInfo(topic, queue, options, _time.GetUtcNow());
-            t.Subscriptions[queue] = (info, SubscriptionFilter.Create(options));
+            t.Subscriptions[queue] = (info, SubscriptionFilter.Load(options));
             return ValueTask.FromResult(info);
         }
     }
@@ -106,6 +106,7 @@ public sealed partial class InMemoryMessageStore : ITopicStore
 
             // Plan every queue's publish before changing any: a refusal (queue full) leaves everything as it was.
             var pending = plan.Copies.Select(c => PlanPublish(Queue(c.Queue.Name), c.Messages, now, c.MessageIds)).ToList();
+            plan.AdoptOriginalIds([.. pending.Select(p => p.Plan)]);
 
             // One buffer per message, shared by all its copies.
             var bodies = new byte[messages.Count][];

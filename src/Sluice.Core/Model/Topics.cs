@@ -4,7 +4,7 @@ namespace Sluice;
 /// A topic: a fan-out point. A publish to a topic delivers a copy of each message into the queue of every subscription
 /// whose routing-key pattern and attribute filter policy match it, atomically (every copy or none).
 /// </summary>
-/// <param name="Name">The topic name (the queue naming rule: 1-80 characters from A-Z a-z 0-9 - _).</param>
+/// <param name="Name">The topic name (1-80 characters from A-Z a-z 0-9 - _; no .fifo suffix or prefix:, unlike queue names).</param>
 /// <param name="CreatedAt">When the topic was created.</param>
 /// <param name="Counters">What the topic has published (durable).</param>
 /// <param name="SubscriptionCount">Subscriptions the topic has now.</param>
@@ -56,9 +56,17 @@ public sealed record SubscriptionInfo(string Topic, string Queue, SubscriptionOp
 public sealed record TopicMessage(OutgoingMessage Message, string? RoutingKey = null);
 
 /// <summary>The outcome of one message of a topic publish.</summary>
-/// <param name="MessageId">The message id; every copy in every queue carries it (message ids are unique within a queue, not across queues).</param>
+/// <param name="MessageId">
+/// The message id; every copy in every queue carries it (message ids are unique within a queue, not across queues).
+/// When a subscription queue reports the message as a duplicate of one it stored within its deduplication window (a
+/// producer's retry), the id of that stored message, which the copies new in other queues carry too.
+/// </param>
 /// <param name="Queues">
 /// How many queues received a copy (a queue that dropped the copy as a duplicate within its deduplication window is
 /// not counted); 0 when no subscription matched.
 /// </param>
-public readonly record struct TopicPublishResult(Guid MessageId, int Queues);
+public readonly record struct TopicPublishResult(Guid MessageId, int Queues)
+{
+    /// <summary>Whether some subscription queue dropped its copy as a duplicate (as <see cref="PublishResult.Duplicate"/> of a queue publish); <see cref="Queues"/> counts the others.</summary>
+    public bool Duplicate { get; init; }
+}

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Sluice.Routing;
@@ -18,7 +17,7 @@ namespace Sluice.Routing;
 /// <item><c>{"prefix": "eu-"}</c>: a String attribute starting with the text (1 or more characters).</item>
 /// <item><c>{"numeric": [">=", 10, "&lt;", 20]}</c>: a Number attribute within the bounds: one or two of <c>&gt;</c>,
 /// <c>&gt;=</c>, <c>&lt;</c>, <c>&lt;=</c> each followed by a number (at most one lower and one upper bound, lower not
-/// above upper), or <c>["=", n]</c>.</item>
+/// above upper, not an empty range such as <c>["&gt;", 5, "&lt;", 5]</c>), or <c>["=", n]</c>.</item>
 /// <item><c>{"exists": true}</c>: the attribute is present (any data type); <c>{"exists": false}</c>: it is absent.</item>
 /// </list>
 /// <para>
@@ -50,10 +49,14 @@ public sealed class FilterPolicy
         _keys = keys;
     }
 
-    /// <summary>The policy in canonical form: compact JSON, keys in the order given. Two policies with equal texts are equal.</summary>
+    /// <summary>
+    /// The policy in canonical form: compact JSON, keys sorted (ordinal), each condition in one spelling (numbers as
+    /// the shortest round-trip form of their double), strings escaped only where JSON requires it (quote, backslash,
+    /// control characters; other characters, non-ASCII included, as they are). Two policies with equal texts are equal.
+    /// </summary>
     public string Text { get; }
 
-    /// <summary>Parses and checks a policy.</summary>
+    /// <summary>Parses and checks a policy a user gave, its length included (<see cref="MaxLength"/> characters of the text as sent).</summary>
     /// <param name="json">The policy JSON.</param>
     /// <param name="field">The request field named in errors.</param>
     /// <exception cref="SluiceException"><see cref="ErrorCodes.InvalidArgument"/> naming the field, the key and the rule broken.</exception>
@@ -64,6 +67,23 @@ public sealed class FilterPolicy
         {
             throw SluiceException.Invalid(field, $"{field} is {json.Length} characters: use at most {MaxLength}");
         }
+
+        return ParseUnlimited(json, field);
+    }
+
+    /// <summary>
+    /// Parses a stored policy's <see cref="Text"/> (checked when it was subscribed): every rule but the length, which
+    /// applies to the text the user sent, not to its canonical form.
+    /// </summary>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.InvalidArgument"/>: the text is no valid policy.</exception>
+    public static FilterPolicy ParseCanonical(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return ParseUnlimited(text, "filterPolicy");
+    }
+
+    private static FilterPolicy ParseUnlimited(string json, string field)
+    {
 
         JsonDocument document;
         try
@@ -88,26 +108,25 @@ public sealed class FilterPolicy
             long combinations = 1;
             foreach (var property in root.EnumerateObject())
             {
-                var keyField = $"{field}.{property.Name}";
-                if (!seen.Add(property.Name))
+                var name = NameOf(property, field);
+                var keyField = $"{field}.{name}";
+                if (!seen.Add(name))
                 {
-                    throw SluiceException.Invalid(keyField, $"{field} names the attribute '{Validation.Quote(property.Name)}' twice: give each attribute once, with all its conditions in one array");
+                    throw SluiceException.Invalid(keyField, $"{field} names the attribute '{Validation.Quote(name)}' twice: give each attribute once, with all its conditions in one array");
                 }
 
-                if (property.Name.Length == 0)
-                {
-                    throw SluiceException.Invalid(field, $"{field} has an empty attribute name: keys are message attribute names");
-                }
+                // Keys are message attribute names: a key no attribute could have is a mistake, not a filter.
+                Validation.AttributeName(name, field);
 
                 if (property.Value.ValueKind != JsonValueKind.Array || property.Value.GetArrayLength() == 0)
                 {
                     throw SluiceException.Invalid(keyField,
-                        $"{field} key '{Validation.Quote(property.Name)}' must map to a non-empty array of conditions (any may match), such as [\"eu-west\", {{\"prefix\": \"us-\"}}]");
+                        $"{field} key '{Validation.Quote(name)}' must map to a non-empty array of conditions (any may match), such as [\"eu-west\", {{\"prefix\": \"us-\"}}]");
                 }
 
                 var conditions = property.Value.EnumerateArray().Select(c => Condition.Parse(c, keyField)).ToArray();
                 combinations *= conditions.Length;
-                keys.Add((property.Name, conditions));
+                keys.Add((name, conditions));
             }
 
             if (keys.Count is 0 or > MaxKeys)
@@ -122,7 +141,7 @@ public sealed class FilterPolicy
                     $"{field} has {combinations} combinations (the product of its arrays' lengths): use at most {MaxCombinations}");
             }
 
-            return new FilterPolicy(Canonical(root), [.. keys]);
+            return new FilterPolicy(Canonical(keys), [.. keys]);
         }
     }
 
@@ -156,17 +175,91 @@ public sealed class FilterPolicy
     /// <inheritdoc />
     public override string ToString() => Text;
 
-    private static string Canonical(JsonElement root)
+    private static string Canonical(List<(string Name, Condition[] AnyOf)> keys)
     {
-        using var buffer = new MemoryStream();
-        // Relaxed escaping keeps operators such as ">=" readable; the text is data, never embedded in HTML.
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var text = new StringBuilder();
+        text.Append('{');
+        foreach (var (name, anyOf) in keys.OrderBy(k => k.Name, StringComparer.Ordinal))
         {
-            root.WriteTo(writer);
+            if (text.Length > 1)
+            {
+                text.Append(',');
+            }
+
+            WriteString(text, name);
+            text.Append(":[");
+            for (var k = 0; k < anyOf.Length; k++)
+            {
+                if (k > 0)
+                {
+                    text.Append(',');
+                }
+
+                anyOf[k].Write(text);
+            }
+
+            text.Append(']');
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return text.Append('}').ToString();
     }
+
+    /// <summary>A JSON string escaping only what JSON requires: quote, backslash and control characters.</summary>
+    private static void WriteString(StringBuilder text, string value)
+    {
+        text.Append('"');
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '"' => text.Append("\\\""),
+                '\\' => text.Append("\\\\"),
+                '\n' => text.Append("\\n"),
+                '\r' => text.Append("\\r"),
+                '\t' => text.Append("\\t"),
+                < ' ' => text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
+                _ => text.Append(c),
+            };
+        }
+
+        text.Append('"');
+    }
+
+    /// <summary>A number in one spelling: the shortest text that round-trips its double (no negative zero).</summary>
+    private static void WriteNumber(StringBuilder text, double value) =>
+        text.Append((value == 0 ? 0d : value).ToString("R", CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// A string of the policy. Every string is read through here or <see cref="NameOf"/>: JSON allows escapes of lone
+    /// UTF-16 surrogates (<c>"\ud800"</c>), which are no text, so the policy is refused naming <paramref name="field"/>.
+    /// </summary>
+    private static string TextOf(JsonElement e, string field)
+    {
+        try
+        {
+            return e.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw LoneSurrogate(field);
+        }
+    }
+
+    /// <summary>A property name of the policy (see <see cref="TextOf"/>).</summary>
+    private static string NameOf(JsonProperty p, string field)
+    {
+        try
+        {
+            return p.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            throw LoneSurrogate(field);
+        }
+    }
+
+    private static SluiceException LoneSurrogate(string field) => SluiceException.Invalid(field,
+        $"{field} has a string with a lone UTF-16 surrogate escape (such as \ud800), which is no text: escape a character as a surrogate pair or send it unescaped");
 
     private static string BaseType(MessageAttributeValue value)
     {
@@ -186,14 +279,17 @@ public sealed class FilterPolicy
     {
         public abstract bool Matches(MessageAttributeValue? value);
 
+        /// <summary>Writes the condition's canonical JSON.</summary>
+        public abstract void Write(StringBuilder text);
+
         public static Condition Parse(JsonElement c, string field)
         {
             switch (c.ValueKind)
             {
                 case JsonValueKind.String:
-                    return new EqualsText(c.GetString()!);
+                    return new EqualsText(TextOf(c, field));
                 case JsonValueKind.Number:
-                    return new InRange(Number(c, field), true, Number(c, field), true);
+                    return new InRange(Number(c, field), true, Number(c, field), true) { Literal = true };
                 case JsonValueKind.Object:
                     var properties = c.EnumerateObject().ToArray();
                     if (properties.Length != 1)
@@ -201,10 +297,10 @@ public sealed class FilterPolicy
                         throw Unknown(field);
                     }
 
-                    var (op, operand) = (properties[0].Name, properties[0].Value);
+                    var (op, operand) = (NameOf(properties[0], field), properties[0].Value);
                     return op switch
                     {
-                        "prefix" when operand.ValueKind == JsonValueKind.String && operand.GetString()!.Length > 0 => new Prefix(operand.GetString()!),
+                        "prefix" when operand.ValueKind == JsonValueKind.String && TextOf(operand, field) is { Length: > 0 } prefix => new Prefix(prefix),
                         "prefix" => throw SluiceException.Invalid(field, $"{field}: \"prefix\" takes a non-empty string, as in {{\"prefix\": \"eu-\"}}"),
                         "exists" when operand.ValueKind is JsonValueKind.True or JsonValueKind.False => new Exists(operand.GetBoolean()),
                         "exists" => throw SluiceException.Invalid(field, $"{field}: \"exists\" takes true or false, as in {{\"exists\": true}}"),
@@ -240,55 +336,104 @@ public sealed class FilterPolicy
                 throw SluiceException.Invalid(field, $"{field}: {Rule}");
             }
 
+            var operators = items.Where((_, i) => i % 2 == 0).Select(e => TextOf(e, field)).ToArray();
+
             double? low = null, high = null;
             bool lowInclusive = false, highInclusive = false;
             for (var i = 0; i < items.Length; i += 2)
             {
                 var n = Number(items[i + 1], field);
-                switch (items[i].GetString())
+                var op = operators[i / 2];
+                switch (op)
                 {
                     case "=" when items.Length == 2:
                         return new InRange(n, true, n, true);
                     case ">" or ">=" when low is null:
-                        (low, lowInclusive) = (n, items[i].GetString() == ">=");
+                        (low, lowInclusive) = (n, op == ">=");
                         break;
                     case "<" or "<=" when high is null:
-                        (high, highInclusive) = (n, items[i].GetString() == "<=");
+                        (high, highInclusive) = (n, op == "<=");
                         break;
                     default:
                         throw SluiceException.Invalid(field, $"{field}: {Rule}");
                 }
             }
 
-            if (low > high)
+            if (low > high || (low == high && !(lowInclusive && highInclusive)))
             {
-                throw SluiceException.Invalid(field, $"{field}: the lower bound {low} is above the upper bound {high}: no number could match");
+                throw SluiceException.Invalid(field, $"{field}: the range from {low} to {high} is empty (lower bound above the upper, or equal with either end exclusive): no number could match");
             }
 
             return new InRange(low, lowInclusive, high, highInclusive);
         }
     }
 
-    private sealed class EqualsText(string text) : Condition
+    private sealed class EqualsText(string expected) : Condition
     {
-        public override bool Matches(MessageAttributeValue? value) => string.Equals(StringOf(value), text, StringComparison.Ordinal);
+        public override bool Matches(MessageAttributeValue? value) => string.Equals(StringOf(value), expected, StringComparison.Ordinal);
+
+        public override void Write(StringBuilder text) => WriteString(text, expected);
     }
 
     private sealed class Prefix(string prefix) : Condition
     {
         public override bool Matches(MessageAttributeValue? value) => StringOf(value)?.StartsWith(prefix, StringComparison.Ordinal) == true;
+
+        public override void Write(StringBuilder text)
+        {
+            text.Append("{\"prefix\":");
+            WriteString(text, prefix);
+            text.Append('}');
+        }
     }
 
     private sealed class Exists(bool present) : Condition
     {
         public override bool Matches(MessageAttributeValue? value) => (value is not null) == present;
+
+        public override void Write(StringBuilder text) => text.Append(present ? "{\"exists\":true}" : "{\"exists\":false}");
     }
 
     private sealed class InRange(double? low, bool lowInclusive, double? high, bool highInclusive) : Condition
     {
+        /// <summary>Written as a bare number (<c>42</c>), not as <c>{"numeric":["=",42]}</c>.</summary>
+        public bool Literal { get; init; }
+
         public override bool Matches(MessageAttributeValue? value) =>
             NumberOf(value) is { } n &&
             (low is not { } l || (lowInclusive ? n >= l : n > l)) &&
             (high is not { } h || (highInclusive ? n <= h : n < h));
+
+        public override void Write(StringBuilder text)
+        {
+            if (Literal)
+            {
+                WriteNumber(text, low!.Value);
+                return;
+            }
+
+            text.Append("{\"numeric\":[");
+            if (low == high && lowInclusive && highInclusive)
+            {
+                text.Append("\"=\",");
+                WriteNumber(text, low!.Value);
+            }
+            else
+            {
+                if (low is { } l)
+                {
+                    text.Append(lowInclusive ? "\">=\"," : "\">\",");
+                    WriteNumber(text, l);
+                }
+
+                if (high is { } h)
+                {
+                    text.Append(low is null ? "" : ",").Append(highInclusive ? "\"<=\"," : "\"<\",");
+                    WriteNumber(text, h);
+                }
+            }
+
+            text.Append("]}");
+        }
     }
 }

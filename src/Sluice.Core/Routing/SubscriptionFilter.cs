@@ -29,6 +29,19 @@ public sealed class SubscriptionFilter
             options.FilterPolicy is { } policy ? FilterPolicy.Parse(policy) : null);
     }
 
+    /// <summary>
+    /// A stored subscription's filters: its options in canonical form (<see cref="Canonical"/>), checked when it was
+    /// subscribed; the policy's length limit applies to what the user sent, so it is not checked again.
+    /// </summary>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.InvalidArgument"/>: the options are no valid filters.</exception>
+    public static SubscriptionFilter Load(SubscriptionOptions canonical)
+    {
+        ArgumentNullException.ThrowIfNull(canonical);
+        return new SubscriptionFilter(
+            canonical.RoutingKeyPattern is { } pattern ? RoutingPattern.Parse(pattern) : null,
+            canonical.FilterPolicy is { } policy ? FilterPolicy.ParseCanonical(policy) : null);
+    }
+
     /// <summary>The options in canonical form (the filter policy as <see cref="FilterPolicy.Text"/>): what a store keeps and compares.</summary>
     public SubscriptionOptions Canonical => new() { RoutingKeyPattern = Pattern?.Text, FilterPolicy = Policy?.Text };
 

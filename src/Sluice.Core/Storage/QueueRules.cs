@@ -275,6 +275,19 @@ public sealed class PublishPlan
     /// <summary>The id a new message <paramref name="index"/> is stored under (UUIDv7 of the publish time).</summary>
     public Guid MessageId(int index) => _results[index].MessageId;
 
+    /// <summary>The id of the stored message that message <paramref name="index"/> duplicates (not an earlier message of the same batch), or <see langword="null"/>.</summary>
+    internal Guid? StoredDuplicateOf(int index) =>
+        _results[index].Duplicate && _batchDuplicates?.Exists(d => d.Index == index) != true ? _results[index].MessageId : null;
+
+    /// <summary>Stores new message <paramref name="index"/> under <paramref name="id"/> (a topic publish: the id its message has in another queue).</summary>
+    internal void UseId(int index, Guid id)
+    {
+        if (!_results[index].Duplicate)
+        {
+            _results[index] = _results[index] with { MessageId = id };
+        }
+    }
+
     /// <summary>Records the sequence number new message <paramref name="index"/> was stored with.</summary>
     public void Stored(int index, long sequenceNumber) => _results[index] = _results[index] with { SequenceNumber = sequenceNumber };
 

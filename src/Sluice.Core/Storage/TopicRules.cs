@@ -63,14 +63,16 @@ public static class TopicRules
             {
                 var i = indexes[k];
                 var m = messages[i].Message;
+                // Named as the broker names a publish's messages: "message" alone, "messages[i]" in a batch.
+                var field = messages.Count == 1 ? "message" : $"messages[{i}]";
                 try
                 {
-                    Validation.Message(m, queue.Options, $"messages[{i}]");
+                    Validation.Message(m, queue.Options, field);
                 }
                 catch (SluiceException ex)
                 {
                     throw new SluiceException(ex.ErrorCode,
-                        $"subscription queue '{queue.Name}' of topic '{info.Topic}' cannot take messages[{i}], so nothing was published: {ex.Message}", ex.Field, ex.IsTransient);
+                        $"subscription queue '{queue.Name}' of topic '{info.Topic}' cannot take {(messages.Count == 1 ? "the message" : field)}, so nothing was published: {ex.Message}", ex.Field, ex.IsTransient);
                 }
 
                 batch[k] = queue.Options.ContentBasedDeduplication && m.DeduplicationId is null
@@ -121,10 +123,12 @@ public sealed record TopicCopies(QueueInfo Queue, IReadOnlyList<int> Indexes, IR
 public sealed class TopicPlan
 {
     private readonly Guid[] _ids;
+    private readonly Guid[] _assigned;
 
     internal TopicPlan(Guid[] ids, int unrouted, IReadOnlyList<TopicCopies> copies)
     {
         _ids = ids;
+        _assigned = (Guid[])ids.Clone();
         Unrouted = unrouted;
         Copies = copies;
     }
@@ -139,6 +143,36 @@ public sealed class TopicPlan
     public int Unrouted { get; }
 
     /// <summary>
+    /// Gives every copy of a message one id, before anything is stored: a message that some queue reports as a
+    /// duplicate of a message it stored (a producer's retry) takes that message's id (the first such queue's, in
+    /// <see cref="Copies"/> order), and so does every copy that is new in its queue.
+    /// </summary>
+    /// <param name="plans">For each entry of <see cref="Copies"/> in order, its queue's publish plan (<see cref="QueueRules.PlanPublish"/>).</param>
+    public void AdoptOriginalIds(IReadOnlyList<PublishPlan> plans)
+    {
+        ArgumentNullException.ThrowIfNull(plans);
+        for (var c = 0; c < Copies.Count; c++)
+        {
+            for (var k = 0; k < Copies[c].Indexes.Count; k++)
+            {
+                var i = Copies[c].Indexes[k];
+                if (_ids[i] == _assigned[i] && plans[c].StoredDuplicateOf(k) is { } original)
+                {
+                    _ids[i] = original;
+                }
+            }
+        }
+
+        for (var c = 0; c < Copies.Count; c++)
+        {
+            for (var k = 0; k < Copies[c].Indexes.Count; k++)
+            {
+                plans[c].UseId(k, _ids[Copies[c].Indexes[k]]);
+            }
+        }
+    }
+
+    /// <summary>
     /// The outcome once every queue's copies are published: <paramref name="results"/> holds, for each entry of
     /// <see cref="Copies"/> in order, its queue publish's results; and the counters to add.
     /// </summary>
@@ -147,6 +181,7 @@ public sealed class TopicPlan
     {
         ArgumentNullException.ThrowIfNull(results);
         var queues = new int[_ids.Length];
+        var duplicateOf = new Guid?[_ids.Length];
         var deliveries = new List<QueueDelivery>(Copies.Count);
         long delivered = 0;
         for (var c = 0; c < Copies.Count; c++)
@@ -154,10 +189,15 @@ public sealed class TopicPlan
             var enqueued = 0;
             for (var k = 0; k < results[c].Count; k++)
             {
+                var i = Copies[c].Indexes[k];
                 if (!results[c][k].Duplicate)
                 {
-                    queues[Copies[c].Indexes[k]]++;
+                    queues[i]++;
                     enqueued++;
+                }
+                else
+                {
+                    duplicateOf[i] ??= results[c][k].MessageId;
                 }
             }
 
@@ -171,7 +211,11 @@ public sealed class TopicPlan
         var messages = new TopicPublishResult[_ids.Length];
         for (var i = 0; i < messages.Length; i++)
         {
-            messages[i] = new TopicPublishResult(_ids[i], queues[i]);
+            // A message no queue stored (a duplicate everywhere it went) reports the message it duplicates, as a queue publish does.
+            messages[i] = new TopicPublishResult(queues[i] == 0 && duplicateOf[i] is { } original ? original : _ids[i], queues[i])
+            {
+                Duplicate = duplicateOf[i] is not null,
+            };
         }
 
         return (new TopicPublishOutcome(messages, deliveries), new TopicCounters(_ids.Length, Unrouted, delivered));
