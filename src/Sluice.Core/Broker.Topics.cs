@@ -66,7 +66,8 @@ public sealed partial class Broker
     /// <param name="cancellationToken">Cancels the wait; once sent to the store the subscription may still be created.</param>
     /// <exception cref="SluiceException">
     /// invalid_topic_name, invalid_queue_name, invalid_argument (routingKeyPattern, filterPolicy), topic_not_found,
-    /// queue_not_found, subscription_already_exists (subscribed with other options), not_supported.
+    /// queue_not_found, subscription_already_exists (subscribed with other options), subscription_limit_exceeded (the
+    /// topic has TopicRules.MaxSubscriptionsPerTopic already), not_supported.
     /// </exception>
     public async ValueTask<SubscriptionInfo> SubscribeAsync(string topic, string queue, SubscriptionOptions? options = null, CancellationToken cancellationToken = default)
     {

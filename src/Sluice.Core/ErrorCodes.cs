@@ -51,6 +51,9 @@ public static class ErrorCodes
     /// <summary>The queue is not subscribed to the topic.</summary>
     public const string SubscriptionNotFound = "subscription_not_found";
 
+    /// <summary>The topic has <see cref="Storage.TopicRules.MaxSubscriptionsPerTopic"/> subscriptions already.</summary>
+    public const string SubscriptionLimitExceeded = "subscription_limit_exceeded";
+
     /// <summary>The redrive task does not exist.</summary>
     public const string RedriveNotFound = "redrive_not_found";
 

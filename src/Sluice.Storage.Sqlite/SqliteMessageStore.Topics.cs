@@ -146,6 +146,7 @@ public sealed partial class SqliteMessageStore : ITopicStore
             return TopicRules.SubscribeExisting(existing.Info, options);
         }
 
+        TopicRules.CheckRoomForSubscription(topic, t.Subscriptions.Count);
         var now = Now();
         using var cmd = Command("INSERT INTO subscriptions(topic, queue, pattern, filter, created_at) VALUES($t, $q, $p, $f, $now);", "$t", "$q", "$p", "$f", "$now");
         Set(cmd, 0, topic);

@@ -346,6 +346,28 @@ public abstract class TopicConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Subscribe_PastTheLimit_IsRefusedAndChangesNothing()
+    {
+        await Broker.CreateTopicAsync("t");
+        for (var i = 0; i <= TopicRules.MaxSubscriptionsPerTopic; i++)
+        {
+            await Broker.CreateQueueAsync($"q{i}");
+        }
+
+        for (var i = 0; i < TopicRules.MaxSubscriptionsPerTopic; i++)
+        {
+            await Broker.SubscribeAsync("t", $"q{i}");
+        }
+
+        var e = await Assert.ThrowsAsync<SluiceException>(() => Broker.SubscribeAsync("t", $"q{TopicRules.MaxSubscriptionsPerTopic}").AsTask());
+        Assert.Equal(ErrorCodes.SubscriptionLimitExceeded, e.ErrorCode);
+        Assert.Equal(TopicRules.MaxSubscriptionsPerTopic, (await Broker.ListSubscriptionsAsync("t")).Count);
+
+        // Subscribing an already subscribed queue again with equal options still answers the subscription.
+        Assert.Equal("q0", (await Broker.SubscribeAsync("t", "q0")).Queue);
+    }
+
+    [Fact]
     public async Task Subscribe_Again_EqualOptionsReturnTheSubscription_OtherOptionsConflict()
     {
         await QueuesAsync("a");

@@ -66,6 +66,8 @@ public sealed partial class InMemoryMessageStore : ITopicStore
                 return ValueTask.FromResult(TopicRules.SubscribeExisting(existing.Info, options));
             }
 
+            TopicRules.CheckRoomForSubscription(topic, t.Subscriptions.Count);
+
             var info = new SubscriptionInfo(topic, queue, options, _time.GetUtcNow());
             t.Subscriptions[queue] = (info, SubscriptionFilter.Load(options));
             return ValueTask.FromResult(info);

@@ -89,6 +89,26 @@ public static class TopicRules
     }
 
     /// <summary>
+    /// The most subscriptions one topic may have: 100. A publish writes one copy per matching subscription in one
+    /// transaction, so the cap bounds how long one publish holds a store's writer (100 subscriptions x a batch of 100
+    /// messages is 10,000 copies). SNS's default is far higher because its fan-out is asynchronous; ours is atomic.
+    /// </summary>
+    public const int MaxSubscriptionsPerTopic = 100;
+
+    /// <summary>Refuses a new subscription when the topic has <see cref="MaxSubscriptionsPerTopic"/> already.</summary>
+    /// <param name="topic">The topic name.</param>
+    /// <param name="subscriptions">How many subscriptions the topic has now.</param>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.SubscriptionLimitExceeded"/>.</exception>
+    public static void CheckRoomForSubscription(string topic, int subscriptions)
+    {
+        if (subscriptions >= MaxSubscriptionsPerTopic)
+        {
+            throw new SluiceException(ErrorCodes.SubscriptionLimitExceeded,
+                $"topic '{topic}' has {subscriptions} subscriptions, the most a topic may have ({MaxSubscriptionsPerTopic}): unsubscribe a queue first, or publish to another topic", "queue");
+        }
+    }
+
+    /// <summary>
     /// Subscribing a queue that is subscribed already: the existing subscription when <paramref name="requested"/>
     /// equals its options (subscribe is idempotent), otherwise <see cref="ErrorCodes.SubscriptionAlreadyExists"/>.
     /// </summary>
