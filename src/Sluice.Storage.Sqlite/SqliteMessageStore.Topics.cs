@@ -183,23 +183,28 @@ public sealed partial class SqliteMessageStore : ITopicStore
         var now = _time.GetUtcNow();
         var plan = TopicRules.PlanPublish([.. t.Subscriptions.Values], messages, name => RequireQueue(name).Info, now);
 
-        // A message copied into two or more queues keeps its body once, in bodies (inserted with the first copy).
+        // Plan every queue's copies against the queues as they are before this publish, then apply them: the room a copy
+        // finds does not depend on which queue is applied first (an overflow move into another subscription queue).
+        var pending = plan.Copies.Select(c => PlanPublish(RequireQueue(c.Queue.Name), c.Messages, now, c.MessageIds)).ToList();
+        plan.AdoptOriginalIds([.. pending.Select(p => p.Plan)]);
+
+        // A message stored into two or more queues keeps its body once, in bodies (inserted with the first copy); copies
+        // a queue drops as duplicates store nothing and do not count.
         var copiesOf = new int[messages.Count];
-        foreach (var c in plan.Copies)
+        for (var c = 0; c < pending.Count; c++)
         {
-            foreach (var i in c.Indexes)
+            var indexes = plan.Copies[c].Indexes;
+            for (var k = 0; k < indexes.Count; k++)
             {
-                copiesOf[i]++;
+                if (pending[c].Plan.IsNew(k))
+                {
+                    copiesOf[indexes[k]]++;
+                }
             }
         }
 
         var bodyIds = new long?[messages.Count];
         long? SharedBody(int i) => copiesOf[i] < 2 ? null : bodyIds[i] ??= InsertBody(messages[i].Message.Body);
-
-        // Plan every queue's copies against the queues as they are before this publish, then apply them: the room a copy
-        // finds does not depend on which queue is applied first (an overflow move into another subscription queue).
-        var pending = plan.Copies.Select(c => PlanPublish(RequireQueue(c.Queue.Name), c.Messages, now, c.MessageIds)).ToList();
-        plan.AdoptOriginalIds([.. pending.Select(p => p.Plan)]);
         var results = new List<IReadOnlyList<PublishResult>>(plan.Copies.Count);
         for (var c = 0; c < pending.Count; c++)
         {

@@ -36,6 +36,23 @@ public class SqliteSharedBodyTests : SqliteStoreTestBase
     }
 
     [Fact]
+    public async Task Publish_StoredInOneQueueOnly_OtherDropsItAsDuplicate_KeepsTheBodyInTheMessageRow()
+    {
+        await Store.CreateTopicAsync("t");
+        foreach (var q in new[] { "a", "b" })
+        {
+            await Store.CreateQueueAsync(q, new QueueOptions());
+            await Store.SubscribeAsync("t", q, new SubscriptionOptions());
+        }
+
+        await Store.PublishAsync("a", [Msg("first", dedup: "x")]);
+        await Store.PublishToTopicAsync("t", [new TopicMessage(Msg("again", dedup: "x"))]);
+
+        Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM bodies;"));
+        Assert.Equal("again", Text(await ReceiveOneAsync("b")));
+    }
+
+    [Fact]
     public async Task PurgeAndQueueDelete_ReleaseTheirReferences()
     {
         await FanOutAsync("a", "b", "c");
