@@ -16,58 +16,16 @@ internal static class MessageCommands
     public static Command CreateSend(CliContext context)
     {
         var queue = QueueArgument();
-        var body = new Argument<string?>("body")
-        {
-            Description = "The message body; omit it or give '-' to read the body from stdin",
-            Arity = ArgumentArity.ZeroOrOne,
-        };
-        var file = new Option<FileInfo>("--file", "-f") { Description = "Read the body from this file", HelpName = "PATH" };
-        var attrs = new Option<string[]>("--attr", "-a")
-        {
-            Description = "An attribute: name=value (String) or name:Type=value (Type: String, Number, Binary as base64); repeatable",
-            HelpName = "NAME[:TYPE]=VALUE",
-        };
-        var delay = Options.Seconds("--delay", "Delay before the message becomes visible [default: the queue's delivery delay]");
-        var priority = new Option<int?>("--priority", "-p") { Description = "Priority 0 (lowest, default) to 9 (highest)", HelpName = "0-9" }
-            .Parsed(p => p is >= 0 and <= 9, "give 0 (lowest) to 9 (highest)");
-        var dedup = new Option<string>("--dedup-id") { Description = "Deduplication id: a resend with the same id within the queue's window is not enqueued again", HelpName = "ID" };
-        var group = new Option<string>("--group-id", "-g") { Description = "Message group (required on FIFO queues: order is kept within a group)", HelpName = "ID" };
-
-        var command = context.ClientCommand("send", "Send one message; prints its id (and 'duplicate' when the dedup id was seen).", queue, body, file, attrs, delay, priority, dedup, group);
-        command.Validators.Add(r =>
-        {
-            var bodyValue = r.GetValue(body);
-            if (r.GetValue(file) is not null && bodyValue is not null)
-                r.AddError("give the body either as an argument or with --file, not both");
-            foreach (var attr in r.GetValue(attrs) ?? [])
-            {
-                if (!TryParseAttribute(attr, out _, out _, out var problem))
-                    r.AddError(problem);
-            }
-        });
+        var message = new MessageOptionSet(
+            "Delay before the message becomes visible [default: the queue's delivery delay]",
+            "Deduplication id: a resend with the same id within the queue's window is not enqueued again",
+            "Message group (required on FIFO queues: order is kept within a group)");
+        var command = context.ClientCommand("send", "Send one message; prints its id (and 'duplicate' when the dedup id was seen).", [queue, .. message.Symbols]);
+        message.AddValidator(command);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
-            var bytes = await ReadBodyAsync(context, parseResult.GetValue(body), parseResult.GetValue(file), ct).ConfigureAwait(false);
-            Dictionary<string, AttributeDto>? attributes = null;
-            foreach (var attr in parseResult.GetValue(attrs) ?? [])
-            {
-                _ = TryParseAttribute(attr, out var attrName, out var value, out _);
-                attributes ??= new Dictionary<string, AttributeDto>(StringComparer.Ordinal);
-                attributes[attrName] = value!;
-            }
-
-            var text = TryDecodeUtf8(bytes);
-            var message = new OutgoingMessageDto
-            {
-                Body = text,
-                BodyBase64 = text is null ? Convert.ToBase64String(bytes) : null,
-                Attributes = attributes,
-                Priority = parseResult.GetValue(priority),
-                DelaySeconds = parseResult.GetValue(delay),
-                DeduplicationId = parseResult.GetValue(dedup),
-                MessageGroupId = parseResult.GetValue(group),
-            };
-            var result = await client.PublishAsync(parseResult.GetRequiredValue(queue), message, ct).ConfigureAwait(false);
+            var outgoing = await message.ReadAsync(context, parseResult, ct).ConfigureAwait(false);
+            var result = await client.PublishAsync(parseResult.GetRequiredValue(queue), outgoing, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
                 await context.WriteJsonAsync(result, OutputJsonContext.Default.PublishResultDto).ConfigureAwait(false);
             else

@@ -237,61 +237,19 @@ internal static class TopicCommands
     private static Command CreatePublish(CliContext context)
     {
         var topic = TopicArgument();
-        var body = new Argument<string?>("body")
-        {
-            Description = "The message body; omit it or give '-' to read the body from stdin",
-            Arity = ArgumentArity.ZeroOrOne,
-        };
         var key = new Option<string>("--routing-key", "-k") { Description = "The routing key subscriptions' patterns match (words separated by '.')", HelpName = "KEY" };
-        var file = new Option<FileInfo>("--file", "-f") { Description = "Read the body from this file", HelpName = "PATH" };
-        var attrs = new Option<string[]>("--attr", "-a")
-        {
-            Description = "An attribute: name=value (String) or name:Type=value (Type: String, Number, Binary as base64); repeatable",
-            HelpName = "NAME[:TYPE]=VALUE",
-        };
-        var delay = Options.Seconds("--delay", "Delay before the copies become visible [default: each queue's delivery delay]");
-        var priority = new Option<int?>("--priority", "-p") { Description = "Priority 0 (lowest, default) to 9 (highest)", HelpName = "0-9" }
-            .Parsed(p => p is >= 0 and <= 9, "give 0 (lowest) to 9 (highest)");
-        var dedup = new Option<string>("--dedup-id") { Description = "Deduplication id, remembered per subscription queue", HelpName = "ID" };
-        var group = new Option<string>("--group-id", "-g") { Description = "Message group (required when a subscription queue is FIFO)", HelpName = "ID" };
-
+        var message = new MessageOptionSet(
+            "Delay before the copies become visible [default: each queue's delivery delay]",
+            "Deduplication id, remembered per subscription queue",
+            "Message group (required when a subscription queue is FIFO)");
         var command = Sub("publish",
             "Publish one message to a topic: a copy goes to every matching subscription's queue, all or none; prints its id and how many queues received it (and 'duplicate' when a queue had seen the dedup id).",
-            topic, body, key, file, attrs, delay, priority, dedup, group);
-        command.Validators.Add(r =>
-        {
-            if (r.GetValue(file) is not null && r.GetValue(body) is not null)
-                r.AddError("give the body either as an argument or with --file, not both");
-            foreach (var attr in r.GetValue(attrs) ?? [])
-            {
-                if (!MessageCommands.TryParseAttribute(attr, out _, out _, out var problem))
-                    r.AddError(problem);
-            }
-        });
+            [topic, key, .. message.Symbols]);
+        message.AddValidator(command);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
-            var bytes = await MessageCommands.ReadBodyAsync(context, parseResult.GetValue(body), parseResult.GetValue(file), ct).ConfigureAwait(false);
-            Dictionary<string, AttributeDto>? attributes = null;
-            foreach (var attr in parseResult.GetValue(attrs) ?? [])
-            {
-                _ = MessageCommands.TryParseAttribute(attr, out var attrName, out var value, out _);
-                attributes ??= new Dictionary<string, AttributeDto>(StringComparer.Ordinal);
-                attributes[attrName] = value!;
-            }
-
-            var text = MessageCommands.TryDecodeUtf8(bytes);
-            var message = new TopicMessageDto
-            {
-                Body = text,
-                BodyBase64 = text is null ? Convert.ToBase64String(bytes) : null,
-                Attributes = attributes,
-                Priority = parseResult.GetValue(priority),
-                DelaySeconds = parseResult.GetValue(delay),
-                DeduplicationId = parseResult.GetValue(dedup),
-                MessageGroupId = parseResult.GetValue(group),
-                RoutingKey = parseResult.GetValue(key),
-            };
-            var result = await client.PublishToTopicAsync(parseResult.GetRequiredValue(topic), message, ct).ConfigureAwait(false);
+            var outgoing = new TopicMessageDto(await message.ReadAsync(context, parseResult, ct).ConfigureAwait(false)) { RoutingKey = parseResult.GetValue(key) };
+            var result = await client.PublishToTopicAsync(parseResult.GetRequiredValue(topic), outgoing, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
                 await context.WriteJsonAsync(result, TopicJsonContext.Default.TopicPublishResultDto).ConfigureAwait(false);
             else

@@ -65,7 +65,7 @@ internal sealed record AttributeDto
 }
 
 /// <summary>One message to publish: exactly one of <see cref="Body"/> and <see cref="BodyBase64"/>.</summary>
-internal sealed record OutgoingMessageDto
+internal record OutgoingMessageDto
 {
     public string? Body { get; init; }
     public string? BodyBase64 { get; init; }

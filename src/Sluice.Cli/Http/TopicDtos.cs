@@ -64,15 +64,13 @@ internal sealed record SubscriptionListDto
 }
 
 /// <summary>One message to publish to a topic: a queue message's fields plus its routing key.</summary>
-internal sealed record TopicMessageDto
+internal sealed record TopicMessageDto : OutgoingMessageDto
 {
-    public string? Body { get; init; }
-    public string? BodyBase64 { get; init; }
-    public Dictionary<string, AttributeDto>? Attributes { get; init; }
-    public int? Priority { get; init; }
-    public double? DelaySeconds { get; init; }
-    public string? DeduplicationId { get; init; }
-    public string? MessageGroupId { get; init; }
+    public TopicMessageDto(OutgoingMessageDto message)
+        : base(message)
+    {
+    }
+
     public string? RoutingKey { get; init; }
 }
 
