@@ -10,9 +10,10 @@ namespace Sluice.Client;
 /// limits. Failures throw <see cref="SluiceException"/> with the broker's stable <see cref="SluiceException.ErrorCode"/>
 /// (remote failures carry the same codes, say whether the request reached the server, and set
 /// <see cref="SluiceException.IsTransient"/> when a retry may succeed). Cancelling a call that was already sent does not undo it: a
-/// cancelled publish may still have been stored. Instances are thread-safe.
+/// cancelled publish may still have been stored. Instances are thread-safe. The interface is split into partial
+/// files by concern (queues and messages here; other concerns in <c>ISluiceClient.*.cs</c>).
 /// </remarks>
-public interface ISluiceClient : IAsyncDisposable
+public partial interface ISluiceClient : IAsyncDisposable
 {
     // ---- Queues ----
 
