@@ -352,14 +352,16 @@ public sealed partial class Broker
         public async ValueTask<RedriveProgress> RedriveStepAsync(string? destination, int max, CancellationToken cancellationToken)
         {
             var page = await NextAsync(max, cancellationToken).ConfigureAwait(false);
-            if (page.Count == 0)
+            var moved = 0;
+            if (page.Count > 0)
             {
-                return new RedriveProgress(0, true, Leased + Unmovable == 0 ? null :
-                    $"messages of group {groupId} left in '{queue}': {Leased} leased by a consumer there, {Unmovable} without a source queue to return to or that did not fit");
+                var outcomes = await broker.StartedStore.MoveMessagesAsync(queue, [.. page.Select(m => m.SequenceNumber)], destination, keepDeadLetterInfo: false, cancellationToken).ConfigureAwait(false);
+                moved = Count(page, outcomes, null);
             }
 
-            var outcomes = await broker.StartedStore.MoveMessagesAsync(queue, [.. page.Select(m => m.SequenceNumber)], destination, keepDeadLetterInfo: false, cancellationToken).ConfigureAwait(false);
-            return new RedriveProgress(Count(page, outcomes, null), false, null);
+            // Finished once the walk reached the end of the queue: nothing after the last page is left to look at.
+            return !_end ? new RedriveProgress(moved, false, null) : new RedriveProgress(moved, true, Leased + Unmovable == 0 ? null :
+                $"messages of group {groupId} left in '{queue}': {Leased} leased by a consumer there, {Unmovable} without a source queue to return to or that did not fit");
         }
     }
 }
