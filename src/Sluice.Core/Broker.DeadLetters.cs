@@ -1,4 +1,5 @@
 using Sluice.DeadLetters;
+using Sluice.Internal;
 using Sluice.Storage;
 
 namespace Sluice;
@@ -207,6 +208,7 @@ public sealed partial class Broker
             }
         }
 
+        Log.DeadLetterGroupActed(_logger, groupId, queue, action, destination ?? "-", affected, selection.Leased, selection.Unmovable);
         return new DeadLetterGroupActionResult(queue, groupId, action, false, destination, selection.Cutoff, affected,
             selection.Leased, selection.Unmovable, Sources(sources));
     }
