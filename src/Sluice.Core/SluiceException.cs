@@ -44,6 +44,14 @@ public sealed class SluiceException : Exception
     /// <summary>Whether retrying the same request later may succeed (for example <see cref="ErrorCodes.QueueFull"/>).</summary>
     public bool IsTransient { get; }
 
+    /// <summary>
+    /// Whether the request may have reached the broker. <see langword="true"/> (the default) for every error the broker
+    /// raised or a server answered, and whenever it cannot be known (a connection lost mid-call: a publish may then
+    /// have been stored). <see langword="false"/> only when a remote client knows the request never left (no connection
+    /// could be made), so that retrying it cannot duplicate anything.
+    /// </summary>
+    public bool RequestSent { get; init; } = true;
+
     internal static SluiceException Invalid(string field, string message) => new(ErrorCodes.InvalidArgument, message, field);
 
     internal static SluiceException QueueNotFound(string queue) => Storage.StoreErrors.QueueNotFound(queue);

@@ -6,7 +6,11 @@ using static Sluice.Faces.Grpc.GrpcErrors;
 namespace Sluice.Faces.Grpc.Internal;
 
 /// <summary>sluice.v1.Messages: publish (unary and stream), receive, consume with credit, ack/nack/extend in batches, peek.</summary>
-internal sealed class MessagesService(global::Sluice.Broker broker, GrpcOptions options) : Messages.MessagesBase
+/// <remarks>
+/// Long waits (a long-poll receive, a consume stream) end when the server stops: a receive answers empty, a consume
+/// call ends normally (its client reconnects to the next server), instead of holding the shutdown until its deadline.
+/// </remarks>
+internal sealed class MessagesService(global::Sluice.Broker broker, GrpcOptions options, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime) : Messages.MessagesBase
 {
     public override async Task<PublishResponse> Publish(PublishRequest request, ServerCallContext context)
     {
@@ -64,9 +68,17 @@ internal sealed class MessagesService(global::Sluice.Broker broker, GrpcOptions 
             ReceiveRequestAttemptId = request.HasReceiveRequestAttemptId ? request.ReceiveRequestAttemptId : null,
         };
         var response = new ReceiveResponse();
-        foreach (var message in await broker.ReceiveAsync(queue, receive, context.CancellationToken).ConfigureAwait(false))
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        try
         {
-            response.Messages.Add(GrpcConvert.ToProto(message));
+            foreach (var message in await broker.ReceiveAsync(queue, receive, call.Token).ConfigureAwait(false))
+            {
+                response.Messages.Add(GrpcConvert.ToProto(message));
+            }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // The server is stopping: the long poll ends empty (a cancelled wait leased nothing).
         }
 
         return response;
@@ -90,7 +102,15 @@ internal sealed class MessagesService(global::Sluice.Broker broker, GrpcOptions 
         await broker.GetQueueAsync(queue, context.CancellationToken).ConfigureAwait(false);
         using var consumer = new CreditConsumer(broker, options.MaxConsumeCredit, queue, visibility);
         consumer.Grant(start.Credit, "start.credit");
-        await consumer.RunAsync(requestStream, responseStream, context.CancellationToken).ConfigureAwait(false);
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        try
+        {
+            await consumer.RunAsync(requestStream, responseStream, call.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // The server is stopping: the call ends normally and its client reconnects.
+        }
     }
 
     public override async Task<AckResponse> Ack(AckRequest request, ServerCallContext context)
