@@ -45,10 +45,11 @@ public sealed class SluiceException : Exception
     public bool IsTransient { get; }
 
     /// <summary>
-    /// Whether the request may have reached the broker. <see langword="true"/> (the default) for every error the broker
-    /// raised or a server answered, and whenever it cannot be known (a connection lost mid-call: a publish may then
-    /// have been stored). <see langword="false"/> only when a remote client knows the request never left (no connection
-    /// could be made), so that retrying it cannot duplicate anything.
+    /// Whether the request reached the broker. <see langword="true"/> (the default) for every error the broker raised,
+    /// in this process or reported by a server, and when a connection broke after the request was sent (its outcome
+    /// is then unknown: a retried publish may be stored twice unless it carries a deduplication id).
+    /// <see langword="false"/> when a client failed before sending (no connection, a client-side check): nothing
+    /// happened, so a retry is safe.
     /// </summary>
     public bool RequestSent { get; init; } = true;
 

@@ -443,6 +443,7 @@ public abstract class SluiceClientTests : IAsyncLifetime
         var error = await ThrowsCodeAsync(ErrorCodes.QueueNotFound, () => Client.GetQueueAsync(name).AsTask());
 
         Assert.False(error.IsTransient);
+        Assert.True(error.RequestSent);
         Assert.Contains(name, error.Message, StringComparison.Ordinal);
     }
 

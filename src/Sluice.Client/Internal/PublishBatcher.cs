@@ -6,9 +6,12 @@ namespace Sluice.Client.Internal;
 /// </summary>
 /// <remarks>
 /// <para><b>Gathering.</b> Each queue has a lane: a FIFO of waiting publishes and at most one batch in flight, so
-/// publishes to one queue are sent in call order. When a publish finds its lane idle, the lane waits up to
-/// <c>linger</c> (wall-clock) for others, or until <c>maxBatch</c> are waiting; while a batch is in flight, newcomers
-/// wait and go together in the next batch (up to <c>maxBatch</c>) as soon as it returns.</para>
+/// publishes to one queue are sent in call order. While a batch is in flight, newcomers wait and go together in the
+/// next batch (up to <c>maxBatch</c>) as soon as it returns. When a publish finds its lane idle, it is sent at once if
+/// the lane's last batch carried one message (a lone publisher awaiting each publish pays no linger); if the last
+/// batch carried several (the queue is busy), the lane first waits up to <c>linger</c> (wall-clock) for others, or
+/// until as many are waiting as the last batch carried (at most <c>maxBatch</c>): publishers that await each call
+/// come back together and are sent as soon as they are all there, not at the end of the linger.</para>
 /// <para><b>Back-pressure.</b> At most <c>maxPending</c> publishes are admitted at once (waiting or in flight, over all
 /// queues); a caller beyond that waits for room, and its cancellation token bounds that wait.</para>
 /// <para><b>A batch refused as a whole.</b> The broker takes a batch all or nothing. When a batch of several fails with
@@ -215,6 +218,8 @@ internal sealed class PublishBatcher : IAsyncDisposable
         private readonly Queue<Item> _waiting = new();
         private int _removed;
         private bool _draining;
+        private int _lastBatch;
+        private int _target;
         private TaskCompletionSource? _full;
 
         /// <summary>The running drain (completed when idle).</summary>
@@ -232,7 +237,7 @@ internal sealed class PublishBatcher : IAsyncDisposable
                     _draining = true;
                     start = true;
                 }
-                else if (_waiting.Count - _removed >= owner._maxBatch)
+                else if (_full is not null && _waiting.Count - _removed >= _target)
                 {
                     full = _full;
                 }
@@ -273,7 +278,12 @@ internal sealed class PublishBatcher : IAsyncDisposable
 
         private async Task DrainAsync()
         {
-            var linger = owner._linger > TimeSpan.Zero;
+            bool linger;
+            lock (_lock)
+            {
+                linger = owner._linger > TimeSpan.Zero && _lastBatch > 1;
+            }
+
             while (true)
             {
                 Task? full = null;
@@ -287,7 +297,8 @@ internal sealed class PublishBatcher : IAsyncDisposable
                         return;
                     }
 
-                    if (linger && _waiting.Count - _removed < owner._maxBatch)
+                    _target = Math.Min(owner._maxBatch, _lastBatch);
+                    if (linger && _waiting.Count - _removed < _target)
                     {
                         _full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                         full = _full.Task;
@@ -320,6 +331,11 @@ internal sealed class PublishBatcher : IAsyncDisposable
 
                         next.Gone = true;
                         batch.Add(next);
+                    }
+
+                    if (batch.Count > 0)
+                    {
+                        _lastBatch = batch.Count;
                     }
                 }
 
