@@ -9,7 +9,7 @@ namespace Sluice;
 /// <param name="Value">The value: 0 to 65,536 bytes (<see cref="Storage.KeyValueRules.MaxValueSize"/>), opaque to Sluice.</param>
 /// <param name="Version">
 /// The write that produced this record: positive, taken from one counter per store that increases with every write
-/// (set or delete) of any record and is never reused, not even after the record is deleted, so a version names one
+/// of any record and is never reused, not even after the record is deleted, so a version names one
 /// write of one key and a compare-and-set on a deleted-and-recreated key cannot succeed by accident. Compare versions
 /// of the same key only; they are not consecutive.
 /// </param>

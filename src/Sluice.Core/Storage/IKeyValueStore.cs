@@ -11,8 +11,8 @@ namespace Sluice.Storage;
 /// <remarks>
 /// Semantics every store keeps:
 /// <list type="bullet">
-/// <item>Versions come from one counter per store: every set and every delete that removed a record takes the next
-/// value, which is never reused (it survives restarts and deletes), so a version names one write.</item>
+/// <item>Versions come from one counter per store: every set takes the next value, which is never reused (the counter
+/// survives restarts and deletes), so a version names one write.</item>
 /// <item>A record whose expiry is at or before the store's now is invisible to every method at once (a get returns
 /// none, a listing skips it, a conditional write sees no record); <see cref="SweepKeyValuesAsync"/> deletes it later.</item>
 /// <item>A conditional write or delete whose expected version does not match (<see cref="KeyValueRules.CheckExpected"/>)
