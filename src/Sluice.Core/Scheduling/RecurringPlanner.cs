@@ -60,7 +60,8 @@ public static class RecurringPlanner
     /// <remarks>
     /// <list type="number">
     /// <item>A pending claim younger than <paramref name="claimTimeout"/> belongs to its claimant: wait until it times out
-    /// (the claimant confirms long before). An older one is resumed.</item>
+    /// (the claimant confirms long before). An older one, or one of this scheduler's own (its publish failed), is
+    /// resumed.</item>
     /// <item>Otherwise the next occurrence after <see cref="RecurringState.After"/> is taken. Not yet due: wait for it.
     /// Due at most <paramref name="misfireThreshold"/> ago: fire it (on time; a scheduler that is a little late still
     /// fires every occurrence). Due longer ago (missed): <see cref="MisfirePolicy.FireOnce"/> fires it once and marks
@@ -89,7 +90,7 @@ public static class RecurringPlanner
         if (state.Pending is { } pending)
         {
             var expires = (state.ClaimedAt ?? DateTimeOffset.MinValue) + claimTimeout;
-            return now < expires
+            return now < expires && state.ClaimedBy != scheduler
                 ? new RecurringDecision(RecurringAction.Wait, state, null, expires)
                 : new RecurringDecision(RecurringAction.Resume, state with { ClaimedAt = now, ClaimedBy = scheduler }, pending, null);
         }
