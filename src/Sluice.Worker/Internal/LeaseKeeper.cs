@@ -18,7 +18,7 @@ internal sealed class LeaseKeeper : IAsyncDisposable
         _core = core;
         Queue = queue;
         ReceiptHandle = receiptHandle;
-        _loop = BeatAsync(lease, interval);
+        _loop = BeatAsync(core.Time.GetUtcNow(), lease, interval);
     }
 
     public string Queue { get; }
@@ -34,14 +34,22 @@ internal sealed class LeaseKeeper : IAsyncDisposable
     public static bool EndsLease(string code) =>
         code is ErrorCodes.ReceiptHandleStale or ErrorCodes.MessageNotFound or ErrorCodes.MessageNotInFlight or ErrorCodes.ReceiptHandleInvalid;
 
-    private async Task BeatAsync(TimeSpan lease, TimeSpan interval)
+    /// <summary>Beats at <paramref name="start"/> + k × <paramref name="interval"/> (k = 1, 2, ...): a schedule of absolute times, so a late beat does not push the next ones back.</summary>
+    private async Task BeatAsync(DateTimeOffset start, TimeSpan lease, TimeSpan interval)
     {
         await Task.Yield();
+        var due = start;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(interval, _core.Time, _stop.Token).ConfigureAwait(false);
+                due += interval;
+                var wait = due - _core.Time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _core.Time, _stop.Token).ConfigureAwait(false);
+                }
+
                 await _core.Client.ExtendLeaseAsync(Queue, ReceiptHandle, lease, _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)

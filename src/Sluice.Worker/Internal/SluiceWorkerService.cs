@@ -38,10 +38,10 @@ internal sealed class SluiceWorkerService(WorkerCore core, IServiceScopeFactory 
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        using var deadline = new CancellationTokenSource();
+        var timeout = Task.Delay(core.Options.ShutdownTimeout, core.Time, deadline.Token); // armed before the first await
         await _fetching.CancelAsync().ConfigureAwait(false);
         var all = Task.WhenAll(_loops);
-        using var deadline = new CancellationTokenSource();
-        var timeout = Task.Delay(core.Options.ShutdownTimeout, core.Time, deadline.Token);
         if (await Task.WhenAny(all, timeout).ConfigureAwait(false) != all)
         {
             var running = _running.Keys.ToList();
