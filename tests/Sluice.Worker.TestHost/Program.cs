@@ -16,6 +16,7 @@ var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
 builder.Services.AddSingleton(new HostMode(completions, mode == "hang"));
 builder.Services.AddSluice(b => b.UseSqlite(db));
+builder.Services.AddHostedService<StatusWatcher>();
 builder.Services.AddSluiceWorker(w =>
 {
     w.JsonContext = TestHostJson.Default;
@@ -48,6 +49,29 @@ internal sealed class CrashJobHandler(HostMode mode) : IJobHandler<CrashJob>
 
         await File.AppendAllTextAsync(mode.Completions, $"{context.JobId}\n", cancellationToken);
         Console.WriteLine($"completed {context.JobId}");
+        Completed[context.JobId] = 0;
+    }
+
+    public static System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> Completed { get; } = new();
+}
+
+/// <summary>Prints "succeeded &lt;id&gt;" once a job's status says it succeeded (its message was acked).</summary>
+internal sealed class StatusWatcher(IJobClient jobs) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            foreach (var id in CrashJobHandler.Completed.Keys)
+            {
+                if ((await jobs.GetStatusAsync(id, stoppingToken))?.State == JobState.Succeeded && CrashJobHandler.Completed.TryRemove(id, out _))
+                {
+                    Console.WriteLine($"succeeded {id}");
+                }
+            }
+
+            await Task.Delay(50, stoppingToken);
+        }
     }
 }
 

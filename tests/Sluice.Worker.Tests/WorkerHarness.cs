@@ -116,7 +116,7 @@ internal sealed class WorkerHarness : IAsyncDisposable
     {
         JobStatus? status = null;
         await WaitUntilAsync(async () => (status = await Jobs.GetStatusAsync(jobId))?.State == state,
-            $"job {jobId} is {state} (now {status?.State})");
+            $"job {jobId} is {state} (now {status?.State}; log: {string.Join(" | ", Logs.Entries.Select(e => e.Message))})");
         return status!;
     }
 
@@ -267,6 +267,6 @@ internal sealed class CapturingLoggerProvider(CapturingLogger sink) : ILoggerPro
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            sink.Entries.Enqueue((eventId.Id, formatter(state, exception)));
+            sink.Entries.Enqueue((eventId.Id, formatter(state, exception) + (exception is null ? "" : " " + exception)));
     }
 }

@@ -80,6 +80,7 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
             State = JobState.Processing, Attempts = attempt, Worker = Worker, Progress = null, ProgressNote = null, WaitingReason = null, RunAt = null,
         }).ConfigureAwait(false);
         using var token = CancellationTokenSource.CreateLinkedTokenSource(delivery.Keeper.Lost, abort);
+        using var lost = delivery.Keeper.Lost.Register(() => Log.LeaseLost(core.Logger, JobId, delivery.Queue, delivery.Keeper.LostCode ?? "unknown"));
         var context = new JobContext(JobId, registration.Name, delivery.Queue, attempt, Worker,
             (fraction, note, ct) => WriteStatusAsync(_status with { Progress = fraction, ProgressNote = note }, ct));
         Exception? failure = null;

@@ -68,11 +68,12 @@ internal sealed class SluiceWorkerService(WorkerCore core, IServiceScopeFactory 
         var runners = Enumerable.Range(0, options.Concurrency).Select(_ => RunAsync(channel.Reader)).ToList();
         await PumpAsync(queue, options, channel.Writer).ConfigureAwait(false);
         channel.Writer.Complete();
-        await Task.WhenAll(runners).ConfigureAwait(false);
         while (channel.Reader.TryRead(out var left))
         {
-            await ReleaseAsync(left, markReleased: false).ConfigureAwait(false); // delivered, never started
+            await ReleaseAsync(left, markReleased: false).ConfigureAwait(false); // delivered, never started: back at once
         }
+
+        await Task.WhenAll(runners).ConfigureAwait(false);
     }
 
     /// <summary>Moves deliveries from the queue's consume stream to the runners (the credit bounds how many wait), until fetching stops.</summary>
