@@ -165,6 +165,24 @@ public sealed partial class RemoteSluiceClient
         }
     }
 
+    /// <inheritdoc />
+    public async ValueTask DeadLetterAsync(string queue, string receiptHandle, string? lastError = null, CancellationToken cancellationToken = default)
+    {
+        var item = new V1.DeadLetterItem { ReceiptHandle = receiptHandle ?? "" };
+        if (lastError is not null)
+        {
+            item.Error = lastError;
+        }
+
+        var response = await CallAsync(_messages.DeadLetterAsync, new V1.DeadLetterRequest { Queue = queue ?? "", Items = { item } }, cancellationToken).ConfigureAwait(false);
+        var result = GrpcConvert.FromProto(response.Results[0]);
+        Settled([receiptHandle ?? ""], [result]);
+        if (result.ErrorCode is { } code)
+        {
+            throw new SluiceException(code, result.ErrorMessage ?? code);
+        }
+    }
+
     /// <summary>Returns the consume credit of every handle whose delivery is over: settled, or its lease already gone.</summary>
     private void Settled(IReadOnlyList<string> handles, List<BatchItemResult> results)
     {

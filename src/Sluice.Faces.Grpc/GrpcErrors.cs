@@ -34,6 +34,7 @@ public static class GrpcErrors
         [ErrorCodes.SubscriptionAlreadyExists] = StatusCode.AlreadyExists,
         [ErrorCodes.StreamGroupExists] = StatusCode.AlreadyExists,
         [ErrorCodes.QueueInUse] = StatusCode.FailedPrecondition,
+        [ErrorCodes.VersionConflict] = StatusCode.FailedPrecondition,
         [ErrorCodes.ReceiptHandleStale] = StatusCode.FailedPrecondition,
         [ErrorCodes.MessageNotInFlight] = StatusCode.FailedPrecondition,
         [ErrorCodes.SubscriptionLimitExceeded] = StatusCode.ResourceExhausted,

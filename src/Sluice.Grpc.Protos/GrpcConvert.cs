@@ -194,6 +194,11 @@ public static class GrpcConvert
             proto.MessageGroupId = message.MessageGroupId;
         }
 
+        if (message.LastError is not null)
+        {
+            proto.LastError = message.LastError;
+        }
+
         if (message.DeadLetter is { } dl)
         {
             proto.DeadLetter = new V1.DeadLetterInfo
@@ -231,6 +236,7 @@ public static class GrpcConvert
             DeduplicationId = message.HasDeduplicationId ? message.DeduplicationId : null,
             MessageGroupId = message.HasMessageGroupId ? message.MessageGroupId : null,
             SequenceNumber = message.SequenceNumber,
+            LastError = message.HasLastError ? message.LastError : null,
             DeadLetter = message.DeadLetter is { } dl
                 ? new DeadLetterInfo(dl.SourceQueue, dl.Reason, dl.Attempts, dl.HasLastError ? dl.LastError : null, Time(dl.DeadLetteredAtUnixMs))
                 : null,
@@ -415,6 +421,11 @@ public static class GrpcConvert
             proto.Error = status.Error;
         }
 
+        if (status.GroupId is not null)
+        {
+            proto.GroupId = status.GroupId;
+        }
+
         return proto;
     }
 
@@ -424,7 +435,10 @@ public static class GrpcConvert
         ArgumentNullException.ThrowIfNull(status);
         return new(status.Id, status.DeadLetterQueue, status.HasDestination ? status.Destination : null, status.MaxPerSecond,
             (RedriveState)(int)status.State, status.Moved, status.Total, Time(status.StartedAtUnixMs),
-            status.HasFinishedAtUnixMs ? Time(status.FinishedAtUnixMs) : null, status.HasError ? status.Error : null);
+            status.HasFinishedAtUnixMs ? Time(status.FinishedAtUnixMs) : null, status.HasError ? status.Error : null)
+        {
+            GroupId = status.HasGroupId ? status.GroupId : null,
+        };
     }
 
     // ---- Topics ----
@@ -628,5 +642,27 @@ public static class GrpcConvert
             },
             CreatedAt = Time(info.CreatedAtUnixMs),
         };
+    }
+
+    // ---- Key-value records ----
+
+    /// <summary>A key-value record to proto (the value is wrapped, not copied).</summary>
+    public static V1.KeyValueRecord ToProto(KeyValueRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var proto = new V1.KeyValueRecord { Key = record.Key, Value = UnsafeByteOperations.UnsafeWrap(record.Value), Version = record.Version };
+        if (record.ExpiresAt is { } expires)
+        {
+            proto.ExpiresAtUnixMs = UnixMs(expires);
+        }
+
+        return proto;
+    }
+
+    /// <summary>A proto key-value record to the model.</summary>
+    public static KeyValueRecord FromProto(V1.KeyValueRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new(record.Key, record.Value.Memory, record.Version, record.HasExpiresAtUnixMs ? Time(record.ExpiresAtUnixMs) : null);
     }
 }

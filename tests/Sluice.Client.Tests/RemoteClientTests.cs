@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sluice.Client.Hosting;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -12,6 +16,22 @@ public sealed class RemoteClientTests(SluiceServeProcess server) : SluiceClientT
 {
     protected override ValueTask<ISluiceClient> CreateClientAsync(SluiceClientOptions options) =>
         ValueTask.FromResult<ISluiceClient>(new RemoteSluiceClient(options with { Address = server.GrpcAddress }));
+
+    [Fact]
+    public async Task AddSluiceClient_AddressSet_RemoteClientOfThatServer()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Sluice:Client:Address"] = server.GrpcAddress.ToString() });
+        builder.Services.AddSluiceClient();
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var client = Assert.IsType<RemoteSluiceClient>(host.Services.GetRequiredService<ISluiceClient>());
+        var queue = NewName("di");
+        await client.CreateQueueAsync(queue);
+        Assert.Equal(queue, (await client.GetQueueAsync(queue)).Name);
+        await host.StopAsync();
+    }
 }
 
 /// <summary>A <c>sluice serve</c> process on 127.0.0.1 with free ports; its gRPC address is read from the banner it prints.</summary>

@@ -364,6 +364,50 @@ public sealed class GrpcFaceTests(GrpcFixture fixture) : IClassFixture<GrpcFixtu
     }
 
     [Fact]
+    public async Task DeadLetter_LeasedMessage_MovedWithItsErrorAndAResultPerItem()
+    {
+        var dlq = await CreateQueueAsync();
+        var queue = await CreateQueueAsync(new Sluice.Grpc.V1.QueueOptions { DeadLetterQueue = dlq, MaxReceiveCount = 5 });
+        await fixture.Messages.PublishAsync(new PublishRequest { Queue = queue, Messages = { Text("poison") } });
+        var received = (await fixture.Messages.ReceiveAsync(new ReceiveRequest { Queue = queue })).Messages[0];
+
+        var result = await fixture.Messages.DeadLetterAsync(new DeadLetterRequest
+        {
+            Queue = queue,
+            Items = { new DeadLetterItem { ReceiptHandle = received.ReceiptHandle, Error = "bad input" }, new DeadLetterItem { ReceiptHandle = "bogus" } },
+        });
+        Assert.Equal("", result.Results[0].ErrorCode);
+        Assert.Equal(ErrorCodes.ReceiptHandleInvalid, result.Results[1].ErrorCode);
+        var dead = (await fixture.Messages.PeekAsync(new PeekRequest { Queue = dlq })).Messages.Single();
+        Assert.Equal("bad input", dead.DeadLetter.LastError);
+        Assert.Equal(queue, dead.DeadLetter.SourceQueue);
+    }
+
+    [Fact]
+    public async Task KeyValue_SetGetCompareAndSetListDelete_RoundTrips()
+    {
+        var key = GrpcFixture.NewName("kv");
+        var kv = new Sluice.Grpc.V1.KeyValue.KeyValueClient(fixture.Channel);
+        var first = await kv.SetAsync(new KeyValueSetRequest { Key = key, Value = ByteString.CopyFromUtf8("v1"), ExpectedVersion = 0 });
+        Assert.Equal(1, first.Version);
+        var got = await kv.GetAsync(new KeyValueGetRequest { Key = key });
+        Assert.True(got.Found);
+        Assert.Equal("v1", got.Record.Value.ToStringUtf8());
+
+        var conflict = await Assert.ThrowsAsync<RpcException>(() => kv.SetAsync(new KeyValueSetRequest { Key = key, Value = ByteString.CopyFromUtf8("v2"), ExpectedVersion = 7 }).ResponseAsync);
+        AssertError(conflict, StatusCode.FailedPrecondition, ErrorCodes.VersionConflict);
+        Assert.Equal("v1", (await kv.GetAsync(new KeyValueGetRequest { Key = key })).Record.Value.ToStringUtf8());
+
+        var badTtl = await Assert.ThrowsAsync<RpcException>(() => kv.SetAsync(new KeyValueSetRequest { Key = key, Value = ByteString.Empty, TimeToLiveMs = -5 }).ResponseAsync);
+        AssertError(badTtl, StatusCode.InvalidArgument, ErrorCodes.InvalidArgument, "time_to_live_ms");
+
+        var list = await kv.ListAsync(new KeyValueListRequest { Prefix = key });
+        Assert.Equal(key, list.Records.Single().Key);
+        Assert.True((await kv.DeleteAsync(new KeyValueDeleteRequest { Key = key, ExpectedVersion = 1 })).Deleted);
+        Assert.False((await kv.GetAsync(new KeyValueGetRequest { Key = key })).Found);
+    }
+
+    [Fact]
     public void ErrorTable_EveryErrorCode_HasAStatus()
     {
         var codes = typeof(ErrorCodes).GetFields().Select(f => (string)f.GetValue(null)!).ToList();

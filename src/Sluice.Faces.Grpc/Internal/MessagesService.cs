@@ -156,6 +156,34 @@ internal sealed class MessagesService(global::Sluice.Broker broker, GrpcOptions 
         return response;
     }
 
+    public override async Task<DeadLetterResponse> DeadLetter(DeadLetterRequest request, ServerCallContext context)
+    {
+        var queue = Required(request.Queue, "queue");
+        CheckBatch(request.Items.Count, "items");
+        var items = new (string Handle, string? Error)[request.Items.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var item = request.Items[i];
+            items[i] = (Required(item.ReceiptHandle, $"items[{i}].receipt_handle"), item.HasError ? item.Error : null);
+        }
+
+        var response = new DeadLetterResponse();
+        foreach (var (handle, error) in items)
+        {
+            try
+            {
+                await broker.DeadLetterAsync(queue, handle, error, context.CancellationToken).ConfigureAwait(false);
+                response.Results.Add(new ItemResult());
+            }
+            catch (SluiceException ex) when (IsItemError(ex))
+            {
+                response.Results.Add(GrpcConvert.ToProto(BatchItemResult.From(ex)));
+            }
+        }
+
+        return response;
+    }
+
     public override async Task<ExtendLeaseResponse> ExtendLease(ExtendLeaseRequest request, ServerCallContext context)
     {
         var queue = Required(request.Queue, "queue");
