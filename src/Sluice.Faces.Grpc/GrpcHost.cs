@@ -12,7 +12,7 @@ namespace Sluice.Faces.Grpc;
 
 /// <summary>
 /// The gRPC face on its own Kestrel listener (cleartext HTTP/2 only), serving the <c>sluice.v1</c> services
-/// (proto/sluice/v1: Queues, Messages, Topics, Streams, KeyValue) over a <see cref="Broker"/> it does not own. Start it once,
+/// (proto/sluice/v1: Queues, Messages, Topics, Streams, KeyValue, DeadLetters) over a <see cref="Broker"/> it does not own. Start it once,
 /// then stop and dispose it; <see cref="Address"/> is the real address (with the port chosen for port 0).
 /// </summary>
 public sealed class GrpcHost : IAsyncDisposable
@@ -90,6 +90,7 @@ public sealed class GrpcHost : IAsyncDisposable
         app.MapGrpcService<TopicsService>();
         app.MapGrpcService<StreamsService>();
         app.MapGrpcService<KeyValueService>();
+        app.MapGrpcService<DeadLettersService>();
         _app = app;
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();

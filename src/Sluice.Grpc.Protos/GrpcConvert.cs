@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Google.Protobuf.Collections;
+using Sluice.DeadLetters;
 using V1 = Sluice.Grpc.V1;
 
 namespace Sluice.Grpc;
@@ -664,5 +665,89 @@ public static class GrpcConvert
     {
         ArgumentNullException.ThrowIfNull(record);
         return new(record.Key, record.Value.Memory, record.Version, record.HasExpiresAtUnixMs ? Time(record.ExpiresAtUnixMs) : null);
+    }
+
+    // ---- Dead-letter groups (server to client) ----
+
+    private static V1.DeadLetterSourceCount ToProto(DeadLetterSourceCount count) => new() { Queue = count.Queue, Count = count.Count };
+
+    private static V1.DeadLetterInfo ToProto(DeadLetterInfo info)
+    {
+        var proto = new V1.DeadLetterInfo { SourceQueue = info.SourceQueue, Reason = info.Reason, Attempts = info.Attempts, DeadLetteredAtUnixMs = UnixMs(info.DeadLetteredAt) };
+        if (info.LastError is not null)
+        {
+            proto.LastError = info.LastError;
+        }
+
+        return proto;
+    }
+
+    /// <summary>A queue's dead-letter groups to proto.</summary>
+    public static V1.DeadLetterGroupList ToProto(DeadLetterGroupList list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        var proto = new V1.DeadLetterGroupList { Queue = list.Queue, Scanned = list.Scanned, TotalGroups = list.TotalGroups, Truncated = list.Truncated, Untracked = list.Untracked };
+        foreach (var g in list.Groups)
+        {
+            var sample = new V1.DeadLetterSample
+            {
+                MessageId = g.Sample.MessageId.ToString(),
+                SequenceNumber = g.Sample.SequenceNumber,
+                BodyPreview = g.Sample.BodyPreview,
+                BodyIsText = g.Sample.BodyIsText,
+                BodySize = g.Sample.BodySize,
+                DeadLetter = g.Sample.DeadLetter is null ? null : ToProto(g.Sample.DeadLetter),
+            };
+            if (g.Sample.Failure is { } failure)
+            {
+                sample.Failure = failure.ToErrorText();
+            }
+
+            var group = new V1.DeadLetterGroup
+            {
+                GroupId = g.GroupId,
+                Count = g.Count,
+                FirstDeadLetteredAtUnixMs = UnixMs(g.FirstDeadLetteredAt),
+                LastDeadLetteredAtUnixMs = UnixMs(g.LastDeadLetteredAt),
+                Source = (V1.FailureSource)(int)g.Source,
+                Fingerprint = g.Fingerprint,
+                Sample = sample,
+            };
+            if (g.ExceptionType is not null)
+            {
+                group.ExceptionType = g.ExceptionType;
+            }
+
+            group.SourceQueues.AddRange(g.SourceQueues.Select(ToProto));
+            group.Frames.AddRange(g.Frames);
+            proto.Groups.Add(group);
+        }
+
+        return proto;
+    }
+
+    /// <summary>A dead-letter group action's outcome to proto.</summary>
+    public static V1.DeadLetterGroupActionResult ToProto(DeadLetterGroupActionResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var proto = new V1.DeadLetterGroupActionResult
+        {
+            Queue = result.Queue,
+            GroupId = result.GroupId,
+            Action = (V1.DeadLetterGroupAction)(int)result.Action,
+            DryRun = result.DryRun,
+            CutoffUnixMs = UnixMs(result.Cutoff),
+            Affected = result.Affected,
+            SkippedLeased = result.SkippedLeased,
+            SkippedUnmovable = result.SkippedUnmovable,
+            Redrive = result.Redrive is null ? null : ToProto(result.Redrive),
+        };
+        if (result.Destination is not null)
+        {
+            proto.Destination = result.Destination;
+        }
+
+        proto.SourceQueues.AddRange(result.SourceQueues.Select(ToProto));
+        return proto;
     }
 }

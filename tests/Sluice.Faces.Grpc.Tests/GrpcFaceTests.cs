@@ -408,6 +408,39 @@ public sealed class GrpcFaceTests(GrpcFixture fixture) : IClassFixture<GrpcFixtu
     }
 
     [Fact]
+    public async Task DeadLetterGroups_TwoCauses_TwoGroupsAndADryRunChangesNothing()
+    {
+        var dlq = await CreateQueueAsync();
+        var queue = await CreateQueueAsync(new Sluice.Grpc.V1.QueueOptions { DeadLetterQueue = dlq, MaxReceiveCount = 5 });
+        await fixture.Messages.PublishAsync(new PublishRequest { Queue = queue, Messages = { Text("a"), Text("b"), Text("c") } });
+        var received = (await fixture.Messages.ReceiveAsync(new ReceiveRequest { Queue = queue, MaxMessages = 3 })).Messages;
+        await fixture.Messages.DeadLetterAsync(new DeadLetterRequest
+        {
+            Queue = queue,
+            Items =
+            {
+                new DeadLetterItem { ReceiptHandle = received[0].ReceiptHandle, Error = "System.TimeoutException: order 17 timed out" },
+                new DeadLetterItem { ReceiptHandle = received[1].ReceiptHandle, Error = "System.TimeoutException: order 942 timed out" },
+                new DeadLetterItem { ReceiptHandle = received[2].ReceiptHandle, Error = "System.FormatException: bad date" },
+            },
+        });
+
+        var deadLetters = new Sluice.Grpc.V1.DeadLetters.DeadLettersClient(fixture.Channel);
+        var groups = await deadLetters.ListGroupsAsync(new ListDeadLetterGroupsRequest { Queue = dlq });
+        Assert.Equal([2L, 1L], groups.Groups.Select(g => g.Count));
+        Assert.Equal(queue, groups.Groups[0].SourceQueues.Single().Queue);
+
+        var dryRun = await deadLetters.DeleteGroupAsync(new DeleteDeadLetterGroupRequest { Queue = dlq, GroupId = groups.Groups[0].GroupId, DryRun = true });
+        Assert.True(dryRun.DryRun);
+        Assert.Equal(2, dryRun.Affected);
+        Assert.Equal(3, (await fixture.Broker.GetStatsAsync(dlq)).Ready);
+
+        var deleted = await deadLetters.DeleteGroupAsync(new DeleteDeadLetterGroupRequest { Queue = dlq, GroupId = groups.Groups[0].GroupId });
+        Assert.Equal(2, deleted.Affected);
+        Assert.Equal(1, (await fixture.Broker.GetStatsAsync(dlq)).Ready);
+    }
+
+    [Fact]
     public void ErrorTable_EveryErrorCode_HasAStatus()
     {
         var codes = typeof(ErrorCodes).GetFields().Select(f => (string)f.GetValue(null)!).ToList();
