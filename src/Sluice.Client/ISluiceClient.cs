@@ -81,6 +81,10 @@ public partial interface ISluiceClient : IAsyncDisposable
     /// <exception cref="SluiceException">receipt_handle_invalid, receipt_handle_stale, message_not_found, message_not_in_flight, invalid_argument.</exception>
     ValueTask NackAsync(string queue, string receiptHandle, TimeSpan? delay = null, string? lastError = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Dead-letters a leased message at once (reason <c>rejected</c>), <paramref name="lastError"/> (at most 4,096 characters; e.g. <see cref="FailureDetails.ToErrorText"/>; null keeps the last error) kept as its failure; fenced as <see cref="AckAsync"/>.</summary>
+    /// <exception cref="SluiceException">receipt_handle_invalid, receipt_handle_stale, message_not_found, invalid_argument (the queue has no dead-letter queue, or the error is too long).</exception>
+    ValueTask DeadLetterAsync(string queue, string receiptHandle, string? lastError = null, CancellationToken cancellationToken = default);
+
     /// <summary>Extends (heartbeats) a lease to <paramref name="visibilityTimeout"/> from now; returns the new expiry.</summary>
     /// <exception cref="SluiceException">receipt_handle_invalid, receipt_handle_stale, message_not_found, message_not_in_flight, invalid_argument.</exception>
     ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default);

@@ -113,6 +113,10 @@ public sealed partial class InProcessSluiceClient
     public ValueTask NackAsync(string queue, string receiptHandle, TimeSpan? delay = null, string? lastError = null, CancellationToken cancellationToken = default) =>
         SettleAsync(receiptHandle, _broker.NackAsync(queue, receiptHandle, delay, lastError, cancellationToken));
 
+    /// <inheritdoc />
+    public ValueTask DeadLetterAsync(string queue, string receiptHandle, string? lastError = null, CancellationToken cancellationToken = default) =>
+        SettleAsync(receiptHandle, _broker.DeadLetterAsync(queue, receiptHandle, lastError, cancellationToken));
+
     /// <summary>
     /// Awaits a settlement of <paramref name="receiptHandle"/> (ack, nack, dead-letter) and gives its consume credit
     /// back when the delivery is over: on success, or on a failure that ends the lease

@@ -39,6 +39,7 @@ public static partial class SluiceRestApiExtensions
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, RestJsonContext.Web);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, RestStreamJsonContext.Web);
             o.SerializerOptions.TypeInfoResolverChain.Insert(2, RestTopicJsonContext.Web);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(3, RestDeadLetterJsonContext.Web);
         });
         services.AddOpenApi(o =>
         {
@@ -217,6 +218,7 @@ public static partial class SluiceRestApiExtensions
             .Produces<RedriveResponse>().WithProblems(StatusCodes.Status404NotFound);
         MapStreams(v1, broker, stopping);
         MapTopics(v1, broker);
+        MapDeadLetters(v1, broker);
         return v1;
     }
 

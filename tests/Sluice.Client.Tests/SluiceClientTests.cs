@@ -24,7 +24,7 @@ namespace Sluice.Client.Tests;
 /// <see cref="SluiceClientOptions"/> defaults).</item>
 /// </list>
 /// </remarks>
-public abstract class SluiceClientTests : IAsyncLifetime
+public abstract partial class SluiceClientTests : IAsyncLifetime
 {
     /// <summary>The longest a case waits in real time for something that should happen at once.</summary>
     protected static readonly TimeSpan RealTimeout = TimeSpan.FromSeconds(30);

@@ -25,6 +25,8 @@ internal abstract class DelegatingStore(IQueueStore inner) : IQueueStore
 
     public virtual ValueTask NackAsync(string queue, string receiptHandle, TimeSpan delay, string? lastError, CancellationToken cancellationToken = default) => inner.NackAsync(queue, receiptHandle, delay, lastError, cancellationToken);
 
+    public virtual ValueTask DeadLetterAsync(string queue, string receiptHandle, string? lastError, CancellationToken cancellationToken = default) => inner.DeadLetterAsync(queue, receiptHandle, lastError, cancellationToken);
+
     public virtual ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, bool restart = false, CancellationToken cancellationToken = default) => inner.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, restart, cancellationToken);
 
     public virtual ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) => inner.PurgeAsync(queue, cancellationToken);
@@ -34,6 +36,12 @@ internal abstract class DelegatingStore(IQueueStore inner) : IQueueStore
     public virtual ValueTask<QueueCounts> GetCountsAsync(string queue, CancellationToken cancellationToken = default) => inner.GetCountsAsync(queue, cancellationToken);
 
     public virtual ValueTask<RedriveStep> RedriveAsync(string deadLetterQueue, string? destination, int maxMessages, CancellationToken cancellationToken = default) => inner.RedriveAsync(deadLetterQueue, destination, maxMessages, cancellationToken);
+
+    public virtual ValueTask<IReadOnlyList<QueueMessage>> ScanAsync(string queue, long afterSequence, int maxMessages, CancellationToken cancellationToken = default) => inner.ScanAsync(queue, afterSequence, maxMessages, cancellationToken);
+
+    public virtual ValueTask<IReadOnlyList<MessageSetOutcome>> DeleteMessagesAsync(string queue, IReadOnlyList<long> sequences, CancellationToken cancellationToken = default) => inner.DeleteMessagesAsync(queue, sequences, cancellationToken);
+
+    public virtual ValueTask<IReadOnlyList<MessageSetOutcome>> MoveMessagesAsync(string queue, IReadOnlyList<long> sequences, string? destination, bool keepDeadLetterInfo, CancellationToken cancellationToken = default) => inner.MoveMessagesAsync(queue, sequences, destination, keepDeadLetterInfo, cancellationToken);
 
     public virtual ValueTask<long> SweepAsync(CancellationToken cancellationToken = default) => inner.SweepAsync(cancellationToken);
 

@@ -67,13 +67,18 @@ public static class SluiceClientServiceCollectionExtensions
         return options;
     }
 
-    private static InProcessSluiceClient CreateClient(IServiceProvider services, SluiceClientOptions options)
+    private static ISluiceClient CreateClient(IServiceProvider services, SluiceClientOptions options)
     {
-        if (options.Address is { } address)
+        if (options.Address is not null)
         {
-            throw new InvalidOperationException(
-                $"{ConfigurationSection}:Address is set ({address}) but the remote client is not available in this build of Sluice.Client: " +
-                $"remove {ConfigurationSection}:Address and register a broker with services.AddSluice(...) to run in-process");
+            try
+            {
+                return new RemoteSluiceClient(options);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new InvalidOperationException($"Sluice client setting '{ConfigurationSection}:Address' is invalid: {ex.Message.Split(" (Parameter", 2)[0]}", ex);
+            }
         }
 
         var broker = services.GetService<Broker>() ?? throw new InvalidOperationException(

@@ -315,6 +315,21 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
     }
 
     /// <inheritdoc />
+    public ValueTask DeadLetterAsync(string queue, string receiptHandle, string? lastError, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var q = Queue(queue);
+            var dlq = DeadLetterQueueOf(q) ?? throw StoreErrors.NoDeadLetterQueue(queue);
+            var now = _time.GetUtcNow();
+            var m = Leased(q, receiptHandle, requireInFlight: false, now);
+            m.LastError = lastError ?? m.LastError;
+            MoveToDeadLetter(q, dlq, m, DeadLetterInfo.RejectedReason, now);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, bool restart = false, CancellationToken cancellationToken = default)
     {
         lock (_lock)
@@ -433,15 +448,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                     continue;
                 }
 
-                dlq.Remove(m);
-                m.DeadLetter = null;
-                m.LastError = null;
-                m.ReceiveCount = 0;
-                m.Generation++;
-                m.Leased = false;
-                m.VisibleAt = now;
-                m.EnqueuedAt = now;
-                target.Add(m);
+                Move(dlq, target, m, keepDeadLetterInfo: false, now);
                 moved++;
             }
 
@@ -524,6 +531,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         MessageGroupId = m.MessageGroupId,
         SequenceNumber = m.Sequence,
         DeadLetter = m.DeadLetter,
+        LastError = m.LastError,
     };
 
     private void ThrowIfDisposed()
