@@ -92,4 +92,31 @@ public sealed class AddSluiceClientTests
         Assert.Contains("services.AddSluice(...)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Sluice:Client:Address", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AddSluiceClient_AddressSet_RemoteClientEvenWithABrokerRegistered()
+    {
+        var builder = Builder(new() { ["Sluice:Client:Address"] = "http://127.0.0.1:7481" });
+        builder.Services.AddSluice();
+        builder.Services.AddSluiceClient();
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var client = Assert.IsType<RemoteSluiceClient>(host.Services.GetRequiredService<ISluiceClient>());
+
+        Assert.Equal(new Uri("http://127.0.0.1:7481"), client.Address);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task AddSluiceClient_AddressNotHttp_HostStartFailsNamingTheSetting()
+    {
+        var builder = Builder(new() { ["Sluice:Client:Address"] = "ftp://127.0.0.1:7481" });
+        builder.Services.AddSluiceClient();
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains("Sluice:Client:Address", error.Message, StringComparison.Ordinal);
+    }
 }
