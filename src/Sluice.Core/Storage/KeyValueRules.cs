@@ -48,7 +48,11 @@ public static class KeyValueRules
                 throw SluiceException.Invalid(field, $"{field} has a control character (U+{(int)c:X4}) at index {i}: use 1-{MaxKeyLength} characters without control characters");
             }
 
-            if (char.IsSurrogate(c) && !(char.IsHighSurrogate(c) && i + 1 < key.Length && char.IsLowSurrogate(key[++i])))
+            if (char.IsHighSurrogate(c) && i + 1 < key.Length && char.IsLowSurrogate(key[i + 1]))
+            {
+                i++; // a pair: one character above U+FFFF
+            }
+            else if (char.IsSurrogate(c))
             {
                 throw SluiceException.Invalid(field, $"{field} has an unpaired surrogate at index {i}: a key must be valid UTF-16 text");
             }
