@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Sluice.Hosting;
 using Sluice.Storage.Sqlite;
 using Sluice.Worker;
+using Sluice.Worker.Recurring;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddSluice(b => b.UseSqlite("jobs.db"));
@@ -17,6 +18,8 @@ builder.Services.AddSluiceWorker(w =>
         MaxDelay = TimeSpan.FromSeconds(5),
         NonRetryable = [typeof(ArgumentException)],    // a bad address is dead-lettered at once
     });
+    w.AddJob<Cleanup, CleanupHandler>();
+    w.AddRecurringJob("cleanup", "*/2 * * * * *", TimeZoneInfo.Utc, occurrence => new Cleanup(occurrence)); // every 2 seconds
 });
 using var host = builder.Build();
 await host.StartAsync();
@@ -31,6 +34,7 @@ while ((status = await jobs.GetStatusAsync(id))?.State is not (JobState.Succeede
 }
 
 Console.WriteLine($"job {id}: {status!.State} after {status.Attempts} attempts");
+await CleanupHandler.Ran.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the cron job ran too
 await host.StopAsync();
 return status.State == JobState.Succeeded && status.Attempts == 3 ? 0 : 1;
 
@@ -50,5 +54,20 @@ internal sealed class SendEmailHandler : IJobHandler<SendEmail>
     }
 }
 
+internal sealed record Cleanup(DateTimeOffset Occurrence);
+
+internal sealed class CleanupHandler : IJobHandler<Cleanup>
+{
+    public static TaskCompletionSource Ran { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ValueTask HandleAsync(Cleanup job, JobContext context, CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"cleanup for the occurrence at {job.Occurrence:HH:mm:ss}");
+        Ran.TrySetResult();
+        return ValueTask.CompletedTask;
+    }
+}
+
 [JsonSerializable(typeof(SendEmail))]
+[JsonSerializable(typeof(Cleanup))]
 internal sealed partial class SampleJson : JsonSerializerContext;
