@@ -4,7 +4,11 @@ public sealed class RetryTests
 {
     private static readonly RetryPolicy Policy = new()
     {
-        MaxAttempts = 3, InitialDelay = TimeSpan.FromSeconds(10), Multiplier = 2, MaxDelay = TimeSpan.FromMinutes(1), Jitter = 0,
+        MaxAttempts = 3,
+        InitialDelay = TimeSpan.FromSeconds(10),
+        Multiplier = 2,
+        MaxDelay = TimeSpan.FromMinutes(1),
+        Jitter = 0,
         NonRetryable = [typeof(ArgumentException)],
     };
 

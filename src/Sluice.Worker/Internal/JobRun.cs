@@ -77,7 +77,13 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
     {
         await WriteStatusAsync(_status with
         {
-            State = JobState.Processing, Attempts = attempt, Worker = Worker, Progress = null, ProgressNote = null, WaitingReason = null, RunAt = null,
+            State = JobState.Processing,
+            Attempts = attempt,
+            Worker = Worker,
+            Progress = null,
+            ProgressNote = null,
+            WaitingReason = null,
+            RunAt = null,
         }).ConfigureAwait(false);
         using var token = CancellationTokenSource.CreateLinkedTokenSource(delivery.Keeper.Lost, abort);
         using var lost = delivery.Keeper.Lost.Register(() => Log.LeaseLost(core.Logger, JobId, delivery.Queue, delivery.Keeper.LostCode ?? "unknown"));
