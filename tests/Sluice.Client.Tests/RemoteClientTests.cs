@@ -1,10 +1,10 @@
 using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sluice.Client.Hosting;
-using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Sluice.Client.Tests;
 

@@ -26,7 +26,10 @@ internal static class RemoteErrors
         {
             _ when transport || error.StatusCode is StatusCode.Unavailable or StatusCode.Cancelled or StatusCode.Aborted => new SluiceException(ErrorCodes.Unavailable,
                 $"the Sluice server at {address} could not be reached or dropped the call ({error.Status.Detail}); check that 'sluice serve' runs and that this is its gRPC address (--grpc-url), then retry",
-                null, isTransient: true, error) { RequestSent = !neverSent },
+                null, isTransient: true, error)
+            {
+                RequestSent = !neverSent,
+            },
             StatusCode.DeadlineExceeded => new SluiceException(ErrorCodes.RequestTimeout,
                 $"the call to {address} passed its deadline ({error.Status.Detail}); it may or may not have taken effect", null, isTransient: true, error),
             StatusCode.ResourceExhausted => new SluiceException(ErrorCodes.RequestTooLarge,
