@@ -30,7 +30,7 @@ internal static class DlqCommands
             var messages = await client.PeekAsync(queueName, parseResult.GetValue(max), ct).ConfigureAwait(false);
             if (context.Json(parseResult))
             {
-                await context.WriteJsonAsync(new MessageListDto { Messages = [.. messages] }, OutputJsonContext.Default.MessageListDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new MessageListResponse([.. messages]), OutputJsonContext.Default.MessageListResponse).ConfigureAwait(false);
                 return 0;
             }
 
@@ -45,7 +45,7 @@ internal static class DlqCommands
             {
                 var d = m.DeadLetter;
                 table.AddRow(
-                    m.MessageId,
+                    m.MessageId.ToString(),
                     Markup.Escape(Format.Optional(d?.SourceQueue)),
                     Markup.Escape(Format.Optional(d?.Reason)),
                     d is null ? "-" : d.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -75,7 +75,7 @@ internal static class DlqCommands
             var json = context.Json(parseResult);
             if (json)
             {
-                await context.WriteJsonAsync(task, OutputJsonContext.Default.RedriveDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(task, OutputJsonContext.Default.RedriveResponse).ConfigureAwait(false);
             }
             else
             {
@@ -89,7 +89,7 @@ internal static class DlqCommands
         return command;
     }
 
-    private static async Task<int> WaitAsync(CliContext context, SluiceHttpClient client, RedriveDto task, bool json, CancellationToken ct)
+    private static async Task<int> WaitAsync(CliContext context, SluiceHttpClient client, RedriveResponse task, bool json, CancellationToken ct)
     {
         var lastMoved = task.Moved;
         try
@@ -105,7 +105,7 @@ internal static class DlqCommands
                     // Progress, or the end: one line (or one JSON document) each.
                     lastMoved = task.Moved;
                     if (json)
-                        await context.WriteJsonAsync(task, OutputJsonContext.Default.RedriveDto).ConfigureAwait(false);
+                        await context.WriteJsonAsync(task, OutputJsonContext.Default.RedriveResponse).ConfigureAwait(false);
                     else if (string.Equals(task.State, "running", StringComparison.OrdinalIgnoreCase))
                         await context.Output.WriteLineAsync($"moved {Format.Number(task.Moved)} of {Format.Count(task.Total, "message")}").ConfigureAwait(false);
                 }
