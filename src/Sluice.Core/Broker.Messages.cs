@@ -205,10 +205,7 @@ public sealed partial class Broker
         ReceiptHandle.Parse(receiptHandle, info);
         var d = delay ?? TimeSpan.Zero;
         Validation.Range(d, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "delay");
-        if (error is { Length: > 4096 })
-        {
-            throw SluiceException.Invalid("error", $"error is {error.Length} characters: at most 4096");
-        }
+        CheckErrorText(error);
 
         await StartedStore.NackAsync(queue, receiptHandle, d, error, cancellationToken).ConfigureAwait(false);
         LeaseChanged(receiptHandle);
@@ -217,6 +214,39 @@ public sealed partial class Broker
         if (info.Options.DeadLetterQueue is { } dlq)
         {
             Signal(dlq).Notify(1);
+        }
+    }
+
+    /// <summary>
+    /// Dead-letters a received message now, without waiting for its max receive count: it moves to the queue's
+    /// dead-letter queue with reason <see cref="DeadLetterInfo.RejectedReason"/>, its receive count as the attempts and
+    /// <paramref name="error"/> as its last error. For failures not worth retrying. The handle is fenced as for
+    /// <see cref="AckAsync"/>: a handle whose message was received again since is refused.
+    /// </summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="receiptHandle">The handle from the receive.</param>
+    /// <param name="error">Why (e.g. <see cref="FailureDetails.ToErrorText"/>); at most 4,096 characters; null keeps the message's last error.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="SluiceException">
+    /// queue_not_found, invalid_argument (error too long, or the queue has no dead-letter queue), receipt_handle_invalid,
+    /// message_not_found, receipt_handle_stale.
+    /// </exception>
+    public async ValueTask DeadLetterAsync(string queue, string receiptHandle, string? error = null, CancellationToken cancellationToken = default)
+    {
+        var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        ReceiptHandle.Parse(receiptHandle, info);
+        CheckErrorText(error);
+        var dlq = info.Options.DeadLetterQueue ?? throw StoreErrors.NoDeadLetterQueue(queue);
+        await StartedStore.DeadLetterAsync(queue, receiptHandle, error, cancellationToken).ConfigureAwait(false);
+        LeaseChanged(receiptHandle);
+        Signal(dlq).Notify(1);
+    }
+
+    private static void CheckErrorText(string? error)
+    {
+        if (error is { Length: > FailureDetails.MaxTextLength })
+        {
+            throw SluiceException.Invalid("error", $"error is {error.Length} characters: at most {FailureDetails.MaxTextLength}");
         }
     }
 

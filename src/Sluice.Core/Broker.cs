@@ -298,12 +298,16 @@ public sealed partial class Broker : IAsyncDisposable
         }
     }
 
-    /// <summary>Deletes messages past retention, expired deduplication ids and stream entries past their stream's retention now (the sweeper also runs every <see cref="BrokerOptions.SweepInterval"/>).</summary>
-    /// <returns>Messages and stream entries deleted.</returns>
+    /// <summary>Deletes messages past retention, expired deduplication ids, stream entries past their stream's retention and expired key-value records now (the sweeper also runs every <see cref="BrokerOptions.SweepInterval"/>).</summary>
+    /// <returns>Messages, stream entries and key-value records deleted.</returns>
     public async ValueTask<long> SweepAsync(CancellationToken cancellationToken = default)
     {
         var deleted = await StartedStore.SweepAsync(cancellationToken).ConfigureAwait(false);
         deleted += await SweepStreamsAsync(cancellationToken).ConfigureAwait(false);
+        if (StartedStore is IKeyValueStore keyValues)
+        {
+            deleted += await keyValues.SweepKeyValuesAsync(cancellationToken).ConfigureAwait(false);
+        }
         if (deleted > 0)
         {
             Log.Swept(_logger, deleted);

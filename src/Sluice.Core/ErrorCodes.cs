@@ -78,6 +78,12 @@ public static class ErrorCodes
     /// <summary>The stream's last id is the largest possible id: no id can be generated after it.</summary>
     public const string StreamIdExhausted = "stream_id_exhausted";
 
+    /// <summary>
+    /// A conditional key-value write or delete found another version than the one it expected (the record changed, was
+    /// created, or does not exist); nothing was changed. Read the record again and decide anew.
+    /// </summary>
+    public const string VersionConflict = "version_conflict";
+
     /// <summary>The request could not be parsed (malformed JSON, wrong content type).</summary>
     public const string MalformedRequest = "malformed_request";
 

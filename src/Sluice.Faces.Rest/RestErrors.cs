@@ -39,6 +39,7 @@ public static class RestErrors
         [ErrorCodes.SubscriptionNotFound] = StatusCodes.Status404NotFound,
         [ErrorCodes.SubscriptionAlreadyExists] = StatusCodes.Status409Conflict,
         [ErrorCodes.SubscriptionLimitExceeded] = StatusCodes.Status409Conflict,
+        [ErrorCodes.VersionConflict] = StatusCodes.Status409Conflict,
         [ErrorCodes.QueueNotFound] = StatusCodes.Status404NotFound,
         [ErrorCodes.MessageNotFound] = StatusCodes.Status404NotFound,
         [ErrorCodes.RedriveNotFound] = StatusCodes.Status404NotFound,

@@ -431,6 +431,15 @@ public sealed partial class SqliteMessageStore
         return true;
     }
 
+    private bool ExecDeadLetter(string queue, string receiptHandle, string? lastError)
+    {
+        var q = RequireQueue(queue);
+        var dlq = DeadLetterQueueOf(q) ?? throw StoreErrors.NoDeadLetterQueue(queue);
+        var (seq, receiveCount, size, _) = CheckHandle(q, receiptHandle, requireLeased: false);
+        MoveToDeadLetter(seq, size, q, dlq, DeadLetterInfo.RejectedReason, receiveCount, Now(), lastError);
+        return true;
+    }
+
     private DateTimeOffset ExecExtend(string queue, string receiptHandle, TimeSpan visibilityTimeout, bool restart)
     {
         var q = RequireQueue(queue);

@@ -95,6 +95,7 @@ public sealed partial class SqliteMessageStore
         Exec(StreamSchema);
         Migrate();
         Exec(TopicSchema);
+        Exec(KeyValueSchema);
         _begin = Command("BEGIN IMMEDIATE;");
         _commit = Command("COMMIT;");
         _rollback = Command("ROLLBACK;");

@@ -147,6 +147,10 @@ public sealed partial class SqliteMessageStore : IQueueStore
         await RunAsync(() => ExecNack(queue, receiptHandle, delay, lastError), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
+    public async ValueTask DeadLetterAsync(string queue, string receiptHandle, string? lastError, CancellationToken cancellationToken = default) =>
+        await RunAsync(() => ExecDeadLetter(queue, receiptHandle, lastError), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
     public ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, bool restart = false, CancellationToken cancellationToken = default) =>
         RunAsync(() => ExecExtend(queue, receiptHandle, visibilityTimeout, restart), cancellationToken);
 

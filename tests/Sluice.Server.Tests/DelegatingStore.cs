@@ -25,6 +25,8 @@ internal abstract class DelegatingStore(IQueueStore inner) : IQueueStore
 
     public virtual ValueTask NackAsync(string queue, string receiptHandle, TimeSpan delay, string? lastError, CancellationToken cancellationToken = default) => inner.NackAsync(queue, receiptHandle, delay, lastError, cancellationToken);
 
+    public virtual ValueTask DeadLetterAsync(string queue, string receiptHandle, string? lastError, CancellationToken cancellationToken = default) => inner.DeadLetterAsync(queue, receiptHandle, lastError, cancellationToken);
+
     public virtual ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, bool restart = false, CancellationToken cancellationToken = default) => inner.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, restart, cancellationToken);
 
     public virtual ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default) => inner.PurgeAsync(queue, cancellationToken);

@@ -315,6 +315,21 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
     }
 
     /// <inheritdoc />
+    public ValueTask DeadLetterAsync(string queue, string receiptHandle, string? lastError, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var q = Queue(queue);
+            var dlq = DeadLetterQueueOf(q) ?? throw StoreErrors.NoDeadLetterQueue(queue);
+            var now = _time.GetUtcNow();
+            var m = Leased(q, receiptHandle, requireInFlight: false, now);
+            m.LastError = lastError ?? m.LastError;
+            MoveToDeadLetter(q, dlq, m, DeadLetterInfo.RejectedReason, now);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, bool restart = false, CancellationToken cancellationToken = default)
     {
         lock (_lock)
@@ -524,6 +539,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         MessageGroupId = m.MessageGroupId,
         SequenceNumber = m.Sequence,
         DeadLetter = m.DeadLetter,
+        LastError = m.LastError,
     };
 
     private void ThrowIfDisposed()

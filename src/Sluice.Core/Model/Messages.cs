@@ -130,11 +130,18 @@ public sealed record QueueMessage
 
     /// <summary>Why the message is in a dead-letter queue; <see langword="null"/> for a message that never was dead-lettered.</summary>
     public DeadLetterInfo? DeadLetter { get; init; }
+
+    /// <summary>
+    /// The error given with the message's latest nack (or dead-lettering) that carried one, at most 4,096 characters;
+    /// <see langword="null"/> when none was given. A consumer reads it to carry a failure history forward (e.g.
+    /// <see cref="FailureDetails.TryParse"/>). Cleared when a redrive moves the message back.
+    /// </summary>
+    public string? LastError { get; init; }
 }
 
 /// <summary>Why and from where a message was dead-lettered.</summary>
 /// <param name="SourceQueue">The queue the message was moved from.</param>
-/// <param name="Reason">Why: <c>max_receive_count</c> or <c>overflow</c>.</param>
+/// <param name="Reason">Why: <c>max_receive_count</c>, <c>overflow</c> or <c>rejected</c>.</param>
 /// <param name="Attempts">How many times it had been received in the source queue.</param>
 /// <param name="LastError">The error given with the last nack, if any.</param>
 /// <param name="DeadLetteredAt">When it was moved.</param>
@@ -145,6 +152,9 @@ public sealed record DeadLetterInfo(string SourceQueue, string Reason, int Attem
 
     /// <summary>Reason for a message pushed out by the source queue's <see cref="OverflowPolicy.DeadLetterHead"/>.</summary>
     public const string OverflowReason = "overflow";
+
+    /// <summary>Reason for a message a consumer dead-lettered explicitly (<c>Broker.DeadLetterAsync</c>), e.g. a failure not worth retrying.</summary>
+    public const string RejectedReason = "rejected";
 }
 
 /// <summary>The outcome of one entry of a batch operation.</summary>

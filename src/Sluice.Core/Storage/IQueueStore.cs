@@ -101,6 +101,14 @@ public interface IQueueStore : IAsyncDisposable
     /// <exception cref="SluiceException">queue_not_found, receipt_handle_invalid, message_not_found, receipt_handle_stale, message_not_in_flight.</exception>
     ValueTask NackAsync(string queue, string receiptHandle, TimeSpan delay, string? lastError, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Moves a received message to the queue's dead-letter queue at once (reason <see cref="DeadLetterInfo.RejectedReason"/>,
+    /// attempts = its receive count), with <paramref name="lastError"/> recorded as its last error (kept when null).
+    /// The handle is checked as for an ack (the latest fencing token; a lease that expired without a new receive still counts).
+    /// </summary>
+    /// <exception cref="SluiceException">queue_not_found, invalid_argument (the queue has no dead-letter queue: <see cref="StoreErrors.NoDeadLetterQueue"/>), receipt_handle_invalid, message_not_found, receipt_handle_stale.</exception>
+    ValueTask DeadLetterAsync(string queue, string receiptHandle, string? lastError, CancellationToken cancellationToken = default);
+
     /// <summary>Sets a leased message's lease to end <paramref name="visibilityTimeout"/> from now (a heartbeat; 0 releases it).</summary>
     /// <param name="queue">The queue name.</param>
     /// <param name="receiptHandle">The handle from the receive.</param>

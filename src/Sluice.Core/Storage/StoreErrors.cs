@@ -28,6 +28,11 @@ public static class StoreErrors
     public static SluiceException QueueAlreadyExists(string queue) => new(ErrorCodes.QueueAlreadyExists,
         $"queue '{queue}' already exists with other options: update it instead, create it with the same options, or delete it first", "queue");
 
+    /// <summary><see cref="ErrorCodes.InvalidArgument"/>: a message was to be dead-lettered explicitly, but its queue has no dead-letter queue.</summary>
+    public static SluiceException NoDeadLetterQueue(string queue) => new(ErrorCodes.InvalidArgument,
+        $"queue '{queue}' has no dead-letter queue, so its messages cannot be dead-lettered: set its deadLetterQueue option " +
+        "(sluice queue update), or nack the message instead", "queue");
+
     /// <summary><see cref="ErrorCodes.Unavailable"/> (transient): the store was closed (the broker is shutting down).</summary>
     public static SluiceException Closed() => new(ErrorCodes.Unavailable,
         "the store is closed (the broker is shutting down): retry against a running server", null, isTransient: true);

@@ -97,6 +97,7 @@ internal sealed class MessageRow
         DeadLetter = DeadLetterSource is { } source
             ? new DeadLetterInfo(source, DeadLetterReason ?? "", DeadLetterAttempts ?? 0, LastError, Time.FromMs(DeadLetteredAt ?? 0))
             : null,
+        LastError = LastError,
     };
 }
 

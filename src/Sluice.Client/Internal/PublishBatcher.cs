@@ -1,0 +1,349 @@
+namespace Sluice.Client.Internal;
+
+/// <summary>
+/// Auto-batching of single publishes, independent of the transport: concurrent <see cref="PublishAsync"/> calls to one
+/// queue are gathered and sent as one batch through a delegate, and each caller gets its own result or its own error.
+/// </summary>
+/// <remarks>
+/// <para><b>Gathering.</b> Each queue has a lane: a FIFO of waiting publishes and at most one batch in flight, so
+/// publishes to one queue are sent in call order. While a batch is in flight, newcomers wait and go together in the
+/// next batch (up to <c>maxBatch</c>) as soon as it returns. When a publish finds its lane idle, it is sent at once if
+/// the lane's last batch carried one message (a lone publisher awaiting each publish pays no linger); if the last
+/// batch carried several (the queue is busy), the lane first waits up to <c>linger</c> (wall-clock) for others, or
+/// until as many are waiting as the last batch carried (at most <c>maxBatch</c>): publishers that await each call
+/// come back together and are sent as soon as they are all there, not at the end of the linger.</para>
+/// <para><b>Back-pressure.</b> At most <c>maxPending</c> publishes are admitted at once (waiting or in flight, over all
+/// queues); a caller beyond that waits for room, and its cancellation token bounds that wait.</para>
+/// <para><b>A batch refused as a whole.</b> The broker takes a batch all or nothing. When a batch of several fails with
+/// an error that may concern only some of its messages (<see cref="ErrorCodes.InvalidArgument"/>,
+/// <see cref="ErrorCodes.MessageTooLarge"/>, <see cref="ErrorCodes.QueueFull"/>), its messages are sent again one by
+/// one, in order, so each caller gets the outcome its own message would have had alone (under overflow
+/// <c>reject</c>, those that fit are stored and the rest get queue_full). Any other error (queue_not_found, a
+/// transport failure, ...) applies to every message alike and fails each caller with it.</para>
+/// <para><b>Cancellation.</b> A caller cancelled before its message was taken into a batch has it removed (nothing is
+/// sent); once taken, the caller stops waiting (<see cref="OperationCanceledException"/>) but the message may still be
+/// stored, as for any request already sent.</para>
+/// </remarks>
+internal sealed class PublishBatcher : IAsyncDisposable
+{
+    /// <summary>Sends one batch to a queue; all or nothing; results in input order.</summary>
+    public delegate ValueTask<IReadOnlyList<PublishResult>> SendBatch(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken);
+
+    private readonly SendBatch _send;
+    private readonly int _maxBatch;
+    private readonly TimeSpan _linger;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _room;
+    private readonly int _maxPending;
+    private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+    private readonly Lock _lanesLock = new();
+    private int _disposed;
+
+    /// <summary>Creates a batcher.</summary>
+    /// <param name="send">Sends a batch (the transport).</param>
+    /// <param name="maxBatch">Most messages in one batch, 1 or more.</param>
+    /// <param name="linger">How long an idle lane waits for company; 0 sends at once.</param>
+    /// <param name="maxPending">Most publishes admitted at once, 1 or more.</param>
+    /// <param name="time">Clock of the linger (default <see cref="TimeProvider.System"/>).</param>
+    public PublishBatcher(SendBatch send, int maxBatch, TimeSpan linger, int maxPending, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(send);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPending, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(linger, TimeSpan.Zero);
+        _send = send;
+        _maxBatch = maxBatch;
+        _linger = linger;
+        _time = time ?? TimeProvider.System;
+        _maxPending = maxPending;
+        _room = new SemaphoreSlim(maxPending, maxPending);
+    }
+
+    /// <summary>Creates a batcher with the auto-batching settings of <paramref name="options"/>, batches capped at <paramref name="batchLimit"/>.</summary>
+    public PublishBatcher(SendBatch send, SluiceClientOptions options, int batchLimit = int.MaxValue, TimeProvider? time = null)
+        : this(send, Math.Min((options ?? throw new ArgumentNullException(nameof(options))).MaxPublishBatch, batchLimit), options.PublishLinger, options.MaxPendingPublishes, time)
+    {
+    }
+
+    /// <summary>Publishes admitted now (waiting or in flight).</summary>
+    public int Pending => _maxPending - _room.CurrentCount;
+
+    /// <summary>Publishes one message through its queue's lane; completes with its own result.</summary>
+    /// <exception cref="SluiceException">The message's own failure (or the batch's, when it applies to every message).</exception>
+    /// <exception cref="OperationCanceledException">Cancelled while waiting for room or for the batch.</exception>
+    /// <exception cref="ObjectDisposedException">The batcher was disposed.</exception>
+    public async ValueTask<PublishResult> PublishAsync(string queue, OutgoingMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(message);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        await _room.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var item = new Item(message);
+        Lane lane;
+        try
+        {
+            lane = LaneOf(queue);
+            lane.Add(item);
+        }
+        catch
+        {
+            _room.Release();
+            throw;
+        }
+
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return await item.Completion.Task.ConfigureAwait(false);
+        }
+
+        await using var registration = cancellationToken.Register(static state =>
+        {
+            var (lane, item, token) = ((Lane, Item, CancellationToken))state!;
+            lane.Cancel(item, token);
+        }, (lane, item, cancellationToken)).ConfigureAwait(false);
+        return await item.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Stops admitting publishes and waits for every admitted one to be sent and answered. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        Task[] drains;
+        lock (_lanesLock)
+        {
+            drains = [.. _lanes.Values.Select(l => l.Drain)];
+        }
+
+        await Task.WhenAll(drains).ConfigureAwait(false);
+    }
+
+    private Lane LaneOf(string queue)
+    {
+        lock (_lanesLock)
+        {
+            if (!_lanes.TryGetValue(queue, out var lane))
+            {
+                lane = new Lane(this, queue);
+                _lanes.Add(queue, lane);
+            }
+
+            return lane;
+        }
+    }
+
+    /// <summary>Whether a batch that failed with <paramref name="errorCode"/> may have failed for some of its messages only (then each is sent alone).</summary>
+    internal static bool MayConcernSome(string errorCode) => errorCode is ErrorCodes.InvalidArgument or ErrorCodes.MessageTooLarge or ErrorCodes.QueueFull;
+
+    private async Task SendAsync(string queue, List<Item> batch)
+    {
+        try
+        {
+            IReadOnlyList<PublishResult> results;
+            try
+            {
+                results = await _send(queue, batch.ConvertAll(i => i.Message), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SluiceException ex) when (batch.Count > 1 && MayConcernSome(ex.ErrorCode))
+            {
+                await SendEachAsync(queue, batch).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex)
+            {
+                foreach (var item in batch)
+                {
+                    item.Completion.TrySetException(ex);
+                }
+
+                return;
+            }
+
+            if (results.Count != batch.Count)
+            {
+                var error = new SluiceException(ErrorCodes.Internal, $"a batch of {batch.Count} publishes to '{queue}' returned {results.Count} results: report this");
+                foreach (var item in batch)
+                {
+                    item.Completion.TrySetException(error);
+                }
+
+                return;
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Completion.TrySetResult(results[i]);
+            }
+        }
+        finally
+        {
+            _room.Release(batch.Count);
+        }
+    }
+
+    private async Task SendEachAsync(string queue, List<Item> batch)
+    {
+        foreach (var item in batch)
+        {
+            try
+            {
+                var results = await _send(queue, [item.Message], CancellationToken.None).ConfigureAwait(false);
+                item.Completion.TrySetResult(results[0]);
+            }
+            catch (Exception ex)
+            {
+                item.Completion.TrySetException(ex);
+            }
+        }
+    }
+
+    /// <summary>One publish: its message and its caller's completion.</summary>
+    private sealed class Item(OutgoingMessage message)
+    {
+        public OutgoingMessage Message { get; } = message;
+
+        public TaskCompletionSource<PublishResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Set (under the lane's lock) when the item leaves the lane: taken into a batch or removed by cancellation.</summary>
+        public bool Gone { get; set; }
+    }
+
+    /// <summary>One queue's publishes. Invariant: <see cref="_draining"/> is true exactly while a drain task runs, and a drain runs whenever <see cref="_waiting"/> is not empty.</summary>
+    private sealed class Lane(PublishBatcher owner, string queue)
+    {
+        private readonly Lock _lock = new();
+        private readonly Queue<Item> _waiting = new();
+        private int _removed;
+        private bool _draining;
+        private int _lastBatch;
+        private int _target;
+        private TaskCompletionSource? _full;
+
+        /// <summary>The running drain (completed when idle).</summary>
+        public Task Drain { get; private set; } = Task.CompletedTask;
+
+        public void Add(Item item)
+        {
+            var start = false;
+            TaskCompletionSource? full = null;
+            lock (_lock)
+            {
+                _waiting.Enqueue(item);
+                if (!_draining)
+                {
+                    _draining = true;
+                    start = true;
+                }
+                else if (_full is not null && _waiting.Count - _removed >= _target)
+                {
+                    full = _full;
+                }
+            }
+
+            full?.TrySetResult();
+            if (start)
+            {
+                var drain = Task.Run(DrainAsync);
+                lock (_lock)
+                {
+                    Drain = drain;
+                }
+            }
+        }
+
+        /// <summary>A caller gave up: removes its message if no batch took it yet (and returns its room), then fails the caller's wait.</summary>
+        public void Cancel(Item item, CancellationToken token)
+        {
+            bool removed;
+            lock (_lock)
+            {
+                removed = !item.Gone;
+                if (removed)
+                {
+                    item.Gone = true;
+                    _removed++;
+                }
+            }
+
+            if (removed)
+            {
+                owner._room.Release();
+            }
+
+            item.Completion.TrySetCanceled(token);
+        }
+
+        private async Task DrainAsync()
+        {
+            bool linger;
+            lock (_lock)
+            {
+                linger = owner._linger > TimeSpan.Zero && _lastBatch > 1;
+            }
+
+            while (true)
+            {
+                Task? full = null;
+                lock (_lock)
+                {
+                    if (_waiting.Count == _removed)
+                    {
+                        _waiting.Clear();
+                        _removed = 0;
+                        _draining = false;
+                        return;
+                    }
+
+                    _target = Math.Min(owner._maxBatch, _lastBatch);
+                    if (linger && _waiting.Count - _removed < _target)
+                    {
+                        _full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        full = _full.Task;
+                    }
+                }
+
+                if (full is not null)
+                {
+                    // Only a lane found idle lingers: later batches go as soon as the one in flight returns.
+                    linger = false;
+                    using var timeout = new CancellationTokenSource();
+                    var delay = Task.Delay(owner._linger, owner._time, timeout.Token);
+                    if (await Task.WhenAny(full, delay).ConfigureAwait(false) == full)
+                    {
+                        await timeout.CancelAsync().ConfigureAwait(false);
+                    }
+                }
+
+                var batch = new List<Item>(Math.Min(owner._maxBatch, 64));
+                lock (_lock)
+                {
+                    _full = null;
+                    while (batch.Count < owner._maxBatch && _waiting.TryDequeue(out var next))
+                    {
+                        if (next.Gone)
+                        {
+                            _removed--;
+                            continue;
+                        }
+
+                        next.Gone = true;
+                        batch.Add(next);
+                    }
+
+                    if (batch.Count > 0)
+                    {
+                        _lastBatch = batch.Count;
+                    }
+                }
+
+                if (batch.Count > 0)
+                {
+                    await owner.SendAsync(queue, batch).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+}

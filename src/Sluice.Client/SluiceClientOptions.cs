@@ -1,0 +1,53 @@
+namespace Sluice.Client;
+
+/// <summary>Settings of a Sluice client. Every value is validated when the client is built (<see cref="Validate"/>).</summary>
+public sealed record SluiceClientOptions
+{
+    /// <summary>
+    /// The server's gRPC address, e.g. <c>http://127.0.0.1:7481</c> (<c>sluice serve</c>'s default gRPC listener).
+    /// Required by the remote client; ignored by the in-process one. Default none.
+    /// </summary>
+    public Uri? Address { get; init; }
+
+    /// <summary>
+    /// How long a publish may wait for others to the same queue to share its request (auto-batching). Default
+    /// 1 millisecond; 0 (send each at once, still batching what is already waiting) to 100 milliseconds.
+    /// </summary>
+    public TimeSpan PublishLinger { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Most messages the auto-batcher puts in one request. Default 100 (the broker's default batch size); 1 to 1,000.</summary>
+    public int MaxPublishBatch { get; init; } = 100;
+
+    /// <summary>
+    /// Most publishes waiting to be sent at once; a publish beyond it waits for room (back-pressure instead of memory
+    /// growth). Default 10,000; 1 to 1,000,000.
+    /// </summary>
+    public int MaxPendingPublishes { get; init; } = 10_000;
+
+    /// <summary>First wait before reconnecting a dropped stream; doubles (with jitter) up to <see cref="ReconnectMaxBackoff"/>. Default 100 milliseconds.</summary>
+    public TimeSpan ReconnectMinBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Longest wait between reconnect attempts. Default 10 seconds; at least <see cref="ReconnectMinBackoff"/>.</summary>
+    public TimeSpan ReconnectMaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        if (PublishLinger < TimeSpan.Zero || PublishLinger > TimeSpan.FromMilliseconds(100))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PublishLinger), PublishLinger, "PublishLinger must be 0 to 100 milliseconds");
+        }
+        if (MaxPublishBatch is < 1 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPublishBatch), MaxPublishBatch, "MaxPublishBatch must be 1 to 1000");
+        }
+        if (MaxPendingPublishes is < 1 or > 1_000_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPendingPublishes), MaxPendingPublishes, "MaxPendingPublishes must be 1 to 1000000");
+        }
+        if (ReconnectMinBackoff <= TimeSpan.Zero || ReconnectMaxBackoff < ReconnectMinBackoff)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReconnectMaxBackoff), ReconnectMaxBackoff, "ReconnectMinBackoff must be above 0 and ReconnectMaxBackoff at least ReconnectMinBackoff");
+        }
+    }
+}
