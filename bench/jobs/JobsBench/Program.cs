@@ -6,7 +6,7 @@ using JobsBench;
 if (args is ["--list-peers"])
 {
     // The peers this build can measure (run.sh runs them all by default).
-    Console.WriteLine("hangfire-sqlite hangfire-memory hangfire-postgres");
+    Console.WriteLine("hangfire-sqlite hangfire-memory hangfire-postgres sluice-embedded");
     return;
 }
 
@@ -17,6 +17,7 @@ var result = options.Peer switch
     "hangfire-sqlite" => await HangfirePeer.RunAsync("sqlite", options),
     "hangfire-memory" => await HangfirePeer.RunAsync("memory", options),
     "hangfire-postgres" => await HangfirePeer.RunAsync("postgres", options),
+    "sluice-embedded" => await SluicePeer.RunAsync(remote: false, options),
     _ => throw new ArgumentException($"unknown --peer '{options.Peer}'"),
 };
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
