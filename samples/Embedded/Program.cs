@@ -1,16 +1,19 @@
 using System.Text;
 using Sluice;
+using Sluice.Client;
 using Sluice.Storage.Sqlite;
 
-await using var broker = new Broker(new SqliteMessageStore(new SqliteStoreOptions { Path = "app.db" }));
+var broker = new Broker(new SqliteMessageStore(new SqliteStoreOptions { Path = "app.db" }));
 await broker.StartAsync();
-await broker.CreateQueueAsync("jobs");
-await broker.PublishAsync("jobs", new OutgoingMessage("hello"u8.ToArray()));
-var messages = await broker.ReceiveAsync("jobs", new ReceiveOptions { MaxMessages = 10, WaitTime = TimeSpan.FromSeconds(5) });
-foreach (var message in messages)
+await using var client = new InProcessSluiceClient(broker, ownsBroker: true); // an ISluiceClient, as a server's client is
+await client.CreateQueueAsync("jobs");
+await client.PublishAsync("jobs", new OutgoingMessage("hello"u8.ToArray()));
+using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+await foreach (var message in client.ConsumeAsync("jobs", cancellationToken: timeout.Token))
 {
     Console.WriteLine($"received: {Encoding.UTF8.GetString(message.Body.Span)}");
-    await broker.AckAsync("jobs", message.ReceiptHandle!);
+    await client.AckAsync("jobs", message.ReceiptHandle!);
+    return 0;
 }
 
-return messages.Count == 1 ? 0 : 1;
+return 1; // nothing arrived within 5 seconds

@@ -71,14 +71,14 @@ public partial interface ISluiceClient : IAsyncDisposable
     IAsyncEnumerable<QueueMessage> ConsumeAsync(string queue, ConsumeOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Acks (deletes) a leased message.</summary>
-    /// <exception cref="SluiceException">receipt_handle_invalid, lease_expired (stale fencing token: the message may have been delivered again).</exception>
+    /// <exception cref="SluiceException">receipt_handle_invalid, receipt_handle_stale (stale fencing token: the message may have been delivered again), message_not_found.</exception>
     ValueTask AckAsync(string queue, string receiptHandle, CancellationToken cancellationToken = default);
 
     /// <summary>Acks up to the broker's batch size; a result per handle, in input order.</summary>
     ValueTask<IReadOnlyList<BatchItemResult>> AckBatchAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default);
 
     /// <summary>Releases a lease: visible again after <paramref name="delay"/> (default 0), <paramref name="lastError"/> (at most 4,096 characters; e.g. <see cref="FailureDetails.ToErrorText"/>) kept as the message's last error.</summary>
-    /// <exception cref="SluiceException">receipt_handle_invalid, lease_expired, invalid_argument.</exception>
+    /// <exception cref="SluiceException">receipt_handle_invalid, receipt_handle_stale, message_not_found, message_not_in_flight, invalid_argument.</exception>
     ValueTask NackAsync(string queue, string receiptHandle, TimeSpan? delay = null, string? lastError = null, CancellationToken cancellationToken = default);
 
     /// <summary>Dead-letters a leased message at once (reason <c>rejected</c>), <paramref name="lastError"/> (at most 4,096 characters; e.g. <see cref="FailureDetails.ToErrorText"/>; null keeps the last error) kept as its failure; fenced as <see cref="AckAsync"/>.</summary>
@@ -86,7 +86,7 @@ public partial interface ISluiceClient : IAsyncDisposable
     ValueTask DeadLetterAsync(string queue, string receiptHandle, string? lastError = null, CancellationToken cancellationToken = default);
 
     /// <summary>Extends (heartbeats) a lease to <paramref name="visibilityTimeout"/> from now; returns the new expiry.</summary>
-    /// <exception cref="SluiceException">receipt_handle_invalid, lease_expired, invalid_argument.</exception>
+    /// <exception cref="SluiceException">receipt_handle_invalid, receipt_handle_stale, message_not_found, message_not_in_flight, invalid_argument.</exception>
     ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default);
 
     /// <summary>Reads up to <paramref name="maxMessages"/> messages without leasing them (no receipt handles).</summary>

@@ -29,7 +29,7 @@ public sealed partial class InProcessSluiceClient
         options ??= new ConsumeOptions();
         if (options.Prefetch is < 1 or > 1000)
         {
-            throw new SluiceException(ErrorCodes.InvalidArgument, $"prefetch is {options.Prefetch}: use 1 to 1000", "prefetch");
+            throw new SluiceException(ErrorCodes.InvalidArgument, $"prefetch is {options.Prefetch}: use 1 to 1000", "prefetch") { RequestSent = false };
         }
 
         // Fail fast on a missing queue or bad visibility timeout, before the first wait.

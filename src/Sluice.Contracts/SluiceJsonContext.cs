@@ -74,6 +74,12 @@ namespace Sluice.Contracts;
 [JsonSerializable(typeof(SubscriptionResponse))]
 [JsonSerializable(typeof(SubscriptionListResponse))]
 [JsonSerializable(typeof(TopicPublishResponse))]
+// Dead-letter groups
+[JsonSerializable(typeof(DeadLetterGroupRedriveRequest))]
+[JsonSerializable(typeof(DeadLetterGroupDeleteRequest))]
+[JsonSerializable(typeof(DeadLetterGroupMoveRequest))]
+[JsonSerializable(typeof(DeadLetterGroupListResponse))]
+[JsonSerializable(typeof(DeadLetterGroupActionResponse))]
 public sealed partial class SluiceJsonContext : JsonSerializerContext
 {
     /// <summary>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Sluice.Internal;
-using Sluice.Storage;
 
 namespace Sluice;
 
@@ -22,20 +21,12 @@ public sealed partial class Broker
     public async ValueTask<RedriveStatus> StartRedriveAsync(string deadLetterQueue, string? destination = null, int maxPerSecond = 100, CancellationToken cancellationToken = default)
     {
         var dlq = await GetQueueAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false);
-        var queues = await StartedStore.ListQueuesAsync(cancellationToken).ConfigureAwait(false);
         if (destination is not null)
         {
-            Validation.QueueName(destination, "destination");
-            var target = queues.FirstOrDefault(q => q.Name == destination) ??
-                throw new SluiceException(ErrorCodes.QueueNotFound, $"destination queue '{destination}' does not exist: create it first", "destination");
-            if (target.Options.Fifo != dlq.Options.Fifo || destination == deadLetterQueue)
-            {
-                throw SluiceException.Invalid("destination", destination == deadLetterQueue
-                    ? $"destination '{destination}' is the dead-letter queue itself: name another queue, or none to return messages to their source queues"
-                    : $"destination '{destination}' is {(target.Options.Fifo ? "FIFO" : "standard")} but '{deadLetterQueue}' is {(dlq.Options.Fifo ? "FIFO" : "standard")}: both must be of the same kind");
-            }
+            await CheckRedriveDestinationAsync(dlq, destination, cancellationToken).ConfigureAwait(false);
         }
 
+        var queues = await StartedStore.ListQueuesAsync(cancellationToken).ConfigureAwait(false);
         if (!queues.Any(q => q.Options.DeadLetterQueue == deadLetterQueue))
         {
             throw SluiceException.Invalid("queue",
@@ -44,10 +35,38 @@ public sealed partial class Broker
 
         Validation.Range(maxPerSecond, 1, Validation.MaxRedriveRate, "maxPerSecond");
         var total = (await StartedStore.GetCountsAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false)).Total;
-        var task = new RedriveTask(Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"), deadLetterQueue, destination, maxPerSecond, total, _time.GetUtcNow());
+        return StartRedriveTask(deadLetterQueue, destination, maxPerSecond, total, null, async (max, ct) =>
+        {
+            var step = await StartedStore.RedriveAsync(deadLetterQueue, destination, max, ct).ConfigureAwait(false);
+            var finished = step.Moved == 0 || step.Remaining == 0;
+            // Finished, but say what stayed behind and why, so nothing is left silently.
+            return new RedriveProgress(step.Moved, finished, !finished || step.Remaining == 0 ? null :
+                $"messages left in '{deadLetterQueue}': {step.Remaining} (leased by a consumer there, or their source queue no longer exists)");
+        });
+    }
+
+    /// <summary>Checks a redrive's (or a group move's) destination: an existing queue of the same kind as <paramref name="from"/>, not that queue itself.</summary>
+    private async ValueTask CheckRedriveDestinationAsync(QueueInfo from, string destination, CancellationToken cancellationToken)
+    {
+        Validation.QueueName(destination, "destination");
+        var target = await StartedStore.GetQueueAsync(destination, cancellationToken).ConfigureAwait(false) ??
+            throw new SluiceException(ErrorCodes.QueueNotFound, $"destination queue '{destination}' does not exist: create it first", "destination");
+        if (target.Options.Fifo != from.Options.Fifo || destination == from.Name)
+        {
+            throw SluiceException.Invalid("destination", destination == from.Name
+                ? $"destination '{destination}' is the dead-letter queue itself: name another queue, or none to return messages to their source queues"
+                : $"destination '{destination}' is {(target.Options.Fifo ? "FIFO" : "standard")} but '{from.Name}' is {(from.Options.Fifo ? "FIFO" : "standard")}: both must be of the same kind");
+        }
+    }
+
+    /// <summary>Registers and starts a redrive task whose steps <paramref name="step"/> takes (at most the given number of messages each).</summary>
+    private RedriveStatus StartRedriveTask(string deadLetterQueue, string? destination, int maxPerSecond, long total, string? groupId,
+        Func<int, CancellationToken, ValueTask<RedriveProgress>> step)
+    {
+        var task = new RedriveTask(Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"), deadLetterQueue, destination, maxPerSecond, total, _time.GetUtcNow(), groupId);
         PruneFinishedRedrives();
         _redrives[task.Id] = task;
-        task.Completion = Task.Run(() => RunRedriveAsync(task), CancellationToken.None);
+        task.Completion = Task.Run(() => RunRedriveAsync(task, step), CancellationToken.None);
         return task.Snapshot();
     }
 
@@ -93,7 +112,7 @@ public sealed partial class Broker
         ? task
         : throw new SluiceException(ErrorCodes.RedriveNotFound, $"redrive task '{id}' does not exist: list tasks with GET /v1/redrives", "id");
 
-    private async Task RunRedriveAsync(RedriveTask task)
+    private async Task RunRedriveAsync(RedriveTask task, Func<int, CancellationToken, ValueTask<RedriveProgress>> step)
     {
         // The rate budget refills on the broker's clock (so fake time drives it in tests): each second allows
         // MaxPerSecond messages, moved in atomic steps of at most RedriveBatch.
@@ -102,28 +121,24 @@ public sealed partial class Broker
         Log.RedriveStarted(_logger, task.Id, task.DeadLetterQueue, task.Destination ?? "(source queues)", task.MaxPerSecond);
         try
         {
-            RedriveStep step = default;
-            var done = false;
-            while (!done)
+            RedriveProgress progress = default;
+            while (!progress.Finished)
             {
-                for (var budget = task.MaxPerSecond; budget > 0 && !done;)
+                for (var budget = task.MaxPerSecond; budget > 0 && !progress.Finished;)
                 {
-                    step = await StartedStore.RedriveAsync(task.DeadLetterQueue, task.Destination, Math.Min(RedriveBatch, budget), linked.Token).ConfigureAwait(false);
-                    budget -= step.Moved;
-                    task.Add(step.Moved);
-                    NotifyRedriven(task.Destination, step.Moved);
-                    done = step.Moved == 0 || step.Remaining == 0;
+                    progress = await step(Math.Min(RedriveBatch, budget), linked.Token).ConfigureAwait(false);
+                    budget -= progress.Moved;
+                    task.Add(progress.Moved);
+                    NotifyRedriven(task.Destination, progress.Moved);
                 }
 
-                if (!done)
+                if (!progress.Finished)
                 {
                     await second.WaitForNextTickAsync(linked.Token).ConfigureAwait(false);
                 }
             }
 
-            // Completed, but say what stayed behind and why, so nothing is left silently.
-            task.Finish(RedriveState.Completed, _time.GetUtcNow(), step.Remaining == 0 ? null :
-                $"messages left in '{task.DeadLetterQueue}': {step.Remaining} (leased by a consumer there, or their source queue no longer exists)");
+            task.Finish(RedriveState.Completed, _time.GetUtcNow(), progress.LeftBehind);
         }
         catch (OperationCanceledException)
         {
@@ -159,7 +174,13 @@ public sealed partial class Broker
         }
     }
 
-    private sealed class RedriveTask(string id, string deadLetterQueue, string? destination, int maxPerSecond, long total, DateTimeOffset startedAt)
+    /// <summary>The outcome of one redrive step.</summary>
+    /// <param name="Moved">Messages moved by the step.</param>
+    /// <param name="Finished">Whether the task is done (nothing more to move).</param>
+    /// <param name="LeftBehind">When finished: what stayed behind and why, or <see langword="null"/> when nothing did.</param>
+    private readonly record struct RedriveProgress(int Moved, bool Finished, string? LeftBehind);
+
+    private sealed class RedriveTask(string id, string deadLetterQueue, string? destination, int maxPerSecond, long total, DateTimeOffset startedAt, string? groupId)
     {
         private readonly Lock _lock = new();
         private long _moved;
@@ -195,7 +216,10 @@ public sealed partial class Broker
         {
             lock (_lock)
             {
-                return new RedriveStatus(id, deadLetterQueue, destination, maxPerSecond, _state, Interlocked.Read(ref _moved), total, startedAt, _finishedAt, _error);
+                return new RedriveStatus(id, deadLetterQueue, destination, maxPerSecond, _state, Interlocked.Read(ref _moved), total, startedAt, _finishedAt, _error)
+                {
+                    GroupId = groupId,
+                };
             }
         }
     }

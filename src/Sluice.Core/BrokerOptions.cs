@@ -79,10 +79,14 @@ public enum RedriveState
 /// <param name="MaxPerSecond">The rate limit, in messages per second.</param>
 /// <param name="State">The task state.</param>
 /// <param name="Moved">Messages moved so far.</param>
-/// <param name="Total">Messages in the dead-letter queue when the task started.</param>
+/// <param name="Total">Messages in the dead-letter queue when the task started (for a group redrive: the group's messages found to move then).</param>
 /// <param name="StartedAt">When the task started.</param>
 /// <param name="FinishedAt">When the task stopped, if it has.</param>
 /// <param name="Error">Why it failed, if it did.</param>
 public sealed record RedriveStatus(
     string Id, string DeadLetterQueue, string? Destination, int MaxPerSecond, RedriveState State,
-    long Moved, long Total, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string? Error);
+    long Moved, long Total, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, string? Error)
+{
+    /// <summary>The failure group being redriven (<c>Broker.RedriveDeadLetterGroupAsync</c>), or <see langword="null"/> when the task drains the whole queue.</summary>
+    public string? GroupId { get; init; }
+}

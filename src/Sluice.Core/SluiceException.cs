@@ -44,6 +44,15 @@ public sealed class SluiceException : Exception
     /// <summary>Whether retrying the same request later may succeed (for example <see cref="ErrorCodes.QueueFull"/>).</summary>
     public bool IsTransient { get; }
 
+    /// <summary>
+    /// Whether the request reached the broker. <see langword="true"/> (the default) for every error the broker raised,
+    /// in this process or reported by a server, and when a connection broke after the request was sent (its outcome
+    /// is then unknown: a retried publish may be stored twice unless it carries a deduplication id).
+    /// <see langword="false"/> when a client failed before sending (no connection, a client-side check): nothing
+    /// happened, so a retry is safe.
+    /// </summary>
+    public bool RequestSent { get; init; } = true;
+
     internal static SluiceException Invalid(string field, string message) => new(ErrorCodes.InvalidArgument, message, field);
 
     internal static SluiceException QueueNotFound(string queue) => Storage.StoreErrors.QueueNotFound(queue);

@@ -215,6 +215,7 @@ public static partial class SluiceRestApiExtensions
             .Produces<RedriveResponse>().WithProblems(StatusCodes.Status404NotFound);
         MapStreams(v1, broker, stopping);
         MapTopics(v1, broker);
+        MapDeadLetters(v1, broker);
         return v1;
     }
 

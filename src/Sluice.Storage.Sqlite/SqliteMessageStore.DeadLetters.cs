@@ -29,11 +29,6 @@ public sealed partial class SqliteMessageStore
         using var page = Command(
             "SELECT seq, size, dl_source FROM messages WHERE queue_id = $q AND seq > $after AND NOT (leased = 1 AND visible_at > $now) ORDER BY seq LIMIT 256;",
             "$q", "$after", "$now");
-        using var move = Command("""
-            UPDATE messages SET queue_id = $q, receive_count = 0, lease_gen = lease_gen + 1, visible_at = $now, leased = 0, enqueued_at = $now,
-                dl_source = NULL, dl_reason = NULL, dl_attempts = NULL, dl_at = NULL, last_error = NULL
-            WHERE seq = $seq;
-            """, "$q", "$now", "$seq");
         var rows = new List<(long Seq, long Size, string? From)>();
         var moved = 0;
         long after = 0;
@@ -72,12 +67,7 @@ public sealed partial class SqliteMessageStore
                     continue;
                 }
 
-                Set(move, 0, to.Id);
-                Set(move, 1, now);
-                Set(move, 2, seq);
-                move.ExecuteNonQuery();
-                Adjust(source, -1, -size);
-                Adjust(to, 1, size);
+                MoveOut(seq, size, source, to, keepDeadLetterInfo: false, now);
                 if (++moved == maxMessages)
                 {
                     break;

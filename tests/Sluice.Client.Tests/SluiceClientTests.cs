@@ -307,6 +307,30 @@ public abstract partial class SluiceClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Consume_SettlingAnExpiredLease_RefusedButTheCreditComesBack()
+    {
+        var queue = await NewQueueAsync();
+        await Client.PublishAsync(queue, Text("m0"));
+        using var stop = new CancellationTokenSource();
+        var consumer = Client.ConsumeAsync(queue, new ConsumeOptions { Prefetch = 1, VisibilityTimeout = TimeSpan.FromSeconds(1) }, stop.Token).GetAsyncEnumerator();
+        Assert.True(await consumer.MoveNextAsync().AsTask().WaitAsync(RealTimeout));
+        var late = consumer.Current;
+        var next = consumer.MoveNextAsync().AsTask();
+
+        var redelivered = Assert.Single(await ReceiveWhileAsync(queue, TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(5)));
+        Assert.Equal(late.MessageId, redelivered.MessageId);
+        await Client.PublishAsync(queue, Text("m1"));
+        Assert.Equal(1, (await Client.GetQueueStatsAsync(queue)).Ready);
+        Assert.False(next.IsCompleted, "a second message was delivered while the first was unsettled with a prefetch of 1");
+        await ThrowsCodeAsync(ErrorCodes.ReceiptHandleStale, () => Client.AckAsync(queue, late.ReceiptHandle!).AsTask());
+
+        Assert.True(await next.WaitAsync(RealTimeout));
+        Assert.Equal("m1", TextOf(consumer.Current));
+        await stop.CancelAsync();
+        await consumer.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Consume_Cancelled_EndsWithoutAnError()
     {
         var queue = await NewQueueAsync();
@@ -443,6 +467,7 @@ public abstract partial class SluiceClientTests : IAsyncLifetime
         var error = await ThrowsCodeAsync(ErrorCodes.QueueNotFound, () => Client.GetQueueAsync(name).AsTask());
 
         Assert.False(error.IsTransient);
+        Assert.True(error.RequestSent);
         Assert.Contains(name, error.Message, StringComparison.Ordinal);
     }
 

@@ -37,6 +37,12 @@ internal abstract class DelegatingStore(IQueueStore inner) : IQueueStore
 
     public virtual ValueTask<RedriveStep> RedriveAsync(string deadLetterQueue, string? destination, int maxMessages, CancellationToken cancellationToken = default) => inner.RedriveAsync(deadLetterQueue, destination, maxMessages, cancellationToken);
 
+    public virtual ValueTask<IReadOnlyList<QueueMessage>> ScanAsync(string queue, long afterSequence, int maxMessages, CancellationToken cancellationToken = default) => inner.ScanAsync(queue, afterSequence, maxMessages, cancellationToken);
+
+    public virtual ValueTask<IReadOnlyList<MessageSetOutcome>> DeleteMessagesAsync(string queue, IReadOnlyList<long> sequences, CancellationToken cancellationToken = default) => inner.DeleteMessagesAsync(queue, sequences, cancellationToken);
+
+    public virtual ValueTask<IReadOnlyList<MessageSetOutcome>> MoveMessagesAsync(string queue, IReadOnlyList<long> sequences, string? destination, bool keepDeadLetterInfo, CancellationToken cancellationToken = default) => inner.MoveMessagesAsync(queue, sequences, destination, keepDeadLetterInfo, cancellationToken);
+
     public virtual ValueTask<long> SweepAsync(CancellationToken cancellationToken = default) => inner.SweepAsync(cancellationToken);
 
     public virtual ValueTask DisposeAsync() => inner.DisposeAsync();

@@ -62,9 +62,13 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
         }
     }
 
+    /// <summary>The store under the current broker (for store operations the broker has no direct call for).</summary>
+    protected IQueueStore Store { get; private set; } = null!;
+
     private async Task<Broker> StartBrokerAsync()
     {
-        var broker = new Broker(CreateStore(Time), BrokerOptions, Time);
+        Store = CreateStore(Time);
+        var broker = new Broker(Store, BrokerOptions, Time);
         await broker.StartAsync();
         return broker;
     }

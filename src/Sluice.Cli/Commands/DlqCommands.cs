@@ -4,8 +4,8 @@ using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary><c>sluice dlq list|redrive</c>.</summary>
-internal static class DlqCommands
+/// <summary><c>sluice dlq list|groups|redrive|delete|move</c>.</summary>
+internal static partial class DlqCommands
 {
     /// <summary>How often <c>redrive --wait</c> asks the server for progress.</summary>
     internal static TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
@@ -14,7 +14,10 @@ internal static class DlqCommands
     {
         var dlq = context.ClientCommand("dlq", "Inspect dead-letter queues and move their messages back.");
         dlq.Subcommands.Add(CreateList(context));
+        dlq.Subcommands.Add(CreateGroups(context));
         dlq.Subcommands.Add(CreateRedrive(context));
+        dlq.Subcommands.Add(CreateDelete(context));
+        dlq.Subcommands.Add(CreateMove(context));
         return dlq;
     }
 
@@ -66,13 +69,38 @@ internal static class DlqCommands
         var rate = new Option<int?>("--rate") { Description = "Most messages moved per second [server default 100]", HelpName = "N" }
             .Parsed(n => n >= 1, "give 1 or more messages per second");
         var wait = new Option<bool>("--wait") { Description = "Show progress until the redrive finishes (Ctrl+C cancels it on the server)" };
-        var command = new Command("redrive", "Move dead letters back to their source queue (or --to DEST), rate-limited.") { queue, to, rate, wait };
+        var group = GroupOption("Redrive only this failure group (from 'sluice dlq groups')", required: false);
+        var dryRun = new Option<bool>("--dry-run") { Description = "With --group: change nothing, say how many messages would move and from which source queues" };
+        var command = new Command("redrive", "Move dead letters (or one failure group) back to their source queue (or --to DEST), rate-limited.")
+        {
+            queue, to, rate, wait, group, dryRun,
+        };
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var dlqName = parseResult.GetRequiredValue(queue);
-            var request = new RedriveRequest { Destination = parseResult.GetValue(to), MaxPerSecond = parseResult.GetValue(rate) };
-            var task = await client.StartRedriveAsync(dlqName, request, ct).ConfigureAwait(false);
+            var groupId = parseResult.GetValue(group);
             var json = context.Json(parseResult);
+            RedriveResponse task;
+            if (groupId is null)
+            {
+                if (parseResult.GetValue(dryRun))
+                    return await context.FailAsync("--dry-run needs --group: a dry run previews one failure group (list them with 'sluice dlq groups QUEUE')", CliApp.UsageError).ConfigureAwait(false);
+                var request = new RedriveRequest { Destination = parseResult.GetValue(to), MaxPerSecond = parseResult.GetValue(rate) };
+                task = await client.StartRedriveAsync(dlqName, request, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                var result = await client.RedriveGroupAsync(dlqName, groupId, new DeadLetterGroupRedriveRequest
+                {
+                    Destination = parseResult.GetValue(to),
+                    MaxPerSecond = parseResult.GetValue(rate),
+                    DryRun = parseResult.GetValue(dryRun) ? true : null,
+                }, ct).ConfigureAwait(false);
+                if (result.Redrive is not { } started)
+                    return await WriteActionAsync(context, result, json).ConfigureAwait(false);
+                task = started;
+            }
+
             if (json)
             {
                 await context.WriteJsonAsync(task, OutputJsonContext.Default.RedriveResponse).ConfigureAwait(false);
@@ -80,8 +108,9 @@ internal static class DlqCommands
             else
             {
                 var destination = task.Destination is null ? "their source queues" : $"'{task.Destination}'";
+                var what = groupId is null ? Format.Count(task.Total, "message") : $"{Format.Count(task.Total, "message")} of group {groupId}";
                 await context.Output.WriteLineAsync(
-                    $"redrive {task.Id} started: moving {Format.Count(task.Total, "message")} from '{dlqName}' to {destination} at {task.MaxPerSecond}/s").ConfigureAwait(false);
+                    $"redrive {task.Id} started: moving {what} from '{dlqName}' to {destination} at {task.MaxPerSecond}/s").ConfigureAwait(false);
             }
 
             return parseResult.GetValue(wait) ? await WaitAsync(context, client, task, json, ct).ConfigureAwait(false) : 0;

@@ -67,7 +67,7 @@ internal static partial class ServeCommand
                 return await context.FailAsync($"the server could not start: {e.Message}").ConfigureAwait(false);
             }
 
-            await WriteBannerAsync(context.Output, options, server.Urls, server.RespAddress).ConfigureAwait(false);
+            await WriteBannerAsync(context.Output, options, server.Urls, server.RespAddress, server.GrpcAddress).ConfigureAwait(false);
 
             try
             {
@@ -116,7 +116,7 @@ internal static partial class ServeCommand
             })
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
 
-    internal static async Task WriteBannerAsync(TextWriter output, SluiceServerOptions options, IReadOnlyList<Uri> urls, Uri? resp = null)
+    internal static async Task WriteBannerAsync(TextWriter output, SluiceServerOptions options, IReadOnlyList<Uri> urls, Uri? resp = null, Uri? grpc = null)
     {
         var durable = string.Equals(options.Store, SluiceServerOptions.MemoryStore, StringComparison.OrdinalIgnoreCase)
             ? "in memory: nothing survives a restart"
@@ -126,6 +126,11 @@ internal static partial class ServeCommand
         {
             var address = url.GetLeftPart(UriPartial.Authority);
             await output.WriteLineAsync($"{address}  REST API, OpenAPI at /openapi/v1.json").ConfigureAwait(false);
+        }
+
+        if (grpc is not null)
+        {
+            await output.WriteLineAsync($"{grpc.GetLeftPart(UriPartial.Authority)}  gRPC (HTTP/2, sluice.v1: docs/grpc.md)").ConfigureAwait(false);
         }
 
         if (resp is not null)

@@ -18,13 +18,14 @@ internal static partial class ServeCommand
     {
         var dataDir = new Option<string>("--data-dir") { Description = "Directory of the SQLite store [default ./sluice-data]", HelpName = "PATH" };
         var httpUrl = new Option<string>("--http-url") { Description = "Address of the REST API [default http://127.0.0.1:7480]", HelpName = "URL" };
+        var grpcUrl = new Option<string>("--grpc-url") { Description = "Address of the gRPC face (HTTP/2) [default the REST port + 1: http://127.0.0.1:7481]", HelpName = "URL" };
         var respUrl = new Option<string>("--resp-url") { Description = "Enable the RESP (Redis protocol) face at this address [default off; tcp://127.0.0.1:6380 when Sluice:Resp:Enabled]", HelpName = "URL" };
         var store = new Option<string>("--store") { Description = "Storage engine: sqlite (durable, default) or memory (lost on exit)" };
         store.AcceptOnlyFromAmong("sqlite", "memory");
         var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync commits: faster, but a power loss can lose acknowledged messages" };
         var config = new Option<FileInfo>("--config") { Description = "Settings file [default ./appsettings.json when present]", HelpName = "PATH" };
 
-        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, respUrl, store, noFsync, config };
+        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, grpcUrl, respUrl, store, noFsync, config };
         command.SetAction((parseResult, ct) =>
         {
             var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -32,6 +33,8 @@ internal static partial class ServeCommand
                 flags[Section + ":DataDirectory"] = d;
             if (parseResult.GetValue(httpUrl) is { } h)
                 flags[Section + ":HttpUrl"] = h;
+            if (parseResult.GetValue(grpcUrl) is { } g)
+                flags[Section + ":Grpc:Url"] = g;
             if (parseResult.GetValue(respUrl) is { } r)
             {
                 flags[Section + ":Resp:Enabled"] = "true";

@@ -73,4 +73,6 @@ internal sealed record UnsubscribeResultDto(string Topic, string Queue, bool Uns
 [JsonSerializable(typeof(TopicPublishResultResponse))]
 [JsonSerializable(typeof(DeleteTopicResultDto))]
 [JsonSerializable(typeof(UnsubscribeResultDto))]
+[JsonSerializable(typeof(DeadLetterGroupListResponse))]
+[JsonSerializable(typeof(DeadLetterGroupActionResponse))]
 internal sealed partial class OutputJsonContext : JsonSerializerContext;

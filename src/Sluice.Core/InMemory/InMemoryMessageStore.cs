@@ -448,15 +448,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                     continue;
                 }
 
-                dlq.Remove(m);
-                m.DeadLetter = null;
-                m.LastError = null;
-                m.ReceiveCount = 0;
-                m.Generation++;
-                m.Leased = false;
-                m.VisibleAt = now;
-                m.EnqueuedAt = now;
-                target.Add(m);
+                Move(dlq, target, m, keepDeadLetterInfo: false, now);
                 moved++;
             }
 

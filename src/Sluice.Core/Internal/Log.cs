@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Sluice.Internal;
 
 /// <summary>
-/// Every log event of Sluice.Core. Event ids: 1000-1099 broker lifecycle, 1100-1199 redrive, 1200-1299 sweeper.
+/// Every log event of Sluice.Core. Event ids: 1000-1099 broker lifecycle, 1100-1199 redrive and the dead-letter workspace, 1200-1299 sweeper.
 /// A test keeps the ids unique across assemblies.
 /// </summary>
 internal static partial class Log
@@ -19,6 +19,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Redrive {Id} failed")]
     public static partial void RedriveFailed(ILogger logger, Exception exception, string id);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Dead-letter group {GroupId} of {Queue}: {Action} to {Destination} changed {Affected} messages ({Leased} leased and {Unmovable} unmovable skipped)")]
+    public static partial void DeadLetterGroupActed(ILogger logger, string groupId, string queue, DeadLetters.DeadLetterGroupAction action, string destination, long affected, long leased, long unmovable);
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "Sweeper deleted {Count} messages past retention")]
     public static partial void Swept(ILogger logger, long count);

@@ -13,6 +13,22 @@ public readonly record struct ReceiveResult(IReadOnlyList<QueueMessage> Messages
 /// <param name="Remaining">Messages left in the dead-letter queue after this step.</param>
 public readonly record struct RedriveStep(int Moved, long Remaining);
 
+/// <summary>What happened to one message of a <see cref="IQueueStore.DeleteMessagesAsync"/> or <see cref="IQueueStore.MoveMessagesAsync"/> call.</summary>
+public enum MessageSetOutcome
+{
+    /// <summary>Deleted or moved.</summary>
+    Done = 0,
+
+    /// <summary>Skipped: leased by a consumer of the queue (in flight) at that moment.</summary>
+    Leased = 1,
+
+    /// <summary>Skipped: no queue to move it to (no source queue recorded, or it no longer exists, or it is the queue itself) or the destination has no room.</summary>
+    Unmovable = 2,
+
+    /// <summary>Skipped: no message with that sequence number is in the queue (any more).</summary>
+    Missing = 3,
+}
+
 /// <summary>
 /// The storage contract for queues, one of three concerns a store may implement: queues (<see cref="IQueueStore"/>,
 /// every store), topics (<c>ITopicStore</c>: atomic publish to several queues in one transaction) and streams
@@ -139,6 +155,49 @@ public interface IQueueStore : IAsyncDisposable
     /// </summary>
     /// <exception cref="SluiceException">queue_not_found for the dead-letter queue or the destination.</exception>
     ValueTask<RedriveStep> RedriveAsync(string deadLetterQueue, string? destination, int maxMessages, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads a page of a queue's messages in sequence order without leasing or changing anything: up to
+    /// <paramref name="maxMessages"/> messages (every state) with a sequence number greater than
+    /// <paramref name="afterSequence"/>. Pass the last sequence number read to get the next page; a page shorter than
+    /// <paramref name="maxMessages"/> is the last. Each page is read atomically; messages may change between pages.
+    /// </summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="afterSequence">Read messages after this sequence number; 0 from the start.</param>
+    /// <param name="maxMessages">Page size, 1 or more.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="SluiceException">queue_not_found.</exception>
+    ValueTask<IReadOnlyList<QueueMessage>> ScanAsync(string queue, long afterSequence, int maxMessages, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the given messages of a queue, in one transaction. A message leased at that moment (in flight) is skipped
+    /// (<see cref="MessageSetOutcome.Leased"/>), as is a sequence number not in the queue (<see cref="MessageSetOutcome.Missing"/>).
+    /// </summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="sequences">Sequence numbers of the messages; at most 1,000.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>One outcome per sequence number, in order.</returns>
+    /// <exception cref="SluiceException">queue_not_found.</exception>
+    ValueTask<IReadOnlyList<MessageSetOutcome>> DeleteMessagesAsync(string queue, IReadOnlyList<long> sequences, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves the given messages of a queue, in one transaction: each to <paramref name="destination"/>, or when that is
+    /// <see langword="null"/> to the queue it was dead-lettered from. A moved message is ready, receive count 0, entered
+    /// its new queue now (retention counts from now), keeps its id, body, attributes, sent time and sequence number,
+    /// and keeps its dead-letter information (source queue, reason, attempts, last error, time) only when
+    /// <paramref name="keepDeadLetterInfo"/> is set (a redrive clears it, as <see cref="RedriveAsync"/> does).
+    /// A message leased at that moment is skipped (<see cref="MessageSetOutcome.Leased"/>); one with no queue to go to
+    /// or that does not fit the destination's max length is <see cref="MessageSetOutcome.Unmovable"/>; a sequence number
+    /// not in the queue is <see cref="MessageSetOutcome.Missing"/>.
+    /// </summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="sequences">Sequence numbers of the messages; at most 1,000.</param>
+    /// <param name="destination">The queue to move to, or <see langword="null"/> for each message's source queue.</param>
+    /// <param name="keepDeadLetterInfo">Whether moved messages keep their dead-letter information.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>One outcome per sequence number, in order.</returns>
+    /// <exception cref="SluiceException">queue_not_found for the queue or the destination.</exception>
+    ValueTask<IReadOnlyList<MessageSetOutcome>> MoveMessagesAsync(string queue, IReadOnlyList<long> sequences, string? destination, bool keepDeadLetterInfo, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes messages past their queue's retention period and deduplication ids past their window.</summary>
     /// <returns>Messages deleted.</returns>

@@ -21,7 +21,8 @@ namespace Sluice.Server.Hosting;
 /// The Sluice server as an embeddable object, and the composition root of <c>sluice serve</c>: the store and
 /// <see cref="Sluice.Broker"/> registered with <c>AddSluice(...)</c> (as an embedding application does), and Kestrel
 /// serving the faces: the SQS face, the REST API (docs/rest-api.md), <c>/openapi/v1.json</c> and <c>/healthz</c> at
-/// <see cref="SluiceServerOptions.HttpUrl"/>.
+/// <see cref="SluiceServerOptions.HttpUrl"/>; the gRPC face (docs/grpc.md) on its own HTTP/2 listener at
+/// <see cref="SluiceServerOptions.GrpcUrl"/>; the RESP face when enabled.
 /// Build it, <see cref="StartAsync"/> it once, and dispose it (or <see cref="StopAsync"/>) at shutdown.
 /// </summary>
 /// <example>
@@ -40,6 +41,7 @@ public sealed class SluiceServer : IAsyncDisposable
     private Broker? _broker;
     private IReadOnlyList<Uri> _urls = [];
     private Sluice.Faces.Resp.RespHost? _resp;
+    private Sluice.Faces.Grpc.GrpcHost? _grpc;
     private ILogger _logger = NullLogger.Instance;
     private int _started;
     private bool _stopped;
@@ -78,6 +80,10 @@ public sealed class SluiceServer : IAsyncDisposable
     /// <summary>The RESP face's address (<c>redis://127.0.0.1:6380</c>), or <see langword="null"/> when it is disabled.</summary>
     /// <exception cref="InvalidOperationException">The server has not been started.</exception>
     public Uri? RespAddress => _app is null ? throw NotStarted() : _resp?.Address;
+
+    /// <summary>The gRPC face's address (<c>http://127.0.0.1:7481/</c>), or <see langword="null"/> when it is disabled.</summary>
+    /// <exception cref="InvalidOperationException">The server has not been started.</exception>
+    public Uri? GrpcAddress => _app is null ? throw NotStarted() : _grpc?.Address;
 
     /// <summary>
     /// Validates the options, opens the store, starts the broker, then starts Kestrel and logs where it listens.
@@ -163,6 +169,22 @@ public sealed class SluiceServer : IAsyncDisposable
 
                 Log.ListeningResp(_logger, _resp.Address!);
             }
+
+            if (Options.Grpc.Enabled)
+            {
+                _grpc = new Sluice.Faces.Grpc.GrpcHost(Options.Grpc, Options.GrpcUrl, broker, loggerFactory);
+                try
+                {
+                    await _grpc.StartAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException ex)
+                {
+                    throw new InvalidOperationException(
+                        $"setting Sluice:Grpc:Url '{Options.GrpcUrl}': cannot listen there ({ex.Message}); choose another port (flag --grpc-url) or disable the face (Sluice:Grpc:Enabled false)", ex);
+                }
+
+                Log.ListeningGrpc(_logger, _grpc.Address!);
+            }
         }
         catch (Exception ex)
         {
@@ -236,6 +258,11 @@ public sealed class SluiceServer : IAsyncDisposable
     private async Task StopCoreAsync(WebApplication app)
     {
         _stopped = true;
+        if (_grpc is not null)
+        {
+            await _grpc.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_resp is not null)
         {
             await _resp.StopAsync(CancellationToken.None).ConfigureAwait(false);

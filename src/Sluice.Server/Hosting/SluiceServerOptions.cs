@@ -51,6 +51,12 @@ public sealed record SluiceServerOptions
     /// </summary>
     public Sluice.Faces.Resp.RespOptions Resp { get; init; } = new();
 
+    /// <summary>
+    /// The gRPC face, section <c>Sluice:Grpc</c> (flag <c>--grpc-url</c>; docs/grpc.md). Default enabled, on its own
+    /// cleartext HTTP/2 listener at the HTTP listener's host and next port (<c>http://127.0.0.1:7481</c> by default).
+    /// </summary>
+    public Sluice.Faces.Grpc.GrpcOptions Grpc { get; init; } = new();
+
     /// <summary>The SQS-compatible face (section <c>Sluice:Sqs</c>). Default <see cref="SqsOptions"/> defaults (enabled, any credentials).</summary>
     public SqsOptions Sqs { get; init; } = new();
 
@@ -175,6 +181,27 @@ public sealed record SluiceServerOptions
             throw new ArgumentException($"setting {key}: {ex.Message}", key, ex);
         }
 
+        if (Grpc is null)
+        {
+            throw Invalid(nameof(Grpc), "is missing: remove the setting to use the defaults");
+        }
+
+        try
+        {
+            Grpc.Validate();
+            var grpcUrl = new Uri(GrpcUrl);
+            if (grpcUrl.Port == 0 && grpcUrl.HostNameType == UriHostNameType.Dns)
+            {
+                throw new ArgumentException($"'{GrpcUrl}' asks for a free port on a host name: port 0 needs an IP address, such as http://127.0.0.1:0", nameof(Grpc.Url));
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            var key = $"{SectionName}:{nameof(Grpc)}:{ex.ParamName}";
+            var rule = ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
+            throw new ArgumentException($"setting {key} {rule}", key, ex);
+        }
+
         if (Broker is null)
         {
             throw Invalid(nameof(Broker), "is missing: remove the setting to use the defaults");
@@ -191,6 +218,29 @@ public sealed record SluiceServerOptions
             var rule = ex.Message.Split('\n')[0].Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal).TrimEnd('\r');
             var value = Convert.ToString(ex.ActualValue, System.Globalization.CultureInfo.InvariantCulture);
             throw new ArgumentException($"setting {key} '{value}' is out of range: {rule}", key, ex);
+        }
+    }
+
+    /// <summary>
+    /// Where the gRPC face listens: <see cref="Sluice.Faces.Grpc.GrpcOptions.Url"/> when set, else <see cref="HttpUrl"/>'s
+    /// host with the next port (port 0 stays 0: a free port). Valid once <see cref="Validate"/> passed.
+    /// </summary>
+    public string GrpcUrl
+    {
+        get
+        {
+            if (Grpc?.Url is { } url)
+            {
+                return url;
+            }
+
+            if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var http))
+            {
+                return "http://127.0.0.1:7481";
+            }
+
+            var port = http.Port is 0 or 65535 ? 0 : http.Port + 1;
+            return new UriBuilder(http) { Port = port, Path = "" }.Uri.GetLeftPart(UriPartial.Authority);
         }
     }
 

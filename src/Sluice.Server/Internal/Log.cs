@@ -14,6 +14,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Sluice is listening on {Url} (RESP: Redis stream commands)")]
     public static partial void ListeningResp(ILogger logger, Uri url);
 
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Sluice is listening on {Url} (gRPC: sluice.v1, HTTP/2)")]
+    public static partial void ListeningGrpc(ILogger logger, Uri url);
+
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Opened the {Store} store at {Location}")]
     public static partial void StoreOpened(ILogger logger, string store, string location);
 

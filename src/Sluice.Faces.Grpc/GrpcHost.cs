@@ -1,0 +1,118 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Sluice.Faces.Grpc.Internal;
+
+namespace Sluice.Faces.Grpc;
+
+/// <summary>
+/// The gRPC face on its own Kestrel listener (cleartext HTTP/2 only), serving the <c>sluice.v1</c> services
+/// (proto/sluice/v1: Queues, Messages, Topics, Streams, KeyValue, DeadLetters) over a <see cref="Broker"/> it does not own. Start it once,
+/// then stop and dispose it; <see cref="Address"/> is the real address (with the port chosen for port 0).
+/// </summary>
+public sealed class GrpcHost : IAsyncDisposable
+{
+    private readonly GrpcOptions _options;
+    private readonly string _url;
+    private readonly Broker _broker;
+    private readonly ILoggerFactory? _loggerFactory;
+    private WebApplication? _app;
+
+    /// <summary>Creates the face; nothing is bound until <see cref="StartAsync"/>.</summary>
+    /// <param name="options">Limits (validated here); <see cref="GrpcOptions.Url"/> is not read: <paramref name="url"/> is.</param>
+    /// <param name="url">Where to listen: an absolute <c>http://</c> URL with a port (0 picks a free one).</param>
+    /// <param name="broker">The broker every call is translated onto; the caller starts and disposes it.</param>
+    /// <param name="loggerFactory">Where the face logs; default <see langword="null"/>: the console, as ASP.NET Core's slim builder does.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public GrpcHost(GrpcOptions options, string url, Broker broker, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(broker);
+        options.Validate();
+        _options = options;
+        _url = url;
+        _broker = broker;
+        _loggerFactory = loggerFactory;
+    }
+
+    /// <summary>The address the face listens on (e.g. <c>http://127.0.0.1:7481/</c>), or <see langword="null"/> before start.</summary>
+    public Uri? Address { get; private set; }
+
+    /// <summary>Binds the listener and starts serving.</summary>
+    /// <exception cref="InvalidOperationException">Already started.</exception>
+    /// <exception cref="IOException">The address cannot be bound (in use, not local).</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_app is not null)
+        {
+            throw new InvalidOperationException("the gRPC face was already started");
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ApplicationName = typeof(GrpcHost).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (_loggerFactory is not null)
+        {
+            builder.Logging.ClearProviders();
+            builder.Services.Replace(ServiceDescriptor.Singleton(_loggerFactory));
+        }
+
+        builder.WebHost.UseUrls(_url);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            // gRPC needs HTTP/2; without TLS there is no ALPN to offer HTTP/1.1 beside it, so this listener speaks HTTP/2 only.
+            k.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2);
+        });
+        builder.Services.AddSingleton(_broker);
+        builder.Services.AddSingleton(_options);
+        builder.Services.AddGrpc(o =>
+        {
+            // Bounded: a request (or stream message) larger than this is refused before it is buffered.
+            o.MaxReceiveMessageSize = _options.MaxMessageSize;
+            o.EnableDetailedErrors = false;
+            o.Interceptors.Add<ErrorInterceptor>();
+        });
+
+        var app = builder.Build();
+        app.MapGrpcService<QueuesService>();
+        app.MapGrpcService<MessagesService>();
+        app.MapGrpcService<TopicsService>();
+        app.MapGrpcService<StreamsService>();
+        app.MapGrpcService<KeyValueService>();
+        app.MapGrpcService<DeadLettersService>();
+        _app = app;
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        Address = address is null ? null : new Uri(address.EndsWith('/') ? address : address + "/");
+    }
+
+    /// <summary>Stops accepting calls; running calls end (consume streams are cancelled). Idempotent.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_app is { } app)
+        {
+            await app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops (see <see cref="StopAsync"/>) and releases the listener. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _app, null) is { } app)
+        {
+            await app.StopAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sluice.Faces.Grpc.Internal;
+
+/// <summary>Every log event of the gRPC face: event ids 3300-3319 (a test keeps ids unique across assemblies).</summary>
+internal static partial class GrpcLog
+{
+    [LoggerMessage(EventId = 3300, Level = LogLevel.Error, Message = "gRPC call {Method} failed unexpectedly; answered INTERNAL")]
+    public static partial void CallFailed(ILogger logger, Exception exception, string method);
+}
