@@ -95,25 +95,3 @@ internal static class RestBody
                 : null;
     }
 }
-
-/// <summary>Builds <see cref="JsonException"/>s whose reason is safe and useful to show to the client.</summary>
-internal static class RestJsonError
-{
-    public const string Prefix = "sluice: ";
-
-    /// <summary>An error with a reason for the client.</summary>
-    /// <param name="reason">What is wrong and how to fix it.</param>
-    /// <param name="at">
-    /// Where, below the path the serializer reports (a converter's own position, which the serializer does not see):
-    /// <c>[2].valueBase64</c> inside the value the converter reads. <see langword="null"/>: the serializer's path.
-    /// </param>
-    public static JsonException Create(string reason, string? at = null) => at is null ? new JsonException(Prefix + reason) : new Nested(Prefix + reason, at);
-
-    /// <summary>The path the client sees: the serializer's, followed by the converter's <see cref="Nested.At"/>.</summary>
-    public static string? PathOf(JsonException ex) => ex is Nested nested ? (ex.Path ?? "$") + nested.At : ex.Path;
-
-    private sealed class Nested(string message, string at) : JsonException(message)
-    {
-        public string At { get; } = at;
-    }
-}

@@ -14,12 +14,12 @@ internal sealed class RestDeadLetters(Broker broker)
             : 100;
         var list = await broker.GetDeadLetterGroupsAsync(name, max, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Json(new DeadLetterGroupListResponse(list.Queue, list.Scanned, list.TotalGroups, list.Truncated, list.Untracked,
-            [.. list.Groups.Select(ToResponse)]), RestDeadLetterJsonContext.Web.DeadLetterGroupListResponse);
+            [.. list.Groups.Select(ToResponse)]), SluiceJsonContext.Wire.DeadLetterGroupListResponse);
     }
 
     public async Task<IResult> RedriveAsync(HttpContext context, string name, string groupId)
     {
-        var body = await RestBody.ReadAsync(context, RestDeadLetterJsonContext.Web.DeadLetterGroupRedriveRequest, optional: true).ConfigureAwait(false);
+        var body = await RestBody.ReadAsync(context, SluiceJsonContext.Wire.DeadLetterGroupRedriveRequest, optional: true).ConfigureAwait(false);
         var rate = RestMapping.WholeInt(body?.MaxPerSecond, "maxPerSecond", 1, Validation.MaxRedriveRate) ?? 100;
         var result = await broker.RedriveDeadLetterGroupAsync(name, groupId, body?.Destination, rate, body?.DryRun ?? false, context.RequestAborted).ConfigureAwait(false);
         return Answer(result);
@@ -27,13 +27,13 @@ internal sealed class RestDeadLetters(Broker broker)
 
     public async Task<IResult> DeleteAsync(HttpContext context, string name, string groupId)
     {
-        var body = await RestBody.ReadAsync(context, RestDeadLetterJsonContext.Web.DeadLetterGroupDeleteRequest, optional: true).ConfigureAwait(false);
+        var body = await RestBody.ReadAsync(context, SluiceJsonContext.Wire.DeadLetterGroupDeleteRequest, optional: true).ConfigureAwait(false);
         return Answer(await broker.DeleteDeadLetterGroupAsync(name, groupId, body?.DryRun ?? false, context.RequestAborted).ConfigureAwait(false));
     }
 
     public async Task<IResult> MoveAsync(HttpContext context, string name, string groupId)
     {
-        var body = (await RestBody.ReadAsync(context, RestDeadLetterJsonContext.Web.DeadLetterGroupMoveRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, SluiceJsonContext.Wire.DeadLetterGroupMoveRequest, optional: false).ConfigureAwait(false))!;
         var destination = body.Destination ?? throw RestMapping.SluiceBadField("destination", "is missing: name the queue to move the group's messages to");
         return Answer(await broker.MoveDeadLetterGroupAsync(name, groupId, destination, body.DryRun ?? false, context.RequestAborted).ConfigureAwait(false));
     }
@@ -42,7 +42,7 @@ internal sealed class RestDeadLetters(Broker broker)
     private static JsonHttpResult<DeadLetterGroupActionResponse> Answer(DeadLetterGroupActionResult r) => TypedResults.Json(
         new DeadLetterGroupActionResponse(r.Queue, r.GroupId, Spell(r.Action), r.DryRun, r.Destination, r.Cutoff, r.Affected, r.SkippedLeased,
             r.SkippedUnmovable, Sources(r.SourceQueues), r.Redrive is { } task ? RestMapping.ToResponse(task) : null),
-        RestDeadLetterJsonContext.Web.DeadLetterGroupActionResponse,
+        SluiceJsonContext.Wire.DeadLetterGroupActionResponse,
         statusCode: r.Redrive is null ? StatusCodes.Status200OK : StatusCodes.Status202Accepted);
 
     private static DeadLetterGroupResponse ToResponse(DeadLetterGroup g) => new(

@@ -98,7 +98,7 @@ public static class RestErrors
     {
         var status = StatusOf(errorCode);
         var problem = new ProblemResponse("urn:sluice:error:" + errorCode, errorCode, status, detail, errorCode, field);
-        var json = TypedResults.Json(problem, RestJsonContext.Web.ProblemResponse, ProblemContentType, status);
+        var json = TypedResults.Json(problem, SluiceJsonContext.Wire.ProblemResponse, ProblemContentType, status);
         return errorCode == ErrorCodes.QueueFull ? new RetryAfterResult(json) : json;
     }
 

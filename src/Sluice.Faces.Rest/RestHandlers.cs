@@ -13,13 +13,13 @@ internal sealed class RestHandlers(Broker broker)
     {
         var queues = await broker.ListQueuesAsync(context.RequestAborted).ConfigureAwait(false);
         var list = queues.Select(RestMapping.ToResponse).ToArray();
-        return TypedResults.Json(new QueueListResponse(list), RestJsonContext.Web.QueueListResponse);
+        return TypedResults.Json(new QueueListResponse(list), SluiceJsonContext.Wire.QueueListResponse);
     }
 
     public async Task<IResult> CreateQueueAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.QueueOptionsRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, SluiceJsonContext.Wire.QueueOptionsRequest, optional: false).ConfigureAwait(false))!;
         if (body.Name is null)
         {
             throw RestMapping.SluiceBadField("name", "is missing: give the queue name, 1-80 characters from A-Z a-z 0-9 - _");
@@ -39,20 +39,20 @@ internal sealed class RestHandlers(Broker broker)
             throw new SluiceException(ex.ErrorCode, ex.Message, "name", ex.IsTransient, ex);
         }
 
-        return TypedResults.Json(RestMapping.ToResponse(queue), RestJsonContext.Web.QueueResponse,
+        return TypedResults.Json(RestMapping.ToResponse(queue), SluiceJsonContext.Wire.QueueResponse,
             statusCode: existed ? StatusCodes.Status200OK : StatusCodes.Status201Created);
     }
 
     public async Task<IResult> GetQueueAsync(HttpContext context, string name)
     {
         var queue = await broker.GetQueueAsync(name, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(RestMapping.ToResponse(queue), RestJsonContext.Web.QueueResponse);
+        return TypedResults.Json(RestMapping.ToResponse(queue), SluiceJsonContext.Wire.QueueResponse);
     }
 
     public async Task<IResult> UpdateQueueAsync(HttpContext context, string name)
     {
         var ct = context.RequestAborted;
-        var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.QueueOptionsRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, SluiceJsonContext.Wire.QueueOptionsRequest, optional: false).ConfigureAwait(false))!;
         var current = await broker.GetQueueAsync(name, ct).ConfigureAwait(false);
         if (body.Name is not null && body.Name != name)
         {
@@ -61,7 +61,7 @@ internal sealed class RestHandlers(Broker broker)
 
         var options = RestMapping.ApplyTo(body, current.Options);
         var queue = await broker.UpdateQueueAsync(name, options, ct).ConfigureAwait(false);
-        return TypedResults.Json(RestMapping.ToResponse(queue), RestJsonContext.Web.QueueResponse);
+        return TypedResults.Json(RestMapping.ToResponse(queue), SluiceJsonContext.Wire.QueueResponse);
     }
 
     public async Task<IResult> DeleteQueueAsync(HttpContext context, string name)
@@ -73,13 +73,13 @@ internal sealed class RestHandlers(Broker broker)
     public async Task<IResult> PurgeAsync(HttpContext context, string name)
     {
         var purged = await broker.PurgeAsync(name, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(new PurgeResponse(purged), RestJsonContext.Web.PurgeResponse);
+        return TypedResults.Json(new PurgeResponse(purged), SluiceJsonContext.Wire.PurgeResponse);
     }
 
     public async Task<IResult> GetStatsAsync(HttpContext context, string name)
     {
         var stats = await broker.GetStatsAsync(name, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(RestMapping.ToResponse(stats, broker.GetWaitingReceiverCount(name)), RestJsonContext.Web.StatsResponse);
+        return TypedResults.Json(RestMapping.ToResponse(stats, broker.GetWaitingReceiverCount(name)), SluiceJsonContext.Wire.StatsResponse);
     }
 
     public async Task<IResult> GetAllStatsAsync(HttpContext context)
@@ -100,7 +100,7 @@ internal sealed class RestHandlers(Broker broker)
             }
         }
 
-        return TypedResults.Json(new StatsListResponse(list), RestJsonContext.Web.StatsListResponse);
+        return TypedResults.Json(new StatsListResponse(list), SluiceJsonContext.Wire.StatsListResponse);
     }
 
     // Messages
@@ -108,7 +108,7 @@ internal sealed class RestHandlers(Broker broker)
     public async Task<IResult> PublishAsync(HttpContext context, string name)
     {
         var ct = context.RequestAborted;
-        var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.PublishRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, SluiceJsonContext.Wire.PublishRequest, optional: false).ConfigureAwait(false))!;
         IReadOnlyList<PublishResult> results;
         if (body.Messages is { } batch)
         {
@@ -147,12 +147,12 @@ internal sealed class RestHandlers(Broker broker)
             response[i] = new PublishResultResponse(results[i].MessageId, results[i].Duplicate, results[i].SequenceNumber);
         }
 
-        return TypedResults.Json(new PublishResponse(response), RestJsonContext.Web.PublishResponse);
+        return TypedResults.Json(new PublishResponse(response), SluiceJsonContext.Wire.PublishResponse);
     }
 
     public async Task<IResult> ReceiveAsync(HttpContext context, string name, CancellationToken stopping)
     {
-        var body = await RestBody.ReadAsync(context, RestJsonContext.Web.ReceiveRequest, optional: true).ConfigureAwait(false);
+        var body = await RestBody.ReadAsync(context, SluiceJsonContext.Wire.ReceiveRequest, optional: true).ConfigureAwait(false);
         var options = body is null
             ? new ReceiveOptions()
             : new ReceiveOptions
@@ -182,13 +182,13 @@ internal sealed class RestHandlers(Broker broker)
             }
         }
 
-        return TypedResults.Json(RestMapping.ToResponse(messages), RestJsonContext.Web.MessageListResponse);
+        return TypedResults.Json(RestMapping.ToResponse(messages), SluiceJsonContext.Wire.MessageListResponse);
     }
 
     public async Task<IResult> AckAsync(HttpContext context, string name)
     {
         var ct = context.RequestAborted;
-        var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.AckRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, SluiceJsonContext.Wire.AckRequest, optional: false).ConfigureAwait(false))!;
         if (body.ReceiptHandles is { } handles)
         {
             if (body.ReceiptHandle is not null)
@@ -212,7 +212,7 @@ internal sealed class RestHandlers(Broker broker)
                 response[i] = new AckResultResponse(handles[i], r.Succeeded, r.ErrorCode, r.ErrorMessage);
             }
 
-            return TypedResults.Json(new AckBatchResponse(response), RestJsonContext.Web.AckBatchResponse);
+            return TypedResults.Json(new AckBatchResponse(response), SluiceJsonContext.Wire.AckBatchResponse);
         }
 
         var handle = body.ReceiptHandle ?? throw RestMapping.SluiceBadField("receiptHandle",
@@ -223,7 +223,7 @@ internal sealed class RestHandlers(Broker broker)
 
     public async Task<IResult> NackAsync(HttpContext context, string name)
     {
-        var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.NackRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, SluiceJsonContext.Wire.NackRequest, optional: false).ConfigureAwait(false))!;
         var handle = body.ReceiptHandle ?? throw RestMapping.SluiceBadField("receiptHandle", "is missing: give the receiptHandle returned by a receive");
         await broker.NackAsync(name, handle, RestMapping.Seconds(body.DelaySeconds, "delaySeconds", TimeSpan.Zero, Validation.MaxVisibilityTimeout), body.Error, context.RequestAborted).ConfigureAwait(false);
         return s_noContent;
@@ -231,12 +231,12 @@ internal sealed class RestHandlers(Broker broker)
 
     public async Task<IResult> ExtendAsync(HttpContext context, string name)
     {
-        var body = (await RestBody.ReadAsync(context, RestJsonContext.Web.ExtendRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, SluiceJsonContext.Wire.ExtendRequest, optional: false).ConfigureAwait(false))!;
         var handle = body.ReceiptHandle ?? throw RestMapping.SluiceBadField("receiptHandle", "is missing: give the receiptHandle returned by a receive");
         var timeout = RestMapping.Seconds(body.VisibilityTimeoutSeconds, "visibilityTimeoutSeconds", TimeSpan.Zero, Validation.MaxVisibilityTimeout) ?? throw RestMapping.SluiceBadField("visibilityTimeoutSeconds",
             "is missing: give the new lease length in seconds from now (0 to 43200)");
         var until = await broker.ExtendLeaseAsync(name, handle, timeout, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(new ExtendResponse(until), RestJsonContext.Web.ExtendResponse);
+        return TypedResults.Json(new ExtendResponse(until), SluiceJsonContext.Wire.ExtendResponse);
     }
 
     public async Task<IResult> PeekAsync(HttpContext context, string name)
@@ -245,27 +245,27 @@ internal sealed class RestHandlers(Broker broker)
             ? RestMapping.WholeInt(new RestNumber(text.ToString()), "max", 1, Validation.MaxPeek)!.Value
             : 10;
         var messages = await broker.PeekAsync(name, max, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(RestMapping.ToResponse(messages), RestJsonContext.Web.MessageListResponse);
+        return TypedResults.Json(RestMapping.ToResponse(messages), SluiceJsonContext.Wire.MessageListResponse);
     }
 
     // Redrive
 
     public async Task<IResult> StartRedriveAsync(HttpContext context, string name)
     {
-        var body = await RestBody.ReadAsync(context, RestJsonContext.Web.RedriveRequest, optional: true).ConfigureAwait(false);
+        var body = await RestBody.ReadAsync(context, SluiceJsonContext.Wire.RedriveRequest, optional: true).ConfigureAwait(false);
         var status = await broker.StartRedriveAsync(name, body?.Destination, RestMapping.WholeInt(body?.MaxPerSecond, "maxPerSecond", 1, Validation.MaxRedriveRate) ?? 100, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(RestMapping.ToResponse(status), RestJsonContext.Web.RedriveResponse, statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Json(RestMapping.ToResponse(status), SluiceJsonContext.Wire.RedriveResponse, statusCode: StatusCodes.Status202Accepted);
     }
 
     public IResult ListRedrives() =>
-        TypedResults.Json(new RedriveListResponse(broker.ListRedrives().Select(RestMapping.ToResponse).ToArray()), RestJsonContext.Web.RedriveListResponse);
+        TypedResults.Json(new RedriveListResponse(broker.ListRedrives().Select(RestMapping.ToResponse).ToArray()), SluiceJsonContext.Wire.RedriveListResponse);
 
     public IResult GetRedrive(string id) =>
-        TypedResults.Json(RestMapping.ToResponse(broker.GetRedrive(id)), RestJsonContext.Web.RedriveResponse);
+        TypedResults.Json(RestMapping.ToResponse(broker.GetRedrive(id)), SluiceJsonContext.Wire.RedriveResponse);
 
     public async Task<IResult> CancelRedriveAsync(string id)
     {
         var status = await broker.CancelRedriveAsync(id).ConfigureAwait(false);
-        return TypedResults.Json(RestMapping.ToResponse(status), RestJsonContext.Web.RedriveResponse);
+        return TypedResults.Json(RestMapping.ToResponse(status), SluiceJsonContext.Wire.RedriveResponse);
     }
 }

@@ -17,7 +17,7 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
 
     private static readonly IResult s_noContent = TypedResults.NoContent();
 
-    private static RestStreamJsonContext Json => RestStreamJsonContext.Web;
+    private static SluiceJsonContext Json => SluiceJsonContext.Wire;
 
     // Streams
 
@@ -437,7 +437,7 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
         return !exclusive ? id : id.TryDecrement(out var previous) ? previous : null;
     }
 
-    private static StreamEntryId[] Ids(List<string>? ids, string field)
+    private static StreamEntryId[] Ids(IReadOnlyList<string>? ids, string field)
     {
         if (ids is null or { Count: 0 } or { Count: > MaxCount })
         {

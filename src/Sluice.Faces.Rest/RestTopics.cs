@@ -11,25 +11,25 @@ internal sealed class RestTopics(Broker broker)
     public async Task<IResult> ListTopicsAsync(HttpContext context)
     {
         var topics = await broker.ListTopicsAsync(context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(new TopicListResponse([.. topics.Select(ToResponse)]), RestTopicJsonContext.Web.TopicListResponse);
+        return TypedResults.Json(new TopicListResponse([.. topics.Select(ToResponse)]), SluiceJsonContext.Wire.TopicListResponse);
     }
 
     public async Task<IResult> CreateTopicAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        var body = (await RestBody.ReadAsync(context, RestTopicJsonContext.Web.CreateTopicRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, SluiceJsonContext.Wire.CreateTopicRequest, optional: false).ConfigureAwait(false))!;
         var name = body.Name ?? throw RestMapping.SluiceBadField("name", "is missing: give the topic name, 1-80 characters from A-Z a-z 0-9 - _");
         Validation.TopicName(name, "name");
         var existed = await broker.FindTopicAsync(name, ct).ConfigureAwait(false) is not null;
         var topic = await broker.CreateTopicAsync(name, ct).ConfigureAwait(false);
-        return TypedResults.Json(ToResponse(topic), RestTopicJsonContext.Web.TopicResponse,
+        return TypedResults.Json(ToResponse(topic), SluiceJsonContext.Wire.TopicResponse,
             statusCode: existed ? StatusCodes.Status200OK : StatusCodes.Status201Created);
     }
 
     public async Task<IResult> GetTopicAsync(HttpContext context, string name)
     {
         var topic = await broker.GetTopicAsync(name, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(ToResponse(topic), RestTopicJsonContext.Web.TopicResponse);
+        return TypedResults.Json(ToResponse(topic), SluiceJsonContext.Wire.TopicResponse);
     }
 
     public async Task<IResult> DeleteTopicAsync(HttpContext context, string name)
@@ -41,13 +41,13 @@ internal sealed class RestTopics(Broker broker)
     public async Task<IResult> ListSubscriptionsAsync(HttpContext context, string name)
     {
         var subscriptions = await broker.ListSubscriptionsAsync(name, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(new SubscriptionListResponse([.. subscriptions.Select(ToResponse)]), RestTopicJsonContext.Web.SubscriptionListResponse);
+        return TypedResults.Json(new SubscriptionListResponse([.. subscriptions.Select(ToResponse)]), SluiceJsonContext.Wire.SubscriptionListResponse);
     }
 
     public async Task<IResult> SubscribeAsync(HttpContext context, string name)
     {
         var ct = context.RequestAborted;
-        var body = (await RestBody.ReadAsync(context, RestTopicJsonContext.Web.SubscribeRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, SluiceJsonContext.Wire.SubscribeRequest, optional: false).ConfigureAwait(false))!;
         var queue = body.Queue ?? throw RestMapping.SluiceBadField("queue", "is missing: give the name of the queue that receives the copies");
         var options = new SubscriptionOptions
         {
@@ -58,14 +58,14 @@ internal sealed class RestTopics(Broker broker)
         Validation.QueueName(queue);
         var existed = (await broker.ListSubscriptionsAsync(name, ct).ConfigureAwait(false)).Any(s => s.Queue == queue);
         var subscription = await broker.SubscribeAsync(name, queue, options, ct).ConfigureAwait(false);
-        return TypedResults.Json(ToResponse(subscription), RestTopicJsonContext.Web.SubscriptionResponse,
+        return TypedResults.Json(ToResponse(subscription), SluiceJsonContext.Wire.SubscriptionResponse,
             statusCode: existed ? StatusCodes.Status200OK : StatusCodes.Status201Created);
     }
 
     public async Task<IResult> GetSubscriptionAsync(HttpContext context, string name, string queue)
     {
         var subscription = await broker.GetSubscriptionAsync(name, queue, context.RequestAborted).ConfigureAwait(false);
-        return TypedResults.Json(ToResponse(subscription), RestTopicJsonContext.Web.SubscriptionResponse);
+        return TypedResults.Json(ToResponse(subscription), SluiceJsonContext.Wire.SubscriptionResponse);
     }
 
     public async Task<IResult> UnsubscribeAsync(HttpContext context, string name, string queue)
@@ -76,7 +76,7 @@ internal sealed class RestTopics(Broker broker)
 
     public async Task<IResult> PublishAsync(HttpContext context, string name)
     {
-        var body = (await RestBody.ReadAsync(context, RestTopicJsonContext.Web.TopicPublishRequest, optional: false).ConfigureAwait(false))!;
+        var body = (await RestBody.ReadAsync(context, SluiceJsonContext.Wire.TopicPublishRequest, optional: false).ConfigureAwait(false))!;
         TopicMessage[] messages;
         if (body.Messages is { } batch)
         {
@@ -111,7 +111,7 @@ internal sealed class RestTopics(Broker broker)
         }
 
         return TypedResults.Json(new TopicPublishResponse([.. results.Select(r => new TopicPublishResultResponse(r.MessageId, r.Queues, r.Duplicate))]),
-            RestTopicJsonContext.Web.TopicPublishResponse);
+            SluiceJsonContext.Wire.TopicPublishResponse);
     }
 
     private static TopicResponse ToResponse(TopicInfo t) =>

@@ -36,10 +36,7 @@ public static partial class SluiceRestApiExtensions
         services.AddTransient<IStartupFilter, StreamPathStartupFilter>();
         services.ConfigureHttpJsonOptions(o =>
         {
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, RestJsonContext.Web);
-            o.SerializerOptions.TypeInfoResolverChain.Insert(1, RestStreamJsonContext.Web);
-            o.SerializerOptions.TypeInfoResolverChain.Insert(2, RestTopicJsonContext.Web);
-            o.SerializerOptions.TypeInfoResolverChain.Insert(3, RestDeadLetterJsonContext.Web);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, SluiceJsonContext.Wire);
         });
         services.AddOpenApi(o =>
         {

@@ -145,8 +145,7 @@ public sealed class JsonAndUpdateTests(ServerFixture server) : IClassFixture<Ser
     public void QueueUpdate_Options_CoverEveryPatchField()
     {
         // The REST face's PATCH body type: every field but the name must be settable from 'queue update'.
-        var request = typeof(Sluice.Faces.Rest.SluiceRestApiExtensions).Assembly.GetType("Sluice.Faces.Rest.QueueOptionsRequest", throwOnError: true)!;
-        var patchFields = request.GetProperties()
+        var patchFields = typeof(Sluice.Contracts.QueueOptionsRequest).GetProperties()
             .Where(p => p.CanWrite && p.Name != "Name")
             .Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))
             .Order(StringComparer.Ordinal);

@@ -144,10 +144,10 @@ public sealed class OfflineTests
     }
 
     [Fact]
-    public void TryParseAttribute_Binary_KeepsBase64()
+    public void TryParseAttribute_Binary_DecodesBase64()
     {
         Assert.True(MessageCommands.TryParseAttribute("b:Binary=AQID", out _, out var parsed, out _));
-        Assert.Equal("AQID", parsed!.BinaryValue);
+        Assert.Equal(new byte[] { 1, 2, 3 }, parsed!.BinaryValue!.Value.ToArray());
         Assert.False(MessageCommands.TryParseAttribute("b:Binary=!!", out _, out _, out _));
         Assert.False(MessageCommands.TryParseAttribute("b:Date=x", out _, out _, out _));
     }

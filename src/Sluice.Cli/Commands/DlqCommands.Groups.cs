@@ -29,7 +29,7 @@ internal static partial class DlqCommands
             var list = await client.ListDeadLetterGroupsAsync(queueName, parseResult.GetValue(max), ct).ConfigureAwait(false);
             if (context.Json(parseResult))
             {
-                await context.WriteJsonAsync(list, DeadLetterJsonContext.Default.DeadLetterGroupListDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(list, OutputJsonContext.Default.DeadLetterGroupListResponse).ConfigureAwait(false);
                 return 0;
             }
 
@@ -74,8 +74,8 @@ internal static partial class DlqCommands
         var command = new Command("delete", "Delete the messages of one failure group (leased ones are skipped).") { queue, group, dryRun };
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
-            var request = new DeadLetterGroupActionRequest { DryRun = parseResult.GetValue(dryRun) ? true : null };
-            var result = await client.DeadLetterGroupActionAsync(parseResult.GetRequiredValue(queue), parseResult.GetRequiredValue(group), "delete", request, ct)
+            var request = new DeadLetterGroupDeleteRequest { DryRun = parseResult.GetValue(dryRun) ? true : null };
+            var result = await client.DeleteGroupAsync(parseResult.GetRequiredValue(queue), parseResult.GetRequiredValue(group), request, ct)
                 .ConfigureAwait(false);
             return await WriteActionAsync(context, result, context.Json(parseResult)).ConfigureAwait(false);
         }, ct));
@@ -94,8 +94,8 @@ internal static partial class DlqCommands
         };
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
-            var request = new DeadLetterGroupActionRequest { Destination = parseResult.GetRequiredValue(to), DryRun = parseResult.GetValue(dryRun) ? true : null };
-            var result = await client.DeadLetterGroupActionAsync(parseResult.GetRequiredValue(queue), parseResult.GetRequiredValue(group), "move", request, ct)
+            var request = new DeadLetterGroupMoveRequest { Destination = parseResult.GetRequiredValue(to), DryRun = parseResult.GetValue(dryRun) ? true : null };
+            var result = await client.MoveGroupAsync(parseResult.GetRequiredValue(queue), parseResult.GetRequiredValue(group), request, ct)
                 .ConfigureAwait(false);
             return await WriteActionAsync(context, result, context.Json(parseResult)).ConfigureAwait(false);
         }, ct));
@@ -103,11 +103,11 @@ internal static partial class DlqCommands
     }
 
     /// <summary>Prints a group action's outcome (or dry-run preview): one JSON document, or one line.</summary>
-    private static async Task<int> WriteActionAsync(CliContext context, DeadLetterGroupActionDto r, bool json)
+    private static async Task<int> WriteActionAsync(CliContext context, DeadLetterGroupActionResponse r, bool json)
     {
         if (json)
         {
-            await context.WriteJsonAsync(r, DeadLetterJsonContext.Default.DeadLetterGroupActionDto).ConfigureAwait(false);
+            await context.WriteJsonAsync(r, OutputJsonContext.Default.DeadLetterGroupActionResponse).ConfigureAwait(false);
             return 0;
         }
 
@@ -132,6 +132,6 @@ internal static partial class DlqCommands
         return 0;
     }
 
-    private static string Sources(List<DeadLetterSourceDto> sources) =>
+    private static string Sources(IReadOnlyList<DeadLetterSourceResponse> sources) =>
         string.Join(", ", sources.Select(s => (s.Queue.Length == 0 ? "(none)" : s.Queue) + " " + s.Count.ToString("N0", CultureInfo.InvariantCulture)));
 }

@@ -33,7 +33,7 @@ internal static partial class DlqCommands
             var messages = await client.PeekAsync(queueName, parseResult.GetValue(max), ct).ConfigureAwait(false);
             if (context.Json(parseResult))
             {
-                await context.WriteJsonAsync(new MessageListDto { Messages = [.. messages] }, OutputJsonContext.Default.MessageListDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new MessageListResponse([.. messages]), OutputJsonContext.Default.MessageListResponse).ConfigureAwait(false);
                 return 0;
             }
 
@@ -48,7 +48,7 @@ internal static partial class DlqCommands
             {
                 var d = m.DeadLetter;
                 table.AddRow(
-                    m.MessageId,
+                    m.MessageId.ToString(),
                     Markup.Escape(Format.Optional(d?.SourceQueue)),
                     Markup.Escape(Format.Optional(d?.Reason)),
                     d is null ? "-" : d.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -80,7 +80,7 @@ internal static partial class DlqCommands
             var dlqName = parseResult.GetRequiredValue(queue);
             var groupId = parseResult.GetValue(group);
             var json = context.Json(parseResult);
-            RedriveDto task;
+            RedriveResponse task;
             if (groupId is null)
             {
                 if (parseResult.GetValue(dryRun))
@@ -90,7 +90,7 @@ internal static partial class DlqCommands
             }
             else
             {
-                var result = await client.DeadLetterGroupActionAsync(dlqName, groupId, "redrive", new DeadLetterGroupActionRequest
+                var result = await client.RedriveGroupAsync(dlqName, groupId, new DeadLetterGroupRedriveRequest
                 {
                     Destination = parseResult.GetValue(to),
                     MaxPerSecond = parseResult.GetValue(rate),
@@ -103,7 +103,7 @@ internal static partial class DlqCommands
 
             if (json)
             {
-                await context.WriteJsonAsync(task, OutputJsonContext.Default.RedriveDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(task, OutputJsonContext.Default.RedriveResponse).ConfigureAwait(false);
             }
             else
             {
@@ -118,7 +118,7 @@ internal static partial class DlqCommands
         return command;
     }
 
-    private static async Task<int> WaitAsync(CliContext context, SluiceHttpClient client, RedriveDto task, bool json, CancellationToken ct)
+    private static async Task<int> WaitAsync(CliContext context, SluiceHttpClient client, RedriveResponse task, bool json, CancellationToken ct)
     {
         var lastMoved = task.Moved;
         try
@@ -134,7 +134,7 @@ internal static partial class DlqCommands
                     // Progress, or the end: one line (or one JSON document) each.
                     lastMoved = task.Moved;
                     if (json)
-                        await context.WriteJsonAsync(task, OutputJsonContext.Default.RedriveDto).ConfigureAwait(false);
+                        await context.WriteJsonAsync(task, OutputJsonContext.Default.RedriveResponse).ConfigureAwait(false);
                     else if (string.Equals(task.State, "running", StringComparison.OrdinalIgnoreCase))
                         await context.Output.WriteLineAsync($"moved {Format.Number(task.Moved)} of {Format.Count(task.Total, "message")}").ConfigureAwait(false);
                 }

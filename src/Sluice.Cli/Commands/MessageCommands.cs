@@ -27,9 +27,9 @@ internal static class MessageCommands
             var outgoing = await message.ReadAsync(context, parseResult, ct).ConfigureAwait(false);
             var result = await client.PublishAsync(parseResult.GetRequiredValue(queue), outgoing, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
-                await context.WriteJsonAsync(result, OutputJsonContext.Default.PublishResultDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(result, OutputJsonContext.Default.PublishResultResponse).ConfigureAwait(false);
             else
-                await context.Output.WriteLineAsync(result.Duplicate ? result.MessageId + " duplicate" : result.MessageId).ConfigureAwait(false);
+                await context.Output.WriteLineAsync(result.Duplicate ? $"{result.MessageId} duplicate" : result.MessageId.ToString()).ConfigureAwait(false);
             return 0;
         }, ct));
         return command;
@@ -60,7 +60,7 @@ internal static class MessageCommands
             if (context.Json(parseResult))
             {
                 var shown = ack ? messages.Select(m => m with { ReceiptHandle = null }).ToList() : [.. messages];
-                await context.WriteJsonAsync(new MessageListDto { Messages = shown }, OutputJsonContext.Default.MessageListDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new MessageListResponse(shown), OutputJsonContext.Default.MessageListResponse).ConfigureAwait(false);
             }
             else if (messages.Count == 0)
             {
@@ -133,7 +133,7 @@ internal static class MessageCommands
             var until = await client.ExtendAsync(parseResult.GetRequiredValue(queue), parseResult.GetRequiredValue(handle),
                 parseResult.GetValue(visibility) ?? 0, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
-                await context.WriteJsonAsync(new ExtendResponseDto { VisibleUntil = until }, OutputJsonContext.Default.ExtendResponseDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new ExtendResponse(until), OutputJsonContext.Default.ExtendResponse).ConfigureAwait(false);
             else
                 await context.Output.WriteLineAsync("visible until " + Format.Time(until)).ConfigureAwait(false);
             return 0;
@@ -144,10 +144,10 @@ internal static class MessageCommands
     /// <summary>What <c>ack</c> and <c>nack</c> print: the word, or <c>{"receiptHandle","ok":true}</c> with <c>--json</c>.</summary>
     private static Task WriteSettledAsync(CliContext context, ParseResult parseResult, string handle, string word) =>
         context.Json(parseResult)
-            ? context.WriteJsonAsync(new AckResultDto { ReceiptHandle = handle, Ok = true }, OutputJsonContext.Default.AckResultDto)
+            ? context.WriteJsonAsync(new AckResultResponse(handle, Ok: true, Code: null, Message: null), OutputJsonContext.Default.AckResultResponse)
             : context.Output.WriteLineAsync(word);
 
-    internal static async Task WriteMessageAsync(TextWriter output, MessageDto m, bool showHandle)
+    internal static async Task WriteMessageAsync(TextWriter output, MessageResponse m, bool showHandle)
     {
         await output.WriteLineAsync("id: " + m.MessageId).ConfigureAwait(false);
         await output.WriteLineAsync("receive count: " + m.ReceiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
@@ -155,11 +155,11 @@ internal static class MessageCommands
             await output.WriteLineAsync("priority: " + m.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
         if (m.MessageGroupId is not null)
             await output.WriteLineAsync($"group: {m.MessageGroupId} (sequence {m.SequenceNumber})").ConfigureAwait(false);
-        foreach (var (name, value) in m.Attributes ?? [])
-            await output.WriteLineAsync($"attribute {name} ({value.DataType}): {value.StringValue ?? value.BinaryValue}").ConfigureAwait(false);
+        foreach (var (name, value) in m.Attributes)
+            await output.WriteLineAsync($"attribute {name} ({value.DataType}): {value.StringValue ?? (value.BinaryValue is { } b ? Convert.ToBase64String(b.Span) : null)}").ConfigureAwait(false);
         if (showHandle && m.ReceiptHandle is not null)
             await output.WriteLineAsync("receipt handle: " + m.ReceiptHandle).ConfigureAwait(false);
-        await output.WriteLineAsync(m.Body is not null ? "body: " + m.Body : "body (base64): " + m.BodyBase64).ConfigureAwait(false);
+        await output.WriteLineAsync(m.Body is { } text ? "body: " + text : "body (base64): " + Convert.ToBase64String(m.BodyBase64.GetValueOrDefault().Span)).ConfigureAwait(false);
     }
 
     internal static async Task<byte[]> ReadBodyAsync(CliContext context, string? body, FileInfo? file, CancellationToken ct)
@@ -200,7 +200,7 @@ internal static class MessageCommands
     }
 
     /// <summary>Parses <c>name=value</c> or <c>name:Type=value</c> (Type String, Number or Binary, optionally <c>.custom</c>).</summary>
-    internal static bool TryParseAttribute(string text, out string name, out AttributeDto? value, out string problem)
+    internal static bool TryParseAttribute(string text, out string name, out MessageAttributeValue? value, out string problem)
     {
         name = "";
         value = null;
@@ -245,7 +245,7 @@ internal static class MessageCommands
         }
 
         name = head;
-        value = baseType == "Binary" ? new AttributeDto { DataType = type, BinaryValue = raw } : new AttributeDto { DataType = type, StringValue = raw };
+        value = baseType == "Binary" ? new MessageAttributeValue(type, BinaryValue: Convert.FromBase64String(raw)) : new MessageAttributeValue(type, StringValue: raw);
         problem = "";
         return true;
     }

@@ -1,12 +1,10 @@
 using System.CommandLine;
 
-using Sluice.Cli.Http;
-
 namespace Sluice.Cli.Commands;
 
 /// <summary>
 /// The body argument and message options one published message takes (<c>sluice send</c>, <c>sluice topic publish</c>):
-/// declared, checked and read into an <see cref="OutgoingMessageDto"/> in one place.
+/// declared, checked and read into an <see cref="OutgoingMessageRequest"/> in one place.
 /// </summary>
 internal sealed class MessageOptionSet
 {
@@ -56,22 +54,22 @@ internal sealed class MessageOptionSet
     });
 
     /// <summary>Reads the body (argument, file or stdin) and the options into a message.</summary>
-    public async Task<OutgoingMessageDto> ReadAsync(CliContext context, ParseResult parseResult, CancellationToken cancellationToken)
+    public async Task<OutgoingMessageRequest> ReadAsync(CliContext context, ParseResult parseResult, CancellationToken cancellationToken)
     {
         var bytes = await MessageCommands.ReadBodyAsync(context, parseResult.GetValue(Body), parseResult.GetValue(File), cancellationToken).ConfigureAwait(false);
-        Dictionary<string, AttributeDto>? attributes = null;
+        Dictionary<string, MessageAttributeValue>? attributes = null;
         foreach (var attr in parseResult.GetValue(Attrs) ?? [])
         {
             _ = MessageCommands.TryParseAttribute(attr, out var attrName, out var value, out _);
-            attributes ??= new Dictionary<string, AttributeDto>(StringComparer.Ordinal);
+            attributes ??= new Dictionary<string, MessageAttributeValue>(StringComparer.Ordinal);
             attributes[attrName] = value!;
         }
 
         var text = MessageCommands.TryDecodeUtf8(bytes);
-        return new OutgoingMessageDto
+        return new OutgoingMessageRequest
         {
-            Body = text,
-            BodyBase64 = text is null ? Convert.ToBase64String(bytes) : null,
+            Body = text is null ? null : new Utf8Text(bytes),
+            BodyBase64 = text is null ? bytes.AsMemory() : (ReadOnlyMemory<byte>?)null,
             Attributes = attributes,
             Priority = parseResult.GetValue(Priority),
             DelaySeconds = parseResult.GetValue(Delay),

@@ -76,9 +76,9 @@ internal static class QueueCommands
         return command;
     }
 
-    private static Task WriteQueueAsync(CliContext context, ParseResult parseResult, QueueDto queue, string text) =>
+    private static Task WriteQueueAsync(CliContext context, ParseResult parseResult, QueueResponse queue, string text) =>
         context.Json(parseResult)
-            ? context.WriteJsonAsync(queue, OutputJsonContext.Default.QueueDto)
+            ? context.WriteJsonAsync(queue, OutputJsonContext.Default.QueueResponse)
             : context.Output.WriteLineAsync(text);
 
     private static Command CreateList(CliContext context)
@@ -89,7 +89,7 @@ internal static class QueueCommands
             var queues = await client.ListQueuesAsync(ct).ConfigureAwait(false);
             if (context.Json(parseResult))
             {
-                await context.WriteJsonAsync(new QueueListDto { Queues = [.. queues] }, OutputJsonContext.Default.QueueListDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new QueueListResponse([.. queues]), OutputJsonContext.Default.QueueListResponse).ConfigureAwait(false);
                 return 0;
             }
 

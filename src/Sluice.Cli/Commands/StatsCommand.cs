@@ -84,19 +84,19 @@ internal static class StatsCommand
         return command;
     }
 
-    private static async Task WriteAsync(CliContext context, IAnsiConsole console, bool json, IReadOnlyList<StatsDto> stats)
+    private static async Task WriteAsync(CliContext context, IAnsiConsole console, bool json, IReadOnlyList<StatsResponse> stats)
     {
         if (json)
-            await context.WriteJsonAsync(new StatsListDto { Queues = [.. stats] }, OutputJsonContext.Default.StatsListDto).ConfigureAwait(false);
+            await context.WriteJsonAsync(new StatsListResponse([.. stats]), OutputJsonContext.Default.StatsListResponse).ConfigureAwait(false);
         else
             console.Write(BuildTable(stats));
     }
 
-    private static async Task<IReadOnlyList<StatsDto>> FetchAsync(SluiceHttpClient client, string? queue, CancellationToken ct) =>
+    private static async Task<IReadOnlyList<StatsResponse>> FetchAsync(SluiceHttpClient client, string? queue, CancellationToken ct) =>
         queue is null ? await client.GetAllStatsAsync(ct).ConfigureAwait(false) : [await client.GetStatsAsync(queue, ct).ConfigureAwait(false)];
 
     /// <summary>One refresh of <c>--watch</c>: the statistics, or why they could not be fetched.</summary>
-    private static async Task<(IReadOnlyList<StatsDto>? Stats, string? Error)> TryFetchAsync(SluiceHttpClient client, string? queue, CancellationToken ct)
+    private static async Task<(IReadOnlyList<StatsResponse>? Stats, string? Error)> TryFetchAsync(SluiceHttpClient client, string? queue, CancellationToken ct)
     {
         try
         {
@@ -108,7 +108,7 @@ internal static class StatsCommand
         }
     }
 
-    internal static Table BuildTable(IReadOnlyList<StatsDto> stats)
+    internal static Table BuildTable(IReadOnlyList<StatsResponse> stats)
     {
         var table = new Table()
             .AddColumn("queue")

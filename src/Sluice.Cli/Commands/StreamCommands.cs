@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text;
 using Sluice.Cli.Http;
 using Spectre.Console;
 
@@ -50,7 +51,7 @@ internal static class StreamCommands
             var streams = await client.ListStreamsAsync(ct).ConfigureAwait(false);
             if (context.Json(parseResult))
             {
-                await context.WriteJsonAsync(new StreamListDto { Streams = [.. streams] }, StreamJsonContext.Default.StreamListDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new StreamListResponse([.. streams]), OutputJsonContext.Default.StreamListResponse).ConfigureAwait(false);
                 return 0;
             }
 
@@ -84,7 +85,7 @@ internal static class StreamCommands
         var command = new Command("create", "Create a stream, or set an existing stream's retention (limits not given are removed).") { name, maxLength, maxBytes, maxAge };
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
-            var retention = new StreamRetentionDto
+            var retention = new StreamRetentionRequest
             {
                 MaxLength = parseResult.GetValue(maxLength),
                 MaxBytes = parseResult.GetValue(maxBytes),
@@ -92,7 +93,7 @@ internal static class StreamCommands
             };
             var stream = await client.PutStreamAsync(parseResult.GetRequiredValue(name), retention, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
-                await context.WriteJsonAsync(stream, StreamJsonContext.Default.StreamDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(stream, OutputJsonContext.Default.StreamResponse).ConfigureAwait(false);
             else
                 await context.Output.WriteLineAsync($"stream '{stream.Name}' is ready").ConfigureAwait(false);
             return 0;
@@ -110,7 +111,7 @@ internal static class StreamCommands
             var s = await client.GetStreamAsync(streamName, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
             {
-                await context.WriteJsonAsync(s, StreamJsonContext.Default.StreamDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(s, OutputJsonContext.Default.StreamResponse).ConfigureAwait(false);
                 return 0;
             }
 
@@ -150,7 +151,7 @@ internal static class StreamCommands
             var streamName = parseResult.GetRequiredValue(name);
             await client.DeleteStreamAsync(streamName, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
-                await context.WriteJsonAsync(new StreamResultDto(streamName, Deleted: true), StreamJsonContext.Default.StreamResultDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new StreamResultDto(streamName, Deleted: true), OutputJsonContext.Default.StreamResultDto).ConfigureAwait(false);
             else
                 await context.Output.WriteLineAsync($"deleted stream '{streamName}'").ConfigureAwait(false);
             return 0;
@@ -180,12 +181,12 @@ internal static class StreamCommands
             var request = new StreamAppendRequest
             {
                 Id = parseResult.GetValue(id),
-                Fields = [.. parseResult.GetRequiredValue(fields).Select(f => f.Split('=', 2)).Select(p => new StreamFieldDto { Name = p[0], Value = p[1] })],
+                Fields = new StreamFieldsInput([.. parseResult.GetRequiredValue(fields).Select(f => f.Split('=', 2)).Select(p => new StreamField(Encoding.UTF8.GetBytes(p[0]), Encoding.UTF8.GetBytes(p[1])))]),
                 Trim = parseResult.GetValue(maxLength) is { } max ? new StreamTrimRequest { MaxLength = max } : null,
             };
             var entryId = await client.AppendAsync(streamName, request, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
-                await context.WriteJsonAsync(new StreamResultDto(streamName, Id: entryId), StreamJsonContext.Default.StreamResultDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new StreamResultDto(streamName, Id: entryId), OutputJsonContext.Default.StreamResultDto).ConfigureAwait(false);
             else
                 await context.Output.WriteLineAsync(entryId).ConfigureAwait(false);
             return 0;
@@ -347,7 +348,7 @@ internal static class StreamCommands
             var groups = await client.ListGroupsAsync(streamName, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
             {
-                await context.WriteJsonAsync(new StreamGroupListDto { Groups = [.. groups] }, StreamJsonContext.Default.StreamGroupListDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new StreamGroupListResponse([.. groups]), OutputJsonContext.Default.StreamGroupListResponse).ConfigureAwait(false);
                 return 0;
             }
 
@@ -396,7 +397,7 @@ internal static class StreamCommands
             var groupName = parseResult.GetRequiredValue(group);
             await client.DeleteGroupAsync(streamName, groupName, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
-                await context.WriteJsonAsync(new StreamResultDto(streamName, Deleted: true), StreamJsonContext.Default.StreamResultDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new StreamResultDto(streamName, Deleted: true), OutputJsonContext.Default.StreamResultDto).ConfigureAwait(false);
             else
                 await context.Output.WriteLineAsync($"deleted group '{groupName}' of '{streamName}'").ConfigureAwait(false);
             return 0;
@@ -438,7 +439,7 @@ internal static class StreamCommands
                 parseResult.GetValue(minIdle), ct).ConfigureAwait(false);
             if (context.Json(parseResult))
             {
-                await context.WriteJsonAsync(new StreamPendingShowDto(summary, [.. rows]), StreamJsonContext.Default.StreamPendingShowDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new StreamPendingShowDto(summary, [.. rows]), OutputJsonContext.Default.StreamPendingShowDto).ConfigureAwait(false);
                 return 0;
             }
 
@@ -481,7 +482,7 @@ internal static class StreamCommands
             if (claimed.Ids is { } claimedIds)
             {
                 if (context.Json(parseResult))
-                    await context.WriteJsonAsync(claimed, StreamJsonContext.Default.StreamClaimDto).ConfigureAwait(false);
+                    await context.WriteJsonAsync(claimed, OutputJsonContext.Default.StreamClaimResponse).ConfigureAwait(false);
                 else
                     await WriteIdsAsync(context, claimedIds).ConfigureAwait(false);
                 return 0;
@@ -516,7 +517,7 @@ internal static class StreamCommands
             }, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
             {
-                await context.WriteJsonAsync(result, StreamJsonContext.Default.StreamAutoClaimDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(result, OutputJsonContext.Default.StreamAutoClaimResponse).ConfigureAwait(false);
                 return 0;
             }
 
@@ -532,22 +533,22 @@ internal static class StreamCommands
         return command;
     }
 
-    private static Task WriteGroupAsync(CliContext context, ParseResult parseResult, StreamGroupDto group, string text) =>
+    private static Task WriteGroupAsync(CliContext context, ParseResult parseResult, StreamGroupResponse group, string text) =>
         context.Json(parseResult)
-            ? context.WriteJsonAsync(group, StreamJsonContext.Default.StreamGroupDto)
+            ? context.WriteJsonAsync(group, OutputJsonContext.Default.StreamGroupResponse)
             : context.Output.WriteLineAsync(text);
 
     private static Task WriteCountAsync(CliContext context, ParseResult parseResult, string stream, long count, string text) =>
         context.Json(parseResult)
-            ? context.WriteJsonAsync(new StreamResultDto(stream, Count: count), StreamJsonContext.Default.StreamResultDto)
+            ? context.WriteJsonAsync(new StreamResultDto(stream, Count: count), OutputJsonContext.Default.StreamResultDto)
             : context.Output.WriteLineAsync(text);
 
     /// <summary>Entries as one line each (<c>ID FIELD=VALUE...</c>), or <c>{"entries":[...]}</c> with <c>--json</c>; "no entries" on stderr.</summary>
-    private static async Task WriteEntriesAsync(CliContext context, ParseResult parseResult, IReadOnlyList<StreamEntryDto> entries)
+    private static async Task WriteEntriesAsync(CliContext context, ParseResult parseResult, IReadOnlyList<StreamEntryResponse> entries)
     {
         if (context.Json(parseResult))
         {
-            await context.WriteJsonAsync(new StreamEntryListDto { Entries = [.. entries] }, StreamJsonContext.Default.StreamEntryListDto).ConfigureAwait(false);
+            await context.WriteJsonAsync(new StreamEntryListResponse([.. entries]), OutputJsonContext.Default.StreamEntryListResponse).ConfigureAwait(false);
             return;
         }
 
@@ -562,7 +563,7 @@ internal static class StreamCommands
     }
 
     /// <summary>Ids (a <c>justId</c> claim's answer) one a line; "no entries" on stderr when there are none.</summary>
-    private static async Task WriteIdsAsync(CliContext context, List<string> ids)
+    private static async Task WriteIdsAsync(CliContext context, IReadOnlyList<string> ids)
     {
         if (ids.Count == 0)
         {
@@ -578,11 +579,13 @@ internal static class StreamCommands
     private static string Entries(long count, string adjective = "") => $"{Format.Number(count)} {adjective}{(count == 1 ? "entry" : "entries")}";
 
     /// <summary><c>ID name=value ...</c>; bytes that are not UTF-8 print as <c>name:base64=...</c>; a deleted entry as <c>ID (deleted)</c>.</summary>
-    private static string Line(StreamEntryDto entry) =>
+    private static string Line(StreamEntryResponse entry) =>
         entry.Fields is not { } fields
             ? entry.Id + " (deleted)"
             : fields.Count == 0
                 ? entry.Id
                 : entry.Id + " " + string.Join(' ', fields.Select(f =>
-                    (f.Name ?? f.NameBase64 + ":base64") + (f.Value is not null ? "=" + f.Value : ":base64=" + f.ValueBase64)));
+                    (f.Name?.ToString() ?? Base64(f.NameBase64) + ":base64") + (f.Value is { } value ? "=" + value : ":base64=" + Base64(f.ValueBase64))));
+
+    private static string Base64(ReadOnlyMemory<byte>? bytes) => Convert.ToBase64String(bytes.GetValueOrDefault().Span);
 }

@@ -34,7 +34,7 @@ internal static class TopicCommands
         {
             var topic = await client.CreateTopicAsync(parseResult.GetRequiredValue(name), ct).ConfigureAwait(false);
             if (context.Json(parseResult))
-                await context.WriteJsonAsync(topic, TopicJsonContext.Default.TopicDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(topic, OutputJsonContext.Default.TopicResponse).ConfigureAwait(false);
             else
                 await context.Output.WriteLineAsync($"topic '{topic.Name}' is ready").ConfigureAwait(false);
             return 0;
@@ -50,7 +50,7 @@ internal static class TopicCommands
             var topics = await client.ListTopicsAsync(ct).ConfigureAwait(false);
             if (context.Json(parseResult))
             {
-                await context.WriteJsonAsync(new TopicListDto { Topics = [.. topics] }, TopicJsonContext.Default.TopicListDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new TopicListResponse([.. topics]), OutputJsonContext.Default.TopicListResponse).ConfigureAwait(false);
                 return 0;
             }
 
@@ -83,7 +83,7 @@ internal static class TopicCommands
             var t = await client.GetTopicAsync(topicName, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
             {
-                await context.WriteJsonAsync(t, TopicJsonContext.Default.TopicDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(t, OutputJsonContext.Default.TopicResponse).ConfigureAwait(false);
                 return 0;
             }
 
@@ -124,7 +124,7 @@ internal static class TopicCommands
             }
 
             if (context.Json(parseResult))
-                await context.WriteJsonAsync(new DeleteTopicResultDto(topicName, Deleted: true), TopicJsonContext.Default.DeleteTopicResultDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new DeleteTopicResultDto(topicName, Deleted: true), OutputJsonContext.Default.DeleteTopicResultDto).ConfigureAwait(false);
             else
                 await context.Output.WriteLineAsync($"deleted topic '{topicName}'").ConfigureAwait(false);
             return 0;
@@ -159,10 +159,10 @@ internal static class TopicCommands
             {
                 Queue = parseResult.GetRequiredValue(queue),
                 RoutingKeyPattern = parseResult.GetValue(pattern),
-                FilterPolicy = parseResult.GetValue(filter),
+                FilterPolicy = parseResult.GetValue(filter) is { } policy ? ParseJson(policy) : null,
             };
             var topicName = parseResult.GetRequiredValue(topic);
-            SubscriptionDto s;
+            SubscriptionResponse s;
             try
             {
                 s = await client.SubscribeAsync(topicName, request, ct).ConfigureAwait(false);
@@ -175,7 +175,7 @@ internal static class TopicCommands
             }
 
             if (context.Json(parseResult))
-                await context.WriteJsonAsync(s, TopicJsonContext.Default.SubscriptionDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(s, OutputJsonContext.Default.SubscriptionResponse).ConfigureAwait(false);
             else
                 await context.Output.WriteLineAsync($"topic '{s.Topic}' delivers to {Describe(s)}").ConfigureAwait(false);
             return 0;
@@ -193,7 +193,7 @@ internal static class TopicCommands
             var (topicName, queueName) = (parseResult.GetRequiredValue(topic), parseResult.GetRequiredValue(queue));
             await client.UnsubscribeAsync(topicName, queueName, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
-                await context.WriteJsonAsync(new UnsubscribeResultDto(topicName, queueName, Unsubscribed: true), TopicJsonContext.Default.UnsubscribeResultDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new UnsubscribeResultDto(topicName, queueName, Unsubscribed: true), OutputJsonContext.Default.UnsubscribeResultDto).ConfigureAwait(false);
             else
                 await context.Output.WriteLineAsync($"queue '{queueName}' is no longer subscribed to topic '{topicName}'").ConfigureAwait(false);
             return 0;
@@ -211,7 +211,7 @@ internal static class TopicCommands
             var subscriptions = await client.ListSubscriptionsAsync(topicName, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
             {
-                await context.WriteJsonAsync(new SubscriptionListDto { Subscriptions = [.. subscriptions] }, TopicJsonContext.Default.SubscriptionListDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(new SubscriptionListResponse([.. subscriptions]), OutputJsonContext.Default.SubscriptionListResponse).ConfigureAwait(false);
                 return 0;
             }
 
@@ -224,7 +224,7 @@ internal static class TopicCommands
             var table = new Table().AddColumns("queue", "pattern", "filter policy", "created");
             foreach (var s in subscriptions)
             {
-                table.AddRow(Markup.Escape(s.Queue), Markup.Escape(s.RoutingKeyPattern ?? "-"), Markup.Escape(s.FilterPolicy ?? "-"),
+                table.AddRow(Markup.Escape(s.Queue), Markup.Escape(s.RoutingKeyPattern ?? "-"), Markup.Escape(s.FilterPolicy?.GetRawText() ?? "-"),
                     Format.Time(s.CreatedAt));
             }
 
@@ -248,10 +248,10 @@ internal static class TopicCommands
         message.AddValidator(command);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
-            var outgoing = new TopicMessageDto(await message.ReadAsync(context, parseResult, ct).ConfigureAwait(false)) { RoutingKey = parseResult.GetValue(key) };
+            var outgoing = new TopicMessageRequest(await message.ReadAsync(context, parseResult, ct).ConfigureAwait(false)) { RoutingKey = parseResult.GetValue(key) };
             var result = await client.PublishToTopicAsync(parseResult.GetRequiredValue(topic), outgoing, ct).ConfigureAwait(false);
             if (context.Json(parseResult))
-                await context.WriteJsonAsync(result, TopicJsonContext.Default.TopicPublishResultDto).ConfigureAwait(false);
+                await context.WriteJsonAsync(result, OutputJsonContext.Default.TopicPublishResultResponse).ConfigureAwait(false);
             else
                 await context.Output.WriteLineAsync($"{result.MessageId} {Format.Count(result.Queues, "queue")}" + (result.Duplicate ? " duplicate" : "")).ConfigureAwait(false);
             return 0;
@@ -274,8 +274,15 @@ internal static class TopicCommands
         return command;
     }
 
-    private static string Describe(SubscriptionDto s) =>
-        $"queue '{s.Queue}'" + (s.RoutingKeyPattern is { } p ? $" pattern {p}" : "") + (s.FilterPolicy is { } f ? $" filter {f}" : "");
+    private static string Describe(SubscriptionResponse s) =>
+        $"queue '{s.Queue}'" + (s.RoutingKeyPattern is { } p ? $" pattern {p}" : "") + (s.FilterPolicy is { } f ? $" filter {f.GetRawText()}" : "");
+
+    /// <summary>The JSON value <paramref name="text"/> holds (checked by the validator first), sent as typed.</summary>
+    private static JsonElement ParseJson(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
 
     private static bool IsJson(string text)
     {

@@ -4,29 +4,28 @@ namespace Sluice.Cli.Http;
 
 internal sealed partial class SluiceHttpClient
 {
-    private static readonly TopicJsonContext TopicJson = TopicJsonContext.Default;
 
-    public async Task<IReadOnlyList<TopicDto>> ListTopicsAsync(CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Get, "v1/topics", null, TopicJson.TopicListDto, cancellationToken).ConfigureAwait(false)).Topics;
+    public async Task<IReadOnlyList<TopicResponse>> ListTopicsAsync(CancellationToken cancellationToken) =>
+        (await SendAsync(HttpMethod.Get, "v1/topics", null, Json.TopicListResponse, cancellationToken).ConfigureAwait(false)).Topics;
 
-    public Task<TopicDto> CreateTopicAsync(string name, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Post, "v1/topics", JsonContent.Create(new CreateTopicRequest(name), TopicJson.CreateTopicRequest), TopicJson.TopicDto, cancellationToken);
+    public Task<TopicResponse> CreateTopicAsync(string name, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, "v1/topics", JsonContent.Create(new CreateTopicRequest { Name = name }, Json.CreateTopicRequest), Json.TopicResponse, cancellationToken);
 
-    public Task<TopicDto> GetTopicAsync(string name, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, TopicPath(name), null, TopicJson.TopicDto, cancellationToken);
+    public Task<TopicResponse> GetTopicAsync(string name, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, TopicPath(name), null, Json.TopicResponse, cancellationToken);
 
     public Task DeleteTopicAsync(string name, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Delete, TopicPath(name), null, cancellationToken);
 
-    public async Task<IReadOnlyList<SubscriptionDto>> ListSubscriptionsAsync(string topic, CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Get, TopicPath(topic) + "/subscriptions", null, TopicJson.SubscriptionListDto, cancellationToken).ConfigureAwait(false)).Subscriptions;
+    public async Task<IReadOnlyList<SubscriptionResponse>> ListSubscriptionsAsync(string topic, CancellationToken cancellationToken) =>
+        (await SendAsync(HttpMethod.Get, TopicPath(topic) + "/subscriptions", null, Json.SubscriptionListResponse, cancellationToken).ConfigureAwait(false)).Subscriptions;
 
-    public async Task<SubscriptionDto> SubscribeAsync(string topic, SubscribeRequest request, CancellationToken cancellationToken)
+    public async Task<SubscriptionResponse> SubscribeAsync(string topic, SubscribeRequest request, CancellationToken cancellationToken)
     {
         try
         {
             return await SendAsync(HttpMethod.Post, TopicPath(topic) + "/subscriptions",
-                JsonContent.Create(request, TopicJson.SubscribeRequest), TopicJson.SubscriptionDto, cancellationToken).ConfigureAwait(false);
+                JsonContent.Create(request, Json.SubscribeRequest), Json.SubscriptionResponse, cancellationToken).ConfigureAwait(false);
         }
         catch (CliException e) when (e.Queue is null)
         {
@@ -38,10 +37,10 @@ internal sealed partial class SluiceHttpClient
     public Task UnsubscribeAsync(string topic, string queue, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Delete, TopicPath(topic) + "/subscriptions/" + Uri.EscapeDataString(queue), null, cancellationToken);
 
-    public async Task<TopicPublishResultDto> PublishToTopicAsync(string topic, TopicMessageDto message, CancellationToken cancellationToken)
+    public async Task<TopicPublishResultResponse> PublishToTopicAsync(string topic, TopicMessageRequest message, CancellationToken cancellationToken)
     {
         var response = await SendAsync(HttpMethod.Post, TopicPath(topic) + "/messages",
-            JsonContent.Create(message, TopicJson.TopicMessageDto), TopicJson.TopicPublishResponseDto, cancellationToken).ConfigureAwait(false);
+            JsonContent.Create(message, Json.TopicMessageRequest), Json.TopicPublishResponse, cancellationToken).ConfigureAwait(false);
         return response.Messages.Count == 1
             ? response.Messages[0]
             : throw new CliException($"the server answered a topic publish with {response.Messages.Count} results instead of 1");

@@ -15,7 +15,7 @@ namespace Sluice.Cli.Http;
 /// </summary>
 internal sealed partial class SluiceHttpClient : IDisposable
 {
-    private static readonly WireJsonContext Json = WireJsonContext.Default;
+    private static readonly SluiceJsonContext Json = CliJson.Wire;
     private static readonly UriCreationOptions s_asBuilt = new() { DangerousDisablePathAndQueryCanonicalization = true };
     private readonly HttpClient _http;
     private readonly string _displayUrl;
@@ -38,15 +38,15 @@ internal sealed partial class SluiceHttpClient : IDisposable
 
     // Queues
 
-    public async Task<IReadOnlyList<QueueDto>> ListQueuesAsync(CancellationToken cancellationToken) =>
-        [.. (await SendAsync(HttpMethod.Get, "v1/queues", null, Json.QueueListDto, cancellationToken).ConfigureAwait(false)).Queues.Select(Canonical)];
+    public async Task<IReadOnlyList<QueueResponse>> ListQueuesAsync(CancellationToken cancellationToken) =>
+        [.. (await SendAsync(HttpMethod.Get, "v1/queues", null, Json.QueueListResponse, cancellationToken).ConfigureAwait(false)).Queues.Select(Canonical)];
 
     /// <summary><c>POST /v1/queues</c> with <paramref name="body"/> (the name plus any queue options, REST field names).</summary>
-    public async Task<QueueDto> CreateQueueAsync(string name, JsonObject body, CancellationToken cancellationToken)
+    public async Task<QueueResponse> CreateQueueAsync(string name, JsonObject body, CancellationToken cancellationToken)
     {
         try
         {
-            return Canonical(await SendAsync(HttpMethod.Post, "v1/queues", JsonBody(body), Json.QueueDto, cancellationToken).ConfigureAwait(false));
+            return Canonical(await SendAsync(HttpMethod.Post, "v1/queues", JsonBody(body), Json.QueueResponse, cancellationToken).ConfigureAwait(false));
         }
         catch (CliException e) when (e.Queue is null)
         {
@@ -56,73 +56,73 @@ internal sealed partial class SluiceHttpClient : IDisposable
     }
 
     /// <summary><c>PATCH /v1/queues/{name}</c>: only the fields <paramref name="body"/> names change (null restores the default).</summary>
-    public async Task<QueueDto> UpdateQueueAsync(string name, JsonObject body, CancellationToken cancellationToken) =>
-        Canonical(await SendAsync(HttpMethod.Patch, QueuePath(name), JsonBody(body), Json.QueueDto, cancellationToken).ConfigureAwait(false));
+    public async Task<QueueResponse> UpdateQueueAsync(string name, JsonObject body, CancellationToken cancellationToken) =>
+        Canonical(await SendAsync(HttpMethod.Patch, QueuePath(name), JsonBody(body), Json.QueueResponse, cancellationToken).ConfigureAwait(false));
 
-    public async Task<QueueDto> GetQueueAsync(string name, CancellationToken cancellationToken) =>
-        Canonical(await SendAsync(HttpMethod.Get, QueuePath(name), null, Json.QueueDto, cancellationToken).ConfigureAwait(false));
+    public async Task<QueueResponse> GetQueueAsync(string name, CancellationToken cancellationToken) =>
+        Canonical(await SendAsync(HttpMethod.Get, QueuePath(name), null, Json.QueueResponse, cancellationToken).ConfigureAwait(false));
 
     public Task DeleteQueueAsync(string name, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Delete, QueuePath(name), null, cancellationToken);
 
     public async Task<long> PurgeQueueAsync(string name, CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Delete, QueuePath(name) + "/messages", null, Json.PurgeDto, cancellationToken).ConfigureAwait(false)).Purged;
+        (await SendAsync(HttpMethod.Delete, QueuePath(name) + "/messages", null, Json.PurgeResponse, cancellationToken).ConfigureAwait(false)).Purged;
 
-    public Task<StatsDto> GetStatsAsync(string name, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, QueuePath(name) + "/stats", null, Json.StatsDto, cancellationToken);
+    public Task<StatsResponse> GetStatsAsync(string name, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, QueuePath(name) + "/stats", null, Json.StatsResponse, cancellationToken);
 
-    public async Task<IReadOnlyList<StatsDto>> GetAllStatsAsync(CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Get, "v1/stats", null, Json.StatsListDto, cancellationToken).ConfigureAwait(false)).Queues;
+    public async Task<IReadOnlyList<StatsResponse>> GetAllStatsAsync(CancellationToken cancellationToken) =>
+        (await SendAsync(HttpMethod.Get, "v1/stats", null, Json.StatsListResponse, cancellationToken).ConfigureAwait(false)).Queues;
 
     // Messages
 
-    public async Task<PublishResultDto> PublishAsync(string queue, OutgoingMessageDto message, CancellationToken cancellationToken)
+    public async Task<PublishResultResponse> PublishAsync(string queue, OutgoingMessageRequest message, CancellationToken cancellationToken)
     {
         var response = await SendAsync(HttpMethod.Post, QueuePath(queue) + "/messages",
-            JsonContent.Create(message, Json.OutgoingMessageDto), Json.PublishResponseDto, cancellationToken).ConfigureAwait(false);
+            JsonContent.Create(message, Json.OutgoingMessageRequest), Json.PublishResponse, cancellationToken).ConfigureAwait(false);
         return response.Messages.Count == 1
             ? response.Messages[0]
             : throw new CliException($"the server answered a publish with {response.Messages.Count} results instead of 1");
     }
 
-    public async Task<IReadOnlyList<MessageDto>> ReceiveAsync(string queue, ReceiveRequest request, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<MessageResponse>> ReceiveAsync(string queue, ReceiveRequest request, CancellationToken cancellationToken) =>
         (await SendAsync(HttpMethod.Post, QueuePath(queue) + "/messages/receive",
-            JsonContent.Create(request, Json.ReceiveRequest), Json.MessageListDto, cancellationToken).ConfigureAwait(false)).Messages;
+            JsonContent.Create(request, Json.ReceiveRequest), Json.MessageListResponse, cancellationToken).ConfigureAwait(false)).Messages;
 
-    public async Task<IReadOnlyList<MessageDto>> PeekAsync(string queue, int max, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<MessageResponse>> PeekAsync(string queue, int max, CancellationToken cancellationToken) =>
         (await SendAsync(HttpMethod.Get, QueuePath(queue) + "/messages?max=" + max.ToString(CultureInfo.InvariantCulture),
-            null, Json.MessageListDto, cancellationToken).ConfigureAwait(false)).Messages;
+            null, Json.MessageListResponse, cancellationToken).ConfigureAwait(false)).Messages;
 
     public Task AckAsync(string queue, string receiptHandle, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, QueuePath(queue) + "/messages/ack",
-            JsonContent.Create(new ReceiptRequest { ReceiptHandle = receiptHandle }, Json.ReceiptRequest), cancellationToken);
+            JsonContent.Create(new AckRequest { ReceiptHandle = receiptHandle }, Json.AckRequest), cancellationToken);
 
-    public async Task<IReadOnlyList<AckResultDto>> AckBatchAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<AckResultResponse>> AckBatchAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken) =>
         (await SendAsync(HttpMethod.Post, QueuePath(queue) + "/messages/ack",
-            JsonContent.Create(new ReceiptRequest { ReceiptHandles = [.. receiptHandles] }, Json.ReceiptRequest),
-            Json.AckBatchResponseDto, cancellationToken).ConfigureAwait(false)).Results;
+            JsonContent.Create(new AckRequest { ReceiptHandles = receiptHandles }, Json.AckRequest),
+            Json.AckBatchResponse, cancellationToken).ConfigureAwait(false)).Results;
 
     public Task NackAsync(string queue, string receiptHandle, double? delaySeconds, string? error, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, QueuePath(queue) + "/messages/nack",
-            JsonContent.Create(new ReceiptRequest { ReceiptHandle = receiptHandle, DelaySeconds = delaySeconds, Error = error }, Json.ReceiptRequest),
+            JsonContent.Create(new NackRequest { ReceiptHandle = receiptHandle, DelaySeconds = delaySeconds, Error = error }, Json.NackRequest),
             cancellationToken);
 
     public async Task<DateTimeOffset> ExtendAsync(string queue, string receiptHandle, double visibilitySeconds, CancellationToken cancellationToken) =>
         (await SendAsync(HttpMethod.Post, QueuePath(queue) + "/messages/extend",
-            JsonContent.Create(new ReceiptRequest { ReceiptHandle = receiptHandle, VisibilityTimeoutSeconds = visibilitySeconds }, Json.ReceiptRequest),
-            Json.ExtendResponseDto, cancellationToken).ConfigureAwait(false)).VisibleUntil;
+            JsonContent.Create(new ExtendRequest { ReceiptHandle = receiptHandle, VisibilityTimeoutSeconds = visibilitySeconds }, Json.ExtendRequest),
+            Json.ExtendResponse, cancellationToken).ConfigureAwait(false)).VisibleUntil;
 
     // Redrive
 
-    public Task<RedriveDto> StartRedriveAsync(string deadLetterQueue, RedriveRequest request, CancellationToken cancellationToken) =>
+    public Task<RedriveResponse> StartRedriveAsync(string deadLetterQueue, RedriveRequest request, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, QueuePath(deadLetterQueue) + "/redrive",
-            JsonContent.Create(request, Json.RedriveRequest), Json.RedriveDto, cancellationToken);
+            JsonContent.Create(request, Json.RedriveRequest), Json.RedriveResponse, cancellationToken);
 
-    public Task<RedriveDto> GetRedriveAsync(string id, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Get, "v1/redrives/" + Uri.EscapeDataString(id), null, Json.RedriveDto, cancellationToken);
+    public Task<RedriveResponse> GetRedriveAsync(string id, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, "v1/redrives/" + Uri.EscapeDataString(id), null, Json.RedriveResponse, cancellationToken);
 
-    public Task<RedriveDto> CancelRedriveAsync(string id, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Delete, "v1/redrives/" + Uri.EscapeDataString(id), null, Json.RedriveDto, cancellationToken);
+    public Task<RedriveResponse> CancelRedriveAsync(string id, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, "v1/redrives/" + Uri.EscapeDataString(id), null, Json.RedriveResponse, cancellationToken);
 
     // Plumbing
 
@@ -143,10 +143,10 @@ internal sealed partial class SluiceHttpClient : IDisposable
     private static StringContent JsonBody(JsonObject body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
 
     /// <summary>The queue with its enum values in the CLI's canonical spelling (the server may send camelCase).</summary>
-    private static QueueDto Canonical(QueueDto queue) => queue with
+    private static QueueResponse Canonical(QueueResponse queue) => queue with
     {
-        OverflowPolicy = Enums.Canonical(queue.OverflowPolicy),
-        DeduplicationScope = Enums.Canonical(queue.DeduplicationScope),
+        OverflowPolicy = Enums.Canonical(queue.OverflowPolicy)!,
+        DeduplicationScope = Enums.Canonical(queue.DeduplicationScope)!,
     };
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
@@ -204,10 +204,10 @@ internal sealed partial class SluiceHttpClient : IDisposable
 
     private async Task<CliException> ToExceptionAsync(HttpResponseMessage response, HttpMethod method, string path, CancellationToken cancellationToken)
     {
-        ProblemDto? problem = null;
+        ProblemResponse? problem = null;
         try
         {
-            problem = await response.Content.ReadFromJsonAsync(Json.ProblemDto, cancellationToken).ConfigureAwait(false);
+            problem = await response.Content.ReadFromJsonAsync(Json.ProblemResponse, cancellationToken).ConfigureAwait(false);
         }
         catch (JsonException)
         {

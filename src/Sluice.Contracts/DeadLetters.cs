@@ -1,48 +1,47 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Sluice.Faces.Rest;
+namespace Sluice.Contracts;
 
 // Dead-letter workspace request and response bodies (docs/rest-api.md, "Dead-letter groups";
 // docs/design/dead-letters.md). Unknown properties are refused, as everywhere.
 
 /// <summary>A group redrive body (<c>POST /v1/queues/{name}/dead-letters/groups/{groupId}/redrive</c>); optional.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed class DeadLetterGroupRedriveRequest
+public sealed record DeadLetterGroupRedriveRequest
 {
     /// <summary>Where to move the messages: an existing queue of the same kind; default each message's source queue.</summary>
-    public string? Destination { get; set; }
+    public string? Destination { get; init; }
 
     /// <summary>Most messages moved per second: 1 to 10000. Default 100.</summary>
-    public RestNumber? MaxPerSecond { get; set; }
+    public RestNumber? MaxPerSecond { get; init; }
 
     /// <summary>When true, nothing changes: the answer says how many messages would move and from which source queues. Default false.</summary>
-    public bool? DryRun { get; set; }
+    public bool? DryRun { get; init; }
 }
 
 /// <summary>A group delete body (<c>POST /v1/queues/{name}/dead-letters/groups/{groupId}/delete</c>); optional.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed class DeadLetterGroupDeleteRequest
+public sealed record DeadLetterGroupDeleteRequest
 {
     /// <summary>When true, nothing changes: the answer says how many messages would be deleted. Default false.</summary>
-    public bool? DryRun { get; set; }
+    public bool? DryRun { get; init; }
 }
 
 /// <summary>A group move body (<c>POST /v1/queues/{name}/dead-letters/groups/{groupId}/move</c>).</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed class DeadLetterGroupMoveRequest
+public sealed record DeadLetterGroupMoveRequest
 {
     /// <summary>The queue to move the messages to: an existing queue of the same kind, not the queue itself. Required.</summary>
-    public string? Destination { get; set; }
+    public string? Destination { get; init; }
 
     /// <summary>When true, nothing changes: the answer says how many messages would move. Default false.</summary>
-    public bool? DryRun { get; set; }
+    public bool? DryRun { get; init; }
 }
 
 /// <summary>How many messages came from one source queue.</summary>
 /// <param name="Queue">The source queue; empty for messages published straight to the queue (never dead-lettered).</param>
 /// <param name="Count">How many messages.</param>
-internal sealed record DeadLetterSourceResponse(string Queue, long Count);
+public sealed record DeadLetterSourceResponse(string Queue, long Count);
 
 /// <summary>One failed attempt of a failure document.</summary>
 /// <param name="Attempt">The attempt number, from 1.</param>
@@ -50,7 +49,7 @@ internal sealed record DeadLetterSourceResponse(string Queue, long Count);
 /// <param name="Worker">Which worker ran it.</param>
 /// <param name="ExceptionType">The exception's type.</param>
 /// <param name="Message">The exception's message.</param>
-internal sealed record FailureAttemptResponse(int Attempt, DateTimeOffset At, string Worker, string ExceptionType, string Message);
+public sealed record FailureAttemptResponse(int Attempt, DateTimeOffset At, string Worker, string ExceptionType, string Message);
 
 /// <summary>A last error that is a failure document (written by the Worker), read back.</summary>
 /// <param name="ExceptionType">The exception's type.</param>
@@ -58,7 +57,7 @@ internal sealed record FailureAttemptResponse(int Attempt, DateTimeOffset At, st
 /// <param name="StackTrace">The stack trace, if any.</param>
 /// <param name="NonRetryable">Whether the failure was not retried.</param>
 /// <param name="Attempts">Every attempt kept, oldest first.</param>
-internal sealed record FailureResponse(string ExceptionType, string Message, string? StackTrace, bool NonRetryable, IReadOnlyList<FailureAttemptResponse> Attempts);
+public sealed record FailureResponse(string ExceptionType, string Message, string? StackTrace, bool NonRetryable, IReadOnlyList<FailureAttemptResponse> Attempts);
 
 /// <summary>A group's sample message.</summary>
 /// <param name="MessageId">The message id.</param>
@@ -68,7 +67,7 @@ internal sealed record FailureResponse(string ExceptionType, string Message, str
 /// <param name="BodySize">The body's size in bytes.</param>
 /// <param name="DeadLetter">Source queue, reason, attempts, last error (in full) and time; null for a message never dead-lettered.</param>
 /// <param name="Failure">The last error read as a failure document; null when it is not one.</param>
-internal sealed record DeadLetterSampleResponse(
+public sealed record DeadLetterSampleResponse(
     Guid MessageId, long SequenceNumber, string BodyPreview, bool BodyIsText, int BodySize, DeadLetterResponse? DeadLetter, FailureResponse? Failure);
 
 /// <summary>One failure group.</summary>
@@ -82,7 +81,7 @@ internal sealed record DeadLetterSampleResponse(
 /// <param name="Frames">The top application frames (at most 3).</param>
 /// <param name="Fingerprint">The masked failure message (or body).</param>
 /// <param name="Sample">The group's first message with its failure.</param>
-internal sealed record DeadLetterGroupResponse(
+public sealed record DeadLetterGroupResponse(
     string GroupId, long Count, DateTimeOffset FirstDeadLetteredAt, DateTimeOffset LastDeadLetteredAt,
     IReadOnlyList<DeadLetterSourceResponse> SourceQueues, string Source, string? ExceptionType, IReadOnlyList<string> Frames,
     string Fingerprint, DeadLetterSampleResponse Sample);
@@ -94,7 +93,7 @@ internal sealed record DeadLetterGroupResponse(
 /// <param name="Truncated">Whether more groups exist than are listed.</param>
 /// <param name="Untracked">Messages of groups beyond the 10000 tracked; 0 normally.</param>
 /// <param name="Groups">The largest groups, at most <c>max</c>.</param>
-internal sealed record DeadLetterGroupListResponse(string Queue, long Scanned, int TotalGroups, bool Truncated, long Untracked, IReadOnlyList<DeadLetterGroupResponse> Groups);
+public sealed record DeadLetterGroupListResponse(string Queue, long Scanned, int TotalGroups, bool Truncated, long Untracked, IReadOnlyList<DeadLetterGroupResponse> Groups);
 
 /// <summary>What a group action did, or with <c>dryRun</c> would do.</summary>
 /// <param name="Queue">The queue.</param>
@@ -108,25 +107,6 @@ internal sealed record DeadLetterGroupListResponse(string Queue, long Scanned, i
 /// <param name="SkippedUnmovable">Messages with no source queue to return to, or that did not fit the destination.</param>
 /// <param name="SourceQueues">Counts of <paramref name="Affected"/> per source queue, largest first.</param>
 /// <param name="Redrive">The started redrive task (follow it at <c>/v1/redrives/{id}</c>); null otherwise.</param>
-internal sealed record DeadLetterGroupActionResponse(
+public sealed record DeadLetterGroupActionResponse(
     string Queue, string GroupId, string Action, bool DryRun, string? Destination, DateTimeOffset Cutoff, long Affected,
     long SkippedLeased, long SkippedUnmovable, IReadOnlyList<DeadLetterSourceResponse> SourceQueues, RedriveResponse? Redrive);
-
-/// <summary>The dead-letter routes' source-generated JSON metadata, with the options of <see cref="RestJsonContext"/>.</summary>
-[JsonSourceGenerationOptions(
-    JsonSerializerDefaults.Web,
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    NumberHandling = JsonNumberHandling.Strict,
-    ReadCommentHandling = JsonCommentHandling.Disallow,
-    AllowDuplicateProperties = false)]
-[JsonSerializable(typeof(DeadLetterGroupRedriveRequest))]
-[JsonSerializable(typeof(DeadLetterGroupDeleteRequest))]
-[JsonSerializable(typeof(DeadLetterGroupMoveRequest))]
-[JsonSerializable(typeof(DeadLetterGroupListResponse))]
-[JsonSerializable(typeof(DeadLetterGroupActionResponse))]
-internal sealed partial class RestDeadLetterJsonContext : JsonSerializerContext
-{
-    /// <summary>The context the dead-letter routes use: <see cref="RestJsonContext.Web"/>'s options (relaxed encoder included).</summary>
-    public static RestDeadLetterJsonContext Web { get; } = new(new JsonSerializerOptions(RestJsonContext.Web.Options) { TypeInfoResolver = null });
-}
