@@ -21,7 +21,7 @@ public sealed partial class InProcessSluiceClient
     /// <remarks>
     /// Each round takes every free credit (at most the broker's <see cref="BrokerOptions.MaxBatchSize"/>) and
     /// long-polls the broker for up to that many messages (<see cref="BrokerOptions.MaxWaitTime"/> a poll, again and
-    /// again while the queue is empty). Cancellation ends the enumeration without an exception; a poll cancelled while
+    /// again while the queue is empty; every 100 milliseconds when the broker's MaxWaitTime is 0). Cancellation ends the enumeration without an exception; a poll cancelled while
     /// waiting leases nothing.
     /// </remarks>
     public async IAsyncEnumerable<QueueMessage> ConsumeAsync(string queue, ConsumeOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -87,8 +87,24 @@ public sealed partial class InProcessSluiceClient
             {
                 return batch;
             }
+
+            if (wait <= TimeSpan.Zero)
+            {
+                // A broker configured without long polling (MaxWaitTime 0) returns at once: poll, do not spin.
+                try
+                {
+                    await Task.Delay(EmptyPollInterval, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return null;
+                }
+            }
         }
     }
+
+    /// <summary>How often a consumer polls an empty queue when the broker does not long-poll (<see cref="BrokerOptions.MaxWaitTime"/> 0): 100 milliseconds.</summary>
+    private static readonly TimeSpan EmptyPollInterval = TimeSpan.FromMilliseconds(100);
 
     /// <inheritdoc />
     public ValueTask AckAsync(string queue, string receiptHandle, CancellationToken cancellationToken = default) =>

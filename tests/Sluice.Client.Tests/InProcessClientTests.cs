@@ -65,3 +65,26 @@ public sealed class SqliteClientTests : InProcessClientTests
         Directory.Delete(_directory, recursive: true);
     }
 }
+
+/// <summary>In-process behaviours that depend on the broker's own settings.</summary>
+public sealed class InProcessClientBrokerOptionsTests
+{
+    [Fact]
+    public async Task Consume_BrokerWithoutLongPolling_DeliversAMessagePublishedLater()
+    {
+        var broker = new Broker(new InMemoryMessageStore(), new BrokerOptions { MaxWaitTime = TimeSpan.Zero });
+        await broker.StartAsync();
+        await using var client = new InProcessSluiceClient(broker, ownsBroker: true);
+        await client.CreateQueueAsync("jobs");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var consumer = client.ConsumeAsync("jobs", cancellationToken: stop.Token).GetAsyncEnumerator();
+        var first = consumer.MoveNextAsync().AsTask();
+
+        await client.PublishAsync("jobs", new OutgoingMessage("late"u8.ToArray()));
+
+        Assert.True(await first);
+        Assert.Equal("late"u8.ToArray(), consumer.Current.Body.ToArray());
+        await stop.CancelAsync();
+        await consumer.DisposeAsync();
+    }
+}
