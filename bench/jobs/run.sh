@@ -3,18 +3,18 @@
 # (embedded, over gRPC) in the same run; plus publish -> consume msgs/s of 1 KiB messages over gRPC. Each measurement
 # is its own process (bench/jobs/JobsBench): enqueue N jobs, then run workers until all are completed; runs are
 # interleaved across peers and the medians printed. Not a test: it prints numbers.
-#   bench/jobs/run.sh [--jobs 20000] [--sqlite-jobs 1000] [--workers 10] [--runs 3] [--peers "hangfire-sqlite ..."]
+#   bench/jobs/run.sh [--jobs 20000] [--slow-jobs 1000] [--workers 10] [--runs 3] [--peers "hangfire-sqlite ..."]
 # Peers: hangfire-sqlite hangfire-memory hangfire-postgres sluice-embedded sluice-grpc grpc-messages (default: all
 # that this build has). hangfire-postgres starts a throwaway PostgreSQL from Debian's binaries (initdb/pg_ctl, as the
 # postgres user when root) in a temporary directory on a free port, and stops it at the end.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-jobs=20000 sqlite_jobs=1000 workers=10 runs=3 peers=""
+jobs=20000 slow_jobs=1000 workers=10 runs=3 peers=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --jobs) jobs=$2; shift 2 ;;
-    --sqlite-jobs) sqlite_jobs=$2; shift 2 ;;
+    --slow-jobs) slow_jobs=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --peers) peers=$2; shift 2 ;;
@@ -78,7 +78,7 @@ done
 declare -A results
 for run in $(seq 1 "$runs"); do
   for peer in $peers; do
-    n=$jobs; [ "$peer" = hangfire-sqlite ] && n=$sqlite_jobs
+    n=$jobs; case "$peer" in hangfire-sqlite|hangfire-postgres) n=$slow_jobs ;; esac
     args=(--peer "$peer" --jobs "$n" --workers "$workers" --dir "$work/run-$peer-$run")
     [ "$peer" = hangfire-postgres ] && args+=(--pg "$pg" --name "hangfire_run$run")
     case "$peer" in sluice-grpc|grpc-messages) args+=(--url "$grpc_url" --name "$peer-$run") ;; esac

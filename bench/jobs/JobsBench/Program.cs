@@ -6,7 +6,7 @@ using JobsBench;
 if (args is ["--list-peers"])
 {
     // The peers this build can measure (run.sh runs them all by default).
-    Console.WriteLine("hangfire-sqlite hangfire-memory hangfire-postgres sluice-embedded");
+    Console.WriteLine("hangfire-sqlite hangfire-memory hangfire-postgres sluice-embedded sluice-grpc grpc-messages");
     return;
 }
 
@@ -18,6 +18,8 @@ var result = options.Peer switch
     "hangfire-memory" => await HangfirePeer.RunAsync("memory", options),
     "hangfire-postgres" => await HangfirePeer.RunAsync("postgres", options),
     "sluice-embedded" => await SluicePeer.RunAsync(remote: false, options),
+    "sluice-grpc" => await SluicePeer.RunAsync(remote: true, options),
+    "grpc-messages" => await GrpcMessagesPeer.RunAsync(options),
     _ => throw new ArgumentException($"unknown --peer '{options.Peer}'"),
 };
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sluice.Client;
+using Sluice.Client.Hosting;
 using Sluice.Hosting;
 using Sluice.Storage.Sqlite;
 using Sluice.Worker;
@@ -84,7 +85,9 @@ internal static class SluicePeer
         builder.Logging.ClearProviders();
         if (remote)
         {
-            throw new NotSupportedException("the remote client is not in this build yet");
+            // RemoteSluiceClient over gRPC to a running 'sluice serve' (its default store: SQLite, fsync on).
+            var address = new Uri(options.Url ?? throw new ArgumentException("--url is required for sluice-grpc"));
+            builder.Services.AddSluiceClient(o => o with { Address = address });
         }
         else
         {
