@@ -161,6 +161,34 @@ public class FailureFingerprintTests
     public void Of_EmptyLastError_BodyFingerprinted() =>
         Assert.Equal(FailureSource.Body, FailureFingerprint.Of(Message("x", "")).Source);
 
+    [Theory]
+    [InlineData("""{"sluiceFailure":1,"type":"E","message":"m","attempts":[null]}""")]
+    [InlineData("""{"sluiceFailure":1,"type":"E","message":"m","attempts":[{"attempt":1}]}""")]
+    [InlineData("""{"sluiceFailure":1,"type":"E","message":"m","attempts":[{"attempt":1,"at":"2026-11-30T00:00:00Z","worker":"w","exceptionType":"E"}]}""")]
+    [InlineData("""{"sluiceFailure":1,"type":"E","message":"m","attempts":[{"attempt":0,"at":"2026-11-30T00:00:00Z","worker":"w","exceptionType":"E","message":"m"}]}""")]
+    [InlineData("""{"sluiceFailure":1,"type":"E"}""")]
+    [InlineData("""{"sluiceFailure":1,"type":null,"message":"m"}""")]
+    public void TryParse_MissingOrNullParts_NotADocument(string text)
+    {
+        Assert.False(FailureDetails.TryParse(text, out var details));
+        Assert.Null(details);
+        Assert.Equal(FailureSource.ErrorText, Fingerprint(text).Source);
+    }
+
+    [Fact]
+    public void TryParse_WellFormedDocument_ReadBack()
+    {
+        var text = new FailureDetails
+        {
+            ExceptionType = "E",
+            Message = "m",
+            Attempts = [new FailureAttempt(1, At, "w", "E", "m")],
+        }.ToErrorText();
+
+        Assert.True(FailureDetails.TryParse(text, out var details));
+        Assert.Equal(new FailureAttempt(1, At, "w", "E", "m"), Assert.Single(details.Attempts));
+    }
+
     private static FailureFingerprint Fingerprint(string lastError) => FailureFingerprint.Of(Message("body", lastError));
 
     private static QueueMessage Message(string body, string? lastError) => new()
