@@ -31,11 +31,18 @@ public sealed partial class Broker
     {
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Range(maxGroups, 1, MaxReportedDeadLetterGroups, "maxGroups");
+        var isDeadLetterQueue = await IsDeadLetterQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         var groups = new Dictionary<string, GroupTally>(StringComparer.Ordinal);
-        long scanned = 0, untracked = 0;
+        long scanned = 0, untracked = 0, deadLetters = 0;
         await foreach (var (message, fingerprint) in ScanFingerprintsAsync(queue, cancellationToken).ConfigureAwait(false))
         {
             scanned++;
+            if (fingerprint is null)
+            {
+                continue; // a live message: never grouped
+            }
+
+            deadLetters++;
             if (!groups.TryGetValue(fingerprint.GroupId, out var tally))
             {
                 if (groups.Count == MaxTrackedDeadLetterGroups)
@@ -48,6 +55,11 @@ public sealed partial class Broker
             }
 
             tally.Add(message);
+        }
+
+        if (deadLetters == 0 && !isDeadLetterQueue)
+        {
+            throw NotADeadLetterQueue(queue);
         }
 
         var reported = groups.Values.OrderByDescending(g => g.Count).ThenBy(g => g.Fingerprint.GroupId, StringComparer.Ordinal)
@@ -149,8 +161,28 @@ public sealed partial class Broker
             await CheckRedriveDestinationAsync(info, destination, cancellationToken).ConfigureAwait(false);
         }
 
+        if (!await IsDeadLetterQueueAsync(queue, cancellationToken).ConfigureAwait(false))
+        {
+            await foreach (var (_, fingerprint) in ScanFingerprintsAsync(queue, cancellationToken).ConfigureAwait(false))
+            {
+                if (fingerprint is not null)
+                {
+                    return info; // holds dead letters (moved there with their dead-letter information)
+                }
+            }
+
+            throw NotADeadLetterQueue(queue);
+        }
+
         return info;
     }
+
+    /// <summary>Whether some queue names <paramref name="queue"/> as its dead-letter queue.</summary>
+    private async ValueTask<bool> IsDeadLetterQueueAsync(string queue, CancellationToken cancellationToken) =>
+        (await StartedStore.ListQueuesAsync(cancellationToken).ConfigureAwait(false)).Any(q => q.Options.DeadLetterQueue == queue);
+
+    private static SluiceException NotADeadLetterQueue(string queue) => SluiceException.Invalid("queue",
+        $"queue '{queue}' is not the dead-letter queue of any queue and holds no dead letters: the dead-letter workspace groups and acts on dead letters only (name it as a queue's deadLetterQueue first)");
 
     /// <summary>Counts what an action would do, changing nothing.</summary>
     private async ValueTask<DeadLetterGroupActionResult> PreviewGroupActionAsync(
@@ -165,7 +197,7 @@ public sealed partial class Broker
         long affected = 0, leased = 0, unmovable = 0;
         await foreach (var (message, fingerprint) in ScanFingerprintsAsync(queue.Name, cancellationToken).ConfigureAwait(false))
         {
-            if (fingerprint.GroupId != groupId || DeadLetteredAt(message) > cutoff)
+            if (fingerprint is null || fingerprint.GroupId != groupId || DeadLetteredAt(message) > cutoff)
             {
                 continue;
             }
@@ -213,8 +245,8 @@ public sealed partial class Broker
             selection.Leased, selection.Unmovable, Sources(sources));
     }
 
-    /// <summary>Every message of a queue with its fingerprint, page by page, in sequence order.</summary>
-    private async IAsyncEnumerable<(QueueMessage Message, FailureFingerprint Fingerprint)> ScanFingerprintsAsync(
+    /// <summary>Every message of a queue with its fingerprint, page by page, in sequence order; the fingerprint is null for a live message (no dead-letter information), which is never grouped nor acted on.</summary>
+    private async IAsyncEnumerable<(QueueMessage Message, FailureFingerprint? Fingerprint)> ScanFingerprintsAsync(
         string queue, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         long after = 0;
@@ -223,7 +255,7 @@ public sealed partial class Broker
             var page = await StartedStore.ScanAsync(queue, after, ScanPage, cancellationToken).ConfigureAwait(false);
             foreach (var message in page)
             {
-                yield return (message, FailureFingerprint.Of(message));
+                yield return (message, message.DeadLetter is null ? null : FailureFingerprint.Of(message));
             }
 
             if (page.Count < ScanPage)
@@ -307,7 +339,7 @@ public sealed partial class Broker
                 foreach (var message in page)
                 {
                     _after = message.SequenceNumber;
-                    if (DeadLetteredAt(message) > cutoff || FailureFingerprint.Of(message).GroupId != groupId)
+                    if (message.DeadLetter is null || DeadLetteredAt(message) > cutoff || FailureFingerprint.Of(message).GroupId != groupId)
                     {
                         continue;
                     }

@@ -196,6 +196,44 @@ public abstract partial class BrokerConformanceTests
     }
 
     [Fact]
+    public async Task GroupActions_LiveMessagesInTheDeadLetterQueue_NeverGroupedNorTouched()
+    {
+        await CreateQueueWithDeadLettersAsync(1);
+        await DeadLetterWithErrorsAsync("jobs", [("{\"id\":1}", null), ("{\"id\":2}", null)]);
+        await PublishAsync("dlq", "{\"id\":3}"); // published straight to the dead-letter queue: live, same body shape
+        var group = Assert.Single((await Broker.GetDeadLetterGroupsAsync("dlq")).Groups);
+        Assert.Equal(2, group.Count);
+
+        Assert.Equal(2, (await Broker.DeleteDeadLetterGroupAsync("dlq", group.GroupId, dryRun: true)).Affected);
+        var deleted = await Broker.DeleteDeadLetterGroupAsync("dlq", group.GroupId);
+
+        Assert.Equal(2, deleted.Affected);
+        var left = Assert.Single(await AllMessagesAsync("dlq"));
+        Assert.Equal("{\"id\":3}", Text(left));
+    }
+
+    [Fact]
+    public async Task GroupActions_QueueThatIsNoDeadLetterQueueAndHoldsNoDeadLetters_RefusedWithoutChanges()
+    {
+        await CreateQueueAsync("orders");
+        await CreateQueueAsync("parked");
+        for (var i = 0; i < 5; i++)
+        {
+            await PublishAsync("orders", $"{{\"id\":{i}}}");
+        }
+
+        const string groupId = "0123456789abcdef";
+        var before = await ContentsAsync("orders");
+
+        await AssertInvalidAsync("queue", () => Broker.GetDeadLetterGroupsAsync("orders").AsTask());
+        await AssertInvalidAsync("queue", () => Broker.DeleteDeadLetterGroupAsync("orders", groupId).AsTask());
+        await AssertInvalidAsync("queue", () => Broker.DeleteDeadLetterGroupAsync("orders", groupId, dryRun: true).AsTask());
+        await AssertInvalidAsync("queue", () => Broker.MoveDeadLetterGroupAsync("orders", groupId, "parked").AsTask());
+        await AssertInvalidAsync("queue", () => Broker.RedriveDeadLetterGroupAsync("orders", groupId).AsTask());
+        Assert.Equal(before, await ContentsAsync("orders"));
+    }
+
+    [Fact]
     public async Task GroupActions_DryRun_ChangesNothingAndReportsWhatWouldHappen()
     {
         await CreateQueueWithDeadLettersAsync(1, "orders");
