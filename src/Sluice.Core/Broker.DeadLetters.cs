@@ -7,7 +7,11 @@ namespace Sluice;
 /// <summary>The dead-letter workspace: failure groups of a queue and bulk actions on a group (docs/design/dead-letters.md).</summary>
 public sealed partial class Broker
 {
-    /// <summary>The most groups one <see cref="GetDeadLetterGroupsAsync"/> keeps track of: 10,000 (messages of further groups are counted as untracked).</summary>
+    /// <summary>
+    /// The most groups one <see cref="GetDeadLetterGroupsAsync"/> keeps track of: 10,000. Beyond that the smallest tracked
+    /// group is replaced (Space-Saving heavy hitters): every group holding more than 1/10,000 of the queue's dead letters is
+    /// always reported, with a count that is exact or an upper bound (<see cref="DeadLetterGroup.CountOvercount"/>).
+    /// </summary>
     public const int MaxTrackedDeadLetterGroups = 10_000;
 
     /// <summary>The most groups one <see cref="GetDeadLetterGroupsAsync"/> reports: 1,000.</summary>
@@ -20,7 +24,7 @@ public sealed partial class Broker
     /// Groups the messages of a queue (usually a dead-letter queue) by failure fingerprint
     /// (<see cref="FailureFingerprint"/>): the last error of each dead letter, or its body when it has none. Reads the
     /// whole queue page by page without leasing or changing anything; memory is bounded by the number of groups (one
-    /// sample each), at most <see cref="MaxTrackedDeadLetterGroups"/>.
+    /// sample each), at most <see cref="MaxTrackedDeadLetterGroups"/> (see there for what happens beyond).
     /// </summary>
     /// <param name="queue">The queue to group.</param>
     /// <param name="maxGroups">How many of the largest groups to report; default 100; 1 to <see cref="MaxReportedDeadLetterGroups"/>.</param>
@@ -32,8 +36,8 @@ public sealed partial class Broker
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Range(maxGroups, 1, MaxReportedDeadLetterGroups, "maxGroups");
         var isDeadLetterQueue = await IsDeadLetterQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-        var groups = new Dictionary<string, GroupTally>(StringComparer.Ordinal);
-        long scanned = 0, untracked = 0, deadLetters = 0;
+        var groups = new SpaceSaving<GroupTally>(MaxTrackedDeadLetterGroups);
+        long scanned = 0, deadLetters = 0;
         await foreach (var (message, fingerprint) in ScanFingerprintsAsync(queue, cancellationToken).ConfigureAwait(false))
         {
             scanned++;
@@ -43,18 +47,7 @@ public sealed partial class Broker
             }
 
             deadLetters++;
-            if (!groups.TryGetValue(fingerprint.GroupId, out var tally))
-            {
-                if (groups.Count == MaxTrackedDeadLetterGroups)
-                {
-                    untracked++;
-                    continue;
-                }
-
-                groups[fingerprint.GroupId] = tally = new GroupTally(fingerprint, Sample(message));
-            }
-
-            tally.Add(message);
+            groups.Add(fingerprint.GroupId, () => new GroupTally(fingerprint, Sample(message))).Value.Add(message);
         }
 
         if (deadLetters == 0 && !isDeadLetterQueue)
@@ -62,9 +55,9 @@ public sealed partial class Broker
             throw NotADeadLetterQueue(queue);
         }
 
-        var reported = groups.Values.OrderByDescending(g => g.Count).ThenBy(g => g.Fingerprint.GroupId, StringComparer.Ordinal)
-            .Take(maxGroups).Select(g => g.ToGroup()).ToList();
-        return new DeadLetterGroupList(queue, scanned, reported, groups.Count, groups.Count > reported.Count || untracked > 0, untracked);
+        var reported = groups.Entries.OrderByDescending(g => g.Count).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Take(maxGroups).Select(g => g.Value.ToGroup(g.Count, g.Overcount)).ToList();
+        return new DeadLetterGroupList(queue, scanned, reported, groups.Count, groups.Count > reported.Count || groups.Evicted > 0, groups.Evicted);
     }
 
     /// <summary>
@@ -309,8 +302,10 @@ public sealed partial class Broker
             AddSource(_sources, message);
         }
 
-        public DeadLetterGroup ToGroup() => new(fingerprint.GroupId, Count, _first, _last, Sources(_sources), fingerprint.Source,
-            fingerprint.ExceptionType, fingerprint.Frames, fingerprint.Message, sample);
+        /// <summary>The group, with its count from the heavy-hitters counter (<paramref name="count"/>, at most <paramref name="overcount"/> too high).</summary>
+        public DeadLetterGroup ToGroup(long count, long overcount) => new(fingerprint.GroupId, count, _first, _last, Sources(_sources),
+            fingerprint.Source, fingerprint.ExceptionType, fingerprint.Frames, fingerprint.Message, sample)
+        { CountOvercount = overcount };
     }
 
     /// <summary>
