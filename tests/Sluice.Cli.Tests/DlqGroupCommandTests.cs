@@ -44,6 +44,23 @@ public sealed class DlqGroupCommandTests(ServerFixture server) : IClassFixture<S
     }
 
     [Fact]
+    public async Task GroupsAndList_ControlCharactersFromProducers_ShownEscapedNeverRaw()
+    {
+        var (_, dlq) = await DeadLetterAsync("bad \u001b]0;pwned\u0007 input \u009b31m");
+
+        var groups = await Cli.RunOkAsync("dlq", "groups", dlq);
+        var list = await Cli.RunOkAsync("dlq", "list", dlq);
+
+        foreach (var output in new[] { groups.Output, list.Output })
+        {
+            Assert.DoesNotContain('\u001b', output);
+            Assert.DoesNotContain('\u0007', output);
+            Assert.DoesNotContain('\u009b', output);
+            Assert.Contains("\\x1B]", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Groups_TableAndJson_ShowGroupsLargestFirst()
     {
         var (work, dlq) = await DeadLetterAsync("order 1 not found", "order 22 not found", "order 333 not found", "System.IO.IOException: disk /dev/sda1 full");
