@@ -76,7 +76,7 @@ public sealed partial class Broker
     /// <param name="dryRun">When set, changes nothing and reports how many messages would move, from which source queues, and how many would be skipped.</param>
     /// <param name="cancellationToken">Cancels the call (a started task runs on; stop it with <see cref="CancelRedriveAsync"/>).</param>
     /// <returns>The counts at the time of the call, and for a real run the started task (<see cref="DeadLetterGroupActionResult.Redrive"/>).</returns>
-    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found (queue or destination), invalid_argument (group id, rate, or a destination of another kind or the queue itself).</exception>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found (queue or destination), invalid_argument (group id, rate, or a destination of another kind or the queue itself), dead_letter_group_not_found (no dead letter of the queue is in the group); redrive_in_progress (a redrive of this group is running).</exception>
     public async ValueTask<DeadLetterGroupActionResult> RedriveDeadLetterGroupAsync(
         string queue, string groupId, string? destination = null, int maxPerSecond = 100, bool dryRun = false, CancellationToken cancellationToken = default)
     {
@@ -104,7 +104,7 @@ public sealed partial class Broker
     /// <param name="dryRun">When set, changes nothing and reports how many messages would be deleted and from which source queues.</param>
     /// <param name="cancellationToken">Cancels the action between pages (pages already done stay done).</param>
     /// <returns>What was (or would be) deleted.</returns>
-    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument (group id).</exception>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument (group id), dead_letter_group_not_found (no dead letter of the queue is in the group).</exception>
     public async ValueTask<DeadLetterGroupActionResult> DeleteDeadLetterGroupAsync(string queue, string groupId, bool dryRun = false, CancellationToken cancellationToken = default)
     {
         var dlq = await PrepareGroupActionAsync(queue, groupId, null, cancellationToken).ConfigureAwait(false);
@@ -125,7 +125,7 @@ public sealed partial class Broker
     /// <param name="dryRun">When set, changes nothing and reports how many messages would move and from which source queues.</param>
     /// <param name="cancellationToken">Cancels the action between pages (pages already done stay done).</param>
     /// <returns>What was (or would be) moved.</returns>
-    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found (queue or destination), invalid_argument (group id, destination).</exception>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found (queue or destination), invalid_argument (group id, destination), dead_letter_group_not_found (no dead letter of the queue is in the group).</exception>
     public async ValueTask<DeadLetterGroupActionResult> MoveDeadLetterGroupAsync(string queue, string groupId, string destination, bool dryRun = false, CancellationToken cancellationToken = default)
     {
         if (destination is null)
@@ -210,8 +210,14 @@ public sealed partial class Broker
             }
         }
 
-        return new DeadLetterGroupActionResult(queue.Name, groupId, action, true, destination, cutoff, affected, leased, unmovable, Sources(sources));
+        return Found(new DeadLetterGroupActionResult(queue.Name, groupId, action, true, destination, cutoff, affected, leased, unmovable, Sources(sources)));
     }
+
+    /// <summary>The result of an action that met at least one of the group's messages; else dead_letter_group_not_found (nothing was changed).</summary>
+    private static DeadLetterGroupActionResult Found(DeadLetterGroupActionResult result) =>
+        result.Affected + result.SkippedLeased + result.SkippedUnmovable > 0 ? result : throw new SluiceException(ErrorCodes.DeadLetterGroupNotFound,
+            $"group {result.GroupId} has no dead letters in '{result.Queue}' (at or before {result.Cutoff:O}): list the groups with GET /v1/queues/{result.Queue}/dead-letters/groups or `sluice dlq groups {result.Queue}`",
+            "groupId");
 
     /// <summary>Deletes or moves a group page by page.</summary>
     private async ValueTask<DeadLetterGroupActionResult> RunGroupActionAsync(
@@ -234,8 +240,8 @@ public sealed partial class Broker
         }
 
         Log.DeadLetterGroupActed(_logger, groupId, queue, action, destination ?? "-", affected, selection.Leased, selection.Unmovable);
-        return new DeadLetterGroupActionResult(queue, groupId, action, false, destination, selection.Cutoff, affected,
-            selection.Leased, selection.Unmovable, Sources(sources));
+        return Found(new DeadLetterGroupActionResult(queue, groupId, action, false, destination, selection.Cutoff, affected,
+            selection.Leased, selection.Unmovable, Sources(sources)));
     }
 
     /// <summary>Every message of a queue with its fingerprint, page by page, in sequence order; the fingerprint is null for a live message (no dead-letter information), which is never grouped nor acted on.</summary>

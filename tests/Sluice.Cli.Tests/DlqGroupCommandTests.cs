@@ -157,4 +157,21 @@ public sealed class DlqGroupCommandTests(ServerFixture server) : IClassFixture<S
         Assert.Contains("group id", badGroup.Error, StringComparison.Ordinal);
         Assert.Equal(1, await ReadyAsync(dlq));
     }
+
+    [Fact]
+    public async Task GroupVerbs_GroupWithoutMembers_FailWithHintAtDlqGroups()
+    {
+        var (_, dlq) = await DeadLetterAsync("x");
+
+        var deleted = await Cli.RunAsync("dlq", "delete", dlq, "--group", "0123456789abcdef");
+        var redriven = await Cli.RunAsync("dlq", "redrive", dlq, "--group", "0123456789abcdef");
+
+        foreach (var result in new[] { deleted, redriven })
+        {
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains($"sluice dlq groups {dlq}", result.Error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, await ReadyAsync(dlq));
+    }
 }

@@ -234,6 +234,50 @@ public abstract partial class BrokerConformanceTests
     }
 
     [Fact]
+    public async Task GroupActions_WellFormedIdWithoutMembers_GroupNotFoundWithoutChanges()
+    {
+        await CreateQueueWithDeadLettersAsync(1);
+        await CreateQueueAsync("parked");
+        await DeadLetterWithErrorsAsync("jobs", [("a", "x")]);
+        const string groupId = "0123456789abcdef";
+        var before = await ContentsAsync("dlq");
+
+        foreach (var dryRun in new[] { true, false })
+        {
+            await AssertErrorAsync(ErrorCodes.DeadLetterGroupNotFound, () => Broker.RedriveDeadLetterGroupAsync("dlq", groupId, dryRun: dryRun).AsTask());
+            await AssertErrorAsync(ErrorCodes.DeadLetterGroupNotFound, () => Broker.DeleteDeadLetterGroupAsync("dlq", groupId, dryRun).AsTask());
+            await AssertErrorAsync(ErrorCodes.DeadLetterGroupNotFound, () => Broker.MoveDeadLetterGroupAsync("dlq", groupId, "parked", dryRun).AsTask());
+        }
+
+        Assert.Equal(before, await ContentsAsync("dlq"));
+        Assert.Empty(Broker.ListRedrives());
+    }
+
+    [Fact]
+    public async Task RedriveDeadLetterGroup_SameGroupRunning_SecondRefusedNamingTheFirst()
+    {
+        await CreateQueueWithDeadLettersAsync(1);
+        // Rate 1 a second on a clock that does not move: no task can finish during the test.
+        await DeadLetterWithErrorsAsync("jobs", [.. Enumerable.Range(0, 10).Select(i => ($"m{i}", (string?)(i < 6 ? "x" : "y")))]);
+        var groups = (await Broker.GetDeadLetterGroupsAsync("dlq")).Groups;
+        var first = (await Broker.RedriveDeadLetterGroupAsync("dlq", groups[0].GroupId, maxPerSecond: 1)).Redrive!;
+
+        var error = await Assert.ThrowsAsync<SluiceException>(() => Broker.RedriveDeadLetterGroupAsync("dlq", groups[0].GroupId).AsTask());
+        var other = await Broker.RedriveDeadLetterGroupAsync("dlq", groups[1].GroupId, maxPerSecond: 1); // another group may run
+        var whole = await Broker.StartRedriveAsync("dlq", maxPerSecond: 1);
+        var wholeAgain = await Assert.ThrowsAsync<SluiceException>(() => Broker.StartRedriveAsync("dlq").AsTask());
+
+        Assert.Equal(ErrorCodes.RedriveInProgress, error.ErrorCode);
+        Assert.Contains(first.Id, error.Message, StringComparison.Ordinal);
+        Assert.NotNull(other.Redrive);
+        Assert.Equal(ErrorCodes.RedriveInProgress, wholeAgain.ErrorCode);
+        Assert.Contains(whole.Id, wholeAgain.Message, StringComparison.Ordinal);
+        await Broker.CancelRedriveAsync(first.Id);
+        await Broker.CancelRedriveAsync(other.Redrive!.Id);
+        await Broker.CancelRedriveAsync(whole.Id);
+    }
+
+    [Fact]
     public async Task GroupActions_DryRun_ChangesNothingAndReportsWhatWouldHappen()
     {
         await CreateQueueWithDeadLettersAsync(1, "orders");
