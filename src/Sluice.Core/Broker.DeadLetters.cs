@@ -182,10 +182,9 @@ public sealed partial class Broker
         QueueInfo queue, string groupId, DeadLetterGroupAction action, string? destination, CancellationToken cancellationToken)
     {
         var cutoff = _time.GetUtcNow();
-        var toSources = action == DeadLetterGroupAction.Redrive && destination is null;
-        var existing = toSources
-            ? (await StartedStore.ListQueuesAsync(cancellationToken).ConfigureAwait(false)).Select(q => q.Name).ToHashSet(StringComparer.Ordinal)
-            : null;
+        // The same rules as the real action: a target that no longer exists, is the queue itself or is full makes a
+        // message unmovable; room is counted down as messages would arrive, so the preview matches an idle real run.
+        var targets = new Dictionary<string, Room?>(StringComparer.Ordinal);
         var sources = new Dictionary<string, long>(StringComparer.Ordinal);
         long affected = 0, leased = 0, unmovable = 0;
         await foreach (var (message, fingerprint) in ScanFingerprintsAsync(queue.Name, cancellationToken).ConfigureAwait(false))
@@ -199,7 +198,8 @@ public sealed partial class Broker
             {
                 leased++;
             }
-            else if (existing is not null && (message.DeadLetter?.SourceQueue is not { } source || source == queue.Name || !existing.Contains(source)))
+            else if (action != DeadLetterGroupAction.Delete &&
+                !await TakeRoomAsync(targets, queue.Name, destination ?? message.DeadLetter?.SourceQueue, message.Body.Length, cancellationToken).ConfigureAwait(false))
             {
                 unmovable++;
             }
@@ -211,6 +211,40 @@ public sealed partial class Broker
         }
 
         return Found(new DeadLetterGroupActionResult(queue.Name, groupId, action, true, destination, cutoff, affected, leased, unmovable, Sources(sources)));
+    }
+
+    /// <summary>What a target queue would hold during a dry run.</summary>
+    private sealed class Room(QueueOptions options, long count, long bytes)
+    {
+        public bool Take(int size)
+        {
+            if (!QueueRules.Fits(options, count + 1, bytes + size))
+            {
+                return false;
+            }
+
+            count++;
+            bytes += size;
+            return true;
+        }
+    }
+
+    /// <summary>Whether a message of <paramref name="size"/> bytes would move to <paramref name="target"/> (it exists, is not <paramref name="from"/>, and has room); counts it in if so.</summary>
+    private async ValueTask<bool> TakeRoomAsync(Dictionary<string, Room?> targets, string from, string? target, int size, CancellationToken cancellationToken)
+    {
+        if (target is null || target == from)
+        {
+            return false;
+        }
+
+        if (!targets.TryGetValue(target, out var room))
+        {
+            var info = await StartedStore.GetQueueAsync(target, cancellationToken).ConfigureAwait(false);
+            var counts = info is null ? default : await StartedStore.GetCountsAsync(target, cancellationToken).ConfigureAwait(false);
+            targets[target] = room = info is null ? null : new Room(info.Options, counts.Total, counts.Bytes);
+        }
+
+        return room is not null && room.Take(size);
     }
 
     /// <summary>The result of an action that met at least one of the group's messages; else dead_letter_group_not_found (nothing was changed).</summary>
@@ -226,22 +260,59 @@ public sealed partial class Broker
         var selection = new GroupSelection(this, queue, groupId, _time.GetUtcNow());
         var sources = new Dictionary<string, long>(StringComparer.Ordinal);
         long affected = 0;
-        while (await selection.NextAsync(int.MaxValue, cancellationToken).ConfigureAwait(false) is { Count: > 0 } page)
+        var outcome = "failed";
+        Log.DeadLetterGroupActionStarted(_logger, groupId, queue, action, destination ?? "-");
+        try
         {
-            var sequences = page.Select(m => m.SequenceNumber).ToList();
-            var outcomes = action == DeadLetterGroupAction.Delete
-                ? await StartedStore.DeleteMessagesAsync(queue, sequences, cancellationToken).ConfigureAwait(false)
-                : await StartedStore.MoveMessagesAsync(queue, sequences, destination, keepDeadLetterInfo: true, cancellationToken).ConfigureAwait(false);
-            affected += selection.Count(page, outcomes, sources);
-            if (destination is not null)
+            while (await selection.NextAsync(int.MaxValue, cancellationToken).ConfigureAwait(false) is { Count: > 0 } page)
             {
-                NotifyRedriven(destination, outcomes.Count(o => o == MessageSetOutcome.Done));
+                var sequences = page.Select(m => m.SequenceNumber).ToList();
+                var outcomes = action == DeadLetterGroupAction.Delete
+                    ? await StartedStore.DeleteMessagesAsync(queue, sequences, cancellationToken).ConfigureAwait(false)
+                    : await MoveGroupPageAsync(queue, sequences, destination!, affected, cancellationToken).ConfigureAwait(false);
+                affected += selection.Count(page, outcomes, sources);
+                if (destination is not null)
+                {
+                    NotifyRedriven(destination, outcomes.Count(o => o == MessageSetOutcome.Done));
+                }
             }
+
+            outcome = "completed";
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = "cancelled";
+            throw;
+        }
+        finally
+        {
+            // Pages done stay done: the log says how far the action got, also when it was cancelled or failed.
+            Log.DeadLetterGroupActed(_logger, groupId, queue, action, destination ?? "-", outcome, affected, selection.Leased, selection.Unmovable);
         }
 
-        Log.DeadLetterGroupActed(_logger, groupId, queue, action, destination ?? "-", affected, selection.Leased, selection.Unmovable);
         return Found(new DeadLetterGroupActionResult(queue, groupId, action, false, destination, selection.Cutoff, affected,
             selection.Leased, selection.Unmovable, Sources(sources)));
+    }
+
+    /// <summary>Moves one page of a group move; a destination deleted meanwhile is refused naming it, with how many had moved.</summary>
+    private async ValueTask<IReadOnlyList<MessageSetOutcome>> MoveGroupPageAsync(
+        string queue, List<long> sequences, string destination, long movedSoFar, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await StartedStore.MoveMessagesAsync(queue, sequences, destination, keepDeadLetterInfo: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.QueueNotFound)
+        {
+            if (await StartedStore.GetQueueAsync(destination, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                throw;
+            }
+
+            throw new SluiceException(ErrorCodes.QueueNotFound,
+                $"destination queue '{destination}' was deleted during the move: {movedSoFar} messages had moved there and stay moved; the rest stay in '{queue}'",
+                "destination");
+        }
     }
 
     /// <summary>Every message of a queue with its fingerprint, page by page, in sequence order; the fingerprint is null for a live message (no dead-letter information), which is never grouped nor acted on.</summary>

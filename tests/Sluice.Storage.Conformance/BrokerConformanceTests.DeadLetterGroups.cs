@@ -278,6 +278,27 @@ public abstract partial class BrokerConformanceTests
     }
 
     [Fact]
+    public async Task GroupActions_DryRunToAFullOrDeletedQueue_AgreesWithTheRealRun()
+    {
+        await CreateQueueWithDeadLettersAsync(1);
+        await CreateQueueAsync("tiny", new QueueOptions { MaxLength = 3 });
+        await PublishAsync("tiny", "already here");
+        await DeadLetterWithErrorsAsync("jobs", [.. Enumerable.Range(0, 5).Select(i => ($"m{i}", (string?)"boom"))]);
+        var group = Assert.Single((await Broker.GetDeadLetterGroupsAsync("dlq")).Groups).GroupId;
+
+        var dryMove = await Broker.MoveDeadLetterGroupAsync("dlq", group, "tiny", dryRun: true);
+        var dryRedrive = await Broker.RedriveDeadLetterGroupAsync("dlq", group, "tiny", dryRun: true);
+        await Broker.DeleteQueueAsync("jobs");
+        var dryToDeletedSource = await Broker.RedriveDeadLetterGroupAsync("dlq", group, dryRun: true);
+        var move = await Broker.MoveDeadLetterGroupAsync("dlq", group, "tiny");
+
+        Assert.Equal((2L, 3L), (dryMove.Affected, dryMove.SkippedUnmovable));
+        Assert.Equal((2L, 3L), (dryRedrive.Affected, dryRedrive.SkippedUnmovable));
+        Assert.Equal((0L, 5L), (dryToDeletedSource.Affected, dryToDeletedSource.SkippedUnmovable));
+        Assert.Equal((dryMove.Affected, dryMove.SkippedUnmovable), (move.Affected, move.SkippedUnmovable));
+    }
+
+    [Fact]
     public async Task GroupActions_DryRun_ChangesNothingAndReportsWhatWouldHappen()
     {
         await CreateQueueWithDeadLettersAsync(1, "orders");
