@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using Spectre.Console;
 
 namespace Sluice.Cli;
 
@@ -52,4 +54,31 @@ internal static class Format
 
     public static string Time(DateTimeOffset? value) =>
         value is { } v ? v.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", Invariant) : "-";
+
+    /// <summary>
+    /// Text from the server (names, messages, errors, bodies: anything a producer may have written) made safe for a
+    /// terminal table cell: every C0 and C1 control character and DEL is shown as <c>\xHH</c> (tab, line feed and
+    /// carriage return as a space), so an ESC or BEL from a producer can never drive the terminal; then Spectre markup
+    /// is escaped. Every table and line of the CLI that shows such text goes through here.
+    /// </summary>
+    public static string Cell(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+            return "";
+        if (!text.AsSpan().ContainsAnyInRange('\0', '\x1F') && !text.AsSpan().ContainsAnyInRange('\x7F', '\x9F'))
+            return Markup.Escape(text);
+
+        var safe = new StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            if (c is '\t' or '\n' or '\r')
+                safe.Append(' ');
+            else if (char.IsControl(c))
+                safe.Append(Invariant, $"\\x{(int)c:X2}");
+            else
+                safe.Append(c);
+        }
+
+        return Markup.Escape(safe.ToString());
+    }
 }

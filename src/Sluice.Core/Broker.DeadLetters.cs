@@ -7,7 +7,11 @@ namespace Sluice;
 /// <summary>The dead-letter workspace: failure groups of a queue and bulk actions on a group (docs/design/dead-letters.md).</summary>
 public sealed partial class Broker
 {
-    /// <summary>The most groups one <see cref="GetDeadLetterGroupsAsync"/> keeps track of: 10,000 (messages of further groups are counted as untracked).</summary>
+    /// <summary>
+    /// The most groups one <see cref="GetDeadLetterGroupsAsync"/> keeps track of: 10,000. Beyond that the smallest tracked
+    /// group is replaced (Space-Saving heavy hitters): every group holding more than 1/10,000 of the queue's dead letters is
+    /// always reported, with a count that is exact or an upper bound (<see cref="DeadLetterGroup.CountOvercount"/>).
+    /// </summary>
     public const int MaxTrackedDeadLetterGroups = 10_000;
 
     /// <summary>The most groups one <see cref="GetDeadLetterGroupsAsync"/> reports: 1,000.</summary>
@@ -20,7 +24,7 @@ public sealed partial class Broker
     /// Groups the messages of a queue (usually a dead-letter queue) by failure fingerprint
     /// (<see cref="FailureFingerprint"/>): the last error of each dead letter, or its body when it has none. Reads the
     /// whole queue page by page without leasing or changing anything; memory is bounded by the number of groups (one
-    /// sample each), at most <see cref="MaxTrackedDeadLetterGroups"/>.
+    /// sample each), at most <see cref="MaxTrackedDeadLetterGroups"/> (see there for what happens beyond).
     /// </summary>
     /// <param name="queue">The queue to group.</param>
     /// <param name="maxGroups">How many of the largest groups to report; default 100; 1 to <see cref="MaxReportedDeadLetterGroups"/>.</param>
@@ -31,28 +35,29 @@ public sealed partial class Broker
     {
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Range(maxGroups, 1, MaxReportedDeadLetterGroups, "maxGroups");
-        var groups = new Dictionary<string, GroupTally>(StringComparer.Ordinal);
-        long scanned = 0, untracked = 0;
+        var isDeadLetterQueue = await IsDeadLetterQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        var groups = new SpaceSaving<GroupTally>(MaxTrackedDeadLetterGroups);
+        long scanned = 0, deadLetters = 0;
         await foreach (var (message, fingerprint) in ScanFingerprintsAsync(queue, cancellationToken).ConfigureAwait(false))
         {
             scanned++;
-            if (!groups.TryGetValue(fingerprint.GroupId, out var tally))
+            if (fingerprint is null)
             {
-                if (groups.Count == MaxTrackedDeadLetterGroups)
-                {
-                    untracked++;
-                    continue;
-                }
-
-                groups[fingerprint.GroupId] = tally = new GroupTally(fingerprint, Sample(message));
+                continue; // a live message: never grouped
             }
 
-            tally.Add(message);
+            deadLetters++;
+            groups.Add(fingerprint.GroupId, () => new GroupTally(fingerprint, Sample(message))).Value.Add(message);
         }
 
-        var reported = groups.Values.OrderByDescending(g => g.Count).ThenBy(g => g.Fingerprint.GroupId, StringComparer.Ordinal)
-            .Take(maxGroups).Select(g => g.ToGroup()).ToList();
-        return new DeadLetterGroupList(queue, scanned, reported, groups.Count, groups.Count > reported.Count || untracked > 0, untracked);
+        if (deadLetters == 0 && !isDeadLetterQueue)
+        {
+            throw NotADeadLetterQueue(queue);
+        }
+
+        var reported = groups.Entries.OrderByDescending(g => g.Count).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Take(maxGroups).Select(g => g.Value.ToGroup(g.Count, g.Overcount)).ToList();
+        return new DeadLetterGroupList(queue, scanned, reported, groups.Count, groups.Count > reported.Count || groups.Evicted > 0, groups.Evicted);
     }
 
     /// <summary>
@@ -71,7 +76,7 @@ public sealed partial class Broker
     /// <param name="dryRun">When set, changes nothing and reports how many messages would move, from which source queues, and how many would be skipped.</param>
     /// <param name="cancellationToken">Cancels the call (a started task runs on; stop it with <see cref="CancelRedriveAsync"/>).</param>
     /// <returns>The counts at the time of the call, and for a real run the started task (<see cref="DeadLetterGroupActionResult.Redrive"/>).</returns>
-    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found (queue or destination), invalid_argument (group id, rate, or a destination of another kind or the queue itself).</exception>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found (queue or destination), invalid_argument (group id, rate, or a destination of another kind or the queue itself), dead_letter_group_not_found (no dead letter of the queue is in the group); redrive_in_progress (a redrive of this group is running).</exception>
     public async ValueTask<DeadLetterGroupActionResult> RedriveDeadLetterGroupAsync(
         string queue, string groupId, string? destination = null, int maxPerSecond = 100, bool dryRun = false, CancellationToken cancellationToken = default)
     {
@@ -99,7 +104,7 @@ public sealed partial class Broker
     /// <param name="dryRun">When set, changes nothing and reports how many messages would be deleted and from which source queues.</param>
     /// <param name="cancellationToken">Cancels the action between pages (pages already done stay done).</param>
     /// <returns>What was (or would be) deleted.</returns>
-    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument (group id).</exception>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument (group id), dead_letter_group_not_found (no dead letter of the queue is in the group).</exception>
     public async ValueTask<DeadLetterGroupActionResult> DeleteDeadLetterGroupAsync(string queue, string groupId, bool dryRun = false, CancellationToken cancellationToken = default)
     {
         var dlq = await PrepareGroupActionAsync(queue, groupId, null, cancellationToken).ConfigureAwait(false);
@@ -120,7 +125,7 @@ public sealed partial class Broker
     /// <param name="dryRun">When set, changes nothing and reports how many messages would move and from which source queues.</param>
     /// <param name="cancellationToken">Cancels the action between pages (pages already done stay done).</param>
     /// <returns>What was (or would be) moved.</returns>
-    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found (queue or destination), invalid_argument (group id, destination).</exception>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found (queue or destination), invalid_argument (group id, destination), dead_letter_group_not_found (no dead letter of the queue is in the group).</exception>
     public async ValueTask<DeadLetterGroupActionResult> MoveDeadLetterGroupAsync(string queue, string groupId, string destination, bool dryRun = false, CancellationToken cancellationToken = default)
     {
         if (destination is null)
@@ -149,23 +154,42 @@ public sealed partial class Broker
             await CheckRedriveDestinationAsync(info, destination, cancellationToken).ConfigureAwait(false);
         }
 
+        if (!await IsDeadLetterQueueAsync(queue, cancellationToken).ConfigureAwait(false))
+        {
+            await foreach (var (_, fingerprint) in ScanFingerprintsAsync(queue, cancellationToken).ConfigureAwait(false))
+            {
+                if (fingerprint is not null)
+                {
+                    return info; // holds dead letters (moved there with their dead-letter information)
+                }
+            }
+
+            throw NotADeadLetterQueue(queue);
+        }
+
         return info;
     }
+
+    /// <summary>Whether some queue names <paramref name="queue"/> as its dead-letter queue.</summary>
+    private async ValueTask<bool> IsDeadLetterQueueAsync(string queue, CancellationToken cancellationToken) =>
+        (await StartedStore.ListQueuesAsync(cancellationToken).ConfigureAwait(false)).Any(q => q.Options.DeadLetterQueue == queue);
+
+    private static SluiceException NotADeadLetterQueue(string queue) => SluiceException.Invalid("queue",
+        $"queue '{queue}' is not the dead-letter queue of any queue and holds no dead letters: the dead-letter workspace groups and acts on dead letters only (name it as a queue's deadLetterQueue first)");
 
     /// <summary>Counts what an action would do, changing nothing.</summary>
     private async ValueTask<DeadLetterGroupActionResult> PreviewGroupActionAsync(
         QueueInfo queue, string groupId, DeadLetterGroupAction action, string? destination, CancellationToken cancellationToken)
     {
         var cutoff = _time.GetUtcNow();
-        var toSources = action == DeadLetterGroupAction.Redrive && destination is null;
-        var existing = toSources
-            ? (await StartedStore.ListQueuesAsync(cancellationToken).ConfigureAwait(false)).Select(q => q.Name).ToHashSet(StringComparer.Ordinal)
-            : null;
+        // The same rules as the real action: a target that no longer exists, is the queue itself or is full makes a
+        // message unmovable; room is counted down as messages would arrive, so the preview matches an idle real run.
+        var targets = new Dictionary<string, Room?>(StringComparer.Ordinal);
         var sources = new Dictionary<string, long>(StringComparer.Ordinal);
         long affected = 0, leased = 0, unmovable = 0;
         await foreach (var (message, fingerprint) in ScanFingerprintsAsync(queue.Name, cancellationToken).ConfigureAwait(false))
         {
-            if (fingerprint.GroupId != groupId || DeadLetteredAt(message) > cutoff)
+            if (fingerprint is null || fingerprint.GroupId != groupId || DeadLetteredAt(message) > cutoff)
             {
                 continue;
             }
@@ -174,7 +198,8 @@ public sealed partial class Broker
             {
                 leased++;
             }
-            else if (existing is not null && (message.DeadLetter?.SourceQueue is not { } source || source == queue.Name || !existing.Contains(source)))
+            else if (action != DeadLetterGroupAction.Delete &&
+                !await TakeRoomAsync(targets, queue.Name, destination ?? message.DeadLetter?.SourceQueue, message.Body.Length, cancellationToken).ConfigureAwait(false))
             {
                 unmovable++;
             }
@@ -185,8 +210,48 @@ public sealed partial class Broker
             }
         }
 
-        return new DeadLetterGroupActionResult(queue.Name, groupId, action, true, destination, cutoff, affected, leased, unmovable, Sources(sources));
+        return Found(new DeadLetterGroupActionResult(queue.Name, groupId, action, true, destination, cutoff, affected, leased, unmovable, Sources(sources)));
     }
+
+    /// <summary>What a target queue would hold during a dry run.</summary>
+    private sealed class Room(QueueOptions options, long count, long bytes)
+    {
+        public bool Take(int size)
+        {
+            if (!QueueRules.Fits(options, count + 1, bytes + size))
+            {
+                return false;
+            }
+
+            count++;
+            bytes += size;
+            return true;
+        }
+    }
+
+    /// <summary>Whether a message of <paramref name="size"/> bytes would move to <paramref name="target"/> (it exists, is not <paramref name="from"/>, and has room); counts it in if so.</summary>
+    private async ValueTask<bool> TakeRoomAsync(Dictionary<string, Room?> targets, string from, string? target, int size, CancellationToken cancellationToken)
+    {
+        if (target is null || target == from)
+        {
+            return false;
+        }
+
+        if (!targets.TryGetValue(target, out var room))
+        {
+            var info = await StartedStore.GetQueueAsync(target, cancellationToken).ConfigureAwait(false);
+            var counts = info is null ? default : await StartedStore.GetCountsAsync(target, cancellationToken).ConfigureAwait(false);
+            targets[target] = room = info is null ? null : new Room(info.Options, counts.Total, counts.Bytes);
+        }
+
+        return room is not null && room.Take(size);
+    }
+
+    /// <summary>The result of an action that met at least one of the group's messages; else dead_letter_group_not_found (nothing was changed).</summary>
+    private static DeadLetterGroupActionResult Found(DeadLetterGroupActionResult result) =>
+        result.Affected + result.SkippedLeased + result.SkippedUnmovable > 0 ? result : throw new SluiceException(ErrorCodes.DeadLetterGroupNotFound,
+            $"group {result.GroupId} has no dead letters in '{result.Queue}' (at or before {result.Cutoff:O}): list the groups with GET /v1/queues/{result.Queue}/dead-letters/groups or `sluice dlq groups {result.Queue}`",
+            "groupId");
 
     /// <summary>Deletes or moves a group page by page.</summary>
     private async ValueTask<DeadLetterGroupActionResult> RunGroupActionAsync(
@@ -195,26 +260,63 @@ public sealed partial class Broker
         var selection = new GroupSelection(this, queue, groupId, _time.GetUtcNow());
         var sources = new Dictionary<string, long>(StringComparer.Ordinal);
         long affected = 0;
-        while (await selection.NextAsync(int.MaxValue, cancellationToken).ConfigureAwait(false) is { Count: > 0 } page)
+        var outcome = "failed";
+        Log.DeadLetterGroupActionStarted(_logger, groupId, queue, action, destination ?? "-");
+        try
         {
-            var sequences = page.Select(m => m.SequenceNumber).ToList();
-            var outcomes = action == DeadLetterGroupAction.Delete
-                ? await StartedStore.DeleteMessagesAsync(queue, sequences, cancellationToken).ConfigureAwait(false)
-                : await StartedStore.MoveMessagesAsync(queue, sequences, destination, keepDeadLetterInfo: true, cancellationToken).ConfigureAwait(false);
-            affected += selection.Count(page, outcomes, sources);
-            if (destination is not null)
+            while (await selection.NextAsync(int.MaxValue, cancellationToken).ConfigureAwait(false) is { Count: > 0 } page)
             {
-                NotifyRedriven(destination, outcomes.Count(o => o == MessageSetOutcome.Done));
+                var sequences = page.Select(m => m.SequenceNumber).ToList();
+                var outcomes = action == DeadLetterGroupAction.Delete
+                    ? await StartedStore.DeleteMessagesAsync(queue, sequences, cancellationToken).ConfigureAwait(false)
+                    : await MoveGroupPageAsync(queue, sequences, destination!, affected, cancellationToken).ConfigureAwait(false);
+                affected += selection.Count(page, outcomes, sources);
+                if (destination is not null)
+                {
+                    NotifyRedriven(destination, outcomes.Count(o => o == MessageSetOutcome.Done));
+                }
             }
+
+            outcome = "completed";
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = "cancelled";
+            throw;
+        }
+        finally
+        {
+            // Pages done stay done: the log says how far the action got, also when it was cancelled or failed.
+            Log.DeadLetterGroupActed(_logger, groupId, queue, action, destination ?? "-", outcome, affected, selection.Leased, selection.Unmovable);
         }
 
-        Log.DeadLetterGroupActed(_logger, groupId, queue, action, destination ?? "-", affected, selection.Leased, selection.Unmovable);
-        return new DeadLetterGroupActionResult(queue, groupId, action, false, destination, selection.Cutoff, affected,
-            selection.Leased, selection.Unmovable, Sources(sources));
+        return Found(new DeadLetterGroupActionResult(queue, groupId, action, false, destination, selection.Cutoff, affected,
+            selection.Leased, selection.Unmovable, Sources(sources)));
     }
 
-    /// <summary>Every message of a queue with its fingerprint, page by page, in sequence order.</summary>
-    private async IAsyncEnumerable<(QueueMessage Message, FailureFingerprint Fingerprint)> ScanFingerprintsAsync(
+    /// <summary>Moves one page of a group move; a destination deleted meanwhile is refused naming it, with how many had moved.</summary>
+    private async ValueTask<IReadOnlyList<MessageSetOutcome>> MoveGroupPageAsync(
+        string queue, List<long> sequences, string destination, long movedSoFar, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await StartedStore.MoveMessagesAsync(queue, sequences, destination, keepDeadLetterInfo: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.QueueNotFound)
+        {
+            if (await StartedStore.GetQueueAsync(destination, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                throw;
+            }
+
+            throw new SluiceException(ErrorCodes.QueueNotFound,
+                $"destination queue '{destination}' was deleted during the move: {movedSoFar} messages had moved there and stay moved; the rest stay in '{queue}'",
+                "destination");
+        }
+    }
+
+    /// <summary>Every message of a queue with its fingerprint, page by page, in sequence order; the fingerprint is null for a live message (no dead-letter information), which is never grouped nor acted on.</summary>
+    private async IAsyncEnumerable<(QueueMessage Message, FailureFingerprint? Fingerprint)> ScanFingerprintsAsync(
         string queue, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         long after = 0;
@@ -223,7 +325,7 @@ public sealed partial class Broker
             var page = await StartedStore.ScanAsync(queue, after, ScanPage, cancellationToken).ConfigureAwait(false);
             foreach (var message in page)
             {
-                yield return (message, FailureFingerprint.Of(message));
+                yield return (message, message.DeadLetter is null ? null : FailureFingerprint.Of(message));
             }
 
             if (page.Count < ScanPage)
@@ -277,8 +379,10 @@ public sealed partial class Broker
             AddSource(_sources, message);
         }
 
-        public DeadLetterGroup ToGroup() => new(fingerprint.GroupId, Count, _first, _last, Sources(_sources), fingerprint.Source,
-            fingerprint.ExceptionType, fingerprint.Frames, fingerprint.Message, sample);
+        /// <summary>The group, with its count from the heavy-hitters counter (<paramref name="count"/>, at most <paramref name="overcount"/> too high).</summary>
+        public DeadLetterGroup ToGroup(long count, long overcount) => new(fingerprint.GroupId, count, _first, _last, Sources(_sources),
+            fingerprint.Source, fingerprint.ExceptionType, fingerprint.Frames, fingerprint.Message, sample)
+        { CountOvercount = overcount };
     }
 
     /// <summary>
@@ -307,7 +411,7 @@ public sealed partial class Broker
                 foreach (var message in page)
                 {
                     _after = message.SequenceNumber;
-                    if (DeadLetteredAt(message) > cutoff || FailureFingerprint.Of(message).GroupId != groupId)
+                    if (message.DeadLetter is null || DeadLetteredAt(message) > cutoff || FailureFingerprint.Of(message).GroupId != groupId)
                     {
                         continue;
                     }

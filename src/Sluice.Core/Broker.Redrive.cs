@@ -7,6 +7,7 @@ public sealed partial class Broker
 {
     private const int RedriveBatch = 10;
     private readonly ConcurrentDictionary<string, RedriveTask> _redrives = new(StringComparer.Ordinal);
+    private readonly Lock _redriveStart = new();
 
     /// <summary>
     /// Starts moving messages out of a dead-letter queue, oldest first, at most <paramref name="maxPerSecond"/> a second.
@@ -17,7 +18,7 @@ public sealed partial class Broker
     /// <param name="maxPerSecond">Rate limit in messages per second; default 100; 1 to 10,000.</param>
     /// <param name="cancellationToken">Cancels the start only; use <see cref="CancelRedriveAsync"/> to stop a running task.</param>
     /// <returns>The task's first status.</returns>
-    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument.</exception>
+    /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument; redrive_in_progress (a whole-queue redrive of this queue is running; the message names its id).</exception>
     public async ValueTask<RedriveStatus> StartRedriveAsync(string deadLetterQueue, string? destination = null, int maxPerSecond = 100, CancellationToken cancellationToken = default)
     {
         var dlq = await GetQueueAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false);
@@ -54,7 +55,7 @@ public sealed partial class Broker
         if (target.Options.Fifo != from.Options.Fifo || destination == from.Name)
         {
             throw SluiceException.Invalid("destination", destination == from.Name
-                ? $"destination '{destination}' is the dead-letter queue itself: name another queue, or none to return messages to their source queues"
+                ? $"destination '{destination}' is the queue the messages are in: name another queue"
                 : $"destination '{destination}' is {(target.Options.Fifo ? "FIFO" : "standard")} but '{from.Name}' is {(from.Options.Fifo ? "FIFO" : "standard")}: both must be of the same kind");
         }
     }
@@ -64,8 +65,22 @@ public sealed partial class Broker
         Func<int, CancellationToken, ValueTask<RedriveProgress>> step)
     {
         var task = new RedriveTask(Guid.CreateVersion7(_time.GetUtcNow()).ToString("N"), deadLetterQueue, destination, maxPerSecond, total, _time.GetUtcNow(), groupId);
-        PruneFinishedRedrives();
-        _redrives[task.Id] = task;
+        lock (_redriveStart)
+        {
+            // One running redrive per queue (whole-queue) and per queue and group: two would race for the same messages.
+            if (_redrives.Values.Select(t => t.Snapshot()).FirstOrDefault(s => s.State == RedriveState.Running &&
+                    s.DeadLetterQueue == deadLetterQueue && s.GroupId == groupId) is { } running)
+            {
+                throw new SluiceException(ErrorCodes.RedriveInProgress, groupId is null
+                    ? $"a redrive of '{deadLetterQueue}' is running already (id {running.Id}): follow or cancel it with /v1/redrives/{running.Id}"
+                    : $"a redrive of group {groupId} of '{deadLetterQueue}' is running already (id {running.Id}): follow or cancel it with /v1/redrives/{running.Id}",
+                    groupId is null ? "queue" : "groupId");
+            }
+
+            PruneFinishedRedrives();
+            _redrives[task.Id] = task;
+        }
+
         task.Completion = Task.Run(() => RunRedriveAsync(task, step), CancellationToken.None);
         return task.Snapshot();
     }

@@ -57,6 +57,12 @@ public static class ErrorCodes
     /// <summary>The redrive task does not exist.</summary>
     public const string RedriveNotFound = "redrive_not_found";
 
+    /// <summary>A dead-letter group id is well-formed but no dead letter of the queue (at or before the action's cutoff) is in that group.</summary>
+    public const string DeadLetterGroupNotFound = "dead_letter_group_not_found";
+
+    /// <summary>A redrive of the same queue (and the same group, for a group redrive) is running; the message names its id.</summary>
+    public const string RedriveInProgress = "redrive_in_progress";
+
     /// <summary>A stream, group or consumer name breaks the naming rule (1-1,024 characters, no control characters).</summary>
     public const string InvalidStreamName = "invalid_stream_name";
 

@@ -30,6 +30,8 @@ public static class GrpcErrors
         [ErrorCodes.StreamGroupNotFound] = StatusCode.NotFound,
         [ErrorCodes.MessageNotFound] = StatusCode.NotFound,
         [ErrorCodes.RedriveNotFound] = StatusCode.NotFound,
+        [ErrorCodes.DeadLetterGroupNotFound] = StatusCode.NotFound,
+        [ErrorCodes.RedriveInProgress] = StatusCode.FailedPrecondition,
         [ErrorCodes.QueueAlreadyExists] = StatusCode.AlreadyExists,
         [ErrorCodes.SubscriptionAlreadyExists] = StatusCode.AlreadyExists,
         [ErrorCodes.StreamGroupExists] = StatusCode.AlreadyExists,

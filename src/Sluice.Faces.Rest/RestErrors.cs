@@ -43,6 +43,8 @@ public static class RestErrors
         [ErrorCodes.QueueNotFound] = StatusCodes.Status404NotFound,
         [ErrorCodes.MessageNotFound] = StatusCodes.Status404NotFound,
         [ErrorCodes.RedriveNotFound] = StatusCodes.Status404NotFound,
+        [ErrorCodes.DeadLetterGroupNotFound] = StatusCodes.Status404NotFound,
+        [ErrorCodes.RedriveInProgress] = StatusCodes.Status409Conflict,
         [RouteNotFound] = StatusCodes.Status404NotFound,
         [MethodNotAllowed] = StatusCodes.Status405MethodNotAllowed,
         [ErrorCodes.RequestTimeout] = StatusCodes.Status408RequestTimeout,

@@ -44,6 +44,23 @@ public sealed class DlqGroupCommandTests(ServerFixture server) : IClassFixture<S
     }
 
     [Fact]
+    public async Task GroupsAndList_ControlCharactersFromProducers_ShownEscapedNeverRaw()
+    {
+        var (_, dlq) = await DeadLetterAsync("bad \u001b]0;pwned\u0007 input \u009b31m");
+
+        var groups = await Cli.RunOkAsync("dlq", "groups", dlq);
+        var list = await Cli.RunOkAsync("dlq", "list", dlq);
+
+        foreach (var output in new[] { groups.Output, list.Output })
+        {
+            Assert.DoesNotContain('\u001b', output);
+            Assert.DoesNotContain('\u0007', output);
+            Assert.DoesNotContain('\u009b', output);
+            Assert.Contains("\\x1B]", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Groups_TableAndJson_ShowGroupsLargestFirst()
     {
         var (work, dlq) = await DeadLetterAsync("order 1 not found", "order 22 not found", "order 333 not found", "System.IO.IOException: disk /dev/sda1 full");
@@ -138,6 +155,23 @@ public sealed class DlqGroupCommandTests(ServerFixture server) : IClassFixture<S
         Assert.Equal(2, moveWithoutTo.ExitCode);
         Assert.Equal(2, badGroup.ExitCode); // the server refused the argument: a usage error
         Assert.Contains("group id", badGroup.Error, StringComparison.Ordinal);
+        Assert.Equal(1, await ReadyAsync(dlq));
+    }
+
+    [Fact]
+    public async Task GroupVerbs_GroupWithoutMembers_FailWithHintAtDlqGroups()
+    {
+        var (_, dlq) = await DeadLetterAsync("x");
+
+        var deleted = await Cli.RunAsync("dlq", "delete", dlq, "--group", "0123456789abcdef");
+        var redriven = await Cli.RunAsync("dlq", "redrive", dlq, "--group", "0123456789abcdef");
+
+        foreach (var result in new[] { deleted, redriven })
+        {
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains($"sluice dlq groups {dlq}", result.Error, StringComparison.Ordinal);
+        }
+
         Assert.Equal(1, await ReadyAsync(dlq));
     }
 }

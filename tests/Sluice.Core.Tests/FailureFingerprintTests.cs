@@ -77,6 +77,31 @@ public class FailureFingerprintTests
         Assert.Equal(["com.shop.Orders.handle()"], FailureFingerprinter.Frames("\tat com.shop.Orders.handle(Orders.java:88)\n\tat java.base/Thread.run"));
 
     [Fact]
+    public void Of_FreeTextLinesStartingWithAt_KeptAsMessageText()
+    {
+        var a = Fingerprint("validation failed:\nat least 3 items are required");
+        var b = Fingerprint("validation failed:\nat most 2 coupons may be used");
+
+        Assert.NotEqual(a.GroupId, b.GroupId);
+        Assert.Equal("validation failed: at least <num> items are required", a.Message);
+        Assert.Empty(a.Frames);
+    }
+
+    [Fact]
+    public void Frames_NodeStack_FramesKeptWithoutLocations()
+    {
+        const string Stack = """
+            TypeError: Cannot read properties of undefined (reading 'id')
+                at processOrder (/app/src/orders.js:42:17)
+                at async handle (/app/src/worker.js:10:5)
+                at new Billing (/app/src/billing.js:3:9)
+            """;
+
+        Assert.Equal(["processOrder()", "async handle()", "new Billing()"], FailureFingerprinter.Frames(Stack));
+        Assert.NotEqual(Fingerprint(Stack).GroupId, Fingerprint(Stack.Replace("processOrder", "chargeCard", StringComparison.Ordinal)).GroupId);
+    }
+
+    [Fact]
     public void Of_FailureDocuments_SameCauseOtherIdsLinesAndPaths_SameGroup()
     {
         var a = Fingerprint(Document("System.TimeoutException", "call 17 to db-1 timed out after 30s", "Shop.Db.Query(String sql) in /a/Db.cs:line 10"));
@@ -160,6 +185,34 @@ public class FailureFingerprintTests
     [Fact]
     public void Of_EmptyLastError_BodyFingerprinted() =>
         Assert.Equal(FailureSource.Body, FailureFingerprint.Of(Message("x", "")).Source);
+
+    [Theory]
+    [InlineData("""{"sluiceFailure":1,"type":"E","message":"m","attempts":[null]}""")]
+    [InlineData("""{"sluiceFailure":1,"type":"E","message":"m","attempts":[{"attempt":1}]}""")]
+    [InlineData("""{"sluiceFailure":1,"type":"E","message":"m","attempts":[{"attempt":1,"at":"2026-11-30T00:00:00Z","worker":"w","exceptionType":"E"}]}""")]
+    [InlineData("""{"sluiceFailure":1,"type":"E","message":"m","attempts":[{"attempt":0,"at":"2026-11-30T00:00:00Z","worker":"w","exceptionType":"E","message":"m"}]}""")]
+    [InlineData("""{"sluiceFailure":1,"type":"E"}""")]
+    [InlineData("""{"sluiceFailure":1,"type":null,"message":"m"}""")]
+    public void TryParse_MissingOrNullParts_NotADocument(string text)
+    {
+        Assert.False(FailureDetails.TryParse(text, out var details));
+        Assert.Null(details);
+        Assert.Equal(FailureSource.ErrorText, Fingerprint(text).Source);
+    }
+
+    [Fact]
+    public void TryParse_WellFormedDocument_ReadBack()
+    {
+        var text = new FailureDetails
+        {
+            ExceptionType = "E",
+            Message = "m",
+            Attempts = [new FailureAttempt(1, At, "w", "E", "m")],
+        }.ToErrorText();
+
+        Assert.True(FailureDetails.TryParse(text, out var details));
+        Assert.Equal(new FailureAttempt(1, At, "w", "E", "m"), Assert.Single(details.Attempts));
+    }
 
     private static FailureFingerprint Fingerprint(string lastError) => FailureFingerprint.Of(Message("body", lastError));
 

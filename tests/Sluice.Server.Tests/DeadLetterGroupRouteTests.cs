@@ -36,6 +36,21 @@ public class DeadLetterGroupRouteTests(ServerFixture fixture) : RestTests(fixtur
     }
 
     [Fact]
+    public async Task ListGroups_MalformedFailureDocuments_ListedAsFreeText()
+    {
+        var (_, dlq) = await DeadLetterAsync(
+            ("a", """{"sluiceFailure":1,"type":"E","message":"m","attempts":[null]}"""),
+            ("b", """{"sluiceFailure":1,"type":"E","message":"m","attempts":[{"attempt":1}]}"""),
+            ("c", "plain"));
+
+        var groups = await GroupsAsync(dlq);
+
+        Assert.Equal(3, groups.Length);
+        Assert.All(groups, g => Assert.Equal("error_text", g.GetProperty("source").GetString()));
+        Assert.All(groups, g => Assert.Equal(JsonValueKind.Null, g.GetProperty("sample").GetProperty("failure").ValueKind));
+    }
+
+    [Fact]
     public async Task ListGroups_ErrorsWithVaryingIds_GroupedWithDetails()
     {
         var failure = new FailureDetails

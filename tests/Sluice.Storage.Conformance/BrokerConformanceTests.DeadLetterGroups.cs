@@ -196,6 +196,109 @@ public abstract partial class BrokerConformanceTests
     }
 
     [Fact]
+    public async Task GroupActions_LiveMessagesInTheDeadLetterQueue_NeverGroupedNorTouched()
+    {
+        await CreateQueueWithDeadLettersAsync(1);
+        await DeadLetterWithErrorsAsync("jobs", [("{\"id\":1}", null), ("{\"id\":2}", null)]);
+        await PublishAsync("dlq", "{\"id\":3}"); // published straight to the dead-letter queue: live, same body shape
+        var group = Assert.Single((await Broker.GetDeadLetterGroupsAsync("dlq")).Groups);
+        Assert.Equal(2, group.Count);
+
+        Assert.Equal(2, (await Broker.DeleteDeadLetterGroupAsync("dlq", group.GroupId, dryRun: true)).Affected);
+        var deleted = await Broker.DeleteDeadLetterGroupAsync("dlq", group.GroupId);
+
+        Assert.Equal(2, deleted.Affected);
+        var left = Assert.Single(await AllMessagesAsync("dlq"));
+        Assert.Equal("{\"id\":3}", Text(left));
+    }
+
+    [Fact]
+    public async Task GroupActions_QueueThatIsNoDeadLetterQueueAndHoldsNoDeadLetters_RefusedWithoutChanges()
+    {
+        await CreateQueueAsync("orders");
+        await CreateQueueAsync("parked");
+        for (var i = 0; i < 5; i++)
+        {
+            await PublishAsync("orders", $"{{\"id\":{i}}}");
+        }
+
+        const string groupId = "0123456789abcdef";
+        var before = await ContentsAsync("orders");
+
+        await AssertInvalidAsync("queue", () => Broker.GetDeadLetterGroupsAsync("orders").AsTask());
+        await AssertInvalidAsync("queue", () => Broker.DeleteDeadLetterGroupAsync("orders", groupId).AsTask());
+        await AssertInvalidAsync("queue", () => Broker.DeleteDeadLetterGroupAsync("orders", groupId, dryRun: true).AsTask());
+        await AssertInvalidAsync("queue", () => Broker.MoveDeadLetterGroupAsync("orders", groupId, "parked").AsTask());
+        await AssertInvalidAsync("queue", () => Broker.RedriveDeadLetterGroupAsync("orders", groupId).AsTask());
+        Assert.Equal(before, await ContentsAsync("orders"));
+    }
+
+    [Fact]
+    public async Task GroupActions_WellFormedIdWithoutMembers_GroupNotFoundWithoutChanges()
+    {
+        await CreateQueueWithDeadLettersAsync(1);
+        await CreateQueueAsync("parked");
+        await DeadLetterWithErrorsAsync("jobs", [("a", "x")]);
+        const string groupId = "0123456789abcdef";
+        var before = await ContentsAsync("dlq");
+
+        foreach (var dryRun in new[] { true, false })
+        {
+            await AssertErrorAsync(ErrorCodes.DeadLetterGroupNotFound, () => Broker.RedriveDeadLetterGroupAsync("dlq", groupId, dryRun: dryRun).AsTask());
+            await AssertErrorAsync(ErrorCodes.DeadLetterGroupNotFound, () => Broker.DeleteDeadLetterGroupAsync("dlq", groupId, dryRun).AsTask());
+            await AssertErrorAsync(ErrorCodes.DeadLetterGroupNotFound, () => Broker.MoveDeadLetterGroupAsync("dlq", groupId, "parked", dryRun).AsTask());
+        }
+
+        Assert.Equal(before, await ContentsAsync("dlq"));
+        Assert.Empty(Broker.ListRedrives());
+    }
+
+    [Fact]
+    public async Task RedriveDeadLetterGroup_SameGroupRunning_SecondRefusedNamingTheFirst()
+    {
+        await CreateQueueWithDeadLettersAsync(1);
+        // Rate 1 a second on a clock that does not move: no task can finish during the test.
+        await DeadLetterWithErrorsAsync("jobs", [.. Enumerable.Range(0, 10).Select(i => ($"m{i}", (string?)(i < 6 ? "x" : "y")))]);
+        var groups = (await Broker.GetDeadLetterGroupsAsync("dlq")).Groups;
+        var first = (await Broker.RedriveDeadLetterGroupAsync("dlq", groups[0].GroupId, maxPerSecond: 1)).Redrive!;
+
+        var error = await Assert.ThrowsAsync<SluiceException>(() => Broker.RedriveDeadLetterGroupAsync("dlq", groups[0].GroupId).AsTask());
+        var other = await Broker.RedriveDeadLetterGroupAsync("dlq", groups[1].GroupId, maxPerSecond: 1); // another group may run
+        var whole = await Broker.StartRedriveAsync("dlq", maxPerSecond: 1);
+        var wholeAgain = await Assert.ThrowsAsync<SluiceException>(() => Broker.StartRedriveAsync("dlq").AsTask());
+
+        Assert.Equal(ErrorCodes.RedriveInProgress, error.ErrorCode);
+        Assert.Contains(first.Id, error.Message, StringComparison.Ordinal);
+        Assert.NotNull(other.Redrive);
+        Assert.Equal(ErrorCodes.RedriveInProgress, wholeAgain.ErrorCode);
+        Assert.Contains(whole.Id, wholeAgain.Message, StringComparison.Ordinal);
+        await Broker.CancelRedriveAsync(first.Id);
+        await Broker.CancelRedriveAsync(other.Redrive!.Id);
+        await Broker.CancelRedriveAsync(whole.Id);
+    }
+
+    [Fact]
+    public async Task GroupActions_DryRunToAFullOrDeletedQueue_AgreesWithTheRealRun()
+    {
+        await CreateQueueWithDeadLettersAsync(1);
+        await CreateQueueAsync("tiny", new QueueOptions { MaxLength = 3 });
+        await PublishAsync("tiny", "already here");
+        await DeadLetterWithErrorsAsync("jobs", [.. Enumerable.Range(0, 5).Select(i => ($"m{i}", (string?)"boom"))]);
+        var group = Assert.Single((await Broker.GetDeadLetterGroupsAsync("dlq")).Groups).GroupId;
+
+        var dryMove = await Broker.MoveDeadLetterGroupAsync("dlq", group, "tiny", dryRun: true);
+        var dryRedrive = await Broker.RedriveDeadLetterGroupAsync("dlq", group, "tiny", dryRun: true);
+        await Broker.DeleteQueueAsync("jobs");
+        var dryToDeletedSource = await Broker.RedriveDeadLetterGroupAsync("dlq", group, dryRun: true);
+        var move = await Broker.MoveDeadLetterGroupAsync("dlq", group, "tiny");
+
+        Assert.Equal((2L, 3L), (dryMove.Affected, dryMove.SkippedUnmovable));
+        Assert.Equal((2L, 3L), (dryRedrive.Affected, dryRedrive.SkippedUnmovable));
+        Assert.Equal((0L, 5L), (dryToDeletedSource.Affected, dryToDeletedSource.SkippedUnmovable));
+        Assert.Equal((dryMove.Affected, dryMove.SkippedUnmovable), (move.Affected, move.SkippedUnmovable));
+    }
+
+    [Fact]
     public async Task GroupActions_DryRun_ChangesNothingAndReportsWhatWouldHappen()
     {
         await CreateQueueWithDeadLettersAsync(1, "orders");

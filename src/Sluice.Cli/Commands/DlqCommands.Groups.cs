@@ -48,17 +48,17 @@ internal static partial class DlqCommands
                 table.AddRow(
                     g.GroupId,
                     Format.Number(g.Count),
-                    Markup.Escape(failure.Length > FingerprintWidth ? failure[..(FingerprintWidth - 3)] + "..." : failure),
+                    Format.Cell(failure.Length > FingerprintWidth ? failure[..(FingerprintWidth - 3)] + "..." : failure),
                     Format.Time(g.FirstDeadLetteredAt),
                     Format.Time(g.LastDeadLetteredAt),
-                    Markup.Escape(Sources(g.SourceQueues)));
+                    Format.Cell(Sources(g.SourceQueues)));
             }
 
             context.CreateConsole().Write(table);
             var summary = $"{Format.Count(list.Scanned, "message")} in {Format.Count(list.TotalGroups, "group")}";
             if (list.Truncated)
                 summary += list.Untracked > 0
-                    ? $"; only the largest are shown, and {Format.Count(list.Untracked, "message")} belong to groups beyond the 10,000 tracked"
+                    ? $"; only the largest are shown, and {Format.Count(list.Untracked, "message")} were counted for small groups replaced beyond the 10,000 tracked (some counts are upper bounds)"
                     : $"; only the largest {Format.Number(list.Groups.Count)} are shown (--max)";
             await context.Error.WriteLineAsync(summary).ConfigureAwait(false);
             return 0;

@@ -49,10 +49,10 @@ internal static partial class DlqCommands
                 var d = m.DeadLetter;
                 table.AddRow(
                     m.MessageId.ToString(),
-                    Markup.Escape(Format.Optional(d?.SourceQueue)),
-                    Markup.Escape(Format.Optional(d?.Reason)),
+                    Format.Cell(Format.Optional(d?.SourceQueue)),
+                    Format.Cell(Format.Optional(d?.Reason)),
                     d is null ? "-" : d.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Markup.Escape(Format.Optional(d?.LastError)),
+                    Format.Cell(Format.Optional(d?.LastError)),
                     Format.Time(d?.DeadLetteredAt));
             }
 

@@ -103,8 +103,8 @@ internal static class QueueCommands
             foreach (var q in queues)
             {
                 table.AddRow(
-                    Markup.Escape(q.Name), Format.Duration(q.VisibilityTimeoutSeconds), Format.Optional(q.MaxReceiveCount),
-                    Markup.Escape(Format.Optional(q.DeadLetterQueue)), Format.Time(q.CreatedAt));
+                    Format.Cell(q.Name), Format.Duration(q.VisibilityTimeoutSeconds), Format.Optional(q.MaxReceiveCount),
+                    Format.Cell(Format.Optional(q.DeadLetterQueue)), Format.Time(q.CreatedAt));
             }
 
             context.CreateConsole().Write(table);

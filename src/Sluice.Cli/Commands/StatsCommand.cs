@@ -37,7 +37,7 @@ internal static class StatsCommand
                 {
                     // A terminal: redraw the table (or the error) in place.
                     IRenderable View() => stats is null
-                        ? new Markup($"[red]error:[/] {Markup.Escape(error!)}\n{retrying}")
+                        ? new Markup($"[red]error:[/] {Format.Cell(error!)}\n{retrying}")
                         : BuildTable(stats);
                     await console.Live(View()).StartAsync(async live =>
                     {
@@ -122,7 +122,7 @@ internal static class StatsCommand
         foreach (var s in stats)
         {
             table.AddRow(
-                Markup.Escape(s.Queue), Format.Number(s.Ready), Format.Number(s.InFlight), Format.Number(s.Delayed),
+                Format.Cell(s.Queue), Format.Number(s.Ready), Format.Number(s.InFlight), Format.Number(s.Delayed),
                 Format.Number(s.DeadLettered), Format.Duration(s.OldestAgeSeconds), Format.Rate(s.PublishRate), Format.Rate(s.AckRate));
         }
 

@@ -64,7 +64,7 @@ internal static class StreamCommands
             var table = new Table().AddColumns("stream", "length", "bytes", "first id", "last id", "groups");
             foreach (var s in streams)
             {
-                table.AddRow(Markup.Escape(s.Name), Format.Number(s.Length), Format.Bytes(s.Bytes), Format.Optional(s.FirstEntryId),
+                table.AddRow(Format.Cell(s.Name), Format.Number(s.Length), Format.Bytes(s.Bytes), Format.Optional(s.FirstEntryId),
                     Format.Optional(s.LastEntryId), Format.Number(s.Groups));
             }
 
@@ -361,8 +361,8 @@ internal static class StreamCommands
             var table = new Table().AddColumns("group", "consumers", "pending", "last delivered", "lag", "max deliveries", "dead-letter stream");
             foreach (var g in groups)
             {
-                table.AddRow(Markup.Escape(g.Name), Format.Number(g.Consumers), Format.Number(g.Pending), Format.Optional(g.LastDeliveredId),
-                    Format.Optional(g.Lag), Format.Optional(g.MaxDeliveries), Markup.Escape(Format.Optional(g.DeadLetterStream)));
+                table.AddRow(Format.Cell(g.Name), Format.Number(g.Consumers), Format.Number(g.Pending), Format.Optional(g.LastDeliveredId),
+                    Format.Optional(g.Lag), Format.Optional(g.MaxDeliveries), Format.Cell(Format.Optional(g.DeadLetterStream)));
             }
 
             context.CreateConsole().Write(table);
@@ -452,7 +452,7 @@ internal static class StreamCommands
 
             var table = new Table().AddColumns("id", "consumer", "idle", "deliveries");
             foreach (var r in rows)
-                table.AddRow(r.Id, Markup.Escape(r.Consumer), Format.Duration(r.IdleSeconds), Format.Number(r.DeliveryCount));
+                table.AddRow(r.Id, Format.Cell(r.Consumer), Format.Duration(r.IdleSeconds), Format.Number(r.DeliveryCount));
             context.CreateConsole().Write(table);
             return 0;
         }, ct));

@@ -63,7 +63,7 @@ internal static class TopicCommands
             var table = new Table().AddColumns("topic", "subscriptions", "published", "unrouted", "delivered", "created");
             foreach (var t in topics)
             {
-                table.AddRow(Markup.Escape(t.Name), Format.Number(t.Subscriptions), Format.Number(t.Published), Format.Number(t.Unrouted),
+                table.AddRow(Format.Cell(t.Name), Format.Number(t.Subscriptions), Format.Number(t.Published), Format.Number(t.Unrouted),
                     Format.Number(t.Delivered), Format.Time(t.CreatedAt));
             }
 
@@ -224,7 +224,7 @@ internal static class TopicCommands
             var table = new Table().AddColumns("queue", "pattern", "filter policy", "created");
             foreach (var s in subscriptions)
             {
-                table.AddRow(Markup.Escape(s.Queue), Markup.Escape(s.RoutingKeyPattern ?? "-"), Markup.Escape(s.FilterPolicy?.GetRawText() ?? "-"),
+                table.AddRow(Format.Cell(s.Queue), Format.Cell(s.RoutingKeyPattern ?? "-"), Format.Cell(s.FilterPolicy?.GetRawText() ?? "-"),
                     Format.Time(s.CreatedAt));
             }
 

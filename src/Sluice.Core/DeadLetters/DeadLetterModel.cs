@@ -49,7 +49,7 @@ public sealed record DeadLetterSample(Guid MessageId, long SequenceNumber, strin
 
 /// <summary>Dead letters of one queue that share a failure fingerprint.</summary>
 /// <param name="GroupId">The group id (<see cref="FailureFingerprint.GroupId"/>), used to act on the group.</param>
-/// <param name="Count">How many messages of the queue are in the group (all states, leased ones included).</param>
+/// <param name="Count">How many messages of the queue are in the group (all states, leased ones included): exact unless <see cref="CountOvercount"/> is above 0, then at most this many.</param>
 /// <param name="FirstDeadLetteredAt">The earliest dead-letter time of the group's messages (the sent time for a message without dead-letter information).</param>
 /// <param name="LastDeadLetteredAt">The latest such time.</param>
 /// <param name="SourceQueues">Counts per source queue, largest first then by name.</param>
@@ -61,18 +61,31 @@ public sealed record DeadLetterSample(Guid MessageId, long SequenceNumber, strin
 public sealed record DeadLetterGroup(
     string GroupId, long Count, DateTimeOffset FirstDeadLetteredAt, DateTimeOffset LastDeadLetteredAt,
     IReadOnlyList<DeadLetterSourceCount> SourceQueues, FailureSource Source, string? ExceptionType,
-    IReadOnlyList<string> Frames, string Fingerprint, DeadLetterSample Sample);
+    IReadOnlyList<string> Frames, string Fingerprint, DeadLetterSample Sample)
+{
+    /// <summary>
+    /// 0 when <see cref="Count"/> is exact (the usual case); otherwise the group began to be tracked only after more than
+    /// <see cref="Broker.MaxTrackedDeadLetterGroups"/> groups were seen, and <see cref="Count"/> is an upper bound that may
+    /// exceed the true count by at most this (the true count is at least <see cref="Count"/> minus this). Then the
+    /// times, source queues and sample cover only the messages seen since the group was tracked.
+    /// </summary>
+    public long CountOvercount { get; init; }
+}
 
 /// <summary>The failure groups of a queue (usually a dead-letter queue), largest first.</summary>
 /// <param name="Queue">The queue.</param>
-/// <param name="Scanned">How many messages were read (every message of the queue at the time of its page).</param>
+/// <param name="Scanned">How many messages were read (every message of the queue at the time of its page, live ones included, which are never grouped).</param>
 /// <param name="Groups">The largest groups, at most the requested number, by count descending then group id.</param>
-/// <param name="TotalGroups">How many groups were found (at most <see cref="Broker.MaxTrackedDeadLetterGroups"/>).</param>
+/// <param name="TotalGroups">How many groups are tracked at the end (at most <see cref="Broker.MaxTrackedDeadLetterGroups"/>).</param>
 /// <param name="Truncated">
 /// Whether more groups exist than <paramref name="Groups"/> holds: more than were requested, or more than
-/// <see cref="Broker.MaxTrackedDeadLetterGroups"/> (then <paramref name="Untracked"/> messages belong to groups not counted).
+/// <see cref="Broker.MaxTrackedDeadLetterGroups"/> (then <paramref name="Untracked"/> is above 0).
 /// </param>
-/// <param name="Untracked">Messages that belonged to groups beyond <see cref="Broker.MaxTrackedDeadLetterGroups"/>; 0 normally.</param>
+/// <param name="Untracked">
+/// Dead letters counted for small groups that were later replaced by others (Space-Saving, see
+/// <see cref="Broker.MaxTrackedDeadLetterGroups"/>): their counts live on as the over-estimates
+/// (<see cref="DeadLetterGroup.CountOvercount"/>) of the groups that replaced them; 0 normally.
+/// </param>
 public sealed record DeadLetterGroupList(string Queue, long Scanned, IReadOnlyList<DeadLetterGroup> Groups, int TotalGroups, bool Truncated, long Untracked);
 
 /// <summary>A bulk action on a dead-letter group.</summary>

@@ -70,7 +70,7 @@ internal static partial class FailureFingerprinter
             frame = AsyncStateMachine().Replace(frame, ".${method}()");
             frame = SourceLocation().Replace(frame, "()");
             var paren = frame.IndexOf('(', StringComparison.Ordinal);
-            if (paren <= 0 || frame.LastIndexOf('.', paren) < 0 || IsFramework(frame))
+            if (paren <= 0 || IsFramework(frame))
             {
                 continue; // no method (a marker line), or a frame of the runtime or of Sluice itself
             }
@@ -118,13 +118,19 @@ internal static partial class FailureFingerprinter
     [GeneratedRegex(@"^\s*(?<type>[A-Za-z_][\w]*(?:[.+][A-Za-z_][\w`]*)*(?:Exception|Error|Fault))(?::\s*(?<message>.*))?$", RegexOptions.CultureInvariant)]
     private static partial Regex ExceptionHeader();
 
-    [GeneratedRegex(@"^[ \t]*at[ \t]+(?<frame>[^\r\n]+)", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    // Only real frame shapes, so that a message line such as "at least 3 items are required" stays message text:
+    // .NET "at Ns.Type.Method(args) [in path:line N]" and Java "at [module/]pkg.Class.method(File.java:N)" (a dotted
+    // name then a parameter list), Node "at [async |new ]fn (/path/file.js:L:C)" (a name then a location in parentheses).
+    [GeneratedRegex(
+        @"^[ \t]*at[ \t]+(?<frame>(?:[\w$.\-]+/)?[\w$`<>\[\]+,|\-]+(?:\.[\w$`<>\[\]+,|\-]+)+\([^\r\n]*\)(?:[ \t]+in[ \t][^\r\n]*)?" +
+        @"|(?:async[ \t]+|new[ \t]+)?[\w$.<>\[\]\-]+[ \t]+\([^()\r\n]+:\d+:\d+\))[ \t]*\r?$",
+        RegexOptions.Multiline | RegexOptions.CultureInvariant)]
     private static partial Regex FrameLine();
 
     // "Ns.Type.<Handle>d__5.MoveNext()" is the async method Handle.
     [GeneratedRegex(@"\.<(?<method>[^>]+)>d__\d+\.MoveNext\(\)", RegexOptions.CultureInvariant)]
     private static partial Regex AsyncStateMachine();
 
-    [GeneratedRegex(@"\([^()]*:\d+\)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"[ \t]*\([^()]*:\d+(?::\d+)?\)$", RegexOptions.CultureInvariant)]
     private static partial Regex SourceLocation();
 }

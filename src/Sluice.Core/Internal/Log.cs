@@ -20,8 +20,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Redrive {Id} failed")]
     public static partial void RedriveFailed(ILogger logger, Exception exception, string id);
 
-    [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Dead-letter group {GroupId} of {Queue}: {Action} to {Destination} changed {Affected} messages ({Leased} leased and {Unmovable} unmovable skipped)")]
-    public static partial void DeadLetterGroupActed(ILogger logger, string groupId, string queue, DeadLetters.DeadLetterGroupAction action, string destination, long affected, long leased, long unmovable);
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Dead-letter group {GroupId} of {Queue}: {Action} to {Destination} {Outcome}, changed {Affected} messages ({Leased} leased and {Unmovable} unmovable skipped)")]
+    public static partial void DeadLetterGroupActed(ILogger logger, string groupId, string queue, DeadLetters.DeadLetterGroupAction action, string destination, string outcome, long affected, long leased, long unmovable);
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Information, Message = "Dead-letter group {GroupId} of {Queue}: {Action} to {Destination} started")]
+    public static partial void DeadLetterGroupActionStarted(ILogger logger, string groupId, string queue, DeadLetters.DeadLetterGroupAction action, string destination);
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "Sweeper deleted {Count} messages past retention")]
     public static partial void Swept(ILogger logger, long count);

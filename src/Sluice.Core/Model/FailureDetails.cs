@@ -86,7 +86,11 @@ public sealed record FailureDetails
     /// <summary>Reads the text form back.</summary>
     /// <param name="text">A nack's error or <see cref="DeadLetterInfo.LastError"/>; may be null or free text.</param>
     /// <param name="details">The details, when <paramref name="text"/> is the text form.</param>
-    /// <returns>True when <paramref name="text"/> is the text form written by <see cref="ToErrorText"/>; false for anything else (never throws).</returns>
+    /// <returns>
+    /// True when <paramref name="text"/> is a well-formed text form as written by <see cref="ToErrorText"/> (type and
+    /// message present, every attempt present with its number, worker, exception type and message); false for
+    /// anything else, a document with null or missing parts included (never throws).
+    /// </returns>
     public static bool TryParse(string? text, [NotNullWhen(true)] out FailureDetails? details)
     {
         details = null;
@@ -97,9 +101,9 @@ public sealed record FailureDetails
         try
         {
             var wire = JsonSerializer.Deserialize(text, FailureJsonContext.Default.Wire);
-            if (wire is null || wire.SluiceFailure != 1 || wire.Type is null || wire.Message is null)
+            if (wire is null || wire.SluiceFailure != 1 || wire.Type is null || wire.Message is null || !WellFormed(wire.Attempts))
             {
-                return false;
+                return false; // a document with missing or null parts is not one: the caller reads the text as free text
             }
             details = new FailureDetails
             {
@@ -115,6 +119,21 @@ public sealed record FailureDetails
         {
             return false;
         }
+    }
+
+    /// <summary>Whether every attempt is present with all its parts (JSON may leave out, or null, what the types say is required).</summary>
+    private static bool WellFormed(IReadOnlyList<FailureAttempt>? attempts)
+    {
+        foreach (var attempt in attempts ?? [])
+        {
+            // The deserializer fills missing strings with null whatever the annotations say.
+            if (attempt is null || attempt.Worker is null || attempt.ExceptionType is null || attempt.Message is null || attempt.Attempt < 1)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string Serialize(Wire wire) => JsonSerializer.Serialize(wire, FailureJsonContext.Default.Wire);
