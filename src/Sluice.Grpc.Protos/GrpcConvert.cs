@@ -238,9 +238,7 @@ public static class GrpcConvert
             MessageGroupId = message.HasMessageGroupId ? message.MessageGroupId : null,
             SequenceNumber = message.SequenceNumber,
             LastError = message.HasLastError ? message.LastError : null,
-            DeadLetter = message.DeadLetter is { } dl
-                ? new DeadLetterInfo(dl.SourceQueue, dl.Reason, dl.Attempts, dl.HasLastError ? dl.LastError : null, Time(dl.DeadLetteredAtUnixMs))
-                : null,
+            DeadLetter = message.DeadLetter is { } dl ? FromProto(dl) : null,
         };
     }
 
@@ -749,5 +747,42 @@ public static class GrpcConvert
 
         proto.SourceQueues.AddRange(result.SourceQueues.Select(ToProto));
         return proto;
+    }
+
+    // ---- Dead-letter groups (client side) ----
+
+    private static DeadLetterSourceCount FromProto(V1.DeadLetterSourceCount count) => new(count.Queue, count.Count);
+
+    private static DeadLetterInfo FromProto(V1.DeadLetterInfo info) =>
+        new(info.SourceQueue, info.Reason, info.Attempts, info.HasLastError ? info.LastError : null, Time(info.DeadLetteredAtUnixMs));
+
+    private static DeadLetterSample FromProto(V1.DeadLetterSample? sample)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        return new(MessageId(sample.MessageId, "sample.message_id"), sample.SequenceNumber, sample.BodyPreview, sample.BodyIsText, sample.BodySize,
+            sample.DeadLetter is null ? null : FromProto(sample.DeadLetter),
+            sample.HasFailure && FailureDetails.TryParse(sample.Failure, out var failure) ? failure : null);
+    }
+
+    /// <summary>A proto list of a queue's dead-letter groups to the model.</summary>
+    public static DeadLetterGroupList FromProto(V1.DeadLetterGroupList list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        var groups = list.Groups.Select(g => new DeadLetterGroup(
+            g.GroupId, g.Count, Time(g.FirstDeadLetteredAtUnixMs), Time(g.LastDeadLetteredAtUnixMs), [.. g.SourceQueues.Select(FromProto)],
+            (FailureSource)(int)g.Source, g.HasExceptionType ? g.ExceptionType : null, [.. g.Frames], g.Fingerprint, FromProto(g.Sample)));
+        return new DeadLetterGroupList(list.Queue, list.Scanned, [.. groups], list.TotalGroups, list.Truncated, list.Untracked);
+    }
+
+    /// <summary>A proto dead-letter group action's outcome to the model.</summary>
+    public static DeadLetterGroupActionResult FromProto(V1.DeadLetterGroupActionResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new DeadLetterGroupActionResult(result.Queue, result.GroupId, (DeadLetterGroupAction)(int)result.Action, result.DryRun,
+            result.HasDestination ? result.Destination : null, Time(result.CutoffUnixMs), result.Affected, result.SkippedLeased, result.SkippedUnmovable,
+            [.. result.SourceQueues.Select(FromProto)])
+        {
+            Redrive = result.Redrive is null ? null : FromProto(result.Redrive),
+        };
     }
 }
