@@ -16,6 +16,21 @@ public sealed partial class RemoteSluiceClient
     public async ValueTask<IReadOnlyList<PublishResult>> PublishBatchAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count > 1)
+        {
+            long bytes = 0;
+            foreach (var message in messages)
+            {
+                bytes += message?.Body.Length ?? 0;
+            }
+
+            if (bytes > Options.MaxPublishBatchBytes)
+            {
+                throw new SluiceException(ErrorCodes.RequestTooLarge,
+                    $"a batch of {messages.Count} messages carries {bytes} body bytes, over MaxPublishBatchBytes ({Options.MaxPublishBatchBytes}): a batch is one request, stored all or nothing; split it into batches under that size, or publish each with PublishAsync");
+            }
+        }
+
         var request = new V1.PublishRequest { Queue = queue ?? "" };
         foreach (var message in messages)
         {

@@ -19,6 +19,15 @@ public sealed record SluiceClientOptions
     public int MaxPublishBatch { get; init; } = 100;
 
     /// <summary>
+    /// Most body bytes in one request of several messages: the auto-batcher starts a new request rather than go over
+    /// it (a single message larger than it is still sent alone), and the remote client refuses an explicit
+    /// <see cref="ISluiceClient.PublishBatchAsync"/> of several messages over it with <c>request_too_large</c> (a batch
+    /// is one request, all or nothing). Keep it below the server's gRPC receive limit (<c>Sluice:Grpc:MaxMessageSize</c>,
+    /// default 17 MiB) with room for framing and attributes. Default 4 MiB (4,194,304); 1 KiB to 1 GiB.
+    /// </summary>
+    public int MaxPublishBatchBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
     /// Most publishes waiting to be sent at once; a publish beyond it waits for room (back-pressure instead of memory
     /// growth). Default 10,000; 1 to 1,000,000.
     /// </summary>
@@ -40,6 +49,10 @@ public sealed record SluiceClientOptions
         if (MaxPublishBatch is < 1 or > 1000)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxPublishBatch), MaxPublishBatch, "MaxPublishBatch must be 1 to 1000");
+        }
+        if (MaxPublishBatchBytes is < 1024 or > 1024 * 1024 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPublishBatchBytes), MaxPublishBatchBytes, "MaxPublishBatchBytes must be 1024 to 1073741824");
         }
         if (MaxPendingPublishes is < 1 or > 1_000_000)
         {

@@ -19,9 +19,10 @@ public sealed record GrpcOptions
 
     /// <summary>
     /// Largest gRPC message a client may send (one request, or one message of a stream), in bytes. A larger one ends
-    /// the call with RESOURCE_EXHAUSTED before it is buffered. Default 16 MiB (16,777,216); 1 KiB to 1 GiB.
+    /// the call with RESOURCE_EXHAUSTED before it is buffered. Default 17 MiB (17,825,792: a message at the largest queue
+    /// <c>maxMessageSize</c>, 16 MiB, plus 1 MiB for attributes and framing); 1 KiB to 1 GiB.
     /// </summary>
-    public int MaxMessageSize { get; init; } = 16 * 1024 * 1024;
+    public int MaxMessageSize { get; init; } = 17 * 1024 * 1024;
 
     /// <summary>
     /// Most credit a consume stream may hold unused (granted and not yet spent on a message): a grant beyond it ends the

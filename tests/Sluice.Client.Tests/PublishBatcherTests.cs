@@ -68,8 +68,8 @@ public sealed class PublishBatcherTests
         }
     }
 
-    private PublishBatcher Batcher(Transport transport, int maxBatch = 100, TimeSpan? linger = null, int maxPending = 10_000) =>
-        new(transport.SendAsync, maxBatch, linger ?? TimeSpan.Zero, maxPending, _time);
+    private PublishBatcher Batcher(Transport transport, int maxBatch = 100, TimeSpan? linger = null, int maxPending = 10_000, long maxBatchBytes = long.MaxValue) =>
+        new(transport.SendAsync, maxBatch, linger ?? TimeSpan.Zero, maxPending, _time, maxBatchBytes);
 
     /// <summary>Sends "a" alone, holds it in flight, and returns the held call's gate.</summary>
     private static async Task<(Task<PublishResult> First, TaskCompletionSource Gate)> OneInFlightAsync(PublishBatcher batcher, Transport transport, string queue = "q")
@@ -93,6 +93,35 @@ public sealed class PublishBatcherTests
 
         Assert.Equal([["a"], ["b", "c", "d"]], transport.Batches);
         Assert.Equal(["a", "b", "c", "d"], results.Select(r => transport.Ids.Single(kv => kv.Value == r.MessageId).Key));
+    }
+
+    [Fact]
+    public async Task Publish_NewcomersOverMaxBatchBytes_SplitIntoBatchesUnderTheByteLimit()
+    {
+        var transport = new Transport();
+        await using var batcher = Batcher(transport, maxBatchBytes: 4);
+        var (first, gate) = await OneInFlightAsync(batcher, transport);
+
+        var later = new[] { "bb", "cc", "ddddd", "e" }.Select(b => batcher.PublishAsync("q", Text(b)).AsTask()).ToList();
+        gate.SetResult();
+        await Task.WhenAll(later.Prepend(first)).WaitAsync(RealTimeout);
+
+        Assert.Equal([["a"], ["bb", "cc"], ["ddddd"], ["e"]], transport.Batches);
+    }
+
+    [Fact]
+    public async Task Publish_BatchRefusedAsRequestTooLarge_EachMessageResentAloneAndSucceeds()
+    {
+        var transport = new Transport { Fail = b => b.Length > 1 ? new SluiceException(ErrorCodes.RequestTooLarge, "request too large") : null };
+        await using var batcher = Batcher(transport);
+        var (first, gate) = await OneInFlightAsync(batcher, transport);
+
+        var later = new[] { "b", "c", "d" }.Select(b => batcher.PublishAsync("q", Text(b)).AsTask()).ToList();
+        gate.SetResult();
+        var results = await Task.WhenAll(later.Prepend(first)).WaitAsync(RealTimeout);
+
+        Assert.Equal([["a"], ["b", "c", "d"], ["b"], ["c"], ["d"]], transport.Batches);
+        Assert.Equal(4, results.Select(r => r.MessageId).Distinct().Count());
     }
 
     [Fact]

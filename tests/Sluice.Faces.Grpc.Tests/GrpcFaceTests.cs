@@ -270,6 +270,25 @@ public sealed class GrpcFaceTests(GrpcFixture fixture) : IClassFixture<GrpcFixtu
     }
 
     [Fact]
+    public async Task Consume_QueueDeletedWhileWaiting_CallEndsWithQueueNotFound()
+    {
+        var queue = await CreateQueueAsync();
+        using var call = fixture.Messages.Consume();
+        await call.RequestStream.WriteAsync(new ConsumeRequest { Start = new ConsumeStart { Queue = queue, Credit = 5 } });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (fixture.Broker.GetWaitingReceiverCount(queue) == 0)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), "timed out waiting for the consume to wait on the queue");
+            await Task.Yield();
+        }
+
+        await fixture.Broker.DeleteQueueAsync(queue);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
+        AssertError(error, StatusCode.NotFound, ErrorCodes.QueueNotFound);
+    }
+
+    [Fact]
     public async Task Redrive_StartAndGet_ReportsProgress()
     {
         var dlq = await CreateQueueAsync();

@@ -7,7 +7,8 @@ namespace Sluice.Client.Internal;
 /// <remarks>
 /// <para><b>Gathering.</b> Each queue has a lane: a FIFO of waiting publishes and at most one batch in flight, so
 /// publishes to one queue are sent in call order. While a batch is in flight, newcomers wait and go together in the
-/// next batch (up to <c>maxBatch</c>) as soon as it returns. When a publish finds its lane idle, it is sent at once if
+/// next batch (up to <c>maxBatch</c> messages and <c>maxBatchBytes</c> body bytes; a lone message larger than that
+/// still goes alone) as soon as it returns. When a publish finds its lane idle, it is sent at once if
 /// the lane's last batch carried one message (a lone publisher awaiting each publish pays no linger); if the last
 /// batch carried several (the queue is busy), the lane first waits up to <c>linger</c> (wall-clock) for others, or
 /// until as many are waiting as the last batch carried (at most <c>maxBatch</c>): publishers that await each call
@@ -16,7 +17,7 @@ namespace Sluice.Client.Internal;
 /// queues); a caller beyond that waits for room, and its cancellation token bounds that wait.</para>
 /// <para><b>A batch refused as a whole.</b> The broker takes a batch all or nothing. When a batch of several fails with
 /// an error that may concern only some of its messages (<see cref="ErrorCodes.InvalidArgument"/>,
-/// <see cref="ErrorCodes.MessageTooLarge"/>, <see cref="ErrorCodes.QueueFull"/>), its messages are sent again one by
+/// <see cref="ErrorCodes.MessageTooLarge"/>, <see cref="ErrorCodes.QueueFull"/>, <see cref="ErrorCodes.RequestTooLarge"/>), its messages are sent again one by
 /// one, in order, so each caller gets the outcome its own message would have had alone (under overflow
 /// <c>reject</c>, those that fit are stored and the rest get queue_full). Any other error (queue_not_found, a
 /// transport failure, ...) applies to every message alike and fails each caller with it.</para>
@@ -31,6 +32,7 @@ internal sealed class PublishBatcher : IAsyncDisposable
 
     private readonly SendBatch _send;
     private readonly int _maxBatch;
+    private readonly long _maxBatchBytes;
     private readonly TimeSpan _linger;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _room;
@@ -45,23 +47,26 @@ internal sealed class PublishBatcher : IAsyncDisposable
     /// <param name="linger">How long an idle lane waits for company; 0 sends at once.</param>
     /// <param name="maxPending">Most publishes admitted at once, 1 or more.</param>
     /// <param name="time">Clock of the linger (default <see cref="TimeProvider.System"/>).</param>
-    public PublishBatcher(SendBatch send, int maxBatch, TimeSpan linger, int maxPending, TimeProvider? time = null)
+    /// <param name="maxBatchBytes">Most body bytes in one batch of several messages, 1 or more (default no limit).</param>
+    public PublishBatcher(SendBatch send, int maxBatch, TimeSpan linger, int maxPending, TimeProvider? time = null, long maxBatchBytes = long.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchBytes, 1);
         ArgumentNullException.ThrowIfNull(send);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPending, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(linger, TimeSpan.Zero);
         _send = send;
         _maxBatch = maxBatch;
+        _maxBatchBytes = maxBatchBytes;
         _linger = linger;
         _time = time ?? TimeProvider.System;
         _maxPending = maxPending;
         _room = new SemaphoreSlim(maxPending, maxPending);
     }
 
-    /// <summary>Creates a batcher with the auto-batching settings of <paramref name="options"/>, batches capped at <paramref name="batchLimit"/>.</summary>
+    /// <summary>Creates a batcher with the auto-batching settings of <paramref name="options"/>, batches capped at <paramref name="batchLimit"/> messages and <see cref="SluiceClientOptions.MaxPublishBatchBytes"/> body bytes.</summary>
     public PublishBatcher(SendBatch send, SluiceClientOptions options, int batchLimit = int.MaxValue, TimeProvider? time = null)
-        : this(send, Math.Min((options ?? throw new ArgumentNullException(nameof(options))).MaxPublishBatch, batchLimit), options.PublishLinger, options.MaxPendingPublishes, time)
+        : this(send, Math.Min((options ?? throw new ArgumentNullException(nameof(options))).MaxPublishBatch, batchLimit), options.PublishLinger, options.MaxPendingPublishes, time, options.MaxPublishBatchBytes)
     {
     }
 
@@ -136,7 +141,7 @@ internal sealed class PublishBatcher : IAsyncDisposable
     }
 
     /// <summary>Whether a batch that failed with <paramref name="errorCode"/> may have failed for some of its messages only (then each is sent alone).</summary>
-    internal static bool MayConcernSome(string errorCode) => errorCode is ErrorCodes.InvalidArgument or ErrorCodes.MessageTooLarge or ErrorCodes.QueueFull;
+    internal static bool MayConcernSome(string errorCode) => errorCode is ErrorCodes.InvalidArgument or ErrorCodes.MessageTooLarge or ErrorCodes.QueueFull or ErrorCodes.RequestTooLarge;
 
     private async Task SendAsync(string queue, List<Item> batch)
     {
@@ -321,14 +326,23 @@ internal sealed class PublishBatcher : IAsyncDisposable
                 lock (_lock)
                 {
                     _full = null;
-                    while (batch.Count < owner._maxBatch && _waiting.TryDequeue(out var next))
+                    long bytes = 0;
+                    while (batch.Count < owner._maxBatch && _waiting.TryPeek(out var next))
                     {
                         if (next.Gone)
                         {
+                            _waiting.Dequeue();
                             _removed--;
                             continue;
                         }
 
+                        if (batch.Count > 0 && bytes + next.Message.Body.Length > owner._maxBatchBytes)
+                        {
+                            break;
+                        }
+
+                        _waiting.Dequeue();
+                        bytes += next.Message.Body.Length;
                         next.Gone = true;
                         batch.Add(next);
                     }

@@ -57,11 +57,16 @@ internal sealed class CreditConsumer(global::Sluice.Broker broker, int maxCredit
         {
             // The client half-closed (the call ends normally) or sent a bad grant (the call fails with its error below).
         }
-        finally
+        catch
         {
+            // The delivery failed (the queue was deleted, ...): its error ends the call. The reader is stopped and
+            // awaited first, so it never grants credit to a disposed consumer; its own end (cancelled) is not the news.
             await stop.CancelAsync().ConfigureAwait(false);
+            await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
 
+        await stop.CancelAsync().ConfigureAwait(false);
         await reader.ConfigureAwait(false);
     }
 
