@@ -159,11 +159,15 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
             }
         }
 
-        if (delivery.Released)
+        if (failure is not null && abort.IsCancellationRequested && !delivery.Keeper.Lost.IsCancellationRequested)
         {
-            // Shutdown gave the job back to the queue while it ran (its deadline passed).
-            // A release is not a failed attempt: the attempt it started is not counted.
-            await WriteStatusAsync(_status with { State = JobState.Enqueued, Attempts = attempt - 1, WaitingReason = $"released by worker {Worker} at shutdown" }).ConfigureAwait(false);
+            // Shutdown cancelled the job and its handler has ended: give it back at once. A release is not a failed
+            // attempt: the attempt it started is not counted.
+            if (await SettleAsync(() => core.Client.NackAsync(delivery.Queue, delivery.ReceiptHandle, TimeSpan.Zero, null)).ConfigureAwait(false))
+            {
+                await WriteStatusAsync(_status with { State = JobState.Enqueued, Attempts = attempt - 1, WaitingReason = $"released by worker {Worker} at shutdown" }).ConfigureAwait(false);
+            }
+
             return;
         }
 
