@@ -144,4 +144,22 @@ public sealed class LimitTests
         Assert.Contains("is 201 characters long: a limit key has 1 to 200 characters", dead.Error);
         Assert.Equal(0, h.Probe.RunsOf("long"));
     }
+
+    [Fact]
+    public async Task ConcurrencyLimit_PermitLeaseLostWhileRunning_JobTokenCancelled()
+    {
+        await using var h = await WorkerHarness.StartAsync(w =>
+        {
+            w.ConfigureQueue("jobs", new WorkerQueueOptions { LeaseDuration = TimeSpan.FromSeconds(30) });
+            w.AddJob<TestJob, TestJobHandler>(o => o.LimitConcurrency(job => "lost-permit", 1));
+        });
+        h.Probe.Hold("p");
+        var id = await h.Jobs.EnqueueAsync(new TestJob("p"));
+        await h.WaitForStateAsync(id, JobState.Processing);
+
+        await h.Client.PurgeQueueAsync(Worker.Internal.LimitGate.QueueOf("lost-permit")); // the permit's lease is gone
+        h.Time.Advance(TimeSpan.FromSeconds(10)); // the permit's next heartbeat is refused
+
+        await WorkerHarness.WaitUntilAsync(() => h.Probe.Cancelled.Contains("p"), "the job's token is cancelled");
+    }
 }

@@ -134,7 +134,8 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
             WaitingReason = null,
             RunAt = null,
         }).ConfigureAwait(false);
-        using var token = CancellationTokenSource.CreateLinkedTokenSource(delivery.Keeper.Lost, abort);
+        // The job's token ends when its lease, or the lease of any permit it holds, is lost, or at shutdown.
+        using var token = CancellationTokenSource.CreateLinkedTokenSource([delivery.Keeper.Lost, abort, .. _held.Select(h => h.Keeper.Lost)]);
         using var lost = delivery.Keeper.Lost.Register(() => Log.LeaseLost(core.Logger, JobId, delivery.Queue, delivery.Keeper.LostCode ?? "unknown"));
         var context = new JobContext(JobId, registration.Name, delivery.Queue, attempt, Worker,
             (fraction, note, ct) => WriteStatusAsync(_status with { Progress = fraction, ProgressNote = note }, ct));
