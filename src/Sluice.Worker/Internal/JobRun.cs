@@ -196,10 +196,12 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
 
         var delay = registration.Retry.DelayAfter(attempt, Random.Shared.NextDouble());
         var text = Details(failure, previous, attempt, nonRetryable: false).ToErrorText();
-        if (await SettleAsync(() => core.Client.NackAsync(delivery.Queue, delivery.ReceiptHandle, delay, text)).ConfigureAwait(false))
+        // The status is written before the nack makes the message visible again, so it never lands on the next attempt's.
+        if (await SettleAsync(() => core.Client.NackAsync(delivery.Queue, delivery.ReceiptHandle, delay, text),
+                () => WriteStatusAsync(_status with { State = JobState.FailedRetrying, Attempts = attempt, Error = text, WaitingReason = null, RunAt = core.Time.GetUtcNow() + delay }))
+            .ConfigureAwait(false))
         {
             Log.Retrying(core.Logger, failure, JobId, registration.Name, attempt, delay);
-            await WriteStatusAsync(_status with { State = JobState.FailedRetrying, Attempts = attempt, Error = text, WaitingReason = null, RunAt = core.Time.GetUtcNow() + delay }).ConfigureAwait(false);
         }
     }
 
@@ -248,8 +250,8 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
         }
     }
 
-    /// <summary>Settles the delivery once (heartbeats stopped first); false when shutdown settled it, or the broker refused it (lease lost: reported).</summary>
-    private async Task<bool> SettleAsync(Func<ValueTask> settle)
+    /// <summary>Settles the delivery once (heartbeats stopped first, then <paramref name="before"/> run); false when shutdown settled it, or the broker refused it (lease lost: reported).</summary>
+    private async Task<bool> SettleAsync(Func<ValueTask> settle, Func<ValueTask>? before = null)
     {
         if (!delivery.TrySettle())
         {
@@ -259,6 +261,11 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
         await delivery.StopHeartbeatsAsync().ConfigureAwait(false);
         try
         {
+            if (before is not null)
+            {
+                await before().ConfigureAwait(false);
+            }
+
             await settle().ConfigureAwait(false);
             return true;
         }
