@@ -102,4 +102,64 @@ public sealed class LimitTests
         Assert.Equal("waiting for concurrency limit shared (1 in use, at most 1)", waiting.WaitingReason);
         Assert.Single(await h.Client.PeekAsync(permits)); // permits 2 and 3 were retired when they came up
     }
+
+    [Fact]
+    public async Task ConcurrencyLimit_KeyFunctionThrows_FailedAttemptRetriedThenDeadLetteredAndLeaseReleased()
+    {
+        await using var h = await WorkerHarness.StartAsync(w => w.AddJob<TestJob, TestJobHandler>(o =>
+        {
+            o.Retry = new RetryPolicy { MaxAttempts = 2, InitialDelay = TimeSpan.FromSeconds(10), Jitter = 0 };
+            o.LimitConcurrency(job => job.Customer == "throw" ? throw new InvalidOperationException("no key for this job") : job.Customer, 1);
+        }));
+
+        var id = await h.Jobs.EnqueueAsync(new TestJob("keyless", "throw"));
+
+        var retrying = await h.WaitForStateAsync(id, JobState.FailedRetrying);
+        Assert.Equal(1, retrying.Attempts);
+        Assert.Equal(MessageState.Delayed, (await h.PeekOneAsync("jobs")).State);
+        h.Time.Advance(TimeSpan.FromSeconds(10));
+        var dead = await h.WaitForStateAsync(id, JobState.DeadLettered);
+
+        Assert.Equal(2, dead.Attempts);
+        Assert.Empty(await h.Client.PeekAsync("jobs"));
+        Assert.True(FailureDetails.TryParse((await h.PeekOneAsync("jobs-dead")).DeadLetter!.LastError, out var failure));
+        Assert.Equal(typeof(InvalidOperationException).FullName, failure.ExceptionType);
+        Assert.Equal("no key for this job", failure.Message);
+        Assert.Equal([1, 2], failure.Attempts.Select(a => a.Attempt));
+        Assert.Equal(0, h.Probe.RunsOf("keyless"));
+    }
+
+    [Fact]
+    public async Task ConcurrencyLimit_KeyLongerThan200Characters_DeadLetteredNamingTheRule()
+    {
+        await using var h = await WorkerHarness.StartAsync(w => w.AddJob<TestJob, TestJobHandler>(o =>
+        {
+            o.Retry = new RetryPolicy { MaxAttempts = 1 };
+            o.LimitConcurrency(job => job.Customer, 1);
+        }));
+
+        var id = await h.Jobs.EnqueueAsync(new TestJob("long", new string('k', 201)));
+
+        var dead = await h.WaitForStateAsync(id, JobState.DeadLettered);
+        Assert.Contains("is 201 characters long: a limit key has 1 to 200 characters", dead.Error);
+        Assert.Equal(0, h.Probe.RunsOf("long"));
+    }
+
+    [Fact]
+    public async Task ConcurrencyLimit_PermitLeaseLostWhileRunning_JobTokenCancelled()
+    {
+        await using var h = await WorkerHarness.StartAsync(w =>
+        {
+            w.ConfigureQueue("jobs", new WorkerQueueOptions { LeaseDuration = TimeSpan.FromSeconds(30) });
+            w.AddJob<TestJob, TestJobHandler>(o => o.LimitConcurrency(job => "lost-permit", 1));
+        });
+        h.Probe.Hold("p");
+        var id = await h.Jobs.EnqueueAsync(new TestJob("p"));
+        await h.WaitForStateAsync(id, JobState.Processing);
+
+        await h.Client.PurgeQueueAsync(Worker.Internal.LimitGate.QueueOf("lost-permit")); // the permit's lease is gone
+        h.Time.Advance(TimeSpan.FromSeconds(10)); // the permit's next heartbeat is refused
+
+        await WorkerHarness.WaitUntilAsync(() => h.Probe.Cancelled.Contains("p"), "the job's token is cancelled");
+    }
 }

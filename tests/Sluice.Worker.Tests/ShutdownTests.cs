@@ -45,7 +45,42 @@ public sealed class ShutdownTests
 
         Assert.Contains("slow", h.Probe.Cancelled);
         Assert.All(await h.Client.PeekAsync("jobs"), m => Assert.Equal(MessageState.Ready, m.State)); // released, not left to lease expiry
-        Assert.Equal(JobState.Enqueued, (await h.Jobs.GetStatusAsync(slow))!.State);
+        var released = (await h.Jobs.GetStatusAsync(slow))!;
+        Assert.Equal(JobState.Enqueued, released.State);
+        Assert.Equal(0, released.Attempts); // a release at shutdown is not a failed attempt
         Assert.Equal(0, h.Probe.RunsOf("queued"));
+    }
+
+    [Fact]
+    public async Task Stop_HandlerIgnoresCancellation_LeaseKeptUntilItEndsThenSettledNormally()
+    {
+        await using var h = await WorkerHarness.StartAsync(w =>
+        {
+            w.Options.ShutdownTimeout = TimeSpan.FromSeconds(5);
+            w.ConfigureQueue("jobs", new WorkerQueueOptions { Concurrency = 1, LeaseDuration = TimeSpan.FromSeconds(30) });
+            w.AddJob<TestJob, TestJobHandler>();
+        });
+        h.Probe.HoldIgnoringCancellation("deaf");
+        var id = await h.Jobs.EnqueueAsync(new TestJob("deaf"));
+        await h.WaitForStateAsync(id, JobState.Processing);
+
+        var stopping = h.StopAsync();
+        h.Time.Advance(TimeSpan.FromSeconds(5)); // the shutdown deadline: tokens cancelled
+        await WorkerHarness.WaitUntilAsync(() => h.Logs.Entries.Any(e => e.EventId == 5007), "shutdown cancelled the running job");
+        h.Time.Advance(TimeSpan.FromSeconds(5)); // the grace for handlers to end
+        await stopping.WaitAsync(TimeSpan.FromSeconds(20));
+
+        for (var i = 0; i < 4; i++)
+        {
+            h.Time.Advance(TimeSpan.FromSeconds(10)); // well past the 30-second lease: heartbeats keep it
+            await WorkerHarness.WaitUntilAsync(async () => (await h.PeekOneAsync("jobs")) is { State: MessageState.InFlight } m && m.VisibleAt >= h.Now + TimeSpan.FromSeconds(30),
+                "a heartbeat extended the lease");
+        }
+
+        h.Probe.Release("deaf");
+        var done = await h.WaitForStateAsync(id, JobState.Succeeded);
+        Assert.Equal(1, done.Attempts);
+        Assert.Equal(1, h.Probe.RunsOf("deaf"));
+        Assert.Empty(await h.Client.PeekAsync("jobs"));
     }
 }

@@ -148,6 +148,8 @@ internal sealed class Probe
 
     public ConcurrentQueue<string> Cancelled { get; } = new();
 
+    private readonly ConcurrentDictionary<string, byte> _deaf = new();
+
     public ConcurrentQueue<string> Completed { get; } = new();
 
     private int _running;
@@ -163,6 +165,13 @@ internal sealed class Probe
     public int RunsOf(string name) => Runs.Count(r => r.Name == name);
 
     public void Hold(string name) => _gates[name] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Holds <paramref name="name"/> until released, ignoring its cancellation token (a handler that does not watch it).</summary>
+    public void HoldIgnoringCancellation(string name)
+    {
+        Hold(name);
+        _deaf[name] = 0;
+    }
 
     public void Release(string name)
     {
@@ -195,12 +204,12 @@ internal sealed class Probe
             {
                 try
                 {
-                    await gate.Task.WaitAsync(cancellationToken);
+                    await gate.Task.WaitAsync(_deaf.ContainsKey(name) ? CancellationToken.None : cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
                     Cancelled.Enqueue(name);
-                    return; // finishes late, as a job that does not watch its token would
+                    throw;
                 }
             }
 

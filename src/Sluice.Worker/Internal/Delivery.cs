@@ -6,7 +6,6 @@ internal sealed class Delivery(string queue, QueueMessage message, LeaseKeeper k
     private readonly Lock _lock = new();
     private Task? _stopped;
     private int _settled;
-    private volatile bool _released;
 
     public string Queue { get; } = queue;
 
@@ -16,13 +15,8 @@ internal sealed class Delivery(string queue, QueueMessage message, LeaseKeeper k
 
     public string ReceiptHandle => Message.ReceiptHandle!;
 
-    /// <summary>Whether shutdown released the message (nack) while the job ran.</summary>
-    public bool Released => _released;
-
     /// <summary>Claims the one settlement (ack, nack or dead-letter) of this delivery; false when it was claimed already.</summary>
     public bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
-
-    public void MarkReleased() => _released = true;
 
     /// <summary>Stops the heartbeats (idempotent).</summary>
     public Task StopHeartbeatsAsync()

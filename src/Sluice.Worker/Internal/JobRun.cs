@@ -18,7 +18,24 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
 
     private string Worker => core.Options.WorkerId;
 
+    /// <summary>The longest limit key, in characters (docs/worker.md).</summary>
+    public const int MaxLimitKeyLength = 200;
+
     public async Task RunAsync()
+    {
+        try
+        {
+            await RunCoreAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever happened, this delivery's heartbeats end with it: an unsettled lease then expires and the job
+            // comes back, never held forever.
+            await delivery.StopHeartbeatsAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunCoreAsync()
     {
         var message = delivery.Message;
         var name = message.Attributes.TryGetValue(WorkerCore.JobTypeAttribute, out var attribute) ? attribute.StringValue : null;
@@ -46,11 +63,14 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
         }
 
         object job;
+        (string Key, int Max)? limit;
         try
         {
             job = registration.Deserialize(message.Body);
         }
-        catch (JsonException ex)
+#pragma warning disable CA1031 // any failure to read the body is the job's failure, recorded as data
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             await DeadLetterAsync(new JobRejectedException($"the body of job {JobId} is not a valid {registration.Name}: {ex.Message}", ex),
                 previous, attempt, nonRetryable: true).ConfigureAwait(false);
@@ -59,8 +79,37 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
 
         try
         {
-            if (await TakePermitsAsync(registration, job).ConfigureAwait(false) is { } reason)
+            limit = registration.ConcurrencyLimit(job);
+            if (limit is { Key.Length: < 1 or > MaxLimitKeyLength } bad)
             {
+                throw new JobRejectedException(
+                    $"the concurrency limit key of job {JobId} ({registration.Name}) is {bad.Key.Length} characters long: a limit key has 1 to {MaxLimitKeyLength} characters");
+            }
+        }
+#pragma warning disable CA1031 // the key function is the job's own code: its exception is the job's failure
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await FailAsync(registration, ex, attempt, previous).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            string? reason;
+            try
+            {
+                reason = await TakePermitsAsync(registration, limit).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SluiceException or InvalidOperationException or IOException or TimeoutException or HttpRequestException)
+            {
+                // A broker error taking a permit is not the job's failure: give the job back shortly, no attempt counted.
+                reason = $"waiting after an error taking a limit permit: {ex.Message}";
+            }
+
+            if (reason is not null)
+            {
+                await ReturnPermitsAsync().ConfigureAwait(false);
                 await WaitAsync(reason).ConfigureAwait(false);
                 return;
             }
@@ -85,7 +134,8 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
             WaitingReason = null,
             RunAt = null,
         }).ConfigureAwait(false);
-        using var token = CancellationTokenSource.CreateLinkedTokenSource(delivery.Keeper.Lost, abort);
+        // The job's token ends when its lease, or the lease of any permit it holds, is lost, or at shutdown.
+        using var token = CancellationTokenSource.CreateLinkedTokenSource([delivery.Keeper.Lost, abort, .. _held.Select(h => h.Keeper.Lost)]);
         using var lost = delivery.Keeper.Lost.Register(() => Log.LeaseLost(core.Logger, JobId, delivery.Queue, delivery.Keeper.LostCode ?? "unknown"));
         var context = new JobContext(JobId, registration.Name, delivery.Queue, attempt, Worker,
             (fraction, note, ct) => WriteStatusAsync(_status with { Progress = fraction, ProgressNote = note }, ct));
@@ -110,10 +160,15 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
             }
         }
 
-        if (delivery.Released)
+        if (failure is not null && abort.IsCancellationRequested && !delivery.Keeper.Lost.IsCancellationRequested)
         {
-            // Shutdown gave the job back to the queue while it ran (its deadline passed).
-            await WriteStatusAsync(_status with { State = JobState.Enqueued, WaitingReason = $"released by worker {Worker} at shutdown" }).ConfigureAwait(false);
+            // Shutdown cancelled the job and its handler has ended: give it back at once. A release is not a failed
+            // attempt: the attempt it started is not counted.
+            if (await SettleAsync(() => core.Client.NackAsync(delivery.Queue, delivery.ReceiptHandle, TimeSpan.Zero, null)).ConfigureAwait(false))
+            {
+                await WriteStatusAsync(_status with { State = JobState.Enqueued, Attempts = attempt - 1, WaitingReason = $"released by worker {Worker} at shutdown" }).ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -121,24 +176,32 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
         {
             if (await SettleAsync(() => core.Client.AckAsync(delivery.Queue, delivery.ReceiptHandle)).ConfigureAwait(false))
             {
-                await WriteStatusAsync(_status with { State = JobState.Succeeded, Result = context.Result, Progress = 1, Error = null }).ConfigureAwait(false);
+                await WriteStatusAsync(_status with { State = JobState.Succeeded, Result = context.Result, Progress = 1, Error = null, WaitingReason = null }).ConfigureAwait(false);
             }
 
             return;
         }
 
-        if (failure is not null && (registration.Retry.IsNonRetryable(failure) || attempt >= registration.Retry.MaxAttempts))
+        await FailAsync(registration, failure, attempt, previous).ConfigureAwait(false);
+    }
+
+    /// <summary>A failed attempt: retry after the policy's delay, or dead-letter when it is not retryable or the last.</summary>
+    private async Task FailAsync(JobRegistration registration, Exception failure, int attempt, FailureDetails? previous)
+    {
+        if (registration.Retry.IsNonRetryable(failure) || attempt >= registration.Retry.MaxAttempts)
         {
             await DeadLetterAsync(failure, previous, attempt, registration.Retry.IsNonRetryable(failure)).ConfigureAwait(false);
             return;
         }
 
         var delay = registration.Retry.DelayAfter(attempt, Random.Shared.NextDouble());
-        var text = Details(failure!, previous, attempt, nonRetryable: false).ToErrorText();
-        if (await SettleAsync(() => core.Client.NackAsync(delivery.Queue, delivery.ReceiptHandle, delay, text)).ConfigureAwait(false))
+        var text = Details(failure, previous, attempt, nonRetryable: false).ToErrorText();
+        // The status is written before the nack makes the message visible again, so it never lands on the next attempt's.
+        if (await SettleAsync(() => core.Client.NackAsync(delivery.Queue, delivery.ReceiptHandle, delay, text),
+                () => WriteStatusAsync(_status with { State = JobState.FailedRetrying, Attempts = attempt, Error = text, WaitingReason = null, RunAt = core.Time.GetUtcNow() + delay }))
+            .ConfigureAwait(false))
         {
-            Log.Retrying(core.Logger, failure!, JobId, registration.Name, attempt, delay);
-            await WriteStatusAsync(_status with { State = JobState.FailedRetrying, Error = text, RunAt = core.Time.GetUtcNow() + delay }).ConfigureAwait(false);
+            Log.Retrying(core.Logger, failure, JobId, registration.Name, attempt, delay);
         }
     }
 
@@ -172,7 +235,7 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
         if (await SettleAsync(() => core.Client.DeadLetterAsync(delivery.Queue, delivery.ReceiptHandle, text)).ConfigureAwait(false))
         {
             Log.DeadLettered(core.Logger, JobId, _status.JobType, attempt, failure.Message);
-            await WriteStatusAsync(_status with { State = JobState.DeadLettered, Error = text, RunAt = null }).ConfigureAwait(false);
+            await WriteStatusAsync(_status with { State = JobState.DeadLettered, Attempts = attempt, Error = text, WaitingReason = null, RunAt = null }).ConfigureAwait(false);
         }
     }
 
@@ -187,8 +250,8 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
         }
     }
 
-    /// <summary>Settles the delivery once (heartbeats stopped first); false when shutdown settled it, or the broker refused it (lease lost: reported).</summary>
-    private async Task<bool> SettleAsync(Func<ValueTask> settle)
+    /// <summary>Settles the delivery once (heartbeats stopped first, then <paramref name="before"/> run); false when shutdown settled it, or the broker refused it (lease lost: reported).</summary>
+    private async Task<bool> SettleAsync(Func<ValueTask> settle, Func<ValueTask>? before = null)
     {
         if (!delivery.TrySettle())
         {
@@ -198,6 +261,11 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
         await delivery.StopHeartbeatsAsync().ConfigureAwait(false);
         try
         {
+            if (before is not null)
+            {
+                await before().ConfigureAwait(false);
+            }
+
             await settle().ConfigureAwait(false);
             return true;
         }
@@ -209,10 +277,10 @@ internal sealed class JobRun(WorkerCore core, IServiceScopeFactory scopes, Deliv
     }
 
     /// <summary>Takes the job's permits (concurrency, then rate); returns why it must wait when one is not free.</summary>
-    private async Task<string?> TakePermitsAsync(JobRegistration registration, object job)
+    private async Task<string?> TakePermitsAsync(JobRegistration registration, (string Key, int Max)? concurrency)
     {
         var lease = core.Options.QueueOptions(delivery.Queue);
-        if (registration.ConcurrencyLimit(job) is { } limit)
+        if (concurrency is { } limit)
         {
             var permit = await core.Limits.TryAcquireAsync(limit.Key, limit.Max, lease.LeaseDuration, CancellationToken.None).ConfigureAwait(false);
             if (permit is null)

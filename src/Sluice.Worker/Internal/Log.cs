@@ -26,7 +26,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Job status could not be written: {Message}")]
     public static partial void StatusFailed(ILogger logger, string message);
 
-    [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "Shutdown: {Count} job(s) still running after {Timeout}: released to other workers")]
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "Shutdown: {Count} job(s) still running after {Timeout}: cancelled; each is released to other workers once its handler ends")]
     public static partial void Released(ILogger logger, int count, TimeSpan timeout);
 
     [LoggerMessage(EventId = 5008, Level = LogLevel.Error, Message = "Consuming {Queue} failed; retrying in {Delay}")]

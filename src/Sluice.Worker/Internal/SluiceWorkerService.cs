@@ -12,8 +12,10 @@ namespace Sluice.Worker.Internal;
 /// </summary>
 /// <remarks>
 /// Shutdown (<see cref="StopAsync"/>): fetching stops at once; deliveries not started are released (nack, no delay);
-/// running jobs get <see cref="SluiceWorkerOptions.ShutdownTimeout"/> to finish, then their tokens are cancelled and their
-/// messages released, so another worker takes them at once instead of after the lease.
+/// running jobs get <see cref="SluiceWorkerOptions.ShutdownTimeout"/> to finish, then their tokens are cancelled; each job
+/// whose handler then ends is released (nack, no delay, no attempt counted) so another worker takes it at once. A handler
+/// that ignores cancellation keeps its lease heartbeated until it ends (then settles normally) or the process exits (then
+/// the lease expires): a job still running is never handed to another worker.
 /// </remarks>
 internal sealed class SluiceWorkerService(WorkerCore core, IServiceScopeFactory scopes) : IHostedService, IDisposable
 {
@@ -21,6 +23,9 @@ internal sealed class SluiceWorkerService(WorkerCore core, IServiceScopeFactory 
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<Delivery, byte> _running = new();
     private readonly List<Task> _loops = [];
+    /// <summary>How long shutdown waits, after cancelling job tokens, for handlers to end and release their jobs.</summary>
+    internal static readonly TimeSpan ReleaseGrace = TimeSpan.FromSeconds(5);
+
     private ISluiceClient Client => core.Client;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -44,10 +49,16 @@ internal sealed class SluiceWorkerService(WorkerCore core, IServiceScopeFactory 
         var all = Task.WhenAll(_loops);
         if (await Task.WhenAny(all, timeout).ConfigureAwait(false) != all)
         {
-            var running = _running.Keys.ToList();
-            Log.Released(core.Logger, running.Count, core.Options.ShutdownTimeout);
-            await Task.WhenAll(running.Select(d => ReleaseAsync(d, markReleased: true))).ConfigureAwait(false);
+            // Cancel first; each job whose handler then ends is released by its own run (nack, no delay). A handler
+            // that ignores cancellation keeps its lease heartbeated until it ends: a running job is never handed over.
+            Log.Released(core.Logger, _running.Count, core.Options.ShutdownTimeout);
             await _abort.CancelAsync().ConfigureAwait(false);
+            using var grace = new CancellationTokenSource();
+            var graceOver = Task.Delay(ReleaseGrace, core.Time, grace.Token);
+            await Task.WhenAny(all, graceOver).ConfigureAwait(false);
+            await grace.CancelAsync().ConfigureAwait(false);
+            await deadline.CancelAsync().ConfigureAwait(false);
+            return; // handlers still running settle when they end, or their leases expire when the process exits
         }
 
         await deadline.CancelAsync().ConfigureAwait(false);
@@ -70,7 +81,7 @@ internal sealed class SluiceWorkerService(WorkerCore core, IServiceScopeFactory 
         channel.Writer.Complete();
         while (channel.Reader.TryRead(out var left))
         {
-            await ReleaseAsync(left, markReleased: false).ConfigureAwait(false); // delivered, never started: back at once
+            await ReleaseAsync(left).ConfigureAwait(false); // delivered, never started: back at once
         }
 
         await Task.WhenAll(runners).ConfigureAwait(false);
@@ -154,16 +165,11 @@ internal sealed class SluiceWorkerService(WorkerCore core, IServiceScopeFactory 
     }
 
     /// <summary>Releases a delivery to other workers at once (nack, no delay), unless it was settled already.</summary>
-    private async Task ReleaseAsync(Delivery delivery, bool markReleased)
+    private async Task ReleaseAsync(Delivery delivery)
     {
         if (!delivery.TrySettle())
         {
             return;
-        }
-
-        if (markReleased)
-        {
-            delivery.MarkReleased();
         }
 
         await delivery.StopHeartbeatsAsync().ConfigureAwait(false);
