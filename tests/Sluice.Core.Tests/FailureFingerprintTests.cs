@@ -48,10 +48,39 @@ public class FailureFingerprintTests
     }
 
     [Fact]
-    public void Mask_LongText_OnlyTheFirst1024CharactersCount()
+    public void Mask_LongText_OnlyTheFirst16KiBCount()
     {
         var head = new string('a', FailureMasking.MaxInputLength);
         Assert.Equal(FailureMasking.Mask(head + " one tail"), FailureMasking.Mask(head + " another tail"));
+    }
+
+    [Fact]
+    public void Of_LongErrorsDifferingOnlyInMaskedValues_OneGroupWhateverTheirLengths()
+    {
+        // Masking comes before any cut: a long quoted value or number must not move where the text is cut.
+        var words = string.Concat(Enumerable.Repeat("because the validation rule failed again ", 30));
+        var a = Fingerprint($"Validation failed for '{new string('x', 10)}' {words} END A");
+        var b = Fingerprint($"Validation failed for '{new string('y', 150)}' {words} END A");
+        Assert.Equal(a.GroupId, b.GroupId);
+    }
+
+    [Fact]
+    public void Of_LongErrorsDifferingAfterTheFirstKiB_TwoGroups()
+    {
+        var words = string.Concat(Enumerable.Repeat("while importing the nightly batch of records ", 30));
+        var a = Fingerprint($"Import aborted {words} DiskFullException");
+        var b = Fingerprint($"Import aborted {words} PermissionDeniedException");
+        Assert.NotEqual(a.GroupId, b.GroupId);
+        Assert.True(a.Message.Length <= FailureMasking.MaxKeptLength);
+    }
+
+    [Fact]
+    public void Frames_CompilerGeneratedOrdinals_IgnoredSoARebuildKeepsTheGroup()
+    {
+        var a = FailureFingerprinter.Frames("   at App.Handler.<>c__DisplayClass5_0.<Run>b__0(Int32 x) in /src/H.cs:line 3");
+        var b = FailureFingerprinter.Frames("   at App.Handler.<>c__DisplayClass7_0.<Run>b__1(Int32 x) in /src/H.cs:line 9");
+        Assert.Single(a);
+        Assert.Equal(a, b);
     }
 
     [Fact]

@@ -69,6 +69,8 @@ internal static partial class FailureFingerprinter
 
             frame = AsyncStateMachine().Replace(frame, ".${method}()");
             frame = SourceLocation().Replace(frame, "()");
+            // Compiler-generated ordinals (<>c__DisplayClass5_0, <Run>b__0, <>c__12) change on every rebuild: drop them.
+            frame = CompilerOrdinal().Replace(frame, "${name}");
             var paren = frame.IndexOf('(', StringComparison.Ordinal);
             if (paren <= 0 || IsFramework(frame))
             {
@@ -99,7 +101,9 @@ internal static partial class FailureFingerprinter
         var type = string.IsNullOrWhiteSpace(exceptionType) ? null : exceptionType.Trim();
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(Encoding.UTF8.GetBytes(Compose(source, type, frames, masked)), hash);
-        return new FailureFingerprint(Convert.ToHexStringLower(hash[..8]), source, type, frames, masked);
+        // The whole masked text is hashed; only its head is kept to show (bounded memory per group).
+        var shown = masked.Length > FailureMasking.MaxKeptLength ? masked[..FailureMasking.MaxKeptLength] : masked;
+        return new FailureFingerprint(Convert.ToHexStringLower(hash[..8]), source, type, frames, shown);
     }
 
     private static bool IsFramework(string frame)
@@ -130,6 +134,9 @@ internal static partial class FailureFingerprinter
     // "Ns.Type.<Handle>d__5.MoveNext()" is the async method Handle.
     [GeneratedRegex(@"\.<(?<method>[^>]+)>d__\d+\.MoveNext\(\)", RegexOptions.CultureInvariant)]
     private static partial Regex AsyncStateMachine();
+
+    [GeneratedRegex(@"(?<name>(?:DisplayClass|>b__|>d__|>c__|>g__\w+\|))\d+(?:_\d+)?", RegexOptions.CultureInvariant)]
+    private static partial Regex CompilerOrdinal();
 
     [GeneratedRegex(@"[ \t]*\([^()]*:\d+(?::\d+)?\)$", RegexOptions.CultureInvariant)]
     private static partial Regex SourceLocation();

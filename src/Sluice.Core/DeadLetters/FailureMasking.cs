@@ -16,12 +16,17 @@ namespace Sluice.DeadLetters;
 /// <item>Numbers (digits, with an optional fraction; also inside identifiers such as <c>ord_123</c>) become <c>&lt;num&gt;</c>; ids built of digits and letters so become equal.</item>
 /// <item>Runs of white space become one space; the result is trimmed.</item>
 /// </list>
-/// Only the first <see cref="MaxInputLength"/> characters of the input are considered.
+/// The first <see cref="MaxInputLength"/> characters of the input are masked (masking first, so that the variable parts
+/// never move where a cut falls); a fingerprint hashes all of the masked text and keeps its first
+/// <see cref="MaxKeptLength"/> characters to show.
 /// </summary>
 public static partial class FailureMasking
 {
-    /// <summary>The number of leading characters of a message that are masked and kept in a fingerprint: 1,024.</summary>
-    public const int MaxInputLength = 1024;
+    /// <summary>The number of leading characters of a message or body text that are masked and hashed: 16,384.</summary>
+    public const int MaxInputLength = 16 * 1024;
+
+    /// <summary>The number of leading characters of the masked text kept in a fingerprint to show: 1,024.</summary>
+    public const int MaxKeptLength = 1024;
 
     /// <summary>Masks the variable parts of <paramref name="text"/>.</summary>
     /// <param name="text">A failure message or body text; <see langword="null"/> counts as empty.</param>
@@ -46,7 +51,7 @@ public static partial class FailureMasking
 
     /// <summary>
     /// A body as text for fingerprinting: decoded as UTF-8 when it is valid UTF-8, else its first
-    /// <see cref="MaxInputLength"/> bytes with printable ASCII kept and every other byte shown as <c>.</c>.
+    /// <see cref="MaxKeptLength"/> bytes with printable ASCII kept and every other byte shown as <c>.</c>.
     /// </summary>
     /// <param name="body">The body bytes.</param>
     /// <param name="isText">Whether the body is valid UTF-8.</param>
@@ -60,7 +65,7 @@ public static partial class FailureMasking
             return text.Length > MaxInputLength ? text[..MaxInputLength] : text;
         }
 
-        var bytes = body.Length > MaxInputLength ? body[..MaxInputLength] : body;
+        var bytes = body.Length > MaxKeptLength ? body[..MaxKeptLength] : body;
         return string.Create(bytes.Length, bytes.ToArray(), static (span, b) =>
         {
             for (var i = 0; i < b.Length; i++)
