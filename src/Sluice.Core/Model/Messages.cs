@@ -1,3 +1,5 @@
+using Sluice.Storage;
+
 namespace Sluice;
 
 /// <summary>
@@ -137,6 +139,12 @@ public sealed record QueueMessage
     /// <see cref="FailureDetails.TryParse"/>). Cleared when a redrive moves the message back.
     /// </summary>
     public string? LastError { get; init; }
+
+    /// <summary>
+    /// Set only by a state machine whose bodies are read later (<c>StateMachineHooks.DeferBodyReads</c>): the stored body
+    /// that the log store reads (checksum verified) into <see cref="Body"/> after the call, outside the state lock.
+    /// </summary>
+    internal StoredBody? StoredBody { get; init; }
 }
 
 /// <summary>Why and from where a message was dead-lettered.</summary>
