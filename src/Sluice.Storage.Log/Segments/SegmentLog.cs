@@ -148,6 +148,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
     /// <param name="report">What recovery found, cut and skipped.</param>
     /// <exception cref="LogCorruptException">Damage in the middle of the log, a missing segment, an identity file without segments (or segments with records without one), a damaged identity file, or a <paramref name="replayFrom"/> past the log's end.</exception>
     /// <exception cref="SluiceException">storage_full when a new log's first segment cannot be preallocated; storage_failed on an I/O error.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="SegmentLogOptions.SegmentBytes"/> under 4,096 or a negative <see cref="SegmentLogOptions.ReserveBytes"/>.</exception>
     public static SegmentLog Open(IStorageFileSystem fileSystem, string directory, SegmentLogOptions options, LogPosition replayFrom, LogRecordHandler replay, out LogRecoveryReport report)
     {
         ArgumentNullException.ThrowIfNull(fileSystem);
