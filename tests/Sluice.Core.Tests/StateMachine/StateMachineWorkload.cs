@@ -300,19 +300,19 @@ internal sealed class StateMachineWorkload(int seed, FakeTimeProvider time)
         var policy = Chance(50) ? OverflowPolicy.DropHead : OverflowPolicy.Reject;
         return _rng.Next(4) switch
         {
-        0 => new Call(index, "create tmp", async s => await s.CreateQueueAsync("tmp", new QueueOptions { MaxLength = 5, OverflowPolicy = OverflowPolicy.Reject })),
-        1 => new Call(index, "delete tmp", async s =>
-        {
-            await s.DeleteQueueAsync("tmp");
-            return "ok";
-        }),
-        2 => new Call(index, "update std-b", async s => await s.UpdateQueueAsync("std-b", new QueueOptions
-        {
-            MaxLengthBytes = maxBytes,
-            OverflowPolicy = policy,
-            DeduplicationScope = DeduplicationScope.MessageGroup,
-        })),
-        _ => new Call(index, "get std-a", async s => await s.GetQueueAsync("std-a")),
+            0 => new Call(index, "create tmp", async s => await s.CreateQueueAsync("tmp", new QueueOptions { MaxLength = 5, OverflowPolicy = OverflowPolicy.Reject })),
+            1 => new Call(index, "delete tmp", async s =>
+            {
+                await s.DeleteQueueAsync("tmp");
+                return "ok";
+            }),
+            2 => new Call(index, "update std-b", async s => await s.UpdateQueueAsync("std-b", new QueueOptions
+            {
+                MaxLengthBytes = maxBytes,
+                OverflowPolicy = policy,
+                DeduplicationScope = DeduplicationScope.MessageGroup,
+            })),
+            _ => new Call(index, "get std-a", async s => await s.GetQueueAsync("std-a")),
         };
     }
 
