@@ -143,15 +143,15 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         var (q, messages, plan, evict) = pending;
         var options = q.Info.Options;
         var overflowDlq = QueueRules.DeadLettersOnOverflow(options) ? DeadLetterQueueOf(q) : null;
-        foreach (var victim in evict ?? [])
+        for (var v = 0; v < evict?.Count; v++)
         {
             if (overflowDlq is not null)
             {
-                MoveToDeadLetter(q, overflowDlq, victim, DeadLetterInfo.OverflowReason, now);
+                MoveToDeadLetter(q, overflowDlq, evict[v], DeadLetterInfo.OverflowReason, now);
             }
             else
             {
-                q.Remove(victim);
+                q.Remove(evict[v]);
             }
         }
 
