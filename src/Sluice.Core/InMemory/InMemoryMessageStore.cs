@@ -451,11 +451,14 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             var dlq = Queue(deadLetterQueue);
             var fixedTarget = destination is null ? null : Queue(destination);
             var now = _time.GetUtcNow();
-            var moved = 0;
+            // The step's moves are chosen first (in sequence order, counting what each destination takes), then made:
+            // the dead-letter queue is walked only as far as the step goes, and never copied.
+            var moves = new List<(Message Message, QueueState Target)>(Math.Min(maxMessages, 64));
+            Dictionary<QueueState, (long Count, long Bytes)>? taken = null;
             QueueState? full = null;
-            foreach (var m in dlq.Messages.Values.ToList())
+            foreach (var m in dlq.Messages.Values)
             {
-                if (moved == maxMessages)
+                if (moves.Count == maxMessages)
                 {
                     break;
                 }
@@ -466,15 +469,23 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                     continue; // no source to go back to, or a dead-letter consumer holds it
                 }
 
-                if (!QueueRules.Fits(target.Info.Options, target.Messages.Count + 1, target.Bytes + m.Body.Length))
+                var (count, bytes) = taken?.GetValueOrDefault(target) ?? default;
+                if (!QueueRules.Fits(target.Info.Options, target.Messages.Count + count + 1, target.Bytes + bytes + m.Body.Length))
                 {
                     full = target;
                     continue;
                 }
 
-                Move(dlq, target, m, keepDeadLetterInfo: false, now);
-                moved++;
+                (taken ??= [])[target] = (count + 1, bytes + m.Body.Length);
+                moves.Add((m, target));
             }
+
+            foreach (var (m, target) in moves)
+            {
+                Move(dlq, target, m, keepDeadLetterInfo: false, now);
+            }
+
+            var moved = moves.Count;
 
             return ValueTask.FromResult(QueueRules.EndRedriveStep(moved, dlq.Messages.Count, full?.Info.Name));
         }
