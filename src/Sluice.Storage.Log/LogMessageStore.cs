@@ -53,8 +53,6 @@ public sealed partial class LogMessageStore : IQueueStore
     /// <summary>What the last <see cref="InitializeAsync"/> found and did (records replayed, bytes cut, findings); <see langword="null"/> before it.</summary>
     public LogRecoveryReport? RecoveryReport { get; private set; }
 
-    private string SegmentsDirectory => Path.Combine(_options.Directory, "segments");
-
     private string CheckpointsDirectory => Path.Combine(_options.Directory, "checkpoints");
 
     /// <summary>
@@ -73,7 +71,8 @@ public sealed partial class LogMessageStore : IQueueStore
         fs.CreateDirectory(_options.Directory);
         _state = NewStateMachine();
         var covers = LogPosition.Start;
-        using (var checkpoint = Checkpoints.ReadLatest(fs, CheckpointsDirectory, _options.Salvage, out var checkpointCovers))
+        var checkpointFindings = new List<string>();
+        using (var checkpoint = Checkpoints.ReadLatest(fs, CheckpointsDirectory, _options.Salvage, out var checkpointCovers, checkpointFindings))
         {
             if (checkpoint is not null)
             {
@@ -83,13 +82,14 @@ public sealed partial class LogMessageStore : IQueueStore
             }
         }
 
-        var log = SegmentLog.Open(fs, SegmentsDirectory, new SegmentLogOptions
+        var log = SegmentLog.Open(fs, _options.Directory, new SegmentLogOptions
         {
             SegmentBytes = _options.SegmentBytes,
             Fsync = _options.Fsync,
             Salvage = _options.Salvage,
             ReserveBytes = _options.ReserveBytes,
         }, covers, Replay, out var report);
+        report = report with { Findings = [.. checkpointFindings, .. report.Findings] };
         RecoveryReport = report;
         foreach (var finding in report.Findings)
         {
