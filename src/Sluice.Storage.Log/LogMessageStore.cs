@@ -29,6 +29,7 @@ public sealed partial class LogMessageStore : IQueueStore
     private readonly FrozenClock _clock;
     private InMemoryMessageStore _state = null!;
     private SegmentLog? _log;
+    private FileStream? _lockFile;
     private byte[] _salt = [];
     private bool _disposed;
 
@@ -69,6 +70,21 @@ public sealed partial class LogMessageStore : IQueueStore
 
         var fs = _options.FileSystem;
         fs.CreateDirectory(_options.Directory);
+        _lockFile ??= LockDirectory();
+        try
+        {
+            await OpenAsync(fs, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _lockFile?.Dispose();
+            _lockFile = null;
+            throw;
+        }
+    }
+
+    private async ValueTask OpenAsync(Files.IStorageFileSystem fs, CancellationToken cancellationToken)
+    {
         _state = NewStateMachine();
         var covers = LogPosition.Start;
         var checkpointFindings = new List<string>();
@@ -154,6 +170,26 @@ public sealed partial class LogMessageStore : IQueueStore
 
         await _state.DisposeAsync().ConfigureAwait(false);
         await log.DisposeAsync().ConfigureAwait(false);
+        _lockFile?.Dispose();
+    }
+
+    /// <summary>Keeps other processes (and other stores in this one) out of the directory while the store is open: an exclusive lock on its <c>lock</c> file (real file systems only).</summary>
+    private FileStream? LockDirectory()
+    {
+        if (_options.FileSystem is not Files.PhysicalFileSystem)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new FileStream(Path.Combine(_options.Directory, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
+        }
+        catch (IOException ex) when (ex is not (FileNotFoundException or DirectoryNotFoundException or PathTooLongException))
+        {
+            throw new SluiceException(ErrorCodes.Unavailable,
+                $"log store '{_options.Directory}' is in use by another Sluice process: stop it, or use another data directory", "directory", isTransient: false, ex);
+        }
     }
 
     private const int SaltBytes = 16;
