@@ -235,7 +235,7 @@ public sealed class LogMessageStoreTests : IDisposable
     {
         var target = Directory.CreateTempSubdirectory("sluice-log-copy-").FullName;
         _copies.Add(target);
-        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "lock"))
         {
             var destination = Path.Combine(target, Path.GetRelativePath(source, file));
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
