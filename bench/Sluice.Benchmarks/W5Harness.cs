@@ -9,16 +9,25 @@ namespace Sluice.Benchmarks;
 /// <summary>
 /// W5 (embedded) side by side in one run: 1 KiB messages through an in-process <see cref="Broker"/>, fsync on, each
 /// caller looping publish → receive → ack on its own queue; batch 32 with one caller, and batch 1 with 16 concurrent
-/// callers. Stores interleaved, <c>runs</c> runs each; prints msgs/s per run, medians and the log store's ratio to SQLite.
-/// Usage: <c>dotnet run -c Release --project bench/Sluice.Benchmarks -- w5 [seconds per measurement] [runs]</c>.
+/// callers (and batch 32 with 16 callers). Stores interleaved, <c>runs</c> runs each; prints msgs/s per run, medians and
+/// the log store's ratio to SQLite. Usage: <c>dotnet run -c Release --project bench/Sluice.Benchmarks -- w5 [seconds per
+/// measurement] [runs] [nofsync]</c> (<c>nofsync</c> adds the log store with fsync off, to see what the fsync waits cost).
 /// </summary>
 internal static class W5Harness
 {
-    private static readonly (int Batch, int Callers)[] Workloads = [(32, 1), (1, 16)];
-    private static readonly string[] Stores = ["log", "sqlite"];
+    private static readonly (int Batch, int Callers)[] Workloads = [(32, 1), (1, 16), (32, 16)];
+    private static string[] Stores = ["log", "sqlite"];
 
-    public static async Task RunAsync(double seconds, int runs)
+    /// <param name="seconds">Length of each measurement (after 1 s of warm-up).</param>
+    /// <param name="runs">Runs of every store and workload.</param>
+    /// <param name="withoutFsync">Also measure the log store with fsync off (where the time goes: fsync waits or CPU).</param>
+    public static async Task RunAsync(double seconds, int runs, bool withoutFsync = false)
     {
+        if (withoutFsync)
+        {
+            Stores = ["log", "sqlite", "log-nofsync"];
+        }
+
         var results = new Dictionary<(string, int, int), List<double>>();
         for (var run = 1; run <= runs; run++)
         {
@@ -60,9 +69,9 @@ internal static class W5Harness
         var directory = Directory.CreateTempSubdirectory("sluice-w5-").FullName;
         try
         {
-            IQueueStore store = storeName == "log"
-                ? new LogMessageStore(new LogStoreOptions { Directory = Path.Combine(directory, "log"), Fsync = true })
-                : new SqliteMessageStore(new SqliteStoreOptions { Path = Path.Combine(directory, "w5.db"), Fsync = true });
+            IQueueStore store = storeName == "sqlite"
+                ? new SqliteMessageStore(new SqliteStoreOptions { Path = Path.Combine(directory, "w5.db"), Fsync = true })
+                : new LogMessageStore(new LogStoreOptions { Directory = Path.Combine(directory, "log"), Fsync = storeName == "log" });
             await using var broker = new Broker(store);
             await broker.StartAsync().ConfigureAwait(false);
             for (var c = 0; c < callers; c++)
