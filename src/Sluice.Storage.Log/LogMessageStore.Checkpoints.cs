@@ -22,7 +22,20 @@ public sealed partial class LogMessageStore
     private void NoteAppended(int payloadBytes)
     {
         _bytesSinceCheckpoint += payloadBytes + SegmentLog.HeaderBytes;
-        if (_bytesSinceCheckpoint >= _options.CheckpointBytes && _maintenance.IsCompleted && !_disposed)
+        if (_bytesSinceCheckpoint >= _options.CheckpointBytes)
+        {
+            StartMaintenance();
+        }
+    }
+
+    /// <summary>
+    /// Starts a checkpoint and compaction (under the lock) unless one is running or nothing was logged since the last:
+    /// after <see cref="LogStoreOptions.CheckpointBytes"/> of log, and when a full disk refused a record (consumers that
+    /// drained since then give the space back).
+    /// </summary>
+    private void StartMaintenance()
+    {
+        if (_maintenance.IsCompleted && !_disposed && _bytesSinceCheckpoint > 0)
         {
             _bytesSinceCheckpoint = 0;
             _maintenance = Task.Run(MaintainAsync);

@@ -94,7 +94,7 @@ public sealed partial class LogMessageStore
         finally
         {
             _clock.Release();
-            _callBodies = [];
+            _callBodies = NoBodies;
         }
     }
 

@@ -36,7 +36,8 @@ public sealed partial class LogMessageStore : IQueueStore
     // The call being executed (set under _lock, read by the state machine's hooks during the call).
     private LogPosition _callPosition;
     private long _callIdCounter;
-    private List<BodyInfo> _callBodies = [];
+    private static readonly List<BodyInfo> NoBodies = [];
+    private List<BodyInfo> _callBodies = NoBodies;
 
     /// <summary>A store over <paramref name="options"/>; call <c>InitializeAsync</c> before use.</summary>
     /// <param name="options">Where and how.</param>
@@ -222,10 +223,15 @@ public sealed partial class LogMessageStore : IQueueStore
                 NoteAppended(record.Length);
                 return end;
             }
+            catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.StorageFull)
+            {
+                StartMaintenance();
+                throw;
+            }
             finally
             {
                 _clock.Release();
-                _callBodies = [];
+                _callBodies = NoBodies;
             }
         }
     }
