@@ -43,3 +43,4 @@ public sealed class LogStoreRestartTests : IDisposable
         Assert.Equal(["a0", "a1", "a2"], received.Messages.Select(m => Encoding.UTF8.GetString(m.Body.Span)).Order(StringComparer.Ordinal));
     }
 }
+
