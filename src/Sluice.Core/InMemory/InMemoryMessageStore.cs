@@ -240,6 +240,20 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             {
                 for (var priority = OutgoingMessage.MaxPriority; priority >= 0 && delivered.Count < maxMessages; priority--)
                 {
+                    if (visibilityTimeout <= TimeSpan.Zero)
+                    {
+                        // A zero lease leaves a message visible: choose before leasing, so no message is leased twice in one call.
+                        foreach (var m in q.ByVisibility(priority, now, visible: true).Take(maxMessages - delivered.Count).ToList())
+                        {
+                            if (!DeadLetteredOnReceive(q, dlq, m, now))
+                            {
+                                delivered.Add(Lease(q, m, now, visibilityTimeout));
+                            }
+                        }
+
+                        continue;
+                    }
+
                     while (delivered.Count < maxMessages && q.FirstVisible(priority, now) is { } m)
                     {
                         if (!DeadLetteredOnReceive(q, dlq, m, now))
