@@ -9,7 +9,7 @@ public class LogEventIdTests
     [Fact]
     public void LoggerMessageEventIds_AcrossAssemblies_AreUnique()
     {
-        var assemblies = new[] { "Sluice.Core", "Sluice.Storage.Sqlite", "Sluice.Faces.Http", "Sluice.Faces.Rest", "Sluice.Faces.Sqs", "Sluice.Faces.Resp", "Sluice.Faces.Grpc", "Sluice.Server", "Sluice.Worker", "Sluice.Client", "sluice" }.Select(Assembly.Load);
+        var assemblies = new[] { "Sluice.Core", "Sluice.Storage.Log", "Sluice.Storage.Sqlite", "Sluice.Faces.Http", "Sluice.Faces.Rest", "Sluice.Faces.Sqs", "Sluice.Faces.Resp", "Sluice.Faces.Grpc", "Sluice.Server", "Sluice.Worker", "Sluice.Client", "sluice" }.Select(Assembly.Load);
         var ids = assemblies
             .SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))

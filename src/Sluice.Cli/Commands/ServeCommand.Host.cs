@@ -56,6 +56,11 @@ internal static partial class ServeCommand
             {
                 return 0;
             }
+            catch (Sluice.Storage.Log.Segments.LogCorruptException e)
+            {
+                // Damage in the middle of the log store: refuse to start (the message names the file, the offset and --salvage).
+                return await context.FailAsync($"the store is damaged: {OneLine(e.Message)}").ConfigureAwait(false);
+            }
             catch (SluiceException e)
             {
                 // The store could not be opened: the database is in use by another server, or unreadable.

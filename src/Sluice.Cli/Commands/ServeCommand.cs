@@ -16,16 +16,17 @@ internal static partial class ServeCommand
 
     public static Command Create(CliContext context)
     {
-        var dataDir = new Option<string>("--data-dir") { Description = "Directory of the SQLite store [default ./sluice-data]", HelpName = "PATH" };
+        var dataDir = new Option<string>("--data-dir") { Description = "Directory of the store's data [default ./sluice-data]", HelpName = "PATH" };
         var httpUrl = new Option<string>("--http-url") { Description = "Address of the REST API [default http://127.0.0.1:7480]", HelpName = "URL" };
         var grpcUrl = new Option<string>("--grpc-url") { Description = "Address of the gRPC face (HTTP/2) [default the REST port + 1: http://127.0.0.1:7481]", HelpName = "URL" };
         var respUrl = new Option<string>("--resp-url") { Description = "Enable the RESP (Redis protocol) face at this address [default off; tcp://127.0.0.1:6380 when Sluice:Resp:Enabled]", HelpName = "URL" };
-        var store = new Option<string>("--store") { Description = "Storage engine: sqlite (durable, default) or memory (lost on exit)" };
-        store.AcceptOnlyFromAmong("sqlite", "memory");
+        var store = new Option<string>("--store") { Description = "Storage engine: log (durable, default), sqlite (durable) or memory (lost on exit)" };
+        store.AcceptOnlyFromAmong("log", "sqlite", "memory");
         var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync commits: faster, but a power loss can lose acknowledged messages" };
+        var salvage = new Option<bool>("--salvage") { Description = "Start the log store despite damage in the middle of its log: skip and report the damaged records" };
         var config = new Option<FileInfo>("--config") { Description = "Settings file [default ./appsettings.json when present]", HelpName = "PATH" };
 
-        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, grpcUrl, respUrl, store, noFsync, config };
+        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, grpcUrl, respUrl, store, noFsync, salvage, config };
         command.SetAction((parseResult, ct) =>
         {
             var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -44,6 +45,8 @@ internal static partial class ServeCommand
                 flags[Section + ":Store"] = s;
             if (parseResult.GetValue(noFsync))
                 flags[Section + ":Fsync"] = "false";
+            if (parseResult.GetValue(salvage))
+                flags[Section + ":Salvage"] = "true";
 
             var configFile = parseResult.GetValue(config);
             if (configFile is not null && !configFile.Exists)

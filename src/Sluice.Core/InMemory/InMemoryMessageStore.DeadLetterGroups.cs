@@ -24,7 +24,7 @@ public sealed partial class InMemoryMessageStore
                     break;
                 }
 
-                page.Add(Snapshot(m, now, null));
+                page.Add(View(m, now, null));
             }
 
             return ValueTask.FromResult<IReadOnlyList<QueueMessage>>(page);

@@ -1,10 +1,27 @@
+using System.Text;
+using Sluice.Routing;
 using Sluice.Storage;
 
 namespace Sluice.InMemory;
 
 /// <summary>The state machine side of the log-structured store: hooks, and the whole state written to and read from a snapshot.</summary>
+/// <remarks>
+/// Snapshot format 1, little-endian (<see cref="BinaryWriter"/>): the format number (int32), then the queue sequence
+/// counter; the queues by name (options, creation time, messages by sequence with every field and lease state,
+/// deduplication entries by key); the topics by name (creation time, counters, subscriptions by queue name); the
+/// streams by name (record, entries by id, groups by name with consumers by name and pending entries by id); the
+/// key-value version counter and records by key; then an end marker. Every collection is written in a fixed order, so
+/// one state gives one byte sequence. Strings are UTF-8 with a length prefix (a string that is not valid UTF-16 is
+/// written as UTF-16 code units); times as UTC ticks and offset minutes; durations as ticks; an absent value as a
+/// zero flag byte.
+/// </remarks>
 public sealed partial class InMemoryMessageStore
 {
+    /// <summary>The snapshot format this code writes and reads.</summary>
+    internal const int SnapshotFormat = 1;
+
+    private const uint SnapshotEnd = 0x534C4345; // "ECLS" little-endian: the end marker
+
     private readonly StateMachineHooks _hooks = new();
 
     /// <summary>A store whose ids and bodies come from <paramref name="hooks"/> (the log-structured store's state machine).</summary>
@@ -18,15 +35,542 @@ public sealed partial class InMemoryMessageStore
     /// by <paramref name="writeBody"/> (the log store writes a position, not the bytes). Deterministic: the same state
     /// gives the same bytes.
     /// </summary>
-    internal void WriteSnapshot(BinaryWriter writer, Action<BinaryWriter, StoredBody> writeBody) =>
-        throw new NotImplementedException("seam: the state helper implements this");
+    internal void WriteSnapshot(BinaryWriter writer, Action<BinaryWriter, StoredBody> writeBody)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(writeBody);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            var w = new SnapshotWriter(writer);
+            writer.Write(SnapshotFormat);
+            writer.Write(_nextSequence);
+
+            writer.Write(_queues.Count);
+            foreach (var q in _queues.Values)
+            {
+                WriteQueue(w, q, writeBody);
+            }
+
+            writer.Write(_topics.Count);
+            foreach (var t in _topics.Values)
+            {
+                w.String(t.Name);
+                w.Time(t.CreatedAt);
+                writer.Write(t.Counters.Published);
+                writer.Write(t.Counters.Unrouted);
+                writer.Write(t.Counters.Delivered);
+                writer.Write(t.Subscriptions.Count);
+                foreach (var (info, _) in t.Subscriptions.Values)
+                {
+                    w.String(info.Queue);
+                    w.NullableString(info.Options.RoutingKeyPattern);
+                    w.NullableString(info.Options.FilterPolicy);
+                    w.Time(info.CreatedAt);
+                }
+            }
+
+            _streams.Write(w);
+
+            writer.Write(_keyValueVersion);
+            writer.Write(_keyValues.Count);
+            foreach (var record in _keyValues.Values)
+            {
+                w.String(record.Key);
+                w.Bytes(record.Value.Span);
+                writer.Write(record.Version);
+                w.NullableTime(record.ExpiresAt);
+            }
+
+            writer.Write(SnapshotEnd);
+        }
+    }
 
     /// <summary>Reads a state written by <see cref="WriteSnapshot"/> into this store, which must be new (empty).</summary>
     /// <exception cref="InvalidDataException">The snapshot is not one this version can read.</exception>
-    internal void ReadSnapshot(BinaryReader reader, Func<BinaryReader, StoredBody> readBody) =>
-        throw new NotImplementedException("seam: the state helper implements this");
+    internal void ReadSnapshot(BinaryReader reader, Func<BinaryReader, StoredBody> readBody)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(readBody);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            if (_queues.Count > 0 || _topics.Count > 0 || _keyValues.Count > 0 || _streams.ListStreams().Count > 0 || _nextSequence != 0 || _keyValueVersion != 0)
+            {
+                throw new InvalidOperationException("a snapshot can only be read into a new, empty store");
+            }
+
+            try
+            {
+                ReadState(new SnapshotReader(reader), readBody);
+            }
+            catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or OverflowException or FormatException or DecoderFallbackException or SluiceException)
+            {
+                ClearState();
+                throw new InvalidDataException($"the store snapshot is damaged or incomplete: {ex.Message}", ex);
+            }
+            catch
+            {
+                ClearState();
+                throw;
+            }
+        }
+    }
 
     /// <summary>Calls <paramref name="visit"/> once for every body a queue message holds (a body shared by several queues may be visited once per message).</summary>
-    internal void VisitBodies(Action<StoredBody> visit) =>
-        throw new NotImplementedException("seam: the state helper implements this");
+    internal void VisitBodies(Action<StoredBody> visit)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            foreach (var q in _queues.Values)
+            {
+                foreach (var m in q.Messages.Values)
+                {
+                    visit(m.Body);
+                }
+            }
+        }
+    }
+
+    private void ReadState(SnapshotReader r, Func<BinaryReader, StoredBody> readBody)
+    {
+        var reader = r.Reader;
+        var format = reader.ReadInt32();
+        if (format != SnapshotFormat)
+        {
+            throw new InvalidDataException($"the store snapshot has format {format}; this version of Sluice reads format {SnapshotFormat} only");
+        }
+
+        _nextSequence = reader.ReadInt64();
+        var queues = r.Count();
+        for (var i = 0; i < queues; i++)
+        {
+            var q = ReadQueue(r, readBody);
+            if (!_queues.TryAdd(q.Info.Name, q))
+            {
+                throw new InvalidDataException($"the store snapshot holds queue '{q.Info.Name}' twice");
+            }
+        }
+
+        var topics = r.Count();
+        for (var i = 0; i < topics; i++)
+        {
+            var t = new TopicState(r.String(), r.Time())
+            {
+                Counters = new TopicCounters(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64()),
+            };
+            var subscriptions = r.Count();
+            for (var k = 0; k < subscriptions; k++)
+            {
+                var queue = r.String();
+                var options = new SubscriptionOptions { RoutingKeyPattern = r.NullableString(), FilterPolicy = r.NullableString() };
+                t.Subscriptions.Add(queue, (new SubscriptionInfo(t.Name, queue, options, r.Time()), SubscriptionFilter.Load(options)));
+            }
+
+            _topics.Add(t.Name, t);
+        }
+
+        _streams.Read(r);
+
+        _keyValueVersion = reader.ReadInt64();
+        var records = r.Count();
+        for (var i = 0; i < records; i++)
+        {
+            var record = new KeyValueRecord(r.String(), r.Bytes(), reader.ReadInt64(), r.NullableTime());
+            _keyValues.Add(record.Key, record);
+        }
+
+        if (reader.ReadUInt32() != SnapshotEnd)
+        {
+            throw new InvalidDataException("the store snapshot has no end marker where its state ends");
+        }
+    }
+
+    private void ClearState()
+    {
+        _queues.Clear();
+        _topics.Clear();
+        _keyValues.Clear();
+        _streams.Clear();
+        _nextSequence = 0;
+        _keyValueVersion = 0;
+    }
+
+    private static void WriteQueue(SnapshotWriter w, QueueState q, Action<BinaryWriter, StoredBody> writeBody)
+    {
+        var writer = w.Writer;
+        var info = q.Info;
+        var o = info.Options;
+        w.String(info.Name);
+        w.Time(info.CreatedAt);
+        writer.Write(o.Fifo);
+        writer.Write(o.ContentBasedDeduplication);
+        writer.Write((int)o.DeduplicationScope);
+        w.Duration(o.ReceiveWaitTime);
+        w.Strings(o.Tags);
+        w.Strings(o.Properties);
+        w.Duration(o.VisibilityTimeout);
+        w.Duration(o.DeliveryDelay);
+        w.Duration(o.RetentionPeriod);
+        writer.Write(o.MaxMessageSize);
+        w.NullableInt(o.MaxReceiveCount);
+        w.NullableString(o.DeadLetterQueue);
+        w.NullableLong(o.MaxLength);
+        w.NullableLong(o.MaxLengthBytes);
+        writer.Write((int)o.OverflowPolicy);
+        w.Duration(o.DeduplicationWindow);
+
+        writer.Write(q.Messages.Count);
+        foreach (var m in q.Messages.Values)
+        {
+            writer.Write(m.Sequence);
+            w.Guid(m.Id);
+            writeBody(writer, m.Body);
+            writer.Write(m.Attributes.Count);
+            foreach (var (name, value) in m.Attributes)
+            {
+                // Enumeration order is kept (it is the order the attributes were published in), so a restored message lists them the same way.
+                w.String(name);
+                w.String(value.DataType);
+                w.NullableString(value.StringValue);
+                writer.Write(value.BinaryValue.HasValue);
+                if (value.BinaryValue is { } binary)
+                {
+                    w.Bytes(binary.Span);
+                }
+            }
+
+            writer.Write(m.Priority);
+            w.Time(m.VisibleAt);
+            w.Time(m.SentAt);
+            w.Time(m.EnqueuedAt);
+            writer.Write(m.ReceiveCount);
+            writer.Write(m.Generation);
+            w.NullableTime(m.FirstReceivedAt);
+            writer.Write(m.Leased);
+            w.NullableTime(m.LeasedAt);
+            w.NullableString(m.DeduplicationId);
+            w.NullableString(m.MessageGroupId);
+            w.NullableString(m.LastError);
+            writer.Write(m.DeadLetter is not null);
+            if (m.DeadLetter is { } dl)
+            {
+                w.String(dl.SourceQueue);
+                w.String(dl.Reason);
+                writer.Write(dl.Attempts);
+                w.NullableString(dl.LastError);
+                w.Time(dl.DeadLetteredAt);
+            }
+        }
+
+        writer.Write(q.Dedup.Count);
+        foreach (var key in q.Dedup.Keys.Order(StringComparer.Ordinal))
+        {
+            var (messageId, sequence, expiresAt) = q.Dedup[key];
+            w.String(key);
+            w.Guid(messageId);
+            writer.Write(sequence);
+            w.Time(expiresAt);
+        }
+    }
+
+    private static QueueState ReadQueue(SnapshotReader r, Func<BinaryReader, StoredBody> readBody)
+    {
+        var reader = r.Reader;
+        var name = r.String();
+        var createdAt = r.Time();
+        var options = new QueueOptions
+        {
+            Fifo = reader.ReadBoolean(),
+            ContentBasedDeduplication = reader.ReadBoolean(),
+            DeduplicationScope = r.Enum<DeduplicationScope>(),
+            ReceiveWaitTime = r.Duration(),
+            Tags = r.Strings(),
+            Properties = r.Strings(),
+            VisibilityTimeout = r.Duration(),
+            DeliveryDelay = r.Duration(),
+            RetentionPeriod = r.Duration(),
+            MaxMessageSize = reader.ReadInt32(),
+            MaxReceiveCount = r.NullableInt(),
+            DeadLetterQueue = r.NullableString(),
+            MaxLength = r.NullableLong(),
+            MaxLengthBytes = r.NullableLong(),
+            OverflowPolicy = r.Enum<OverflowPolicy>(),
+            DeduplicationWindow = r.Duration(),
+        };
+        var q = new QueueState(new QueueInfo(name, options, createdAt));
+        var messages = r.Count();
+        for (var i = 0; i < messages; i++)
+        {
+            var sequence = reader.ReadInt64();
+            var id = r.Guid();
+            var body = readBody(reader);
+            var attributeCount = r.Count();
+            var attributes = NoAttributes;
+            if (attributeCount > 0)
+            {
+                var read = new Dictionary<string, MessageAttributeValue>(attributeCount, StringComparer.Ordinal);
+                for (var k = 0; k < attributeCount; k++)
+                {
+                    var attribute = r.String();
+                    var dataType = r.String();
+                    var text = r.NullableString();
+                    ReadOnlyMemory<byte>? binary = reader.ReadBoolean() ? r.Bytes() : null;
+                    read.Add(attribute, new MessageAttributeValue(dataType, text, binary));
+                }
+
+                attributes = read;
+            }
+
+            var m = new Message
+            {
+                Sequence = sequence,
+                Id = id,
+                Body = body,
+                Attributes = attributes,
+                Priority = reader.ReadInt32(),
+                VisibleAt = r.Time(),
+                SentAt = r.Time(),
+                EnqueuedAt = r.Time(),
+                ReceiveCount = reader.ReadInt32(),
+                Generation = reader.ReadInt32(),
+                FirstReceivedAt = r.NullableTime(),
+                Leased = reader.ReadBoolean(),
+                LeasedAt = r.NullableTime(),
+                DeduplicationId = r.NullableString(),
+                MessageGroupId = r.NullableString(),
+                LastError = r.NullableString(),
+                DeadLetter = reader.ReadBoolean()
+                    ? new DeadLetterInfo(r.String(), r.String(), reader.ReadInt32(), r.NullableString(), r.Time())
+                    : null,
+            };
+            if (m.Priority is < 0 or > OutgoingMessage.MaxPriority || q.Messages.ContainsKey(m.Sequence))
+            {
+                throw new InvalidDataException($"the store snapshot holds an invalid message (sequence {m.Sequence}, priority {m.Priority}) in queue '{name}'");
+            }
+
+            q.Add(m);
+        }
+
+        var dedup = r.Count();
+        for (var i = 0; i < dedup; i++)
+        {
+            q.Dedup.Add(r.String(), (r.Guid(), reader.ReadInt64(), r.Time()));
+        }
+
+        return q;
+    }
+
+    /// <summary>The encodings a snapshot's fields use (see the type's remarks).</summary>
+    private readonly struct SnapshotWriter(BinaryWriter writer)
+    {
+        private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+        public BinaryWriter Writer => writer;
+
+        public void String(string value)
+        {
+            // -1 is absent (NullableString); -2 - n marks n UTF-16 code units (a string with a lone surrogate).
+            int byteCount;
+            try
+            {
+                byteCount = StrictUtf8.GetByteCount(value);
+            }
+            catch (EncoderFallbackException)
+            {
+                writer.Write7BitEncodedInt(-2 - value.Length);
+                foreach (var c in value)
+                {
+                    writer.Write((ushort)c);
+                }
+
+                return;
+            }
+
+            writer.Write7BitEncodedInt(byteCount);
+            Span<byte> small = stackalloc byte[256];
+            var bytes = byteCount <= small.Length ? small[..byteCount] : new byte[byteCount];
+            StrictUtf8.GetBytes(value, bytes);
+            writer.Write(bytes);
+        }
+
+        public void NullableString(string? value)
+        {
+            if (value is null)
+            {
+                writer.Write7BitEncodedInt(-1);
+            }
+            else
+            {
+                String(value);
+            }
+        }
+
+        public void Strings(IReadOnlyDictionary<string, string> values)
+        {
+            writer.Write(values.Count);
+            foreach (var (key, value) in values)
+            {
+                String(key);
+                String(value);
+            }
+        }
+
+        public void Bytes(ReadOnlySpan<byte> value)
+        {
+            writer.Write7BitEncodedInt(value.Length);
+            writer.Write(value);
+        }
+
+        public void Guid(Guid value)
+        {
+            Span<byte> bytes = stackalloc byte[16];
+            value.TryWriteBytes(bytes);
+            writer.Write(bytes);
+        }
+
+        public void Time(DateTimeOffset value)
+        {
+            writer.Write(value.UtcTicks);
+            writer.Write((short)(value.Offset.Ticks / TimeSpan.TicksPerMinute));
+        }
+
+        public void NullableTime(DateTimeOffset? value)
+        {
+            writer.Write(value.HasValue);
+            if (value is { } v)
+            {
+                Time(v);
+            }
+        }
+
+        public void Duration(TimeSpan value) => writer.Write(value.Ticks);
+
+        public void NullableDuration(TimeSpan? value)
+        {
+            writer.Write(value.HasValue);
+            if (value is { } v)
+            {
+                writer.Write(v.Ticks);
+            }
+        }
+
+        public void NullableInt(int? value)
+        {
+            writer.Write(value.HasValue);
+            if (value is { } v)
+            {
+                writer.Write(v);
+            }
+        }
+
+        public void NullableLong(long? value)
+        {
+            writer.Write(value.HasValue);
+            if (value is { } v)
+            {
+                writer.Write(v);
+            }
+        }
+
+        public void EntryId(StreamEntryId id)
+        {
+            writer.Write(id.Milliseconds);
+            writer.Write(id.Sequence);
+        }
+    }
+
+    /// <summary>Reads what <see cref="SnapshotWriter"/> wrote.</summary>
+    private readonly struct SnapshotReader(BinaryReader reader)
+    {
+        private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+        public BinaryReader Reader => reader;
+
+        public string String() => NullableString() ?? throw new InvalidDataException("the store snapshot has no value where a string must be");
+
+        public string? NullableString()
+        {
+            var length = reader.Read7BitEncodedInt();
+            if (length == -1)
+            {
+                return null;
+            }
+
+            if (length < -1)
+            {
+                var chars = new char[-2 - length];
+                for (var i = 0; i < chars.Length; i++)
+                {
+                    chars[i] = (char)reader.ReadUInt16();
+                }
+
+                return new string(chars);
+            }
+
+            return StrictUtf8.GetString(Exactly(length));
+        }
+
+        public Dictionary<string, string> Strings()
+        {
+            var count = Count();
+            var values = new Dictionary<string, string>(count, StringComparer.Ordinal);
+            for (var i = 0; i < count; i++)
+            {
+                values.Add(String(), String());
+            }
+
+            return values;
+        }
+
+        public byte[] Bytes() => Exactly(reader.Read7BitEncodedInt());
+
+        public Guid Guid() => new(Exactly(16));
+
+        public DateTimeOffset Time()
+        {
+            var utcTicks = reader.ReadInt64();
+            var offset = TimeSpan.FromMinutes(reader.ReadInt16());
+            return new DateTimeOffset(utcTicks, TimeSpan.Zero).ToOffset(offset);
+        }
+
+        public DateTimeOffset? NullableTime() => reader.ReadBoolean() ? Time() : null;
+
+        public TimeSpan Duration() => new(reader.ReadInt64());
+
+        public TimeSpan? NullableDuration() => reader.ReadBoolean() ? Duration() : null;
+
+        public int? NullableInt() => reader.ReadBoolean() ? reader.ReadInt32() : null;
+
+        public long? NullableLong() => reader.ReadBoolean() ? reader.ReadInt64() : null;
+
+        public StreamEntryId EntryId() => new(reader.ReadUInt64(), reader.ReadUInt64());
+
+        public TEnum Enum<TEnum>()
+            where TEnum : struct, Enum
+        {
+            var value = reader.ReadInt32();
+            var result = (TEnum)(object)value;
+            return System.Enum.IsDefined(result) ? result : throw new InvalidDataException($"the store snapshot holds {value}, which is no {typeof(TEnum).Name}");
+        }
+
+        public int Count()
+        {
+            var count = reader.ReadInt32();
+            return count >= 0 ? count : throw new InvalidDataException($"the store snapshot holds a negative count ({count})");
+        }
+
+        private byte[] Exactly(int length)
+        {
+            if (length < 0)
+            {
+                throw new InvalidDataException($"the store snapshot holds a negative length ({length})");
+            }
+
+            var bytes = reader.ReadBytes(length);
+            return bytes.Length == length ? bytes : throw new EndOfStreamException("the store snapshot ends inside a value");
+        }
+    }
 }

@@ -327,6 +327,144 @@ public sealed partial class InMemoryMessageStore : IStreamStore
                     .Select(x => new StreamConsumerPending(x.Key, x.LongCount())).ToList()
                 : [];
 
+        public void Clear() => _streams.Clear();
+
+        /// <summary>Writes every stream (by name) with its entries (by id), groups (by name), consumers (by name) and pending entries (by id).</summary>
+        public void Write(SnapshotWriter w)
+        {
+            var writer = w.Writer;
+            writer.Write(_streams.Count);
+            foreach (var s in _streams.Values)
+            {
+                var r = s.Record;
+                w.String(r.Name);
+                w.EntryId(r.LastId);
+                w.EntryId(r.MaxDeletedId);
+                w.EntryId(r.FirstId);
+                writer.Write(r.EntriesAdded);
+                writer.Write(r.Length);
+                writer.Write(r.Bytes);
+                w.NullableLong(r.Retention.MaxLength);
+                w.NullableLong(r.Retention.MaxBytes);
+                w.NullableDuration(r.Retention.MaxAge);
+                w.Time(r.CreatedAt);
+
+                writer.Write(s.Ids.Count);
+                foreach (var id in s.Ids)
+                {
+                    w.EntryId(id);
+                    var fields = s.Entries[id];
+                    writer.Write(fields.Length);
+                    foreach (var f in fields)
+                    {
+                        w.Bytes(f.Name.Span);
+                        w.Bytes(f.Value.Span);
+                    }
+                }
+
+                writer.Write(s.Groups.Count);
+                foreach (var g in s.Groups.Values)
+                {
+                    var gr = g.Record;
+                    w.String(gr.Name);
+                    w.EntryId(gr.LastDeliveredId);
+                    w.NullableLong(gr.EntriesRead);
+                    w.NullableInt(gr.MaxDeliveries);
+                    w.NullableString(gr.DeadLetterStream);
+                    w.Time(gr.CreatedAt);
+                    writer.Write(g.Consumers.Count);
+                    foreach (var c in g.Consumers.Values)
+                    {
+                        w.String(c.Name);
+                        w.Time(c.SeenAt);
+                        w.NullableTime(c.ActiveAt);
+                    }
+
+                    writer.Write(g.PendingIds.Count);
+                    foreach (var id in g.PendingIds)
+                    {
+                        var p = g.Pending[id];
+                        w.EntryId(p.Id);
+                        w.String(p.Consumer);
+                        w.Time(p.DeliveredAt);
+                        writer.Write(p.DeliveryCount);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Reads what <see cref="Write"/> wrote into this empty state.</summary>
+        public void Read(SnapshotReader r)
+        {
+            var reader = r.Reader;
+            var streams = r.Count();
+            for (var i = 0; i < streams; i++)
+            {
+                var record = new StreamRecord
+                {
+                    Name = r.String(),
+                    LastId = r.EntryId(),
+                    MaxDeletedId = r.EntryId(),
+                    FirstId = r.EntryId(),
+                    EntriesAdded = reader.ReadInt64(),
+                    Length = reader.ReadInt64(),
+                    Bytes = reader.ReadInt64(),
+                    Retention = new StreamRetention { MaxLength = r.NullableLong(), MaxBytes = r.NullableLong(), MaxAge = r.NullableDuration() },
+                    CreatedAt = r.Time(),
+                };
+                var s = new MemoryStream(record);
+                var entries = r.Count();
+                for (var k = 0; k < entries; k++)
+                {
+                    var id = r.EntryId();
+                    var fields = new StreamField[r.Count()];
+                    for (var f = 0; f < fields.Length; f++)
+                    {
+                        fields[f] = new StreamField(r.Bytes(), r.Bytes());
+                    }
+
+                    if (!s.Ids.Add(id))
+                    {
+                        throw new InvalidDataException($"the store snapshot holds entry {id} of stream '{record.Name}' twice");
+                    }
+
+                    s.Entries.Add(id, fields);
+                }
+
+                var groups = r.Count();
+                for (var k = 0; k < groups; k++)
+                {
+                    var g = new MemoryGroup(new StreamGroupRecord
+                    {
+                        Name = r.String(),
+                        LastDeliveredId = r.EntryId(),
+                        EntriesRead = r.NullableLong(),
+                        MaxDeliveries = r.NullableInt(),
+                        DeadLetterStream = r.NullableString(),
+                        CreatedAt = r.Time(),
+                    });
+                    var consumers = r.Count();
+                    for (var c = 0; c < consumers; c++)
+                    {
+                        var consumer = new StreamConsumerRecord(r.String(), r.Time(), r.NullableTime());
+                        g.Consumers.Add(consumer.Name, consumer);
+                    }
+
+                    var pending = r.Count();
+                    for (var p = 0; p < pending; p++)
+                    {
+                        var entry = new StreamPendingRecord(r.EntryId(), r.String(), r.Time(), reader.ReadInt64());
+                        g.Pending.Add(entry.Id, entry);
+                        g.PendingIds.Add(entry.Id);
+                    }
+
+                    s.Groups.Add(g.Record.Name, g);
+                }
+
+                _streams.Add(record.Name, s);
+            }
+        }
+
         private static long Size(StreamField[] fields)
         {
             long size = 0;

@@ -104,20 +104,37 @@ public sealed partial class InMemoryMessageStore : ITopicStore
         {
             var t = Topic(topic);
             var now = _time.GetUtcNow();
-            var plan = TopicRules.PlanPublish([.. t.Subscriptions.Values], messages, name => Queue(name).Info, now);
+            var plan = TopicRules.PlanPublish([.. t.Subscriptions.Values], messages, name => Queue(name).Info, now, _hooks.NewId);
 
             // Plan every queue's publish before changing any: a refusal (queue full) leaves everything as it was.
             var pending = plan.Copies.Select(c => PlanPublish(Queue(c.Queue.Name), c.Messages, now, c.MessageIds)).ToList();
             plan.AdoptOriginalIds([.. pending.Select(p => p.Plan)]);
 
-            // One buffer per message, shared by all its copies.
-            var bodies = new byte[messages.Count][];
-            byte[] BodyOf(TopicCopies copies, int k) => bodies[copies.Indexes[k]] ??= messages[copies.Indexes[k]].Message.Body.ToArray();
+            // One stored body per message that some queue takes, shared by all its copies, stored (in message order)
+            // before anything changes.
+            var taken = new bool[messages.Count];
+            for (var c = 0; c < pending.Count; c++)
+            {
+                var indexes = plan.Copies[c].Indexes;
+                for (var k = 0; k < indexes.Count; k++)
+                {
+                    taken[indexes[k]] |= pending[c].Plan.IsNew(k);
+                }
+            }
+
+            var bodies = new StoredBody?[messages.Count];
+            for (var i = 0; i < bodies.Length; i++)
+            {
+                if (taken[i])
+                {
+                    bodies[i] = _hooks.StoreBody(i, messages[i].Message.Body);
+                }
+            }
+
             var results = new List<IReadOnlyList<PublishResult>>(pending.Count);
             for (var c = 0; c < pending.Count; c++)
             {
-                var copies = plan.Copies[c];
-                results.Add(ApplyPublish(pending[c], now, k => BodyOf(copies, k)));
+                results.Add(ApplyPublish(pending[c], now, bodies, plan.Copies[c].Indexes));
             }
 
             var (outcome, added) = plan.Complete(results);
@@ -143,6 +160,10 @@ public sealed partial class InMemoryMessageStore : ITopicStore
 
     private sealed class TopicState(string name, DateTimeOffset createdAt)
     {
+        public string Name => name;
+
+        public DateTimeOffset CreatedAt => createdAt;
+
         public SortedDictionary<string, (SubscriptionInfo Info, SubscriptionFilter Filter)> Subscriptions { get; } = new(StringComparer.Ordinal);
 
         public TopicCounters Counters { get; set; }

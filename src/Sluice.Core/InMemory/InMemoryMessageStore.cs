@@ -99,7 +99,18 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             var q = Queue(queue);
             var now = _time.GetUtcNow();
             var pending = PlanPublish(q, messages, now, null);
-            return ValueTask.FromResult(ApplyPublish(pending, now, i => messages[i].Body.ToArray()));
+
+            // Every body is stored before anything changes: a hook that fails leaves the queue as it was.
+            var bodies = new StoredBody?[messages.Count];
+            for (var i = 0; i < bodies.Length; i++)
+            {
+                if (pending.Plan.IsNew(i))
+                {
+                    bodies[i] = _hooks.StoreBody(i, messages[i].Body);
+                }
+            }
+
+            return ValueTask.FromResult(ApplyPublish(pending, now, bodies, null));
         }
     }
 
@@ -107,22 +118,25 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
     /// Plans a publish into one queue without changing anything (the rules may still refuse it): deduplication, and the
     /// messages to evict under the overflow policy. <see cref="ApplyPublish"/> carries it out.
     /// </summary>
-    private static PendingPublish PlanPublish(QueueState q, IReadOnlyList<OutgoingMessage> messages, DateTimeOffset now, IReadOnlyList<Guid>? ids)
+    private PendingPublish PlanPublish(QueueState q, IReadOnlyList<OutgoingMessage> messages, DateTimeOffset now, IReadOnlyList<Guid>? ids)
     {
         var options = q.Info.Options;
         var plan = QueueRules.PlanPublish(options, messages, now,
             key => q.Dedup.TryGetValue(key, out var seen) && seen.ExpiresAt > now
                 ? new PublishResult(seen.MessageId, true) { SequenceNumber = seen.Sequence }
                 : null,
-            ids);
+            ids, _hooks.NewId);
         var evict = new List<Message>();
         QueueRules.MakeRoom(q.Info, q.Messages.Count, q.Bytes, plan.AddCount, plan.AddBytes,
             q.Messages.Values.Where(m => StateOf(m, now) == MessageState.Ready).Select(m => (m, (long)m.Body.Length)), evict.Add);
         return new PendingPublish(q, messages, plan, evict);
     }
 
-    /// <summary>Carries out a planned publish: evicts, then stores the new messages with the bodies <paramref name="bodyOf"/> gives (by message index).</summary>
-    private IReadOnlyList<PublishResult> ApplyPublish(PendingPublish pending, DateTimeOffset now, Func<int, byte[]> bodyOf)
+    /// <summary>
+    /// Carries out a planned publish: evicts, then stores the new messages with their stored bodies: new message
+    /// <c>k</c>'s is <paramref name="bodies"/>[<paramref name="indexes"/>[k]] (<paramref name="bodies"/>[k] without indexes).
+    /// </summary>
+    private IReadOnlyList<PublishResult> ApplyPublish(PendingPublish pending, DateTimeOffset now, StoredBody?[] bodies, IReadOnlyList<int>? indexes)
     {
         var (q, messages, plan, evict) = pending;
         var options = q.Info.Options;
@@ -151,7 +165,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             {
                 Sequence = ++_nextSequence,
                 Id = plan.MessageId(i),
-                Body = bodyOf(i),
+                Body = bodies[indexes is null ? i : indexes[i]]!,
                 Attributes = m.Attributes is { Count: > 0 } a ? new Dictionary<string, MessageAttributeValue>(a, StringComparer.Ordinal) : NoAttributes,
                 Priority = m.Priority,
                 VisibleAt = now + QueueRules.DeliveryDelay(options, m),
@@ -195,7 +209,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                     m.LeasedAt = now;
                     m.VisibleAt = now + visibilityTimeout;
                 });
-                delivered.Add(Snapshot(m, now, ReceiptHandle.Issue(q.Info, m.Sequence, m.Generation)));
+                delivered.Add(View(m, now, ReceiptHandle.Issue(q.Info, m.Sequence, m.Generation)));
             }
 
             bool DeadLettered(Message m)
@@ -380,7 +394,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                 .ThenBy(m => m.VisibleAt)
                 .ThenBy(m => m.Sequence)
                 .Take(maxMessages)
-                .Select(m => Snapshot(m, now, null))
+                .Select(m => View(m, now, null))
                 .ToList();
             return ValueTask.FromResult<IReadOnlyList<QueueMessage>>(list);
         }
@@ -515,10 +529,12 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
     private static MessageState StateOf(Message m, DateTimeOffset now) =>
         m.VisibleAt <= now ? MessageState.Ready : m.Leased ? MessageState.InFlight : MessageState.Delayed;
 
-    private static QueueMessage Snapshot(Message m, DateTimeOffset now, string? receiptHandle) => new()
+    /// <summary>A message as a call returns it: its body read, or (<see cref="StateMachineHooks.DeferBodyReads"/>) left for the caller to read.</summary>
+    private QueueMessage View(Message m, DateTimeOffset now, string? receiptHandle) => new()
     {
         MessageId = m.Id,
-        Body = m.Body,
+        Body = _hooks.DeferBodyReads ? ReadOnlyMemory<byte>.Empty : m.Body.Read(),
+        StoredBody = _hooks.DeferBodyReads ? m.Body : null,
         Attributes = m.Attributes,
         Priority = m.Priority,
         SentAt = m.SentAt,
@@ -548,7 +564,8 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
 
         public required Guid Id { get; init; }
 
-        public required byte[] Body { get; init; }
+        /// <summary>The body as stored (byte limits count its <see cref="StoredBody.Length"/>; read only into results).</summary>
+        public required StoredBody Body { get; init; }
 
         public required IReadOnlyDictionary<string, MessageAttributeValue> Attributes { get; init; }
 

@@ -34,9 +34,14 @@ public static class QueueRules
     /// <param name="messages">The batch, in order.</param>
     /// <param name="now">The store's current time.</param>
     /// <param name="findStored">The result of the message stored under a key, when the key is remembered and its window has not passed; otherwise <see langword="null"/>.</param>
-    /// <param name="messageIds">The ids new messages get, one per message (a topic publish gives every copy of a message its id); default a new UUIDv7 of <paramref name="now"/> each.</param>
+    /// <param name="messageIds">The ids new messages get, one per message (a topic publish gives every copy of a message its id); default one from <paramref name="newId"/> each.</param>
+    /// <param name="newId">
+    /// Where a new message's id comes from when <paramref name="messageIds"/> is not given, called once per new message
+    /// in batch order with <paramref name="now"/>; default <see cref="Guid.CreateVersion7(DateTimeOffset)"/> (a state
+    /// machine that replays a log passes a deterministic source).
+    /// </param>
     public static PublishPlan PlanPublish(QueueOptions options, IReadOnlyList<OutgoingMessage> messages, DateTimeOffset now, Func<string, PublishResult?> findStored,
-        IReadOnlyList<Guid>? messageIds = null)
+        IReadOnlyList<Guid>? messageIds = null, Func<DateTimeOffset, Guid>? newId = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(messages);
@@ -68,7 +73,7 @@ public static class QueueRules
                 (seen ??= new Dictionary<string, int>(StringComparer.Ordinal))[key] = i;
             }
 
-            results[i] = new PublishResult(messageIds?[i] ?? Guid.CreateVersion7(now), Duplicate: false);
+            results[i] = new PublishResult(messageIds?[i] ?? (newId is null ? Guid.CreateVersion7(now) : newId(now)), Duplicate: false);
             addCount++;
             addBytes += m.Body.Length;
         }

@@ -13,7 +13,7 @@ public static class TopicRules
     public static string[] Words(string? routingKey) => string.IsNullOrEmpty(routingKey) ? [] : routingKey.Split('.');
 
     /// <summary>
-    /// Plans a topic publish before anything is changed: assigns each message one UUIDv7 id of <paramref name="now"/>
+    /// Plans a topic publish before anything is changed: assigns each message one id (a UUIDv7 of <paramref name="now"/> by default)
     /// (every copy carries it), routes each message to the subscriptions whose filters match, and checks every copy
     /// against its queue as a queue publish would (size, FIFO message group and deduplication id, priority and delay
     /// rules, a batch that can never fit), adding a content-based deduplication id where the queue derives one.
@@ -22,9 +22,13 @@ public static class TopicRules
     /// <param name="messages">The messages, in order (validated by the broker).</param>
     /// <param name="queueOf">The stored queue of a subscription's queue name.</param>
     /// <param name="now">The store's current time.</param>
+    /// <param name="newId">
+    /// Where the message ids come from, called once per message in order with <paramref name="now"/>; default
+    /// <see cref="Guid.CreateVersion7(DateTimeOffset)"/> (a state machine that replays a log passes a deterministic source).
+    /// </param>
     /// <exception cref="SluiceException">A copy its queue refuses: the queue's error, its message naming the queue.</exception>
     public static TopicPlan PlanPublish(IReadOnlyList<(SubscriptionInfo Info, SubscriptionFilter Filter)> subscriptions,
-        IReadOnlyList<TopicMessage> messages, Func<string, QueueInfo> queueOf, DateTimeOffset now)
+        IReadOnlyList<TopicMessage> messages, Func<string, QueueInfo> queueOf, DateTimeOffset now, Func<DateTimeOffset, Guid>? newId = null)
     {
         ArgumentNullException.ThrowIfNull(subscriptions);
         ArgumentNullException.ThrowIfNull(messages);
@@ -33,7 +37,7 @@ public static class TopicRules
         var words = new string[messages.Count][];
         for (var i = 0; i < messages.Count; i++)
         {
-            ids[i] = Guid.CreateVersion7(now);
+            ids[i] = newId is null ? Guid.CreateVersion7(now) : newId(now);
             words[i] = Words(messages[i].RoutingKey);
         }
 

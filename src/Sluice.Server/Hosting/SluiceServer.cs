@@ -13,6 +13,7 @@ using Sluice.Faces.Rest;
 using Sluice.Faces.Sqs;
 using Sluice.Hosting;
 using Sluice.Server.Internal;
+using Sluice.Storage.Log;
 using Sluice.Storage.Sqlite;
 
 namespace Sluice.Server.Hosting;
@@ -292,17 +293,29 @@ public sealed class SluiceServer : IAsyncDisposable
             return "memory (nothing survives a restart)";
         }
 
-        var path = DatabasePath();
+        var directory = DataDirectory();
+        if (string.Equals(Options.Store, SluiceServerOptions.SqliteStore, StringComparison.OrdinalIgnoreCase))
+        {
+            var path = Path.Combine(directory, "sluice.db");
+            services.AddSluice(b =>
+            {
+                b.BrokerOptions = Options.Broker;
+                b.UseSqlite(new SqliteStoreOptions { Path = path, Fsync = Options.Fsync });
+            });
+            return path;
+        }
+
+        var logDirectory = Path.Combine(directory, "log");
         services.AddSluice(b =>
         {
             b.BrokerOptions = Options.Broker;
-            b.UseSqlite(new SqliteStoreOptions { Path = path, Fsync = Options.Fsync });
+            b.UseLogStore(new LogStoreOptions { Directory = logDirectory, Fsync = Options.Fsync, Salvage = Options.Salvage });
         });
-        return path;
+        return logDirectory;
     }
 
-    /// <summary>The SQLite database in <see cref="SluiceServerOptions.DataDirectory"/>, creating the directory when missing.</summary>
-    private string DatabasePath()
+    /// <summary><see cref="SluiceServerOptions.DataDirectory"/> as a full path, creating the directory when missing.</summary>
+    private string DataDirectory()
     {
         var directory = Path.GetFullPath(Options.DataDirectory);
         try
@@ -314,7 +327,7 @@ public sealed class SluiceServer : IAsyncDisposable
             throw new ArgumentException($"setting Sluice:DataDirectory '{Options.DataDirectory}': cannot create the directory ({ex.Message})", "Sluice:DataDirectory", ex);
         }
 
-        return Path.Combine(directory, "sluice.db");
+        return directory;
     }
 
     private static InvalidOperationException NotStarted() => new("the server has not been started: call StartAsync first");

@@ -13,14 +13,18 @@ public sealed record SluiceServerOptions
     /// <summary>The configuration section the options bind from.</summary>
     public const string SectionName = "Sluice";
 
-    /// <summary>The <see cref="Store"/> value for the embedded durable SQLite store (the default).</summary>
+    /// <summary>The <see cref="Store"/> value for the log-structured store (the default; durable, in <c>{DataDirectory}/log</c>; docs/design/log-store.md).</summary>
+    public const string LogStore = "log";
+
+    /// <summary>The <see cref="Store"/> value for the embedded durable SQLite store (in <c>{DataDirectory}/sluice.db</c>).</summary>
     public const string SqliteStore = "sqlite";
 
     /// <summary>The <see cref="Store"/> value for the in-memory store (nothing survives a restart; for tests and development).</summary>
     public const string MemoryStore = "memory";
 
     /// <summary>
-    /// Directory of the server's durable state; created when missing. The SQLite database is
+    /// Directory of the server's durable state; created when missing. The log store keeps its segments and checkpoints
+    /// in <c>Path.Combine(DataDirectory, "log")</c>, the SQLite store its database in
     /// <c>Path.Combine(DataDirectory, "sluice.db")</c>. Default <c>./sluice-data</c> (relative to the working directory).
     /// Unused by the memory store.
     /// </summary>
@@ -33,14 +37,24 @@ public sealed record SluiceServerOptions
     /// </summary>
     public string HttpUrl { get; init; } = "http://127.0.0.1:7480";
 
-    /// <summary>The message store: <c>sqlite</c> (default, durable, in <see cref="DataDirectory"/>) or <c>memory</c> (case-insensitive).</summary>
-    public string Store { get; init; } = SqliteStore;
+    /// <summary>
+    /// The message store (case-insensitive): <c>log</c> (default: the log-structured store, durable, in
+    /// <see cref="DataDirectory"/>), <c>sqlite</c> (durable, in <see cref="DataDirectory"/>) or <c>memory</c>.
+    /// </summary>
+    public string Store { get; init; } = LogStore;
 
     /// <summary>
     /// Whether every commit is fsynced before a publish is acknowledged. Default <see langword="true"/>;
-    /// <see langword="false"/> is the relaxed mode (a power loss may lose the last commits). SQLite store only.
+    /// <see langword="false"/> is the relaxed mode (a power loss may lose the last commits). Log and SQLite stores.
     /// </summary>
     public bool Fsync { get; init; } = true;
+
+    /// <summary>
+    /// Open the log store despite damage in the middle of its log (flag <c>--salvage</c>): damaged records are skipped
+    /// and each is logged as a warning. Default <see langword="false"/>: the server refuses to start and says where the
+    /// damage is. Log store only.
+    /// </summary>
+    public bool Salvage { get; init; }
 
     /// <summary>Largest HTTP request body accepted, in bytes. Default 16 MiB (16,777,216); 1 KiB to 1 GiB.</summary>
     public long MaxRequestBodySize { get; init; } = 16 * 1024 * 1024;
@@ -84,7 +98,7 @@ public sealed record SluiceServerOptions
             var options = section.Get<SluiceServerOptions>() ?? new SluiceServerOptions();
 
             // Store is case-insensitive; log and print it as documented (memory, not MEMORY).
-            var store = new[] { SqliteStore, MemoryStore }.FirstOrDefault(s => string.Equals(s, options.Store, StringComparison.OrdinalIgnoreCase));
+            var store = new[] { LogStore, SqliteStore, MemoryStore }.FirstOrDefault(s => string.Equals(s, options.Store, StringComparison.OrdinalIgnoreCase));
             return store is null ? options : options with { Store = store };
         }
         catch (InvalidOperationException ex)
@@ -150,9 +164,9 @@ public sealed record SluiceServerOptions
             throw Invalid(nameof(HttpUrl), $"'{HttpUrl}' asks for a free port on a host name: port 0 needs an IP address, such as http://127.0.0.1:0");
         }
 
-        if (!memory && !string.Equals(Store, SqliteStore, StringComparison.OrdinalIgnoreCase))
+        if (!memory && !string.Equals(Store, SqliteStore, StringComparison.OrdinalIgnoreCase) && !string.Equals(Store, LogStore, StringComparison.OrdinalIgnoreCase))
         {
-            throw Invalid(nameof(Store), $"'{Store}' is not a store: use '{SqliteStore}' (durable, the default) or '{MemoryStore}'");
+            throw Invalid(nameof(Store), $"'{Store}' is not a store: use '{LogStore}' (durable, the default), '{SqliteStore}' (durable) or '{MemoryStore}'");
         }
 
         if (MaxRequestBodySize is < 1024 or > 1024L * 1024 * 1024)

@@ -1,0 +1,258 @@
+using System.Text;
+using Sluice.Storage.Log.Segments;
+
+namespace Sluice.Storage.Log;
+
+/// <summary>
+/// Checkpoints and compaction. After <see cref="LogStoreOptions.CheckpointBytes"/> of log (and at dispose) the whole
+/// state is written to a checkpoint (bodies as places in the log) on a background task; then the segments before the
+/// checkpoint that hold no live body are deleted, and when the oldest segments are mostly dead their live bodies are
+/// copied to the head of the log (records replay ignores), moved, checkpointed again, and the segments deleted.
+/// </summary>
+public sealed partial class LogMessageStore
+{
+    private const int CheckpointFormat = 1;
+    private const int RelocateChunkBytes = 1024 * 1024;
+
+    private LogPosition _checkpointed = LogPosition.Start;
+    private long _bytesSinceCheckpoint;
+    private Task _maintenance = Task.CompletedTask;
+
+    /// <summary>Counts appended bytes (under the lock) and starts a checkpoint and compaction when enough log was written.</summary>
+    private void NoteAppended(int payloadBytes)
+    {
+        _bytesSinceCheckpoint += payloadBytes + SegmentLog.HeaderBytes;
+        if (_bytesSinceCheckpoint >= _options.CheckpointBytes && _maintenance.IsCompleted && !_disposed)
+        {
+            _bytesSinceCheckpoint = 0;
+            _maintenance = Task.Run(MaintainAsync);
+        }
+    }
+
+    /// <summary>Runs a checkpoint and compaction now and waits for them (tests; a running one is awaited first).</summary>
+    internal async Task CheckpointAndCompactAsync()
+    {
+        await WaitForMaintenanceAsync().ConfigureAwait(false);
+        lock (_lock)
+        {
+            _bytesSinceCheckpoint = 0;
+            _maintenance = Task.Run(MaintainAsync);
+        }
+
+        await WaitForMaintenanceAsync().ConfigureAwait(false);
+    }
+
+    private async Task WaitForMaintenanceAsync()
+    {
+        Task running;
+        lock (_lock)
+        {
+            running = _maintenance;
+        }
+
+        await running.ConfigureAwait(false);
+    }
+
+    private async Task MaintainAsync()
+    {
+        try
+        {
+            var covers = await CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+            await CompactAsync(covers).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SluiceException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            LogStoreLog.CheckpointFailed(_logger, ex, _options.Directory);
+        }
+    }
+
+    /// <summary>Writes the state as of the log's tail (serialized under the lock, written outside it once that tail is durable).</summary>
+    private async Task<LogPosition> CheckpointAsync(CancellationToken cancellationToken)
+    {
+        var log = _log!;
+        LogPosition covers;
+        var snapshot = new MemoryStream();
+        lock (_lock)
+        {
+            covers = log.Tail;
+            using var writer = new BinaryWriter(snapshot, Encoding.UTF8, leaveOpen: true);
+            writer.Write(CheckpointFormat);
+            writer.Write(_salt);
+            writer.Write(_clock.GetUtcNow().UtcTicks);
+            _state.WriteSnapshot(writer, static (w, body) =>
+            {
+                var b = (LogBody)body;
+                var place = b.Position;
+                w.Write(place.Segment);
+                w.Write(place.Offset);
+                w.Write(b.Length);
+                w.Write(b.Checksum);
+            });
+        }
+
+        // A checkpoint must never cover records a power loss could still take away.
+        await log.WaitDurableAsync(covers, cancellationToken).ConfigureAwait(false);
+        snapshot.Position = 0;
+        Checkpoints.Write(_options.FileSystem, CheckpointsDirectory, covers, stream => snapshot.CopyTo(stream));
+        lock (_lock)
+        {
+            _checkpointed = covers;
+        }
+
+        LogStoreLog.Checkpointed(_logger, _options.Directory, covers.Segment, covers.Offset, snapshot.Length);
+        return covers;
+    }
+
+    private void ReadCheckpoint(Stream checkpoint)
+    {
+        using var reader = new BinaryReader(checkpoint, Encoding.UTF8, leaveOpen: true);
+        var format = reader.ReadInt32();
+        if (format != CheckpointFormat)
+        {
+            throw new LogCorruptException($"checkpoint in {CheckpointsDirectory} has format {format}; this version of Sluice reads format {CheckpointFormat}");
+        }
+
+        _salt = reader.ReadBytes(SaltBytes);
+        _clock.FreezeAt(reader.ReadInt64());
+        _clock.Release();
+        _state.ReadSnapshot(reader, r => new LogBody(this, new LogPosition(r.ReadInt64(), r.ReadInt64()), r.ReadInt32(), r.ReadUInt64()));
+    }
+
+    /// <summary>
+    /// Frees segments before <paramref name="covers"/>: deletes the ones holding no live body; when the oldest ones are
+    /// at most half live, moves their live bodies to the head of the log first and checkpoints again.
+    /// </summary>
+    private async Task CompactAsync(LogPosition covers)
+    {
+        var log = _log!;
+        var bySegment = new SortedDictionary<long, List<LogBody>>();
+        lock (_lock)
+        {
+            var seen = new HashSet<LogBody>(ReferenceEqualityComparer.Instance);
+            _state.VisitBodies(stored =>
+            {
+                if (stored is LogBody body && seen.Add(body))
+                {
+                    var segment = body.Position.Segment;
+                    if (!bySegment.TryGetValue(segment, out var list))
+                    {
+                        bySegment[segment] = list = [];
+                    }
+
+                    list.Add(body);
+                }
+            });
+        }
+
+        var old = log.Segments.Where(s => s < covers.Segment).ToList();
+        if (old.Count == 0)
+        {
+            return;
+        }
+
+        // The longest run of oldest segments whose live bytes are at most half their size.
+        var prefix = 0;
+        long live = 0;
+        for (var i = 0; i < old.Count; i++)
+        {
+            live += bySegment.TryGetValue(old[i], out var bodies) ? bodies.Sum(b => (long)b.Length) : 0;
+            if (live * 2 <= (i + 1) * _options.SegmentBytes)
+            {
+                prefix = i + 1;
+            }
+        }
+
+        var freeBefore = prefix < old.Count ? old[prefix] : covers.Segment;
+        var moving = old.Take(prefix).SelectMany(s => bySegment.TryGetValue(s, out var bodies) ? bodies : []).ToList();
+        long movedBytes = 0;
+        if (moving.Count > 0)
+        {
+            var kept = await RelocateAsync(log, moving).ConfigureAwait(false);
+            if (kept is { } unreadable)
+            {
+                freeBefore = Math.Min(freeBefore, unreadable);
+            }
+
+            movedBytes = moving.Sum(b => (long)b.Length);
+            await CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        else
+        {
+            // Without moving anything: up to the first segment that still holds a live body.
+            freeBefore = Math.Min(covers.Segment, bySegment.Keys.FirstOrDefault(long.MaxValue));
+        }
+
+        if (freeBefore > log.Segments[0])
+        {
+            log.DeleteSegmentsBefore(freeBefore);
+            LogStoreLog.Compacted(_logger, _options.Directory, moving.Count, movedBytes, freeBefore);
+        }
+    }
+
+    /// <summary>Copies bodies to the head of the log in chunks and moves them there; returns the lowest segment holding a body that could not be read (it stays), or <see langword="null"/>.</summary>
+    private async Task<long?> RelocateAsync(SegmentLog log, List<LogBody> bodies)
+    {
+        long? unreadable = null;
+        var chunk = new List<(LogBody Body, byte[] Bytes)>();
+        var chunkBytes = 0;
+        foreach (var body in bodies.OrderBy(b => b.Position))
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = ReadBody(body);
+            }
+            catch (SluiceException)
+            {
+                unreadable = Math.Min(unreadable ?? long.MaxValue, body.Position.Segment);
+                continue;
+            }
+
+            chunk.Add((body, bytes));
+            chunkBytes += bytes.Length + 12;
+            if (chunkBytes >= RelocateChunkBytes)
+            {
+                await AppendRelocationAsync(log, chunk).ConfigureAwait(false);
+                chunk.Clear();
+                chunkBytes = 0;
+            }
+        }
+
+        if (chunk.Count > 0)
+        {
+            await AppendRelocationAsync(log, chunk).ConfigureAwait(false);
+        }
+
+        return unreadable;
+    }
+
+    private async Task AppendRelocationAsync(SegmentLog log, List<(LogBody Body, byte[] Bytes)> chunk)
+    {
+        var record = RecordBuffer.Rent(RecordType.Relocate);
+        LogPosition end;
+        try
+        {
+            foreach (var (_, bytes) in chunk)
+            {
+                record.WriteBody(bytes);
+            }
+
+            lock (_lock)
+            {
+                record.SetTime(_clock.GetUtcNow());
+                var position = log.Reserve(record.Length, LogSpace.Drain);
+                end = log.Append((byte)RecordType.Relocate, record.Payload);
+                for (var i = 0; i < chunk.Count; i++)
+                {
+                    chunk[i].Body.Position = new LogPosition(position.Segment, position.Offset + SegmentLog.HeaderBytes + record.Bodies[i].Offset);
+                }
+            }
+        }
+        finally
+        {
+            record.Return();
+        }
+
+        await log.WaitDurableAsync(end).ConfigureAwait(false);
+    }
+}

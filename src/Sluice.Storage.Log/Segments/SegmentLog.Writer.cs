@@ -1,0 +1,123 @@
+namespace Sluice.Storage.Log.Segments;
+
+public sealed partial class SegmentLog
+{
+    private void StartWriter()
+    {
+        _writer = new Thread(WriterLoop) { IsBackground = true, Name = "sluice-log-writer" };
+        _writer.Start();
+    }
+
+    /// <summary>
+    /// The one writer: takes every pending chunk (the group), writes each with one write, fsyncs (a segment that the
+    /// group leaves is fsynced before the next one is written, so a later segment never holds data that an earlier one
+    /// lost; the segments directory is fsynced when the group opened a segment), then marks the group durable and
+    /// completes its waiters outside the lock. A failure poisons the log and fails every waiter.
+    /// </summary>
+    private void WriterLoop()
+    {
+        var group = new List<Chunk>();
+        var files = new List<Files.IStorageFile>();
+        try
+        {
+            while (true)
+            {
+                LogPosition end;
+                bool syncDirectory;
+                lock (_gate)
+                {
+                    while (_pending.Count == 0 && !_disposing)
+                    {
+                        _writerWaiting = true;
+                        Monitor.Wait(_gate);
+                    }
+
+                    _writerWaiting = false;
+                    if (_pending.Count == 0)
+                        return;
+                    (_pending, group) = (group, _pending);
+                    _inflight = group;
+                    end = _tail;
+                    _inflightEnd = end;
+                    _inflightGroup = _nextGroup;
+                    _nextGroup = null;
+                    syncDirectory = _newSegmentSinceDirectorySync;
+                    _newSegmentSinceDirectorySync = false;
+                    files.Clear();
+                    foreach (var chunk in group)
+                        files.Add(_segments[chunk.Segment].File);
+                }
+
+                Exception? failure = null;
+                try
+                {
+                    for (var i = 0; i < group.Count; i++)
+                    {
+                        var chunk = group[i];
+                        files[i].Write(chunk.Offset, chunk.Buffer.AsSpan(0, chunk.Count));
+                        if (_options.Fsync && i + 1 < group.Count)
+                            files[i].Sync();
+                    }
+
+                    lock (_gate)
+                    {
+                        _written = end;
+                        _inflight = NoChunks;
+                    }
+
+                    if (_options.Fsync)
+                    {
+                        if (syncDirectory)
+                            _fs.SyncDirectory(_segmentsDirectory);
+                        files[^1].Sync();
+                    }
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+
+                TaskCompletionSource? done, next = null;
+                SluiceException? error = null;
+                lock (_gate)
+                {
+                    done = _inflightGroup;
+                    _inflightGroup = null;
+                    if (failure is null)
+                    {
+                        _durable = end;
+                    }
+                    else
+                    {
+                        error = _failure = StoreErrors.StorageFailed(failure);
+                        next = _nextGroup;
+                        _nextGroup = null;
+                    }
+
+                    foreach (var chunk in group)
+                    {
+                        chunk.Recycle();
+                        _freeChunks.Push(chunk);
+                    }
+
+                    group.Clear();
+                }
+
+                if (error is null)
+                {
+                    done?.TrySetResult();
+                }
+                else
+                {
+                    done?.TrySetException(error);
+                    next?.TrySetException(error);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            _writerExited.TrySetResult();
+        }
+    }
+}
