@@ -145,11 +145,12 @@ public sealed class LogStoreDamageTests : IDisposable
         return bodies;
     }
 
+    /// <summary>The directory that holds the segment files (*.log) of the store under the data directory.</summary>
     private string SegmentsDirectory()
     {
-        var found = Directory.GetDirectories(_dataDirectory, "segments", SearchOption.AllDirectories);
-        Assert.True(found.Length == 1, $"expected one segments directory under {_dataDirectory}, found {found.Length}");
-        return found[0];
+        var found = Directory.GetFiles(_dataDirectory, "*.log", SearchOption.AllDirectories).Select(Path.GetDirectoryName).Distinct().ToList();
+        Assert.True(found.Count == 1, $"expected one directory of segment files under {_dataDirectory}, found {found.Count}");
+        return found[0]!;
     }
 
     private string LastSegment() =>

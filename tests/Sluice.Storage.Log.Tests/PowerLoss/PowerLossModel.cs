@@ -39,6 +39,9 @@ internal sealed class ModelMessage
     /// <summary>The handle of the latest confirmed receive while the workload still holds it (not acked, nacked, dead-lettered).</summary>
     public string? Held { get; set; }
 
+    /// <summary>When the lease of <see cref="Held"/> ends (a FIFO queue refuses the handle as stale after it).</summary>
+    public DateTimeOffset LeaseEnd { get; set; }
+
     /// <summary>A handle confirmed before a crash: once the message is received again it must be stale.</summary>
     public string? OldHandle { get; set; }
 

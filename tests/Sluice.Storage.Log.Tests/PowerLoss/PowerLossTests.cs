@@ -11,7 +11,7 @@ namespace Sluice.Storage.Log.Tests.PowerLoss;
 /// torn) at random file operations, including inside checkpoint writes, compaction and recovery; after each, the
 /// reopened store keeps everything that was confirmed (see <see cref="PowerLossWorkload"/> for the checks).
 /// The seed is printed and named in every failure; <c>SLUICE_POWERLOSS_SEED</c> replays one,
-/// <c>SLUICE_POWERLOSS_CRASHES</c> changes the number of power losses (default 2,000 per test).
+/// <c>SLUICE_POWERLOSS_CRASHES</c> changes the number of power losses (default 1,000 per test, 2,000 per run).
 /// </summary>
 public sealed class PowerLossTests(ITestOutputHelper output)
 {
@@ -34,11 +34,11 @@ public sealed class PowerLossTests(ITestOutputHelper output)
             : Random.Shared.Next();
         var crashes = Environment.GetEnvironmentVariable("SLUICE_POWERLOSS_CRASHES") is { Length: > 0 } count
             ? int.Parse(count, CultureInfo.InvariantCulture)
-            : 2_000;
+            : 1_000;
         output.WriteLine($"power-loss seed {seed} (replay: SLUICE_POWERLOSS_SEED={seed}), {crashes} power losses, segments {template.SegmentBytes} B, checkpoint every {template.CheckpointBytes} B");
 
         var disk = new FaultInjectingFileSystem();
-        var workload = new PowerLossWorkload(seed, disk, disk.Crash, Directory, fs => template with { FileSystem = fs });
+        var workload = new PowerLossWorkload(seed, () => disk, random => disk = disk.Crash(random), Directory, fs => template with { FileSystem = fs });
         var clock = Stopwatch.StartNew();
         try
         {
