@@ -116,7 +116,7 @@ public sealed class CrashRecoveryTests : IDisposable
         })).ToArray();
 
         // Kill mid-load: once enough has been published and consumed, while producers and consumers are still running.
-        while (Volatile.Read(ref sent) < 120 || acked.Values.Count(q => q == queue) < 25)
+        while (Volatile.Read(ref sent) < 60 || acked.Values.Count(q => q == queue) < 10)
         {
             if (producers.All(t => t.IsCompleted))
             {
