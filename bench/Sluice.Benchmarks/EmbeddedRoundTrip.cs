@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Sluice.InMemory;
 using Sluice.Storage;
+using Sluice.Storage.Log;
 using Sluice.Storage.Sqlite;
 
 namespace Sluice.Benchmarks;
@@ -27,9 +28,9 @@ public class EmbeddedRoundTrip
     [Params(1, 16)]
     public int Producers { get; set; }
 
-    /// <summary>The store: <c>sqlite</c> (fsync on) or <c>memory</c> (reference, not durable).</summary>
-    [Params("sqlite", "memory")]
-    public string Store { get; set; } = "sqlite";
+    /// <summary>The store: <c>log</c> (the default store, fsync on), <c>sqlite</c> (fsync on) or <c>memory</c> (reference, not durable).</summary>
+    [Params("log", "sqlite", "memory")]
+    public string Store { get; set; } = "log";
 
     [GlobalSetup]
     public async Task SetupAsync()
@@ -37,9 +38,12 @@ public class EmbeddedRoundTrip
         Random.Shared.NextBytes(_body);
         _dir = Path.Combine(Path.GetTempPath(), "sluice-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dir);
-        IQueueStore store = Store == "sqlite"
-            ? new SqliteMessageStore(new SqliteStoreOptions { Path = Path.Combine(_dir, "bench.db"), Fsync = true })
-            : new InMemoryMessageStore();
+        IQueueStore store = Store switch
+        {
+            "log" => new LogMessageStore(new LogStoreOptions { Directory = Path.Combine(_dir, "log"), Fsync = true }),
+            "sqlite" => new SqliteMessageStore(new SqliteStoreOptions { Path = Path.Combine(_dir, "bench.db"), Fsync = true }),
+            _ => new InMemoryMessageStore(),
+        };
         _broker = new Broker(store);
         await _broker.StartAsync().ConfigureAwait(false);
         for (var p = 0; p < Producers; p++)

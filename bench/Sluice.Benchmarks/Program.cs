@@ -9,4 +9,13 @@ if (args.Length > 0 && args[0] == "memory")
     return;
 }
 
+// `w5 [seconds] [runs]`: W5 embedded, log store against SQLite, in one run.
+if (args.Length > 0 && args[0] == "w5")
+{
+    var seconds = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+    var runs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
+    await W5Harness.RunAsync(seconds, runs, args.Contains("nofsync")).ConfigureAwait(false);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(EmbeddedRoundTrip).Assembly).Run(args);

@@ -1,9 +1,9 @@
 using System.Text;
 using Sluice;
 using Sluice.Client;
-using Sluice.Storage.Sqlite;
+using Sluice.Storage.Log;
 
-var broker = new Broker(new SqliteMessageStore(new SqliteStoreOptions { Path = "app.db" }));
+var broker = new Broker(new LogMessageStore(new LogStoreOptions { Directory = "app-data" }));
 await broker.StartAsync();
 await using var client = new InProcessSluiceClient(broker, ownsBroker: true); // an ISluiceClient, as a server's client is
 await client.CreateQueueAsync("jobs");

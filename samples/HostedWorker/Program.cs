@@ -3,10 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sluice;
 using Sluice.Hosting;
-using Sluice.Storage.Sqlite;
+using Sluice.Storage.Log;
 
 var builder = Host.CreateApplicationBuilder(args);
-builder.Services.AddSluice(b => b.UseSqlite("app.db")); // the host starts the broker, and disposes it at shutdown
+builder.Services.AddSluice(b => b.UseLogStore("app-data")); // the host starts the broker, and disposes it at shutdown
 builder.Services.AddHostedService<Worker>();
 Environment.ExitCode = 1; // until the worker has received its message
 await builder.Build().RunAsync();

@@ -2,12 +2,12 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sluice.Hosting;
-using Sluice.Storage.Sqlite;
+using Sluice.Storage.Log;
 using Sluice.Worker;
 using Sluice.Worker.Recurring;
 
 var builder = Host.CreateApplicationBuilder(args);
-builder.Services.AddSluice(b => b.UseSqlite("jobs.db"));
+builder.Services.AddSluice(b => b.UseLogStore("jobs-data"));
 builder.Services.AddSluiceWorker(w =>
 {
     w.JsonContext = SampleJson.Default;

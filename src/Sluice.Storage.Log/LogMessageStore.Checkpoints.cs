@@ -22,7 +22,20 @@ public sealed partial class LogMessageStore
     private void NoteAppended(int payloadBytes)
     {
         _bytesSinceCheckpoint += payloadBytes + SegmentLog.HeaderBytes;
-        if (_bytesSinceCheckpoint >= _options.CheckpointBytes && _maintenance.IsCompleted && !_disposed)
+        if (_bytesSinceCheckpoint >= _options.CheckpointBytes)
+        {
+            StartMaintenance();
+        }
+    }
+
+    /// <summary>
+    /// Starts a checkpoint and compaction (under the lock) unless one is running or nothing was logged since the last:
+    /// after <see cref="LogStoreOptions.CheckpointBytes"/> of log, and when a full disk refused a record (consumers that
+    /// drained since then give the space back).
+    /// </summary>
+    private void StartMaintenance()
+    {
+        if (_maintenance.IsCompleted && !_disposed && _bytesSinceCheckpoint > 0)
         {
             _bytesSinceCheckpoint = 0;
             _maintenance = Task.Run(MaintainAsync);
@@ -79,15 +92,7 @@ public sealed partial class LogMessageStore
             writer.Write(CheckpointFormat);
             writer.Write(_salt);
             writer.Write(_clock.GetUtcNow().UtcTicks);
-            _state.WriteSnapshot(writer, static (w, body) =>
-            {
-                var b = (LogBody)body;
-                var place = b.Position;
-                w.Write(place.Segment);
-                w.Write(place.Offset);
-                w.Write(b.Length);
-                w.Write(b.Checksum);
-            });
+            _state.WriteSnapshot(writer, WriteBodyPlace);
         }
 
         // A checkpoint must never cover records a power loss could still take away.
@@ -101,6 +106,30 @@ public sealed partial class LogMessageStore
 
         LogStoreLog.Checkpointed(_logger, _options.Directory, covers.Segment, covers.Offset, snapshot.Length);
         return covers;
+    }
+
+    /// <summary>The state machine's snapshot now (bodies as places), for tests comparing a replayed state with a live one.</summary>
+    internal byte[] StateSnapshot()
+    {
+        using var snapshot = new MemoryStream();
+        lock (_lock)
+        {
+            using var writer = new BinaryWriter(snapshot, Encoding.UTF8, leaveOpen: true);
+            _state.WriteSnapshot(writer, WriteBodyPlace);
+        }
+
+        return snapshot.ToArray();
+    }
+
+    /// <summary>A body in a checkpoint: its place, length and checksum (the bytes stay in the log).</summary>
+    private static void WriteBodyPlace(BinaryWriter writer, StoredBody body)
+    {
+        var b = (LogBody)body;
+        var place = b.Position;
+        writer.Write(place.Segment);
+        writer.Write(place.Offset);
+        writer.Write(b.Length);
+        writer.Write(b.Checksum);
     }
 
     private void ReadCheckpoint(Stream checkpoint)

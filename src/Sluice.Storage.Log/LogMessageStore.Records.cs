@@ -94,7 +94,7 @@ public sealed partial class LogMessageStore
         finally
         {
             _clock.Release();
-            _callBodies = [];
+            _callBodies = NoBodies;
         }
     }
 
@@ -261,7 +261,7 @@ public sealed partial class LogMessageStore
                 var type = r.ReadString()!;
                 var text = r.ReadString();
                 var binary = r.ReadBytesCopy();
-                attributes[name] = new MessageAttributeValue(type, text, binary);
+                attributes[name] = new MessageAttributeValue(type, text, binary is null ? null : new ReadOnlyMemory<byte>(binary));
             }
         }
 

@@ -29,13 +29,15 @@ public sealed partial class LogMessageStore : IQueueStore
     private readonly FrozenClock _clock;
     private InMemoryMessageStore _state = null!;
     private SegmentLog? _log;
+    private FileStream? _lockFile;
     private byte[] _salt = [];
     private bool _disposed;
 
     // The call being executed (set under _lock, read by the state machine's hooks during the call).
     private LogPosition _callPosition;
     private long _callIdCounter;
-    private List<BodyInfo> _callBodies = [];
+    private static readonly List<BodyInfo> NoBodies = [];
+    private List<BodyInfo> _callBodies = NoBodies;
 
     /// <summary>A store over <paramref name="options"/>; call <c>InitializeAsync</c> before use.</summary>
     /// <param name="options">Where and how.</param>
@@ -53,8 +55,6 @@ public sealed partial class LogMessageStore : IQueueStore
     /// <summary>What the last <see cref="InitializeAsync"/> found and did (records replayed, bytes cut, findings); <see langword="null"/> before it.</summary>
     public LogRecoveryReport? RecoveryReport { get; private set; }
 
-    private string SegmentsDirectory => Path.Combine(_options.Directory, "segments");
-
     private string CheckpointsDirectory => Path.Combine(_options.Directory, "checkpoints");
 
     /// <summary>
@@ -71,9 +71,25 @@ public sealed partial class LogMessageStore : IQueueStore
 
         var fs = _options.FileSystem;
         fs.CreateDirectory(_options.Directory);
+        _lockFile ??= LockDirectory();
+        try
+        {
+            await OpenAsync(fs, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _lockFile?.Dispose();
+            _lockFile = null;
+            throw;
+        }
+    }
+
+    private async ValueTask OpenAsync(Files.IStorageFileSystem fs, CancellationToken cancellationToken)
+    {
         _state = NewStateMachine();
         var covers = LogPosition.Start;
-        using (var checkpoint = Checkpoints.ReadLatest(fs, CheckpointsDirectory, _options.Salvage, out var checkpointCovers))
+        var checkpointFindings = new List<string>();
+        using (var checkpoint = Checkpoints.ReadLatest(fs, CheckpointsDirectory, _options.Salvage, out var checkpointCovers, checkpointFindings))
         {
             if (checkpoint is not null)
             {
@@ -83,13 +99,14 @@ public sealed partial class LogMessageStore : IQueueStore
             }
         }
 
-        var log = SegmentLog.Open(fs, SegmentsDirectory, new SegmentLogOptions
+        var log = SegmentLog.Open(fs, _options.Directory, new SegmentLogOptions
         {
             SegmentBytes = _options.SegmentBytes,
             Fsync = _options.Fsync,
             Salvage = _options.Salvage,
             ReserveBytes = _options.ReserveBytes,
         }, covers, Replay, out var report);
+        report = report with { Findings = [.. checkpointFindings, .. report.Findings] };
         RecoveryReport = report;
         foreach (var finding in report.Findings)
         {
@@ -154,6 +171,26 @@ public sealed partial class LogMessageStore : IQueueStore
 
         await _state.DisposeAsync().ConfigureAwait(false);
         await log.DisposeAsync().ConfigureAwait(false);
+        _lockFile?.Dispose();
+    }
+
+    /// <summary>Keeps other processes (and other stores in this one) out of the directory while the store is open: an exclusive lock on its <c>lock</c> file (real file systems only).</summary>
+    private FileStream? LockDirectory()
+    {
+        if (_options.FileSystem is not Files.PhysicalFileSystem)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new FileStream(Path.Combine(_options.Directory, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
+        }
+        catch (IOException ex) when (ex is not (FileNotFoundException or DirectoryNotFoundException or PathTooLongException))
+        {
+            throw new SluiceException(ErrorCodes.Unavailable,
+                $"log store '{_options.Directory}' is in use by another Sluice process: stop it, or use another data directory", "directory", isTransient: false, ex);
+        }
     }
 
     private const int SaltBytes = 16;
@@ -186,10 +223,15 @@ public sealed partial class LogMessageStore : IQueueStore
                 NoteAppended(record.Length);
                 return end;
             }
+            catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.StorageFull)
+            {
+                StartMaintenance();
+                throw;
+            }
             finally
             {
                 _clock.Release();
-                _callBodies = [];
+                _callBodies = NoBodies;
             }
         }
     }

@@ -95,7 +95,7 @@ public sealed partial class ServeTests
             Assert.Equal(1, exit);
             var line = Assert.Single(secondError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Equal(
-                $"error: database '{Path.Combine(dir, "sluice.db")}' is in use by another Sluice process: stop it, or use another data directory",
+                $"error: log store '{Path.Combine(dir, "log")}' is in use by another Sluice process: stop it, or use another data directory",
                 line.TrimEnd());
         }
         finally

@@ -45,7 +45,7 @@ public class SluiceServerTests
         Assert.Equal(new SluiceServerOptions(), options with { Broker = options.Broker });
         Assert.Equal("http://127.0.0.1:7480", options.HttpUrl);
         Assert.Equal("./sluice-data", options.DataDirectory);
-        Assert.Equal("sqlite", options.Store);
+        Assert.Equal("log", options.Store);
         Assert.True(options.Fsync);
         Assert.Equal(16 * 1024 * 1024, options.MaxRequestBodySize);
     }

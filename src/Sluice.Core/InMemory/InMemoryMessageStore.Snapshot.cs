@@ -317,7 +317,12 @@ public sealed partial class InMemoryMessageStore
                     var attribute = r.String();
                     var dataType = r.String();
                     var text = r.NullableString();
-                    ReadOnlyMemory<byte>? binary = reader.ReadBoolean() ? r.Bytes() : null;
+                    ReadOnlyMemory<byte>? binary = null; // not a conditional expression: null would convert to an empty ReadOnlyMemory
+                    if (reader.ReadBoolean())
+                    {
+                        binary = r.Bytes();
+                    }
+
                     read.Add(attribute, new MessageAttributeValue(dataType, text, binary));
                 }
 
