@@ -15,7 +15,7 @@ namespace Sluice.Benchmarks;
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 12)]
 public class StateMachineRoundTrip
 {
-    private const int Rounds = 64;
+    private const int Messages = 64;
     private readonly byte[] _body = new byte[1024];
     private InMemoryMessageStore _store = null!;
     private OutgoingMessage[] _batch = null!;
@@ -46,12 +46,12 @@ public class StateMachineRoundTrip
         _handles = new string[Batch];
     }
 
-    /// <summary>Publishes a batch, receives it and acks it, <see cref="Rounds"/> times.</summary>
-    [Benchmark(OperationsPerInvoke = Rounds)]
+    /// <summary>Publishes a batch, receives it and acks it, until <see cref="Messages"/> messages went through.</summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
     public async Task PublishReceiveAck()
     {
         var timeout = TimeSpan.FromSeconds(30);
-        for (var round = 0; round < Rounds; round++)
+        for (var round = 0; round < Messages / Batch; round++)
         {
             await _store.PublishAsync("q", _batch).ConfigureAwait(false);
             var received = await _store.ReceiveAsync("q", Batch, timeout).ConfigureAwait(false);

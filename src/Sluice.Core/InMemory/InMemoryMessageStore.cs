@@ -11,6 +11,7 @@ namespace Sluice.InMemory;
 public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = null) : IQueueStore
 {
     private static readonly IReadOnlyDictionary<string, MessageAttributeValue> NoAttributes = new Dictionary<string, MessageAttributeValue>();
+    private static readonly StoredBody NoBody = new InMemoryBody(ReadOnlyMemory<byte>.Empty);
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly Lock _lock = new();
     private readonly SortedDictionary<string, QueueState> _queues = new(StringComparer.Ordinal);
@@ -121,14 +122,15 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
     private PendingPublish PlanPublish(QueueState q, IReadOnlyList<OutgoingMessage> messages, DateTimeOffset now, IReadOnlyList<Guid>? ids)
     {
         var options = q.Info.Options;
-        var plan = QueueRules.PlanPublish(options, messages, now,
-            key => q.Dedup.TryGetValue(key, out var seen) && seen.ExpiresAt > now
-                ? new PublishResult(seen.MessageId, true) { SequenceNumber = seen.Sequence }
-                : null,
-            ids, _hooks.NewId);
-        var evict = new List<Message>();
-        QueueRules.MakeRoom(q.Info, q.Messages.Count, q.Bytes, plan.AddCount, plan.AddBytes,
-            q.Messages.Values.Where(m => StateOf(m, now) == MessageState.Ready).Select(m => (m, (long)m.Body.Length)), evict.Add);
+        var plan = QueueRules.PlanPublish(options, messages, now, q.FindStored(now), ids, _hooks.NewId);
+        List<Message>? evict = null;
+        if (!QueueRules.Fits(options, q.Messages.Count + plan.AddCount, q.Bytes + plan.AddBytes))
+        {
+            evict = [];
+            QueueRules.MakeRoom(q.Info, q.Messages.Count, q.Bytes, plan.AddCount, plan.AddBytes,
+                q.Messages.Values.Where(m => StateOf(m, now) == MessageState.Ready).Select(m => (m, (long)m.Body.Length)), evict.Add);
+        }
+
         return new PendingPublish(q, messages, plan, evict);
     }
 
@@ -141,7 +143,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         var (q, messages, plan, evict) = pending;
         var options = q.Info.Options;
         var overflowDlq = QueueRules.DeadLettersOnOverflow(options) ? DeadLetterQueueOf(q) : null;
-        foreach (var victim in evict)
+        foreach (var victim in evict ?? [])
         {
             if (overflowDlq is not null)
             {
@@ -185,8 +187,8 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         return plan.Complete();
     }
 
-    /// <summary>A publish into one queue, planned and not yet carried out.</summary>
-    private sealed record PendingPublish(QueueState Queue, IReadOnlyList<OutgoingMessage> Messages, PublishPlan Plan, List<Message> Evict);
+    /// <summary>A publish into one queue, planned and not yet carried out (<see cref="Evict"/>: null when nothing is).</summary>
+    private readonly record struct PendingPublish(QueueState Queue, IReadOnlyList<OutgoingMessage> Messages, PublishPlan Plan, List<Message>? Evict);
 
     /// <inheritdoc />
     public ValueTask<ReceiveResult> ReceiveAsync(string queue, int maxMessages, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
@@ -198,30 +200,6 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             var delivered = new List<QueueMessage>(Math.Min(maxMessages, 16));
             var options = q.Info.Options;
             var dlq = DeadLetterQueueOf(q);
-            void Lease(Message m)
-            {
-                q.Reindex(m, () =>
-                {
-                    m.ReceiveCount++;
-                    m.Generation++;
-                    m.FirstReceivedAt ??= now;
-                    m.Leased = true;
-                    m.LeasedAt = now;
-                    m.VisibleAt = now + visibilityTimeout;
-                });
-                delivered.Add(View(m, now, ReceiptHandle.Issue(q.Info, m.Sequence, m.Generation)));
-            }
-
-            bool DeadLettered(Message m)
-            {
-                if (dlq is not null && QueueRules.ReceivesUsedUp(options, m.ReceiveCount))
-                {
-                    MoveToDeadLetter(q, dlq, m, DeadLetterInfo.MaxReceiveCountReason, now);
-                    return true;
-                }
-
-                return false;
-            }
 
             if (q.Info.Options.Fifo)
             {
@@ -238,13 +216,13 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                             break;
                         }
 
-                        if (DeadLettered(head))
+                        if (DeadLetteredOnReceive(q, dlq, head, now))
                         {
                             movedAny = true;
                             continue;
                         }
 
-                        Lease(head);
+                        delivered.Add(Lease(q, head, now, visibilityTimeout));
                         foreach (var follower in q.GroupAfter(head).ToList())
                         {
                             if (delivered.Count >= maxMessages || follower.VisibleAt > now || (dlq is not null && QueueRules.ReceivesUsedUp(options, follower.ReceiveCount)))
@@ -252,7 +230,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                                 break; // not deliverable now: the rest of the group waits behind it
                             }
 
-                            Lease(follower);
+                            delivered.Add(Lease(q, follower, now, visibilityTimeout));
                         }
                     }
                 }
@@ -264,9 +242,9 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                 {
                     while (delivered.Count < maxMessages && q.FirstVisible(priority, now) is { } m)
                     {
-                        if (!DeadLettered(m))
+                        if (!DeadLetteredOnReceive(q, dlq, m, now))
                         {
-                            Lease(m);
+                            delivered.Add(Lease(q, m, now, visibilityTimeout));
                         }
                     }
                 }
@@ -277,18 +255,45 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         }
     }
 
+    /// <summary>Leases a message for <paramref name="visibilityTimeout"/> and returns its delivery.</summary>
+    private QueueMessage Lease(QueueState q, Message m, DateTimeOffset now, TimeSpan visibilityTimeout)
+    {
+        q.Unindex(m);
+        m.ReceiveCount++;
+        m.Generation++;
+        m.FirstReceivedAt ??= now;
+        m.Leased = true;
+        m.LeasedAt = now;
+        m.VisibleAt = now + visibilityTimeout;
+        q.Index(m);
+        return View(m, now, ReceiptHandle.Issue(q.Info, m.Sequence, m.Generation));
+    }
+
+    /// <summary>Moves a message a receive found to the dead-letter queue instead of delivering it, when its receives are used up.</summary>
+    private static bool DeadLetteredOnReceive(QueueState q, QueueState? dlq, Message m, DateTimeOffset now)
+    {
+        if (dlq is not null && QueueRules.ReceivesUsedUp(q.Info.Options, m.ReceiveCount))
+        {
+            MoveToDeadLetter(q, dlq, m, DeadLetterInfo.MaxReceiveCountReason, now);
+            return true;
+        }
+
+        return false;
+    }
+
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<BatchItemResult>> AckAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
             var q = Queue(queue);
+            var now = _time.GetUtcNow();
             var results = new BatchItemResult[receiptHandles.Count];
             for (var i = 0; i < receiptHandles.Count; i++)
             {
                 try
                 {
-                    var m = Leased(q, receiptHandles[i], requireInFlight: false, _time.GetUtcNow());
+                    var m = Leased(q, receiptHandles[i], requireInFlight: false, now);
                     q.Remove(m);
                     results[i] = BatchItemResult.Ok;
                 }
@@ -309,7 +314,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         {
             var q = Queue(queue);
             var now = _time.GetUtcNow();
-            var m = Leased(q, receiptHandle, requireInFlight: true, _time.GetUtcNow());
+            var m = Leased(q, receiptHandle, requireInFlight: true, now);
             m.LastError = lastError ?? m.LastError;
             if (QueueRules.ReceivesUsedUp(q.Info.Options, m.ReceiveCount) && DeadLetterQueueOf(q) is { } dlq)
             {
@@ -317,11 +322,10 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             }
             else
             {
-                q.Reindex(m, () =>
-                {
-                    m.Leased = false;
-                    m.VisibleAt = now + delay;
-                });
+                q.Unindex(m);
+                m.Leased = false;
+                m.VisibleAt = now + delay;
+                q.Index(m);
             }
 
             return ValueTask.CompletedTask;
@@ -350,7 +354,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         {
             var q = Queue(queue);
             var now = _time.GetUtcNow();
-            var m = Leased(q, receiptHandle, requireInFlight: true, _time.GetUtcNow());
+            var m = Leased(q, receiptHandle, requireInFlight: true, now);
             if (restart)
             {
                 m.LeasedAt = now;
@@ -360,11 +364,10 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                 LeaseLimit.Check(m.LeasedAt, now, visibilityTimeout);
             }
 
-            q.Reindex(m, () =>
-            {
-                m.VisibleAt = now + visibilityTimeout;
-                m.Leased = visibilityTimeout > TimeSpan.Zero;
-            });
+            q.Unindex(m);
+            m.VisibleAt = now + visibilityTimeout;
+            m.Leased = visibilityTimeout > TimeSpan.Zero;
+            q.Index(m);
             return ValueTask.FromResult(m.VisibleAt);
         }
     }
@@ -388,14 +391,24 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         {
             var q = Queue(queue);
             var now = _time.GetUtcNow();
-            var list = q.Messages.Values
-                .OrderBy(m => m.VisibleAt <= now ? 0 : 1)
-                .ThenByDescending(m => m.Priority)
-                .ThenBy(m => m.VisibleAt)
-                .ThenBy(m => m.Sequence)
-                .Take(maxMessages)
-                .Select(m => View(m, now, null))
-                .ToList();
+            // Visible messages first, then the others; each by priority (highest first), visibility time and sequence.
+            var list = new List<QueueMessage>(Math.Min(maxMessages, 64));
+            foreach (var visible in (ReadOnlySpan<bool>)[true, false])
+            {
+                for (var priority = OutgoingMessage.MaxPriority; priority >= 0 && list.Count < maxMessages; priority--)
+                {
+                    foreach (var m in q.ByVisibility(priority, now, visible))
+                    {
+                        if (list.Count == maxMessages)
+                        {
+                            break;
+                        }
+
+                        list.Add(View(m, now, null));
+                    }
+                }
+            }
+
             return ValueTask.FromResult<IReadOnlyList<QueueMessage>>(list);
         }
     }
@@ -596,14 +609,23 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         public string? LastError { get; set; }
 
         public DeadLetterInfo? DeadLetter { get; set; }
-
-        public (int, long, long) Key => (OutgoingMessage.MaxPriority - Priority, VisibleAt.UtcTicks, Sequence);
     }
 
-    /// <summary>One queue. Invariant: every message is in <see cref="Messages"/> and in the delivery index under its current key, and <see cref="Bytes"/> is the sum of their body lengths.</summary>
+    /// <summary>
+    /// One queue. Invariant: every message is in <see cref="Messages"/> and, under its current visibility time, in its
+    /// priority's delivery index; <see cref="Bytes"/> is the sum of their body lengths. A message's priority, visibility
+    /// time and sequence change only while it is out of the index (<see cref="Unindex"/>, change, <see cref="Index"/>).
+    /// </summary>
     private sealed class QueueState(QueueInfo info)
     {
-        private readonly SortedSet<(int, long, long)> _index = [];
+        /// <summary>Per priority, every message (ready, delayed and leased) by visibility time, then sequence.</summary>
+        private readonly SortedSet<Message>?[] _byVisibility = new SortedSet<Message>?[OutgoingMessage.MaxPriority + 1];
+
+        /// <summary>Sequence numbers of each message group's messages (FIFO order).</summary>
+        private readonly Dictionary<string, SortedSet<long>> _groups = new(StringComparer.Ordinal);
+
+        private Func<string, PublishResult?>? _findStored;
+        private DateTimeOffset _findStoredNow;
 
         public QueueInfo Info { get; set; } = info;
 
@@ -611,15 +633,21 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
 
         public Dictionary<string, (Guid MessageId, long Sequence, DateTimeOffset ExpiresAt)> Dedup { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>Sequence numbers of each message group's messages (FIFO order).</summary>
-        private readonly Dictionary<string, SortedSet<long>> _groups = new(StringComparer.Ordinal);
-
         public long Bytes { get; private set; }
+
+        /// <summary>The message a deduplication key names while its window lasts at <paramref name="now"/>, as a duplicate's result (one delegate per queue, not per publish).</summary>
+        public Func<string, PublishResult?> FindStored(DateTimeOffset now)
+        {
+            _findStoredNow = now;
+            return _findStored ??= key => Dedup.TryGetValue(key, out var seen) && seen.ExpiresAt > _findStoredNow
+                ? new PublishResult(seen.MessageId, true) { SequenceNumber = seen.Sequence }
+                : null;
+        }
 
         public void Add(Message m)
         {
             Messages.Add(m.Sequence, m);
-            _index.Add(m.Key);
+            Index(m);
             Bytes += m.Body.Length;
             if (m.MessageGroupId is { } g)
             {
@@ -635,7 +663,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         public void Remove(Message m)
         {
             Messages.Remove(m.Sequence);
-            _index.Remove(m.Key);
+            Unindex(m);
             Bytes -= m.Body.Length;
             if (m.MessageGroupId is { } g && _groups.TryGetValue(g, out var set))
             {
@@ -650,10 +678,20 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         public void Clear()
         {
             Messages.Clear();
-            _index.Clear();
+            foreach (var set in _byVisibility)
+            {
+                set?.Clear();
+            }
+
             _groups.Clear();
             Bytes = 0;
         }
+
+        /// <summary>Puts a message into the delivery index under its current visibility time.</summary>
+        public void Index(Message m) => (_byVisibility[m.Priority] ??= new SortedSet<Message>(VisibilityOrder.Instance)).Add(m);
+
+        /// <summary>Takes a message out of the delivery index (before its visibility time changes).</summary>
+        public void Unindex(Message m) => _byVisibility[m.Priority]!.Remove(m);
 
         /// <summary>The first message of every message group.</summary>
         public IEnumerable<Message> GroupHeads() => _groups.Values.Select(set => Messages[set.Min]);
@@ -664,48 +702,86 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                 ? set.GetViewBetween(head.Sequence + 1, long.MaxValue).Select(seq => Messages[seq])
                 : [];
 
-        /// <summary>Changes a message's ordering fields, keeping the index in step.</summary>
-        public void Reindex(Message m, Action change)
-        {
-            _index.Remove(m.Key);
-            change();
-            _index.Add(m.Key);
-        }
+        /// <summary>The visible message of <paramref name="priority"/> that goes first (earliest visible, then lowest sequence), or null; O(log n).</summary>
+        public Message? FirstVisible(int priority, DateTimeOffset now) =>
+            _byVisibility[priority] is { Count: > 0 } set && set.Min is { } first && first.VisibleAt <= now ? first : null;
 
-        public Message? FirstVisible(int priority, DateTimeOffset now)
-        {
-            var p = OutgoingMessage.MaxPriority - priority;
-            return TryFirst(_index.GetViewBetween((p, long.MinValue, long.MinValue), (p, now.UtcTicks, long.MaxValue)), out var key)
-                ? Messages[key.Item3]
-                : null;
-        }
-
+        /// <summary>When the next message that is not visible at <paramref name="now"/> becomes visible, or null.</summary>
         public DateTimeOffset? NextVisibleAfter(DateTimeOffset now)
         {
-            long? best = null;
-            for (var p = 0; p <= OutgoingMessage.MaxPriority; p++)
+            DateTimeOffset? best = null;
+            foreach (var set in _byVisibility)
             {
-                if (TryFirst(_index.GetViewBetween((p, now.UtcTicks + 1, long.MinValue), (p, long.MaxValue, long.MaxValue)), out var key) &&
-                    (best is null || key.Item2 < best))
+                if (FirstAfter(set, now) is { } m && (best is null || m.VisibleAt < best))
                 {
-                    best = key.Item2;
+                    best = m.VisibleAt;
                 }
             }
 
-            return best is { } ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+            return best;
         }
 
-        // A view's Count walks the whole range; its first element is found in O(log n).
-        private static bool TryFirst(SortedSet<(int, long, long)> view, out (int, long, long) first)
+        /// <summary>The messages of <paramref name="priority"/> that are (or are not) visible at <paramref name="now"/>, in delivery order.</summary>
+        public IEnumerable<Message> ByVisibility(int priority, DateTimeOffset now, bool visible)
         {
-            foreach (var key in view)
+            var set = _byVisibility[priority];
+            if (set is not { Count: > 0 })
             {
-                first = key;
-                return true;
+                yield break;
             }
 
-            first = default;
-            return false;
+            if (!visible)
+            {
+                if (FirstAfter(set, now) is { } first)
+                {
+                    foreach (var m in set.GetViewBetween(first, set.Max!))
+                    {
+                        yield return m;
+                    }
+                }
+
+                yield break;
+            }
+
+            foreach (var m in set)
+            {
+                if (m.VisibleAt > now)
+                {
+                    yield break;
+                }
+
+                yield return m;
+            }
+        }
+
+        /// <summary>The first message of <paramref name="set"/> not visible at <paramref name="now"/>; O(log n).</summary>
+        private static Message? FirstAfter(SortedSet<Message>? set, DateTimeOffset now)
+        {
+            if (set is not { Count: > 0 } || set.Max!.VisibleAt <= now)
+            {
+                return null;
+            }
+
+            if (set.Min!.VisibleAt > now)
+            {
+                return set.Min;
+            }
+
+            // A probe just after every message visible at now: the view's minimum is the first one after it.
+            var probe = new Message { Id = Guid.Empty, Body = NoBody, Attributes = NoAttributes, VisibleAt = now.AddTicks(1), Sequence = long.MinValue };
+            return set.GetViewBetween(probe, set.Max).Min;
+        }
+    }
+
+    /// <summary>The delivery index's order: visibility time, then sequence.</summary>
+    private sealed class VisibilityOrder : IComparer<Message>
+    {
+        public static readonly VisibilityOrder Instance = new();
+
+        public int Compare(Message? x, Message? y)
+        {
+            var order = x!.VisibleAt.UtcTicks.CompareTo(y!.VisibleAt.UtcTicks);
+            return order != 0 ? order : x.Sequence.CompareTo(y.Sequence);
         }
     }
 }
