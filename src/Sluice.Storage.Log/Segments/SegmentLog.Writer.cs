@@ -43,14 +43,18 @@ public sealed partial class SegmentLog
                     _nextGroup = null;
                     syncDirectory = _newSegmentSinceDirectorySync;
                     _newSegmentSinceDirectorySync = false;
-                    files.Clear();
-                    foreach (var chunk in group)
-                        files.Add(_segments[chunk.Segment].File);
                 }
 
                 Exception? failure = null;
                 try
                 {
+                    files.Clear();
+                    lock (_gate)
+                    {
+                        foreach (var chunk in group)
+                            files.Add(_segments[chunk.Segment].File);
+                    }
+
                     for (var i = 0; i < group.Count; i++)
                     {
                         var chunk = group[i];
@@ -114,6 +118,20 @@ public sealed partial class SegmentLog
                     return;
                 }
             }
+        }
+        catch (Exception e)
+        {
+            // Not an I/O failure (those are handled above): still, fail every waiter rather than the process.
+            SluiceException error;
+            TaskCompletionSource? done, next;
+            lock (_gate)
+            {
+                error = _failure ??= StoreErrors.StorageFailed(e);
+                (done, next, _inflightGroup, _nextGroup) = (_inflightGroup, _nextGroup, null, null);
+            }
+
+            done?.TrySetException(error);
+            next?.TrySetException(error);
         }
         finally
         {
