@@ -1,6 +1,7 @@
 using System.Globalization;
 using Sluice.Storage.Log.Segments;
 using Sluice.Storage.Log.Tests.FaultInjection;
+using Xunit.Abstractions;
 using static Sluice.Storage.Log.Tests.Segments.LogFixture;
 
 namespace Sluice.Storage.Log.Tests.Segments;
