@@ -49,7 +49,7 @@ public sealed class PowerLossTests(ITestOutputHelper output)
             Assert.Fail(e.Message);
         }
 
-        output.WriteLine($"{workload.CrashPoints} power losses ({workload.RecoveryCrashes} during recovery; by place: {string.Join(", ", workload.CutsByPlace.Select(p => $"{p.Key} {p.Value}"))}), {workload.ConfirmedCalls} calls confirmed, {workload.CutCalls} cut, {clock.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"{workload.CrashPoints} power losses ({workload.RecoveryCrashes} during recovery; by place: {string.Join(", ", workload.CutsByPlace.Select(p => $"{p.Key} {p.Value}"))}), {workload.ConfirmedCalls} calls confirmed, {workload.CutCalls} cut, {workload.Tracked.Messages} messages and {workload.Tracked.Entries} stream entries left, {clock.Elapsed.TotalSeconds:F1} s");
         Assert.True(workload.CutsByPlace.GetValueOrDefault("other file") > 0, $"no power loss landed in a checkpoint (seed {seed})");
         Assert.True(workload.CutCalls > 0, $"no call was ever cut by a power loss (seed {seed}): the crash points never met a call in flight");
     }
