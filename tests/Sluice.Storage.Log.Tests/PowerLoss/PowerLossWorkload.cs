@@ -130,7 +130,7 @@ internal sealed class PowerLossWorkload
         {
             var after = _random.Next(0, 60);
             power.ArmAfter(after);
-            _crashPoint = $"at mutating file operation +{after} of life {_life}";
+            _crashPoint = $"armed for mutating file operation +{after} of life {_life}";
         }
         else
         {
