@@ -104,82 +104,82 @@ public sealed partial class LogMessageStore
         switch (type)
         {
             case RecordType.Publish:
-            {
-                var queue = r.ReadString()!;
-                var messages = ReadMessages(ref r, bodies);
-                Complete(_state.PublishAsync(queue, messages));
-                break;
-            }
+                {
+                    var queue = r.ReadString()!;
+                    var messages = ReadMessages(ref r, bodies);
+                    Complete(_state.PublishAsync(queue, messages));
+                    break;
+                }
 
             case RecordType.Receive:
-            {
-                var queue = r.ReadString()!;
-                var max = r.ReadInt32();
-                var visibility = TimeSpan.FromTicks(r.ReadInt64());
-                Complete(_state.ReceiveAsync(queue, max, visibility));
-                break;
-            }
+                {
+                    var queue = r.ReadString()!;
+                    var max = r.ReadInt32();
+                    var visibility = TimeSpan.FromTicks(r.ReadInt64());
+                    Complete(_state.ReceiveAsync(queue, max, visibility));
+                    break;
+                }
 
             case RecordType.Ack:
-            {
-                var queue = r.ReadString()!;
-                var handles = new string[r.ReadInt32()];
-                for (var i = 0; i < handles.Length; i++)
                 {
-                    handles[i] = r.ReadString()!;
-                }
+                    var queue = r.ReadString()!;
+                    var handles = new string[r.ReadInt32()];
+                    for (var i = 0; i < handles.Length; i++)
+                    {
+                        handles[i] = r.ReadString()!;
+                    }
 
-                Complete(_state.AckAsync(queue, handles));
-                break;
-            }
+                    Complete(_state.AckAsync(queue, handles));
+                    break;
+                }
 
             case RecordType.Nack:
-            {
-                var queue = r.ReadString()!;
-                var handle = r.ReadString()!;
-                var delay = TimeSpan.FromTicks(r.ReadInt64());
-                Complete(_state.NackAsync(queue, handle, delay, r.ReadString()));
-                break;
-            }
-
-            case RecordType.Extend:
-            {
-                var queue = r.ReadString()!;
-                var handle = r.ReadString()!;
-                var visibility = TimeSpan.FromTicks(r.ReadInt64());
-                Complete(_state.ExtendLeaseAsync(queue, handle, visibility, r.ReadByte() != 0));
-                break;
-            }
-
-            case RecordType.DeadLetter:
-            {
-                var queue = r.ReadString()!;
-                var handle = r.ReadString()!;
-                Complete(_state.DeadLetterAsync(queue, handle, r.ReadString()));
-                break;
-            }
-
-            case RecordType.TopicPublish:
-            {
-                var topic = r.ReadString()!;
-                var messages = new TopicMessage[r.ReadInt32()];
-                for (var i = 0; i < messages.Length; i++)
                 {
-                    var key = r.ReadString();
-                    messages[i] = new TopicMessage(ReadMessage(ref r, bodies), key);
+                    var queue = r.ReadString()!;
+                    var handle = r.ReadString()!;
+                    var delay = TimeSpan.FromTicks(r.ReadInt64());
+                    Complete(_state.NackAsync(queue, handle, delay, r.ReadString()));
+                    break;
                 }
 
-                Complete(_state.PublishToTopicAsync(topic, messages));
-                break;
-            }
+            case RecordType.Extend:
+                {
+                    var queue = r.ReadString()!;
+                    var handle = r.ReadString()!;
+                    var visibility = TimeSpan.FromTicks(r.ReadInt64());
+                    Complete(_state.ExtendLeaseAsync(queue, handle, visibility, r.ReadByte() != 0));
+                    break;
+                }
+
+            case RecordType.DeadLetter:
+                {
+                    var queue = r.ReadString()!;
+                    var handle = r.ReadString()!;
+                    Complete(_state.DeadLetterAsync(queue, handle, r.ReadString()));
+                    break;
+                }
+
+            case RecordType.TopicPublish:
+                {
+                    var topic = r.ReadString()!;
+                    var messages = new TopicMessage[r.ReadInt32()];
+                    for (var i = 0; i < messages.Length; i++)
+                    {
+                        var key = r.ReadString();
+                        messages[i] = new TopicMessage(ReadMessage(ref r, bodies), key);
+                    }
+
+                    Complete(_state.PublishToTopicAsync(topic, messages));
+                    break;
+                }
 
             case >= RecordType.CommandBase when (int)type - (int)RecordType.CommandBase < CommandTypes.Length:
-            {
-                var command = (Command?)System.Text.Json.JsonSerializer.Deserialize(r.Rest.Span, CommandTypes[(int)type - (int)RecordType.CommandBase])
-                    ?? throw new InvalidDataException($"record type {(byte)type}: empty command");
-                command.ApplyTo(_state);
-                break;
-            }
+                {
+                    var command = (Command?)System.Text.Json.JsonSerializer.Deserialize(r.Rest.Span, CommandTypes[(int)type - (int)RecordType.CommandBase])
+                        ?? throw new InvalidDataException($"record type {(byte)type}: empty command");
+                    command.ApplyTo(_state);
+                    break;
+                }
 
             default:
                 throw new LogCorruptException($"record type {(byte)type} is unknown to this version of Sluice: open the store with the version that wrote it");

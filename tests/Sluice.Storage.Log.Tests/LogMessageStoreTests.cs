@@ -65,25 +65,25 @@ public sealed class LogMessageStoreTests : IDisposable
 
                     break;
                 case 5 when handles.Count > 0:
-                {
-                    var (queue, handle) = Take(random, handles);
-                    await store.AckAsync(queue, [handle]);
-                    break;
-                }
+                    {
+                        var (queue, handle) = Take(random, handles);
+                        await store.AckAsync(queue, [handle]);
+                        break;
+                    }
 
                 case 6 when handles.Count > 0:
-                {
-                    var (queue, handle) = Take(random, handles);
-                    await Settle(store.NackAsync(queue, handle, TimeSpan.FromSeconds(random.Next(3)), "failed " + step));
-                    break;
-                }
+                    {
+                        var (queue, handle) = Take(random, handles);
+                        await Settle(store.NackAsync(queue, handle, TimeSpan.FromSeconds(random.Next(3)), "failed " + step));
+                        break;
+                    }
 
                 case 7 when handles.Count > 0:
-                {
-                    var (queue, handle) = Take(random, handles);
-                    await Settle(store.ExtendLeaseAsync(queue, handle, TimeSpan.FromSeconds(random.Next(1, 60))));
-                    break;
-                }
+                    {
+                        var (queue, handle) = Take(random, handles);
+                        await Settle(store.ExtendLeaseAsync(queue, handle, TimeSpan.FromSeconds(random.Next(1, 60))));
+                        break;
+                    }
 
                 case 8:
                     await store.PublishToTopicAsync("events", [new TopicMessage(Msg($"t{step}"), random.Next(2) == 0 ? "a.b" : "c.d")]);

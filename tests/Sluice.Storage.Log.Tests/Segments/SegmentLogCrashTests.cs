@@ -1,4 +1,5 @@
 using System.Globalization;
+using Xunit.Abstractions;
 using Sluice.Storage.Log.Segments;
 using Sluice.Storage.Log.Tests.FaultInjection;
 using Xunit.Abstractions;
