@@ -302,6 +302,8 @@ public sealed partial class InMemoryMessageStore
         };
         var q = new QueueState(new QueueInfo(name, options, createdAt));
         var messages = r.Count();
+        var restored = new List<Message>(messages);
+        var sequences = new HashSet<long>(messages);
         for (var i = 0; i < messages; i++)
         {
             var sequence = reader.ReadInt64();
@@ -351,11 +353,18 @@ public sealed partial class InMemoryMessageStore
                     ? new DeadLetterInfo(r.String(), r.String(), reader.ReadInt32(), r.NullableString(), r.Time())
                     : null,
             };
-            if (m.Priority is < 0 or > OutgoingMessage.MaxPriority || q.Messages.ContainsKey(m.Sequence))
+            if (m.Priority is < 0 or > OutgoingMessage.MaxPriority || !sequences.Add(m.Sequence))
             {
                 throw new InvalidDataException($"the store snapshot holds an invalid message (sequence {m.Sequence}, priority {m.Priority}) in queue '{name}'");
             }
 
+            restored.Add(m);
+        }
+
+        // Added in the order they entered the queue (the entry list then only appends; its order within one instant does not matter).
+        restored.Sort(static (a, b) => a.EnqueuedAt != b.EnqueuedAt ? a.EnqueuedAt.CompareTo(b.EnqueuedAt) : a.Sequence.CompareTo(b.Sequence));
+        foreach (var m in restored)
+        {
             q.Add(m);
         }
 

@@ -143,15 +143,15 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         var (q, messages, plan, evict) = pending;
         var options = q.Info.Options;
         var overflowDlq = QueueRules.DeadLettersOnOverflow(options) ? DeadLetterQueueOf(q) : null;
-        foreach (var victim in evict ?? [])
+        for (var v = 0; v < evict?.Count; v++)
         {
             if (overflowDlq is not null)
             {
-                MoveToDeadLetter(q, overflowDlq, victim, DeadLetterInfo.OverflowReason, now);
+                MoveToDeadLetter(q, overflowDlq, evict[v], DeadLetterInfo.OverflowReason, now);
             }
             else
             {
-                q.Remove(victim);
+                q.Remove(evict[v]);
             }
         }
 
@@ -418,31 +418,28 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
     {
         lock (_lock)
         {
+            // From the indexes: only the messages not visible now are walked (leased or delayed); the rest are ready.
             var q = Queue(queue);
             var now = _time.GetUtcNow();
-            long ready = 0, inFlight = 0, delayed = 0, deadLettered = 0;
-            DateTimeOffset? oldest = null;
-            foreach (var m in q.Messages.Values)
+            long inFlight = 0, delayed = 0;
+            for (var priority = 0; priority <= OutgoingMessage.MaxPriority; priority++)
             {
-                switch (StateOf(m, now))
+                foreach (var m in q.ByVisibility(priority, now, visible: false))
                 {
-                    case MessageState.Ready: ready++; break;
-                    case MessageState.InFlight: inFlight++; break;
-                    default: delayed++; break;
-                }
-
-                if (oldest is null || m.EnqueuedAt < oldest)
-                {
-                    oldest = m.EnqueuedAt;
+                    if (m.Leased)
+                    {
+                        inFlight++;
+                    }
+                    else
+                    {
+                        delayed++;
+                    }
                 }
             }
 
-            if (DeadLetterQueueOf(q) is { } dlq)
-            {
-                deadLettered = dlq.Messages.Values.Count(m => m.DeadLetter?.SourceQueue == queue);
-            }
-
-            return ValueTask.FromResult(new QueueCounts(ready, inFlight, delayed, q.Bytes, deadLettered, oldest));
+            var deadLettered = DeadLetterQueueOf(q)?.DeadLettersFrom(queue) ?? 0;
+            var ready = q.Messages.Count - inFlight - delayed;
+            return ValueTask.FromResult(new QueueCounts(ready, inFlight, delayed, q.Bytes, deadLettered, q.OldestEntered?.EnqueuedAt));
         }
     }
 
@@ -454,11 +451,14 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             var dlq = Queue(deadLetterQueue);
             var fixedTarget = destination is null ? null : Queue(destination);
             var now = _time.GetUtcNow();
-            var moved = 0;
+            // The step's moves are chosen first (in sequence order, counting what each destination takes), then made:
+            // the dead-letter queue is walked only as far as the step goes, and never copied.
+            var moves = new List<(Message Message, QueueState Target)>(Math.Min(maxMessages, 64));
+            Dictionary<QueueState, (long Count, long Bytes)>? taken = null;
             QueueState? full = null;
-            foreach (var m in dlq.Messages.Values.ToList())
+            foreach (var m in dlq.Messages.Values)
             {
-                if (moved == maxMessages)
+                if (moves.Count == maxMessages)
                 {
                     break;
                 }
@@ -469,15 +469,23 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                     continue; // no source to go back to, or a dead-letter consumer holds it
                 }
 
-                if (!QueueRules.Fits(target.Info.Options, target.Messages.Count + 1, target.Bytes + m.Body.Length))
+                var (count, bytes) = taken?.GetValueOrDefault(target) ?? default;
+                if (!QueueRules.Fits(target.Info.Options, target.Messages.Count + count + 1, target.Bytes + bytes + m.Body.Length))
                 {
                     full = target;
                     continue;
                 }
 
-                Move(dlq, target, m, keepDeadLetterInfo: false, now);
-                moved++;
+                (taken ??= [])[target] = (count + 1, bytes + m.Body.Length);
+                moves.Add((m, target));
             }
+
+            foreach (var (m, target) in moves)
+            {
+                Move(dlq, target, m, keepDeadLetterInfo: false, now);
+            }
+
+            var moved = moves.Count;
 
             return ValueTask.FromResult(QueueRules.EndRedriveStep(moved, dlq.Messages.Count, full?.Info.Name));
         }
@@ -494,7 +502,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             foreach (var q in _queues.Values)
             {
                 var cutoff = now - q.Info.Options.RetentionPeriod;
-                foreach (var m in q.Messages.Values.Where(m => m.EnqueuedAt <= cutoff).ToList())
+                while (q.OldestEntered is { } m && m.EnqueuedAt <= cutoff)
                 {
                     q.Remove(m);
                     deleted++;
@@ -609,6 +617,12 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         public string? LastError { get; set; }
 
         public DeadLetterInfo? DeadLetter { get; set; }
+
+        /// <summary>The queue's entry list (<see cref="QueueState.OldestEntered"/>): the message that entered before this one.</summary>
+        public Message? EnteredBefore { get; set; }
+
+        /// <summary>The message that entered after this one.</summary>
+        public Message? EnteredAfter { get; set; }
     }
 
     /// <summary>
@@ -624,8 +638,12 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         /// <summary>Sequence numbers of each message group's messages (FIFO order).</summary>
         private readonly Dictionary<string, SortedSet<long>> _groups = new(StringComparer.Ordinal);
 
+        /// <summary>Messages held here that dead-lettered from each source queue (this queue as a dead-letter queue).</summary>
+        private readonly Dictionary<string, long> _deadLettersBySource = new(StringComparer.Ordinal);
+
         private Func<string, PublishResult?>? _findStored;
         private DateTimeOffset _findStoredNow;
+        private Message? _newestEntered;
 
         public QueueInfo Info { get; set; } = info;
 
@@ -634,6 +652,15 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         public Dictionary<string, (Guid MessageId, long Sequence, DateTimeOffset ExpiresAt)> Dedup { get; } = new(StringComparer.Ordinal);
 
         public long Bytes { get; private set; }
+
+        /// <summary>
+        /// The first message of the entry list: every message, ordered by the time it entered this queue
+        /// (<see cref="Message.EnqueuedAt"/>), then by the order it was added; null when the queue is empty.
+        /// </summary>
+        public Message? OldestEntered { get; private set; }
+
+        /// <summary>How many messages held here dead-lettered from <paramref name="source"/>.</summary>
+        public long DeadLettersFrom(string source) => _deadLettersBySource.GetValueOrDefault(source);
 
         /// <summary>The message a deduplication key names while its window lasts at <paramref name="now"/>, as a duplicate's result (one delegate per queue, not per publish).</summary>
         public Func<string, PublishResult?> FindStored(DateTimeOffset now)
@@ -648,7 +675,13 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         {
             Messages.Add(m.Sequence, m);
             Index(m);
+            Enter(m);
             Bytes += m.Body.Length;
+            if (m.DeadLetter is { } dead)
+            {
+                _deadLettersBySource[dead.SourceQueue] = _deadLettersBySource.GetValueOrDefault(dead.SourceQueue) + 1;
+            }
+
             if (m.MessageGroupId is { } g)
             {
                 if (!_groups.TryGetValue(g, out var set))
@@ -664,7 +697,20 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         {
             Messages.Remove(m.Sequence);
             Unindex(m);
+            Leave(m);
             Bytes -= m.Body.Length;
+            if (m.DeadLetter is { } dead)
+            {
+                if (_deadLettersBySource[dead.SourceQueue] == 1)
+                {
+                    _deadLettersBySource.Remove(dead.SourceQueue);
+                }
+                else
+                {
+                    _deadLettersBySource[dead.SourceQueue]--;
+                }
+            }
+
             if (m.MessageGroupId is { } g && _groups.TryGetValue(g, out var set))
             {
                 set.Remove(m.Sequence);
@@ -684,7 +730,70 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             }
 
             _groups.Clear();
+            _deadLettersBySource.Clear();
+            for (var m = OldestEntered; m is not null;)
+            {
+                var next = m.EnteredAfter;
+                m.EnteredBefore = m.EnteredAfter = null;
+                m = next;
+            }
+
+            OldestEntered = _newestEntered = null;
             Bytes = 0;
+        }
+
+        /// <summary>Links a message into the entry list: at the end, unless the clock went back (then after the last message that entered no later).</summary>
+        private void Enter(Message m)
+        {
+            var before = _newestEntered;
+            while (before is not null && before.EnqueuedAt > m.EnqueuedAt)
+            {
+                before = before.EnteredBefore;
+            }
+
+            var after = before is null ? OldestEntered : before.EnteredAfter;
+            m.EnteredBefore = before;
+            m.EnteredAfter = after;
+            if (before is null)
+            {
+                OldestEntered = m;
+            }
+            else
+            {
+                before.EnteredAfter = m;
+            }
+
+            if (after is null)
+            {
+                _newestEntered = m;
+            }
+            else
+            {
+                after.EnteredBefore = m;
+            }
+        }
+
+        private void Leave(Message m)
+        {
+            if (m.EnteredBefore is null)
+            {
+                OldestEntered = m.EnteredAfter;
+            }
+            else
+            {
+                m.EnteredBefore.EnteredAfter = m.EnteredAfter;
+            }
+
+            if (m.EnteredAfter is null)
+            {
+                _newestEntered = m.EnteredBefore;
+            }
+            else
+            {
+                m.EnteredAfter.EnteredBefore = m.EnteredBefore;
+            }
+
+            m.EnteredBefore = m.EnteredAfter = null;
         }
 
         /// <summary>Puts a message into the delivery index under its current visibility time.</summary>
