@@ -36,7 +36,7 @@ public static class Checkpoints
     /// <param name="directory">The checkpoints' directory (created when missing).</param>
     /// <param name="covers">The log position the state includes every record before (recovery replays from it). It must be durable already.</param>
     /// <param name="writeState">Writes the state.</param>
-    /// <exception cref="SluiceException">storage_full when the disk is full, storage_failed on another I/O error (the previous checkpoints are then untouched).</exception>
+    /// <exception cref="SluiceException">storage_full when the disk is full, storage_failed on another I/O error (the previous checkpoints are then untouched; so they are when <paramref name="writeState"/> throws, which is passed on).</exception>
     public static void Write(IStorageFileSystem fileSystem, string directory, LogPosition covers, Action<Stream> writeState)
     {
         ArgumentNullException.ThrowIfNull(fileSystem);
@@ -73,6 +73,11 @@ public static class Checkpoints
         {
             TryDelete(fileSystem, temporary);
             throw fileSystem.IsDiskFull(e) ? StoreErrors.StorageFull(e) : StoreErrors.StorageFailed(e);
+        }
+        catch
+        {
+            TryDelete(fileSystem, temporary); // writeState failed
+            throw;
         }
 
         try

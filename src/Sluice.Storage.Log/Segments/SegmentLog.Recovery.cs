@@ -90,10 +90,13 @@ public sealed partial class SegmentLog
         var offset = start.Offset;
         long records = 0;
         var read = 0;
+        long lastRead = 0;
         while (true)
         {
             var segment = _segments[order[index]];
-            read++;
+            if (segment.Number != lastRead)
+                read++;
+            lastRead = segment.Number;
             string? problem = null;
             using (var reader = new SegmentReader(segment.File))
             {

@@ -295,6 +295,9 @@ public sealed partial class SegmentLog : IAsyncDisposable
         Task task;
         lock (_gate)
         {
+            // The start of a segment is the end of the one before (where a roll left the tail): wait for that.
+            if (end.Offset == 0 && end > _durable && _segments.TryGetValue(end.Segment - 1, out var previous))
+                end = new LogPosition(end.Segment - 1, previous.End);
             if (end <= _durable)
                 return default;
             if (_failure is not null)

@@ -6,14 +6,14 @@ namespace Sluice.Storage.Log.Tests.Segments;
 /// <summary>Opens logs and collects what recovery replays.</summary>
 internal static class LogFixture
 {
-    public const string Directory = "/store";
+    public const string Root = "/store";
 
-    public static string SegmentPath(long number) => $"{Directory}/segments/{number:D20}.log";
+    public static string SegmentPath(long number) => $"{Root}/segments/{number:D20}.log";
 
     public static (SegmentLog Log, List<Replayed> Records, LogRecoveryReport Report) Open(IStorageFileSystem fs, SegmentLogOptions options, LogPosition? from = null)
     {
         var records = new List<Replayed>();
-        var log = SegmentLog.Open(fs, Directory, options, from ?? LogPosition.Start, (position, type, payload) => records.Add(new Replayed(position, type, payload.ToArray())), out var report);
+        var log = SegmentLog.Open(fs, Root, options, from ?? LogPosition.Start, (position, type, payload) => records.Add(new Replayed(position, type, payload.ToArray())), out var report);
         return (log, records, report);
     }
 

@@ -59,6 +59,20 @@ public sealed class SegmentLogTests
     }
 
     [Fact]
+    public async Task WaitDurableAsync_TailRightAfterARoll_Completes()
+    {
+        var fs = new FaultInjectingFileSystem();
+        var (log, _, _) = Open(fs, Small);
+        await using var _ = log;
+        await log.WaitDurableAsync(Append(log, 1, new byte[3000]));
+
+        var start = log.Reserve(3000, LogSpace.Grow); // rolls: nothing is in the new segment yet
+
+        Assert.Equal(new LogPosition(2, 0), start);
+        await log.WaitDurableAsync(log.Tail);
+    }
+
+    [Fact]
     public async Task WaitDurableAsync_GroupOfConcurrentAppenders_EachCompletesAfterItsRecordIsSynced()
     {
         var fs = new FaultInjectingFileSystem();
