@@ -2,7 +2,6 @@ using System.Globalization;
 using Xunit.Abstractions;
 using Sluice.Storage.Log.Segments;
 using Sluice.Storage.Log.Tests.FaultInjection;
-using Xunit.Abstractions;
 using static Sluice.Storage.Log.Tests.Segments.LogFixture;
 
 namespace Sluice.Storage.Log.Tests.Segments;
