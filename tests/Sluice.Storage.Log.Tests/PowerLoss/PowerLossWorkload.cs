@@ -380,53 +380,53 @@ internal sealed class PowerLossWorkload
         switch (roll)
         {
             case < 150:
-            {
-                var queue = _random.Next(3) == 0 ? Fifo : Std;
-                return plan.Claim(queue, Use.Publish) ? Publish(store, queue, _random.Next(5) == 0 ? _random.Next(2, 6) : 1) : null;
-            }
+                {
+                    var queue = _random.Next(3) == 0 ? Fifo : Std;
+                    return plan.Claim(queue, Use.Publish) ? Publish(store, queue, _random.Next(5) == 0 ? _random.Next(2, 6) : 1) : null;
+                }
 
             case < 180:
                 return plan.Claim(FanA, Use.Publish) && plan.Claim(FanB, Use.Publish) ? TopicPublish(store, _random.Next(1, 4)) : null;
 
             case < 400:
-            {
-                var queue = ReceiveQueues[_random.Next(ReceiveQueues.Length)];
-                return plan.Claim(queue, Use.Receive) ? Receive(store, queue) : null;
-            }
+                {
+                    var queue = ReceiveQueues[_random.Next(ReceiveQueues.Length)];
+                    return plan.Claim(queue, Use.Receive) ? Receive(store, queue) : null;
+                }
 
             case < 820:
-            {
-                var held = _messages.Values.Where(m => m.Held is not null && !m.Gone && !plan.Messages.Contains(m)).ToList();
-                if (held.Count == 0)
                 {
-                    return null;
-                }
+                    var held = _messages.Values.Where(m => m.Held is not null && !m.Gone && !plan.Messages.Contains(m)).ToList();
+                    if (held.Count == 0)
+                    {
+                        return null;
+                    }
 
-                var message = held[_random.Next(held.Count)];
-                var queue = message.Origin;
-                if (!plan.Claim(queue, Use.Handles))
-                {
-                    return null;
-                }
+                    var message = held[_random.Next(held.Count)];
+                    var queue = message.Origin;
+                    if (!plan.Claim(queue, Use.Handles))
+                    {
+                        return null;
+                    }
 
-                plan.Messages.Add(message);
-                var kind = _random.Next(100);
-                if (kind < 72)
-                {
-                    // An ack of up to three held messages of one queue in one call.
-                    var more = held.Where(m => m != message && m.Origin == queue).Take(_random.Next(0, 3)).ToList();
-                    plan.Messages.UnionWith(more);
-                    return Ack(store, queue, [message, .. more]);
-                }
+                    plan.Messages.Add(message);
+                    var kind = _random.Next(100);
+                    if (kind < 72)
+                    {
+                        // An ack of up to three held messages of one queue in one call.
+                        var more = held.Where(m => m != message && m.Origin == queue).Take(_random.Next(0, 3)).ToList();
+                        plan.Messages.UnionWith(more);
+                        return Ack(store, queue, [message, .. more]);
+                    }
 
-                return kind switch
-                {
-                    < 84 => Nack(store, message),
-                    < 94 => Extend(store, message),
-                    _ when queue == Std => DeadLetter(store, message),
-                    _ => Extend(store, message),
-                };
-            }
+                    return kind switch
+                    {
+                        < 84 => Nack(store, message),
+                        < 94 => Extend(store, message),
+                        _ when queue == Std => DeadLetter(store, message),
+                        _ => Extend(store, message),
+                    };
+                }
 
             case < 835:
                 // Purge the fullest queue: with the acks, it keeps the store (and the run) from growing.
