@@ -31,7 +31,35 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server on a free port and returns once /healthz answers.</summary>
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, int? port = null)
+    /// <param name="dataDirectory">The data directory.</param>
+    /// <param name="port">The REST port; default a free one.</param>
+    /// <param name="extraArgs">More arguments of <c>sluice serve</c> (for example <c>--salvage</c>).</param>
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, int? port = null, params string[] extraArgs)
+    {
+        var server = Launch(dataDirectory, port, extraArgs);
+        await server.WaitUntilReadyAsync();
+        return server;
+    }
+
+    /// <summary>Starts the server and waits for it to exit on its own (a server that refuses to start): its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDirectory, params string[] extraArgs)
+    {
+        await using var server = Launch(dataDirectory, null, extraArgs);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await server._process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"sluice serve did not exit within 60 s:\n{server.Output}");
+        }
+
+        // WaitForExitAsync returns once the redirected streams reached their end: the output is complete.
+        return (server._process.ExitCode, server.Output);
+    }
+
+    private static ServerProcess Launch(string dataDirectory, int? port, string[] extraArgs)
     {
         var chosen = port ?? FreePort();
         var address = new Uri($"http://127.0.0.1:{chosen}");
@@ -41,7 +69,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "serve", "--data-dir", dataDirectory, "--http-url", address.ToString().TrimEnd('/'), "--grpc-url", "http://127.0.0.1:0" })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "serve", "--data-dir", dataDirectory, "--http-url", address.ToString().TrimEnd('/'), "--grpc-url", "http://127.0.0.1:0" }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }
@@ -52,7 +80,6 @@ internal sealed class ServerProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await server.WaitUntilReadyAsync();
         return server;
     }
 

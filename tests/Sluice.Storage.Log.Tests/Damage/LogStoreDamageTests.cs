@@ -1,0 +1,131 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using Sluice.Storage.Log.Segments;
+using Sluice.Storage.Log.Tests.FaultInjection;
+
+namespace Sluice.Storage.Log.Tests.Damage;
+
+/// <summary>
+/// Damage the server tests cannot make with the default segment size, at store level on the fault-injecting file
+/// system (a process crash keeps every write, as kill -9 does): a gap in the segment numbers refuses to open, and a
+/// body damaged under a checkpoint (so recovery does not read its record) is never delivered as it is.
+/// </summary>
+public sealed class LogStoreDamageTests
+{
+    private const string Directory = "/damage/store";
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private FaultInjectingFileSystem _disk = new();
+
+    private LogMessageStore NewStore(bool salvage = false) => new(new LogStoreOptions
+    {
+        Directory = Directory,
+        FileSystem = _disk,
+        SegmentBytes = 4 * 1024,
+        ReserveBytes = 0,
+        Salvage = salvage,
+    }, _time);
+
+    [Fact]
+    public async Task Initialize_GapInSegmentNumbers_RefusesNamingTheMissingSegmentAndSalvage()
+    {
+        var store = NewStore();
+        await store.InitializeAsync();
+        await store.CreateQueueAsync("q", new QueueOptions());
+        for (var i = 0; i < 200; i++)
+        {
+            await store.PublishAsync("q", [Message($"m-{i:D4}-" + new string('p', 60))]);
+        }
+
+        var segments = _disk.ListFiles(SegmentsDirectory).Where(n => n.EndsWith(".log", StringComparison.Ordinal)).ToList();
+        Assert.True(segments.Count >= 3, $"expected at least 3 segments of 4 KiB, found {segments.Count}");
+        _disk = _disk.Restart(); // kill -9: nothing lost, no checkpoint at close
+        var missing = segments[segments.Count / 2];
+        _disk.Delete(Path.Combine(SegmentsDirectory, missing));
+        _disk.SyncDirectory(SegmentsDirectory);
+
+        var e = await Assert.ThrowsAsync<LogCorruptException>(() => NewStore().InitializeAsync().AsTask());
+        Assert.Contains("salvage", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.True(e.Message.Contains(missing, StringComparison.Ordinal) || e.Message.Contains(Neighbour(segments, missing), StringComparison.Ordinal),
+            $"the refusal does not name the missing segment {missing} or its neighbours: {e.Message}");
+    }
+
+    [Fact]
+    public async Task Receive_BodyDamagedUnderACheckpoint_IsNeverDeliveredAndDeadLettersAfterMaxReceives()
+    {
+        var marker = "POISON-" + new string('x', 80);
+        var store = NewStore();
+        await store.InitializeAsync();
+        await store.CreateQueueAsync("dlq", new QueueOptions());
+        await store.CreateQueueAsync("q", new QueueOptions { MaxReceiveCount = 2, DeadLetterQueue = "dlq" });
+        await store.PublishAsync("q", [Message(marker)]);
+        await store.PublishAsync("q", [Message("fine-1"), Message("fine-2")]);
+        await store.DisposeAsync(); // a checkpoint: the next open does not read the publish record again
+
+        var (path, offset) = FindOnly(Encoding.UTF8.GetBytes(marker));
+        var content = _disk.ReadAllBytes(path);
+        content[offset + 10] ^= 0x01;
+        _disk = _disk.Restart();
+        _disk.WriteAllBytesDurably(path, content);
+
+        store = NewStore();
+        await store.InitializeAsync();
+        var delivered = new List<string>();
+        for (var round = 0; round < 4; round++)
+        {
+            var result = await store.ReceiveAsync("q", 10, TimeSpan.FromSeconds(30));
+            delivered.AddRange(result.Messages.Select(m => Encoding.UTF8.GetString(m.Body.Span)));
+            if (result.Messages.Count > 0)
+            {
+                await store.AckAsync("q", [.. result.Messages.Select(m => m.ReceiptHandle!)]);
+            }
+
+            _time.Advance(TimeSpan.FromSeconds(31));
+        }
+
+        Assert.DoesNotContain(delivered, b => b.StartsWith("POISON-", StringComparison.Ordinal));
+        Assert.Contains("fine-1", delivered);
+        Assert.Contains("fine-2", delivered);
+        Assert.Equal(1, (await store.GetCountsAsync("dlq")).Total);
+        await store.DisposeAsync();
+    }
+
+    /// <summary>The directory of the segment files: the deepest directory under the store named "segments" (the log keeps its identity file beside its own "segments" directory).</summary>
+    private string SegmentsDirectory
+    {
+        get
+        {
+            var directory = Path.Combine(Directory, "segments");
+            while (_disk.ListFiles(Path.Combine(directory, "segments")).Count > 0)
+            {
+                directory = Path.Combine(directory, "segments");
+            }
+
+            return directory;
+        }
+    }
+
+    private static OutgoingMessage Message(string body) => new(Encoding.UTF8.GetBytes(body));
+
+    private static string Neighbour(List<string> segments, string missing)
+    {
+        var index = segments.IndexOf(missing);
+        return segments[index + 1];
+    }
+
+    private (string Path, int Offset) FindOnly(byte[] needle)
+    {
+        var hits = new List<(string, int)>();
+        foreach (var name in _disk.ListFiles(SegmentsDirectory).Where(n => n.EndsWith(".log", StringComparison.Ordinal)))
+        {
+            var path = Path.Combine(SegmentsDirectory, name);
+            var at = _disk.ReadAllBytes(path).AsSpan().IndexOf(needle);
+            if (at >= 0)
+            {
+                hits.Add((path, at));
+            }
+        }
+
+        Assert.True(hits.Count == 1, $"expected the body in exactly one segment, found it in {hits.Count}");
+        return hits[0];
+    }
+}
