@@ -4,6 +4,9 @@
 # lines, and stops what it started by PID. Not a test: it prints numbers (docs/design/fast-path.md).
 #   bench/fastpath/run.sh [--stores "memory sqlite"] [--workloads "W1 W2"] [--runs 3] [--messages N] [--seconds S] [--label TEXT]
 # SLUICE_GRPC_URL: use an already running server instead (the stores list is then ignored).
+# BASELINE_DIR: a directory holding an earlier build (cli/sluice.dll, bench/fastpath.dll): each run of each workload
+#   is then made on both builds, interleaved (baseline first), each against its own server on the same store, so
+#   machine noise hits both alike; compare the medians of one such run, never numbers of different runs.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -30,7 +33,8 @@ stop_server() {
     server_pid=""
   fi
 }
-trap 'stop_server; rm -rf "$work"' EXIT
+pids=()
+trap 'for server_pid in "${pids[@]}"; do stop_server; done; rm -rf "$work"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # SLUICE_CLI_DLL / FASTPATH_DLL: run given builds (e.g. a copy of an earlier commit's) instead of building these.
@@ -53,14 +57,51 @@ if [ -n "${SLUICE_GRPC_URL:-}" ]; then
   exit 0
 fi
 
-for store in $stores; do
+start_server() { # cli store -> sets server_pid and addr
+  local http grpc
   http=$(free_port) grpc=$(free_port)
-  rm -rf "$work/data"
-  dotnet "$cli" serve --store "$store" --data-dir "$work/data" --http-url "http://127.0.0.1:$http" --grpc-url "http://127.0.0.1:$grpc" \
-    >"$work/server-$store.log" 2>&1 &
-  server_pid=$!
+  rm -rf "$work/data-$3"
+  dotnet "$1" serve --store "$2" --data-dir "$work/data-$3" --http-url "http://127.0.0.1:$http" --grpc-url "http://127.0.0.1:$grpc" \
+    >"$work/server-$3.log" 2>&1 &
+  pids+=($!)
   for _ in $(seq 1 120); do curl -fs -o /dev/null -m 2 "http://127.0.0.1:$http/v1/queues" && break; sleep 0.25; done
-  echo "# sluice serve --store $store (pid $server_pid), fsync on"
-  run_bench "http://127.0.0.1:$grpc" "$store"
-  stop_server
+  addr="http://127.0.0.1:$grpc"
+}
+
+for store in $stores; do
+  pids=()
+  if [ -n "${BASELINE_DIR:-}" ]; then
+    start_server "$BASELINE_DIR/cli/sluice.dll" "$store" base; base_addr=$addr
+    start_server "$cli" "$store" new; new_addr=$addr
+    echo "# sluice serve --store $store, fsync on: baseline (pid ${pids[0]}) and this build (pid ${pids[1]}), runs interleaved"
+    for w in $workloads; do
+      for r in $(seq 1 "$runs"); do
+        dotnet "$BASELINE_DIR/bench/fastpath.dll" --address "$base_addr" --workload "$w" --runs 1 --label "before/$store" "${extra[@]}" | grep '^run' | tee -a "$work/runs"
+        dotnet "$bench" --address "$new_addr" --workload "$w" --runs 1 --label "after/$store" "${extra[@]}" | grep '^run' | tee -a "$work/runs"
+      done
+    done
+    # Medians per build and workload, and the ratio after/before.
+    python3 - "$work/runs" <<'PY'
+import re, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"run \d+ (\S+) (W\d)\s+(\d+) msgs/s\s+p50\s+([\d.]+) ms\s+p99\s+([\d.]+) ms\s+p99.9\s+([\d.]+) ms.*alloc (\d+) B/msg", line)
+    if m:
+        rows.setdefault((m[1], m[2]), []).append([float(x) for x in m.groups()[2:]])
+med = {k: [statistics.median(c) for c in zip(*v)] for k, v in rows.items()}
+for (label, w), (rate, p50, p99, p999, alloc) in sorted(med.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    print(f"median {label} {w} {rate:9.0f} msgs/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  p99.9 {p999:7.2f} ms  client alloc {alloc:6.0f} B/msg  ({len(rows[(label, w)])} runs)")
+for (label, w), v in sorted(med.items()):
+    if label.startswith("after/"):
+        b = med.get(("before/" + label[6:], w))
+        if b:
+            print(f"ratio after/before {label[6:]} {w}: msgs/s {v[0] / b[0]:.2f}x, p50 {v[1] / b[1]:.2f}x, p99 {v[2] / b[2]:.2f}x, client alloc {v[4] / b[4]:.2f}x")
+PY
+    : >"$work/runs"
+  else
+    start_server "$cli" "$store" new
+    echo "# sluice serve --store $store (pid ${pids[0]}), fsync on"
+    run_bench "$addr" "$store"
+  fi
+  for server_pid in "${pids[@]}"; do stop_server; done
 done
