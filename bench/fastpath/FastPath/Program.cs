@@ -4,6 +4,10 @@
 // Workloads of ../shared/BENCH.md: W1 = 1x1, W2 = 4x4, W3 = 1x1 paced at 1,000 msgs/s.
 // Usage: fastpath --address http://127.0.0.1:7481 [--workload W1|W2|W3] [--messages N] [--seconds S] [--runs R]
 //                 [--body-bytes B] [--window N] [--prefetch N] [--ack pipelined|await] [--label TEXT]
+// --embedded: no server and no gRPC: the same workload through InProcessSluiceClient on a Broker over the in-memory
+// store in this process (what the broker and store cost without the path; compare with a remote run on --store memory).
+// --split: publish everything first (publish rate alone), then consume it (consume + ack rate alone), to tell which
+// side bounds the workload; its latencies include the backlog and mean nothing.
 // Prints one line per run and the medians. Not a test: it prints numbers.
 using System.Diagnostics;
 using System.Globalization;
@@ -20,6 +24,8 @@ var window = 256;
 var prefetch = 256;
 var awaitAcks = false;
 var label = "";
+var split = false;
+var embedded = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -34,6 +40,8 @@ for (var i = 0; i < args.Length; i++)
         case "--prefetch": prefetch = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--ack": awaitAcks = args[++i] == "await"; break;
         case "--label": label = args[++i]; break;
+        case "--split": split = true; break;
+        case "--embedded": embedded = true; break;
         default:
             Console.Error.WriteLine($"unknown argument {args[i]}");
             return 2;
@@ -49,7 +57,9 @@ var (producers, consumers, paced) = workload switch
 };
 var messages = messagesArg ?? (paced > 0 ? 15_000 : 200_000);
 
-await using var client = new RemoteSluiceClient(new SluiceClientOptions { Address = address });
+await using ISluiceClient client = embedded
+    ? new InProcessSluiceClient(await StartEmbeddedAsync(), ownsBroker: true)
+    : new RemoteSluiceClient(new SluiceClientOptions { Address = address });
 // Warm-up (JIT, connection, pools): a short run, not counted.
 await RunAsync(Math.Min(messages, 20_000), 0);
 var rates = new List<double>();
@@ -71,6 +81,13 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"median {label} {workload} {Median(rates),9:F0} msgs/s  p50 {Median(p50s),7:F2} ms  p99 {Median(p99s),7:F2} ms  p99.9 {Median(p999s),7:F2} ms"));
 return 0;
 
+static async Task<Broker> StartEmbeddedAsync()
+{
+    var broker = new Broker(new Sluice.InMemory.InMemoryMessageStore());
+    await broker.StartAsync();
+    return broker;
+}
+
 static double Median(List<double> values)
 {
     var sorted = values.Order().ToList();
@@ -87,12 +104,11 @@ async Task<Result> RunAsync(int total, int run)
     var consumed = 0;
     var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 30));
-    var deadline = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
     using var endProducers = new CancellationTokenSource();
     var allocBefore = GC.GetTotalAllocatedBytes(precise: false);
     var start = Stopwatch.GetTimestamp();
 
-    var consumerTasks = Enumerable.Range(0, consumers).Select(c => Task.Run(async () =>
+    Task[] StartConsumers() => Enumerable.Range(0, consumers).Select(c => Task.Run(async () =>
     {
         var acks = new List<Task>();
         try
@@ -134,7 +150,7 @@ async Task<Result> RunAsync(int total, int run)
         await Task.WhenAll(acks);
     })).ToArray();
 
-    var producerTasks = Enumerable.Range(0, producers).Select(p => Task.Run(async () =>
+    Task[] StartProducers() => Enumerable.Range(0, producers).Select(p => Task.Run(async () =>
     {
         using var room = new SemaphoreSlim(window, window);
         var pacing = paced > 0 ? Stopwatch.Frequency / paced : 0;
@@ -186,8 +202,26 @@ async Task<Result> RunAsync(int total, int run)
         }
     })).ToArray();
 
-    var time = Task.Delay(TimeSpan.FromSeconds(seconds));
-    await Task.WhenAny(done.Task, time);
+    Task[] consumerTasks, producerTasks;
+    if (split)
+    {
+        producerTasks = StartProducers();
+        await Task.WhenAll(producerTasks);
+        var publishSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var consumeStart = Stopwatch.GetTimestamp();
+        consumerTasks = StartConsumers();
+        await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(seconds)));
+        var consumeSeconds = Stopwatch.GetElapsedTime(consumeStart).TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"split {run} {label} {workload} publish alone {total / publishSeconds,9:F0} msgs/s  consume+ack alone {Math.Min(Volatile.Read(ref consumed), total) / consumeSeconds,9:F0} msgs/s"));
+    }
+    else
+    {
+        consumerTasks = StartConsumers();
+        producerTasks = StartProducers();
+        await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(seconds)));
+    }
+
     var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
     var count = Math.Min(Volatile.Read(ref consumed), total);
     await endProducers.CancelAsync();
