@@ -44,6 +44,7 @@ internal abstract class RequestBatcher<TItem, TResult> : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _room;
     private readonly int _maxPending;
+    private readonly int _maxInFlight;
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly Lock _lanesLock = new();
     private int _disposed;
@@ -55,8 +56,11 @@ internal abstract class RequestBatcher<TItem, TResult> : IAsyncDisposable
     /// <param name="maxPending">Most items admitted at once, 1 or more.</param>
     /// <param name="time">Clock of the linger (default <see cref="TimeProvider.System"/>).</param>
     /// <param name="maxBatchBytes">Most <see cref="Weight"/> in one batch of several items, 1 or more (default no limit).</param>
-    protected RequestBatcher(SendBatch send, int maxBatch, TimeSpan linger, int maxPending, TimeProvider? time = null, long maxBatchBytes = long.MaxValue)
+    /// <param name="maxInFlight">Most batches of one queue in flight at once, 1 or more (default 1: batches go in call order, one after the other).</param>
+    protected RequestBatcher(SendBatch send, int maxBatch, TimeSpan linger, int maxPending, TimeProvider? time = null, long maxBatchBytes = long.MaxValue, int maxInFlight = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
+        _maxInFlight = maxInFlight;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchBytes, 1);
         ArgumentNullException.ThrowIfNull(send);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
@@ -276,6 +280,9 @@ internal abstract class RequestBatcher<TItem, TResult> : IAsyncDisposable
         private int _target;
         private TaskCompletionSource? _full;
 
+        // Free in-flight slots when the owner allows several batches in flight (null: one, awaited in the drain loop).
+        private readonly SemaphoreSlim? _slots = owner._maxInFlight > 1 ? new SemaphoreSlim(owner._maxInFlight, owner._maxInFlight) : null;
+
         /// <summary>The running drain (completed when idle).</summary>
         public Task Drain { get; private set; } = Task.CompletedTask;
 
@@ -341,9 +348,15 @@ internal abstract class RequestBatcher<TItem, TResult> : IAsyncDisposable
             while (true)
             {
                 Task? full = null;
+                var settle = false;
                 lock (_lock)
                 {
-                    if (_waiting.Count == _removed)
+                    if (_waiting.Count == _removed && _slots is not null && _slots.CurrentCount < owner._maxInFlight)
+                    {
+                        // Nothing waits but batches are in flight: the drain ends only after them (DisposeAsync awaits it).
+                        settle = true;
+                    }
+                    else if (_waiting.Count == _removed)
                     {
                         _waiting.Clear();
                         _removed = 0;
@@ -359,6 +372,12 @@ internal abstract class RequestBatcher<TItem, TResult> : IAsyncDisposable
                     }
                 }
 
+                if (settle)
+                {
+                    await SettleAsync().ConfigureAwait(false);
+                    continue;
+                }
+
                 if (full is not null)
                 {
                     // Only a lane found idle lingers: later batches go as soon as the one in flight returns.
@@ -369,6 +388,12 @@ internal abstract class RequestBatcher<TItem, TResult> : IAsyncDisposable
                     {
                         await timeout.CancelAsync().ConfigureAwait(false);
                     }
+                }
+
+                if (_slots is not null)
+                {
+                    // Items keep gathering while every slot is busy.
+                    await _slots.WaitAsync().ConfigureAwait(false);
                 }
 
                 var batch = new List<Item>(Math.Min(owner._maxBatch, 64));
@@ -402,11 +427,45 @@ internal abstract class RequestBatcher<TItem, TResult> : IAsyncDisposable
                     }
                 }
 
-                if (batch.Count > 0)
+                if (_slots is null)
                 {
-                    await owner.SendBatchAsync(queue, batch).ConfigureAwait(false);
+                    if (batch.Count > 0)
+                    {
+                        await owner.SendBatchAsync(queue, batch).ConfigureAwait(false);
+                    }
+                }
+                else if (batch.Count > 0)
+                {
+                    _ = SendInSlotAsync(batch);
+                }
+                else
+                {
+                    _slots.Release();
                 }
             }
+        }
+
+        private async Task SendInSlotAsync(List<Item> batch)
+        {
+            try
+            {
+                await owner.SendBatchAsync(queue, batch).ConfigureAwait(false);
+            }
+            finally
+            {
+                _slots!.Release();
+            }
+        }
+
+        /// <summary>Waits until no batch of this lane is in flight.</summary>
+        private async Task SettleAsync()
+        {
+            for (var i = 0; i < owner._maxInFlight; i++)
+            {
+                await _slots!.WaitAsync().ConfigureAwait(false);
+            }
+
+            _slots!.Release(owner._maxInFlight);
         }
     }
 }
@@ -414,7 +473,7 @@ internal abstract class RequestBatcher<TItem, TResult> : IAsyncDisposable
 /// <summary>Auto-batched publishes (<see cref="ISluiceClient.PublishAsync"/> of the remote client): batches capped in messages and body bytes.</summary>
 internal sealed class PublishBatcher : RequestBatcher<OutgoingMessage, PublishResult>
 {
-    /// <inheritdoc cref="RequestBatcher{TItem, TResult}(RequestBatcher{TItem, TResult}.SendBatch, int, TimeSpan, int, TimeProvider?, long)"/>
+    /// <inheritdoc cref="RequestBatcher{TItem, TResult}(RequestBatcher{TItem, TResult}.SendBatch, int, TimeSpan, int, TimeProvider?, long, int)"/>
     public PublishBatcher(SendBatch send, int maxBatch, TimeSpan linger, int maxPending, TimeProvider? time = null, long maxBatchBytes = long.MaxValue)
         : base(send, maxBatch, linger, maxPending, time, maxBatchBytes)
     {
@@ -436,8 +495,17 @@ internal sealed class PublishBatcher : RequestBatcher<OutgoingMessage, PublishRe
 
 /// <summary>
 /// Auto-batched acks (<see cref="ISluiceClient.AckAsync"/> of the remote client): concurrent acks of one queue travel
-/// as one Ack request (a result per handle), up to <see cref="SluiceClientOptions.MaxPublishBatch"/> handles; linger
-/// and room as for publishes.
+/// as one Ack request (a result per handle), up to <see cref="SluiceClientOptions.MaxPublishBatch"/> handles, with up
+/// to <see cref="MaxInFlight"/> requests of one queue in flight; linger and room as for publishes.
 /// </summary>
 internal sealed class AckBatcher(RequestBatcher<string, BatchItemResult>.SendBatch send, SluiceClientOptions options)
-    : RequestBatcher<string, BatchItemResult>(send, (options ?? throw new ArgumentNullException(nameof(options))).MaxPublishBatch, options.PublishLinger, options.MaxPendingPublishes);
+    : RequestBatcher<string, BatchItemResult>(send, (options ?? throw new ArgumentNullException(nameof(options))).MaxPublishBatch, options.PublishLinger, options.MaxPendingPublishes,
+        maxInFlight: MaxInFlight)
+{
+    /// <summary>
+    /// Ack batches of one queue in flight at once. Acks need no order, and a store that commits each request (SQLite,
+    /// the log store's group commit) merges concurrent ones into one commit, so a consumer's acks are not held to one
+    /// commit per round trip.
+    /// </summary>
+    public const int MaxInFlight = 4;
+}
