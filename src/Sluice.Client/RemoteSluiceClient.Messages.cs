@@ -136,9 +136,10 @@ public sealed partial class RemoteSluiceClient
     }
 
     /// <inheritdoc />
+    /// <remarks>Auto-batched: concurrent acks of one queue travel as one request (as publishes do), each caller getting its own outcome.</remarks>
     public async ValueTask AckAsync(string queue, string receiptHandle, CancellationToken cancellationToken = default)
     {
-        var result = (await AckBatchAsync(queue, [receiptHandle], cancellationToken).ConfigureAwait(false))[0];
+        var result = await _acks.SendAsync(queue ?? "", receiptHandle ?? "", cancellationToken).ConfigureAwait(false);
         if (result.ErrorCode is { } code)
         {
             throw new SluiceException(code, result.ErrorMessage ?? code);

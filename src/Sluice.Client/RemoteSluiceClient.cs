@@ -14,7 +14,8 @@ namespace Sluice.Client;
 /// <remarks>
 /// <para><b>Publishing.</b> <see cref="PublishAsync"/> goes through an auto-batcher: concurrent publishes to one queue
 /// share a request (<see cref="SluiceClientOptions.PublishLinger"/>, <see cref="SluiceClientOptions.MaxPublishBatch"/>,
-/// at most <see cref="SluiceClientOptions.MaxPendingPublishes"/> waiting).</para>
+/// at most <see cref="SluiceClientOptions.MaxPendingPublishes"/> waiting); <see cref="AckAsync"/> likewise: concurrent acks
+/// of one queue share an Ack request, each caller getting its own outcome.</para>
 /// <para><b>Consuming.</b> <see cref="ConsumeAsync"/> holds a consume stream and grants the server one credit per free
 /// slot of <see cref="ConsumeOptions.Prefetch"/>; settling a delivery through this client (ack, nack) frees its slot.
 /// When the stream drops it is opened again after a backoff (<see cref="SluiceClientOptions.ReconnectMinBackoff"/>
@@ -35,6 +36,7 @@ public sealed partial class RemoteSluiceClient : ISluiceClient
     private readonly V1.Topics.TopicsClient _topics;
     private readonly V1.Streams.StreamsClient _streams;
     private readonly PublishBatcher _batcher;
+    private readonly AckBatcher _acks;
     private readonly ConsumeCredits _credits = new();
     private readonly CancellationTokenSource _disposed = new();
 
@@ -64,6 +66,7 @@ public sealed partial class RemoteSluiceClient : ISluiceClient
         _topics = new V1.Topics.TopicsClient(_channel);
         _streams = new V1.Streams.StreamsClient(_channel);
         _batcher = new PublishBatcher(PublishBatchAsync, options);
+        _acks = new AckBatcher(AckBatchAsync, options);
     }
 
     /// <summary>The client's settings.</summary>
@@ -81,6 +84,7 @@ public sealed partial class RemoteSluiceClient : ISluiceClient
         }
 
         await _batcher.DisposeAsync().ConfigureAwait(false);
+        await _acks.DisposeAsync().ConfigureAwait(false);
         await _disposed.CancelAsync().ConfigureAwait(false);
         _channel.Dispose();
     }

@@ -10,12 +10,12 @@ public sealed record SluiceClientOptions
     public Uri? Address { get; init; }
 
     /// <summary>
-    /// How long a publish may wait for others to the same queue to share its request (auto-batching). Default
-    /// 1 millisecond; 0 (send each at once, still batching what is already waiting) to 100 milliseconds.
+    /// How long a publish (or an ack) may wait for others to the same queue to share its request (auto-batching of the
+    /// remote client). Default 1 millisecond; 0 (send each at once, still batching what is already waiting) to 100 milliseconds.
     /// </summary>
     public TimeSpan PublishLinger { get; init; } = TimeSpan.FromMilliseconds(1);
 
-    /// <summary>Most messages the auto-batcher puts in one request. Default 100 (the broker's default batch size); 1 to 1,000.</summary>
+    /// <summary>Most messages (or ack receipt handles) the auto-batcher puts in one request. Default 100 (the broker's default batch size); 1 to 1,000.</summary>
     public int MaxPublishBatch { get; init; } = 100;
 
     /// <summary>
@@ -29,7 +29,7 @@ public sealed record SluiceClientOptions
 
     /// <summary>
     /// Most publishes waiting to be sent at once; a publish beyond it waits for room (back-pressure instead of memory
-    /// growth). Default 10,000; 1 to 1,000,000.
+    /// growth). Auto-batched acks have a room of the same size of their own. Default 10,000; 1 to 1,000,000.
     /// </summary>
     public int MaxPendingPublishes { get; init; } = 10_000;
 

@@ -23,7 +23,7 @@ public sealed partial class Broker
         Validation.Range(messages.Count, 1, Options.MaxBatchSize, "messages");
         for (var i = 0; i < messages.Count; i++)
         {
-            Validation.Message(messages[i], info.Options, messages.Count == 1 ? "message" : $"messages[{i}]");
+            Validation.Message(messages[i], info.Options, i, messages.Count);
         }
 
         CheckCanEverFit(info, messages);

@@ -218,6 +218,24 @@ public static class Validation
         }
     }
 
+    /// <summary>
+    /// Checks message <paramref name="index"/> of a batch of <paramref name="count"/> as <see cref="Message(OutgoingMessage, QueueOptions, string)"/>
+    /// does, naming it <c>message</c> (a batch of one) or <c>messages[index]</c>; the common plain message (within size,
+    /// priority 0-9, no delay, ids, attributes, on a standard queue) passes without building any field name.
+    /// </summary>
+    public static void Message(OutgoingMessage message, QueueOptions options, int index, int count)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Fifo && message.Body.Length <= options.MaxMessageSize && message.Priority is >= 0 and <= OutgoingMessage.MaxPriority
+            && message.Delay is null && message.DeduplicationId is null && message.MessageGroupId is null && message.Attributes is null or { Count: 0 })
+        {
+            return;
+        }
+
+        Message(message, options, count == 1 ? "message" : $"messages[{index}]");
+    }
+
     /// <summary>Checks one message against the queue options (size, priority, delay, deduplication id, attributes).</summary>
     public static void Message(OutgoingMessage message, QueueOptions options, string field = "message")
     {

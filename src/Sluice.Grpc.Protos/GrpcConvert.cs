@@ -148,6 +148,13 @@ public static class GrpcConvert
         };
     }
 
+    /// <summary>The <paramref name="index"/>-th message of a publish batch to the model; errors name <c>messages[index]</c> (the name is built only for an error).</summary>
+    public static OutgoingMessage FromProto(V1.OutgoingMessage message, int index)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return FromProto(message, message.HasDelayMs ? $"messages[{index}]" : "messages");
+    }
+
     /// <summary>A publish result to proto.</summary>
     public static V1.PublishResult ToProto(PublishResult result) =>
         new() { MessageId = result.MessageId.ToString(), Duplicate = result.Duplicate, SequenceNumber = result.SequenceNumber };

@@ -481,6 +481,27 @@ public abstract partial class SluiceClientTests : IAsyncLifetime
 
         await ThrowsCodeAsync(ErrorCodes.ReceiptHandleInvalid, () => Client.AckAsync(b, delivery.ReceiptHandle!).AsTask());
     }
+
+    [Fact]
+    public async Task Ack_ManyConcurrentWithOneForeignHandle_OnlyThatCallerFailsAndTheRestAreDeleted()
+    {
+        // Remote acks are auto-batched: concurrent acks share requests, yet each caller gets its own outcome.
+        var queue = await NewQueueAsync();
+        var other = await NewQueueAsync();
+        await Client.PublishBatchAsync(queue, [.. Enumerable.Range(0, 50).Select(i => Text($"m{i}"))]);
+        await Client.PublishAsync(other, new OutgoingMessage(Hello));
+        var deliveries = await Client.ReceiveAsync(queue, new ReceiveOptions { MaxMessages = 50 });
+        Assert.Equal(50, deliveries.Count);
+        var foreign = Assert.Single(await Client.ReceiveAsync(other));
+
+        var acks = deliveries.Select(d => Client.AckAsync(queue, d.ReceiptHandle!).AsTask()).ToList();
+        acks.Insert(25, Client.AckAsync(queue, foreign.ReceiptHandle!).AsTask());
+        await Task.WhenAll(acks.Where((_, i) => i != 25));
+
+        await ThrowsCodeAsync(ErrorCodes.ReceiptHandleInvalid, () => acks[25]);
+        var stats = await Client.GetQueueStatsAsync(queue);
+        Assert.Equal((0, 0), (stats.Ready, stats.InFlight));
+    }
 }
 
 public sealed record OrderPlaced(string Id, decimal Total, IReadOnlyList<string> Items);

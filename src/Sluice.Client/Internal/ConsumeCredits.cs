@@ -28,7 +28,6 @@ internal sealed class ConsumeCredits
     {
         if (_owners.TryRemove(receiptHandle, out var window))
         {
-            window.Forget(receiptHandle);
             window.Return(1);
             return true;
         }
@@ -49,7 +48,6 @@ internal sealed class ConsumeCredits
     {
         private readonly ConsumeCredits _ledger;
         private readonly SemaphoreSlim _free;
-        private readonly ConcurrentDictionary<string, byte> _handles = new(StringComparer.Ordinal);
         private int _closed;
 
         internal Window(ConsumeCredits ledger, int prefetch)
@@ -93,7 +91,7 @@ internal sealed class ConsumeCredits
         /// <summary>Records a delivery made with a credit taken by <see cref="AcquireAsync"/>: settling its handle returns the credit.</summary>
         public void Delivered(string receiptHandle)
         {
-            if (Volatile.Read(ref _closed) == 0 && _handles.TryAdd(receiptHandle, 0))
+            if (Volatile.Read(ref _closed) == 0)
             {
                 _ledger._owners[receiptHandle] = this;
             }
@@ -107,12 +105,15 @@ internal sealed class ConsumeCredits
                 return;
             }
 
-            foreach (var handle in _handles.Keys)
+            // One ledger for every consumer (one entry per unsettled delivery, no per-window copy): a consumer's end
+            // walks it once, which is bounded by the prefetches of the consumers open.
+            foreach (var entry in _ledger._owners)
             {
-                _ledger._owners.TryRemove(new KeyValuePair<string, Window>(handle, this));
+                if (entry.Value == this)
+                {
+                    _ledger._owners.TryRemove(entry);
+                }
             }
         }
-
-        internal void Forget(string receiptHandle) => _handles.TryRemove(receiptHandle, out _);
     }
 }

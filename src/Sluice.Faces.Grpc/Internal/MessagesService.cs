@@ -48,7 +48,7 @@ internal sealed class MessagesService(global::Sluice.Broker broker, GrpcOptions 
         var batch = new global::Sluice.OutgoingMessage[messages.Count];
         for (var i = 0; i < batch.Length; i++)
         {
-            batch[i] = GrpcConvert.FromProto(messages[i], $"messages[{i}]");
+            batch[i] = GrpcConvert.FromProto(messages[i], i);
         }
 
         foreach (var result in await broker.PublishBatchAsync(queue, batch, cancellationToken).ConfigureAwait(false))
