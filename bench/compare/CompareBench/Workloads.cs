@@ -14,6 +14,9 @@ namespace CompareBench;
 internal sealed class Workloads(Peer peer, RunOptions options)
 {
     private const int BodySize = 1024;
+
+    /// <summary>How long W4 waits for its backlog to drain before it reports what arrived.</summary>
+    private const double BacklogDrainSeconds = 120;
     private readonly byte[] _template = CreateTemplate();
 
     private static byte[] CreateTemplate()
@@ -27,7 +30,7 @@ internal sealed class Workloads(Peer peer, RunOptions options)
     public async Task<Dictionary<string, string>> RunAsync()
     {
         var queue = options.Queue;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.Seconds + options.DrainSeconds + 60));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.Seconds + BacklogDrainSeconds + 60));
         await peer.PrepareAsync(queue, timeout.Token);
         try
         {
@@ -55,8 +58,14 @@ internal sealed class Workloads(Peer peer, RunOptions options)
         var consumerTasks = Enumerable.Range(0, consumers)
             .Select(_ => Task.Run(() => peer.ConsumeAsync(queue, counters.OnMessage, stopConsumers.Token), CancellationToken.None)).ToArray();
         var openProducers = await Task.WhenAll(Enumerable.Range(0, producers).Select(_ => peer.OpenProducerAsync(queue, cancellationToken)));
-        // Let the consumers subscribe before the clock starts (untimed).
-        await Task.Delay(500, cancellationToken);
+        // Untimed warm-up: connections, JIT and subscriptions settle; the consumers skip these messages (stamp 0).
+        await Task.WhenAll(openProducers.Select(p => WarmUpAsync(p, options.Warmup, cancellationToken)));
+        var warm = (long)options.Warmup * producers;
+        var settle = Stopwatch.StartNew();
+        while (counters.WarmConsumed < warm && settle.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(10, cancellationToken);
+        }
 
         var start = Stopwatch.GetTimestamp();
         counters.Start = start;
@@ -89,7 +98,38 @@ internal sealed class Workloads(Peer peer, RunOptions options)
         return fields;
     }
 
-    /// <summary>W4: publish <see cref="RunOptions.Messages"/> with no consumer, then consume them all; the server's peak RSS throughout.</summary>
+    /// <summary>Publishes <paramref name="count"/> messages stamped 0 (not measured), at most <see cref="Peer.Window"/> unconfirmed.</summary>
+    private async Task WarmUpAsync(IProducer producer, int count, CancellationToken cancellationToken)
+    {
+        using var window = new SemaphoreSlim(Peer.Window);
+        var body = (byte[])_template.Clone();
+        BinaryPrimitives.WriteInt64LittleEndian(body, 0);
+        var pending = new List<Task>(count);
+        for (var i = 0; i < count; i++)
+        {
+            await window.WaitAsync(cancellationToken);
+            pending.Add(PublishAsync());
+        }
+
+        await Task.WhenAll(pending);
+
+        async Task PublishAsync()
+        {
+            try
+            {
+                await producer.PublishAsync(body, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                window.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// W4: publish <see cref="RunOptions.Messages"/> (or for <see cref="RunOptions.Seconds"/>) with no consumer, time one
+    /// stats request on the backlog, then consume them all; the server's peak RSS throughout.
+    /// </summary>
     private async Task<Dictionary<string, string>> BacklogAsync(string queue, CancellationToken cancellationToken)
     {
         var counters = new Counters(options.Messages);
@@ -99,7 +139,7 @@ internal sealed class Workloads(Peer peer, RunOptions options)
         {
             var start = Stopwatch.GetTimestamp();
             counters.Start = start;
-            await ProduceAsync(producer, counters, long.MaxValue, rate: 0, start, cancellationToken);
+            await ProduceAsync(producer, counters, start + (long)(options.Seconds * Stopwatch.Frequency), rate: 0, start, cancellationToken);
             counters.PublishTime = Stopwatch.GetElapsedTime(start);
         }
 
@@ -109,7 +149,7 @@ internal sealed class Workloads(Peer peer, RunOptions options)
         var receiveStart = Stopwatch.GetTimestamp();
         counters.Start = receiveStart;
         var consumer = Task.Run(() => peer.ConsumeAsync(queue, counters.OnMessage, stopConsumer.Token), CancellationToken.None);
-        var drained = await Task.WhenAny(counters.AllConsumed, Task.Delay(TimeSpan.FromSeconds(options.DrainSeconds), cancellationToken)) == counters.AllConsumed;
+        var drained = await Task.WhenAny(counters.AllConsumed, Task.Delay(TimeSpan.FromSeconds(BacklogDrainSeconds), cancellationToken)) == counters.AllConsumed;
         await stopConsumer.CancelAsync();
         await consumer;
         await sampling.CancelAsync();
@@ -256,6 +296,7 @@ internal sealed class Workloads(Peer peer, RunOptions options)
         private long _claimed = -1;
         private long _confirmed;
         private long _consumed;
+        private long _warm;
         private long _published = long.MaxValue;
         private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -288,13 +329,22 @@ internal sealed class Workloads(Peer peer, RunOptions options)
             }
         }
 
+        public long WarmConsumed => Interlocked.Read(ref _warm);
+
         public void OnMessage(ReadOnlyMemory<byte> body)
         {
             var now = Stopwatch.GetTimestamp();
+            var stamp = BinaryPrimitives.ReadInt64LittleEndian(body.Span);
+            if (stamp == 0)
+            {
+                Interlocked.Increment(ref _warm);
+                return;
+            }
+
             var n = Interlocked.Increment(ref _consumed) - 1;
             if (n < EndToEnd.Length)
             {
-                EndToEnd[n] = now - BinaryPrimitives.ReadInt64LittleEndian(body.Span);
+                EndToEnd[n] = now - stamp;
             }
 
             long last;

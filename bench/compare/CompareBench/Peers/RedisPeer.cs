@@ -16,7 +16,7 @@ internal sealed class RedisPeer(string endpoint) : Peer
     private int _consumers;
 
     private Task<ConnectionMultiplexer> ConnectAsync() =>
-        ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { endpoint }, AbortOnConnectFail = true, SyncTimeout = 30_000, AsyncTimeout = 30_000 });
+        ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { endpoint }, Protocol = RedisProtocol.Resp2, AbortOnConnectFail = true, SyncTimeout = 30_000, AsyncTimeout = 30_000 });
 
     public override async Task PrepareAsync(string queue, CancellationToken cancellationToken)
     {
