@@ -5,8 +5,8 @@
 # with one load generator (bench/compare/CompareBench, each peer's usual .NET client), interleaved, and W5 (Sluice
 # embedded); stops what it started by PID (also on Ctrl-C or failure) and prints the table of medians and ratios.
 # Not a test: it prints numbers.
-#   bench/compare/run.sh [--runs 3] [--seconds 3] [--messages 200000] [--w3-messages 5000] [--rate 1000]
-#                        [--w4-messages 50000] [--w4-seconds 6] [--w4-runs 1] [--w5-seconds 3]
+#   bench/compare/run.sh [--runs 3] [--seconds 5] [--messages 200000] [--w3-messages 5000] [--rate 1000]
+#                        [--w4-messages 100000] [--w4-seconds 10] [--w4-runs 1] [--w5-seconds 3]
 #                        [--peers "sluice-grpc redis-always ..."] [--workloads "W1 W2 W3 W4 W5"] [--out results.txt]
 # W1/W2 publish for --seconds (or --messages, whichever comes first), then drain; W3 sends --w3-messages paced at
 # --rate; W4 publishes --w4-messages (or for --w4-seconds) with no consumer, then drains (--w4-runs runs, default 1).
@@ -15,7 +15,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-runs=3 seconds=3 messages=200000 w3_messages=5000 rate=1000 w4_messages=50000 w4_seconds=6 w4_runs=1 w5_seconds=3 out=""
+runs=3 seconds=5 messages=200000 w3_messages=5000 rate=1000 w4_messages=100000 w4_seconds=10 w4_runs=1 w5_seconds=3 out=""
 peers="rabbitmq-classic rabbitmq-classic-v2 rabbitmq-quorum nats-js redis-always redis-everysec sluice-grpc"
 workloads="W1 W2 W3 W4 W5"
 while [ $# -gt 0 ]; do
@@ -162,9 +162,10 @@ fi
 if [[ " $workloads " == *" W5 "* ]]; then
   # W5 in a process of its own per measurement: an in-process broker, nothing else in the process.
   for run in $(seq 1 "$runs"); do
-    for b in 32 1; do
-      dotnet "$bench" --embedded --batch "$b" --callers 16 --seconds "$w5_seconds" --run "$run" 2>>"$work/errors.log" \
-        | grep '^peer=' | tee -a "$out" || echo "# W5 batch $b run $run failed"
+    for shape in "32 1" "32 16" "1 16"; do
+      set -- $shape
+      dotnet "$bench" --embedded --batch "$1" --callers "$2" --seconds "$w5_seconds" --run "$run" 2>>"$work/errors.log" \
+        | grep '^peer=' | tee -a "$out" || echo "# W5 batch $1 × $2 callers run $run failed"
     done
   done
 fi

@@ -44,6 +44,7 @@ internal static class Embedded
                     ["batch"] = options.Batch.ToString(Inv),
                     ["callers"] = options.Callers.ToString(Inv),
                     ["consumed"] = messages.ToString(Inv),
+                    ["seconds"] = seconds.ToString("F2", Inv),
                     ["rate"] = (messages / seconds).ToString("F0", Inv),
                     ["alloc_per_msg"] = (allocated / (double)messages).ToString("F0", Inv),
                 };

@@ -19,7 +19,7 @@ if (options.Report is { } report)
 if (options.Embedded)
 {
     var fields = await Embedded.RunAsync(options);
-    Console.WriteLine(Line("sluice-embedded", $"W5-b{options.Batch}", options.Run, fields));
+    Console.WriteLine(Line("sluice-embedded", $"W5-b{options.Batch}-c{options.Callers}", options.Run, fields));
     return 0;
 }
 
@@ -71,10 +71,10 @@ namespace CompareBench
         public int W4Runs { get; init; } = 1;
         public string Workload { get; init; } = "W1";
         public int Messages { get; init; } = 200_000;
-        public double Seconds { get; init; } = 3;
+        public double Seconds { get; init; } = 5;
         public int W3Messages { get; init; } = 5_000;
-        public int W4Messages { get; init; } = 50_000;
-        public double W4Seconds { get; init; } = 6;
+        public int W4Messages { get; init; } = 100_000;
+        public double W4Seconds { get; init; } = 10;
         public double DrainSeconds { get; init; } = 30;
         public int Rate { get; init; } = 1_000;
         public int ServerPid { get; init; }

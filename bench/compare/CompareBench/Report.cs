@@ -54,12 +54,12 @@ internal static class Report
         string Fsync(string peer) => Known.TryGetValue(peer, out var k) ? k.Fsync : "?";
 
         var sb = new StringBuilder();
-        sb.AppendLine("| peer | fsync before confirm? | W1 msgs/s | W1 p50 / p99 / p99.9 ms | W2 msgs/s | W2 p50 / p99 / p99.9 ms | W3 p50 / p99 / p99.9 ms | W3 confirm p50 ms | W4 publish / receive msgs/s | W4 peak RSS MB |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| peer | fsync before confirm? | W1 msgs/s | W1 p50 / p99 / p99.9 ms | W2 msgs/s | W2 p50 / p99 / p99.9 ms | W3 p50 / p99 / p99.9 ms | W3 confirm p50 ms | W4 publish / receive msgs/s | W4 peak RSS MB | W4 stats ms |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var peer in peers)
         {
             var w4 = Median(peer, "W4", "rate") is null ? "–" : $"{Median(peer, "W4", "publish_rate")?.ToString("N0", Inv)} / {Rate(peer, "W4")}";
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {Label(peer)} | {Fsync(peer)} | {Rate(peer, "W1")} | {Lat(peer, "W1", "e2e")} | {Rate(peer, "W2")} | {Lat(peer, "W2", "e2e")} | {Lat(peer, "W3", "e2e")} | {Ms(Median(peer, "W3", "confirm_p50_ms"))} | {w4} | {Median(peer, "W4", "rss_mb")?.ToString("N0", Inv) ?? "–"} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {Label(peer)} | {Fsync(peer)} | {Rate(peer, "W1")} | {Lat(peer, "W1", "e2e")} | {Rate(peer, "W2")} | {Lat(peer, "W2", "e2e")} | {Lat(peer, "W3", "e2e")} | {Ms(Median(peer, "W3", "confirm_p50_ms"))} | {w4} | {Median(peer, "W4", "rss_mb")?.ToString("N0", Inv) ?? "–"} | {Ms(Median(peer, "W4", "stats_ms"))} |");
         }
 
         var runs = peers.Select(p => Runs(p, "W1")).DefaultIfEmpty(0).Max();
@@ -80,7 +80,7 @@ internal static class Report
             }
         }
 
-        var w5 = rows.Where(r => r["workload"].StartsWith("W5", StringComparison.Ordinal)).Select(r => r["workload"]).Distinct().Order().ToList();
+        var w5 = rows.Where(r => r["workload"].StartsWith("W5", StringComparison.Ordinal)).Select(r => r["workload"]).Distinct().Order(StringComparer.Ordinal).ToList();
         if (w5.Count > 0)
         {
             sb.AppendLine();
