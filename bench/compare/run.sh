@@ -8,14 +8,16 @@
 #   bench/compare/run.sh [--runs 3] [--seconds 5] [--messages 200000] [--w3-messages 5000] [--rate 1000]
 #                        [--w4-messages 100000] [--w4-seconds 10] [--w4-runs 1] [--w5-seconds 3]
 #                        [--peers "sluice-grpc redis-always ..."] [--workloads "W1 W2 W3 W4 W5"] [--out results.txt]
+#                        [--no-build] (use the Release binaries already built)
 # W1/W2 publish for --seconds (or --messages, whichever comes first), then drain; W3 sends --w3-messages paced at
 # --rate; W4 publishes --w4-messages (or for --w4-seconds) with no consumer, then drains (--w4-runs runs, default 1).
-# The defaults fit in under 15 minutes on 2 cores; BENCH.md's sizes: --seconds 20 --w3-messages 15000
+# The defaults measure for about 8 minutes on 2 cores (plus the build: about 1 minute on an idle machine, 10 on one
+# shared with other builds); BENCH.md's sizes: --seconds 20 --w3-messages 15000
 # --w4-messages 10000000 --w4-seconds 100000 (W4 alone then takes an hour or more per peer).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-runs=3 seconds=5 messages=200000 w3_messages=5000 rate=1000 w4_messages=100000 w4_seconds=10 w4_runs=1 w5_seconds=3 out=""
+runs=3 seconds=5 messages=200000 w3_messages=5000 rate=1000 w4_messages=100000 w4_seconds=10 w4_runs=1 w5_seconds=3 out="" build=1
 peers="rabbitmq-classic rabbitmq-classic-v2 rabbitmq-quorum nats-js redis-always redis-everysec sluice-grpc"
 workloads="W1 W2 W3 W4 W5"
 while [ $# -gt 0 ]; do
@@ -32,6 +34,7 @@ while [ $# -gt 0 ]; do
     --peers) peers=$2; shift 2 ;;
     --workloads) workloads=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --no-build) build=0; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -71,9 +74,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     || fail "apt-get install ${missing[*]} failed" "$work/apt.log"
 fi
 
-echo "# building (Release)"
-dotnet build "$here/CompareBench/CompareBench.csproj" -c Release -nologo -v q >"$work/build.log" 2>&1 || fail "build failed" "$work/build.log"
-has sluice && { dotnet build "$root/src/Sluice.Cli/Sluice.Cli.csproj" -c Release -nologo -v q >"$work/build2.log" 2>&1 || fail "build failed" "$work/build2.log"; }
+if [ "$build" = 1 ]; then
+  echo "# building (Release)"
+  dotnet build "$here/CompareBench/CompareBench.csproj" -c Release -nologo -v q >"$work/build.log" 2>&1 || fail "build failed" "$work/build.log"
+  has sluice && { dotnet build "$root/src/Sluice.Cli/Sluice.Cli.csproj" -c Release -nologo -v q >"$work/build2.log" 2>&1 || fail "build failed" "$work/build2.log"; }
+fi
 bench="$here/CompareBench/bin/Release/net10.0/compare-bench.dll"
 
 declare -A endpoint server_pid
