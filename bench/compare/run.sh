@@ -103,6 +103,7 @@ if has rabbitmq; then
   pids+=("$rabbit_script")
   wait_port "$amqp" || fail "rabbitmq did not start" "$work/rabbitmq.log"
   beam=$(pgrep -P "$rabbit_script" | head -1)
+  [ -n "$beam" ] && pids+=("$beam") # stopped first (SIGTERM: a clean shutdown), so it cannot outlive its script
   for p in rabbitmq-classic rabbitmq-classic-v2 rabbitmq-quorum; do endpoint[$p]="127.0.0.1:$amqp"; server_pid[$p]=${beam:-0}; done
   versions+=("RabbitMQ $(dpkg-query -W -f '${Version}' rabbitmq-server) (Erlang $(dpkg-query -W -f '${Version}' erlang-base)) on 127.0.0.1:$amqp, node compare$$@localhost")
 fi
