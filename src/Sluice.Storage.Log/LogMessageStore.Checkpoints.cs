@@ -92,6 +92,9 @@ public sealed partial class LogMessageStore
             writer.Write(CheckpointFormat);
             writer.Write(_salt);
             writer.Write(_clock.GetUtcNow().UtcTicks);
+            writer.Write(_tokenCeiling);
+            writer.Write(_state.GenerationFloor);
+            writer.Write(_state.MaxGeneration);
             _state.WriteSnapshot(writer, WriteBodyPlace);
         }
 
@@ -144,6 +147,9 @@ public sealed partial class LogMessageStore
         _salt = reader.ReadBytes(SaltBytes);
         _clock.FreezeAt(reader.ReadInt64());
         _clock.Release();
+        _tokenCeiling = reader.ReadInt32();
+        _state.GenerationFloor = reader.ReadInt32();
+        _state.MaxGeneration = reader.ReadInt32();
         _state.ReadSnapshot(reader, r => new LogBody(this, new LogPosition(r.ReadInt64(), r.ReadInt64()), r.ReadInt32(), r.ReadUInt64()));
     }
 

@@ -41,19 +41,21 @@ public sealed partial class LogMessageStore
         record.WriteString(queue);
         record.WriteInt32(maxMessages);
         record.WriteInt64(visibilityTimeout.Ticks);
-        LogPosition end;
         ReceiveResult result;
         try
         {
-            end = Execute(record, LogSpace.Drain, state => Complete(state.ReceiveAsync(queue, maxMessages, visibilityTimeout)), out result);
+            Execute(record, LogSpace.Drain, state => Complete(state.ReceiveAsync(queue, maxMessages, visibilityTimeout)), out result);
         }
         finally
         {
             record.Return();
         }
 
-        // Read the bodies while the group commit runs; answer once the lease is durable.
-        var wait = Log().WaitDurableAsync(end, cancellationToken);
+        // A lease may be lost in a crash (the message comes back), so the receive does not wait for its own record;
+        // the tokens it handed out must survive, so it waits for the latest token ceiling (LogMessageStore.Tokens.cs),
+        // nearly always durable already. An ack, nack or extend of these leases waits for its own record, which comes
+        // after this one.
+        var wait = Log().WaitDurableAsync(CeilingEnd(), cancellationToken);
         var messages = result.Messages.Count == 0 ? result.Messages : ReadBodies(queue, result.Messages);
         await wait.ConfigureAwait(false);
         return result with { Messages = messages };

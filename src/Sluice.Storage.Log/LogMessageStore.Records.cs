@@ -46,6 +46,12 @@ public sealed partial class LogMessageStore
         /// <summary>Compaction: live bodies copied out of an old segment (replay ignores it; a checkpoint holds the new positions).</summary>
         Relocate = 9,
 
+        /// <summary>Fencing tokens: the durable ceiling above every token issued (time, int32). See LogMessageStore.Tokens.cs.</summary>
+        TokenCeiling = 10,
+
+        /// <summary>Fencing tokens: the lowest token issued from here on, set at every open (time, int32).</summary>
+        TokenFloor = 11,
+
         /// <summary>First code of the JSON commands: <c>CommandBase + index</c> in <see cref="CommandTypes"/>.</summary>
         CommandBase = 32,
     }
@@ -76,6 +82,12 @@ public sealed partial class LogMessageStore
         if ((RecordType)type == RecordType.Init)
         {
             _salt = reader.ReadRaw(SaltBytes).ToArray();
+            return;
+        }
+
+        if ((RecordType)type is RecordType.TokenCeiling or RecordType.TokenFloor)
+        {
+            ApplyTokenRecord((RecordType)type, reader.ReadInt32());
             return;
         }
 

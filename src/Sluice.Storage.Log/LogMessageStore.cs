@@ -118,19 +118,20 @@ public sealed partial class LogMessageStore : IQueueStore
         lock (_lock)
         {
             _log = log;
-            if (_salt.Length != 0)
+            if (_salt.Length == 0)
             {
-                return;
+                // A new store: its salt (which makes its message ids differ from every other store's) is its first record.
+                var salt = RandomNumberGenerator.GetBytes(SaltBytes);
+                Span<byte> payload = stackalloc byte[8 + SaltBytes];
+                BinaryPrimitives.WriteInt64LittleEndian(payload, _clock.Freeze().UtcTicks);
+                _clock.Release();
+                salt.CopyTo(payload[8..]);
+                log.Reserve(payload.Length, LogSpace.Grow);
+                log.Append((byte)RecordType.Init, payload);
+                _salt = salt;
             }
 
-            // A new store: its salt (which makes its message ids differ from every other store's) is its first record.
-            var salt = RandomNumberGenerator.GetBytes(SaltBytes);
-            Span<byte> payload = stackalloc byte[8 + SaltBytes];
-            BinaryPrimitives.WriteInt64LittleEndian(payload, _clock.Freeze().UtcTicks);
-            salt.CopyTo(payload[8..]);
-            log.Reserve(payload.Length, LogSpace.Grow);
-            end = log.Append((byte)RecordType.Init, payload);
-            _salt = salt;
+            end = StartTokenEpoch(log);
         }
 
         await log.WaitDurableAsync(end, cancellationToken).ConfigureAwait(false);
@@ -221,7 +222,7 @@ public sealed partial class LogMessageStore : IQueueStore
                 result = call(_state);
                 var end = log.Append((byte)record.Type, record.Payload);
                 NoteAppended(record.Length);
-                return end;
+                return RaiseTokenCeiling(log, end);
             }
             catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.StorageFull)
             {

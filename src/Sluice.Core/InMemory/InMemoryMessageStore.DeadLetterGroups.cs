@@ -93,7 +93,7 @@ public sealed partial class InMemoryMessageStore
     /// Moves a message to another queue: ready now, receive count 0, a new lease generation, entered now; its
     /// dead-letter information and last error kept only when <paramref name="keepDeadLetterInfo"/> is set.
     /// </summary>
-    private static void Move(QueueState from, QueueState to, Message m, bool keepDeadLetterInfo, DateTimeOffset now)
+    private void Move(QueueState from, QueueState to, Message m, bool keepDeadLetterInfo, DateTimeOffset now)
     {
         from.Remove(m);
         if (!keepDeadLetterInfo)
@@ -103,7 +103,7 @@ public sealed partial class InMemoryMessageStore
         }
 
         m.ReceiveCount = 0;
-        m.Generation++;
+        NextGeneration(m);
         m.Leased = false;
         m.VisibleAt = now;
         m.EnqueuedAt = now;

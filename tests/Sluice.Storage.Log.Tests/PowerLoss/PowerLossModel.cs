@@ -30,6 +30,9 @@ internal sealed class ModelMessage
     /// <summary>Receives in its origin queue: exact after each crash check, + 1 per confirmed receive.</summary>
     public int Receives { get; set; }
 
+    /// <summary>Receives answered since the last check whose records a power loss may still take away (lower bound slack: a receive does not wait for its record).</summary>
+    public int LooseReceives { get; set; }
+
     /// <summary>Receives cut by a crash that may have counted (upper bound slack until the next check).</summary>
     public int MaybeReceives { get; set; }
 
