@@ -45,11 +45,19 @@ public sealed partial class LogMessageStore
     /// <summary>Runs a checkpoint and compaction now and waits for them (tests; a running one is awaited first).</summary>
     internal async Task CheckpointAndCompactAsync()
     {
-        await WaitForMaintenanceAsync().ConfigureAwait(false);
-        lock (_lock)
+        // Never two at once: a call's NoteAppended may start one between the wait and the start.
+        while (true)
         {
-            _bytesSinceCheckpoint = 0;
-            _maintenance = Task.Run(MaintainAsync);
+            await WaitForMaintenanceAsync().ConfigureAwait(false);
+            lock (_lock)
+            {
+                if (_maintenance.IsCompleted)
+                {
+                    _bytesSinceCheckpoint = 0;
+                    _maintenance = Task.Run(MaintainAsync);
+                    break;
+                }
+            }
         }
 
         await WaitForMaintenanceAsync().ConfigureAwait(false);

@@ -7,7 +7,7 @@ namespace Sluice.Storage.Log.Segments;
 /// <summary>
 /// The framing of one record in a segment: a 16-byte header, then the payload.
 /// Header: payload length (u32, little-endian), type (1 byte), 3 bytes that must be zero, checksum (u64, little-endian:
-/// XxHash3-64 of the payload seeded with <c>length &lt;&lt; 8 | type</c>, so it covers length, type and payload).
+/// XxHash3-64 of the payload seeded with the store's salt, the record's position, length and type: see <see cref="Checksum"/>).
 /// An all-zero header never checks (the hash of an empty payload with seed 0 is not 0), so unwritten (preallocated or
 /// zero-filled) space never reads as a record.
 /// </summary>
@@ -18,18 +18,26 @@ internal static class RecordFrame
     /// <summary>The largest payload a record may carry: 1 GiB.</summary>
     public const int MaxPayloadBytes = 1 << 30;
 
-    public static ulong Checksum(byte type, ReadOnlySpan<byte> payload) =>
-        XxHash3.HashToUInt64(payload, (long)(((ulong)(uint)payload.Length << 8) | type));
+    /// <summary>
+    /// The record's checksum, bound to where it is and whose it is: seeded with the store's salt (secret, from the identity
+    /// file), the record's segment and offset, its length and type. A valid frame copied to another place (inside a
+    /// message body, say, or from another store) does not check there, so recovery never takes a body's bytes for a record.
+    /// </summary>
+    public static ulong Checksum(byte type, ReadOnlySpan<byte> payload, ulong salt, LogPosition position)
+    {
+        var place = (ulong)position.Segment * 0x9E3779B97F4A7C15UL ^ (ulong)position.Offset * 0xC2B2AE3D27D4EB4FUL;
+        return XxHash3.HashToUInt64(payload, (long)(salt ^ place ^ ((ulong)(uint)payload.Length << 8) ^ type));
+    }
 
-    /// <summary>Writes the frame (header and payload) into <paramref name="destination"/> (at least <see cref="HeaderBytes"/> + payload bytes).</summary>
-    public static void Write(Span<byte> destination, byte type, ReadOnlySpan<byte> payload)
+    /// <summary>Writes the frame (header and payload) of the record at <paramref name="position"/> into <paramref name="destination"/> (at least <see cref="HeaderBytes"/> + payload bytes).</summary>
+    public static void Write(Span<byte> destination, byte type, ReadOnlySpan<byte> payload, ulong salt, LogPosition position)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)payload.Length);
         destination[4] = type;
         destination[5] = 0;
         destination[6] = 0;
         destination[7] = 0;
-        BinaryPrimitives.WriteUInt64LittleEndian(destination[8..], Checksum(type, payload));
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[8..], Checksum(type, payload, salt, position));
         payload.CopyTo(destination[HeaderBytes..]);
     }
 

@@ -102,7 +102,7 @@ public sealed partial class SegmentLog
             {
                 while (offset < reader.Length)
                 {
-                    if (!TryReadRecord(reader, offset, out var type, out var payload, out problem))
+                    if (!TryReadRecord(reader, segment.Number, offset, out var type, out var payload, out problem))
                         break;
                     replay(new LogPosition(segment.Number, offset), type, payload);
                     records++;
@@ -126,7 +126,7 @@ public sealed partial class SegmentLog
                 if (cut > 0)
                 {
                     findings.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"cut {cut} bytes at the tail of the log, from '{segment.Path}' offset {offset} ({problem}): the end of a write that a crash or power loss left unfinished (none of it had been reported durable)"));
+                        $"cut {cut} bytes at the tail of the log, from '{segment.Path}' offset {offset} ({problem}): the end of a write that a crash or power loss left unfinished (never reported durable), or damage to the last record itself, which recovery cannot tell apart: if the disk may be failing, check the last operations before the crash"));
                 }
 
                 return (new LogPosition(segment.Number, offset), records, cut, read);
@@ -161,7 +161,7 @@ public sealed partial class SegmentLog
                     break;
                 for (var q = Math.Max(p, nonZero - (HeaderBytes - 1)); q <= nonZero; q++)
                 {
-                    if (TryReadRecord(reader, q, out _, out _, out _))
+                    if (TryReadRecord(reader, order[i], q, out _, out _, out _))
                         return (i, q);
                 }
 
@@ -201,7 +201,7 @@ public sealed partial class SegmentLog
         return cut;
     }
 
-    private static bool TryReadRecord(SegmentReader reader, long offset, out byte type, out ReadOnlySpan<byte> payload, out string? problem)
+    private bool TryReadRecord(SegmentReader reader, long segment, long offset, out byte type, out ReadOnlySpan<byte> payload, out string? problem)
     {
         type = 0;
         payload = default;
@@ -217,7 +217,7 @@ public sealed partial class SegmentLog
         if (!RecordFrame.TryReadHeader(reader.Get(offset, HeaderBytes), room - HeaderBytes, out var length, out type, out var checksum, out problem))
             return false;
         payload = reader.Get(offset, HeaderBytes + length)[HeaderBytes..];
-        if (RecordFrame.Checksum(type, payload) == checksum)
+        if (RecordFrame.Checksum(type, payload, Salt, new LogPosition(segment, offset)) == checksum)
             return true;
         problem = "a record whose checksum does not match its contents";
         payload = default;

@@ -268,7 +268,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
                 if (Fits(size))
                 {
                     var chunk = ChunkAtTail(size);
-                    RecordFrame.Write(chunk.Buffer.AsSpan(chunk.Count, size), type, payload);
+                    RecordFrame.Write(chunk.Buffer.AsSpan(chunk.Count, size), type, payload, Salt, _tail);
                     chunk.Count += size;
                     _tail = new LogPosition(_tail.Segment, _tail.Offset + size);
                     _current!.End = _tail.Offset;

@@ -56,6 +56,30 @@ public sealed class SegmentLogRecoveryTests
     }
 
     [Fact]
+    public async Task Open_TornRecordWhosePayloadHoldsAValidFrame_CutsTheTailAndNeverReplaysTheEmbeddedFrame()
+    {
+        // A payload (a message body, say) that carries the exact bytes of a valid record: a frame copied from elsewhere
+        // in this log. When the record carrying it is torn after the embedded frame, recovery must see a torn tail, not
+        // "damage followed by a valid record", and must never replay the embedded bytes as a record.
+        var (fs, starts) = await Written(3);
+        var path = SegmentPath(starts[0].Segment);
+        var frame = fs.ReadAllBytes(path)[(int)starts[1].Offset..(int)(starts[1].Offset + SegmentLog.HeaderBytes + 200)];
+        var (log, _, _) = Open(fs, Small);
+        var carrier = log.Reserve(frame.Length + 8, LogSpace.Grow);
+        await log.WaitDurableAsync(log.Append(99, [.. new byte[8], .. frame]));
+        await log.DisposeAsync();
+        var disk = fs.Restart();
+        var end = (int)carrier.Offset + SegmentLog.HeaderBytes + 8 + frame.Length;
+        Damage(disk, path, bytes => bytes[..(end - 3)]); // torn inside the embedded frame's record, after the frame's header and most of it
+
+        var (again, records, report) = Open(disk, Small);
+        await using var _ = again;
+        Assert.Equal([(byte)0, (byte)1, (byte)2], records.Select(r => r.Type));
+        Assert.True(report.BytesCut > 0);
+        Assert.Single(report.Findings);
+    }
+
+    [Fact]
     public async Task Open_GarbageAfterTheLastRecord_CutsIt()
     {
         var (fs, starts) = await Written(10);
