@@ -120,7 +120,6 @@ public sealed partial class LogMessageStore : IQueueStore
             _log = log;
             if (_salt.Length != 0)
             {
-                StartMaintenance(); // REPRO: a checkpoint and compaction right after recovery
                 return;
             }
 
