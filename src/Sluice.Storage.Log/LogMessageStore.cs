@@ -162,7 +162,10 @@ public sealed partial class LogMessageStore : IQueueStore
         {
             if (log.BytesSince(_checkpointed) > 0)
             {
-                await CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+                // A checkpoint, so the next open replays nothing, and a compaction, so a drained store gives its disk
+                // space back at shutdown instead of after the next CheckpointBytes of log.
+                var covers = await CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+                await CompactAsync(covers).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is IOException or SluiceException or UnauthorizedAccessException)

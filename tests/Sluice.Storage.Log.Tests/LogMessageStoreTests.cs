@@ -116,6 +116,40 @@ public sealed class LogMessageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Dispose_AfterADrain_GivesTheSegmentsBack()
+    {
+        // No checkpoint is due (CheckpointBytes far above what is written): shutting down must still free the space.
+        var options = _directory.Options() with { SegmentBytes = 64 * 1024, CheckpointBytes = 1L << 40, Fsync = false };
+        var store = await OpenAsync(options);
+        await store.CreateQueueAsync("drain", new QueueOptions());
+        var padding = new string('p', 500);
+        for (var i = 0; i < 1000; i += 20)
+        {
+            await store.PublishAsync("drain", [.. Enumerable.Range(i, 20).Select(n => Msg($"{n}:{padding}"))]);
+        }
+
+        var before = Directory.GetFiles(Path.Combine(options.Directory, "segments")).Length;
+        while (true)
+        {
+            var received = await store.ReceiveAsync("drain", 100, TimeSpan.FromMinutes(5));
+            if (received.Messages.Count == 0)
+            {
+                break;
+            }
+
+            Assert.All(await store.AckAsync("drain", [.. received.Messages.Select(m => m.ReceiptHandle!)]), r => Assert.True(r.Succeeded));
+        }
+
+        await store.DisposeAsync();
+        var after = Directory.GetFiles(Path.Combine(options.Directory, "segments")).Length;
+        Assert.True(before >= 8, $"{before} segments before the drain");
+        Assert.True(after <= 2, $"{after} of {before} segments left after draining and shutting down");
+        await using var reopened = await OpenAsync(options);
+        var counts = await reopened.GetCountsAsync("drain");
+        Assert.Equal(0, counts.Ready + counts.InFlight + counts.Delayed);
+    }
+
+    [Fact]
     public async Task Compaction_DrainUnderConcurrentLoad_LosesNothingAndFreesSegments()
     {
         var options = _directory.Options() with { SegmentBytes = 64 * 1024, CheckpointBytes = 96 * 1024, Fsync = false };
