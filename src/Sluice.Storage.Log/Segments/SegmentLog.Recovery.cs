@@ -52,8 +52,9 @@ public sealed partial class SegmentLog
 
         foreach (var number in numbers)
         {
-            var segment = new Segment(number, SegmentPath(number), _fs.Open(SegmentPath(number), create: false));
-            segment.End = segment.File.Length;
+            var file = _fs.Open(SegmentPath(number), create: false);
+            var segment = new Segment(number, SegmentPath(number), file) { Capacity = Math.Max(_options.SegmentBytes, file.Length) };
+            segment.End = file.Length;
             _segments.Add(number, segment);
         }
 
@@ -98,14 +99,20 @@ public sealed partial class SegmentLog
                 read++;
             lastRead = segment.Number;
             string? problem = null;
+            var continued = false;
             using (var reader = new SegmentReader(segment.File))
             {
                 while (offset < reader.Length)
                 {
                     if (!TryReadRecord(reader, segment.Number, offset, out var type, out var payload, out problem))
                         break;
-                    replay(new LogPosition(segment.Number, offset), type, payload);
-                    records++;
+                    continued = type == ContinuationType;
+                    if (!continued)
+                    {
+                        replay(new LogPosition(segment.Number, offset), type, payload);
+                        records++;
+                    }
+
                     offset += HeaderBytes + payload.Length;
                 }
             }
@@ -113,7 +120,7 @@ public sealed partial class SegmentLog
             if (problem is null)
             {
                 if (index == order.Count - 1)
-                    return (new LogPosition(segment.Number, offset), records, 0, read);
+                    return (CheckNotContinued(segment, offset, continued, findings), records, 0, read);
                 index++;
                 offset = 0;
                 continue;
@@ -129,7 +136,9 @@ public sealed partial class SegmentLog
                         $"cut {cut} bytes at the tail of the log, from '{segment.Path}' offset {offset} ({problem}): the end of a write that a crash or power loss left unfinished (never reported durable), or damage to the last record itself, which recovery cannot tell apart: if the disk may be failing, check the last operations before the crash"));
                 }
 
-                return (new LogPosition(segment.Number, offset), records, cut, read);
+                // A continuation followed by segments without a valid record (cut above) lost nothing: the log goes on after it.
+                var wasLast = index == order.Count - 1;
+                return (CheckNotContinued(segment, offset, continued && wasLast, findings), records, cut, read);
             }
 
             var where = next.Index == index ? $"offset {next.Offset}" : $"'{_segments[order[next.Index]].Path}' offset {next.Offset}";
@@ -144,6 +153,25 @@ public sealed partial class SegmentLog
             index = next.Index;
             offset = next.Offset;
         }
+    }
+
+    /// <summary>
+    /// The tail, when the last segment present does not end with a continuation record: one that does was followed by a
+    /// segment that is gone (deleted, or lost with its directory), with every record in it. Salvaging, the log goes on
+    /// in the last segment present.
+    /// </summary>
+    private LogPosition CheckNotContinued(Segment last, long end, bool continued, List<string> findings)
+    {
+        if (continued)
+        {
+            var missing = $"log segment '{SegmentPath(last.Number + 1)}' is missing: '{last.Path}', the last segment present, ends by naming it as the next one, " +
+                          "so the newest segment of the log was deleted or lost";
+            if (!_options.Salvage)
+                throw new LogCorruptException($"{missing}: the records in it are gone. {SalvageHint}");
+            findings.Add($"{missing}: its records are lost (salvage)");
+        }
+
+        return new LogPosition(last.Number, end);
     }
 
     /// <summary>The first valid record at or after <paramref name="from"/> in segment <c>order[index]</c> or any later segment.</summary>

@@ -11,7 +11,7 @@ public sealed partial class SegmentLog
     /// <summary>
     /// The one writer: takes every pending chunk (the group), writes each with one write, fsyncs (a segment that the
     /// group leaves is fsynced before the next one is written, so a later segment never holds data that an earlier one
-    /// lost; the segments directory is fsynced when the group opened a segment), then marks the group durable and
+    /// lost; a new segment's directory entry was made durable when it was created), then marks the group durable and
     /// completes its waiters outside the lock. A failure poisons the log and fails every waiter.
     /// </summary>
     private void WriterLoop()
@@ -23,7 +23,6 @@ public sealed partial class SegmentLog
             while (true)
             {
                 LogPosition end;
-                bool syncDirectory;
                 lock (_gate)
                 {
                     while (_pending.Count == 0 && !_disposing)
@@ -41,8 +40,6 @@ public sealed partial class SegmentLog
                     _inflightEnd = end;
                     _inflightGroup = _nextGroup;
                     _nextGroup = null;
-                    syncDirectory = _newSegmentSinceDirectorySync;
-                    _newSegmentSinceDirectorySync = false;
                 }
 
                 Exception? failure = null;
@@ -70,11 +67,7 @@ public sealed partial class SegmentLog
                     }
 
                     if (_options.Fsync)
-                    {
-                        if (syncDirectory)
-                            _fs.SyncDirectory(_segmentsDirectory);
                         files[^1].Sync();
-                    }
                 }
                 catch (Exception e)
                 {

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Sluice.Storage.Log.Files;
 
 namespace Sluice.Storage.Log.Segments;
@@ -88,14 +89,21 @@ public delegate void LogRecordHandler(LogPosition position, byte type, ReadOnlyS
 /// Layout: <c>{directory}/identity</c> (store id and salt, checksummed) and <c>{directory}/segments/NNNNNNNNNNNNNNNNNNNN.log</c>
 /// (20-digit segment numbers, contiguous). Records are framed as a 16-byte header (payload length u32, type, three zero
 /// bytes, XxHash3-64 checksum of length, type and payload) and the payload. Segments are preallocated (fallocate, file
-/// length unchanged), so writes inside one cannot fail for lack of space. One writer thread takes everything appended
-/// since its last pass (the group), writes it with one write per segment, fsyncs once (and the segments directory when
-/// the group opened a new segment), then completes the group's one shared completion.
+/// length unchanged), so writes inside one cannot fail for lack of space. A roll makes the new segment's directory entry
+/// durable, then ends the old segment with a continuation record naming the new one, so a deleted newest segment is
+/// found at recovery (the last segment present ends with a continuation). One writer thread takes everything appended
+/// since its last pass (the group), writes it with one write per segment, fsyncs once, then completes the group's one
+/// shared completion.
 /// </remarks>
 public sealed partial class SegmentLog : IAsyncDisposable
 {
     /// <summary>Bytes of framing before each record's payload (so a payload byte at index i is at record start + <see cref="HeaderBytes"/> + i).</summary>
     public const int HeaderBytes = 16;
+
+    /// <summary>The type of the log's own record that ends every segment but the last: the next segment's number (int64). Never passed to replay; <see cref="Append"/> refuses it.</summary>
+    internal const byte ContinuationType = 255;
+
+    private const int ContinuationBytes = HeaderBytes + sizeof(long);
 
     private const string SegmentsDirectoryName = "segments";
     private const string IdentityFileName = "identity";
@@ -119,7 +127,6 @@ public sealed partial class SegmentLog : IAsyncDisposable
     private LogPosition _inflightEnd;
     private TaskCompletionSource? _inflightGroup;
     private TaskCompletionSource? _nextGroup;
-    private bool _newSegmentSinceDirectorySync;
     private bool _writerWaiting;
     private bool _disposing;
     private SluiceException? _failure;
@@ -235,7 +242,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
             next = _tail.Segment + 1;
         }
 
-        var segment = CreateSegment(next, Math.Max(_options.SegmentBytes, size), space);
+        var segment = CreateSegment(next, Math.Max(_options.SegmentBytes, size + ContinuationBytes), space);
         lock (_gate)
         {
             if (_failure is not null || _disposing || _tail.Segment + 1 != next)
@@ -245,10 +252,14 @@ public sealed partial class SegmentLog : IAsyncDisposable
                 throw new InvalidOperationException("Reserve and Append must be serialized by the caller");
             }
 
+            // The old segment ends with a record naming the new one (its directory entry is durable already, see
+            // CreateSegment): recovery then knows that a log whose last segment ends so lost its newest segment.
+            Span<byte> continuation = stackalloc byte[sizeof(long)];
+            BinaryPrimitives.WriteInt64LittleEndian(continuation, next);
+            AppendUnderGate(ContinuationType, continuation);
             _segments.Add(next, segment);
             _current = segment;
             _tail = new LogPosition(next, 0);
-            _newSegmentSinceDirectorySync = true;
             return _tail;
         }
     }
@@ -259,6 +270,8 @@ public sealed partial class SegmentLog : IAsyncDisposable
     public LogPosition Append(byte type, ReadOnlySpan<byte> payload)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, RecordFrame.MaxPayloadBytes, nameof(payload));
+        if (type == ContinuationType)
+            throw new ArgumentOutOfRangeException(nameof(type), type, $"record type {ContinuationType} is the log's own (a segment's continuation record)");
         var size = HeaderBytes + payload.Length;
         while (true)
         {
@@ -266,24 +279,28 @@ public sealed partial class SegmentLog : IAsyncDisposable
             {
                 ThrowIfUnusable();
                 if (Fits(size))
-                {
-                    var chunk = ChunkAtTail(size);
-                    RecordFrame.Write(chunk.Buffer.AsSpan(chunk.Count, size), type, payload, Salt, _tail);
-                    chunk.Count += size;
-                    _tail = new LogPosition(_tail.Segment, _tail.Offset + size);
-                    _current!.End = _tail.Offset;
-                    if (_writerWaiting)
-                    {
-                        _writerWaiting = false;
-                        Monitor.Pulse(_gate);
-                    }
-
-                    return _tail;
-                }
+                    return AppendUnderGate(type, payload);
             }
 
             Reserve(payload.Length, LogSpace.Drain);
         }
+    }
+
+    private LogPosition AppendUnderGate(byte type, ReadOnlySpan<byte> payload)
+    {
+        var size = HeaderBytes + payload.Length;
+        var chunk = ChunkAtTail(size);
+        RecordFrame.Write(chunk.Buffer.AsSpan(chunk.Count, size), type, payload, Salt, _tail);
+        chunk.Count += size;
+        _tail = new LogPosition(_tail.Segment, _tail.Offset + size);
+        _current!.End = _tail.Offset;
+        if (_writerWaiting)
+        {
+            _writerWaiting = false;
+            Monitor.Pulse(_gate);
+        }
+
+        return _tail;
     }
 
     /// <summary>Completes when everything before <paramref name="end"/> is durable (written, and fsynced when <see cref="SegmentLogOptions.Fsync"/>).</summary>
@@ -425,7 +442,8 @@ public sealed partial class SegmentLog : IAsyncDisposable
         CloseFiles();
     }
 
-    private bool Fits(long size) => _tail.Offset == 0 || _tail.Offset + size <= _options.SegmentBytes;
+    // Room for the continuation record that ends every segment but the last stays free.
+    private bool Fits(long size) => _tail.Offset == 0 || _tail.Offset + size + ContinuationBytes <= _current!.Capacity;
 
     private void ThrowIfUnusable()
     {
@@ -485,7 +503,20 @@ public sealed partial class SegmentLog : IAsyncDisposable
                 }
             }
 
-            return new Segment(number, path, _fs.Open(path, create: true, preallocateBytes));
+            var segment = new Segment(number, path, _fs.Open(path, create: true, preallocateBytes)) { Capacity = preallocateBytes };
+            try
+            {
+                // Durable before anything refers to it (the continuation record ending the segment before).
+                _fs.SyncDirectory(_segmentsDirectory);
+            }
+            catch
+            {
+                segment.File.Dispose();
+                TryDelete(path);
+                throw;
+            }
+
+            return segment;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -539,6 +570,9 @@ public sealed partial class SegmentLog : IAsyncDisposable
         public string Path { get; } = path;
         public IStorageFile File { get; } = file;
         public long End { get; set; }
+
+        /// <summary>Bytes preallocated: records fill it up to a continuation record's size before the end.</summary>
+        public long Capacity { get; init; }
     }
 
     /// <summary>Contiguous appended bytes of one segment, waiting for (or under) the writer. Buffers come from the array pool.</summary>

@@ -50,6 +50,37 @@ public sealed class LogStoreDamageTests
     }
 
     [Fact]
+    public async Task Initialize_NewestSegmentDeleted_RefusesNamingItAndSalvageKeepsTheRest()
+    {
+        var store = NewStore();
+        await store.InitializeAsync();
+        await store.CreateQueueAsync("q", new QueueOptions());
+        for (var i = 0; i < 200; i++)
+        {
+            await store.PublishAsync("q", [Message($"m-{i:D4}-" + new string('p', 60))]);
+        }
+
+        var segments = _disk.ListFiles(SegmentsDirectory).Where(n => n.EndsWith(".log", StringComparison.Ordinal)).ToList();
+        Assert.True(segments.Count >= 3, $"expected at least 3 segments of 4 KiB, found {segments.Count}");
+        _disk = _disk.Restart(); // kill -9: nothing lost, no checkpoint at close
+        var newest = segments[^1];
+        _disk.Delete(Path.Combine(SegmentsDirectory, newest));
+        _disk.SyncDirectory(SegmentsDirectory);
+
+        var e = await Assert.ThrowsAsync<LogCorruptException>(() => NewStore().InitializeAsync().AsTask());
+        Assert.Contains(newest, e.Message, StringComparison.Ordinal);
+        Assert.Contains("salvage", e.Message, StringComparison.OrdinalIgnoreCase);
+
+        store = NewStore(salvage: true);
+        await store.InitializeAsync();
+        await using (store)
+        {
+            Assert.Contains(store.RecoveryReport!.Findings, f => f.Contains(newest, StringComparison.Ordinal));
+            Assert.InRange((await store.GetCountsAsync("q")).Ready, 1, 199);
+        }
+    }
+
+    [Fact]
     public async Task Receive_BodyDamagedUnderACheckpoint_IsNeverDeliveredAndDeadLettersAfterMaxReceives()
     {
         var marker = "POISON-" + new string('x', 80);

@@ -170,6 +170,83 @@ public sealed class SegmentLogRecoveryTests
     }
 
     [Fact]
+    public async Task Open_NewestSegmentDeleted_ThrowsNamingIt()
+    {
+        var (fs, starts) = await Written(60);
+        var newest = starts[^1].Segment;
+        Assert.True(newest >= 3);
+        fs.Delete(SegmentPath(newest));
+
+        var error = Assert.Throws<LogCorruptException>(() => Open(fs, Small));
+
+        Assert.Contains(SegmentPath(newest), error.Message, StringComparison.Ordinal);
+        Assert.Contains("missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Salvage", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Open_NewestSegmentDeletedWithSalvage_ReportsItKeepsTheRestAndGoesOn()
+    {
+        var (fs, starts) = await Written(60);
+        var newest = starts[^1].Segment;
+        fs.Delete(SegmentPath(newest));
+
+        var (log, records, report) = Open(fs, Small with { Salvage = true });
+        await using (log)
+        {
+            Assert.Equal(starts.Where(s => s.Segment != newest).Select(s => (byte)starts.IndexOf(s)), records.Select(r => r.Type));
+            Assert.Contains(report.Findings, f => f.Contains(SegmentPath(newest), StringComparison.Ordinal));
+            for (var i = 0; i < 30; i++)
+                await log.WaitDurableAsync(Append(log, 200, new byte[200]));
+        }
+
+        // What salvage left is a sound log: the next open finds nothing wrong.
+        var (again, more, clean) = Open(fs.Restart(), Small);
+        await using var _ = again;
+        Assert.Empty(clean.Findings);
+        Assert.Equal(records.Count + 30, more.Count);
+    }
+
+    [Fact]
+    public async Task Open_CrashRightAfterARollWithTheNewSegmentStillEmpty_OpensWithNothingLost()
+    {
+        var fs = new FaultInjectingFileSystem();
+        var (log, _, _) = Open(fs, Small);
+        var count = 0;
+        while (log.Reserve(200, LogSpace.Drain).Segment == 1)
+        {
+            log.Append((byte)count++, new byte[200]);
+        }
+
+        // The roll made segment 2 and ended segment 1 with its continuation record: wait until that is durable, then
+        // lose power before anything lands in segment 2.
+        await log.WaitDurableAsync(new LogPosition(2, 0));
+        var disk = fs.Crash(new Random(5));
+        Assert.True(disk.FileExists(SegmentPath(2)));
+
+        var (again, records, report) = Open(disk, Small);
+        await using (again)
+        {
+            Assert.Equal(count, records.Count);
+            Assert.Empty(report.Findings);
+            Assert.Equal(new LogPosition(2, 0), again.Tail);
+            await again.WaitDurableAsync(Append(again, 200, new byte[200]));
+        }
+
+        var (third, all, _) = Open(disk.Restart(), Small);
+        await using var _ = third;
+        Assert.Equal(count + 1, all.Count);
+    }
+
+    [Fact]
+    public void Append_TheLogsOwnContinuationType_Throws()
+    {
+        var (log, _, _) = Open(new FaultInjectingFileSystem(), Small);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => log.Append(SegmentLog.ContinuationType, [1]));
+    }
+
+    [Fact]
     public async Task Open_IdentityPresentButSegmentsDeleted_Throws()
     {
         var (fs, starts) = await Written(30);
