@@ -16,15 +16,36 @@ public sealed partial class LogMessageStore
 
     private LogPosition _checkpointed = LogPosition.Start;
     private long _bytesSinceCheckpoint;
+    private long _lowSpaceRollsSeen;
+    private long _nextReclaimCheck;
+    private long _lastCheckpointBytes;
     private Task _maintenance = Task.CompletedTask;
 
-    /// <summary>Counts appended bytes (under the lock) and starts a checkpoint and compaction when enough log was written.</summary>
-    private void NoteAppended(int payloadBytes)
+    /// <summary>
+    /// Counts appended bytes (under the lock) and starts a checkpoint and compaction when enough log was written, or when
+    /// the log opened a segment with less than twice the reserve left free (so the checkpoint's size, which the reserve
+    /// must cover, is known and dead segments are freed before the disk is full).
+    /// </summary>
+    private void NoteAppended(SegmentLog log, int payloadBytes)
     {
         _bytesSinceCheckpoint += payloadBytes + SegmentLog.HeaderBytes;
-        if (_bytesSinceCheckpoint >= _options.CheckpointBytes)
+        var lowSpaceRolls = log.LowSpaceRolls;
+        if (_bytesSinceCheckpoint >= _options.CheckpointBytes || lowSpaceRolls != _lowSpaceRollsSeen)
         {
+            _lowSpaceRollsSeen = lowSpaceRolls;
             StartMaintenance();
+        }
+        else if (_bytesSinceCheckpoint >= _nextReclaimCheck)
+        {
+            // Once per segment of log: when the segments hold much more than the live bodies (consumers drained a
+            // backlog), checkpoint and compact now rather than after CheckpointBytes; but only when what could come back
+            // is at least a checkpoint's size, so a large state is not written over and over for little.
+            _nextReclaimCheck = _bytesSinceCheckpoint + _options.SegmentBytes;
+            var dead = log.BytesOfSegmentsBefore(long.MaxValue) - _state.BodyBytes();
+            if (dead >= Math.Max(2 * _options.SegmentBytes, _lastCheckpointBytes))
+            {
+                StartMaintenance();
+            }
         }
     }
 
@@ -38,6 +59,7 @@ public sealed partial class LogMessageStore
         if (_maintenance.IsCompleted && !_disposed && _bytesSinceCheckpoint > 0)
         {
             _bytesSinceCheckpoint = 0;
+            _nextReclaimCheck = _options.SegmentBytes;
             _maintenance = Task.Run(MaintainAsync);
         }
     }
@@ -54,6 +76,7 @@ public sealed partial class LogMessageStore
                 if (_maintenance.IsCompleted)
                 {
                     _bytesSinceCheckpoint = 0;
+                    _nextReclaimCheck = _options.SegmentBytes;
                     _maintenance = Task.Run(MaintainAsync);
                     break;
                 }
@@ -63,7 +86,7 @@ public sealed partial class LogMessageStore
         await WaitForMaintenanceAsync().ConfigureAwait(false);
     }
 
-    private async Task WaitForMaintenanceAsync()
+    internal async Task WaitForMaintenanceAsync()
     {
         Task running;
         lock (_lock)
@@ -92,6 +115,7 @@ public sealed partial class LogMessageStore
     {
         var log = _log!;
         LogPosition covers;
+        var oldestLive = long.MaxValue;
         var snapshot = new MemoryStream();
         lock (_lock)
         {
@@ -103,11 +127,16 @@ public sealed partial class LogMessageStore
             writer.Write(_tokenCeiling);
             writer.Write(_state.GenerationFloor);
             writer.Write(_state.MaxGeneration);
-            _state.WriteSnapshot(writer, WriteBodyPlace);
+            _state.WriteSnapshot(writer, (w, body) =>
+            {
+                WriteBodyPlace(w, body);
+                oldestLive = Math.Min(oldestLive, ((LogBody)body).Position.Segment);
+            });
         }
 
         // A checkpoint must never cover records a power loss could still take away.
         await log.WaitDurableAsync(covers, cancellationToken).ConfigureAwait(false);
+        ThrowIfCheckpointTakesTheDrainRoom(snapshot.Length, log.BytesOfSegmentsBefore(Math.Min(oldestLive, covers.Segment)));
         snapshot.Position = 0;
         Checkpoints.Write(_options.FileSystem, CheckpointsDirectory, covers, stream => snapshot.CopyTo(stream));
         lock (_lock)
@@ -115,9 +144,49 @@ public sealed partial class LogMessageStore
             _checkpointed = covers;
         }
 
+        _lastCheckpointBytes = snapshot.Length;
+        KeepReserveFor(log, snapshot.Length);
         LogStoreLog.Checkpointed(_logger, _options.Directory, covers.Segment, covers.Offset, snapshot.Length);
         return covers;
     }
+
+    /// <summary>
+    /// Refuses (storage_full) a checkpoint that would leave less than a segment free (that room is for receives and acks
+    /// on a full disk) unless the segments it lets compaction delete (<paramref name="freeableBytes"/>: before the oldest
+    /// live body) give back more than it takes. The state shrinks as consumers drain, so a later checkpoint fits.
+    /// </summary>
+    private void ThrowIfCheckpointTakesTheDrainRoom(long checkpointBytes, long freeableBytes)
+    {
+        if (freeableBytes >= checkpointBytes)
+        {
+            return;
+        }
+
+        long available;
+        try
+        {
+            available = _options.FileSystem.AvailableBytes(_options.Directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw StoreErrors.StorageFailed(ex);
+        }
+
+        if (available - checkpointBytes < _options.SegmentBytes)
+        {
+            throw StoreErrors.StorageFull(new IOException(
+                $"a checkpoint of {checkpointBytes} bytes would leave {available - checkpointBytes} of the {available} bytes free in '{_options.Directory}', " +
+                $"less than a segment ({_options.SegmentBytes} bytes) kept for receives and acks; it is written once consumers drained enough"));
+        }
+    }
+
+    /// <summary>
+    /// Sizes the disk space kept for draining records: at least <see cref="LogStoreOptions.ReserveBytes"/>, and enough for
+    /// a drain to open a segment and then write the checkpoint that lets compaction give space back (the newest
+    /// checkpoint's size three times: two are kept, and the next is written before the oldest is deleted).
+    /// </summary>
+    private void KeepReserveFor(SegmentLog log, long checkpointBytes) =>
+        log.ReserveBytes = Math.Max(_options.ReserveBytes, _options.SegmentBytes + (3 * checkpointBytes));
 
     /// <summary>The state machine's snapshot now (bodies as places), for tests comparing a replayed state with a live one.</summary>
     internal byte[] StateSnapshot()
@@ -208,20 +277,32 @@ public sealed partial class LogMessageStore
         var freeBefore = prefix < old.Count ? old[prefix] : covers.Segment;
         var moving = old.Take(prefix).SelectMany(s => bySegment.TryGetValue(s, out var bodies) ? bodies : []).ToList();
         long movedBytes = 0;
+        var moved = false;
         if (moving.Count > 0)
         {
-            var kept = await RelocateAsync(log, moving).ConfigureAwait(false);
-            if (kept is { } unreadable)
+            try
             {
-                freeBefore = Math.Min(freeBefore, unreadable);
-            }
+                var kept = await RelocateAsync(log, moving).ConfigureAwait(false);
+                if (kept is { } unreadable)
+                {
+                    freeBefore = Math.Min(freeBefore, unreadable);
+                }
 
-            movedBytes = moving.Sum(b => (long)b.Length);
-            await CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+                await CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+                movedBytes = moving.Sum(b => (long)b.Length);
+                moved = true;
+            }
+            catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.StorageFull)
+            {
+                // No room to move bodies (a full disk is when compaction matters most): free what needs no move.
+                LogStoreLog.CheckpointFailed(_logger, ex, _options.Directory);
+            }
         }
-        else
+
+        if (!moved)
         {
-            // Without moving anything: up to the first segment that still holds a live body.
+            // Without moving anything (or with a move no checkpoint covers): up to the first segment that still held a
+            // live body when the checkpoint that covers them was taken.
             freeBefore = Math.Min(covers.Segment, bySegment.Keys.FirstOrDefault(long.MaxValue));
         }
 
@@ -283,7 +364,7 @@ public sealed partial class LogMessageStore
             lock (_lock)
             {
                 record.SetTime(_clock.GetUtcNow());
-                var position = log.Reserve(record.Length, LogSpace.Drain);
+                var position = log.Reserve(record.Length, LogSpace.Grow);
                 end = log.Append((byte)RecordType.Relocate, record.Payload);
                 for (var i = 0; i < chunk.Count; i++)
                 {

@@ -41,7 +41,7 @@ public sealed partial class LogMessageStore
         BinaryPrimitives.WriteInt32LittleEndian(payload[8..], value);
         log.Reserve(payload.Length, LogSpace.Drain);
         var end = log.Append((byte)type, payload);
-        NoteAppended(payload.Length);
+        NoteAppended(log, payload.Length);
         ApplyTokenRecord(type, value);
         if (type == RecordType.TokenCeiling)
         {

@@ -89,10 +89,12 @@ public sealed partial class LogMessageStore : IQueueStore
         _state = NewStateMachine();
         var covers = LogPosition.Start;
         var checkpointFindings = new List<string>();
+        long checkpointBytes = 0;
         using (var checkpoint = Checkpoints.ReadLatest(fs, CheckpointsDirectory, _options.Salvage, out var checkpointCovers, checkpointFindings))
         {
             if (checkpoint is not null)
             {
+                checkpointBytes = checkpoint.Length;
                 ReadCheckpoint(checkpoint);
                 covers = checkpointCovers;
                 _checkpointed = covers;
@@ -106,6 +108,8 @@ public sealed partial class LogMessageStore : IQueueStore
             Salvage = _options.Salvage,
             ReserveBytes = _options.ReserveBytes,
         }, covers, Replay, out var report);
+        _lastCheckpointBytes = checkpointBytes;
+        KeepReserveFor(log, checkpointBytes);
         report = report with { Findings = [.. checkpointFindings, .. report.Findings] };
         RecoveryReport = report;
         foreach (var finding in report.Findings)
@@ -224,7 +228,7 @@ public sealed partial class LogMessageStore : IQueueStore
                 BeginCall(position, record.Bodies);
                 result = call(_state);
                 var end = log.Append((byte)record.Type, record.Payload);
-                NoteAppended(record.Length);
+                NoteAppended(log, record.Length);
                 return RaiseTokenCeiling(log, end);
             }
             catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.StorageFull)

@@ -97,15 +97,17 @@ public sealed class LogMessageStoreTests : IDisposable
             }
         }
 
+        // Draining the queues may have started a checkpoint and compaction (dead segments): let it finish first.
+        await store.WaitForMaintenanceAsync();
         var live = store.StateSnapshot();
 
-        // A copy of the files as they are now, opened by a second store, replays the whole log.
+        // A copy of the files as they are now, opened by a second store, replays the log after its newest checkpoint.
         var copy = CopyDirectory(options.Directory);
         await using (var replayed = await OpenAsync(options with { Directory = copy }))
         {
             Assert.True(live.AsSpan().SequenceEqual(replayed.StateSnapshot()), $"replayed state differs from the live one (seed {seed})");
             Assert.Empty(replayed.RecoveryReport!.Findings);
-            Assert.True(replayed.RecoveryReport.RecordsReplayed > 1500);
+            Assert.True(replayed.RecoveryReport.RecordsReplayed > 0);
         }
 
         // Closing writes a checkpoint; reopening reads it (and replays nothing after it).
@@ -147,6 +149,43 @@ public sealed class LogMessageStoreTests : IDisposable
         await using var reopened = await OpenAsync(options);
         var counts = await reopened.GetCountsAsync("drain");
         Assert.Equal(0, counts.Ready + counts.InFlight + counts.Delayed);
+    }
+
+    [Fact]
+    public async Task Ack_ConsumersDrainedABacklog_SegmentsComeBackWhileRunning()
+    {
+        // No checkpoint is due by size (CheckpointBytes far above what is written): the drain itself must give the space
+        // back while the store runs, once the segments hold far more than the live bodies.
+        var options = _directory.Options() with { SegmentBytes = 64 * 1024, CheckpointBytes = 1L << 40, Fsync = false };
+        await using var store = await OpenAsync(options);
+        await store.CreateQueueAsync("drain", new QueueOptions());
+        var padding = new string('p', 500);
+        for (var i = 0; i < 1000; i += 20)
+        {
+            await store.PublishAsync("drain", [.. Enumerable.Range(i, 20).Select(n => Msg($"{n}:{padding}"))]);
+        }
+
+        var segments = Path.Combine(options.Directory, "segments");
+        var before = Directory.GetFiles(segments).Length;
+        while ((await store.ReceiveAsync("drain", 10, TimeSpan.FromMinutes(5))).Messages is { Count: > 0 } received)
+        {
+            Assert.All(await store.AckAsync("drain", [.. received.Select(m => m.ReceiptHandle!)]), r => Assert.True(r.Succeeded));
+        }
+
+        // Then traffic through the emptied queue, as a running server sees after a drain.
+        for (var i = 0; i < 300; i++)
+        {
+            await store.PublishAsync("drain", [Msg(padding)]);
+            var received = await store.ReceiveAsync("drain", 1, TimeSpan.FromMinutes(5));
+            Assert.True((await store.AckAsync("drain", [received.Messages[0].ReceiptHandle!]))[0].Succeeded);
+        }
+
+        await store.PublishAsync("drain", [Msg(padding)]);
+        await store.WaitForMaintenanceAsync();
+        var during = Directory.GetFiles(segments).Length;
+        Assert.True(before >= 8, $"{before} segments before the drain");
+        Assert.True(during <= 3, $"{during} of {before} segments left while running after the drain");
+        Assert.Equal(1, (await store.GetCountsAsync("drain")).Ready);
     }
 
     [Fact]

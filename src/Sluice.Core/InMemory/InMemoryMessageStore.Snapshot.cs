@@ -117,6 +117,22 @@ public sealed partial class InMemoryMessageStore
         }
     }
 
+    /// <summary>Body bytes of every message in every queue (the bytes <see cref="VisitBodies"/> would visit), summed per queue: O(queues).</summary>
+    internal long BodyBytes()
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            long total = 0;
+            foreach (var q in _queues.Values)
+            {
+                total += q.Bytes;
+            }
+
+            return total;
+        }
+    }
+
     /// <summary>Calls <paramref name="visit"/> once for every body a queue message holds (a body shared by several queues may be visited once per message).</summary>
     internal void VisitBodies(Action<StoredBody> visit)
     {

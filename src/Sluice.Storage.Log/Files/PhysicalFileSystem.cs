@@ -37,6 +37,12 @@ public sealed partial class PhysicalFileSystem : IStorageFileSystem
             {
                 // Created by someone else between the check and the open: open it as it is below.
             }
+            catch (IOException e) when (preallocateBytes > 0 && !IsDiskFull(e) && AvailableBytes(Path.GetDirectoryName(Path.GetFullPath(path))!) < preallocateBytes)
+            {
+                // .NET reports a preallocation that did not fit ("... because the disk was full") with a generic HResult,
+                // after deleting the file: say it with the disk-full code, which IsDiskFull recognises.
+                throw new IOException(e.Message, OperatingSystem.IsWindows() ? unchecked((int)0x80070000) | ErrorDiskFull : Enospc);
+            }
         }
 
         return new PhysicalFile(File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete));

@@ -79,6 +79,7 @@ public sealed partial class SegmentLog
         var (tail, records, cut, read) = Scan(start, replay, findings);
         _current = _segments[tail.Segment];
         _current.End = tail.Offset;
+        _current.FromReserve = _fs.AvailableBytes(_segmentsDirectory) < ReserveBytes;
         _tail = _written = _durable = _inflightEnd = tail;
         return new LogRecoveryReport { RecordsReplayed = records, SegmentsRead = read, BytesCut = cut, Findings = findings };
     }

@@ -130,6 +130,8 @@ public sealed partial class SegmentLog : IAsyncDisposable
     private bool _writerWaiting;
     private bool _disposing;
     private SluiceException? _failure;
+    private long _reserveBytes;
+    private long _lowSpaceRolls;
     private Thread? _writer;
     private readonly TaskCompletionSource _writerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -139,6 +141,19 @@ public sealed partial class SegmentLog : IAsyncDisposable
         _directory = directory;
         _segmentsDirectory = Path.Combine(directory, SegmentsDirectoryName);
         _options = options;
+        _reserveBytes = options.ReserveBytes;
+    }
+
+    private long AvailableBytes()
+    {
+        try
+        {
+            return _fs.AvailableBytes(_segmentsDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw StoreErrors.StorageFailed(e);
+        }
     }
 
     /// <summary>
@@ -207,6 +222,24 @@ public sealed partial class SegmentLog : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Free disk space kept for <see cref="LogSpace.Drain"/> records, in bytes: <see cref="SegmentLogOptions.ReserveBytes"/>
+    /// at open; the store raises it to what a drain and the checkpoint after it need (a segment and the checkpoint's size).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a negative value.</exception>
+    public long ReserveBytes
+    {
+        get => Volatile.Read(ref _reserveBytes);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            Volatile.Write(ref _reserveBytes, value);
+        }
+    }
+
+    /// <summary>Rolls that left less than twice <see cref="ReserveBytes"/> free (a count that only grows): the disk is filling up, time to checkpoint and compact.</summary>
+    public long LowSpaceRolls => Interlocked.Read(ref _lowSpaceRolls);
+
     /// <summary>The segment numbers present, ascending.</summary>
     public IReadOnlyList<long> Segments
     {
@@ -224,7 +257,8 @@ public sealed partial class SegmentLog : IAsyncDisposable
     /// <remarks>
     /// A roll creates and preallocates the next segment (<see cref="SegmentLogOptions.SegmentBytes"/>, or the record's
     /// size when larger). For <see cref="LogSpace.Grow"/> it is refused when the free space left after it would be
-    /// below <see cref="SegmentLogOptions.ReserveBytes"/>; <see cref="LogSpace.Drain"/> may use the reserve.
+    /// below <see cref="ReserveBytes"/>; <see cref="LogSpace.Drain"/> may use the reserve, and a segment so opened takes
+    /// no <see cref="LogSpace.Grow"/> record until free space is back at the reserve.
     /// </remarks>
     /// <exception cref="SluiceException">storage_full (transient) for <see cref="LogSpace.Grow"/> when free space is at the reserve (or for either when the disk is full); storage_failed after a write failure.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative payload size or one over 1 GiB.</exception>
@@ -238,8 +272,35 @@ public sealed partial class SegmentLog : IAsyncDisposable
         {
             ThrowIfUnusable();
             if (Fits(size))
+            {
+                if (space == LogSpace.Drain || !_current!.FromReserve)
+                    return _tail;
+                next = 0;
+            }
+            else
+            {
+                next = _tail.Segment + 1;
+            }
+        }
+
+        if (next == 0)
+        {
+            // The current segment was opened from the reserve (by a receive or an ack when the disk was full): its room is
+            // for draining records only, until free space is back above the reserve (compaction deleted segments).
+            var available = AvailableBytes();
+            if (available < ReserveBytes)
+            {
+                throw StoreErrors.StorageFull(new IOException(
+                    $"the log's current segment was opened from the disk space reserved for receives, acks and deletes, and '{_segmentsDirectory}' has " +
+                    $"{available} bytes free, below the reserve of {ReserveBytes} bytes: publishes resume once consumers drain and compaction frees segments"));
+            }
+
+            lock (_gate)
+            {
+                ThrowIfUnusable();
+                _current!.FromReserve = false;
                 return _tail;
-            next = _tail.Segment + 1;
+            }
         }
 
         var segment = CreateSegment(next, Math.Max(_options.SegmentBytes, size + ContinuationBytes), space);
@@ -387,6 +448,23 @@ public sealed partial class SegmentLog : IAsyncDisposable
         }
     }
 
+    /// <summary>Disk space of the segments numbered below <paramref name="segment"/> (their preallocated size), in bytes: what <see cref="DeleteSegmentsBefore"/> would give back.</summary>
+    public long BytesOfSegmentsBefore(long segment)
+    {
+        lock (_gate)
+        {
+            long total = 0;
+            foreach (var (number, s) in _segments)
+            {
+                if (number >= segment)
+                    break;
+                total += Math.Max(s.Capacity, s.End);
+            }
+
+            return total;
+        }
+    }
+
     /// <summary>Deletes every segment numbered below <paramref name="segment"/> (never the current one, nor one not yet durable), durably (the directory is fsynced). For compaction, after a checkpoint covers them.</summary>
     /// <remarks>Deletes in ascending order, so a failure part way leaves the remaining segments contiguous. A concurrent <see cref="Read"/> of a deleted segment fails with storage_failed.</remarks>
     /// <exception cref="SluiceException">storage_failed on an I/O error.</exception>
@@ -492,18 +570,18 @@ public sealed partial class SegmentLog : IAsyncDisposable
         var path = SegmentPath(number);
         try
         {
-            if (space == LogSpace.Grow)
+            var available = _fs.AvailableBytes(_segmentsDirectory);
+            var fromReserve = available - preallocateBytes < ReserveBytes;
+            if (available - preallocateBytes < 2 * ReserveBytes)
+                Interlocked.Increment(ref _lowSpaceRolls);
+            if (fromReserve && space == LogSpace.Grow)
             {
-                var available = _fs.AvailableBytes(_segmentsDirectory);
-                if (available - preallocateBytes < _options.ReserveBytes)
-                {
-                    throw StoreErrors.StorageFull(new IOException(
-                        $"a new log segment of {preallocateBytes} bytes would leave {available - preallocateBytes} of the {available} bytes free in '{_segmentsDirectory}', " +
-                        $"below the reserve of {_options.ReserveBytes} bytes kept for receives, acks and deletes"));
-                }
+                throw StoreErrors.StorageFull(new IOException(
+                    $"a new log segment of {preallocateBytes} bytes would leave {available - preallocateBytes} of the {available} bytes free in '{_segmentsDirectory}', " +
+                    $"below the reserve of {ReserveBytes} bytes kept for receives, acks and deletes"));
             }
 
-            var segment = new Segment(number, path, _fs.Open(path, create: true, preallocateBytes)) { Capacity = preallocateBytes };
+            var segment = new Segment(number, path, _fs.Open(path, create: true, preallocateBytes)) { Capacity = preallocateBytes, FromReserve = fromReserve };
             try
             {
                 // Durable before anything refers to it (the continuation record ending the segment before).
@@ -573,6 +651,9 @@ public sealed partial class SegmentLog : IAsyncDisposable
 
         /// <summary>Bytes preallocated: records fill it up to a continuation record's size before the end.</summary>
         public long Capacity { get; init; }
+
+        /// <summary>Created when free space was below the reserve: only <see cref="LogSpace.Drain"/> records go in, until free space is back.</summary>
+        public bool FromReserve { get; set; }
     }
 
     /// <summary>Contiguous appended bytes of one segment, waiting for (or under) the writer. Buffers come from the array pool.</summary>

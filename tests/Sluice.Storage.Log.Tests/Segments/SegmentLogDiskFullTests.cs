@@ -10,6 +10,41 @@ public sealed class SegmentLogDiskFullTests
     private static readonly SegmentLogOptions Options = new() { SegmentBytes = SegmentBytes, ReserveBytes = 2 * SegmentBytes };
 
     [Fact]
+    public async Task Reserve_GrowIntoASegmentThatADrainOpenedFromTheReserve_RefusedUntilFreeSpaceIsBack()
+    {
+        var fs = new FaultInjectingFileSystem();
+        var (log, _, _) = Open(fs, Options);
+        await using var _ = log;
+        fs.Capacity = fs.UsedBytes + 5 * SegmentBytes;
+        var payload = new byte[1000];
+        while (true)
+        {
+            try
+            {
+                Append(log, 1, payload, LogSpace.Grow);
+            }
+            catch (SluiceException e) when (e.ErrorCode == ErrorCodes.StorageFull)
+            {
+                break;
+            }
+        }
+
+        // An ack opens a segment from the reserve; a publish would fit in it, but its room is the consumers'.
+        var segments = log.Segments.Count;
+        await log.WaitDurableAsync(Append(log, 2, payload, LogSpace.Drain));
+        Assert.Equal(segments + 1, log.Segments.Count);
+        var refused = Assert.Throws<SluiceException>(() => log.Reserve(payload.Length, LogSpace.Grow));
+        Assert.Equal(ErrorCodes.StorageFull, refused.ErrorCode);
+        Assert.Contains("reserve", refused.InnerException!.Message, StringComparison.Ordinal);
+        for (var i = 0; i < 3; i++)
+            Append(log, 2, payload, LogSpace.Drain);
+
+        // Space back (compaction deleted segments): publishes go into the rest of that segment again.
+        log.DeleteSegmentsBefore(4);
+        await log.WaitDurableAsync(Append(log, 3, payload, LogSpace.Grow));
+    }
+
+    [Fact]
     public async Task Reserve_FreeSpaceDownToTheReserve_RefusesGrowButDrainAppendsUntilDeletedSegmentsFreeSpace()
     {
         var fs = new FaultInjectingFileSystem();
