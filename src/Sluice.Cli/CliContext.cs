@@ -163,9 +163,15 @@ internal sealed class CliContext
     /// </summary>
     internal static string Hint(CliException e)
     {
+        if (e.SaysWhatToDo)
+            return "";
+
         var queue = e.Queue ?? "NAME";
         return e.Code switch
         {
+            // The server states the fact only (every verb raises it); the CLI names the command that makes the queue
+            // the request is about (a missing dead-letter or destination queue names itself in the message).
+            ErrorCodes.QueueNotFound when e.Field == "queue" => $" (to create it: sluice queue create {queue})",
             ErrorCodes.QueueAlreadyExists => $" (to change its options: sluice queue update {queue} [options])",
             ErrorCodes.MessageTooLarge => $" (to raise the limit: sluice queue update {queue} --max-message-size BYTES)",
             ErrorCodes.QueueFull => $" (to make room: sluice queue update {queue} --max-length N, or --overflow drop-head)",

@@ -119,7 +119,7 @@ internal static class TopicCommands
             }
             catch (CliException e) when (e.Code is ErrorCodes.TopicNotFound)
             {
-                // The server's fix ("create it first") fits the verbs that use a topic, not this one (as 'queue delete').
+                // Name the command that lists the topics (as 'queue delete').
                 throw new CliException($"topic '{topicName}' does not exist: nothing to delete (sluice topic list shows the topics)", e.Code, e);
             }
 
