@@ -255,7 +255,7 @@ public class RestInputTests(ServerFixture fixture) : RestTests(fixture), IClassF
     [InlineData("DELETE", "/v1/topics/{0}", "", "topic_not_found", "topic", "topic '{0}' does not exist")]
     [InlineData("POST", "/v1/topics/{0}/messages", """{"body":"x"}""", "topic_not_found", "topic", "topic '{0}' does not exist")]
     [InlineData("DELETE", "/v1/streams/{0}", "", "stream_not_found", "stream", "stream '{0}' does not exist")]
-    [InlineData("DELETE", "/v1/streams/{0}/groups/g", "", "stream_group_not_found", "group", "consumer group 'g' does not exist on stream '{0}' (or the stream does not exist)")]
+    [InlineData("DELETE", "/v1/streams/{0}/groups/g", "", "stream_not_found", "stream", "stream '{0}' does not exist")]
     [InlineData("POST", "/v1/streams/{0}/groups/g/read", """{"consumer":"c"}""", "stream_group_not_found", "group", "consumer group 'g' does not exist on stream '{0}' (or the stream does not exist)")]
     public async Task MissingResource_AnyVerb_SaysItDoesNotExistWithoutAdvice(string method, string path, string body, string code, string field, string detail)
     {

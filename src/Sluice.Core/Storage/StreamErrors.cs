@@ -12,6 +12,11 @@ public static class StreamErrors
         $"stream '{stream}' does not exist", "stream")
     { Resource = stream };
 
+    /// <summary>stream_not_found: a group was to be created on a stream that does not exist, without makeStream.</summary>
+    public static SluiceException NotFoundForGroup(string stream) => new(ErrorCodes.StreamNotFound,
+        $"stream '{stream}' does not exist: append to it first, or create the group with makeStream to create the stream too", "stream")
+    { Resource = stream };
+
     /// <summary>stream_not_found: a blocked group read woke to find its stream deleted.</summary>
     public static SluiceException DeletedWhileWaiting(string stream) => new(ErrorCodes.StreamNotFound,
         $"stream '{stream}' was deleted while the group read waited on it: create the stream and its group again (a group with makeStream does both)", "stream")
