@@ -116,6 +116,7 @@ internal sealed class MessagesService(global::Sluice.Broker broker, GrpcOptions 
     public override async Task<AckResponse> Ack(AckRequest request, ServerCallContext context)
     {
         var queue = Required(request.Queue, "queue");
+        CheckBatch(request.ReceiptHandles.Count, "receipt_handles");
         var response = new AckResponse();
         foreach (var result in await broker.AckBatchAsync(queue, [.. request.ReceiptHandles], context.CancellationToken).ConfigureAwait(false))
         {
