@@ -62,8 +62,21 @@ internal sealed class CliContext
 
     public Option<string> UrlOption { get; }
 
-    /// <summary>Creates a command that talks to the server: it takes <c>--url</c> and <c>--json</c>, then <paramref name="symbols"/>.</summary>
+    /// <summary>
+    /// Creates a top-level command that talks to the server: it takes <c>--url</c> and <c>--json</c> (recursive, so its
+    /// verbs have them too), then <paramref name="symbols"/>. A verb under it is made with <see cref="Verb"/>: adding
+    /// the options again would list them twice in its help.
+    /// </summary>
     public Command ClientCommand(string name, string description, params IEnumerable<Symbol> symbols)
+    {
+        var command = Verb(name, description, symbols);
+        command.Options.Add(UrlOption);
+        command.Options.Add(JsonOption);
+        return command;
+    }
+
+    /// <summary>Creates a command with <paramref name="symbols"/> (arguments and options, in order).</summary>
+    public static Command Verb(string name, string description, params IEnumerable<Symbol> symbols)
     {
         var command = new Command(name, description);
         foreach (var symbol in symbols)
@@ -79,8 +92,6 @@ internal sealed class CliContext
             }
         }
 
-        command.Options.Add(UrlOption);
-        command.Options.Add(JsonOption);
         return command;
     }
 

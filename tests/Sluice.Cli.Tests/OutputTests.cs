@@ -105,6 +105,19 @@ public sealed class OutputTests(ServerFixture server) : IClassFixture<ServerFixt
         Assert.True(missed.Count == 0, "commands this test does not run: " + string.Join(", ", missed));
     }
 
+    [Fact]
+    public async Task EveryCommand_Help_ListsEachOptionOnce()
+    {
+        var root = new CliApp(TextWriter.Null, TextWriter.Null).Root;
+        foreach (var path in AllCommands(root))
+        {
+            var help = await Cli.RunOkAsync([.. path.Split(' '), "--help"]);
+            var options = help.Output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith('-')).Select(l => l.Split("  ")[0]).ToList();
+            Assert.True(options.Count == options.Distinct().Count(), $"'sluice {path} --help' lists an option twice:\n{help.Output}");
+            Assert.EndsWith("\n", help.Output, StringComparison.Ordinal);
+        }
+    }
+
     private async Task<CliResult> OkAsync(params string[] args)
     {
         var result = await Cli.RunOkAsync(args);
@@ -137,6 +150,17 @@ public sealed class OutputTests(ServerFixture server) : IClassFixture<ServerFixt
             names.Add(c.Command.Name);
         names.Reverse();
         return string.Join(' ', names);
+    }
+
+    private static IEnumerable<string> AllCommands(Command command, string prefix = "")
+    {
+        foreach (var sub in command.Subcommands.Where(c => !c.Hidden))
+        {
+            var path = prefix.Length == 0 ? sub.Name : prefix + " " + sub.Name;
+            yield return path;
+            foreach (var below in AllCommands(sub, path))
+                yield return below;
+        }
     }
 
     private static IEnumerable<string> LeafCommands(Command command, string prefix = "")
