@@ -62,8 +62,21 @@ internal sealed class CliContext
 
     public Option<string> UrlOption { get; }
 
-    /// <summary>Creates a command that talks to the server: it takes <c>--url</c> and <c>--json</c>, then <paramref name="symbols"/>.</summary>
+    /// <summary>
+    /// Creates a top-level command that talks to the server: it takes <c>--url</c> and <c>--json</c> (recursive, so its
+    /// verbs have them too), then <paramref name="symbols"/>. A verb under it is made with <see cref="Verb"/>: adding
+    /// the options again would list them twice in its help.
+    /// </summary>
     public Command ClientCommand(string name, string description, params IEnumerable<Symbol> symbols)
+    {
+        var command = Verb(name, description, symbols);
+        command.Options.Add(UrlOption);
+        command.Options.Add(JsonOption);
+        return command;
+    }
+
+    /// <summary>Creates a command with <paramref name="symbols"/> (arguments and options, in order).</summary>
+    public static Command Verb(string name, string description, params IEnumerable<Symbol> symbols)
     {
         var command = new Command(name, description);
         foreach (var symbol in symbols)
@@ -79,8 +92,6 @@ internal sealed class CliContext
             }
         }
 
-        command.Options.Add(UrlOption);
-        command.Options.Add(JsonOption);
         return command;
     }
 
@@ -163,9 +174,15 @@ internal sealed class CliContext
     /// </summary>
     internal static string Hint(CliException e)
     {
+        if (e.SaysWhatToDo)
+            return "";
+
         var queue = e.Queue ?? "NAME";
         return e.Code switch
         {
+            // The server states the fact only (every verb raises it); the CLI names the command that makes the queue
+            // the request is about (a missing dead-letter or destination queue names itself in the message).
+            ErrorCodes.QueueNotFound when e.Field == "queue" => $" (to create it: sluice queue create {queue})",
             ErrorCodes.QueueAlreadyExists => $" (to change its options: sluice queue update {queue} [options])",
             ErrorCodes.MessageTooLarge => $" (to raise the limit: sluice queue update {queue} --max-message-size BYTES)",
             ErrorCodes.QueueFull => $" (to make room: sluice queue update {queue} --max-length N, or --overflow drop-head)",

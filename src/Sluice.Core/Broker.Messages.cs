@@ -20,7 +20,7 @@ public sealed partial class Broker
     {
         ArgumentNullException.ThrowIfNull(messages);
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-        Validation.Range(messages.Count, 1, Options.MaxBatchSize, "messages");
+        Validation.Entries(messages.Count, Options.MaxBatchSize, "messages");
         for (var i = 0; i < messages.Count; i++)
         {
             Validation.Message(messages[i], info.Options, i, messages.Count);
@@ -151,7 +151,7 @@ public sealed partial class Broker
     {
         ArgumentNullException.ThrowIfNull(receiptHandles);
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-        Validation.Range(receiptHandles.Count, 1, Options.MaxBatchSize, "receiptHandles");
+        Validation.Entries(receiptHandles.Count, Options.MaxBatchSize, "receiptHandles");
 
         // Malformed and foreign handles fail here, before the store is asked; the store gets the rest.
         var results = new BatchItemResult[receiptHandles.Count];

@@ -70,10 +70,7 @@ public sealed partial class Broker
     {
         StreamName(stream);
         ArgumentNullException.ThrowIfNull(entries);
-        if (entries.Count == 0)
-        {
-            throw SluiceException.Invalid("entries", "a batch needs at least one entry");
-        }
+        Validation.Entries(entries.Count, int.MaxValue, "entries");
 
         var options = new StreamAppendOptions[entries.Count];
         for (var i = 0; i < entries.Count; i++)
@@ -126,10 +123,7 @@ public sealed partial class Broker
     private static StreamAppendOptions AppendArgs(string stream, IReadOnlyList<StreamField> fields, StreamAppendOptions? options)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        if (fields.Count == 0)
-        {
-            throw SluiceException.Invalid("fields", "an entry needs at least one field-value pair");
-        }
+        Validation.Entries(fields.Count, int.MaxValue, "fields");
 
         options ??= new StreamAppendOptions();
         if (options.IdMode == StreamIdMode.Explicit && options.Id.IsZero)
@@ -819,10 +813,7 @@ public sealed partial class Broker
     private static void ReadOptions(IReadOnlyList<StreamPosition> positions, StreamReadOptions options)
     {
         ArgumentNullException.ThrowIfNull(positions);
-        if (positions.Count == 0)
-        {
-            throw SluiceException.Invalid("positions", "a read needs at least one stream");
-        }
+        Validation.Entries(positions.Count, int.MaxValue, "positions");
 
         foreach (var p in positions)
         {
@@ -865,10 +856,7 @@ public sealed partial class Broker
     private static void Ids(IReadOnlyList<StreamEntryId> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        if (ids.Count == 0)
-        {
-            throw SluiceException.Invalid("ids", "name at least one entry id");
-        }
+        Validation.Entries(ids.Count, int.MaxValue, "ids");
     }
 
     private static void EntriesRead(long? entriesRead)

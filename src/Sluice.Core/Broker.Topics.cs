@@ -122,7 +122,7 @@ public sealed partial class Broker
     {
         Validation.TopicName(topic);
         ArgumentNullException.ThrowIfNull(messages);
-        Validation.Range(messages.Count, 1, Options.MaxBatchSize, "messages");
+        Validation.Entries(messages.Count, Options.MaxBatchSize, "messages");
         for (var i = 0; i < messages.Count; i++)
         {
             var field = messages.Count == 1 ? "message" : $"messages[{i}]";

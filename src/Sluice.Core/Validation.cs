@@ -135,6 +135,25 @@ public static class Validation
         }
     }
 
+    /// <summary>
+    /// Checks a list in a request (a batch of messages, receipt handles, entry ids, ...) holds 1 to
+    /// <paramref name="max"/> entries; the message names the field, the rule and the count given:
+    /// <c>messages must hold between 1 and 100 entries; got 0</c> (<c>... must hold at least 1 entry; got 0</c> when
+    /// <paramref name="max"/> is <see cref="int.MaxValue"/>, no upper bound).
+    /// </summary>
+    /// <param name="count">How many entries the list holds.</param>
+    /// <param name="max">The most entries allowed; <see cref="int.MaxValue"/> for no upper bound.</param>
+    /// <param name="field">The list's field, as the caller named it.</param>
+    /// <exception cref="SluiceException">invalid_argument when <paramref name="count"/> is below 1 or above <paramref name="max"/>.</exception>
+    public static void Entries(int count, int max, string field)
+    {
+        if (count < 1 || count > max)
+        {
+            var rule = max == int.MaxValue ? "at least 1 entry" : $"between 1 and {max.ToString(CultureInfo.InvariantCulture)} entries";
+            throw SluiceException.Invalid(field, $"{field} must hold {rule}; got {count.ToString(CultureInfo.InvariantCulture)}");
+        }
+    }
+
     /// <summary>Checks queue options, without the checks that need other queues (see <see cref="Broker"/>).</summary>
     public static void Options(QueueOptions options)
     {

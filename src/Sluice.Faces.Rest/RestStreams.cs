@@ -79,10 +79,7 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
                 throw RestMapping.SluiceBadField("entries", "is given with id or fields: send either one entry or {\"entries\":[...]}, not both");
             }
 
-            if (batch.Count is 0 or > MaxCount)
-            {
-                throw RestMapping.SluiceBadField("entries", $"has {batch.Count} entries: send 1 to {MaxCount}");
-            }
+            Validation.Entries(batch.Count, MaxCount, "entries");
 
             var entries = new StreamAppendItem[batch.Count];
             for (var i = 0; i < entries.Length; i++)
@@ -439,10 +436,12 @@ internal sealed class RestStreamHandlers(Broker broker, CancellationToken stoppi
 
     private static StreamEntryId[] Ids(IReadOnlyList<string>? ids, string field)
     {
-        if (ids is null or { Count: 0 } or { Count: > MaxCount })
+        if (ids is null)
         {
-            throw RestMapping.SluiceBadField(field, $"{(ids is null ? "is missing" : $"has {ids.Count} ids")}: give 1 to {MaxCount} entry ids");
+            throw RestMapping.SluiceBadField(field, $"is missing: give 1 to {MaxCount} entry ids");
         }
+
+        Validation.Entries(ids.Count, MaxCount, field);
 
         var result = new StreamEntryId[ids.Count];
         for (var i = 0; i < result.Length; i++)

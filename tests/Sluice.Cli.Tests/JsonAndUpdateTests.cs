@@ -215,6 +215,21 @@ public sealed class JsonAndUpdateTests(ServerFixture server) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task MissingQueue_HintNamesCreateForTheRequestsQueueOnly()
+    {
+        var q = Name("missing");
+        var dlq = Name("missing-dlq");
+
+        var show = await Cli.RunAsync("queue", "show", q);
+        var create = await Cli.RunAsync("queue", "create", q, "--dead-letter-queue", dlq, "--max-receive-count", "3");
+
+        Assert.Equal(1, show.ExitCode);
+        Assert.Equal($"error: queue '{q}' does not exist (to create it: sluice queue create {q})", show.Error.Trim());
+        Assert.Equal(1, create.ExitCode);
+        Assert.Equal($"error: dead-letter queue '{dlq}' does not exist: create it before naming it as deadLetterQueue", create.Error.Trim());
+    }
+
+    [Fact]
     public async Task QueueDelete_DeadLetterQueueOfAnother_NamesTheCommandThatFreesIt()
     {
         var dlq = Name("used-dlq");

@@ -106,6 +106,84 @@ public sealed partial class ServeTests
         }
     }
 
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // file modes
+    public async Task Serve_DataDirectoryNotWritable_RealProcessExitsTwoWithOneLineNamingIt()
+    {
+        var dir = Directory.CreateTempSubdirectory("sluice-cli-readonly-").FullName;
+        try
+        {
+            File.SetUnixFileMode(dir, ReadOnlyDirectory);
+
+            var (exit, output, error) = await ServeAsUnprivilegedProcessAsync("--data-dir", dir);
+
+            Assert.Equal(2, exit);
+            Assert.Empty(output);
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal(
+                $"error: setting Sluice:DataDirectory '{dir}': this process cannot write in the directory (permission denied); " +
+                "give a directory it can write (flag --data-dir), or let its user write in this one",
+                line.TrimEnd());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // file modes
+    public async Task Serve_StoreDirectoryNotWritable_RealProcessExitsOneWithOneLineAndNoStackTrace()
+    {
+        var dir = Directory.CreateTempSubdirectory("sluice-cli-readonly-log-").FullName;
+        try
+        {
+            // The data directory is writable, its log directory is not.
+            File.SetUnixFileMode(dir, ReadOnlyDirectory | UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);
+            var log = Directory.CreateDirectory(Path.Combine(dir, "log")).FullName;
+            File.SetUnixFileMode(log, ReadOnlyDirectory);
+
+            var (exit, output, error) = await ServeAsUnprivilegedProcessAsync("--data-dir", dir);
+
+            Assert.Equal(1, exit);
+            Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"error: the server could not start: Access to the path '{log}", line, StringComparison.Ordinal);
+            Assert.EndsWith("is denied: give this process write access there, or use another data directory (--data-dir)", line.TrimEnd(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private const UnixFileMode ReadOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+
+    /// <summary>
+    /// Runs <c>sluice serve</c> as a real process until it exits. File modes do not bind root, so when the tests run
+    /// as root the server runs as the unprivileged user 'nobody' (uid 65534, through util-linux's <c>setpriv</c>).
+    /// </summary>
+    private static async Task<(int Exit, string Output, string Error)> ServeAsUnprivilegedProcessAsync(params string[] flags)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(Environment.IsPrivilegedProcess ? "setpriv" : "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        string[] asNobody = Environment.IsPrivilegedProcess ? ["--reuid=65534", "--regid=65534", "--clear-groups", "dotnet"] : [];
+        foreach (var arg in asNobody.Concat([Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "serve", "--http-url", "http://127.0.0.1:0", "--grpc-url", "http://127.0.0.1:0", .. flags]))
+            info.ArgumentList.Add(arg);
+
+        using var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("could not start sluice serve");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var error = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
     private static async Task<(int Exit, string Output, string Error)> ServeOnceAsync(params string[] flags)
     {
         using var output = new StringWriter();

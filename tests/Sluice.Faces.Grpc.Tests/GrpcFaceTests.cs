@@ -161,6 +161,26 @@ public sealed class GrpcFaceTests(GrpcFixture fixture) : IClassFixture<GrpcFixtu
     }
 
     [Fact]
+    public async Task EmptyLists_InvalidArgumentNamingFieldRuleAndCount()
+    {
+        var queue = await CreateQueueAsync();
+
+        var publish = await Assert.ThrowsAsync<RpcException>(() => fixture.Messages.PublishAsync(new PublishRequest { Queue = queue }).ResponseAsync);
+        var ack = await Assert.ThrowsAsync<RpcException>(() => fixture.Messages.AckAsync(new AckRequest { Queue = queue }).ResponseAsync);
+        var nack = await Assert.ThrowsAsync<RpcException>(() => fixture.Messages.NackAsync(new NackRequest { Queue = queue }).ResponseAsync);
+        var streamAck = await Assert.ThrowsAsync<RpcException>(() => fixture.Streams.AckAsync(new StreamAckRequest { Stream = "s-" + queue, Group = "g" }).ResponseAsync);
+
+        AssertError(publish, StatusCode.InvalidArgument, ErrorCodes.InvalidArgument, "messages");
+        Assert.Equal("messages must hold between 1 and 100 entries; got 0", publish.Status.Detail);
+        AssertError(ack, StatusCode.InvalidArgument, ErrorCodes.InvalidArgument, "receipt_handles");
+        Assert.Equal("receipt_handles must hold between 1 and 100 entries; got 0", ack.Status.Detail);
+        AssertError(nack, StatusCode.InvalidArgument, ErrorCodes.InvalidArgument, "items");
+        Assert.Equal("items must hold between 1 and 100 entries; got 0", nack.Status.Detail);
+        AssertError(streamAck, StatusCode.InvalidArgument, ErrorCodes.InvalidArgument, "ids");
+        Assert.Equal("ids must hold at least 1 entry; got 0", streamAck.Status.Detail);
+    }
+
+    [Fact]
     public async Task Publish_MissingQueueField_InvalidArgumentNamingQueue()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => fixture.Messages.PublishAsync(new PublishRequest { Messages = { Text("x") } }).ResponseAsync);

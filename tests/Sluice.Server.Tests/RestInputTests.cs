@@ -246,4 +246,60 @@ public class RestInputTests(ServerFixture fixture) : RestTests(fixture), IClassF
         using var response = await Client.SendAsync(request);
         await AssertProblemAsync(response, HttpStatusCode.NotFound, "route_not_found", null);
     }
+
+    /// <summary>A missing resource is named as a fact, for a delete as for any other verb: no "create it first".</summary>
+    [Theory]
+    [InlineData("DELETE", "/v1/queues/{0}", "", "queue_not_found", "queue", "queue '{0}' does not exist")]
+    [InlineData("GET", "/v1/queues/{0}", "", "queue_not_found", "queue", "queue '{0}' does not exist")]
+    [InlineData("POST", "/v1/queues/{0}/messages", """{"body":"x"}""", "queue_not_found", "queue", "queue '{0}' does not exist")]
+    [InlineData("DELETE", "/v1/topics/{0}", "", "topic_not_found", "topic", "topic '{0}' does not exist")]
+    [InlineData("POST", "/v1/topics/{0}/messages", """{"body":"x"}""", "topic_not_found", "topic", "topic '{0}' does not exist")]
+    [InlineData("DELETE", "/v1/streams/{0}", "", "stream_not_found", "stream", "stream '{0}' does not exist")]
+    [InlineData("DELETE", "/v1/streams/{0}/groups/g", "", "stream_not_found", "stream", "stream '{0}' does not exist")]
+    [InlineData("POST", "/v1/streams/{0}/groups/g/read", """{"consumer":"c"}""", "stream_group_not_found", "group", "consumer group 'g' does not exist on stream '{0}' (or the stream does not exist)")]
+    public async Task MissingResource_AnyVerb_SaysItDoesNotExistWithoutAdvice(string method, string path, string body, string code, string field, string detail)
+    {
+        var name = NewName();
+        using var request = new HttpRequestMessage(new HttpMethod(method), string.Format(System.Globalization.CultureInfo.InvariantCulture, path, name));
+        if (body.Length > 0)
+            request.Content = Json(body);
+
+        using var response = await Client.SendAsync(request);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.NotFound, code, field);
+        Assert.Equal(string.Format(System.Globalization.CultureInfo.InvariantCulture, detail, name), problem.GetProperty("detail").GetString());
+    }
+
+    /// <summary>An empty or oversized list says the rule with the field's name and the count sent, on every route that takes one.</summary>
+    [Theory]
+    [InlineData("/v1/queues/{0}/messages", """{"messages":[]}""", "messages", "messages must hold between 1 and 100 entries; got 0")]
+    [InlineData("/v1/queues/{0}/messages/ack", """{"receiptHandles":[]}""", "receiptHandles", "receiptHandles must hold between 1 and 100 entries; got 0")]
+    [InlineData("/v1/topics/{0}/messages", """{"messages":[]}""", "messages", "messages must hold between 1 and 100 entries; got 0")]
+    [InlineData("/v1/streams/{0}/entries", """{"entries":[]}""", "entries", "entries must hold between 1 and 10000 entries; got 0")]
+    [InlineData("/v1/streams/{0}/entries/delete", """{"ids":[]}""", "ids", "ids must hold between 1 and 10000 entries; got 0")]
+    [InlineData("/v1/streams/{0}/groups/g/ack", """{"ids":[]}""", "ids", "ids must hold between 1 and 10000 entries; got 0")]
+    public async Task EmptyList_AnyRoute_NamesFieldRuleAndCount(string path, string body, string field, string detail)
+    {
+        var name = NewName();
+        await CreateQueueAsync(name);
+        (await PostAsync("/v1/topics", $$"""{"name":"{{name}}"}""")).Dispose();
+
+        using var response = await PostAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, path, name), body);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_argument", field);
+        Assert.Equal(detail, problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task PublishBatch_101Messages_NamesFieldRuleAndCountAndPublishesNothing()
+    {
+        var queue = NewName();
+        await CreateQueueAsync(queue);
+
+        using var response = await PostAsync($"/v1/queues/{queue}/messages", "{\"messages\":[" + string.Join(',', Enumerable.Repeat("{\"body\":\"x\"}", 101)) + "]}");
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_argument", "messages");
+        Assert.Equal("messages must hold between 1 and 100 entries; got 101", problem.GetProperty("detail").GetString());
+        Assert.Equal(0, (await SendJsonAsync(HttpMethod.Get, $"/v1/queues/{queue}/stats")).GetProperty("ready").GetInt64());
+    }
 }

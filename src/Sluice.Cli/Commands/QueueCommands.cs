@@ -195,8 +195,8 @@ internal static class QueueCommands
             }
             catch (CliException e) when (e.Code is ErrorCodes.QueueNotFound)
             {
-                // The server's fix ("create it first") fits the verbs that use a queue, not this one.
-                throw new CliException($"queue '{queueName}' does not exist: nothing to delete (sluice queue list shows the queues)", e.Code, e) { Queue = queueName };
+                // The hint for the verbs that use a queue ("to create it") does not fit this one.
+                throw new CliException($"queue '{queueName}' does not exist: nothing to delete (sluice queue list shows the queues)", e.Code, e) { Queue = queueName, SaysWhatToDo = true };
             }
             catch (CliException e) when (e.Code is ErrorCodes.QueueInUse)
             {

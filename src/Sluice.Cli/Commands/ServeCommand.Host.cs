@@ -66,7 +66,13 @@ internal static partial class ServeCommand
                 // The store could not be opened: the database is in use by another server, or unreadable.
                 return await context.FailAsync(e.Message).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is NotSupportedException or IOException or UnauthorizedAccessException)
+            catch (UnauthorizedAccessException e)
+            {
+                // A file or directory inside the data directory that this process may not write (the directory itself is checked before).
+                return await context.FailAsync(
+                    $"the server could not start: {OneLine(e.Message)}: give this process write access there, or use another data directory (--data-dir)").ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NotSupportedException or IOException)
             {
                 // The store could not be opened (a missing or locked data directory, an unsupported store).
                 return await context.FailAsync($"the server could not start: {e.Message}").ConfigureAwait(false);

@@ -166,7 +166,7 @@ internal static class StreamCommands
         var id = new Option<string>("--id") { Description = "The id: * (default, generated), MS-* or MS-SEQ above the stream's last id", HelpName = "ID" };
         var maxLength = new Option<long?>("--max-length") { Description = "Then trim to this many newest entries (XADD MAXLEN)", HelpName = "N" }
             .Parsed(n => n >= 0, "give a whole number, 0 or more");
-        var command = context.ClientCommand("add", "Append an entry (XADD); prints its id.", name, fields, id, maxLength);
+        var command = CliContext.Verb("add", "Append an entry (XADD); prints its id.", name, fields, id, maxLength);
         command.Validators.Add(r =>
         {
             foreach (var field in r.GetValue(fields) ?? [])
@@ -201,7 +201,7 @@ internal static class StreamCommands
         var to = new Option<string>("--to") { Description = "The largest id: + (default), an id, or (ID exclusive", DefaultValueFactory = _ => "+", HelpName = "ID" };
         var count = CountOption(100, "Most entries");
         var desc = new Option<bool>("--desc") { Description = "Newest first (XREVRANGE)" };
-        var command = context.ClientCommand("range", "Print entries between two ids (XRANGE / XREVRANGE), one per line: ID FIELD=VALUE...", name, from, to, count, desc);
+        var command = CliContext.Verb("range", "Print entries between two ids (XRANGE / XREVRANGE), one per line: ID FIELD=VALUE...", name, from, to, count, desc);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var entries = await client.RangeAsync(parseResult.GetRequiredValue(name), parseResult.GetValue(from)!, parseResult.GetValue(to)!,
@@ -225,7 +225,7 @@ internal static class StreamCommands
         var count = CountOption(100, "Most entries");
         var wait = Options.Seconds("--wait", "Wait up to this long for an append when there is nothing to read (server maximum 20s) [default 0s]");
         var noAck = new Option<bool>("--no-ack") { Description = "With --group: do not add the entries to the pending list (XREADGROUP NOACK)" };
-        var command = context.ClientCommand("read", "Read entries after an id, waiting for new ones with --wait (XREAD); or as a group's consumer (XREADGROUP).",
+        var command = CliContext.Verb("read", "Read entries after an id, waiting for new ones with --wait (XREAD); or as a group's consumer (XREADGROUP).",
             name, group, consumer, after, count, wait, noAck);
         command.Validators.Add(r =>
         {
@@ -260,7 +260,7 @@ internal static class StreamCommands
             .Parsed(n => n >= 0, "give a whole number, 0 or more");
         var minId = new Option<string>("--min-id") { Description = "Remove entries with a smaller id (MINID)", HelpName = "ID" };
         var approximate = new Option<bool>("--approximate") { Description = "Remove only whole blocks of 100 entries (Redis ~)" };
-        var command = context.ClientCommand("trim", "Remove the oldest entries (XTRIM); prints how many.", name, maxLength, minId, approximate);
+        var command = CliContext.Verb("trim", "Remove the oldest entries (XTRIM); prints how many.", name, maxLength, minId, approximate);
         command.Validators.Add(r =>
         {
             if ((r.GetValue(maxLength) is null) == (r.GetValue(minId) is null))
@@ -285,7 +285,7 @@ internal static class StreamCommands
     {
         var name = StreamArgument();
         var ids = IdsArgument("The ids of the entries to delete");
-        var command = context.ClientCommand("del", "Delete entries by id (XDEL); prints how many existed.", name, ids);
+        var command = CliContext.Verb("del", "Delete entries by id (XDEL); prints how many existed.", name, ids);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var streamName = parseResult.GetRequiredValue(name);
@@ -299,7 +299,7 @@ internal static class StreamCommands
 
     private static Command CreateGroup(CliContext context)
     {
-        var group = context.ClientCommand("group", "Create, list, move and delete consumer groups.");
+        var group = CliContext.Verb("group", "Create, list, move and delete consumer groups.");
         group.Subcommands.Add(CreateGroupCreate(context));
         group.Subcommands.Add(CreateGroupList(context));
         group.Subcommands.Add(CreateGroupSetId(context));
@@ -410,7 +410,7 @@ internal static class StreamCommands
         var name = StreamArgument();
         var group = GroupArgument();
         var ids = IdsArgument("The ids to acknowledge");
-        var command = context.ClientCommand("ack", "Acknowledge entries of a group (XACK); prints how many were pending.", name, group, ids);
+        var command = CliContext.Verb("ack", "Acknowledge entries of a group (XACK); prints how many were pending.", name, group, ids);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var streamName = parseResult.GetRequiredValue(name);
@@ -428,7 +428,7 @@ internal static class StreamCommands
         var consumer = new Option<string>("--consumer", "-c") { Description = "Only this consumer's entries", HelpName = "NAME" };
         var minIdle = Options.Seconds("--min-idle", "Only entries idle at least this long");
         var count = CountOption(10, "Most entries listed");
-        var command = context.ClientCommand("pending", "Show a group's pending entries (XPENDING): the count per consumer, then id, consumer, idle time and deliveries.",
+        var command = CliContext.Verb("pending", "Show a group's pending entries (XPENDING): the count per consumer, then id, consumer, idle time and deliveries.",
             name, group, consumer, minIdle, count);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
@@ -468,7 +468,7 @@ internal static class StreamCommands
         var minIdle = Options.Seconds("--min-idle", "Claim only entries idle at least this long [default 0s]");
         var force = new Option<bool>("--force") { Description = "Claim ids in no pending list if the entry exists (FORCE)" };
         var justId = new Option<bool>("--just-id") { Description = "Print ids only and leave delivery counts as they are (JUSTID)" };
-        var command = context.ClientCommand("claim", "Give pending entries to a consumer (XCLAIM); prints the claimed entries.", name, group, consumer, ids, minIdle, force, justId);
+        var command = CliContext.Verb("claim", "Give pending entries to a consumer (XCLAIM); prints the claimed entries.", name, group, consumer, ids, minIdle, force, justId);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var claimed = await client.ClaimAsync(parseResult.GetRequiredValue(name), parseResult.GetRequiredValue(group), new StreamClaimRequest
@@ -503,7 +503,7 @@ internal static class StreamCommands
         var start = new Option<string>("--start") { Description = "Where the scan of the pending list starts: 0-0 (default) or the next id a previous call printed", HelpName = "ID" };
         var count = CountOption(100, "Most entries claimed");
         var justId = new Option<bool>("--just-id") { Description = "Print ids only and leave delivery counts as they are (JUSTID)" };
-        var command = context.ClientCommand("autoclaim", "Give idle pending entries to a consumer (XAUTOCLAIM); prints them, then 'next: ID' to continue from.",
+        var command = CliContext.Verb("autoclaim", "Give idle pending entries to a consumer (XAUTOCLAIM); prints them, then 'next: ID' to continue from.",
             name, group, consumer, minIdle, start, count, justId);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {

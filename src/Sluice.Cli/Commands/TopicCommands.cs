@@ -29,7 +29,7 @@ internal static class TopicCommands
     private static Command CreateCreate(CliContext context)
     {
         var name = TopicArgument();
-        var command = Sub("create", "Create a topic (succeeds when it exists).", name);
+        var command = CliContext.Verb("create", "Create a topic (succeeds when it exists).", name);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var topic = await client.CreateTopicAsync(parseResult.GetRequiredValue(name), ct).ConfigureAwait(false);
@@ -44,7 +44,7 @@ internal static class TopicCommands
 
     private static Command CreateList(CliContext context)
     {
-        var command = Sub("list", "List topics with their counters.");
+        var command = CliContext.Verb("list", "List topics with their counters.");
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var topics = await client.ListTopicsAsync(ct).ConfigureAwait(false);
@@ -76,7 +76,7 @@ internal static class TopicCommands
     private static Command CreateShow(CliContext context)
     {
         var name = TopicArgument();
-        var command = Sub("show", "Show a topic's counters and subscriptions.", name);
+        var command = CliContext.Verb("show", "Show a topic's counters and subscriptions.", name);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var topicName = parseResult.GetRequiredValue(name);
@@ -109,7 +109,7 @@ internal static class TopicCommands
     private static Command CreateDelete(CliContext context)
     {
         var name = TopicArgument();
-        var command = Sub("delete", "Delete a topic and its subscriptions (the queues stay).", name);
+        var command = CliContext.Verb("delete", "Delete a topic and its subscriptions (the queues stay).", name);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var topicName = parseResult.GetRequiredValue(name);
@@ -119,7 +119,7 @@ internal static class TopicCommands
             }
             catch (CliException e) when (e.Code is ErrorCodes.TopicNotFound)
             {
-                // The server's fix ("create it first") fits the verbs that use a topic, not this one (as 'queue delete').
+                // Name the command that lists the topics (as 'queue delete').
                 throw new CliException($"topic '{topicName}' does not exist: nothing to delete (sluice topic list shows the topics)", e.Code, e);
             }
 
@@ -146,7 +146,7 @@ internal static class TopicCommands
             Description = "Attribute filter policy, SNS-shaped JSON: {\"region\":[\"eu-west\",{\"prefix\":\"us-\"}]} (docs/topics.md) [default: every message]",
             HelpName = "JSON",
         };
-        var command = Sub("subscribe", "Deliver the topic's matching messages into a queue (succeeds when subscribed with the same options).",
+        var command = CliContext.Verb("subscribe", "Deliver the topic's matching messages into a queue (succeeds when subscribed with the same options).",
             topic, queue, pattern, filter);
         command.Validators.Add(r =>
         {
@@ -187,7 +187,7 @@ internal static class TopicCommands
     {
         var topic = TopicArgument();
         var queue = QueueArgument();
-        var command = Sub("unsubscribe", "Stop delivering the topic's messages into a queue (copies already delivered stay).", topic, queue);
+        var command = CliContext.Verb("unsubscribe", "Stop delivering the topic's messages into a queue (copies already delivered stay).", topic, queue);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var (topicName, queueName) = (parseResult.GetRequiredValue(topic), parseResult.GetRequiredValue(queue));
@@ -204,7 +204,7 @@ internal static class TopicCommands
     private static Command CreateSubscriptions(CliContext context)
     {
         var topic = TopicArgument();
-        var command = Sub("subscriptions", "List a topic's subscriptions.", topic);
+        var command = CliContext.Verb("subscriptions", "List a topic's subscriptions.", topic);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
         {
             var topicName = parseResult.GetRequiredValue(topic);
@@ -242,7 +242,7 @@ internal static class TopicCommands
             "Delay before the copies become visible [default: each queue's delivery delay]",
             "Deduplication id, remembered per subscription queue",
             "Message group (required when a subscription queue is FIFO)");
-        var command = Sub("publish",
+        var command = CliContext.Verb("publish",
             "Publish one message to a topic: a copy goes to every matching subscription's queue, all or none; prints its id and how many queues received it (and 'duplicate' when a queue had seen the dedup id).",
             [topic, key, .. message.Symbols]);
         message.AddValidator(command);
@@ -260,20 +260,6 @@ internal static class TopicCommands
     }
 
     /// <summary>A subcommand: <c>--url</c> and <c>--json</c> come from <c>sluice topic</c> (recursive options).</summary>
-    private static Command Sub(string name, string description, params Symbol[] symbols)
-    {
-        var command = new Command(name, description);
-        foreach (var symbol in symbols)
-        {
-            if (symbol is Argument argument)
-                command.Arguments.Add(argument);
-            else if (symbol is Option option)
-                command.Options.Add(option);
-        }
-
-        return command;
-    }
-
     private static string Describe(SubscriptionResponse s) =>
         $"queue '{s.Queue}'" + (s.RoutingKeyPattern is { } p ? $" pattern {p}" : "") + (s.FilterPolicy is { } f ? $" filter {f.GetRawText()}" : "");
 

@@ -26,4 +26,10 @@ internal sealed class CliException : Exception
 
     /// <summary>The queue the failed request named, when it named one (used in the hint printed after the message).</summary>
     public string? Queue { get; init; }
+
+    /// <summary>The request field the server's error names (problem+json <c>field</c>), when it names one.</summary>
+    public string? Field { get; init; }
+
+    /// <summary>Whether the message already says what to do, so no hint by error code is added after it (default false).</summary>
+    public bool SaysWhatToDo { get; init; }
 }

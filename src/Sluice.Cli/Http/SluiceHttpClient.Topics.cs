@@ -30,7 +30,7 @@ internal sealed partial class SluiceHttpClient
         catch (CliException e) when (e.Queue is null)
         {
             // The queue is in the body, not the path: name it for the hint.
-            throw new CliException(e.Message, e.Code, e) { Queue = request.Queue };
+            throw new CliException(e.Message, e.Code, e) { Queue = request.Queue, Field = e.Field };
         }
     }
 

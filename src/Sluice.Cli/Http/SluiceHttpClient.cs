@@ -51,7 +51,7 @@ internal sealed partial class SluiceHttpClient : IDisposable
         catch (CliException e) when (e.Queue is null)
         {
             // The name is in the body, not the path: name it for the hint.
-            throw new CliException(e.Message, e.Code, e) { Queue = name };
+            throw new CliException(e.Message, e.Code, e) { Queue = name, Field = e.Field };
         }
     }
 
@@ -225,6 +225,6 @@ internal sealed partial class SluiceHttpClient : IDisposable
                 ? $"the server at {_displayUrl} answered {method} /{path} with {status} {response.ReasonPhrase}"
                 : text,
             problem?.Code)
-        { Queue = QueueOf(path) };
+        { Queue = QueueOf(path), Field = problem?.Field };
     }
 }

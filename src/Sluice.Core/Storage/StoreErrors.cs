@@ -20,9 +20,12 @@ public static class StoreErrors
             "; retry after consumers catch up, or raise the limits", "queue", isTransient: true);
     }
 
-    /// <summary><see cref="ErrorCodes.QueueNotFound"/>: no queue has that name.</summary>
+    /// <summary>
+    /// <see cref="ErrorCodes.QueueNotFound"/>: no queue has that name. The text states the fact only: it is raised by
+    /// every verb (send, receive, show, delete, ...), and advice such as "create it first" fits some of them only.
+    /// </summary>
     public static SluiceException QueueNotFound(string queue) => new(ErrorCodes.QueueNotFound,
-        $"queue '{queue}' does not exist: create it first (sluice queue create {queue})", "queue");
+        $"queue '{queue}' does not exist", "queue");
 
     /// <summary><see cref="ErrorCodes.QueueAlreadyExists"/>: a create named a queue that exists with other options.</summary>
     public static SluiceException QueueAlreadyExists(string queue) => new(ErrorCodes.QueueAlreadyExists,

@@ -383,7 +383,7 @@ public sealed class StreamEngine(TimeProvider time)
         {
             if (!options.MakeStream)
             {
-                throw StreamErrors.NotFound(stream);
+                throw StreamErrors.NotFoundForGroup(stream);
             }
 
             record = new StreamRecord { Name = stream, CreatedAt = Now() };

@@ -7,9 +7,14 @@ namespace Sluice.Storage;
 /// </summary>
 public static class StreamErrors
 {
-    /// <summary>stream_not_found.</summary>
+    /// <summary>stream_not_found (the fact only, as <see cref="StoreErrors.QueueNotFound"/>: every verb raises it, a delete too).</summary>
     public static SluiceException NotFound(string stream) => new(ErrorCodes.StreamNotFound,
-        $"stream '{stream}' does not exist: append to it first, or create its group with makeStream", "stream")
+        $"stream '{stream}' does not exist", "stream")
+    { Resource = stream };
+
+    /// <summary>stream_not_found: a group was to be created on a stream that does not exist, without makeStream.</summary>
+    public static SluiceException NotFoundForGroup(string stream) => new(ErrorCodes.StreamNotFound,
+        $"stream '{stream}' does not exist: append to it first, or create the group with makeStream to create the stream too", "stream")
     { Resource = stream };
 
     /// <summary>stream_not_found: a blocked group read woke to find its stream deleted.</summary>
@@ -17,9 +22,9 @@ public static class StreamErrors
         $"stream '{stream}' was deleted while the group read waited on it: create the stream and its group again (a group with makeStream does both)", "stream")
     { Resource = stream };
 
-    /// <summary>stream_group_not_found.</summary>
+    /// <summary>stream_group_not_found (the fact only: a group delete raises it too).</summary>
     public static SluiceException GroupNotFound(string stream, string group) => new(ErrorCodes.StreamGroupNotFound,
-        $"no consumer group '{group}' on stream '{stream}' (or the stream does not exist): create the group first (with makeStream to create the stream too)", "group")
+        $"consumer group '{group}' does not exist on stream '{stream}' (or the stream does not exist)", "group")
     { Resource = stream };
 
     /// <summary>stream_group_exists.</summary>

@@ -124,9 +124,9 @@ public static class TopicRules
             $"queue '{existing.Queue}' is subscribed to topic '{existing.Topic}' already, with other options: subscribe with the same options, or unsubscribe first", "queue");
     }
 
-    /// <summary><see cref="ErrorCodes.TopicNotFound"/>: no topic has that name.</summary>
+    /// <summary><see cref="ErrorCodes.TopicNotFound"/>: no topic has that name (the fact only, as <see cref="StoreErrors.QueueNotFound"/>: every verb raises it).</summary>
     public static SluiceException TopicNotFound(string topic) => new(ErrorCodes.TopicNotFound,
-        $"topic '{topic}' does not exist: create it first (sluice topic create {topic})", "topic");
+        $"topic '{topic}' does not exist", "topic");
 
     /// <summary><see cref="ErrorCodes.SubscriptionNotFound"/>: the queue is not subscribed to the topic.</summary>
     public static SluiceException SubscriptionNotFound(string topic, string queue) => new(ErrorCodes.SubscriptionNotFound,

@@ -116,6 +116,7 @@ internal sealed class MessagesService(global::Sluice.Broker broker, GrpcOptions 
     public override async Task<AckResponse> Ack(AckRequest request, ServerCallContext context)
     {
         var queue = Required(request.Queue, "queue");
+        CheckBatch(request.ReceiptHandles.Count, "receipt_handles");
         var response = new AckResponse();
         foreach (var result in await broker.AckBatchAsync(queue, [.. request.ReceiptHandles], context.CancellationToken).ConfigureAwait(false))
         {
@@ -230,13 +231,7 @@ internal sealed class MessagesService(global::Sluice.Broker broker, GrpcOptions 
         return response;
     }
 
-    private void CheckBatch(int count, string field)
-    {
-        if (count < 1 || count > broker.Options.MaxBatchSize)
-        {
-            throw Invalid(field, $"{field} has {count} entries: give 1 to {broker.Options.MaxBatchSize}");
-        }
-    }
+    private void CheckBatch(int count, string field) => Validation.Entries(count, broker.Options.MaxBatchSize, field);
 
     /// <summary>Whether a failure belongs to one item of a batch (a stale handle) rather than to the whole call (a missing queue, a failed store).</summary>
     private static bool IsItemError(SluiceException error) =>

@@ -189,9 +189,9 @@ public sealed class SluiceServer : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            if (ex is ArgumentException or InvalidOperationException or SluiceException or OperationCanceledException)
+            if (ex is ArgumentException or InvalidOperationException or SluiceException or OperationCanceledException or UnauthorizedAccessException)
             {
-                // Expected: an invalid setting, a busy port, a database in use. The caller reports the message in
+                // Expected: an invalid setting, a busy port, a database in use, a store file this process may not write. The caller reports the message in
                 // one line (sluice serve does); a stack trace would only bury it.
                 Log.StartRefused(_logger, ex, ex.Message);
             }
@@ -314,7 +314,12 @@ public sealed class SluiceServer : IAsyncDisposable
         return logDirectory;
     }
 
-    /// <summary><see cref="SluiceServerOptions.DataDirectory"/> as a full path, creating the directory when missing.</summary>
+    /// <summary>
+    /// <see cref="SluiceServerOptions.DataDirectory"/> as a full path, creating the directory when missing and checking
+    /// that this process can write in it (by creating and deleting a probe file), so an unusable directory is one
+    /// setting error naming it, not a file-system exception from deep inside the store.
+    /// </summary>
+    /// <exception cref="ArgumentException">The directory cannot be created, or this process cannot write in it.</exception>
     private string DataDirectory()
     {
         var directory = Path.GetFullPath(Options.DataDirectory);
@@ -325,6 +330,19 @@ public sealed class SluiceServer : IAsyncDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ArgumentException($"setting Sluice:DataDirectory '{Options.DataDirectory}': cannot create the directory ({ex.Message})", "Sluice:DataDirectory", ex);
+        }
+
+        try
+        {
+            using var probe = new FileStream(Path.Combine(directory, $".sluice-write-check-{Environment.ProcessId}"), FileMode.Create, FileAccess.Write,
+                FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException(
+                $"setting Sluice:DataDirectory '{directory}': this process cannot write in the directory " +
+                $"({(ex is UnauthorizedAccessException ? "permission denied" : ex.Message.TrimEnd('.'))}); " +
+                "give a directory it can write (flag --data-dir), or let its user write in this one", "Sluice:DataDirectory", ex);
         }
 
         return directory;
