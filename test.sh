@@ -37,8 +37,10 @@ if [ ${#resp_pkgs[@]} -gt 0 ] && [ -z "${SLUICE_NO_APT:-}" ] && command -v apt-g
   rm -f "$log.apt"
 fi
 
-dotnet test Sluice.slnx -c Release --no-build --nologo 2>&1 | tee "$log"
+# A test that hangs fails after 5 minutes with its name (and a dump) instead of stalling the run.
+dotnet test Sluice.slnx -c Release --no-build --nologo --blame-hang-timeout 5m 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+failed_tests=$(grep -E "^ +Failed [A-Za-z_][A-Za-z0-9_.]+" "$log" | sed -E 's/^ +Failed /  /; s/ \[[^]]*\]$//' || true)
 
 # Each test assembly prints: "Passed!  - Failed: 0, Passed: 21, Skipped: 0, Total: 21, ..."
 read -r passed failed skipped < <(grep -E "(Passed|Failed)! +- Failed: " "$log" | awk -F'[:,]' '
@@ -98,5 +100,9 @@ if [ -z "${SLUICE_SKIP_SQS_CLIENTS:-}" ] && [ -x tests/sqs-clients/run.sh ]; the
   [ "$sqs_status" -ne 0 ] && status=1
 fi
 
+if [ -n "$failed_tests" ]; then
+  echo "failed .NET tests:"
+  echo "$failed_tests"
+fi
 echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 [ "$status" -eq 0 ] && [ "${failed:-0}" -eq 0 ]
