@@ -14,13 +14,20 @@ public sealed record LogStoreOptions
     /// <summary>Segment size in bytes. Default 64 MiB.</summary>
     public long SegmentBytes { get; init; } = 64L * 1024 * 1024;
 
-    /// <summary>Log bytes written since the last checkpoint that start a new one (and compaction after it). Default 256 MiB.</summary>
+    /// <summary>
+    /// Log bytes written since the last checkpoint that start a new one (and compaction after it). Default 256 MiB. A
+    /// checkpoint also starts sooner when the disk is filling up, and when the segments hold at least two segments and a
+    /// checkpoint's size more than the live message bodies (consumers drained a backlog).
+    /// </summary>
     public long CheckpointBytes { get; init; } = 256L * 1024 * 1024;
 
     /// <summary>Open despite damage in the middle of the log (skip and report it). Default <see langword="false"/>: refuse to start.</summary>
     public bool Salvage { get; init; }
 
-    /// <summary>Free disk space kept for receives, acks and deletes once publishes are refused for a full disk, in bytes. Default 64 MiB.</summary>
+    /// <summary>
+    /// Free disk space kept for receives, acks and deletes once publishes are refused for a full disk, in bytes. Default
+    /// 64 MiB. The store keeps more when a drain needs it: a segment plus three times the newest checkpoint's size.
+    /// </summary>
     public long ReserveBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>The file layer (tests put a fault-injecting one here). Default <see cref="PhysicalFileSystem.Instance"/>.</summary>
