@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.IO;
 using Sluice.Storage.Log.Segments;
 
 namespace Sluice.Storage.Log;
@@ -115,8 +116,10 @@ public sealed partial class LogMessageStore
     {
         var log = _log!;
         LogPosition covers;
-        var oldestLive = long.MaxValue;
-        var snapshot = new MemoryStream();
+        var liveBySegment = new Dictionary<long, long>();
+        long runSegment = -1, runBytes = 0;
+        // Pooled blocks, not one array doubling as it grows (a copy of the whole state per doubling, under the lock).
+        using var snapshot = SnapshotBuffers.GetStream("checkpoint");
         lock (_lock)
         {
             covers = log.Tail;
@@ -130,13 +133,22 @@ public sealed partial class LogMessageStore
             _state.WriteSnapshot(writer, (w, body) =>
             {
                 WriteBodyPlace(w, body);
-                oldestLive = Math.Min(oldestLive, ((LogBody)body).Position.Segment);
+                // Live bytes per segment, for what compaction after this checkpoint could free (bodies come in runs).
+                var segment = ((LogBody)body).Position.Segment;
+                if (segment != runSegment)
+                {
+                    AddRun(liveBySegment, runSegment, runBytes);
+                    (runSegment, runBytes) = (segment, 0);
+                }
+
+                runBytes += body.Length;
             });
+            AddRun(liveBySegment, runSegment, runBytes);
         }
 
         // A checkpoint must never cover records a power loss could still take away.
         await log.WaitDurableAsync(covers, cancellationToken).ConfigureAwait(false);
-        ThrowIfCheckpointTakesTheDrainRoom(snapshot.Length, log.BytesOfSegmentsBefore(Math.Min(oldestLive, covers.Segment)));
+        ThrowIfCheckpointTakesTheDrainRoom(snapshot.Length, FreeableAfter(log, covers, s => liveBySegment.GetValueOrDefault(s)));
         snapshot.Position = 0;
         Checkpoints.Write(_options.FileSystem, CheckpointsDirectory, covers, stream => snapshot.CopyTo(stream));
         lock (_lock)
@@ -148,6 +160,52 @@ public sealed partial class LogMessageStore
         KeepReserveFor(log, snapshot.Length);
         LogStoreLog.Checkpointed(_logger, _options.Directory, covers.Segment, covers.Offset, snapshot.Length);
         return covers;
+    }
+
+    /// <summary>Checkpoint buffers: 128 KiB blocks, at most 64 MiB kept pooled between checkpoints.</summary>
+    private static readonly RecyclableMemoryStreamManager SnapshotBuffers = new(new RecyclableMemoryStreamManager.Options
+    {
+        MaximumSmallPoolFreeBytes = 64L * 1024 * 1024,
+        MaximumLargePoolFreeBytes = 64L * 1024 * 1024,
+    });
+
+    private static void AddRun(Dictionary<long, long> liveBySegment, long segment, long bytes)
+    {
+        if (segment >= 0)
+        {
+            liveBySegment[segment] = liveBySegment.GetValueOrDefault(segment) + bytes;
+        }
+    }
+
+    /// <summary>
+    /// How many of the oldest segments compaction empties by moving their live bodies: the run from the oldest in which
+    /// each segment is at most half live (so a move never copies more than it frees, and dead segments followed by
+    /// live ones move nothing of the live ones).
+    /// </summary>
+    private int MovablePrefix(List<long> old, Func<long, long> liveBytes)
+    {
+        var prefix = 0;
+        while (prefix < old.Count && liveBytes(old[prefix]) * 2 <= _options.SegmentBytes)
+        {
+            prefix++;
+        }
+
+        return prefix;
+    }
+
+    /// <summary>Disk space compaction after a checkpoint covering <paramref name="covers"/> gives back, less what it moves (bytes).</summary>
+    private long FreeableAfter(SegmentLog log, LogPosition covers, Func<long, long> liveBytes)
+    {
+        var old = log.Segments.Where(s => s < covers.Segment).ToList();
+        var prefix = MovablePrefix(old, liveBytes);
+        if (prefix > 0)
+        {
+            var freeBefore = prefix < old.Count ? old[prefix] : covers.Segment;
+            return log.BytesOfSegmentsBefore(freeBefore) - old.Take(prefix).Sum(liveBytes);
+        }
+
+        var firstLive = old.FirstOrDefault(s => liveBytes(s) > 0, covers.Segment);
+        return log.BytesOfSegmentsBefore(firstLive);
     }
 
     /// <summary>
@@ -176,7 +234,8 @@ public sealed partial class LogMessageStore
         {
             throw StoreErrors.StorageFull(new IOException(
                 $"a checkpoint of {checkpointBytes} bytes would leave {available - checkpointBytes} of the {available} bytes free in '{_options.Directory}', " +
-                $"less than a segment ({_options.SegmentBytes} bytes) kept for receives and acks; it is written once consumers drained enough"));
+                $"less than a segment ({_options.SegmentBytes} bytes) kept for receives and acks, and compaction after it would free less than it takes; " +
+                "it is written once consumers have drained more or space is freed"));
         }
     }
 
@@ -214,7 +273,9 @@ public sealed partial class LogMessageStore
 
     private void ReadCheckpoint(Stream checkpoint)
     {
-        using var reader = new BinaryReader(checkpoint, Encoding.UTF8, leaveOpen: true);
+        // Buffered: the reader takes a few bytes at a time, and each read of the file itself is a system call.
+        using var buffered = new BufferedStream(checkpoint, 1 << 20);
+        using var reader = new BinaryReader(buffered, Encoding.UTF8, leaveOpen: true);
         var format = reader.ReadInt32();
         if (format != CheckpointFormat)
         {
@@ -262,17 +323,7 @@ public sealed partial class LogMessageStore
             return;
         }
 
-        // The longest run of oldest segments whose live bytes are at most half their size.
-        var prefix = 0;
-        long live = 0;
-        for (var i = 0; i < old.Count; i++)
-        {
-            live += bySegment.TryGetValue(old[i], out var bodies) ? bodies.Sum(b => (long)b.Length) : 0;
-            if (live * 2 <= (i + 1) * _options.SegmentBytes)
-            {
-                prefix = i + 1;
-            }
-        }
+        var prefix = MovablePrefix(old, s => bySegment.TryGetValue(s, out var bodies) ? bodies.Sum(b => (long)b.Length) : 0);
 
         var freeBefore = prefix < old.Count ? old[prefix] : covers.Segment;
         var moving = old.Take(prefix).SelectMany(s => bySegment.TryGetValue(s, out var bodies) ? bodies : []).ToList();
@@ -364,7 +415,9 @@ public sealed partial class LogMessageStore
             lock (_lock)
             {
                 record.SetTime(_clock.GetUtcNow());
-                var position = log.Reserve(record.Length, LogSpace.Grow);
+                // On a full disk a move still fills the current segment's room (no new space): it is what gives space
+                // back when a few live bodies pin old segments. It opens no segment from the reserve.
+                var position = log.Reserve(record.Length, LogSpace.Move);
                 end = log.Append((byte)RecordType.Relocate, record.Payload);
                 for (var i = 0; i < chunk.Count; i++)
                 {

@@ -110,6 +110,17 @@ public sealed partial class LogMessageStore : IQueueStore
         }, covers, Replay, out var report);
         _lastCheckpointBytes = checkpointBytes;
         KeepReserveFor(log, checkpointBytes);
+        List<(string Queue, long Sequence)> lost;
+        try
+        {
+            lost = BodiesOutsideTheLog(log, checkpointFindings);
+        }
+        catch
+        {
+            await log.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         report = report with { Findings = [.. checkpointFindings, .. report.Findings] };
         RecoveryReport = report;
         foreach (var finding in report.Findings)
@@ -139,6 +150,67 @@ public sealed partial class LogMessageStore : IQueueStore
         }
 
         await log.WaitDurableAsync(end, cancellationToken).ConfigureAwait(false);
+
+        // Salvage: the messages whose bodies are gone leave the queues (a logged delete, so the next open agrees).
+        foreach (var group in lost.GroupBy(m => m.Queue, StringComparer.Ordinal))
+        {
+            await DeleteMessagesAsync(group.Key, [.. group.Select(m => m.Sequence)], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Checks that every body the state points to (bodies a checkpoint placed in segments recovery does not read) lies in
+    /// a segment that is present and long enough: a deleted or truncated segment before the checkpoint is damage, not
+    /// an empty queue. Refuses (naming the file and salvage) or, salvaging, reports and returns the messages to drop.
+    /// </summary>
+    /// <exception cref="LogCorruptException">A body outside the log, without <see cref="LogStoreOptions.Salvage"/>.</exception>
+    private List<(string Queue, long Sequence)> BodiesOutsideTheLog(SegmentLog log, List<string> findings)
+    {
+        var lost = new List<(string Queue, long Sequence)>();
+        LogPosition first = default;
+        var firstLength = 0;
+        long segment = 0, end = -1;
+        _state.VisitBodies((queue, sequence, stored) =>
+        {
+            if (stored is not LogBody body)
+            {
+                return;
+            }
+
+            var place = body.Position;
+            if (place.Segment != segment)
+            {
+                // A queue's bodies mostly follow each other in the log: look each segment up once per run.
+                segment = place.Segment;
+                end = log.SegmentEnd(segment);
+            }
+
+            if (place.Offset + body.Length > end)
+            {
+                if (lost.Count == 0)
+                {
+                    first = body.Position;
+                    firstLength = body.Length;
+                }
+
+                lost.Add((queue, sequence));
+            }
+        });
+        if (lost.Count == 0)
+        {
+            return lost;
+        }
+
+        var file = Path.Combine(_options.Directory, "segments", SegmentLog.SegmentFileName(first.Segment));
+        var what = $"{lost.Count} message bodies lie in log segments that are missing or cut short (the first: {firstLength} bytes at offset {first.Offset} of '{file}', " +
+                   $"in {lost.GroupBy(m => m.Queue, StringComparer.Ordinal).Count()} queue(s)): the segments were deleted or truncated after the checkpoint that points to them";
+        if (!_options.Salvage)
+        {
+            throw new LogCorruptException($"{what}. To open it anyway, dropping those messages, set Salvage (sluice serve --salvage); or restore the data directory from a backup.");
+        }
+
+        findings.Add($"{what}: the messages are dropped (salvage)");
+        return lost;
     }
 
     /// <summary>Writes a checkpoint (so the next open replays nothing), waits for a running checkpoint or compaction, and closes the log.</summary>

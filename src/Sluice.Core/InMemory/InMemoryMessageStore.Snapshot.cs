@@ -117,7 +117,7 @@ public sealed partial class InMemoryMessageStore
         }
     }
 
-    /// <summary>Body bytes of every message in every queue (the bytes <see cref="VisitBodies"/> would visit), summed per queue: O(queues).</summary>
+    /// <summary>Body bytes of every message in every queue (the bytes of the bodies a visit of every queue message sees), summed per queue: O(queues).</summary>
     internal long BodyBytes()
     {
         lock (_lock)
@@ -137,6 +137,13 @@ public sealed partial class InMemoryMessageStore
     internal void VisitBodies(Action<StoredBody> visit)
     {
         ArgumentNullException.ThrowIfNull(visit);
+        VisitBodies((_, _, body) => visit(body));
+    }
+
+    /// <summary>Calls <paramref name="visit"/> with the queue, sequence number and body of every queue message.</summary>
+    internal void VisitBodies(Action<string, long, StoredBody> visit)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
         lock (_lock)
         {
             ThrowIfDisposed();
@@ -144,7 +151,7 @@ public sealed partial class InMemoryMessageStore
             {
                 foreach (var m in q.Messages.Values)
                 {
-                    visit(m.Body);
+                    visit(q.Info.Name, m.Sequence, m.Body);
                 }
             }
         }

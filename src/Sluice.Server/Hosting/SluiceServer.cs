@@ -189,9 +189,10 @@ public sealed class SluiceServer : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            if (ex is ArgumentException or InvalidOperationException or SluiceException or OperationCanceledException or UnauthorizedAccessException)
+            if (ex is ArgumentException or InvalidOperationException or SluiceException or OperationCanceledException or UnauthorizedAccessException
+                or Sluice.Storage.Log.Segments.LogCorruptException)
             {
-                // Expected: an invalid setting, a busy port, a database in use, a store file this process may not write. The caller reports the message in
+                // Expected: an invalid setting, a busy port, a database in use, a store file this process may not write, a damaged log. The caller reports the message in
                 // one line (sluice serve does); a stack trace would only bury it.
                 Log.StartRefused(_logger, ex, ex.Message);
             }

@@ -35,6 +35,13 @@ public enum LogSpace
 
     /// <summary>A record that lets consumers drain (receive, ack, nack, delete, purge): may use the reserve, so a full disk still drains.</summary>
     Drain = 1,
+
+    /// <summary>
+    /// A compaction move (live bodies copied out of mostly-dead segments): may fill the current segment's preallocated
+    /// room even when a drain opened it from the reserve (no new disk space), but opens a new segment only as
+    /// <see cref="Grow"/> does.
+    /// </summary>
+    Move = 2,
 }
 
 /// <summary>Options of a <see cref="SegmentLog"/>.</summary>
@@ -273,7 +280,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
             ThrowIfUnusable();
             if (Fits(size))
             {
-                if (space == LogSpace.Drain || !_current!.FromReserve)
+                if (space != LogSpace.Grow || !_current!.FromReserve)
                     return _tail;
                 next = 0;
             }
@@ -448,6 +455,13 @@ public sealed partial class SegmentLog : IAsyncDisposable
         }
     }
 
+    /// <summary>Where the records of segment <paramref name="segment"/> end (its length for a segment read at open), or -1 when it is not present: a body at offset o of length n is inside it when o + n is at most this.</summary>
+    public long SegmentEnd(long segment)
+    {
+        lock (_gate)
+            return _segments.TryGetValue(segment, out var s) ? s.End : -1;
+    }
+
     /// <summary>Disk space of the segments numbered below <paramref name="segment"/> (their preallocated size), in bytes: what <see cref="DeleteSegmentsBefore"/> would give back.</summary>
     public long BytesOfSegmentsBefore(long segment)
     {
@@ -574,7 +588,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
             var fromReserve = available - preallocateBytes < ReserveBytes;
             if (available - preallocateBytes < 2 * ReserveBytes)
                 Interlocked.Increment(ref _lowSpaceRolls);
-            if (fromReserve && space == LogSpace.Grow)
+            if (fromReserve && space != LogSpace.Drain)
             {
                 throw StoreErrors.StorageFull(new IOException(
                     $"a new log segment of {preallocateBytes} bytes would leave {available - preallocateBytes} of the {available} bytes free in '{_segmentsDirectory}', " +

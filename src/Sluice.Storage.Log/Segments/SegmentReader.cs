@@ -44,7 +44,10 @@ internal sealed class SegmentReader : IDisposable
     {
         while (offset < Length)
         {
-            var span = Get(offset, (int)Math.Min(WindowBytes, Length - offset));
+            // The rest of the window when offset is inside it (a scan moves a byte at a time: never re-read per byte).
+            var span = offset >= _start && offset < _start + _count
+                ? _buffer.AsSpan((int)(offset - _start), (int)(_start + _count - offset))
+                : Get(offset, (int)Math.Min(WindowBytes, Length - offset));
             var i = span.IndexOfAnyExcept((byte)0);
             if (i >= 0)
                 return offset + i;

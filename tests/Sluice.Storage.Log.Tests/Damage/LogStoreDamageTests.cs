@@ -80,6 +80,55 @@ public sealed class LogStoreDamageTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Initialize_SegmentBeforeTheCheckpointDeletedOrCut_RefusesAndSalvageDropsItsMessages(bool delete)
+    {
+        // A segment the checkpoint does not make recovery read, but whose bodies the checkpoint points to.
+        var store = NewStore();
+        await store.InitializeAsync();
+        await store.CreateQueueAsync("q", new QueueOptions());
+        for (var i = 0; i < 200; i++)
+        {
+            await store.PublishAsync("q", [Message($"m-{i:D4}-" + new string('p', 60))]);
+        }
+
+        await store.DisposeAsync(); // the closing checkpoint covers every segment
+        var segments = _disk.ListFiles(SegmentsDirectory).Where(n => n.EndsWith(".log", StringComparison.Ordinal)).ToList();
+        Assert.True(segments.Count >= 3, $"expected at least 3 segments of 4 KiB, found {segments.Count}");
+        _disk = _disk.Restart();
+        var first = Path.Combine(SegmentsDirectory, segments[0]);
+        if (delete)
+        {
+            _disk.Delete(first);
+            _disk.SyncDirectory(SegmentsDirectory);
+        }
+        else
+        {
+            _disk.WriteAllBytesDurably(first, _disk.ReadAllBytes(first).AsSpan(0, 1000));
+        }
+
+        var e = await Assert.ThrowsAsync<LogCorruptException>(() => NewStore().InitializeAsync().AsTask());
+        Assert.Contains(segments[0], e.Message, StringComparison.Ordinal);
+        Assert.Contains("salvage", e.Message, StringComparison.OrdinalIgnoreCase);
+
+        var salvaged = NewStore(salvage: true);
+        await salvaged.InitializeAsync();
+        var left = (await salvaged.GetCountsAsync("q")).Ready;
+        Assert.InRange(left, 1, 199);
+        Assert.Contains(salvaged.RecoveryReport!.Findings, f => f.Contains(segments[0], StringComparison.Ordinal));
+        var received = await salvaged.ReceiveAsync("q", 200, TimeSpan.FromMinutes(1));
+        Assert.Equal(left, received.Messages.Count); // every message left is whole
+        await salvaged.DisposeAsync();
+
+        // What salvage left is a sound store: the next open finds nothing wrong.
+        await using var again = NewStore();
+        await again.InitializeAsync();
+        Assert.Equal(left, (await again.GetCountsAsync("q")).Total);
+        Assert.Empty(again.RecoveryReport!.Findings);
+    }
+
     [Fact]
     public async Task Receive_BodyDamagedUnderACheckpoint_IsNeverDeliveredAndDeadLettersAfterMaxReceives()
     {
