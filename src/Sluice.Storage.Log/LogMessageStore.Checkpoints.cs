@@ -14,6 +14,7 @@ public sealed partial class LogMessageStore
 {
     private const int CheckpointFormat = 1;
     private const int RelocateChunkBytes = 1024 * 1024;
+    private const int MaxMoveSegments = 2;
 
     private LogPosition _checkpointed = LogPosition.Start;
     private long _bytesSinceCheckpoint;
@@ -31,21 +32,27 @@ public sealed partial class LogMessageStore
     {
         _bytesSinceCheckpoint += payloadBytes + SegmentLog.HeaderBytes;
         var lowSpaceRolls = log.LowSpaceRolls;
-        if (_bytesSinceCheckpoint >= _options.CheckpointBytes || lowSpaceRolls != _lowSpaceRollsSeen)
+        if (_bytesSinceCheckpoint >= _options.CheckpointBytes)
         {
-            _lowSpaceRollsSeen = lowSpaceRolls;
             StartMaintenance();
+        }
+        else if (lowSpaceRolls != _lowSpaceRollsSeen)
+        {
+            if (StartMaintenance(opportunistic: true))
+            {
+                _lowSpaceRollsSeen = lowSpaceRolls;
+            }
         }
         else if (_bytesSinceCheckpoint >= _nextReclaimCheck)
         {
             // Once per segment of log: when the segments hold much more than the live bodies (consumers drained a
-            // backlog), checkpoint and compact now rather than after CheckpointBytes; but only when what could come back
-            // is at least a checkpoint's size, so a large state is not written over and over for little.
+            // backlog: two segments, a quarter of CheckpointBytes and the last checkpoint's size more), checkpoint and
+            // compact now rather than after CheckpointBytes, so a large state is not written over and over for little.
             _nextReclaimCheck = _bytesSinceCheckpoint + _options.SegmentBytes;
             var dead = log.BytesOfSegmentsBefore(long.MaxValue) - _state.BodyBytes();
-            if (dead >= Math.Max(2 * _options.SegmentBytes, _lastCheckpointBytes))
+            if (dead >= Math.Max(Math.Max(2 * _options.SegmentBytes, _options.CheckpointBytes / 4), _lastCheckpointBytes))
             {
-                StartMaintenance();
+                StartMaintenance(opportunistic: true);
             }
         }
     }
@@ -55,14 +62,24 @@ public sealed partial class LogMessageStore
     /// after <see cref="LogStoreOptions.CheckpointBytes"/> of log, and when a full disk refused a record (consumers that
     /// drained since then give the space back).
     /// </summary>
-    private void StartMaintenance()
+    /// <remarks>
+    /// An <paramref name="opportunistic"/> start (a full or filling disk, dead segments) also needs an eighth of the last
+    /// checkpoint's size of log since it, up to a segment: a large state is not rewritten for every refused publish or
+    /// every few records, and a drain on a full disk still checkpoints often enough to give space back.
+    /// </remarks>
+    /// <returns>Whether one was started.</returns>
+    private bool StartMaintenance(bool opportunistic = false)
     {
-        if (_maintenance.IsCompleted && !_disposed && _bytesSinceCheckpoint > 0)
+        if (_maintenance.IsCompleted && !_disposed && _bytesSinceCheckpoint > 0 &&
+            (!opportunistic || _bytesSinceCheckpoint >= Math.Min(_lastCheckpointBytes / 8, _options.SegmentBytes)))
         {
             _bytesSinceCheckpoint = 0;
             _nextReclaimCheck = _options.SegmentBytes;
             _maintenance = Task.Run(MaintainAsync);
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>Runs a checkpoint and compaction now and waits for them (tests; a running one is awaited first).</summary>
@@ -178,16 +195,27 @@ public sealed partial class LogMessageStore
     }
 
     /// <summary>
-    /// How many of the oldest segments compaction empties by moving their live bodies: the run from the oldest in which
-    /// each segment is at most half live (so a move never copies more than it frees, and dead segments followed by
-    /// live ones move nothing of the live ones).
+    /// How many of the oldest segments compaction empties by moving their live bodies: the longest run from the oldest
+    /// whose live bytes are at most half their size (a move frees at least twice what it copies, and one dense segment
+    /// does not pin the dead ones after it), moving at most <see cref="MaxMoveSegments"/> segments' worth per pass (a
+    /// large backlog behind dead segments is not copied in one go; later passes go on).
     /// </summary>
     private int MovablePrefix(List<long> old, Func<long, long> liveBytes)
     {
         var prefix = 0;
-        while (prefix < old.Count && liveBytes(old[prefix]) * 2 <= _options.SegmentBytes)
+        long live = 0;
+        for (var i = 0; i < old.Count; i++)
         {
-            prefix++;
+            live += liveBytes(old[i]);
+            if (live > MaxMoveSegments * _options.SegmentBytes)
+            {
+                break;
+            }
+
+            if (live * 2 <= (i + 1) * _options.SegmentBytes)
+            {
+                prefix = i + 1;
+            }
         }
 
         return prefix;
@@ -209,7 +237,7 @@ public sealed partial class LogMessageStore
     }
 
     /// <summary>
-    /// Refuses (storage_full) a checkpoint that would leave less than a segment free (that room is for receives and acks
+    /// Refuses (storage_full) a checkpoint that would leave less than the reserve free (that room is for receives and acks
     /// on a full disk) unless the segments it lets compaction delete (<paramref name="freeableBytes"/>: before the oldest
     /// live body) give back more than it takes. The state shrinks as consumers drain, so a later checkpoint fits.
     /// </summary>
@@ -230,11 +258,12 @@ public sealed partial class LogMessageStore
             throw StoreErrors.StorageFailed(ex);
         }
 
-        if (available - checkpointBytes < _options.SegmentBytes)
+        var reserve = _log!.ReserveBytes;
+        if (available - checkpointBytes < reserve)
         {
             throw StoreErrors.StorageFull(new IOException(
-                $"a checkpoint of {checkpointBytes} bytes would leave {available - checkpointBytes} of the {available} bytes free in '{_options.Directory}', " +
-                $"less than a segment ({_options.SegmentBytes} bytes) kept for receives and acks, and compaction after it would free less than it takes; " +
+                $"a checkpoint of {checkpointBytes} bytes would leave {Math.Max(0, available - checkpointBytes)} of the {available} bytes free in '{_options.Directory}', " +
+                $"less than the reserve ({reserve} bytes) kept for receives and acks, and compaction after it would free less than it takes; " +
                 "it is written once consumers have drained more or space is freed"));
         }
     }

@@ -22,6 +22,7 @@ public sealed partial class LogMessageStore
         typeof(StreamDeleteConsumer), typeof(StreamAck), typeof(StreamClaim), typeof(StreamAutoClaim), typeof(StreamSetId),
         typeof(StreamSetRetention), typeof(StreamDelete), typeof(StreamRename), typeof(SweepStreams),
         typeof(SetKeyValue), typeof(DeleteKeyValue), typeof(SweepKeyValues),
+        typeof(DropLostMessages),
     ];
 
     private static readonly Dictionary<Type, RecordType> CommandCodes =
@@ -82,6 +83,12 @@ public sealed partial class LogMessageStore
     private sealed record DeleteMessages(string Queue, IReadOnlyList<long> Sequences) : Command<IReadOnlyList<MessageSetOutcome>>
     {
         public override IReadOnlyList<MessageSetOutcome> Run(InMemoryMessageStore state) => Complete(state.DeleteMessagesAsync(Queue, Sequences));
+    }
+
+    /// <summary>Salvage: messages whose bodies are in missing or cut segments leave their queue, leased or not.</summary>
+    private sealed record DropLostMessages(string Queue, IReadOnlyList<long> Sequences) : Command<int>
+    {
+        public override int Run(InMemoryMessageStore state) => state.DropMessages(Queue, Sequences);
     }
 
     private sealed record MoveMessages(string Queue, IReadOnlyList<long> Sequences, string? Destination, bool KeepDeadLetterInfo) : Command<IReadOnlyList<MessageSetOutcome>>

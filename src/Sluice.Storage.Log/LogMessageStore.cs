@@ -129,6 +129,26 @@ public sealed partial class LogMessageStore : IQueueStore
         }
 
         LogStoreLog.Recovered(_logger, _options.Directory, report.RecordsReplayed, report.SegmentsRead, report.BytesCut);
+        try
+        {
+            await StartAsync(log, lost, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not open after all: the store must not look open (InitializeAsync would return at once) without its lock.
+            lock (_lock)
+            {
+                _log = null;
+            }
+
+            await log.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Makes the opened log the store's: a new store's first record, the token epoch, salvage's drops.</summary>
+    private async Task StartAsync(SegmentLog log, List<(string Queue, long Sequence)> lost, CancellationToken cancellationToken)
+    {
         LogPosition end;
         lock (_lock)
         {
@@ -154,7 +174,7 @@ public sealed partial class LogMessageStore : IQueueStore
         // Salvage: the messages whose bodies are gone leave the queues (a logged delete, so the next open agrees).
         foreach (var group in lost.GroupBy(m => m.Queue, StringComparer.Ordinal))
         {
-            await DeleteMessagesAsync(group.Key, [.. group.Select(m => m.Sequence)], cancellationToken).ConfigureAwait(false);
+            await CommandAsync(new DropLostMessages(group.Key, [.. group.Select(m => m.Sequence)]), LogSpace.Drain, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -305,7 +325,7 @@ public sealed partial class LogMessageStore : IQueueStore
             }
             catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.StorageFull)
             {
-                StartMaintenance();
+                StartMaintenance(opportunistic: true);
                 throw;
             }
             finally

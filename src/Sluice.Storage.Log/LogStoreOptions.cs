@@ -16,8 +16,8 @@ public sealed record LogStoreOptions
 
     /// <summary>
     /// Log bytes written since the last checkpoint that start a new one (and compaction after it). Default 256 MiB. A
-    /// checkpoint also starts sooner when the disk is filling up, and when the segments hold at least two segments and a
-    /// checkpoint's size more than the live message bodies (consumers drained a backlog).
+    /// checkpoint also starts sooner when the disk is filling up, and when the segments hold at least two segments, a
+    /// quarter of this and a checkpoint's size more than the live message bodies (consumers drained a backlog).
     /// </summary>
     public long CheckpointBytes { get; init; } = 256L * 1024 * 1024;
 

@@ -154,9 +154,9 @@ public sealed class LogMessageStoreTests : IDisposable
     [Fact]
     public async Task Ack_ConsumersDrainedABacklog_SegmentsComeBackWhileRunning()
     {
-        // No checkpoint is due by size (CheckpointBytes far above what is written): the drain itself must give the space
+        // No checkpoint is due by size (CheckpointBytes above the ~1 MB written): the drain itself must give the space
         // back while the store runs, once the segments hold far more than the live bodies.
-        var options = _directory.Options() with { SegmentBytes = 64 * 1024, CheckpointBytes = 1L << 40, Fsync = false };
+        var options = _directory.Options() with { SegmentBytes = 64 * 1024, CheckpointBytes = 2 * 1024 * 1024, Fsync = false };
         await using var store = await OpenAsync(options);
         await store.CreateQueueAsync("drain", new QueueOptions());
         var padding = new string('p', 500);
@@ -184,7 +184,7 @@ public sealed class LogMessageStoreTests : IDisposable
         await store.WaitForMaintenanceAsync();
         var during = Directory.GetFiles(segments).Length;
         Assert.True(before >= 8, $"{before} segments before the drain");
-        Assert.True(during <= 3, $"{during} of {before} segments left while running after the drain");
+        Assert.True(during <= 4, $"{during} of {before} segments left while running after the drain (the backlog's should be gone; the last traffic's may stay)");
         Assert.Equal(1, (await store.GetCountsAsync("drain")).Ready);
     }
 

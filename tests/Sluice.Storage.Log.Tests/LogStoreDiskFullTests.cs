@@ -41,13 +41,18 @@ public sealed class LogStoreDiskFullTests
             }
         }
 
+        // A publisher retries beside the consumer for the first 400 drains (once space comes back its publishes succeed,
+        // so it must stop for the drain to end), then the consumer takes the rest.
         var drained = 0;
         while (drained < confirmed)
         {
             try
             {
-                await store.PublishAsync("q", [new OutgoingMessage(body)]);
-                confirmed++;
+                if (drained < 400)
+                {
+                    await store.PublishAsync("q", [new OutgoingMessage(body)]);
+                    confirmed++;
+                }
             }
             catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.StorageFull)
             {
@@ -61,7 +66,7 @@ public sealed class LogStoreDiskFullTests
         }
 
         Assert.Equal(0, (await store.GetCountsAsync("q")).Total);
-        Assert.True(refusals > 100, $"only {refusals} publishes refused: the disk was not full for long");
+        Assert.True(refusals > 50, $"only {refusals} publishes refused: the disk was not full for long");
         await store.DisposeAsync();
     }
 

@@ -52,6 +52,26 @@ public sealed partial class InMemoryMessageStore
         }
     }
 
+    /// <summary>Removes messages whether leased or not (a store dropping messages whose bodies are lost); returns how many were there.</summary>
+    internal int DropMessages(string queue, IReadOnlyList<long> sequences)
+    {
+        lock (_lock)
+        {
+            var q = Queue(queue);
+            var dropped = 0;
+            foreach (var sequence in sequences)
+            {
+                if (q.Messages.TryGetValue(sequence, out var m))
+                {
+                    q.Remove(m);
+                    dropped++;
+                }
+            }
+
+            return dropped;
+        }
+    }
+
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<MessageSetOutcome>> MoveMessagesAsync(string queue, IReadOnlyList<long> sequences, string? destination, bool keepDeadLetterInfo, CancellationToken cancellationToken = default)
     {

@@ -214,6 +214,13 @@ public sealed partial class SegmentLog
         }
 
         segment.End = offset;
+        if (length > offset)
+        {
+            // Truncating gave the preallocated space after the cut back to the file system: the next record opens a
+            // new segment (preallocated, and checked against the reserve) rather than growing this file unchecked.
+            segment.Capacity = offset;
+        }
+
         var deleted = false;
         for (var i = index + 1; i < order.Count; i++)
         {

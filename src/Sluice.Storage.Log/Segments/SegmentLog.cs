@@ -244,7 +244,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
         }
     }
 
-    /// <summary>Rolls that left less than twice <see cref="ReserveBytes"/> free (a count that only grows): the disk is filling up, time to checkpoint and compact.</summary>
+    /// <summary>Segments opened that left less than twice <see cref="ReserveBytes"/> free (a count that only grows): the disk is filling up, time to checkpoint and compact.</summary>
     public long LowSpaceRolls => Interlocked.Read(ref _lowSpaceRolls);
 
     /// <summary>The segment numbers present, ascending.</summary>
@@ -259,7 +259,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
 
     /// <summary>
     /// Makes room for a record of <paramref name="payloadBytes"/> (rolling to a new segment when it does not fit) and
-    /// returns where it will start; the next <see cref="Append"/> of that size lands there. Writes nothing.
+    /// returns where it will start; the next <see cref="Append"/> of that size lands there. Writes nothing but, at a roll, the old segment's continuation record.
     /// </summary>
     /// <remarks>
     /// A roll creates and preallocates the next segment (<see cref="SegmentLogOptions.SegmentBytes"/>, or the record's
@@ -586,8 +586,6 @@ public sealed partial class SegmentLog : IAsyncDisposable
         {
             var available = _fs.AvailableBytes(_segmentsDirectory);
             var fromReserve = available - preallocateBytes < ReserveBytes;
-            if (available - preallocateBytes < 2 * ReserveBytes)
-                Interlocked.Increment(ref _lowSpaceRolls);
             if (fromReserve && space != LogSpace.Drain)
             {
                 throw StoreErrors.StorageFull(new IOException(
@@ -596,6 +594,8 @@ public sealed partial class SegmentLog : IAsyncDisposable
             }
 
             var segment = new Segment(number, path, _fs.Open(path, create: true, preallocateBytes)) { Capacity = preallocateBytes, FromReserve = fromReserve };
+            if (available - preallocateBytes < 2 * ReserveBytes)
+                Interlocked.Increment(ref _lowSpaceRolls);
             try
             {
                 // Durable before anything refers to it (the continuation record ending the segment before).
@@ -663,8 +663,8 @@ public sealed partial class SegmentLog : IAsyncDisposable
         public IStorageFile File { get; } = file;
         public long End { get; set; }
 
-        /// <summary>Bytes preallocated: records fill it up to a continuation record's size before the end.</summary>
-        public long Capacity { get; init; }
+        /// <summary>Bytes preallocated: records fill it up to a continuation record's size before the end (a tail cut at recovery: its end, since the cut gave the rest back).</summary>
+        public long Capacity { get; set; }
 
         /// <summary>Created when free space was below the reserve: only <see cref="LogSpace.Drain"/> records go in, until free space is back.</summary>
         public bool FromReserve { get; set; }

@@ -33,19 +33,6 @@ public sealed class PhysicalFileSystemTests : IDisposable
     }
 
     [Fact]
-    public void Open_PreallocationLargerThanTheFreeSpace_ThrowsWhatIsDiskFullRecognises()
-    {
-        // A real full disk for this one call: ask for more than the file system has free (fallocate fails at once, nothing written).
-        var path = Path.Combine(_directory, "huge.log");
-        var tooMuch = _fs.AvailableBytes(_directory) + (1L << 40);
-
-        var error = Assert.ThrowsAny<IOException>(() => _fs.Open(path, create: true, tooMuch));
-
-        Assert.True(_fs.IsDiskFull(error), $"not recognised as a full disk: {error.GetType().Name} HResult {error.HResult}: {error.Message}");
-        Assert.False(File.Exists(path));
-    }
-
-    [Fact]
     public void Open_MissingWithoutCreate_ThrowsFileNotFound() =>
         Assert.Throws<FileNotFoundException>(() => _fs.Open(Path.Combine(_directory, "missing"), create: false));
 
