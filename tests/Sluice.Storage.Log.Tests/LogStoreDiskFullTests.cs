@@ -8,23 +8,35 @@ public sealed class LogStoreDiskFullTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    [Fact]
-    public async Task Publish_KeptTryingOnAFullDiskWhileConsumersDrain_NeverStopsTheConsumers()
+    /// <summary>A store with 64 KiB segments on a disk with 1 MiB free after creating <paramref name="queues"/>.</summary>
+    private async Task<(LogMessageStore Store, FaultInjectingFileSystem Fs, LogStoreOptions Options)> OpenWithOneMegabyteFreeAsync(long reserveBytes, params string[] queues)
     {
-        // Publishers that keep retrying storage_full must not take the room that receives and acks use, nor may the
-        // checkpoints that the refusals start: every receive and ack succeeds, and everything confirmed is drained.
         var fs = new FaultInjectingFileSystem();
-        var store = new LogMessageStore(new LogStoreOptions
+        var options = new LogStoreOptions
         {
             Directory = "/disk/log",
             FileSystem = fs,
             SegmentBytes = 64 * 1024,
             CheckpointBytes = 1024 * 1024,
-            ReserveBytes = 256 * 1024,
-        }, _time);
+            ReserveBytes = reserveBytes,
+        };
+        var store = new LogMessageStore(options, _time);
         await store.InitializeAsync();
-        await store.CreateQueueAsync("q", new QueueOptions());
+        foreach (var queue in queues)
+        {
+            await store.CreateQueueAsync(queue, new QueueOptions());
+        }
+
         fs.Capacity = fs.UsedBytes + (1024 * 1024);
+        return (store, fs, options);
+    }
+
+    [Fact]
+    public async Task Publish_KeptTryingOnAFullDiskWhileConsumersDrain_NeverStopsTheConsumers()
+    {
+        // Publishers that keep retrying storage_full must not take the room that receives and acks use, nor may the
+        // checkpoints that the refusals start: every receive and ack succeeds, and everything confirmed is drained.
+        var (store, _, _) = await OpenWithOneMegabyteFreeAsync(256 * 1024, "q");
         var body = new byte[1000];
         var confirmed = 0;
         var refusals = 0;
@@ -75,20 +87,7 @@ public sealed class LogStoreDiskFullTests
     {
         // A few long-delayed messages spread over the old segments (a lease or a stream would do the same) must not
         // keep a drained disk full: compaction moves them, even though only the reserve is left.
-        var fs = new FaultInjectingFileSystem();
-        var options = new LogStoreOptions
-        {
-            Directory = "/disk/log",
-            FileSystem = fs,
-            SegmentBytes = 64 * 1024,
-            CheckpointBytes = 1024 * 1024,
-            ReserveBytes = 192 * 1024,
-        };
-        var store = new LogMessageStore(options, _time);
-        await store.InitializeAsync();
-        await store.CreateQueueAsync("f", new QueueOptions());
-        await store.CreateQueueAsync("pin", new QueueOptions());
-        fs.Capacity = fs.UsedBytes + (1024 * 1024);
+        var (store, _, _) = await OpenWithOneMegabyteFreeAsync(192 * 1024, "f", "pin");
         var body = new byte[1000];
         for (var i = 0; ; i++)
         {
@@ -120,19 +119,7 @@ public sealed class LogStoreDiskFullTests
     [Fact]
     public async Task Publish_DiskFull_RefusedWithStorageFullWhileReceiveAndAckDrain()
     {
-        var fs = new FaultInjectingFileSystem();
-        var options = new LogStoreOptions
-        {
-            Directory = "/disk/log",
-            FileSystem = fs,
-            SegmentBytes = 64 * 1024,
-            CheckpointBytes = 1024 * 1024,
-            ReserveBytes = 192 * 1024,
-        };
-        var store = new LogMessageStore(options, _time);
-        await store.InitializeAsync();
-        await store.CreateQueueAsync("q", new QueueOptions());
-        fs.Capacity = fs.UsedBytes + (1024 * 1024);
+        var (store, fs, options) = await OpenWithOneMegabyteFreeAsync(192 * 1024, "q");
         var body = new byte[1000];
         var published = 0;
         SluiceException? refused = null;

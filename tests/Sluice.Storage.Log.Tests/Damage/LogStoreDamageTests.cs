@@ -25,8 +25,8 @@ public sealed class LogStoreDamageTests
         Salvage = salvage,
     }, _time);
 
-    [Fact]
-    public async Task Initialize_GapInSegmentNumbers_RefusesNamingTheMissingSegmentAndSalvage()
+    /// <summary>A store whose queue "q" holds 200 messages of about 70 bytes: several 4 KiB segments.</summary>
+    private async Task<LogMessageStore> StoreWithTwoHundredMessagesAsync()
     {
         var store = NewStore();
         await store.InitializeAsync();
@@ -36,8 +36,23 @@ public sealed class LogStoreDamageTests
             await store.PublishAsync("q", [Message($"m-{i:D4}-" + new string('p', 60))]);
         }
 
+        return store;
+    }
+
+    /// <summary>The segment files' names, ascending (at least 3).</summary>
+    private List<string> SegmentFiles()
+    {
         var segments = _disk.ListFiles(SegmentsDirectory).Where(n => n.EndsWith(".log", StringComparison.Ordinal)).ToList();
         Assert.True(segments.Count >= 3, $"expected at least 3 segments of 4 KiB, found {segments.Count}");
+        return segments;
+    }
+
+    [Fact]
+    public async Task Initialize_GapInSegmentNumbers_RefusesNamingTheMissingSegmentAndSalvage()
+    {
+        var store = await StoreWithTwoHundredMessagesAsync();
+
+        var segments = SegmentFiles();
         _disk = _disk.Restart(); // kill -9: nothing lost, no checkpoint at close
         var missing = segments[segments.Count / 2];
         _disk.Delete(Path.Combine(SegmentsDirectory, missing));
@@ -52,16 +67,9 @@ public sealed class LogStoreDamageTests
     [Fact]
     public async Task Initialize_NewestSegmentDeleted_RefusesNamingItAndSalvageKeepsTheRest()
     {
-        var store = NewStore();
-        await store.InitializeAsync();
-        await store.CreateQueueAsync("q", new QueueOptions());
-        for (var i = 0; i < 200; i++)
-        {
-            await store.PublishAsync("q", [Message($"m-{i:D4}-" + new string('p', 60))]);
-        }
+        var store = await StoreWithTwoHundredMessagesAsync();
 
-        var segments = _disk.ListFiles(SegmentsDirectory).Where(n => n.EndsWith(".log", StringComparison.Ordinal)).ToList();
-        Assert.True(segments.Count >= 3, $"expected at least 3 segments of 4 KiB, found {segments.Count}");
+        var segments = SegmentFiles();
         _disk = _disk.Restart(); // kill -9: nothing lost, no checkpoint at close
         var newest = segments[^1];
         _disk.Delete(Path.Combine(SegmentsDirectory, newest));
@@ -86,18 +94,11 @@ public sealed class LogStoreDamageTests
     public async Task Initialize_SegmentBeforeTheCheckpointDeletedOrCut_RefusesAndSalvageDropsItsMessages(bool delete)
     {
         // A segment the checkpoint does not make recovery read, but whose bodies the checkpoint points to.
-        var store = NewStore();
-        await store.InitializeAsync();
-        await store.CreateQueueAsync("q", new QueueOptions());
-        for (var i = 0; i < 200; i++)
-        {
-            await store.PublishAsync("q", [Message($"m-{i:D4}-" + new string('p', 60))]);
-        }
+        var store = await StoreWithTwoHundredMessagesAsync();
 
         await store.ReceiveAsync("q", 100, TimeSpan.FromHours(12)); // leased messages are dropped too
         await store.DisposeAsync(); // the closing checkpoint covers every segment
-        var segments = _disk.ListFiles(SegmentsDirectory).Where(n => n.EndsWith(".log", StringComparison.Ordinal)).ToList();
-        Assert.True(segments.Count >= 3, $"expected at least 3 segments of 4 KiB, found {segments.Count}");
+        var segments = SegmentFiles();
         _disk = _disk.Restart();
         var first = Path.Combine(SegmentsDirectory, segments[0]);
         if (delete)
