@@ -1,13 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
+using Sluice.Storage;
+using Sluice.Storage.Log;
 using Sluice.Storage.Sqlite;
 
 namespace Sluice.Benchmarks;
 
-/// <summary>Publishes N x 1 KiB messages into the SQLite store and reports process memory and disk use per queued message.</summary>
+/// <summary>
+/// Publishes N x 1 KiB messages into a store (the log store, or SQLite) and reports process memory and disk use per
+/// queued message; for the log store also how long the store takes to open again with that backlog (from its closing checkpoint).
+/// </summary>
 internal static class MemoryPerMessage
 {
-    public static async Task RunAsync(int count)
+    public static async Task RunAsync(int count, bool sqlite)
     {
         var dir = Path.Combine(Path.GetTempPath(), "sluice-mem-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
@@ -16,7 +21,10 @@ internal static class MemoryPerMessage
         Random.Shared.NextBytes(body);
         try
         {
-            await using var broker = new Broker(new SqliteMessageStore(new SqliteStoreOptions { Path = path, Fsync = true }));
+            IQueueStore Open() => sqlite
+                ? new SqliteMessageStore(new SqliteStoreOptions { Path = path, Fsync = true })
+                : new LogMessageStore(new LogStoreOptions { Directory = Path.Combine(dir, "log") });
+            var broker = new Broker(Open());
             await broker.StartAsync().ConfigureAwait(false);
             await broker.CreateQueueAsync("backlog").ConfigureAwait(false);
             var batch = Enumerable.Range(0, 100).Select(_ => new OutgoingMessage(body)).ToArray();
@@ -37,12 +45,19 @@ internal static class MemoryPerMessage
             clock.Stop();
             var after = Snapshot();
             var stats = await broker.GetStatsAsync("backlog").ConfigureAwait(false);
-            var disk = new DirectoryInfo(dir).GetFiles().Sum(f => f.Length);
+            await broker.DisposeAsync().ConfigureAwait(false);
+            var disk = new DirectoryInfo(dir).GetFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Format(inv, "queued: {0:N0} messages of 1 KiB in {1:F1} s ({2:N0} msgs/s publish, batches of 100, 8 in flight)", stats.Ready, clock.Elapsed.TotalSeconds, count / clock.Elapsed.TotalSeconds));
             Console.WriteLine(string.Format(inv, "managed heap: {0:N0} -> {1:N0} bytes ({2:F1} bytes/message)", before.Heap, after.Heap, (after.Heap - before.Heap) / (double)count));
             Console.WriteLine(string.Format(inv, "process RSS:  {0:N0} -> {1:N0} bytes ({2:F1} bytes/message)", before.Rss, after.Rss, (after.Rss - before.Rss) / (double)count));
             Console.WriteLine(string.Format(inv, "disk:         {0:N0} bytes ({1:F1} bytes/message)", disk, disk / (double)count));
+            var open = Stopwatch.StartNew();
+            await using var reopened = new Broker(Open());
+            await reopened.StartAsync().ConfigureAwait(false);
+            var ready = (await reopened.GetStatsAsync("backlog").ConfigureAwait(false)).Ready;
+            open.Stop();
+            Console.WriteLine(string.Format(inv, "reopen:       {0:F2} s ({1:N0} messages ready)", open.Elapsed.TotalSeconds, ready));
         }
         finally
         {

@@ -1,11 +1,11 @@
 using BenchmarkDotNet.Running;
 using Sluice.Benchmarks;
 
-// `memory [count]` measures memory per queued message; anything else goes to BenchmarkDotNet.
+// `memory [count] [sqlite]` measures memory per queued message (log store, or SQLite); anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "memory")
 {
     var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
-    await MemoryPerMessage.RunAsync(count).ConfigureAwait(false);
+    await MemoryPerMessage.RunAsync(count, args.Contains("sqlite")).ConfigureAwait(false);
     return;
 }
 

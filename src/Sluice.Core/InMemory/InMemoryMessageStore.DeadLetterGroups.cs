@@ -127,6 +127,6 @@ public sealed partial class InMemoryMessageStore
         m.Leased = false;
         m.VisibleAt = now;
         m.EnqueuedAt = now;
-        to.Add(m);
+        to.Add(m, now);
     }
 }

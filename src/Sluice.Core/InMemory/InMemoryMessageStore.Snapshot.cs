@@ -170,7 +170,7 @@ public sealed partial class InMemoryMessageStore
         var queues = r.Count();
         for (var i = 0; i < queues; i++)
         {
-            var q = ReadQueue(r, readBody);
+            var q = ReadQueue(r, readBody, _time.GetUtcNow());
             if (!_queues.TryAdd(q.Info.Name, q))
             {
                 throw new InvalidDataException($"the store snapshot holds queue '{q.Info.Name}' twice");
@@ -299,7 +299,15 @@ public sealed partial class InMemoryMessageStore
         }
     }
 
-    private static QueueState ReadQueue(SnapshotReader r, Func<BinaryReader, StoredBody> readBody)
+    private static int ReadPriority(BinaryReader reader, long sequence, string queue)
+    {
+        var priority = reader.ReadInt32();
+        return priority is >= 0 and <= OutgoingMessage.MaxPriority
+            ? priority
+            : throw new InvalidDataException($"the store snapshot holds message {sequence} with priority {priority} in queue '{queue}'");
+    }
+
+    private static QueueState ReadQueue(SnapshotReader r, Func<BinaryReader, StoredBody> readBody, DateTimeOffset now)
     {
         var reader = r.Reader;
         var name = r.String();
@@ -360,7 +368,7 @@ public sealed partial class InMemoryMessageStore
                 Id = id,
                 Body = body,
                 Attributes = attributes,
-                Priority = reader.ReadInt32(),
+                Priority = ReadPriority(reader, sequence, name),
                 VisibleAt = r.Time(),
                 SentAt = r.Time(),
                 EnqueuedAt = r.Time(),
@@ -376,9 +384,9 @@ public sealed partial class InMemoryMessageStore
                     ? new DeadLetterInfo(r.String(), r.String(), reader.ReadInt32(), r.NullableString(), r.Time())
                     : null,
             };
-            if (m.Priority is < 0 or > OutgoingMessage.MaxPriority || !sequences.Add(m.Sequence))
+            if (!sequences.Add(m.Sequence))
             {
-                throw new InvalidDataException($"the store snapshot holds an invalid message (sequence {m.Sequence}, priority {m.Priority}) in queue '{name}'");
+                throw new InvalidDataException($"the store snapshot holds message {m.Sequence} twice in queue '{name}'");
             }
 
             restored.Add(m);
@@ -388,7 +396,14 @@ public sealed partial class InMemoryMessageStore
         restored.Sort(static (a, b) => a.EnqueuedAt != b.EnqueuedAt ? a.EnqueuedAt.CompareTo(b.EnqueuedAt) : a.Sequence.CompareTo(b.Sequence));
         foreach (var m in restored)
         {
-            q.Add(m);
+            q.Add(m, now: null);
+        }
+
+        // Indexed in delivery order, so that the messages visible now go into the index's run (see DeliveryIndex).
+        restored.Sort(VisibilityOrder.Instance);
+        foreach (var m in restored)
+        {
+            q.Index(m, now);
         }
 
         var dedup = r.Count();

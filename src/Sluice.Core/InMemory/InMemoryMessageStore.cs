@@ -178,7 +178,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                 DeduplicationId = m.DeduplicationId,
                 MessageGroupId = m.MessageGroupId,
             };
-            q.Add(message);
+            q.Add(message, now);
             plan.Stored(i, message.Sequence);
             if (plan.DeduplicationKeys[i] is { } key)
             {
@@ -281,7 +281,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         m.Leased = true;
         m.LeasedAt = now;
         m.VisibleAt = now + visibilityTimeout;
-        q.Index(m);
+        q.Index(m, now);
         return View(m, now, ReceiptHandle.Issue(q.Info, m.Sequence, m.Generation));
     }
 
@@ -341,7 +341,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
                 q.Unindex(m);
                 m.Leased = false;
                 m.VisibleAt = now + delay;
-                q.Index(m);
+                q.Index(m, now);
             }
 
             return ValueTask.CompletedTask;
@@ -383,7 +383,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             q.Unindex(m);
             m.VisibleAt = now + visibilityTimeout;
             m.Leased = visibilityTimeout > TimeSpan.Zero;
-            q.Index(m);
+            q.Index(m, now);
             return ValueTask.FromResult(m.VisibleAt);
         }
     }
@@ -581,7 +581,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         m.Leased = false;
         m.VisibleAt = now;
         m.EnqueuedAt = now;
-        dlq.Add(m);
+        dlq.Add(m, now);
     }
 
     private static Message Leased(QueueState q, string text, bool requireInFlight, DateTimeOffset now)
@@ -621,321 +621,6 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         if (_disposed)
         {
             throw StoreErrors.Closed();
-        }
-    }
-
-    private sealed class Message
-    {
-        public long Sequence { get; set; }
-
-        public required Guid Id { get; init; }
-
-        /// <summary>The body as stored (byte limits count its <see cref="StoredBody.Length"/>; read only into results).</summary>
-        public required StoredBody Body { get; init; }
-
-        public required IReadOnlyDictionary<string, MessageAttributeValue> Attributes { get; init; }
-
-        public int Priority { get; init; }
-
-        public DateTimeOffset VisibleAt { get; set; }
-
-        public DateTimeOffset SentAt { get; init; }
-
-        public DateTimeOffset EnqueuedAt { get; set; }
-
-        public int ReceiveCount { get; set; }
-
-        /// <summary>The fencing token: + 1 at every receive and every move between queues, never reset.</summary>
-        public int Generation { get; set; }
-
-        public DateTimeOffset? FirstReceivedAt { get; set; }
-
-        public bool Leased { get; set; }
-
-        /// <summary>When the current lease's receive happened (the 12-hour limit counts from it).</summary>
-        public DateTimeOffset? LeasedAt { get; set; }
-
-        public string? DeduplicationId { get; init; }
-
-        public string? MessageGroupId { get; init; }
-
-        public string? LastError { get; set; }
-
-        public DeadLetterInfo? DeadLetter { get; set; }
-
-        /// <summary>The queue's entry list (<see cref="QueueState.OldestEntered"/>): the message that entered before this one.</summary>
-        public Message? EnteredBefore { get; set; }
-
-        /// <summary>The message that entered after this one.</summary>
-        public Message? EnteredAfter { get; set; }
-    }
-
-    /// <summary>
-    /// One queue. Invariant: every message is in <see cref="Messages"/> and, under its current visibility time, in its
-    /// priority's delivery index; <see cref="Bytes"/> is the sum of their body lengths. A message's priority, visibility
-    /// time and sequence change only while it is out of the index (<see cref="Unindex"/>, change, <see cref="Index"/>).
-    /// </summary>
-    private sealed class QueueState(QueueInfo info)
-    {
-        /// <summary>Per priority, every message (ready, delayed and leased) by visibility time, then sequence.</summary>
-        private readonly SortedSet<Message>?[] _byVisibility = new SortedSet<Message>?[OutgoingMessage.MaxPriority + 1];
-
-        /// <summary>Sequence numbers of each message group's messages (FIFO order).</summary>
-        private readonly Dictionary<string, SortedSet<long>> _groups = new(StringComparer.Ordinal);
-
-        /// <summary>Messages held here that dead-lettered from each source queue (this queue as a dead-letter queue).</summary>
-        private readonly Dictionary<string, long> _deadLettersBySource = new(StringComparer.Ordinal);
-
-        private Func<string, PublishResult?>? _findStored;
-        private DateTimeOffset _findStoredNow;
-        private Message? _newestEntered;
-
-        public QueueInfo Info { get; set; } = info;
-
-        public SortedDictionary<long, Message> Messages { get; } = [];
-
-        public Dictionary<string, (Guid MessageId, long Sequence, DateTimeOffset ExpiresAt)> Dedup { get; } = new(StringComparer.Ordinal);
-
-        public long Bytes { get; private set; }
-
-        /// <summary>
-        /// The first message of the entry list: every message, ordered by the time it entered this queue
-        /// (<see cref="Message.EnqueuedAt"/>), then by the order it was added; null when the queue is empty.
-        /// </summary>
-        public Message? OldestEntered { get; private set; }
-
-        /// <summary>How many messages held here dead-lettered from <paramref name="source"/>.</summary>
-        public long DeadLettersFrom(string source) => _deadLettersBySource.GetValueOrDefault(source);
-
-        /// <summary>The message a deduplication key names while its window lasts at <paramref name="now"/>, as a duplicate's result (one delegate per queue, not per publish).</summary>
-        public Func<string, PublishResult?> FindStored(DateTimeOffset now)
-        {
-            _findStoredNow = now;
-            return _findStored ??= key => Dedup.TryGetValue(key, out var seen) && seen.ExpiresAt > _findStoredNow
-                ? new PublishResult(seen.MessageId, true) { SequenceNumber = seen.Sequence }
-                : null;
-        }
-
-        public void Add(Message m)
-        {
-            Messages.Add(m.Sequence, m);
-            Index(m);
-            Enter(m);
-            Bytes += m.Body.Length;
-            if (m.DeadLetter is { } dead)
-            {
-                _deadLettersBySource[dead.SourceQueue] = _deadLettersBySource.GetValueOrDefault(dead.SourceQueue) + 1;
-            }
-
-            if (m.MessageGroupId is { } g)
-            {
-                if (!_groups.TryGetValue(g, out var set))
-                {
-                    _groups[g] = set = [];
-                }
-
-                set.Add(m.Sequence);
-            }
-        }
-
-        public void Remove(Message m)
-        {
-            Messages.Remove(m.Sequence);
-            Unindex(m);
-            Leave(m);
-            Bytes -= m.Body.Length;
-            if (m.DeadLetter is { } dead)
-            {
-                if (_deadLettersBySource[dead.SourceQueue] == 1)
-                {
-                    _deadLettersBySource.Remove(dead.SourceQueue);
-                }
-                else
-                {
-                    _deadLettersBySource[dead.SourceQueue]--;
-                }
-            }
-
-            if (m.MessageGroupId is { } g && _groups.TryGetValue(g, out var set))
-            {
-                set.Remove(m.Sequence);
-                if (set.Count == 0)
-                {
-                    _groups.Remove(g);
-                }
-            }
-        }
-
-        public void Clear()
-        {
-            Messages.Clear();
-            foreach (var set in _byVisibility)
-            {
-                set?.Clear();
-            }
-
-            _groups.Clear();
-            _deadLettersBySource.Clear();
-            for (var m = OldestEntered; m is not null;)
-            {
-                var next = m.EnteredAfter;
-                m.EnteredBefore = m.EnteredAfter = null;
-                m = next;
-            }
-
-            OldestEntered = _newestEntered = null;
-            Bytes = 0;
-        }
-
-        /// <summary>Links a message into the entry list: at the end, unless the clock went back (then after the last message that entered no later).</summary>
-        private void Enter(Message m)
-        {
-            var before = _newestEntered;
-            while (before is not null && before.EnqueuedAt > m.EnqueuedAt)
-            {
-                before = before.EnteredBefore;
-            }
-
-            var after = before is null ? OldestEntered : before.EnteredAfter;
-            m.EnteredBefore = before;
-            m.EnteredAfter = after;
-            if (before is null)
-            {
-                OldestEntered = m;
-            }
-            else
-            {
-                before.EnteredAfter = m;
-            }
-
-            if (after is null)
-            {
-                _newestEntered = m;
-            }
-            else
-            {
-                after.EnteredBefore = m;
-            }
-        }
-
-        private void Leave(Message m)
-        {
-            if (m.EnteredBefore is null)
-            {
-                OldestEntered = m.EnteredAfter;
-            }
-            else
-            {
-                m.EnteredBefore.EnteredAfter = m.EnteredAfter;
-            }
-
-            if (m.EnteredAfter is null)
-            {
-                _newestEntered = m.EnteredBefore;
-            }
-            else
-            {
-                m.EnteredAfter.EnteredBefore = m.EnteredBefore;
-            }
-
-            m.EnteredBefore = m.EnteredAfter = null;
-        }
-
-        /// <summary>Puts a message into the delivery index under its current visibility time.</summary>
-        public void Index(Message m) => (_byVisibility[m.Priority] ??= new SortedSet<Message>(VisibilityOrder.Instance)).Add(m);
-
-        /// <summary>Takes a message out of the delivery index (before its visibility time changes).</summary>
-        public void Unindex(Message m) => _byVisibility[m.Priority]!.Remove(m);
-
-        /// <summary>The first message of every message group.</summary>
-        public IEnumerable<Message> GroupHeads() => _groups.Values.Select(set => Messages[set.Min]);
-
-        /// <summary>The messages of <paramref name="head"/>'s group after it, in order.</summary>
-        public IEnumerable<Message> GroupAfter(Message head) =>
-            head.MessageGroupId is { } g && _groups.TryGetValue(g, out var set)
-                ? set.GetViewBetween(head.Sequence + 1, long.MaxValue).Select(seq => Messages[seq])
-                : [];
-
-        /// <summary>The visible message of <paramref name="priority"/> that goes first (earliest visible, then lowest sequence), or null; O(log n).</summary>
-        public Message? FirstVisible(int priority, DateTimeOffset now) =>
-            _byVisibility[priority] is { Count: > 0 } set && set.Min is { } first && first.VisibleAt <= now ? first : null;
-
-        /// <summary>When the next message that is not visible at <paramref name="now"/> becomes visible, or null.</summary>
-        public DateTimeOffset? NextVisibleAfter(DateTimeOffset now)
-        {
-            DateTimeOffset? best = null;
-            foreach (var set in _byVisibility)
-            {
-                if (FirstAfter(set, now) is { } m && (best is null || m.VisibleAt < best))
-                {
-                    best = m.VisibleAt;
-                }
-            }
-
-            return best;
-        }
-
-        /// <summary>The messages of <paramref name="priority"/> that are (or are not) visible at <paramref name="now"/>, in delivery order.</summary>
-        public IEnumerable<Message> ByVisibility(int priority, DateTimeOffset now, bool visible)
-        {
-            var set = _byVisibility[priority];
-            if (set is not { Count: > 0 })
-            {
-                yield break;
-            }
-
-            if (!visible)
-            {
-                if (FirstAfter(set, now) is { } first)
-                {
-                    foreach (var m in set.GetViewBetween(first, set.Max!))
-                    {
-                        yield return m;
-                    }
-                }
-
-                yield break;
-            }
-
-            foreach (var m in set)
-            {
-                if (m.VisibleAt > now)
-                {
-                    yield break;
-                }
-
-                yield return m;
-            }
-        }
-
-        /// <summary>The first message of <paramref name="set"/> not visible at <paramref name="now"/>; O(log n).</summary>
-        private static Message? FirstAfter(SortedSet<Message>? set, DateTimeOffset now)
-        {
-            if (set is not { Count: > 0 } || set.Max!.VisibleAt <= now)
-            {
-                return null;
-            }
-
-            if (set.Min!.VisibleAt > now)
-            {
-                return set.Min;
-            }
-
-            // A probe just after every message visible at now: the view's minimum is the first one after it.
-            var probe = new Message { Id = Guid.Empty, Body = NoBody, Attributes = NoAttributes, VisibleAt = now.AddTicks(1), Sequence = long.MinValue };
-            return set.GetViewBetween(probe, set.Max).Min;
-        }
-    }
-
-    /// <summary>The delivery index's order: visibility time, then sequence.</summary>
-    private sealed class VisibilityOrder : IComparer<Message>
-    {
-        public static readonly VisibilityOrder Instance = new();
-
-        public int Compare(Message? x, Message? y)
-        {
-            var order = x!.VisibleAt.UtcTicks.CompareTo(y!.VisibleAt.UtcTicks);
-            return order != 0 ? order : x.Sequence.CompareTo(y.Sequence);
         }
     }
 }
