@@ -31,6 +31,8 @@ internal static class MemoryPerMessage
             var before = Snapshot();
             var clock = Stopwatch.StartNew();
             var inFlight = new List<Task>(8);
+            var longestWait = TimeSpan.Zero; // of 8 batches in flight: shows the pauses (checkpoints) publishing waits behind
+            var waited = Stopwatch.StartNew();
             for (var sent = 0; sent < count; sent += batch.Length)
             {
                 inFlight.Add(broker.PublishBatchAsync("backlog", batch).AsTask());
@@ -38,6 +40,8 @@ internal static class MemoryPerMessage
                 {
                     await Task.WhenAll(inFlight).ConfigureAwait(false);
                     inFlight.Clear();
+                    longestWait = waited.Elapsed > longestWait ? waited.Elapsed : longestWait;
+                    waited.Restart();
                 }
             }
 
@@ -49,6 +53,7 @@ internal static class MemoryPerMessage
             var disk = new DirectoryInfo(dir).GetFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Format(inv, "queued: {0:N0} messages of 1 KiB in {1:F1} s ({2:N0} msgs/s publish, batches of 100, 8 in flight)", stats.Ready, clock.Elapsed.TotalSeconds, count / clock.Elapsed.TotalSeconds));
+            Console.WriteLine(string.Format(inv, "longest wait for 8 batches in flight: {0:F0} ms", longestWait.TotalMilliseconds));
             Console.WriteLine(string.Format(inv, "managed heap: {0:N0} -> {1:N0} bytes ({2:F1} bytes/message)", before.Heap, after.Heap, (after.Heap - before.Heap) / (double)count));
             Console.WriteLine(string.Format(inv, "process RSS:  {0:N0} -> {1:N0} bytes ({2:F1} bytes/message)", before.Rss, after.Rss, (after.Rss - before.Rss) / (double)count));
             Console.WriteLine(string.Format(inv, "disk:         {0:N0} bytes ({1:F1} bytes/message)", disk, disk / (double)count));

@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.IO;
 using Sluice.Storage.Log.Segments;
 
 namespace Sluice.Storage.Log;
@@ -21,6 +20,7 @@ public sealed partial class LogMessageStore
     private long _lowSpaceRollsSeen;
     private long _nextReclaimCheck;
     private long _lastCheckpointBytes;
+    private Dictionary<long, long> _lastLiveBySegment = [];
     private Task _maintenance = Task.CompletedTask;
 
     /// <summary>
@@ -128,63 +128,64 @@ public sealed partial class LogMessageStore
         }
     }
 
-    /// <summary>Writes the state as of the log's tail (serialized under the lock, written outside it once that tail is durable).</summary>
+    /// <summary>
+    /// Writes the state as of the log's tail: serialized under the lock straight into the checkpoint's file (never held
+    /// in memory), committed outside it once that tail is durable. A checkpoint that takes the drain room is deleted
+    /// before it is committed (<see cref="ThrowIfCheckpointTakesTheDrainRoom"/>); its size is known only once written,
+    /// since the state shrinks as consumers drain, and the reserve keeps room for three.
+    /// </summary>
     private async Task<LogPosition> CheckpointAsync(CancellationToken cancellationToken)
     {
         var log = _log!;
         LogPosition covers;
         var liveBySegment = new Dictionary<long, long>();
         long runSegment = -1, runBytes = 0;
-        // Pooled blocks, not one array doubling as it grows (a copy of the whole state per doubling, under the lock).
-        using var snapshot = SnapshotBuffers.GetStream("checkpoint");
+        using var pending = Checkpoints.Begin(_options.FileSystem, CheckpointsDirectory);
         lock (_lock)
         {
             covers = log.Tail;
-            using var writer = new BinaryWriter(snapshot, Encoding.UTF8, leaveOpen: true);
-            writer.Write(CheckpointFormat);
-            writer.Write(_salt);
-            writer.Write(_clock.GetUtcNow().UtcTicks);
-            writer.Write(_tokenCeiling);
-            writer.Write(_state.GenerationFloor);
-            writer.Write(_state.MaxGeneration);
-            _state.WriteSnapshot(writer, (w, body) =>
+            pending.Write(covers, stream =>
             {
-                WriteBodyPlace(w, body);
-                // Live bytes per segment, for what compaction after this checkpoint could free (bodies come in runs).
-                var segment = ((LogBody)body).Position.Segment;
-                if (segment != runSegment)
+                using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+                writer.Write(CheckpointFormat);
+                writer.Write(_salt);
+                writer.Write(_clock.GetUtcNow().UtcTicks);
+                writer.Write(_tokenCeiling);
+                writer.Write(_state.GenerationFloor);
+                writer.Write(_state.MaxGeneration);
+                _state.WriteSnapshot(writer, (w, body) =>
                 {
-                    AddRun(liveBySegment, runSegment, runBytes);
-                    (runSegment, runBytes) = (segment, 0);
-                }
+                    WriteBodyPlace(w, body);
+                    // Live bytes per segment, for what compaction after this checkpoint could free (bodies come in runs).
+                    var segment = ((LogBody)body).Position.Segment;
+                    if (segment != runSegment)
+                    {
+                        AddRun(liveBySegment, runSegment, runBytes);
+                        (runSegment, runBytes) = (segment, 0);
+                    }
 
-                runBytes += body.Length;
+                    runBytes += body.Length;
+                });
+                AddRun(liveBySegment, runSegment, runBytes);
             });
-            AddRun(liveBySegment, runSegment, runBytes);
         }
 
         // A checkpoint must never cover records a power loss could still take away.
         await log.WaitDurableAsync(covers, cancellationToken).ConfigureAwait(false);
-        ThrowIfCheckpointTakesTheDrainRoom(snapshot.Length, FreeableAfter(log, covers, s => liveBySegment.GetValueOrDefault(s)));
-        snapshot.Position = 0;
-        Checkpoints.Write(_options.FileSystem, CheckpointsDirectory, covers, stream => snapshot.CopyTo(stream));
+        var size = pending.ContentBytes;
+        ThrowIfCheckpointTakesTheDrainRoom(size, FreeableAfter(log, covers, s => liveBySegment.GetValueOrDefault(s)), writtenBytes: size);
+        pending.Commit();
         lock (_lock)
         {
             _checkpointed = covers;
         }
 
-        _lastCheckpointBytes = snapshot.Length;
-        KeepReserveFor(log, snapshot.Length);
-        LogStoreLog.Checkpointed(_logger, _options.Directory, covers.Segment, covers.Offset, snapshot.Length);
+        _lastCheckpointBytes = size;
+        _lastLiveBySegment = liveBySegment;
+        KeepReserveFor(log, size);
+        LogStoreLog.Checkpointed(_logger, _options.Directory, covers.Segment, covers.Offset, size);
         return covers;
     }
-
-    /// <summary>Checkpoint buffers: 128 KiB blocks, at most 64 MiB kept pooled between checkpoints.</summary>
-    private static readonly RecyclableMemoryStreamManager SnapshotBuffers = new(new RecyclableMemoryStreamManager.Options
-    {
-        MaximumSmallPoolFreeBytes = 64L * 1024 * 1024,
-        MaximumLargePoolFreeBytes = 64L * 1024 * 1024,
-    });
 
     private static void AddRun(Dictionary<long, long> liveBySegment, long segment, long bytes)
     {
@@ -241,7 +242,10 @@ public sealed partial class LogMessageStore
     /// on a full disk) unless the segments it lets compaction delete (<paramref name="freeableBytes"/>: before the oldest
     /// live body) give back more than it takes. The state shrinks as consumers drain, so a later checkpoint fits.
     /// </summary>
-    private void ThrowIfCheckpointTakesTheDrainRoom(long checkpointBytes, long freeableBytes)
+    /// <param name="checkpointBytes">The checkpoint's size.</param>
+    /// <param name="freeableBytes">What compaction after it gives back.</param>
+    /// <param name="writtenBytes">How much of it is on disk already (its file is written before it is committed).</param>
+    private void ThrowIfCheckpointTakesTheDrainRoom(long checkpointBytes, long freeableBytes, long writtenBytes)
     {
         if (freeableBytes >= checkpointBytes)
         {
@@ -258,6 +262,7 @@ public sealed partial class LogMessageStore
             throw StoreErrors.StorageFailed(ex);
         }
 
+        available += writtenBytes;
         var reserve = _log!.ReserveBytes;
         if (available - checkpointBytes < reserve)
         {
@@ -327,35 +332,32 @@ public sealed partial class LogMessageStore
     private async Task CompactAsync(LogPosition covers)
     {
         var log = _log!;
-        var bySegment = new SortedDictionary<long, List<LogBody>>();
-        lock (_lock)
-        {
-            var seen = new HashSet<LogBody>(ReferenceEqualityComparer.Instance);
-            _state.VisitBodies(stored =>
-            {
-                if (stored is LogBody body && seen.Add(body))
-                {
-                    var segment = body.Position.Segment;
-                    if (!bySegment.TryGetValue(segment, out var list))
-                    {
-                        bySegment[segment] = list = [];
-                    }
-
-                    list.Add(body);
-                }
-            });
-        }
-
         var old = log.Segments.Where(s => s < covers.Segment).ToList();
         if (old.Count == 0)
         {
             return;
         }
 
-        var prefix = MovablePrefix(old, s => bySegment.TryGetValue(s, out var bodies) ? bodies.Sum(b => (long)b.Length) : 0);
-
+        // Live bytes per segment as the checkpoint covering them counted; only the bodies to move are collected.
+        var live = _lastLiveBySegment;
+        var prefix = MovablePrefix(old, s => live.GetValueOrDefault(s));
         var freeBefore = prefix < old.Count ? old[prefix] : covers.Segment;
-        var moving = old.Take(prefix).SelectMany(s => bySegment.TryGetValue(s, out var bodies) ? bodies : []).ToList();
+        var moving = new List<LogBody>();
+        if (prefix > 0)
+        {
+            lock (_lock)
+            {
+                var seen = new HashSet<LogBody>(ReferenceEqualityComparer.Instance);
+                _state.VisitBodies(stored =>
+                {
+                    if (stored is LogBody body && body.Position.Segment < freeBefore && seen.Add(body))
+                    {
+                        moving.Add(body);
+                    }
+                });
+            }
+        }
+
         long movedBytes = 0;
         var moved = false;
         if (moving.Count > 0)
@@ -383,7 +385,7 @@ public sealed partial class LogMessageStore
         {
             // Without moving anything (or with a move no checkpoint covers): up to the first segment that still held a
             // live body when the checkpoint that covers them was taken.
-            freeBefore = Math.Min(covers.Segment, bySegment.Keys.FirstOrDefault(long.MaxValue));
+            freeBefore = Math.Min(covers.Segment, live.Count == 0 ? long.MaxValue : live.Keys.Min());
         }
 
         if (freeBefore > log.Segments[0])

@@ -39,47 +39,156 @@ public static class Checkpoints
     /// <exception cref="SluiceException">storage_full when the disk is full, storage_failed on another I/O error (the previous checkpoints are then untouched; so they are when <paramref name="writeState"/> throws, which is passed on).</exception>
     public static void Write(IStorageFileSystem fileSystem, string directory, LogPosition covers, Action<Stream> writeState)
     {
+        ArgumentNullException.ThrowIfNull(writeState);
+        using var pending = Begin(fileSystem, directory);
+        pending.Write(covers, writeState);
+        pending.Commit();
+    }
+
+    /// <summary>
+    /// Starts a checkpoint: opens its temporary file (a leftover one is replaced). Write the state with
+    /// <see cref="PendingCheckpoint.Write"/> (the store does so under its lock, straight into the file, so the state is
+    /// never held in memory a second time), then <see cref="PendingCheckpoint.Commit"/> once the position it covers is
+    /// durable; disposing it uncommitted deletes the file.
+    /// </summary>
+    /// <param name="fileSystem">The file layer.</param>
+    /// <param name="directory">The checkpoints' directory (created when missing).</param>
+    /// <exception cref="SluiceException">storage_full when the disk is full, storage_failed on another I/O error.</exception>
+    public static PendingCheckpoint Begin(IStorageFileSystem fileSystem, string directory)
+    {
         ArgumentNullException.ThrowIfNull(fileSystem);
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        ArgumentNullException.ThrowIfNull(writeState);
-        var path = Path.Combine(directory, FileName(covers));
-        var temporary = path + TemporarySuffix;
+        var temporary = Path.Combine(directory, "next" + Extension + TemporarySuffix);
         try
         {
             fileSystem.CreateDirectory(directory);
-            fileSystem.Delete(temporary);
-            using (var file = fileSystem.Open(temporary, create: true))
+            foreach (var name in fileSystem.ListFiles(directory))
             {
-                using (var stream = new HashingWriteStream(file))
+                if (name.EndsWith(Extension + TemporarySuffix, StringComparison.Ordinal))
                 {
-                    Span<byte> header = stackalloc byte[HeaderBytes];
-                    HeaderMagic.CopyTo(header);
-                    BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
-                    BinaryPrimitives.WriteUInt32LittleEndian(header[12..], 0);
-                    BinaryPrimitives.WriteInt64LittleEndian(header[16..], covers.Segment);
-                    BinaryPrimitives.WriteInt64LittleEndian(header[24..], covers.Offset);
-                    stream.Write(header);
-                    writeState(stream);
-                    stream.Finish();
+                    fileSystem.Delete(Path.Combine(directory, name)); // left by a crash or a failed checkpoint
                 }
-
-                file.Sync();
             }
 
-            fileSystem.Rename(temporary, path);
-            fileSystem.SyncDirectory(directory);
+            return new PendingCheckpoint(fileSystem, directory, temporary, fileSystem.Open(temporary, create: true));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(fileSystem, temporary);
-            throw fileSystem.IsDiskFull(e) ? StoreErrors.StorageFull(e) : StoreErrors.StorageFailed(e);
+            throw Failure(fileSystem, e);
         }
-        catch
+    }
+
+    /// <summary>The store error for an I/O failure writing a checkpoint: storage_full on a full disk, else storage_failed.</summary>
+    private static SluiceException Failure(IStorageFileSystem fileSystem, Exception e) =>
+        fileSystem.IsDiskFull(e) ? StoreErrors.StorageFull(e) : StoreErrors.StorageFailed(e);
+
+    /// <summary>A checkpoint being written (<see cref="Begin"/>): state, then commit; disposed uncommitted, its file is deleted.</summary>
+    public sealed class PendingCheckpoint : IDisposable
+    {
+        private readonly IStorageFileSystem _fileSystem;
+        private readonly string _directory;
+        private readonly string _temporary;
+        private IStorageFile? _file;
+        private HashingWriteStream? _stream;
+        private LogPosition _covers;
+        private bool _written;
+
+        internal PendingCheckpoint(IStorageFileSystem fileSystem, string directory, string temporary, IStorageFile file)
         {
-            TryDelete(fileSystem, temporary); // writeState failed
-            throw;
+            _fileSystem = fileSystem;
+            _directory = directory;
+            _temporary = temporary;
+            _file = file;
         }
 
+        /// <summary>The state's size in bytes once written.</summary>
+        public long ContentBytes => _stream is null ? 0 : _stream.Length - HeaderBytes;
+
+        /// <summary>Writes the state of the log up to <paramref name="covers"/> (once): <paramref name="writeState"/> writes into a write-only, buffered stream (do not dispose it).</summary>
+        /// <exception cref="SluiceException">storage_full or storage_failed (an exception of <paramref name="writeState"/> is passed on).</exception>
+        public void Write(LogPosition covers, Action<Stream> writeState)
+        {
+            ArgumentNullException.ThrowIfNull(writeState);
+            ObjectDisposedException.ThrowIf(_file is null, this);
+            if (_written)
+            {
+                throw new InvalidOperationException("the checkpoint's state is written already");
+            }
+
+            _written = true;
+            _covers = covers;
+            try
+            {
+                _stream = new HashingWriteStream(_file);
+                Span<byte> header = stackalloc byte[HeaderBytes];
+                HeaderMagic.CopyTo(header);
+                BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
+                BinaryPrimitives.WriteUInt32LittleEndian(header[12..], 0);
+                BinaryPrimitives.WriteInt64LittleEndian(header[16..], covers.Segment);
+                BinaryPrimitives.WriteInt64LittleEndian(header[24..], covers.Offset);
+                _stream.Write(header);
+                writeState(_stream);
+                _stream.Flush();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Failure(_fileSystem, e);
+            }
+        }
+
+        /// <summary>
+        /// Makes the checkpoint durable (trailer, fsync, rename into place, directory fsync), then deletes checkpoints
+        /// older than the newest two. The position it covers must be durable by now.
+        /// </summary>
+        /// <exception cref="SluiceException">storage_full or storage_failed (the previous checkpoints are then untouched).</exception>
+        public void Commit()
+        {
+            ObjectDisposedException.ThrowIf(_file is null, this);
+            if (!_written)
+            {
+                throw new InvalidOperationException("write the checkpoint's state before committing it");
+            }
+
+            try
+            {
+                _stream!.Finish();
+                _file.Sync();
+                CloseFile();
+                _fileSystem.Rename(_temporary, Path.Combine(_directory, FileName(_covers)));
+                _fileSystem.SyncDirectory(_directory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                CloseFile();
+                TryDelete(_fileSystem, _temporary);
+                throw Failure(_fileSystem, e);
+            }
+
+            DeleteOlderThanKept(_fileSystem, _directory, _covers);
+        }
+
+        /// <inheritdoc />
+        public void Dispose()
+        {
+            if (_file is not null)
+            {
+                CloseFile();
+                TryDelete(_fileSystem, _temporary);
+            }
+        }
+
+        private void CloseFile()
+        {
+            _stream?.Dispose();
+            _stream = null;
+            _file?.Dispose();
+            _file = null;
+        }
+    }
+
+    private static void DeleteOlderThanKept(IStorageFileSystem fileSystem, string directory, LogPosition covers)
+    {
         try
         {
             var deleted = false;

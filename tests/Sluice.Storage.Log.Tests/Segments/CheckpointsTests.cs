@@ -122,6 +122,59 @@ public sealed class CheckpointsTests
     }
 
     [Fact]
+    public void Begin_WrittenButDisposedUncommitted_LeavesOnlyThePreviousCheckpoint()
+    {
+        var fs = new FaultInjectingFileSystem();
+        Write(fs, new LogPosition(1, 100), [1]);
+
+        using (var pending = Checkpoints.Begin(fs, Directory))
+        {
+            pending.Write(new LogPosition(2, 0), stream => stream.Write(new byte[5000]));
+            Assert.Equal(5000, pending.ContentBytes);
+        }
+
+        using var stream = Checkpoints.ReadLatest(fs, Directory, salvage: false, out var covers);
+        Assert.Equal(new LogPosition(1, 100), covers);
+        Assert.Equal([Path.GetFileName(PathOf(new LogPosition(1, 100)))], fs.ListFiles(Directory));
+    }
+
+    [Fact]
+    public void Begin_TemporaryFileLeftByACrash_IsDeletedAndTheNewCheckpointCommits()
+    {
+        var fs = new FaultInjectingFileSystem();
+        Write(fs, new LogPosition(1, 100), [1]);
+        foreach (var leftover in (string[])["next.checkpoint.tmp", "00000000000000000002-00000000000000000000.checkpoint.tmp"])
+        {
+            // A process that died between writing a checkpoint and committing it (this version's name, and an older one's).
+            using var file = fs.Open($"{Directory}/{leftover}", create: true);
+            file.Write(0, new byte[10]);
+            file.Sync();
+        }
+
+        fs.SyncDirectory(Directory);
+
+        using (var pending = Checkpoints.Begin(fs, Directory))
+        {
+            pending.Write(new LogPosition(3, 0), stream => stream.Write([7, 8]));
+            pending.Commit();
+        }
+
+        using var stream = Checkpoints.ReadLatest(fs, Directory, salvage: false, out var covers);
+        Assert.Equal(new LogPosition(3, 0), covers);
+        Assert.Equal([7, 8], ReadAll(stream!));
+        Assert.DoesNotContain(fs.ListFiles(Directory), name => name.EndsWith(".tmp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Commit_BeforeTheStateIsWritten_Throws()
+    {
+        var fs = new FaultInjectingFileSystem();
+        using var pending = Checkpoints.Begin(fs, Directory);
+
+        Assert.Throws<InvalidOperationException>(pending.Commit);
+    }
+
+    [Fact]
     public void Write_PowerLossBeforeTheDirectorySync_KeepsThePreviousCheckpoint()
     {
         var fs = new FaultInjectingFileSystem();
