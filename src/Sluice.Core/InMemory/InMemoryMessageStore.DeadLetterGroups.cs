@@ -12,13 +12,8 @@ public sealed partial class InMemoryMessageStore
             var q = Queue(queue);
             var now = _time.GetUtcNow();
             var page = new List<QueueMessage>(Math.Min(maxMessages, 256));
-            foreach (var (sequence, m) in q.Messages)
+            foreach (var (_, m) in q.Messages.After(afterSequence))
             {
-                if (sequence <= afterSequence)
-                {
-                    continue;
-                }
-
                 if (page.Count == maxMessages)
                 {
                     break;

@@ -120,7 +120,7 @@ public sealed partial class InMemoryMessageStore
 
         public QueueInfo Info { get; set; } = info;
 
-        public SortedDictionary<long, Message> Messages { get; } = [];
+        public SortedChunkMap<Message> Messages { get; } = new();
 
         public Dictionary<string, (Guid MessageId, long Sequence, DateTimeOffset ExpiresAt)> Dedup { get; } = new(StringComparer.Ordinal);
 
