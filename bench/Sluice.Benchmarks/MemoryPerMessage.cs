@@ -12,7 +12,7 @@ namespace Sluice.Benchmarks;
 /// </summary>
 internal static class MemoryPerMessage
 {
-    public static async Task RunAsync(int count, bool sqlite)
+    public static async Task RunAsync(int count, bool sqlite, bool keep = false)
     {
         var dir = Path.Combine(Path.GetTempPath(), "sluice-mem-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
@@ -66,8 +66,26 @@ internal static class MemoryPerMessage
         }
         finally
         {
-            Directory.Delete(dir, recursive: true);
+            if (keep)
+            {
+                Console.WriteLine($"kept: {dir}");
+            }
+            else
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
+    }
+
+    /// <summary>Opens the log store a kept run left in <paramref name="dir"/> and reports how long it took (for profiling a restart).</summary>
+    public static async Task ReopenAsync(string dir)
+    {
+        var open = Stopwatch.StartNew();
+        await using var broker = new Broker(new LogMessageStore(new LogStoreOptions { Directory = Path.Combine(dir, "log") }));
+        await broker.StartAsync().ConfigureAwait(false);
+        var ready = (await broker.GetStatsAsync("backlog").ConfigureAwait(false)).Ready;
+        open.Stop();
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "reopen: {0:F2} s ({1:N0} messages ready)", open.Elapsed.TotalSeconds, ready));
     }
 
     private static (long Heap, long Rss) Snapshot()

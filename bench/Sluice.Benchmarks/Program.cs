@@ -1,11 +1,18 @@
 using BenchmarkDotNet.Running;
 using Sluice.Benchmarks;
 
-// `memory [count] [sqlite]` measures memory per queued message (log store, or SQLite); anything else goes to BenchmarkDotNet.
+// `memory [count] [sqlite] [keep]` measures memory per queued message (log store, or SQLite); `reopen <dir>` opens a
+// kept log store again; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "memory")
 {
     var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
-    await MemoryPerMessage.RunAsync(count, args.Contains("sqlite")).ConfigureAwait(false);
+    await MemoryPerMessage.RunAsync(count, args.Contains("sqlite"), args.Contains("keep")).ConfigureAwait(false);
+    return;
+}
+
+if (args.Length > 1 && args[0] == "reopen")
+{
+    await MemoryPerMessage.ReopenAsync(args[1]).ConfigureAwait(false);
     return;
 }
 
