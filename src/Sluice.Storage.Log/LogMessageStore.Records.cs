@@ -273,7 +273,7 @@ public sealed partial class LogMessageStore
                 var type = r.ReadString()!;
                 var text = r.ReadString();
                 var binary = r.ReadBytesCopy();
-                attributes[name] = new MessageAttributeValue(type, text, binary is null ? null : new ReadOnlyMemory<byte>(binary));
+                attributes[name] = new MessageAttributeValue(type, text, binary is null ? (ReadOnlyMemory<byte>?)null : binary);
             }
         }
 

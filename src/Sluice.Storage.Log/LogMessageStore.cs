@@ -84,6 +84,9 @@ public sealed partial class LogMessageStore : IQueueStore
         }
     }
 
+    /// <summary>Log bytes after the last checkpoint below which closing the store writes no checkpoint (64 KiB).</summary>
+    private const long QuietLogBytes = 64 * 1024;
+
     private async ValueTask OpenAsync(Files.IStorageFileSystem fs, CancellationToken cancellationToken)
     {
         _state = NewStateMachine();
@@ -256,10 +259,13 @@ public sealed partial class LogMessageStore : IQueueStore
         await WaitForMaintenanceAsync().ConfigureAwait(false);
         try
         {
-            if (log.BytesSince(_checkpointed) > 0)
+            var since = log.BytesSince(_checkpointed);
+            if (since > QuietLogBytes || (since > 0 && log.BytesOfSegmentsBefore(long.MaxValue) - _state.BodyBytes() >= _options.SegmentBytes))
             {
                 // A checkpoint, so the next open replays nothing, and a compaction, so a drained store gives its disk
-                // space back at shutdown instead of after the next CheckpointBytes of log.
+                // space back at shutdown instead of after the next CheckpointBytes of log. Not for a few records that
+                // free no segment (each open's token floor, a handful of calls): replaying them is quicker than writing
+                // a large state again.
                 var covers = await CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
                 await CompactAsync(covers).ConfigureAwait(false);
             }

@@ -137,7 +137,7 @@ public sealed class AttributesConverter : JsonConverter<IReadOnlyDictionary<stri
                 throw RestJsonError.Create($"attribute '{name}' has no dataType: use String, Number or Binary");
             }
 
-            result[name] = new MessageAttributeValue(dataType, stringValue, binaryValue is null ? null : new ReadOnlyMemory<byte>(binaryValue));
+            result[name] = new MessageAttributeValue(dataType, stringValue, binaryValue is null ? (ReadOnlyMemory<byte>?)null : binaryValue);
         }
 
         return result;

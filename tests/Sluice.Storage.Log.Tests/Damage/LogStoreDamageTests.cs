@@ -97,7 +97,8 @@ public sealed class LogStoreDamageTests
         var store = await StoreWithTwoHundredMessagesAsync();
 
         await store.ReceiveAsync("q", 100, TimeSpan.FromHours(12)); // leased messages are dropped too
-        await store.DisposeAsync(); // the closing checkpoint covers every segment
+        await store.CheckpointAndCompactAsync(); // the checkpoint covers every segment
+        await store.DisposeAsync();
         var segments = SegmentFiles();
         _disk = _disk.Restart();
         var first = Path.Combine(SegmentsDirectory, segments[0]);
@@ -172,7 +173,8 @@ public sealed class LogStoreDamageTests
         await store.CreateQueueAsync("q", new QueueOptions { MaxReceiveCount = 2, DeadLetterQueue = "dlq" });
         await store.PublishAsync("q", [Message(marker)]);
         await store.PublishAsync("q", [Message("fine-1"), Message("fine-2")]);
-        await store.DisposeAsync(); // a checkpoint: the next open does not read the publish record again
+        await store.CheckpointAndCompactAsync(); // the next open does not read the publish record again
+        await store.DisposeAsync();
 
         var (path, offset) = FindOnly(Encoding.UTF8.GetBytes(marker));
         var content = _disk.ReadAllBytes(path);
