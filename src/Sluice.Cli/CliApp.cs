@@ -51,7 +51,7 @@ internal sealed class CliApp
     /// <summary>Parses and runs <paramref name="args"/>, returning the exit code.</summary>
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken = default)
     {
-        var parseResult = Root.Parse(args, ParserConfiguration);
+        var parseResult = Parse(args);
         var config = new InvocationConfiguration
         {
             Output = _context.Output,
@@ -109,9 +109,28 @@ internal sealed class CliApp
     }
 
     /// <summary>
+    /// Parses <paramref name="args"/> with System.CommandLine's own report of unmatched tokens off (turning it off on
+    /// the root turns it off for every command): <see cref="Unmatched"/> reports them instead, in one wording. The
+    /// switch is on again once parsed, because the help reads it too: off, every usage line would end in
+    /// "[[--] &lt;additional arguments&gt;...]]", which no command takes.
+    /// </summary>
+    private ParseResult Parse(IReadOnlyList<string> args)
+    {
+        Root.TreatUnmatchedTokensAsErrors = false;
+        try
+        {
+            return Root.Parse(args, ParserConfiguration);
+        }
+        finally
+        {
+            Root.TreatUnmatchedTokensAsErrors = true;
+        }
+    }
+
+    /// <summary>
     /// Tokens no option or argument took (<c>queue show q --bogus</c>, <c>completion bash --json</c>), in the same words
     /// as <see cref="UnknownOptions"/>: every command leaves them to this method instead of System.CommandLine's
-    /// "Unrecognized command or argument" (<see cref="Build"/> turns that off).
+    /// "Unrecognized command or argument" (<see cref="Parse"/> turns that off).
     /// </summary>
     private static IEnumerable<string> Unmatched(ParseResult parseResult)
     {
@@ -124,13 +143,6 @@ internal sealed class CliApp
                     ? $"unknown command '{token}' for '{CommandPath(parseResult)}': use {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}"
                     : $"unexpected argument '{token}' for '{CommandPath(parseResult)}'";
         }
-    }
-
-    private static void ReportUnmatchedTokensOurselves(Command command)
-    {
-        command.TreatUnmatchedTokensAsErrors = false;
-        foreach (var subcommand in command.Subcommands)
-            ReportUnmatchedTokensOurselves(subcommand);
     }
 
     private static string CommandPath(ParseResult parseResult)
@@ -159,7 +171,6 @@ internal sealed class CliApp
         root.Subcommands.Add(TopicCommands.Create(context));
         root.Subcommands.Add(StatsCommand.Create(context));
         root.Subcommands.Add(CompletionCommand.Create(context));
-        ReportUnmatchedTokensOurselves(root);
         return root;
     }
 }

@@ -448,7 +448,7 @@ public static partial class SluiceRestApiExtensions
             {
                 // These messages are written for users (shutting down, disk full): shown; the cause (the storage
                 // engine's own error, in the inner exception) goes to the log only.
-                RestLog.RequestUnavailable(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier, ex.Message);
+                RestLog.ServiceFailure(logger, ex, context.Request.Method, context.Request.Path.Value ?? "", context.TraceIdentifier);
                 return RestErrors.ToResult(ex);
             }
             catch (SluiceException ex)

@@ -170,7 +170,10 @@ internal static class SqsInput
     public static string RequiredString(JsonObject input, string name) =>
         String(input, name) is { Length: > 0 } s ? s : throw SqsException.Missing(name);
 
-    public static long? Long(JsonObject input, string name)
+    public static long? Long(JsonObject input, string name) => Long(input, name, "must be an integer.");
+
+    /// <summary>A whole number, refused (InvalidParameterValue) with <paramref name="reason"/> when it is not one.</summary>
+    private static long? Long(JsonObject input, string name, string reason)
     {
         var node = input[name];
         if (node is null)
@@ -195,18 +198,48 @@ internal static class SqsInput
             }
         }
 
-        throw SqsException.Invalid(name, Plain(node), "must be an integer.");
+        throw SqsException.Invalid(name, Plain(node), reason);
     }
 
-    public static int? Int(JsonObject input, string name, long min, long max)
+    /// <summary>
+    /// An optional whole number from <paramref name="min"/> to <paramref name="max"/> (a count, or a duration in
+    /// seconds when <paramref name="unit"/> says so); refused (InvalidParameterValue) with a message naming the
+    /// parameter and the range, in SQS's words ("Must be between 0 and 43200 seconds (12 hours), if provided.").
+    /// </summary>
+    public static int? Int(JsonObject input, string name, long min, long max, SqsUnit unit = SqsUnit.None)
     {
-        var value = Long(input, name);
+        var range = Between(min, max, unit);
+        var value = Long(input, name, $"Must be an integer {range}, if provided.");
         if (value is { } v && (v < min || v > max))
         {
-            throw SqsException.Invalid(name, v, $"Must be between {min} and {max}, if provided.");
+            throw SqsException.Invalid(name, v, $"Must be {range}, if provided.");
         }
 
         return (int?)value;
+    }
+
+    /// <summary>
+    /// A range as the error messages state it: "between 1 and 10", "between 1024 and 1048576 bytes", or for seconds
+    /// "between 0 and 43200 seconds (12 hours)" (the maximum also in the largest whole unit of minutes, hours or days).
+    /// </summary>
+    public static string Between(long min, long max, SqsUnit unit = SqsUnit.None)
+    {
+        var range = string.Create(CultureInfo.InvariantCulture, $"between {min} and {max}");
+        if (unit != SqsUnit.Seconds)
+        {
+            return unit == SqsUnit.Bytes ? range + " bytes" : range;
+        }
+
+        var (count, larger) = max switch
+        {
+            >= 86_400 when max % 86_400 == 0 => (max / 86_400, "day"),
+            >= 3_600 when max % 3_600 == 0 => (max / 3_600, "hour"),
+            >= 60 when max % 60 == 0 => (max / 60, "minute"),
+            _ => (0, ""),
+        };
+        return count == 0
+            ? range + " seconds"
+            : string.Create(CultureInfo.InvariantCulture, $"{range} seconds ({count} {larger}{(count == 1 ? "" : "s")})");
     }
 
     public static bool? Bool(JsonObject input, string name) => input[name] switch
@@ -256,10 +289,8 @@ internal static class SqsInput
                     };
                     if (!IsAllowedText(key) || !IsAllowedText(text))
                     {
-                        // Queue attributes answer SQS's text, which names the attribute only.
-                        throw name == "Attributes"
-                            ? new SqsException(error, $"Invalid value for the parameter {Validation.Quote(key)}.")
-                            : new SqsException(error, $"Invalid value for the parameter {name}. Reason: {InvalidCharacters}");
+                        // Queue attributes answer SQS's text, which names the attribute; other maps name the parameter.
+                        throw new SqsException(error, $"Invalid value for the parameter {(name == "Attributes" ? Validation.Quote(key) : name)}. Reason: {InvalidCharacters}");
                     }
 
                     map[key] = text;
@@ -322,4 +353,17 @@ internal static class SqsInput
 
     private static string Plain(JsonNode node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : node.ToJsonString();
+}
+
+/// <summary>The unit of a numeric parameter, as its range is stated in error messages.</summary>
+internal enum SqsUnit
+{
+    /// <summary>A count: no unit.</summary>
+    None,
+
+    /// <summary>A duration in whole seconds.</summary>
+    Seconds,
+
+    /// <summary>A size in bytes.</summary>
+    Bytes,
 }

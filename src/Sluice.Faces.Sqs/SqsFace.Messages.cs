@@ -213,7 +213,7 @@ internal sealed partial class SqsFace
                 $"One or more parameters are invalid. Reason: Message must be shorter than {info.Options.MaxMessageSize} bytes.");
         }
 
-        var delay = SqsInput.Int(entry, "DelaySeconds", 0, 900);
+        var delay = SqsInput.Int(entry, "DelaySeconds", 0, 900, SqsUnit.Seconds);
         var group = SqsInput.String(entry, "MessageGroupId");
         var dedup = SqsInput.String(entry, "MessageDeduplicationId");
         SqsInput.CheckId(group, "MessageGroupId");
@@ -400,8 +400,8 @@ internal sealed partial class SqsFace
     {
         var name = env.QueueName(input);
         var max = SqsInput.Int(input, "MaxNumberOfMessages", 1, 10) ?? 1;
-        var wait = SqsInput.Int(input, "WaitTimeSeconds", 0, 20);
-        var visibility = SqsInput.Int(input, "VisibilityTimeout", 0, 43_200);
+        var wait = SqsInput.Int(input, "WaitTimeSeconds", 0, 20, SqsUnit.Seconds);
+        var visibility = SqsInput.Int(input, "VisibilityTimeout", 0, 43_200, SqsUnit.Seconds);
         var attemptId = SqsInput.String(input, "ReceiveRequestAttemptId");
         SqsInput.CheckId(attemptId, "ReceiveRequestAttemptId");
         var systemNames = SqsInput.Strings(input, "AttributeNames");
@@ -616,7 +616,7 @@ internal sealed partial class SqsFace
     {
         var name = env.QueueName(input);
         var handle = SqsInput.RequiredString(input, "ReceiptHandle");
-        var timeout = SqsInput.Int(input, "VisibilityTimeout", 0, 43_200) ?? throw SqsException.Missing("VisibilityTimeout");
+        var timeout = SqsInput.Int(input, "VisibilityTimeout", 0, 43_200, SqsUnit.Seconds) ?? throw SqsException.Missing("VisibilityTimeout");
         var info = await QueueAsync(name, ct).ConfigureAwait(false);
         if (await ChangeVisibilityAsync(name, info, handle, timeout, ct).ConfigureAwait(false) is { } error)
         {
@@ -640,7 +640,7 @@ internal sealed partial class SqsFace
             try
             {
                 var handle = SqsInput.RequiredString(entry, "ReceiptHandle");
-                var timeout = SqsInput.Int(entry, "VisibilityTimeout", 0, 43_200) ?? throw SqsException.Missing("VisibilityTimeout");
+                var timeout = SqsInput.Int(entry, "VisibilityTimeout", 0, 43_200, SqsUnit.Seconds) ?? throw SqsException.Missing("VisibilityTimeout");
                 error = await ChangeVisibilityAsync(name, info, handle, timeout, ct).ConfigureAwait(false);
             }
             catch (SqsException ex)

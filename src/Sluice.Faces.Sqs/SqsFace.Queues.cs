@@ -27,6 +27,7 @@ internal sealed partial class SqsFace
 
     /// <summary>SQS's policy quotas: size in bytes, statements, actions per statement, principals, conditions.</summary>
     private const int MaxPolicyBytes = 8192;
+    private static readonly string PolicyRule = $"Must be a JSON object of at most {MaxPolicyBytes} UTF-8 bytes.";
     private const int MaxPolicyStatements = 20;
     private const int MaxPolicyActions = 7;
     private const int MaxPolicyPrincipals = 50;
@@ -464,19 +465,19 @@ internal sealed partial class SqsFace
             switch (key)
             {
                 case "DelaySeconds":
-                    o = o with { DeliveryDelay = TimeSpan.FromSeconds(AttributeInt(key, value, 0, 900)) };
+                    o = o with { DeliveryDelay = TimeSpan.FromSeconds(AttributeInt(key, value, 0, 900, SqsUnit.Seconds)) };
                     break;
                 case "MaximumMessageSize":
-                    o = o with { MaxMessageSize = (int)AttributeInt(key, value, 1024, 1_048_576) };
+                    o = o with { MaxMessageSize = (int)AttributeInt(key, value, 1024, 1_048_576, SqsUnit.Bytes) };
                     break;
                 case "MessageRetentionPeriod":
-                    o = o with { RetentionPeriod = TimeSpan.FromSeconds(AttributeInt(key, value, 60, 1_209_600)) };
+                    o = o with { RetentionPeriod = TimeSpan.FromSeconds(AttributeInt(key, value, 60, 1_209_600, SqsUnit.Seconds)) };
                     break;
                 case "ReceiveMessageWaitTimeSeconds":
-                    o = o with { ReceiveWaitTime = TimeSpan.FromSeconds(AttributeInt(key, value, 0, 20)) };
+                    o = o with { ReceiveWaitTime = TimeSpan.FromSeconds(AttributeInt(key, value, 0, 20, SqsUnit.Seconds)) };
                     break;
                 case "VisibilityTimeout":
-                    o = o with { VisibilityTimeout = TimeSpan.FromSeconds(AttributeInt(key, value, 0, 43_200)) };
+                    o = o with { VisibilityTimeout = TimeSpan.FromSeconds(AttributeInt(key, value, 0, 43_200, SqsUnit.Seconds)) };
                     break;
                 case "RedrivePolicy":
                     o = await ApplyRedrivePolicyAsync(name, o, value, env, compareOnly, ct).ConfigureAwait(false);
@@ -488,7 +489,9 @@ internal sealed partial class SqsFace
                 case "FifoQueue":
                     if (ParseBool(key, value) != current.Fifo)
                     {
-                        throw AttributeValue(key);
+                        throw AttributeValue(key, current.Fifo
+                            ? "The queue is FIFO (its name ends in .fifo): FifoQueue must be true; a queue's type cannot be changed."
+                            : "The queue is standard: FifoQueue must be false; a FIFO queue is created with FifoQueue true and a name that ends in .fifo.");
                     }
 
                     break;
@@ -502,15 +505,15 @@ internal sealed partial class SqsFace
                         {
                             "queue" => DeduplicationScope.Queue,
                             "messageGroup" => DeduplicationScope.MessageGroup,
-                            _ => throw AttributeValue(key),
+                            _ => throw AttributeValue(key, "Must be queue or messageGroup."),
                         },
                     };
                     break;
                 case "FifoThroughputLimit":
-                    properties[key] = value is "perQueue" or "perMessageGroupId" ? value : throw AttributeValue(key);
+                    properties[key] = value is "perQueue" or "perMessageGroupId" ? value : throw AttributeValue(key, "Must be perQueue or perMessageGroupId.");
                     break;
                 case "KmsDataKeyReusePeriodSeconds":
-                    AttributeInt(key, value, 60, 86_400);
+                    AttributeInt(key, value, 60, 86_400, SqsUnit.Seconds);
                     properties[key] = value;
                     break;
                 case "SqsManagedSseEnabled":
@@ -521,7 +524,7 @@ internal sealed partial class SqsFace
                     properties[key] = value;
                     break;
                 case "KmsMasterKeyId":
-                    properties[key] = value.Length <= MaxKmsKeyIdLength ? value : throw AttributeValue(key);
+                    properties[key] = value.Length <= MaxKmsKeyIdLength ? value : throw AttributeValue(key, $"Must be at most {MaxKmsKeyIdLength} characters.");
                     break;
                 default:
                     throw new SqsException(SqsError.InvalidAttributeName, $"Unknown Attribute {key}.");
@@ -639,21 +642,22 @@ internal sealed partial class SqsFace
         }
     }
 
-    private static long AttributeInt(string key, string value, long min, long max) =>
+    /// <summary>A whole-number attribute from <paramref name="min"/> to <paramref name="max"/> in <paramref name="unit"/>; else InvalidAttributeValue stating the range.</summary>
+    private static long AttributeInt(string key, string value, long min, long max, SqsUnit unit = SqsUnit.None) =>
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
             ? n
-            : throw AttributeValue(key);
+            : throw AttributeValue(key, $"Must be an integer {SqsInput.Between(min, max, unit)}.");
 
     private static bool ParseBool(string key, string value) => value switch
     {
         "true" or "True" or "TRUE" => true,
         "false" or "False" or "FALSE" => false,
-        _ => throw AttributeValue(key),
+        _ => throw AttributeValue(key, "Must be true or false."),
     };
 
-    /// <summary>SQS's error for a bad queue attribute value (its text names the attribute only).</summary>
-    private static SqsException AttributeValue(string key) =>
-        new(SqsError.InvalidAttributeValue, $"Invalid value for the parameter {key}.");
+    /// <summary>SQS's error for a bad queue attribute value: its text, which names the attribute, then the rule broken.</summary>
+    private static SqsException AttributeValue(string key, string reason, Exception? innerException = null) =>
+        new(SqsError.InvalidAttributeValue, $"Invalid value for the parameter {key}. Reason: {reason}", innerException);
 
     /// <summary>SQS's error for a bad JSON policy attribute (RedrivePolicy, RedriveAllowPolicy): the value and the reason.</summary>
     private static SqsException PolicyValue(string key, string value, string reason) =>
@@ -672,12 +676,17 @@ internal sealed partial class SqsFace
         }
         catch (JsonException ex)
         {
-            throw new SqsException(SqsError.InvalidAttributeValue, AttributeValue("Policy").Message, ex);
+            throw AttributeValue("Policy", PolicyRule, ex);
         }
 
-        if (policy is null || PolicyOverLimit(policy) is not null)
+        if (policy is null)
         {
-            throw AttributeValue("Policy");
+            throw AttributeValue("Policy", PolicyRule);
+        }
+
+        if (PolicyOverLimit(policy) is { } overLimit)
+        {
+            throw AttributeValue("Policy", overLimit);
         }
     }
 

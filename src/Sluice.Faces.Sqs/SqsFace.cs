@@ -165,7 +165,7 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
             }
             else if (error.Status == StatusCodes.Status503ServiceUnavailable)
             {
-                SqsLog.ActionUnavailable(face.Logger, exception, action, _requestId, exception.Message);
+                SqsLog.ServiceFailure(face.Logger, exception, action, _requestId);
             }
             else
             {

@@ -56,6 +56,9 @@ public sealed class GrammarTests
     [InlineData("completion", "bash", "--json")]
     [InlineData("queue", "purge", "q", "extra")]
     [InlineData("queue", "bogus")]
+    [InlineData("bogus")]
+    [InlineData("queue", "list", "extra")]
+    [InlineData("serve", "extra")]
     public async Task Verb_TokenNoOptionOrArgumentTakes_OneErrorLineAndExitTwo(params string[] args)
     {
         var result = await new CliRunner(ClosedPortUrl()).RunAsync(args);
@@ -104,6 +107,35 @@ public sealed class GrammarTests
         Assert.Contains("serve", result.Output, StringComparison.Ordinal);
         Assert.Contains("completion", result.Output, StringComparison.Ordinal);
         Assert.Empty(result.Error);
+    }
+
+    /// <summary>Every command of the tree (groups and leaves), as the words that name it.</summary>
+    public static TheoryData<string[]> EveryCommand()
+    {
+        var data = new TheoryData<string[]> { Array.Empty<string>() };
+        void Walk(Command command, List<string> path)
+        {
+            foreach (var sub in command.Subcommands)
+            {
+                data.Add([.. path, sub.Name]);
+                Walk(sub, [.. path, sub.Name]);
+            }
+        }
+
+        Walk(new CliApp(TextWriter.Null, TextWriter.Null).Root, []);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryCommand))]
+    public async Task AnyCommandHelp_NoAdditionalArgumentsLine(string[] command)
+    {
+        // No command takes arguments beyond those it names (unknown ones are usage errors), so help must not offer any.
+        var result = await new CliRunner(ClosedPortUrl()).RunAsync([.. command, "--help"]);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Usage:", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("additional arguments", result.Output, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

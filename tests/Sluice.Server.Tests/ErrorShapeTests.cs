@@ -83,7 +83,7 @@ public sealed class ErrorShapeTests : IClassFixture<ErrorShapeTests.Fixture>
     }
 
     [Fact]
-    public async Task Rest_DiskFull_Is507StorageFull_WithoutSqliteText_AndLogged()
+    public async Task Rest_DiskFull_Is507StorageFull_WithoutSqliteText_AndLoggedAsStorageFull()
     {
         using var response = await _fixture.Client.PostAsync($"/v1/queues/{Fixture.FullQueue}/messages",
             new StringContent("""{"body":"x"}""", Encoding.UTF8, "application/json"));
@@ -94,11 +94,15 @@ public sealed class ErrorShapeTests : IClassFixture<ErrorShapeTests.Fixture>
         using var problem = JsonDocument.Parse(text);
         Assert.Equal("storage_full", problem.RootElement.GetProperty("code").GetString());
         Assert.Contains("storage is full", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Contains(_fixture.Logs.Entries, e => e.EventId == 3023 && e.Exception?.InnerException?.Message.Contains("disk is full", StringComparison.Ordinal) == true);
+        var entry = Assert.Single(_fixture.Logs.Entries, e => e.EventId == 3024 && e.Message.Contains($"POST /v1/queues/{Fixture.FullQueue}/messages", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, entry.Level);
+        Assert.Contains("failed: storage full", entry.Message, StringComparison.Ordinal);
+        Assert.Contains("disk is full", entry.Exception?.InnerException?.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_fixture.Logs.Entries, e => e.Message.Contains("service unavailable", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Rest_StorageFailed_Is503StorageFailed_WithoutSqliteText()
+    public async Task Rest_StorageFailed_Is503StorageFailed_WithoutSqliteText_AndLoggedAsStorageFailed()
     {
         using var response = await _fixture.Client.DeleteAsync($"/v1/queues/{Fixture.FullQueue}/messages");
 
@@ -107,23 +111,50 @@ public sealed class ErrorShapeTests : IClassFixture<ErrorShapeTests.Fixture>
         Assert.DoesNotContain("SQLite", text, StringComparison.OrdinalIgnoreCase);
         using var problem = JsonDocument.Parse(text);
         Assert.Equal("storage_failed", problem.RootElement.GetProperty("code").GetString());
+        var entry = Assert.Single(_fixture.Logs.Entries, e => e.EventId == 3025 && e.Message.Contains($"DELETE /v1/queues/{Fixture.FullQueue}/messages", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, entry.Level);
+        Assert.Contains("failed: storage failed", entry.Message, StringComparison.Ordinal);
+        Assert.Contains("readonly database", entry.Exception?.InnerException?.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Sqs_DiskFull_IsServiceUnavailable_WithoutSqliteText()
+    public async Task Sqs_DiskFull_IsServiceUnavailable_WithoutSqliteText_AndLoggedAsStorageFull()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/")
-        {
-            Content = new StringContent($$"""{"QueueUrl":"{{_fixture.BaseAddress}}000000000000/{{Fixture.FullQueue}}","MessageBody":"x"}""", Encoding.UTF8, "application/x-amz-json-1.0"),
-        };
-        request.Headers.Add("X-Amz-Target", "AmazonSQS.SendMessage");
-        using var response = await _fixture.Client.SendAsync(request);
+        using var response = await SqsAsync("SendMessage", $$"""{"QueueUrl":"{{_fixture.BaseAddress}}000000000000/{{Fixture.FullQueue}}","MessageBody":"x"}""");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();
         Assert.DoesNotContain("SQLite", text, StringComparison.OrdinalIgnoreCase);
         using var error = JsonDocument.Parse(text);
         Assert.Equal("com.amazonaws.sqs#ServiceUnavailable", error.RootElement.GetProperty("__type").GetString());
+        var requestId = Assert.Single(response.Headers.GetValues("x-amzn-RequestId"));
+        var entry = Assert.Single(_fixture.Logs.Entries, e => e.EventId == 3106 && e.Message.Contains(requestId, StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, entry.Level);
+        Assert.Contains("SendMessage failed: storage full", entry.Message, StringComparison.Ordinal);
+        Assert.Contains("disk is full", entry.Exception?.InnerException?.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sqs_StorageFailed_IsServiceUnavailable_AndLoggedAsStorageFailed()
+    {
+        using var response = await SqsAsync("PurgeQueue", $$"""{"QueueUrl":"{{_fixture.BaseAddress}}000000000000/{{Fixture.FullQueue}}"}""");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var requestId = Assert.Single(response.Headers.GetValues("x-amzn-RequestId"));
+        var entry = Assert.Single(_fixture.Logs.Entries, e => e.EventId == 3107 && e.Message.Contains(requestId, StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, entry.Level);
+        Assert.Contains("PurgeQueue failed: storage failed", entry.Message, StringComparison.Ordinal);
+        Assert.Contains("readonly database", entry.Exception?.InnerException?.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<HttpResponseMessage> SqsAsync(string action, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/")
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/x-amz-json-1.0"),
+        };
+        request.Headers.Add("X-Amz-Target", "AmazonSQS." + action);
+        return await _fixture.Client.SendAsync(request);
     }
 
     /// <summary>Sends a request whose body announces 1000 bytes and stops after 10, then reads the whole answer.</summary>

@@ -39,9 +39,7 @@ public sealed partial class PhysicalFileSystem : IStorageFileSystem
             }
             catch (IOException e) when (preallocateBytes > 0 && !IsDiskFull(e) && AvailableBytes(Path.GetDirectoryName(Path.GetFullPath(path))!) < preallocateBytes)
             {
-                // .NET reports a preallocation that did not fit ("... because the disk was full") with a generic HResult,
-                // after deleting the file: say it with the disk-full code, which IsDiskFull recognises.
-                throw new IOException(e.Message, OperatingSystem.IsWindows() ? unchecked((int)0x80070000) | ErrorDiskFull : Enospc);
+                throw PreallocationDidNotFit(e);
             }
         }
 
@@ -113,10 +111,25 @@ public sealed partial class PhysicalFileSystem : IStorageFileSystem
         return false;
     }
 
+    /// <summary>
+    /// .NET reports a preallocation that did not fit ("... because the disk was full") with a generic HResult, after
+    /// deleting the file: this says it with the disk-full code (ENOSPC, or ERROR_DISK_FULL on Windows), which
+    /// <see cref="IsDiskFull"/> recognises, and keeps .NET's exception as the inner one.
+    /// </summary>
+    internal static IOException PreallocationDidNotFit(IOException error) =>
+        new DiskFullException(error.Message, OperatingSystem.IsWindows() ? unchecked((int)0x80070000) | ErrorDiskFull : Enospc, error);
+
     private static IOException ErrnoException(string call, string path)
     {
         var errno = Marshal.GetLastPInvokeError();
         return new IOException($"{call} of directory '{path}' failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+    }
+
+    /// <summary>An <see cref="IOException"/> with both an HResult and an inner exception (IOException's constructors take one or the other).</summary>
+    private sealed class DiskFullException : IOException
+    {
+        public DiskFullException(string message, int hresult, Exception innerException)
+            : base(message, innerException) => HResult = hresult;
     }
 
     private sealed class PhysicalFile(SafeFileHandle handle) : IStorageFile

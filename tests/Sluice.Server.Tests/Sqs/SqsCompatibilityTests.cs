@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Sluice.Faces.Sqs;
 
 namespace Sluice.Server.Tests.Sqs;
 
@@ -379,7 +380,9 @@ public sealed class SqsCompatibilityTests(SqsServerFixture fixture) : IClassFixt
 
         var reply = await Sqs.CallAsync(wire, "SetQueueAttributes", new JsonObject { ["QueueUrl"] = url, ["Attributes"] = new JsonObject { ["Policy"] = policy } });
 
-        AssertError(reply, "InvalidAttributeValue", "Invalid value for the parameter Policy.");
+        AssertError(reply, "InvalidAttributeValue", "Invalid value for the parameter Policy. Reason: " + (kind == "actions"
+            ? "8 Actions were found, maximum allowed is 7."
+            : "Must be a JSON object of at most 8192 UTF-8 bytes."));
         Assert.Equal("""{"Version":"2012-10-17"}""", (await AttributesAsync(wire, url))["Policy"]);
     }
 
@@ -407,11 +410,11 @@ public sealed class SqsCompatibilityTests(SqsServerFixture fixture) : IClassFixt
         {
             // action, input (QUEUE = a standard queue's URL, FIFO = a FIFO queue's URL), code, message
             data.Add(wire, "SetQueueAttributes", """{"QueueUrl":"QUEUE","Attributes":{"VisibilityTimeout":"99999"}}""", "InvalidAttributeValue",
-                "Invalid value for the parameter VisibilityTimeout.");
+                "Invalid value for the parameter VisibilityTimeout. Reason: Must be an integer between 0 and 43200 seconds (12 hours).");
             data.Add(wire, "SetQueueAttributes", """{"QueueUrl":"FIFO","Attributes":{"DeduplicationScope":"everywhere"}}""", "InvalidAttributeValue",
-                "Invalid value for the parameter DeduplicationScope.");
+                "Invalid value for the parameter DeduplicationScope. Reason: Must be queue or messageGroup.");
             data.Add(wire, "SetQueueAttributes", """{"QueueUrl":"FIFO","Attributes":{"FifoQueue":"false"}}""", "InvalidAttributeValue",
-                "Invalid value for the parameter FifoQueue.");
+                "Invalid value for the parameter FifoQueue. Reason: The queue is FIFO (its name ends in .fifo): FifoQueue must be true; a queue's type cannot be changed.");
             data.Add(wire, "ReceiveMessage", """{"QueueUrl":"QUEUE","MaxNumberOfMessages":11}""", "InvalidParameterValue",
                 "Value 11 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.");
             data.Add(wire, "SendMessage", """{"QueueUrl":"FIFO","MessageBody":"x","MessageGroupId":"g","MessageDeduplicationId":"d","DelaySeconds":5}""", "InvalidParameterValue",
@@ -419,7 +422,7 @@ public sealed class SqsCompatibilityTests(SqsServerFixture fixture) : IClassFixt
             data.Add(wire, "SendMessage", """{"QueueUrl":"FIFO","MessageBody":"x","MessageGroupId":"a b","MessageDeduplicationId":"d"}""", "InvalidParameterValue",
                 "Value a b for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.");
             data.Add(wire, "SetQueueAttributes", """{"QueueUrl":"QUEUE","Attributes":{"KmsMasterKeyId":"k\u0001"}}""", "InvalidAttributeValue",
-                "Invalid value for the parameter KmsMasterKeyId.");
+                "Invalid value for the parameter KmsMasterKeyId. Reason: " + SqsInput.InvalidCharacters);
             data.Add(wire, "CreateQueue", """{"QueueName":"bad name"}""", "InvalidParameterValue",
                 "Value bad name for parameter QueueName is invalid. Reason: Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
             data.Add(wire, "SendMessage", """{"QueueUrl":"QUEUE","MessageBody":"x","MessageAttributes":{"a":{"DataType":"Text","StringValue":"v"}}}""", "InvalidParameterValue",
@@ -427,6 +430,53 @@ public sealed class SqsCompatibilityTests(SqsServerFixture fixture) : IClassFixt
         }
 
         return data;
+    }
+
+    /// <summary>Every numeric parameter and attribute, out of range or not a number: the message names it and states its range with the unit.</summary>
+    public static TheoryData<Wire, string, string, string, string> NumericRanges()
+    {
+        var data = new TheoryData<Wire, string, string, string, string>();
+        foreach (var wire in new[] { Wire.Json, Wire.Query })
+        {
+            // action, input (QUEUE = a standard queue's URL), code, message
+            data.Add(wire, "ReceiveMessage", """{"QueueUrl":"QUEUE","VisibilityTimeout":43201}""", "InvalidParameterValue",
+                "Value 43201 for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200 seconds (12 hours), if provided.");
+            data.Add(wire, "ReceiveMessage", """{"QueueUrl":"QUEUE","VisibilityTimeout":"soon"}""", "InvalidParameterValue",
+                "Value soon for parameter VisibilityTimeout is invalid. Reason: Must be an integer between 0 and 43200 seconds (12 hours), if provided.");
+            data.Add(wire, "ChangeMessageVisibility", """{"QueueUrl":"QUEUE","ReceiptHandle":"h","VisibilityTimeout":-1}""", "InvalidParameterValue",
+                "Value -1 for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200 seconds (12 hours), if provided.");
+            data.Add(wire, "ReceiveMessage", """{"QueueUrl":"QUEUE","WaitTimeSeconds":21}""", "InvalidParameterValue",
+                "Value 21 for parameter WaitTimeSeconds is invalid. Reason: Must be between 0 and 20 seconds, if provided.");
+            data.Add(wire, "ReceiveMessage", """{"QueueUrl":"QUEUE","MaxNumberOfMessages":0}""", "InvalidParameterValue",
+                "Value 0 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.");
+            data.Add(wire, "SendMessage", """{"QueueUrl":"QUEUE","MessageBody":"x","DelaySeconds":901}""", "InvalidParameterValue",
+                "Value 901 for parameter DelaySeconds is invalid. Reason: Must be between 0 and 900 seconds (15 minutes), if provided.");
+            data.Add(wire, "CreateQueue", """{"QueueName":"NAME","Attributes":{"VisibilityTimeout":"43201"}}""", "InvalidAttributeValue",
+                "Invalid value for the parameter VisibilityTimeout. Reason: Must be an integer between 0 and 43200 seconds (12 hours).");
+            data.Add(wire, "SetQueueAttributes", """{"QueueUrl":"QUEUE","Attributes":{"MessageRetentionPeriod":"59"}}""", "InvalidAttributeValue",
+                "Invalid value for the parameter MessageRetentionPeriod. Reason: Must be an integer between 60 and 1209600 seconds (14 days).");
+            data.Add(wire, "SetQueueAttributes", """{"QueueUrl":"QUEUE","Attributes":{"DelaySeconds":"1.5"}}""", "InvalidAttributeValue",
+                "Invalid value for the parameter DelaySeconds. Reason: Must be an integer between 0 and 900 seconds (15 minutes).");
+            data.Add(wire, "SetQueueAttributes", """{"QueueUrl":"QUEUE","Attributes":{"ReceiveMessageWaitTimeSeconds":"21"}}""", "InvalidAttributeValue",
+                "Invalid value for the parameter ReceiveMessageWaitTimeSeconds. Reason: Must be an integer between 0 and 20 seconds.");
+            data.Add(wire, "SetQueueAttributes", """{"QueueUrl":"QUEUE","Attributes":{"MaximumMessageSize":"1023"}}""", "InvalidAttributeValue",
+                "Invalid value for the parameter MaximumMessageSize. Reason: Must be an integer between 1024 and 1048576 bytes.");
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(NumericRanges))]
+    public async Task Errors_NumericValueOutOfRange_NameTheParameterAndItsRangeAndChangeNothing(Wire wire, string action, string input, string code, string message)
+    {
+        var url = await CreateAsync(wire, SqsServerFixture.NewName());
+        var before = await AttributesAsync(wire, url);
+        var name = SqsServerFixture.NewName();
+        var body = (JsonObject)JsonNode.Parse(input.Replace("QUEUE", url, StringComparison.Ordinal).Replace("NAME", name, StringComparison.Ordinal))!;
+
+        AssertError(await Sqs.CallAsync(wire, action, body), code, message);
+        Assert.Equal(before, await AttributesAsync(wire, url));
     }
 
     [Theory]

@@ -77,6 +77,20 @@ public sealed class PhysicalFileSystemTests : IDisposable
     }
 
     [Fact]
+    public void PreallocationDidNotFit_GenericError_IsDiskFullAndKeepsTheOriginal()
+    {
+        // What .NET throws when fallocate finds too little room: a generic HResult that IsDiskFull cannot recognise.
+        var original = new IOException("Failed to create 'a.log' with allocation size '1099511627776' because the disk was full.", unchecked((int)0x80131620));
+        Assert.False(_fs.IsDiskFull(original));
+
+        var error = PhysicalFileSystem.PreallocationDidNotFit(original);
+
+        Assert.True(_fs.IsDiskFull(error));
+        Assert.Same(original, error.InnerException);
+        Assert.Equal(original.Message, error.Message);
+    }
+
+    [Fact]
     public async Task SegmentLog_OnDisk_AppendsSyncsAndRecovers()
     {
         var options = new SegmentLogOptions { SegmentBytes = 64 * 1024, ReserveBytes = 0 };
