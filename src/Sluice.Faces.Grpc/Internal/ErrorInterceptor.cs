@@ -64,7 +64,16 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Inter
     {
         switch (exception)
         {
+            case SluiceException { ErrorCode: ErrorCodes.Internal }:
+                // Its message may carry internals (SQL, paths): it goes to the log only.
+                return Unexpected(exception, context);
             case SluiceException sluice:
+                if (sluice.ErrorCode is ErrorCodes.Unavailable or ErrorCodes.StorageFull or ErrorCodes.StorageFailed)
+                {
+                    // The status says what happened; the storage engine's cause (the inner exception) goes to the log.
+                    GrpcLog.ServiceFailure(logger, sluice, context.Method, sluice.ErrorCode);
+                }
+
                 return GrpcErrors.ToRpcException(sluice);
             case RpcException:
                 return null;
@@ -73,9 +82,14 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Inter
             case IOException when context.CancellationToken.IsCancellationRequested:
                 return null;
             default:
-                GrpcLog.CallFailed(logger, exception, context.Method);
-                return GrpcErrors.ToRpcException(new SluiceException(ErrorCodes.Internal,
-                    "an unexpected error occurred; the request may or may not have taken effect (see the server log)"));
+                return Unexpected(exception, context);
         }
+    }
+
+    private RpcException Unexpected(Exception exception, ServerCallContext context)
+    {
+        GrpcLog.CallFailed(logger, exception, context.Method);
+        return GrpcErrors.ToRpcException(new SluiceException(ErrorCodes.Internal,
+            "an unexpected error occurred; the request may or may not have taken effect (see the server log)"));
     }
 }

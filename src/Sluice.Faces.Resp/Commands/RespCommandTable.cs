@@ -122,8 +122,20 @@ internal sealed class RespCommandTable
         {
             session.Reply.Error(ex.Message);
         }
+        catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.Internal)
+        {
+            // Its message may carry internals (SQL, paths): it goes to the log only.
+            RespLog.CommandFailed(session.Server.Logger, ex, spec.Name, session.Id);
+            session.Reply.Error(InternalError(spec));
+        }
         catch (SluiceException ex)
         {
+            if (ex.ErrorCode is ErrorCodes.Unavailable or ErrorCodes.StorageFull or ErrorCodes.StorageFailed)
+            {
+                // The reply says what happened in Redis's words; the storage engine's cause goes to the log.
+                RespLog.ServiceFailure(session.Server.Logger, ex, spec.Name, session.Id, ex.ErrorCode);
+            }
+
             session.Reply.Error(RespErrors.Map(ex, args));
         }
 #pragma warning disable CA1031 // A bug in one command must not drop the connection and the commands pipelined behind it.
@@ -131,9 +143,11 @@ internal sealed class RespCommandTable
 #pragma warning restore CA1031
         {
             RespLog.CommandFailed(session.Server.Logger, ex, spec.Name, session.Id);
-            session.Reply.Error($"ERR internal error running '{spec.Name}' (see the server log)");
+            session.Reply.Error(InternalError(spec));
         }
     }
+
+    private static string InternalError(RespCommandSpec spec) => $"ERR internal error running '{spec.Name}' (see the server log)";
 
     /// <summary>A refusal before the command ran: inside MULTI it also dooms the transaction (EXECABORT).</summary>
     private static void Reject(RespSession session, string error)

@@ -11,4 +11,7 @@ internal static partial class RespLog
     [LoggerMessage(EventId = 3201, Level = LogLevel.Warning,
         Message = "RESP client {ClientId} ({Address}) closed: {PendingBytes} reply bytes pending pass MaxOutputBufferBytes {Limit}")]
     public static partial void OutputBufferOverrun(ILogger logger, long clientId, string? address, long pendingBytes, long limit);
+
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "RESP command {Command} failed (client {ClientId}): {ErrorCode}")]
+    public static partial void ServiceFailure(ILogger logger, Exception exception, string command, long clientId, string errorCode);
 }
