@@ -23,7 +23,7 @@ internal static class MemoryPerMessage
         {
             IQueueStore Open() => sqlite
                 ? new SqliteMessageStore(new SqliteStoreOptions { Path = path, Fsync = true })
-                : new LogMessageStore(new LogStoreOptions { Directory = Path.Combine(dir, "log") });
+                : new LogMessageStore(new LogStoreOptions { Directory = Path.Combine(dir, "log") }, logger: ConsoleLines.Instance);
             var broker = new Broker(Open());
             await broker.StartAsync().ConfigureAwait(false);
             await broker.CreateQueueAsync("backlog").ConfigureAwait(false);
@@ -81,7 +81,7 @@ internal static class MemoryPerMessage
     public static async Task ReopenAsync(string dir)
     {
         var open = Stopwatch.StartNew();
-        await using var broker = new Broker(new LogMessageStore(new LogStoreOptions { Directory = Path.Combine(dir, "log") }));
+        await using var broker = new Broker(new LogMessageStore(new LogStoreOptions { Directory = Path.Combine(dir, "log") }, logger: ConsoleLines.Instance));
         await broker.StartAsync().ConfigureAwait(false);
         var ready = (await broker.GetStatsAsync("backlog").ConfigureAwait(false)).Ready;
         open.Stop();
@@ -95,5 +95,24 @@ internal static class MemoryPerMessage
         GC.Collect();
         using var self = Process.GetCurrentProcess();
         return (GC.GetTotalMemory(forceFullCollection: true), self.WorkingSet64);
+    }
+
+    /// <summary>The store's information events (checkpoints with their pauses, compaction, recovery) as console lines.</summary>
+    private sealed class ConsoleLines : Microsoft.Extensions.Logging.ILogger
+    {
+        public static readonly ConsoleLines Instance = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Information;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                Console.WriteLine($"  [{DateTime.UtcNow:HH:mm:ss.fff}] {formatter(state, exception)}");
+            }
+        }
     }
 }

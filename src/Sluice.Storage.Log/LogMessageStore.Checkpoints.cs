@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Sluice.Storage.Log.Segments;
 
@@ -141,8 +142,11 @@ public sealed partial class LogMessageStore
         var liveBySegment = new Dictionary<long, long>();
         long runSegment = -1, runBytes = 0;
         using var pending = Checkpoints.Begin(_options.FileSystem, CheckpointsDirectory);
+        long pauseStarted;
+        TimeSpan pause;
         lock (_lock)
         {
+            pauseStarted = Stopwatch.GetTimestamp();
             covers = log.Tail;
             pending.Write(covers, stream =>
             {
@@ -168,6 +172,7 @@ public sealed partial class LogMessageStore
                 });
                 AddRun(liveBySegment, runSegment, runBytes);
             });
+            pause = Stopwatch.GetElapsedTime(pauseStarted);
         }
 
         // A checkpoint must never cover records a power loss could still take away.
@@ -183,7 +188,7 @@ public sealed partial class LogMessageStore
         _lastCheckpointBytes = size;
         _lastLiveBySegment = liveBySegment;
         KeepReserveFor(log, size);
-        LogStoreLog.Checkpointed(_logger, _options.Directory, covers.Segment, covers.Offset, size);
+        LogStoreLog.Checkpointed(_logger, _options.Directory, covers.Segment, covers.Offset, size, (long)pause.TotalMilliseconds);
         return covers;
     }
 

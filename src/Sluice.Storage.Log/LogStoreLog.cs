@@ -17,8 +17,8 @@ internal static partial class LogStoreLog
     [LoggerMessage(EventId = 6003, Level = LogLevel.Error, Message = "Body of message {Sequence} in queue {Queue} (segment {Segment} offset {Offset}, {Length} bytes) cannot be read; it is not delivered, and dead-letters after the queue's max receive count")]
     public static partial void BodyUnreadable(ILogger logger, Exception exception, string queue, long sequence, long segment, long offset, int length);
 
-    [LoggerMessage(EventId = 6004, Level = LogLevel.Debug, Message = "Log store {Directory}: checkpoint at segment {Segment} offset {Offset} ({Bytes} bytes)")]
-    public static partial void Checkpointed(ILogger logger, string directory, long segment, long offset, long bytes);
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Log store {Directory}: checkpoint at segment {Segment} offset {Offset} ({Bytes} bytes; calls waited {PauseMs} ms while the state was written)")]
+    public static partial void Checkpointed(ILogger logger, string directory, long segment, long offset, long bytes, long pauseMs);
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Error, Message = "Log store {Directory}: checkpoint or compaction failed; it is retried after more log")]
     public static partial void CheckpointFailed(ILogger logger, Exception exception, string directory);

@@ -43,6 +43,8 @@ public sealed partial class InMemoryMessageStore
 
         public DateTimeOffset EnqueuedAt { get => Utc(_enqueuedAt); set => _enqueuedAt = value.UtcTicks; }
 
+        public long EnqueuedAtTicks => _enqueuedAt;
+
         public int ReceiveCount { get; set; }
 
         /// <summary>The fencing token: + 1 at every receive and every move between queues, never reset.</summary>
@@ -126,6 +128,12 @@ public sealed partial class InMemoryMessageStore
 
         public long Bytes { get; private set; }
 
+        /// <summary>The snapshot being written while calls go on, until it has written this queue's messages; else null.</summary>
+        public QueueSnapshot? Snapshot { get; set; }
+
+        /// <summary>Must be called before a message of this queue changes in any way (a snapshot being written keeps it as it was).</summary>
+        public void Changing(Message m) => Snapshot?.Preserve(m);
+
         /// <summary>
         /// The first message of the entry list: every message, ordered by the time it entered this queue
         /// (<see cref="Message.EnqueuedAt"/>), then by the order it was added; null when the queue is empty.
@@ -144,10 +152,19 @@ public sealed partial class InMemoryMessageStore
                 : null;
         }
 
-        /// <summary>Adds a message (indexed as of <paramref name="now"/>; not indexed when <paramref name="now"/> is null: the caller indexes it).</summary>
-        public void Add(Message m, DateTimeOffset? now)
+        /// <summary>
+        /// Adds a message (indexed as of <paramref name="now"/>; not indexed when <paramref name="now"/> is null: the caller
+        /// indexes it; <paramref name="added"/>: the caller put it in <see cref="Messages"/> already).
+        /// </summary>
+        public void Add(Message m, DateTimeOffset? now, bool added = false)
         {
-            Messages.Add(m.Sequence, m);
+            if (!added)
+            {
+                Messages.Add(m.Sequence, m);
+            }
+
+            Snapshot?.Entered(m);
+
             if (now is { } at)
             {
                 Index(m, at);
@@ -173,6 +190,7 @@ public sealed partial class InMemoryMessageStore
 
         public void Remove(Message m)
         {
+            Changing(m);
             Messages.Remove(m.Sequence);
             Unindex(m);
             Leave(m);
@@ -201,6 +219,14 @@ public sealed partial class InMemoryMessageStore
 
         public void Clear()
         {
+            if (Snapshot is { } snapshot)
+            {
+                foreach (var (_, m) in Messages.After(snapshot.Cursor))
+                {
+                    snapshot.Preserve(m);
+                }
+            }
+
             Messages.Clear();
             foreach (var index in _byVisibility)
             {
@@ -278,7 +304,11 @@ public sealed partial class InMemoryMessageStore
         public void Index(Message m, DateTimeOffset now) => (_byVisibility[m.Priority] ??= new DeliveryIndex()).Add(m, now.UtcTicks);
 
         /// <summary>Takes a message out of the delivery index (before its visibility time changes).</summary>
-        public void Unindex(Message m) => _byVisibility[m.Priority]!.Remove(m);
+        public void Unindex(Message m)
+        {
+            Changing(m);
+            _byVisibility[m.Priority]!.Remove(m);
+        }
 
         /// <summary>The first message of every message group.</summary>
         public IEnumerable<Message> GroupHeads() => _groups.Values.Select(set => Messages[set.Min]);

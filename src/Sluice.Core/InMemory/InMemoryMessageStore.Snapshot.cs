@@ -43,47 +43,65 @@ public sealed partial class InMemoryMessageStore
         {
             ThrowIfDisposed();
             var w = new SnapshotWriter(writer);
-            writer.Write(SnapshotFormat);
-            writer.Write(_nextSequence);
-
-            writer.Write(_queues.Count);
+            WriteHead(w);
             foreach (var q in _queues.Values)
             {
-                WriteQueue(w, q, writeBody);
-            }
-
-            writer.Write(_topics.Count);
-            foreach (var t in _topics.Values)
-            {
-                w.String(t.Name);
-                w.Time(t.CreatedAt);
-                writer.Write(t.Counters.Published);
-                writer.Write(t.Counters.Unrouted);
-                writer.Write(t.Counters.Delivered);
-                writer.Write(t.Subscriptions.Count);
-                foreach (var (info, _) in t.Subscriptions.Values)
+                WriteQueueHeader(w, q);
+                foreach (var m in q.Messages.Values)
                 {
-                    w.String(info.Queue);
-                    w.NullableString(info.Options.RoutingKeyPattern);
-                    w.NullableString(info.Options.FilterPolicy);
-                    w.Time(info.CreatedAt);
+                    WriteMessage(w, m, writeBody);
                 }
+
+                WriteDedup(w, q);
             }
 
-            _streams.Write(w);
-
-            writer.Write(_keyValueVersion);
-            writer.Write(_keyValues.Count);
-            foreach (var record in _keyValues.Values)
-            {
-                w.String(record.Key);
-                w.Bytes(record.Value.Span);
-                writer.Write(record.Version);
-                w.NullableTime(record.ExpiresAt);
-            }
-
-            writer.Write(SnapshotEnd);
+            WriteTail(w);
         }
+    }
+
+    /// <summary>The format, the sequence counter and the number of queues.</summary>
+    private void WriteHead(SnapshotWriter w)
+    {
+        w.Writer.Write(SnapshotFormat);
+        w.Writer.Write(_nextSequence);
+        w.Writer.Write(_queues.Count);
+    }
+
+    /// <summary>Everything after the queues: topics, streams, key-value records, the end marker.</summary>
+    private void WriteTail(SnapshotWriter w)
+    {
+        var writer = w.Writer;
+        writer.Write(_topics.Count);
+        foreach (var t in _topics.Values)
+        {
+            w.String(t.Name);
+            w.Time(t.CreatedAt);
+            writer.Write(t.Counters.Published);
+            writer.Write(t.Counters.Unrouted);
+            writer.Write(t.Counters.Delivered);
+            writer.Write(t.Subscriptions.Count);
+            foreach (var (info, _) in t.Subscriptions.Values)
+            {
+                w.String(info.Queue);
+                w.NullableString(info.Options.RoutingKeyPattern);
+                w.NullableString(info.Options.FilterPolicy);
+                w.Time(info.CreatedAt);
+            }
+        }
+
+        _streams.Write(w);
+
+        writer.Write(_keyValueVersion);
+        writer.Write(_keyValues.Count);
+        foreach (var record in _keyValues.Values)
+        {
+            w.String(record.Key);
+            w.Bytes(record.Value.Span);
+            writer.Write(record.Version);
+            w.NullableTime(record.ExpiresAt);
+        }
+
+        writer.Write(SnapshotEnd);
     }
 
     /// <summary>Reads a state written by <see cref="WriteSnapshot"/> into this store, which must be new (empty).</summary>
@@ -221,7 +239,8 @@ public sealed partial class InMemoryMessageStore
         _keyValueVersion = 0;
     }
 
-    private static void WriteQueue(SnapshotWriter w, QueueState q, Action<BinaryWriter, StoredBody> writeBody)
+    /// <summary>A queue's name, creation time, options and message count.</summary>
+    private static void WriteQueueHeader(SnapshotWriter w, QueueState q)
     {
         var writer = w.Writer;
         var info = q.Info;
@@ -246,48 +265,56 @@ public sealed partial class InMemoryMessageStore
         w.Duration(o.DeduplicationWindow);
 
         writer.Write(q.Messages.Count);
-        foreach (var m in q.Messages.Values)
-        {
-            writer.Write(m.Sequence);
-            w.Guid(m.Id);
-            writeBody(writer, m.Body);
-            writer.Write(m.Attributes.Count);
-            foreach (var (name, value) in m.Attributes)
-            {
-                // Enumeration order is kept (it is the order the attributes were published in), so a restored message lists them the same way.
-                w.String(name);
-                w.String(value.DataType);
-                w.NullableString(value.StringValue);
-                writer.Write(value.BinaryValue.HasValue);
-                if (value.BinaryValue is { } binary)
-                {
-                    w.Bytes(binary.Span);
-                }
-            }
+    }
 
-            writer.Write(m.Priority);
-            w.Time(m.VisibleAt);
-            w.Time(m.SentAt);
-            w.Time(m.EnqueuedAt);
-            writer.Write(m.ReceiveCount);
-            writer.Write(m.Generation);
-            w.NullableTime(m.FirstReceivedAt);
-            writer.Write(m.Leased);
-            w.NullableTime(m.LeasedAt);
-            w.NullableString(m.DeduplicationId);
-            w.NullableString(m.MessageGroupId);
-            w.NullableString(m.LastError);
-            writer.Write(m.DeadLetter is not null);
-            if (m.DeadLetter is { } dl)
+    /// <summary>One message: every field and its lease state, its body through <paramref name="writeBody"/>.</summary>
+    private static void WriteMessage(SnapshotWriter w, Message m, Action<BinaryWriter, StoredBody> writeBody)
+    {
+        var writer = w.Writer;
+        writer.Write(m.Sequence);
+        w.Guid(m.Id);
+        writeBody(writer, m.Body);
+        writer.Write(m.Attributes.Count);
+        foreach (var (name, value) in m.Attributes)
+        {
+            // Enumeration order is kept (it is the order the attributes were published in), so a restored message lists them the same way.
+            w.String(name);
+            w.String(value.DataType);
+            w.NullableString(value.StringValue);
+            writer.Write(value.BinaryValue.HasValue);
+            if (value.BinaryValue is { } binary)
             {
-                w.String(dl.SourceQueue);
-                w.String(dl.Reason);
-                writer.Write(dl.Attempts);
-                w.NullableString(dl.LastError);
-                w.Time(dl.DeadLetteredAt);
+                w.Bytes(binary.Span);
             }
         }
 
+        writer.Write(m.Priority);
+        w.Time(m.VisibleAt);
+        w.Time(m.SentAt);
+        w.Time(m.EnqueuedAt);
+        writer.Write(m.ReceiveCount);
+        writer.Write(m.Generation);
+        w.NullableTime(m.FirstReceivedAt);
+        writer.Write(m.Leased);
+        w.NullableTime(m.LeasedAt);
+        w.NullableString(m.DeduplicationId);
+        w.NullableString(m.MessageGroupId);
+        w.NullableString(m.LastError);
+        writer.Write(m.DeadLetter is not null);
+        if (m.DeadLetter is { } dl)
+        {
+            w.String(dl.SourceQueue);
+            w.String(dl.Reason);
+            writer.Write(dl.Attempts);
+            w.NullableString(dl.LastError);
+            w.Time(dl.DeadLetteredAt);
+        }
+    }
+
+    /// <summary>A queue's deduplication entries, by key.</summary>
+    private static void WriteDedup(SnapshotWriter w, QueueState q)
+    {
+        var writer = w.Writer;
         writer.Write(q.Dedup.Count);
         foreach (var key in q.Dedup.Keys.Order(StringComparer.Ordinal))
         {
@@ -296,6 +323,30 @@ public sealed partial class InMemoryMessageStore
             w.Guid(messageId);
             writer.Write(sequence);
             w.Time(expiresAt);
+        }
+    }
+
+    private static void SortUnlessSorted(List<Message> messages, IComparer<Message> order)
+    {
+        for (var i = 1; i < messages.Count; i++)
+        {
+            if (order.Compare(messages[i - 1], messages[i]) > 0)
+            {
+                messages.Sort(order);
+                return;
+            }
+        }
+    }
+
+    /// <summary>The entry list's order: the time a message entered its queue, then sequence.</summary>
+    private sealed class EntryOrder : IComparer<Message>
+    {
+        public static readonly EntryOrder Instance = new();
+
+        public int Compare(Message? x, Message? y)
+        {
+            var order = x!.EnqueuedAtTicks.CompareTo(y!.EnqueuedAtTicks);
+            return order != 0 ? order : x.Sequence.CompareTo(y.Sequence);
         }
     }
 
@@ -334,7 +385,6 @@ public sealed partial class InMemoryMessageStore
         var q = new QueueState(new QueueInfo(name, options, createdAt));
         var messages = r.Count();
         var restored = new List<Message>(messages);
-        var sequences = new HashSet<long>(messages);
         for (var i = 0; i < messages; i++)
         {
             var sequence = reader.ReadInt64();
@@ -384,23 +434,24 @@ public sealed partial class InMemoryMessageStore
                     ? new DeadLetterInfo(r.String(), r.String(), reader.ReadInt32(), r.NullableString(), r.Time())
                     : null,
             };
-            if (!sequences.Add(m.Sequence))
+            restored.Add(m);
+        }
+
+        // Added in the order they entered the queue (the entry list then only appends; its order within one instant does
+        // not matter), then indexed in delivery order (so that the messages visible now go into the index's run). Written
+        // in sequence order, a queue's messages are usually in both orders already: sorted only when they are not.
+        SortUnlessSorted(restored, EntryOrder.Instance);
+        foreach (var m in restored)
+        {
+            if (!q.Messages.TryAdd(m.Sequence, m))
             {
                 throw new InvalidDataException($"the store snapshot holds message {m.Sequence} twice in queue '{name}'");
             }
 
-            restored.Add(m);
+            q.Add(m, now: null, added: true);
         }
 
-        // Added in the order they entered the queue (the entry list then only appends; its order within one instant does not matter).
-        restored.Sort(static (a, b) => a.EnqueuedAt != b.EnqueuedAt ? a.EnqueuedAt.CompareTo(b.EnqueuedAt) : a.Sequence.CompareTo(b.Sequence));
-        foreach (var m in restored)
-        {
-            q.Add(m, now: null);
-        }
-
-        // Indexed in delivery order, so that the messages visible now go into the index's run (see DeliveryIndex).
-        restored.Sort(VisibilityOrder.Instance);
+        SortUnlessSorted(restored, VisibilityOrder.Instance);
         foreach (var m in restored)
         {
             q.Index(m, now);

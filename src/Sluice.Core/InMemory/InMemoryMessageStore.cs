@@ -331,6 +331,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             var q = Queue(queue);
             var now = _time.GetUtcNow();
             var m = Leased(q, receiptHandle, requireInFlight: true, now);
+            q.Changing(m);
             m.LastError = lastError ?? m.LastError;
             if (QueueRules.ReceivesUsedUp(q.Info.Options, m.ReceiveCount) && DeadLetterQueueOf(q) is { } dlq)
             {
@@ -357,6 +358,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             var dlq = DeadLetterQueueOf(q) ?? throw StoreErrors.NoDeadLetterQueue(queue);
             var now = _time.GetUtcNow();
             var m = Leased(q, receiptHandle, requireInFlight: false, now);
+            q.Changing(m);
             m.LastError = lastError ?? m.LastError;
             MoveToDeadLetter(q, dlq, m, DeadLetterInfo.RejectedReason, now);
             return ValueTask.CompletedTask;
@@ -371,6 +373,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             var q = Queue(queue);
             var now = _time.GetUtcNow();
             var m = Leased(q, receiptHandle, requireInFlight: true, now);
+            q.Changing(m);
             if (restart)
             {
                 m.LeasedAt = now;

@@ -50,9 +50,18 @@ internal sealed class SortedChunkMap<TValue> : IEnumerable<KeyValuePair<long, TV
     /// <exception cref="ArgumentException"><paramref name="key"/> has an entry already.</exception>
     public void Add(long key, TValue value)
     {
-        _version++;
+        if (!TryAdd(key, value))
+        {
+            throw new ArgumentException($"key {key} has an entry already", nameof(key));
+        }
+    }
+
+    /// <summary>Adds an entry unless <paramref name="key"/> has one; returns whether it added.</summary>
+    public bool TryAdd(long key, TValue value)
+    {
         if (_chunks.Count == 0 || key > _chunks[^1].LastKey)
         {
+            _version++;
             if (_chunks.Count == 0 || _chunks[^1].Count == ChunkSize)
             {
                 _chunks.Add(new Chunk());
@@ -60,7 +69,7 @@ internal sealed class SortedChunkMap<TValue> : IEnumerable<KeyValuePair<long, TV
 
             _chunks[^1].Append(key, value);
             Count++;
-            return;
+            return true;
         }
 
         var c = ChunkFor(key);
@@ -68,9 +77,10 @@ internal sealed class SortedChunkMap<TValue> : IEnumerable<KeyValuePair<long, TV
         var index = Array.BinarySearch(chunk.Keys, 0, chunk.Count, key);
         if (index >= 0)
         {
-            throw new ArgumentException($"key {key} has an entry already", nameof(key));
+            return false;
         }
 
+        _version++;
         index = ~index;
         if (chunk.Count == ChunkSize)
         {
@@ -85,6 +95,7 @@ internal sealed class SortedChunkMap<TValue> : IEnumerable<KeyValuePair<long, TV
 
         chunk.Insert(index, key, value);
         Count++;
+        return true;
     }
 
     /// <summary>Removes the entry of <paramref name="key"/>; returns whether there was one.</summary>

@@ -381,7 +381,12 @@ public static class Checkpoints
 
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-        public override void WriteByte(byte value) => Write([value]);
+        public override void WriteByte(byte value)
+        {
+            _buffer[_count++] = value;
+            if (_count == _buffer.Length)
+                Flush();
+        }
 
         public override void Flush()
         {
