@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Sluice.InMemory;
 using Sluice.Storage.Log.Segments;
 
 namespace Sluice.Storage.Log;
@@ -15,6 +16,9 @@ public sealed partial class LogMessageStore
     private const int CheckpointFormat = 1;
     private const int RelocateChunkBytes = 1024 * 1024;
     private const int MaxMoveSegments = 2;
+
+    /// <summary>Messages a checkpoint writes per hold of the store's lock (about a few milliseconds' worth).</summary>
+    private const int CheckpointChunkMessages = 4096;
 
     private LogPosition _checkpointed = LogPosition.Start;
     private long _bytesSinceCheckpoint;
@@ -141,38 +145,73 @@ public sealed partial class LogMessageStore
         LogPosition covers;
         var liveBySegment = new Dictionary<long, long>();
         long runSegment = -1, runBytes = 0;
-        using var pending = Checkpoints.Begin(_options.FileSystem, CheckpointsDirectory);
-        long pauseStarted;
-        TimeSpan pause;
-        lock (_lock)
+        void WriteBody(BinaryWriter w, StoredBody body)
         {
-            pauseStarted = Stopwatch.GetTimestamp();
-            covers = log.Tail;
-            pending.Write(covers, stream =>
+            WriteBodyPlace(w, body);
+            // Live bytes per segment, for what compaction after this checkpoint could free (bodies come in runs).
+            var segment = ((LogBody)body).Position.Segment;
+            if (segment != runSegment)
             {
-                using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+                AddRun(liveBySegment, runSegment, runBytes);
+                (runSegment, runBytes) = (segment, 0);
+            }
+
+            runBytes += body.Length;
+        }
+
+        using var pending = Checkpoints.Begin(_options.FileSystem, CheckpointsDirectory);
+        InMemoryMessageStore.ConcurrentSnapshot? snapshot = null;
+        BinaryWriter? writer = null;
+        var longestPause = TimeSpan.Zero;
+        try
+        {
+            // The state as of the log's tail, a chunk of messages at a time: calls run between chunks (the state machine
+            // keeps what they change as it was until it is written), so none waits for more than one chunk.
+            lock (_lock)
+            {
+                covers = log.Tail;
+                writer = new BinaryWriter(pending.Start(covers), Encoding.UTF8, leaveOpen: true);
                 writer.Write(CheckpointFormat);
                 writer.Write(_salt);
                 writer.Write(_clock.GetUtcNow().UtcTicks);
                 writer.Write(_tokenCeiling);
                 writer.Write(_state.GenerationFloor);
                 writer.Write(_state.MaxGeneration);
-                _state.WriteSnapshot(writer, (w, body) =>
-                {
-                    WriteBodyPlace(w, body);
-                    // Live bytes per segment, for what compaction after this checkpoint could free (bodies come in runs).
-                    var segment = ((LogBody)body).Position.Segment;
-                    if (segment != runSegment)
-                    {
-                        AddRun(liveBySegment, runSegment, runBytes);
-                        (runSegment, runBytes) = (segment, 0);
-                    }
+                snapshot = _state.BeginSnapshot(WriteBody);
+            }
 
-                    runBytes += body.Length;
-                });
+            for (var more = true; more;)
+            {
+                lock (_lock)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    more = snapshot.WriteNext(writer, CheckpointChunkMessages);
+                    var held = Stopwatch.GetElapsedTime(started);
+                    longestPause = held > longestPause ? held : longestPause;
+                }
+            }
+
+            lock (_lock)
+            {
                 AddRun(liveBySegment, runSegment, runBytes);
-            });
-            pause = Stopwatch.GetElapsedTime(pauseStarted);
+            }
+
+            writer.Flush();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw pending.Failure(e);
+        }
+        finally
+        {
+            writer?.Dispose();
+            if (snapshot is { Done: false })
+            {
+                lock (_lock)
+                {
+                    snapshot.Abort();
+                }
+            }
         }
 
         // A checkpoint must never cover records a power loss could still take away.
@@ -188,7 +227,7 @@ public sealed partial class LogMessageStore
         _lastCheckpointBytes = size;
         _lastLiveBySegment = liveBySegment;
         KeepReserveFor(log, size);
-        LogStoreLog.Checkpointed(_logger, _options.Directory, covers.Segment, covers.Offset, size, (long)pause.TotalMilliseconds);
+        LogStoreLog.Checkpointed(_logger, _options.Directory, covers.Segment, covers.Offset, size, (long)longestPause.TotalMilliseconds);
         return covers;
     }
 

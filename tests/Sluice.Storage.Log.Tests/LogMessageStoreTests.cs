@@ -274,6 +274,43 @@ public sealed class LogMessageStoreTests : IDisposable
         Assert.Equal(3, (await reopened.GetCountsAsync("q")).InFlight); // its lease was taken: it comes back, and dead-letters like a poison message
     }
 
+    [Fact]
+    public async Task Checkpoint_CallsRunWhileItIsWritten_ACopyOpensToTheLiveState()
+    {
+        // A checkpoint writes a few thousand messages per hold of the lock; receives, acks, nacks and publishes run in
+        // between. What it wrote plus the log after it must give back the live state.
+        var options = _directory.Options() with { CheckpointBytes = long.MaxValue, Fsync = false };
+        await using var store = await OpenAsync(options);
+        await store.CreateQueueAsync("q", new QueueOptions());
+        for (var batch = 0; batch < 200; batch++)
+        {
+            await store.PublishAsync("q", [.. Enumerable.Range(0, 100).Select(i => Msg($"m{batch}-{i}", i % 3))]);
+        }
+
+        var checkpoint = store.CheckpointAndCompactAsync();
+        var step = 0;
+        while (!checkpoint.IsCompleted || step < 20)
+        {
+            var received = await store.ReceiveAsync("q", 10, TimeSpan.FromSeconds(30));
+            var handles = received.Messages.Select(m => m.ReceiptHandle!).ToList();
+            await store.AckAsync("q", handles[..(handles.Count / 2)]);
+            foreach (var handle in handles[(handles.Count / 2)..])
+            {
+                await store.NackAsync("q", handle, TimeSpan.FromSeconds(step % 3), "retry " + step);
+            }
+
+            await store.PublishAsync("q", [Msg($"during {step}")]);
+            step++;
+        }
+
+        await checkpoint;
+        var live = store.StateSnapshot();
+        var copy = CopyDirectory(options.Directory);
+        await using var reopened = await OpenAsync(options with { Directory = copy });
+        Assert.True(live.AsSpan().SequenceEqual(reopened.StateSnapshot()), $"state from the checkpoint and the log after it differs from the live one ({step} steps)");
+        Assert.True(reopened.RecoveryReport!.RecordsReplayed > 0);
+    }
+
     private static (string, string) Take(Random random, List<(string, string)> handles)
     {
         var index = random.Next(handles.Count);

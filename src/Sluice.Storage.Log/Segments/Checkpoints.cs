@@ -92,7 +92,6 @@ public static class Checkpoints
         private IStorageFile? _file;
         private HashingWriteStream? _stream;
         private LogPosition _covers;
-        private bool _written;
 
         internal PendingCheckpoint(IStorageFileSystem fileSystem, string directory, string temporary, IStorageFile file)
         {
@@ -110,13 +109,31 @@ public static class Checkpoints
         public void Write(LogPosition covers, Action<Stream> writeState)
         {
             ArgumentNullException.ThrowIfNull(writeState);
+            var stream = Start(covers);
+            try
+            {
+                writeState(stream);
+                stream.Flush();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Checkpoints.Failure(_fileSystem, e);
+            }
+        }
+
+        /// <summary>
+        /// Starts the state of the log up to <paramref name="covers"/> (once) and returns the write-only, buffered stream
+        /// to write it into (do not dispose it; its I/O errors are <see cref="IOException"/>s: see <see cref="Failure"/>).
+        /// </summary>
+        /// <exception cref="SluiceException">storage_full or storage_failed.</exception>
+        public Stream Start(LogPosition covers)
+        {
             ObjectDisposedException.ThrowIf(_file is null, this);
-            if (_written)
+            if (_stream is not null)
             {
                 throw new InvalidOperationException("the checkpoint's state is written already");
             }
 
-            _written = true;
             _covers = covers;
             try
             {
@@ -128,14 +145,16 @@ public static class Checkpoints
                 BinaryPrimitives.WriteInt64LittleEndian(header[16..], covers.Segment);
                 BinaryPrimitives.WriteInt64LittleEndian(header[24..], covers.Offset);
                 _stream.Write(header);
-                writeState(_stream);
-                _stream.Flush();
+                return _stream;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw Failure(_fileSystem, e);
+                throw Checkpoints.Failure(_fileSystem, e);
             }
         }
+
+        /// <summary>The store error for an I/O failure writing this checkpoint: storage_full on a full disk, else storage_failed.</summary>
+        public SluiceException Failure(Exception exception) => Checkpoints.Failure(_fileSystem, exception);
 
         /// <summary>
         /// Makes the checkpoint durable (trailer, fsync, rename into place, directory fsync), then deletes checkpoints
@@ -145,14 +164,14 @@ public static class Checkpoints
         public void Commit()
         {
             ObjectDisposedException.ThrowIf(_file is null, this);
-            if (!_written)
+            if (_stream is null)
             {
                 throw new InvalidOperationException("write the checkpoint's state before committing it");
             }
 
             try
             {
-                _stream!.Finish();
+                _stream.Finish();
                 _file.Sync();
                 CloseFile();
                 _fileSystem.Rename(_temporary, Path.Combine(_directory, FileName(_covers)));
@@ -162,7 +181,7 @@ public static class Checkpoints
             {
                 CloseFile();
                 TryDelete(_fileSystem, _temporary);
-                throw Failure(_fileSystem, e);
+                throw Checkpoints.Failure(_fileSystem, e);
             }
 
             DeleteOlderThanKept(_fileSystem, _directory, _covers);
