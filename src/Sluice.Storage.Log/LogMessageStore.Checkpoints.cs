@@ -161,16 +161,20 @@ public sealed partial class LogMessageStore
 
         using var pending = Checkpoints.Begin(_options.FileSystem, CheckpointsDirectory);
         InMemoryMessageStore.ConcurrentSnapshot? snapshot = null;
-        BinaryWriter? writer = null;
         var longestPause = TimeSpan.Zero;
+        // Each chunk is serialized into memory under the lock and written to the file outside it (a write can wait for
+        // the kernel to flush dirty pages; calls must not wait for that).
+        using var chunk = new MemoryStream();
+        using var writer = new BinaryWriter(chunk, Encoding.UTF8, leaveOpen: true);
         try
         {
             // The state as of the log's tail, a chunk of messages at a time: calls run between chunks (the state machine
             // keeps what they change as it was until it is written), so none waits for more than one chunk.
+            Stream file;
             lock (_lock)
             {
                 covers = log.Tail;
-                writer = new BinaryWriter(pending.Start(covers), Encoding.UTF8, leaveOpen: true);
+                file = pending.Start(covers);
                 writer.Write(CheckpointFormat);
                 writer.Write(_salt);
                 writer.Write(_clock.GetUtcNow().UtcTicks);
@@ -189,6 +193,10 @@ public sealed partial class LogMessageStore
                     var held = Stopwatch.GetElapsedTime(started);
                     longestPause = held > longestPause ? held : longestPause;
                 }
+
+                writer.Flush();
+                file.Write(chunk.GetBuffer(), 0, (int)chunk.Length);
+                chunk.SetLength(0);
             }
 
             lock (_lock)
@@ -196,7 +204,7 @@ public sealed partial class LogMessageStore
                 AddRun(liveBySegment, runSegment, runBytes);
             }
 
-            writer.Flush();
+            file.Flush();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -204,7 +212,6 @@ public sealed partial class LogMessageStore
         }
         finally
         {
-            writer?.Dispose();
             if (snapshot is { Done: false })
             {
                 lock (_lock)
@@ -264,6 +271,24 @@ public sealed partial class LogMessageStore
         }
 
         return prefix;
+    }
+
+    /// <summary>Disk space a checkpoint now and the compaction after it would give back (bytes): walks every body.</summary>
+    private long FreeableNow(SegmentLog log)
+    {
+        var live = new Dictionary<long, long>();
+        LogPosition tail;
+        lock (_lock)
+        {
+            tail = log.Tail;
+            _state.VisitBodies(body =>
+            {
+                var segment = ((LogBody)body).Position.Segment;
+                live[segment] = live.GetValueOrDefault(segment) + body.Length;
+            });
+        }
+
+        return FreeableAfter(log, tail, s => live.GetValueOrDefault(s));
     }
 
     /// <summary>Disk space compaction after a checkpoint covering <paramref name="covers"/> gives back, less what it moves (bytes).</summary>

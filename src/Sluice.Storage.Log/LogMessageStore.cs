@@ -260,7 +260,7 @@ public sealed partial class LogMessageStore : IQueueStore
         try
         {
             var since = log.BytesSince(_checkpointed);
-            if (since > QuietLogBytes || (since > 0 && log.BytesOfSegmentsBefore(long.MaxValue) - _state.BodyBytes() >= _options.SegmentBytes))
+            if (since > QuietLogBytes || (since > 0 && FreeableNow(log) >= _options.SegmentBytes))
             {
                 // A checkpoint, so the next open replays nothing, and a compaction, so a drained store gives its disk
                 // space back at shutdown instead of after the next CheckpointBytes of log. Not for a few records that

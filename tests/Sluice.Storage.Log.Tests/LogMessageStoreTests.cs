@@ -311,6 +311,25 @@ public sealed class LogMessageStoreTests : IDisposable
         Assert.True(reopened.RecoveryReport!.RecordsReplayed > 0);
     }
 
+    [Fact]
+    public async Task Dispose_ReopenedWithoutCalls_WritesNoCheckpoint()
+    {
+        var options = _directory.Options();
+        var store = await OpenAsync(options);
+        await store.CreateQueueAsync("q", new QueueOptions());
+        await store.PublishAsync("q", [.. Enumerable.Range(0, 100).Select(i => Msg(new string('x', 1000)))]);
+        await store.DisposeAsync();
+        var checkpoints = Path.Combine(options.Directory, "checkpoints");
+        var before = Directory.GetFiles(checkpoints).Order().ToList();
+
+        await (await OpenAsync(options)).DisposeAsync();
+
+        Assert.Single(before);
+        Assert.Equal(before, Directory.GetFiles(checkpoints).Order());
+        await using var reopened = await OpenAsync(options);
+        Assert.Equal(100, (await reopened.GetCountsAsync("q")).Ready);
+    }
+
     private static (string, string) Take(Random random, List<(string, string)> handles)
     {
         var index = random.Next(handles.Count);
