@@ -6,8 +6,9 @@ namespace Sluice.Faces.Grpc.Internal;
 
 /// <summary>
 /// Turns every failure of a call into its gRPC status in one place: a <see cref="SluiceException"/> through
-/// <see cref="GrpcErrors.ToRpcException"/>; anything unexpected into INTERNAL with a generic message (the details go
-/// to the server log, never to the client). A call the client cancelled ends as the framework ends it.
+/// <see cref="ForClient"/> and <see cref="GrpcErrors.ToRpcException"/>; anything unexpected, and an
+/// <c>internal_error</c>, into INTERNAL with a generic message (the details go to the server log, never to the
+/// client). A call the client cancelled ends as the framework ends it.
 /// </summary>
 internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
 {
@@ -64,17 +65,8 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Inter
     {
         switch (exception)
         {
-            case SluiceException { ErrorCode: ErrorCodes.Internal }:
-                // Its message may carry internals (SQL, paths): it goes to the log only.
-                return Unexpected(exception, context);
             case SluiceException sluice:
-                if (sluice.ErrorCode is ErrorCodes.Unavailable or ErrorCodes.StorageFull or ErrorCodes.StorageFailed)
-                {
-                    // The status says what happened; the storage engine's cause (the inner exception) goes to the log.
-                    GrpcLog.ServiceFailure(logger, sluice, context.Method, sluice.ErrorCode);
-                }
-
-                return GrpcErrors.ToRpcException(sluice);
+                return GrpcErrors.ToRpcException(ForClient(logger, sluice, context.Method));
             case RpcException:
                 return null;
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
@@ -82,14 +74,36 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Inter
             case IOException when context.CancellationToken.IsCancellationRequested:
                 return null;
             default:
-                return Unexpected(exception, context);
+                GrpcLog.CallFailed(logger, exception, context.Method);
+                return GrpcErrors.ToRpcException(Unexpected());
         }
     }
 
-    private RpcException Unexpected(Exception exception, ServerCallContext context)
+    /// <summary>
+    /// The error a client is told for <paramref name="error"/>, logged where the operator needs it: an
+    /// <c>internal_error</c> becomes the generic INTERNAL text (its own message may carry SQL or paths) and is logged
+    /// (event 3300, Error); <c>unavailable</c>, <c>storage_full</c> and <c>storage_failed</c> keep their message and are
+    /// logged with their cause, the storage engine's exception (event 3301, Warning); any other code is returned as is.
+    /// Every failure a call answers, as its status or inside a stream answer, passes through here.
+    /// </summary>
+    /// <param name="logger">Where to log.</param>
+    /// <param name="error">What the broker or the store threw.</param>
+    /// <param name="method">The call's full method name, for the log.</param>
+    internal static SluiceException ForClient(ILogger logger, SluiceException error, string method)
     {
-        GrpcLog.CallFailed(logger, exception, context.Method);
-        return GrpcErrors.ToRpcException(new SluiceException(ErrorCodes.Internal,
-            "an unexpected error occurred; the request may or may not have taken effect (see the server log)"));
+        switch (error.ErrorCode)
+        {
+            case ErrorCodes.Internal:
+                GrpcLog.CallFailed(logger, error, method);
+                return Unexpected();
+            case ErrorCodes.Unavailable or ErrorCodes.StorageFull or ErrorCodes.StorageFailed:
+                GrpcLog.ServiceFailure(logger, error, method, error.ErrorCode);
+                return error;
+            default:
+                return error;
+        }
     }
+
+    private static SluiceException Unexpected() => new(ErrorCodes.Internal,
+        "an unexpected error occurred; the request may or may not have taken effect (see the server log)");
 }

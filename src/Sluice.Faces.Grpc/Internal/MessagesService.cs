@@ -10,7 +10,8 @@ namespace Sluice.Faces.Grpc.Internal;
 /// Long waits (a long-poll receive, a consume stream) end when the server stops: a receive answers empty, a consume
 /// call ends normally (its client reconnects to the next server), instead of holding the shutdown until its deadline.
 /// </remarks>
-internal sealed class MessagesService(global::Sluice.Broker broker, GrpcOptions options, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime) : Messages.MessagesBase
+internal sealed class MessagesService(global::Sluice.Broker broker, GrpcOptions options, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime,
+    Microsoft.Extensions.Logging.ILogger<MessagesService> logger) : Messages.MessagesBase
 {
     public override async Task<PublishResponse> Publish(PublishRequest request, ServerCallContext context)
     {
@@ -34,8 +35,9 @@ internal sealed class MessagesService(global::Sluice.Broker broker, GrpcOptions 
             }
             catch (SluiceException ex)
             {
+                // The batch's answer, not the call's status: told and logged as the interceptor tells and logs a status.
                 response.Results.Clear();
-                response.Error = ToProto(ex);
+                response.Error = ToProto(ErrorInterceptor.ForClient(logger, ex, context.Method));
             }
 
             await responseStream.WriteAsync(response, cancellationToken).ConfigureAwait(false);
