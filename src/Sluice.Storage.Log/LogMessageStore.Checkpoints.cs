@@ -37,8 +37,10 @@ public sealed partial class LogMessageStore
     {
         _bytesSinceCheckpoint += payloadBytes + SegmentLog.HeaderBytes;
         var lowSpaceRolls = log.LowSpaceRolls;
-        if (_bytesSinceCheckpoint >= _options.CheckpointBytes)
+        if (_bytesSinceCheckpoint >= Math.Max(_options.CheckpointBytes, _lastCheckpointBytes))
         {
+            // At least the last checkpoint's size of log between checkpoints: a deep backlog's state is not rewritten
+            // more often than the log grows by as much (checkpoint writes at most double the bytes written).
             StartMaintenance();
         }
         else if (lowSpaceRolls != _lowSpaceRollsSeen)

@@ -84,6 +84,47 @@ public sealed partial class LogMessageStore : IQueueStore
         }
     }
 
+    /// <summary>
+    /// For a large checkpoint (64 MiB or more), asks the runtime for no garbage collection while the state is built
+    /// (about twice the checkpoint's size of objects, every one of which survives: a collection meanwhile only copies
+    /// them; at 10 M messages this took restart from 16 to 10 s). Ends when disposed; nothing happens when the runtime
+    /// refuses (too large, or a region already started).
+    /// </summary>
+    private static NoGcRegion NoCollectionsWhileRestoring(long checkpointBytes)
+    {
+        if (checkpointBytes < 64L * 1024 * 1024)
+        {
+            return default;
+        }
+
+        try
+        {
+            return new NoGcRegion(GC.TryStartNoGCRegion(2 * checkpointBytes));
+        }
+        catch (Exception ex) when (ex is ArgumentOutOfRangeException or InvalidOperationException)
+        {
+            return default;
+        }
+    }
+
+    private readonly struct NoGcRegion(bool started) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (started && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
+            {
+                try
+                {
+                    GC.EndNoGCRegion();
+                }
+                catch (InvalidOperationException)
+                {
+                    // The region ended already (more was allocated than asked for): nothing to end.
+                }
+            }
+        }
+    }
+
     /// <summary>Log bytes after the last checkpoint below which closing the store writes no checkpoint (64 KiB).</summary>
     private const long QuietLogBytes = 64 * 1024;
 
@@ -98,7 +139,11 @@ public sealed partial class LogMessageStore : IQueueStore
             if (checkpoint is not null)
             {
                 checkpointBytes = checkpoint.Length;
-                ReadCheckpoint(checkpoint);
+                using (NoCollectionsWhileRestoring(checkpointBytes))
+                {
+                    ReadCheckpoint(checkpoint);
+                }
+
                 covers = checkpointCovers;
                 _checkpointed = covers;
             }

@@ -15,8 +15,9 @@ public sealed record LogStoreOptions
     public long SegmentBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>
-    /// Log bytes written since the last checkpoint that start a new one (and compaction after it). Default 256 MiB. A
-    /// checkpoint also starts sooner when the disk is filling up, and when the segments hold at least two segments, a
+    /// Log bytes written since the last checkpoint that start a new one (and compaction after it), or the last
+    /// checkpoint's size when that is larger (a deep backlog's state is not rewritten more often than the log grows by as
+    /// much). Default 256 MiB. A checkpoint also starts sooner when the disk is filling up, and when the segments hold at least two segments, a
     /// quarter of this and a checkpoint's size more than the live message bodies (consumers drained a backlog).
     /// </summary>
     public long CheckpointBytes { get; init; } = 256L * 1024 * 1024;

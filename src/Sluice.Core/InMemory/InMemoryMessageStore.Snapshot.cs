@@ -630,7 +630,17 @@ public sealed partial class InMemoryMessageStore
 
         public byte[] Bytes() => Exactly(reader.Read7BitEncodedInt());
 
-        public Guid Guid() => new(Exactly(16));
+        public Guid Guid()
+        {
+            Span<byte> bytes = stackalloc byte[16];
+            for (var read = 0; read < bytes.Length;)
+            {
+                var n = reader.Read(bytes[read..]);
+                read += n > 0 ? n : throw new EndOfStreamException("the store snapshot ends inside a value");
+            }
+
+            return new Guid(bytes);
+        }
 
         public DateTimeOffset Time()
         {
