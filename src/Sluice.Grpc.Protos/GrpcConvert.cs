@@ -78,7 +78,8 @@ public static class GrpcConvert
     public static MessageAttributeValue FromProto(V1.AttributeValue value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return new(value.DataType, value.HasStringValue ? value.StringValue : null, value.HasBinaryValue ? value.BinaryValue.Memory : null);
+        // The cast matters: a bare null would convert to an empty ReadOnlyMemory (through byte[]), a binary value where there is none.
+        return new(value.DataType, value.HasStringValue ? value.StringValue : null, value.HasBinaryValue ? value.BinaryValue.Memory : (ReadOnlyMemory<byte>?)null);
     }
 
     private static Dictionary<string, MessageAttributeValue>? Attributes(MapField<string, V1.AttributeValue> map)

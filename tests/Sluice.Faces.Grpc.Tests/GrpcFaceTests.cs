@@ -63,6 +63,40 @@ public sealed class GrpcFaceTests(GrpcFixture fixture) : IClassFixture<GrpcFixtu
     }
 
     [Fact]
+    public async Task PublishReceive_StringAndBinaryAttributes_EachKeepsOnlyItsOwnValue()
+    {
+        // A String attribute has no binary value (and a Binary one no string value) however it travels: published over
+        // gRPC, stored, and received over gRPC. An absent proto field must not come back as an empty value.
+        var queue = await CreateQueueAsync();
+        await fixture.Messages.PublishAsync(new PublishRequest
+        {
+            Queue = queue,
+            Messages =
+            {
+                new Sluice.Grpc.V1.OutgoingMessage
+                {
+                    Body = ByteString.CopyFromUtf8("one"),
+                    Attributes =
+                    {
+                        ["kind"] = new AttributeValue { DataType = "String", StringValue = "x" },
+                        ["blob"] = new AttributeValue { DataType = "Binary", BinaryValue = ByteString.CopyFrom(1, 2) },
+                    },
+                },
+            },
+        });
+
+        var stored = Assert.Single(await fixture.Broker.PeekAsync(queue)).Attributes;
+        Assert.Null(stored["kind"].BinaryValue);
+        Assert.Null(stored["blob"].StringValue);
+        Assert.Equal([1, 2], stored["blob"].BinaryValue!.Value.ToArray());
+
+        var received = Assert.Single((await fixture.Messages.ReceiveAsync(new ReceiveRequest { Queue = queue, MaxMessages = 1 })).Messages).Attributes;
+        Assert.False(received["kind"].HasBinaryValue);
+        Assert.False(received["blob"].HasStringValue);
+        Assert.Null(GrpcConvert.FromProto(received["kind"]).BinaryValue);
+    }
+
+    [Fact]
     public async Task PublishReceiveAck_Batch_DeliversInOrderAndDeletes()
     {
         var queue = await CreateQueueAsync();

@@ -32,6 +32,56 @@ public sealed class LogStoreDiskFullTests
     }
 
     [Fact]
+    public async Task Checkpoint_DiskFullPartWayWhileCallsRun_NextCheckpointWrittenAndAKilledProcessReopensToTheLiveState()
+    {
+        // A checkpoint of several chunks (calls run between them) meets a full disk after its first megabyte: it is
+        // given up (its copy-on-write ends), the next one is written, and a process killed then reopens to the live state.
+        var fs = new FaultInjectingFileSystem();
+        var options = new LogStoreOptions { Directory = "/disk/log", FileSystem = fs, CheckpointBytes = long.MaxValue, ReserveBytes = 0, Fsync = false };
+        var store = new LogMessageStore(options, _time);
+        await store.InitializeAsync();
+        await store.CreateQueueAsync("q", new QueueOptions());
+        for (var batch = 0; batch < 300; batch++)
+        {
+            await store.PublishAsync("q", [.. Enumerable.Range(0, 100).Select(i => new OutgoingMessage(new byte[] { (byte)i }))]);
+        }
+
+        fs.Capacity = fs.UsedBytes + (1536 * 1024); // room for part of a checkpoint of 30,000 messages, and the calls below
+        await RunCallsWhileAsync(store, store.CheckpointAndCompactAsync());
+        Assert.Empty(fs.ListFiles("/disk/log/checkpoints"));
+
+        fs.Capacity = long.MaxValue;
+        await RunCallsWhileAsync(store, store.CheckpointAndCompactAsync());
+        Assert.Single(fs.ListFiles("/disk/log/checkpoints"));
+        await store.PublishAsync("q", [new OutgoingMessage("after"u8.ToArray())]);
+        var live = store.StateSnapshot();
+
+        var reopened = new LogMessageStore(options with { FileSystem = fs.Restart() }, _time);
+        await reopened.InitializeAsync();
+        Assert.True(live.AsSpan().SequenceEqual(reopened.StateSnapshot()), "the reopened state differs from the live one");
+        Assert.True(reopened.RecoveryReport!.RecordsReplayed > 0);
+    }
+
+    /// <summary>Receives, acks, nacks and publishes until <paramref name="running"/> ends (and a few more).</summary>
+    private static async Task RunCallsWhileAsync(LogMessageStore store, Task running)
+    {
+        for (var step = 0; !running.IsCompleted || step < 10; step++)
+        {
+            var received = await store.ReceiveAsync("q", 4, TimeSpan.FromMinutes(5));
+            var handles = received.Messages.Select(m => m.ReceiptHandle!).ToList();
+            await store.AckAsync("q", handles[..(handles.Count / 2)]);
+            foreach (var handle in handles[(handles.Count / 2)..])
+            {
+                await store.NackAsync("q", handle, TimeSpan.FromSeconds(step % 3), "retry");
+            }
+
+            await store.PublishAsync("q", [new OutgoingMessage(new byte[] { (byte)step })]);
+        }
+
+        await running;
+    }
+
+    [Fact]
     public async Task Publish_KeptTryingOnAFullDiskWhileConsumersDrain_NeverStopsTheConsumers()
     {
         // Publishers that keep retrying storage_full must not take the room that receives and acks use, nor may the

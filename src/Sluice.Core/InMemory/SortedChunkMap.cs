@@ -130,28 +130,31 @@ internal sealed class SortedChunkMap<TValue> : IEnumerable<KeyValuePair<long, TV
         Count = 0;
     }
 
-    /// <summary>The entries whose key is above <paramref name="key"/>, in key order; O(log n) to the first.</summary>
-    public IEnumerable<KeyValuePair<long, TValue>> After(long key)
-    {
-        if (_chunks.Count == 0 || key >= _chunks[^1].LastKey)
-        {
-            return [];
-        }
-
-        var c = ChunkFor(key + 1);
-        var chunk = _chunks[c];
-        var index = Array.BinarySearch(chunk.Keys, 0, chunk.Count, key + 1);
-        return From(c, index >= 0 ? index : ~index);
-    }
+    /// <summary>The entries whose key is above <paramref name="key"/>, in key order; O(log n) to the first, found when the enumeration starts.</summary>
+    public IEnumerable<KeyValuePair<long, TValue>> After(long key) => From(key);
 
     /// <inheritdoc />
-    public IEnumerator<KeyValuePair<long, TValue>> GetEnumerator() => From(0, 0).GetEnumerator();
+    public IEnumerator<KeyValuePair<long, TValue>> GetEnumerator() => From(null).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private IEnumerable<KeyValuePair<long, TValue>> From(int chunk, int index)
+    /// <summary>The entries above <paramref name="after"/> (all when null), located when the enumeration starts, not before (the map may change in between).</summary>
+    private IEnumerable<KeyValuePair<long, TValue>> From(long? after)
     {
         var version = _version;
+        int chunk = 0, index = 0;
+        if (after is { } key)
+        {
+            if (_chunks.Count == 0 || key >= _chunks[^1].LastKey)
+            {
+                yield break;
+            }
+
+            chunk = ChunkFor(key + 1);
+            var found = Array.BinarySearch(_chunks[chunk].Keys, 0, _chunks[chunk].Count, key + 1);
+            index = found >= 0 ? found : ~found;
+        }
+
         for (var c = chunk; c < _chunks.Count; c++, index = 0)
         {
             var ch = _chunks[c];

@@ -68,6 +68,27 @@ public sealed class SortedChunkMapTests
     }
 
     [Fact]
+    public void After_MapChangedBetweenTheCallAndTheEnumeration_SeesTheMapAsItIsWhenEnumerated()
+    {
+        // After() was located when called: entries removed or added before the enumeration began were skipped or repeated.
+        var map = new SortedChunkMap<string>();
+        for (var key = 1; key <= 600; key++)
+        {
+            map.Add(key, $"v{key}");
+        }
+
+        var after = map.After(300);
+        for (var key = 1; key <= 400; key++)
+        {
+            map.Remove(key);
+        }
+
+        map.Add(0, "v0");
+
+        Assert.Equal(Enumerable.Range(401, 200).Select(k => (long)k), after.Select(e => e.Key));
+    }
+
+    [Fact]
     public void Indexer_MissingKey_ThrowsKeyNotFound()
     {
         var map = new SortedChunkMap<string>();

@@ -76,6 +76,41 @@ public sealed class StateMachineSnapshotTests
         }
     }
 
+    [Theory]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(34)]
+    public async Task ConcurrentSnapshot_MessagesMovedBackAndForthAndQueuesRecreated_SameBytesAsASnapshotAtItsStart(int seed)
+    {
+        // What the random workload does rarely, between chunks of one message: a message leaves a queue and comes back
+        // (dead-letter or overflow, then redrive or move), the dead-letter queue is deleted and created again, a topic
+        // fans out, the sweep and purge remove messages.
+        var rng = new Random(seed);
+        var time = new FakeTimeProvider(StateMachineWorkload.Start);
+        var subject = new Subject(time, tracked: true);
+        var store = subject.Store;
+        var moves = new MoveWorkload(rng, time, subject);
+        await moves.SetupAsync();
+        for (var round = 0; round < 20; round++)
+        {
+            await moves.RunAsync(80);
+            var expected = Snapshot(store);
+
+            var snapshot = store.BeginSnapshot(WriteBody);
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+            {
+                while (snapshot.WriteNext(writer, 1))
+                {
+                    await moves.RunAsync(rng.Next(0, 6));
+                }
+            }
+
+            Same(seed, $"round {round}: the concurrent snapshot and the snapshot at its start", Convert.ToHexString(expected), Convert.ToHexString(buffer.ToArray()));
+        }
+    }
+
     [Fact]
     public async Task ConcurrentSnapshot_QueuePurgedAndDeletedMidway_StillTheStateAtItsStart()
     {
@@ -410,6 +445,124 @@ public sealed class StateMachineSnapshotTests
     {
         using var reader = new BinaryReader(new MemoryStream(snapshot));
         store.ReadSnapshot(reader, static r => new TrackedBody(r.ReadBytes(r.ReadInt32())));
+    }
+
+    /// <summary>Random calls that move messages between queues (see <see cref="ConcurrentSnapshot_MessagesMovedBackAndForthAndQueuesRecreated_SameBytesAsASnapshotAtItsStart"/>).</summary>
+    private sealed class MoveWorkload(Random rng, FakeTimeProvider time, Subject subject)
+    {
+        private static readonly string[] Queues = ["a", "b", "f.fifo", "dlq"];
+        private readonly List<(string Queue, string Handle)> _handles = [];
+        private readonly List<(string Queue, long Sequence)> _sequences = [];
+        private long _call;
+
+        private InMemoryMessageStore Store => subject.Store;
+
+        public async Task SetupAsync()
+        {
+            await Store.CreateTopicAsync("t");
+            foreach (var name in Queues)
+            {
+                await CreateAsync(name);
+            }
+        }
+
+        public async Task RunAsync(int calls)
+        {
+            for (var i = 0; i < calls; i++)
+            {
+                subject.Ids.Begin(++_call);
+                try
+                {
+                    await NextAsync(Queues[rng.Next(Queues.Length)]);
+                }
+                catch (SluiceException)
+                {
+                    // A refused call (a stale handle, a full queue) changes nothing.
+                }
+            }
+        }
+
+        private async Task CreateAsync(string name)
+        {
+            await Store.CreateQueueAsync(name, name switch
+            {
+                "a" => new QueueOptions { DeadLetterQueue = "dlq", MaxReceiveCount = 2, MaxLength = 12, OverflowPolicy = OverflowPolicy.DeadLetterHead, RetentionPeriod = TimeSpan.FromMinutes(2) },
+                "b" => new QueueOptions { DeadLetterQueue = "dlq", MaxReceiveCount = 1, MaxLength = 8, OverflowPolicy = OverflowPolicy.DropHead },
+                "f.fifo" => new QueueOptions { Fifo = true, DeadLetterQueue = "dlq", MaxReceiveCount = 2 },
+                _ => new QueueOptions(),
+            });
+            if (name is "a" or "b")
+            {
+                await Store.SubscribeAsync("t", name, new SubscriptionOptions());
+            }
+        }
+
+        private (string Queue, string Handle) AnyHandle() => _handles[rng.Next(_handles.Count)];
+
+        private async Task NextAsync(string q)
+        {
+            switch (rng.Next(14))
+            {
+                case 0:
+                    time.Advance(TimeSpan.FromSeconds(rng.Next(1, 50)));
+                    break;
+                case 1 or 2:
+                    var fifo = q.EndsWith(".fifo", StringComparison.Ordinal);
+                    var published = await Store.PublishAsync(q, [.. Enumerable.Range(0, rng.Next(1, 4)).Select(i => new OutgoingMessage(new byte[] { (byte)i })
+                    {
+                        MessageGroupId = fifo ? "g" + rng.Next(2) : null,
+                        DeduplicationId = fifo ? $"d{_call}-{i}" : null,
+                        Priority = fifo ? 0 : rng.Next(2),
+                    })]);
+                    _sequences.AddRange(published.Select(p => (q, p.SequenceNumber)));
+                    break;
+                case 3 or 4:
+                    var received = await Store.ReceiveAsync(q, rng.Next(1, 4), TimeSpan.FromSeconds(rng.Next(0, 20)));
+                    _handles.AddRange(received.Messages.Select(m => (q, m.ReceiptHandle!)));
+                    break;
+                case 5 when _handles.Count > 0:
+                    var (nackQueue, nackHandle) = AnyHandle();
+                    await Store.NackAsync(nackQueue, nackHandle, TimeSpan.Zero, $"e{_call}");
+                    break;
+                case 6 when _handles.Count > 0:
+                    var (ackQueue, ackHandle) = AnyHandle();
+                    await Store.AckAsync(ackQueue, [ackHandle]);
+                    break;
+                case 7 when _handles.Count > 0:
+                    var (deadQueue, deadHandle) = AnyHandle();
+                    await Store.DeadLetterAsync(deadQueue, deadHandle, "rejected");
+                    break;
+                case 8:
+                    await Store.RedriveAsync("dlq", rng.Next(2) == 0 ? null : Queues[rng.Next(3)], rng.Next(1, 5));
+                    break;
+                case 9 when _sequences.Count > 0:
+                    var (from, sequence) = _sequences[rng.Next(_sequences.Count)];
+                    await Store.MoveMessagesAsync(from, [sequence], rng.Next(2) == 0 ? null : Queues[rng.Next(Queues.Length)], rng.Next(2) == 0);
+                    await Store.MoveMessagesAsync("dlq", [sequence], null, false); // and back where it dead-lettered from
+                    break;
+                case 10:
+                    await Store.SweepAsync();
+                    break;
+                case 11:
+                    await Store.PublishToTopicAsync("t", [new TopicMessage(new OutgoingMessage(new byte[] { 9 }))]);
+                    break;
+                case 12 when rng.Next(4) == 0:
+                    await Store.DeleteQueueAsync(q);
+                    await CreateAsync(q);
+                    break;
+                case 13 when _handles.Count > 0:
+                    var (extendQueue, extendHandle) = AnyHandle();
+                    await Store.ExtendLeaseAsync(extendQueue, extendHandle, TimeSpan.FromSeconds(rng.Next(0, 9)), rng.Next(2) == 0);
+                    break;
+                default:
+                    if (rng.Next(8) == 0)
+                    {
+                        await Store.PurgeAsync(q);
+                    }
+
+                    break;
+            }
+        }
     }
 
     /// <summary>A store under test with deterministic ids; <c>tracked</c>: bodies kept as <see cref="TrackedBody"/> and reads deferred.</summary>
