@@ -172,20 +172,9 @@ public sealed class GrpcRespErrorTests : IClassFixture<GrpcRespErrorTests.Fixtur
         await client.ConnectAsync(_fixture.Resp.EndPoint!);
         var net = client.GetStream();
         using var reader = new StreamReader(net, Encoding.UTF8);
-        var xadd = await CommandAsync(net, reader, "XADD", stream, "*", "field", "value");
-        var xlen = await CommandAsync(net, reader, "XLEN", stream);
+        var xadd = await RawResp.CommandAsync(net, reader, "XADD", stream, "*", "field", "value");
+        var xlen = await RawResp.CommandAsync(net, reader, "XLEN", stream);
         return (xadd, xlen);
-    }
-
-    /// <summary>Sends one command (an array of bulk strings) and returns the first line of its reply.</summary>
-    private static async Task<string> CommandAsync(NetworkStream stream, StreamReader reader, params string[] args)
-    {
-        var text = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
-        foreach (var arg in args)
-            text.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        return await reader.ReadLineAsync(timeout.Token) ?? "<closed>";
     }
 
     /// <summary>A broker over <see cref="FailingStore"/> with the gRPC face and the RESP face on free loopback ports, logging into <see cref="Logs"/>.</summary>

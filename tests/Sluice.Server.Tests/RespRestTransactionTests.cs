@@ -16,17 +16,6 @@ public sealed class RespRestFixture : ServerFixture
 
 public class RespRestTransactionTests(RespRestFixture fixture) : RestTests(fixture), IClassFixture<RespRestFixture>
 {
-    /// <summary>Sends one command (an array of bulk strings) and returns the first line of its reply.</summary>
-    private static async Task<string> CommandAsync(NetworkStream stream, StreamReader reader, params string[] args)
-    {
-        var text = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
-        foreach (var arg in args)
-            text.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        return await reader.ReadLineAsync(timeout.Token) ?? "<closed>";
-    }
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -39,13 +28,13 @@ public class RespRestTransactionTests(RespRestFixture fixture) : RestTests(fixtu
         var net = client.GetStream();
         using var reader = new StreamReader(net, Encoding.UTF8);
 
-        Assert.Equal("+OK", await CommandAsync(net, reader, "WATCH", stream));
+        Assert.Equal("+OK", await RawResp.CommandAsync(net, reader, "WATCH", stream));
         using (var response = await PostAsync($"/v1/streams/{(sameStream ? stream : NewName("other"))}/entries", """{"fields":{"by":"rest"}}"""))
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("+OK", await CommandAsync(net, reader, "MULTI"));
-        Assert.Equal("+QUEUED", await CommandAsync(net, reader, "XADD", stream, "*", "by", "resp"));
+        Assert.Equal("+OK", await RawResp.CommandAsync(net, reader, "MULTI"));
+        Assert.Equal("+QUEUED", await RawResp.CommandAsync(net, reader, "XADD", stream, "*", "by", "resp"));
 
-        var exec = await CommandAsync(net, reader, "EXEC");
+        var exec = await RawResp.CommandAsync(net, reader, "EXEC");
 
         Assert.Equal(sameStream ? "*-1" : "*1", exec);
         if (!sameStream)

@@ -65,20 +65,14 @@ public sealed partial class InMemoryMessageStore
 
         public DeadLetterInfo? DeadLetter { get => _extra?.DeadLetter; set => Extra(value)?.DeadLetter = value; }
 
-        /// <summary>The queue's entry list (<see cref="QueueState.OldestEntered"/>): the message that entered before this one.</summary>
-        public Message? EnteredBefore { get; set; }
+        /// <summary>Its place in the queue's entry list (<see cref="QueueState.OldestEntered"/>).</summary>
+        public Links Entered;
 
-        /// <summary>The message that entered after this one.</summary>
-        public Message? EnteredAfter { get; set; }
+        /// <summary>Its place in its delivery index's run (<see cref="DeliveryIndex"/>), when <see cref="InRun"/>.</summary>
+        public Links Run;
 
-        /// <summary>Whether the message is in its delivery index's run (<see cref="DeliveryIndex"/>), not its tree.</summary>
+        /// <summary>Whether the message is in its delivery index's run, not its tree.</summary>
         public bool InRun { get; set; }
-
-        /// <summary>The run's previous message (lower in delivery order).</summary>
-        public Message? RunBefore { get; set; }
-
-        /// <summary>The run's next message.</summary>
-        public Message? RunAfter { get; set; }
 
         private static DateTimeOffset Utc(long ticks) => new(ticks, TimeSpan.Zero);
 
@@ -100,6 +94,94 @@ public sealed partial class InMemoryMessageStore
         public DeadLetterInfo? DeadLetter { get; set; }
     }
 
+    /// <summary>A message's neighbours in one of the lists linked through the messages themselves.</summary>
+    private struct Links
+    {
+        public Message? Before;
+        public Message? After;
+    }
+
+    /// <summary>
+    /// A list linked through the messages (no node per message): the queue's entry list, or a delivery index's run
+    /// (<see cref="Message.Entered"/> or <see cref="Message.Run"/>, chosen by <paramref name="run"/>).
+    /// </summary>
+    private struct MessageList(bool run)
+    {
+        public Message? First { get; private set; }
+
+        public Message? Last { get; private set; }
+
+        /// <summary>Links <paramref name="m"/> after <paramref name="before"/> (null: first).</summary>
+        public void InsertAfter(Message? before, Message m)
+        {
+            var after = before is null ? First : LinksOf(before).After;
+            ref var links = ref LinksOf(m);
+            links.Before = before;
+            links.After = after;
+            if (before is null)
+            {
+                First = m;
+            }
+            else
+            {
+                LinksOf(before).After = m;
+            }
+
+            if (after is null)
+            {
+                Last = m;
+            }
+            else
+            {
+                LinksOf(after).Before = m;
+            }
+        }
+
+        public void Remove(Message m)
+        {
+            ref var links = ref LinksOf(m);
+            if (links.Before is null)
+            {
+                First = links.After;
+            }
+            else
+            {
+                LinksOf(links.Before).After = links.After;
+            }
+
+            if (links.After is null)
+            {
+                Last = links.Before;
+            }
+            else
+            {
+                LinksOf(links.After).Before = links.Before;
+            }
+
+            links = default;
+        }
+
+        /// <summary>Unlinks every message (so none keeps the others reachable) and empties the list.</summary>
+        public void Clear()
+        {
+            for (var m = First; m is not null;)
+            {
+                ref var links = ref LinksOf(m);
+                var next = links.After;
+                links = default;
+                m = next;
+            }
+
+            First = Last = null;
+        }
+
+        public readonly Message? Before(Message m) => LinksOf(m).Before;
+
+        public readonly Message? After(Message m) => LinksOf(m).After;
+
+        private readonly ref Links LinksOf(Message m) => ref run ? ref m.Run : ref m.Entered;
+    }
+
     /// <summary>
     /// One queue. Invariant: every message is in <see cref="Messages"/> and, under its current visibility time, in its
     /// priority's delivery index; <see cref="Bytes"/> is the sum of their body lengths. A message's priority, visibility
@@ -118,7 +200,7 @@ public sealed partial class InMemoryMessageStore
 
         private Func<string, PublishResult?>? _findStored;
         private DateTimeOffset _findStoredNow;
-        private Message? _newestEntered;
+        private MessageList _entered = new(run: false);
 
         public QueueInfo Info { get; set; } = info;
 
@@ -138,7 +220,7 @@ public sealed partial class InMemoryMessageStore
         /// The first message of the entry list: every message, ordered by the time it entered this queue
         /// (<see cref="Message.EnqueuedAt"/>), then by the order it was added; null when the queue is empty.
         /// </summary>
-        public Message? OldestEntered { get; private set; }
+        public Message? OldestEntered => _entered.First;
 
         /// <summary>How many messages held here dead-lettered from <paramref name="source"/>.</summary>
         public long DeadLettersFrom(string source) => _deadLettersBySource.GetValueOrDefault(source);
@@ -235,70 +317,23 @@ public sealed partial class InMemoryMessageStore
 
             _groups.Clear();
             _deadLettersBySource.Clear();
-            for (var m = OldestEntered; m is not null;)
-            {
-                var next = m.EnteredAfter;
-                m.EnteredBefore = m.EnteredAfter = null;
-                m = next;
-            }
-
-            OldestEntered = _newestEntered = null;
+            _entered.Clear();
             Bytes = 0;
         }
 
         /// <summary>Links a message into the entry list: at the end, unless the clock went back (then after the last message that entered no later).</summary>
         private void Enter(Message m)
         {
-            var before = _newestEntered;
+            var before = _entered.Last;
             while (before is not null && before.EnqueuedAt > m.EnqueuedAt)
             {
-                before = before.EnteredBefore;
+                before = _entered.Before(before);
             }
 
-            var after = before is null ? OldestEntered : before.EnteredAfter;
-            m.EnteredBefore = before;
-            m.EnteredAfter = after;
-            if (before is null)
-            {
-                OldestEntered = m;
-            }
-            else
-            {
-                before.EnteredAfter = m;
-            }
-
-            if (after is null)
-            {
-                _newestEntered = m;
-            }
-            else
-            {
-                after.EnteredBefore = m;
-            }
+            _entered.InsertAfter(before, m);
         }
 
-        private void Leave(Message m)
-        {
-            if (m.EnteredBefore is null)
-            {
-                OldestEntered = m.EnteredAfter;
-            }
-            else
-            {
-                m.EnteredBefore.EnteredAfter = m.EnteredAfter;
-            }
-
-            if (m.EnteredAfter is null)
-            {
-                _newestEntered = m.EnteredBefore;
-            }
-            else
-            {
-                m.EnteredAfter.EnteredBefore = m.EnteredBefore;
-            }
-
-            m.EnteredBefore = m.EnteredAfter = null;
-        }
+        private void Leave(Message m) => _entered.Remove(m);
 
         /// <summary>Puts a message into the delivery index under its current visibility time (<paramref name="now"/>: see <see cref="DeliveryIndex.Add"/>).</summary>
         public void Index(Message m, DateTimeOffset now) => (_byVisibility[m.Priority] ??= new DeliveryIndex()).Add(m, now.UtcTicks);
@@ -353,30 +388,18 @@ public sealed partial class InMemoryMessageStore
     private sealed class DeliveryIndex
     {
         private readonly SortedSet<Message> _tree = new(VisibilityOrder.Instance);
-        private Message? _runFirst;
-        private Message? _runLast;
+        private MessageList _run = new(run: true);
 
         /// <summary>The message that goes first (visible or not), or null.</summary>
-        public Message? First => Earlier(_runFirst, _tree.Count > 0 ? _tree.Min : null);
+        public Message? First => Earlier(_run.First, _tree.Count > 0 ? _tree.Min : null);
 
         /// <summary>Indexes a message; it joins the run when visible at <paramref name="nowTicks"/> and after the run's last message.</summary>
         public void Add(Message m, long nowTicks)
         {
-            if (m.VisibleAtTicks <= nowTicks && (_runLast is null || VisibilityOrder.Instance.Compare(_runLast, m) < 0))
+            if (m.VisibleAtTicks <= nowTicks && (_run.Last is null || VisibilityOrder.Instance.Compare(_run.Last, m) < 0))
             {
                 m.InRun = true;
-                m.RunBefore = _runLast;
-                m.RunAfter = null;
-                if (_runLast is null)
-                {
-                    _runFirst = m;
-                }
-                else
-                {
-                    _runLast.RunAfter = m;
-                }
-
-                _runLast = m;
+                _run.InsertAfter(_run.Last, m);
             }
             else
             {
@@ -392,40 +415,19 @@ public sealed partial class InMemoryMessageStore
                 return;
             }
 
-            if (m.RunBefore is null)
-            {
-                _runFirst = m.RunAfter;
-            }
-            else
-            {
-                m.RunBefore.RunAfter = m.RunAfter;
-            }
-
-            if (m.RunAfter is null)
-            {
-                _runLast = m.RunBefore;
-            }
-            else
-            {
-                m.RunAfter.RunBefore = m.RunBefore;
-            }
-
+            _run.Remove(m);
             m.InRun = false;
-            m.RunBefore = m.RunAfter = null;
         }
 
         public void Clear()
         {
             _tree.Clear();
-            for (var m = _runFirst; m is not null;)
+            for (var m = _run.First; m is not null; m = _run.After(m))
             {
-                var next = m.RunAfter;
                 m.InRun = false;
-                m.RunBefore = m.RunAfter = null;
-                m = next;
             }
 
-            _runFirst = _runLast = null;
+            _run.Clear();
         }
 
         /// <summary>The first message not visible at <paramref name="nowTicks"/>, or null: O(log n) in the tree, and the run walked back from its end over the messages not yet visible (nearly always none).</summary>
@@ -437,7 +439,7 @@ public sealed partial class InMemoryMessageStore
             IEnumerable<Message> run, tree;
             if (visible)
             {
-                run = RunFrom(_runFirst).TakeWhile(m => m.VisibleAtTicks <= nowTicks);
+                run = RunFrom(_run.First).TakeWhile(m => m.VisibleAtTicks <= nowTicks);
                 tree = _tree.TakeWhile(m => m.VisibleAtTicks <= nowTicks);
             }
             else
@@ -452,7 +454,7 @@ public sealed partial class InMemoryMessageStore
         private Message? RunFirstAfter(long nowTicks)
         {
             Message? first = null;
-            for (var m = _runLast; m is not null && m.VisibleAtTicks > nowTicks; m = m.RunBefore)
+            for (var m = _run.Last; m is not null && m.VisibleAtTicks > nowTicks; m = _run.Before(m))
             {
                 first = m;
             }
@@ -478,9 +480,10 @@ public sealed partial class InMemoryMessageStore
             return _tree.GetViewBetween(probe, _tree.Max).Min;
         }
 
-        private static IEnumerable<Message> RunFrom(Message? first)
+        private IEnumerable<Message> RunFrom(Message? first)
         {
-            for (var m = first; m is not null; m = m.RunAfter)
+            var run = _run;
+            for (var m = first; m is not null; m = run.After(m))
             {
                 yield return m;
             }
