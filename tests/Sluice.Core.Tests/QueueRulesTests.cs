@@ -175,6 +175,21 @@ public class QueueRulesTests
     }
 
     [Fact]
+    public void CheckHandle_TokenNewerThanTheMessages_ThrowsNotFoundSayingTheReceiveWasLost()
+    {
+        var queue = Queue();
+        var text = ReceiptHandle.Issue(queue, 5, 2);
+
+        var ex = Assert.Throws<SluiceException>(() =>
+            QueueRules.CheckHandle(queue, text, ReceiptHandle.Parse(text, queue), new LeaseState(1, true, Now.AddSeconds(30)), requireInFlight: false, Now));
+
+        Assert.Equal(ErrorCodes.MessageNotFound, ex.ErrorCode);
+        Assert.Equal("receiptHandle", ex.Field);
+        Assert.Contains("lost in a server crash, or the handle was altered", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("already acknowledged", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CheckHandle_AckAfterNackOnStandardQueue_Passes()
     {
         var queue = Queue();

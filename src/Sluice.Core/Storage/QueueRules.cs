@@ -217,9 +217,14 @@ public static class QueueRules
     public static void CheckHandle(QueueInfo queue, string text, ReceiptHandle handle, LeaseState? stored, bool requireInFlight, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(queue);
-        if (stored is not { } m || handle.Attempt > m.Generation)
+        if (stored is not { } m)
         {
             throw ReceiptHandle.NotFound(queue.Name, text);
+        }
+
+        if (handle.Attempt > m.Generation)
+        {
+            throw ReceiptHandle.NeverLeased(queue.Name, text);
         }
 
         if (handle.Attempt != m.Generation)

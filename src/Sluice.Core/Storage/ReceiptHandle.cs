@@ -122,6 +122,15 @@ public readonly record struct ReceiptHandle(ulong QueueTag, long Sequence, int A
         $"receipt handle '{text}' names no message in queue '{queue}': it was already acknowledged, purged, expired or dead-lettered",
         "receiptHandle");
 
+    /// <summary>
+    /// The error for a handle whose fencing token is newer than any lease its message had: the receive that issued it
+    /// was lost in a crash (its record never became durable), or the handle was altered. message_not_found, as the
+    /// handle speaks for no lease that exists.
+    /// </summary>
+    public static SluiceException NeverLeased(string queue, string text) => new(ErrorCodes.MessageNotFound,
+        $"receipt handle '{text}' names a lease its message in queue '{queue}' does not have: the receive that issued it " +
+        "was lost in a server crash, or the handle was altered; receive the message again", "receiptHandle");
+
     /// <summary>The error for a handle whose fencing token is stale.</summary>
     public static SluiceException Stale(string queue, string text) => new(ErrorCodes.ReceiptHandleStale,
         $"receipt handle '{text}' is stale: the message was received again (or moved) since this handle was issued in queue '{queue}', " +
