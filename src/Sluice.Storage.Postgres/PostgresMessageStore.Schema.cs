@@ -1,0 +1,117 @@
+using Npgsql;
+using Sluice.Storage.Postgres.Internal;
+
+namespace Sluice.Storage.Postgres;
+
+public sealed partial class PostgresMessageStore
+{
+    /// <summary>
+    /// The schema's migrations, in order: migration <c>i</c> takes the schema from version <c>i</c> to <c>i + 1</c>.
+    /// A released migration is never edited; a change of the schema is a new one at the end.
+    /// </summary>
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE queues(
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            name text NOT NULL UNIQUE,
+            options text NOT NULL,
+            dead_letter_queue text,
+            retention_ms bigint NOT NULL,
+            created_at bigint NOT NULL);
+        CREATE TABLE messages(
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            queue_id bigint NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+            id uuid NOT NULL,
+            body bytea NOT NULL,
+            attributes bytea,
+            priority integer NOT NULL,
+            visible_at bigint NOT NULL,
+            sent_at bigint NOT NULL,
+            enqueued_at bigint NOT NULL,
+            receive_count integer NOT NULL DEFAULT 0,
+            first_receive_at bigint,
+            leased boolean NOT NULL DEFAULT false,
+            leased_at bigint,
+            lease_gen integer NOT NULL DEFAULT 0,
+            dedup_id text,
+            last_error text,
+            dl_source text,
+            dl_reason text,
+            dl_attempts integer,
+            dl_at bigint,
+            size integer NOT NULL,
+            group_id text);
+        CREATE INDEX messages_delivery ON messages(queue_id, priority DESC, visible_at, seq);
+        CREATE INDEX messages_queue_seq ON messages(queue_id, seq);
+        CREATE INDEX messages_enqueued ON messages(queue_id, enqueued_at);
+        CREATE INDEX messages_group ON messages(queue_id, group_id, seq) WHERE group_id IS NOT NULL;
+        CREATE INDEX messages_dead_letters ON messages(queue_id, dl_source) WHERE dl_source IS NOT NULL;
+        CREATE TABLE dedup(
+            queue_id bigint NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+            dedup_key bytea NOT NULL,
+            message_id uuid NOT NULL,
+            seq bigint NOT NULL,
+            expires_at bigint NOT NULL,
+            PRIMARY KEY(queue_id, dedup_key));
+        CREATE INDEX dedup_expires ON dedup(expires_at);
+        """,
+    ];
+
+    /// <summary>The schema version this code writes (the number of <see cref="Migrations"/>).</summary>
+    internal static int SchemaVersion => Migrations.Length;
+
+    /// <summary>
+    /// Creates the schema when missing and applies the migrations it lacks, in one transaction under an advisory
+    /// lock (so nodes starting together migrate once); refuses a schema newer than this code.
+    /// </summary>
+    private async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(hashtextextended('sluice schema ' || $1, 0))", cancellationToken, _options.Schema)
+                        .ConfigureAwait(false);
+#pragma warning disable CA2100 // The schema name is validated in the constructor (a-z 0-9 _ only).
+                    var create = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {_options.Schema}; " +
+                        "CREATE TABLE IF NOT EXISTS schema_version(version integer NOT NULL);", connection);
+#pragma warning restore CA2100
+                    await using (create.ConfigureAwait(false))
+                    {
+                        await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    var current = (int?)await ScalarAsync(connection, "SELECT max(version) FROM schema_version", cancellationToken).ConfigureAwait(false) ?? 0;
+                    if (current > SchemaVersion)
+                    {
+                        throw new SluiceException(ErrorCodes.Unavailable,
+                            $"the PostgreSQL schema '{_options.Schema}' is at version {current}, written by a newer Sluice than this one " +
+                            $"(which knows versions up to {SchemaVersion}): run the newer Sluice, or use another schema", null, isTransient: false);
+                    }
+
+                    for (var version = current; version < SchemaVersion; version++)
+                    {
+                        await ExecuteAsync(connection, Migrations[version], cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (current < SchemaVersion)
+                    {
+                        await ExecuteAsync(connection, "DELETE FROM schema_version", cancellationToken).ConfigureAwait(false);
+                        await ExecuteAsync(connection, "INSERT INTO schema_version(version) VALUES ($1)", cancellationToken, SchemaVersion).ConfigureAwait(false);
+                    }
+
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or SluiceException) && PostgresErrors.Classify(ex) is { } error)
+        {
+            throw error;
+        }
+    }
+}
