@@ -58,8 +58,11 @@ public sealed partial class PostgresMessageStore
         """,
     ];
 
-    /// <summary>The schema version this code writes (the number of <see cref="Migrations"/>).</summary>
-    internal static int SchemaVersion => Migrations.Length;
+    /// <summary>
+    /// The version of the database schema this code writes and reads: 1 and up, + 1 at every change of the schema.
+    /// <see cref="InitializeAsync"/> migrates an older schema to it and refuses a newer one.
+    /// </summary>
+    public static int SchemaVersion => Migrations.Length;
 
     /// <summary>
     /// Creates the schema when missing and applies the migrations it lacks, in one transaction under an advisory
