@@ -134,13 +134,20 @@ public sealed partial class PostgresMessageStore
     }
 
     /// <inheritdoc />
-    /// <remarks>Safe on several nodes at once: each statement deletes what has expired when it runs, and a row is deleted once.</remarks>
+    /// <remarks>
+    /// Safe on several nodes at once: each statement deletes what has expired when it runs, and a row is deleted once.
+    /// Also deletes shared topic bodies that no message references any more.
+    /// </remarks>
     public ValueTask<long> SweepAsync(CancellationToken cancellationToken = default) =>
         RunAsync(async (c, now, ct) =>
         {
             var deleted = await ExecuteAsync(c,
                 "DELETE FROM messages m USING queues q WHERE m.queue_id = q.id AND m.enqueued_at <= $1 - q.retention_ms", ct, now).ConfigureAwait(false);
             await ExecuteAsync(c, "DELETE FROM dedup WHERE expires_at <= $1", ct, now).ConfigureAwait(false);
+
+            // A shared body no copy references any more. A body is referenced only by copies inserted in the transaction
+            // that inserted it, so one this statement sees unreferenced stays so.
+            await ExecuteAsync(c, "DELETE FROM bodies b WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.body_id = b.id)", ct).ConfigureAwait(false);
             return (long)deleted;
         }, cancellationToken);
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Npgsql;
@@ -35,14 +36,32 @@ public sealed partial class PostgresMessageStore
     }
 
     private static async Task<IReadOnlyList<PublishResult>> PublishIntoAsync(NpgsqlConnection c, QueueRow q, QueueRow? dlq, IReadOnlyList<OutgoingMessage> messages,
-        long now, CancellationToken ct)
+        long now, CancellationToken ct) =>
+        await ApplyPublishAsync(c, await PlanPublishAsync(c, q, dlq, messages, now, null, ct).ConfigureAwait(false), null, ct).ConfigureAwait(false);
+
+    /// <summary>
+    /// Plans a publish into one queue, changing no message yet: takes the locks it needs (a FIFO queue's message
+    /// groups, a bounded queue's row), looks up the batch's deduplication ids in one query, and picks the messages the
+    /// overflow policy evicts (judged against the queue as it is now).
+    /// </summary>
+    /// <param name="c">The operation's connection, in its transaction.</param>
+    /// <param name="q">The queue.</param>
+    /// <param name="dlq">Its dead-letter queue, or <see langword="null"/>.</param>
+    /// <param name="messages">The batch, in order.</param>
+    /// <param name="now">The operation's time (unix ms).</param>
+    /// <param name="ids">The ids new messages get (a topic publish's); <see langword="null"/>: new UUIDv7s.</param>
+    /// <param name="ct">Cancels the operation.</param>
+    /// <exception cref="SluiceException">The queue's refusal, such as queue_full; nothing has changed.</exception>
+    private static async Task<PendingPublish> PlanPublishAsync(NpgsqlConnection c, QueueRow q, QueueRow? dlq, IReadOnlyList<OutgoingMessage> messages,
+        long now, IReadOnlyList<Guid>? ids, CancellationToken ct)
     {
         var options = q.Options;
         if (options.Fifo)
         {
+            // Sorted, so two publishes to the same groups take the locks in one order.
             var groups = messages.Select(m => m.MessageGroupId ?? "").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
             await ExecuteAsync(c, "SELECT count(pg_advisory_xact_lock(hashtextextended($1::text || ':' || g, 0))) FROM unnest($2::text[]) WITH ORDINALITY AS u(g, o)",
-                ct, q.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), groups).ConfigureAwait(false);
+                ct, q.Id.ToString(CultureInfo.InvariantCulture), groups).ConfigureAwait(false);
         }
 
         var keys = new List<byte[]>();
@@ -66,41 +85,61 @@ public sealed partial class PostgresMessageStore
             }
         }
 
-        var plan = QueueRules.PlanPublish(options, messages, Time.FromMs(now), key => stored.TryGetValue(key, out var r) ? r : null);
+        var plan = QueueRules.PlanPublish(options, messages, Time.FromMs(now), key => stored.TryGetValue(key, out var r) ? r : null, ids);
+        var evict = new List<(long Seq, long Size)>();
+        if (plan.AddCount > 0 && q.Bounded)
+        {
+            await ExecuteAsync(c, "SELECT 1 FROM queues WHERE id = $1 FOR NO KEY UPDATE", ct, q.Id).ConfigureAwait(false);
+            var (count, bytes) = await CountAsync(c, q.Id, ct).ConfigureAwait(false);
+            QueueRules.MakeRoom(q.Info, count, bytes, plan.AddCount, plan.AddBytes, OldestReady(c, q.Id, now), evict.Add);
+        }
+
+        return new PendingPublish(q, dlq, messages, now, plan, evict);
+    }
+
+    /// <summary>
+    /// Carries out a planned publish: evicts (an overflow move into the dead-letter queue ignores that queue's limits,
+    /// as every move does), inserts the new rows with one statement, and claims their deduplication ids with one more
+    /// (a live id another publish claimed after the plan looked: <see cref="ConflictException"/>, and the operation
+    /// runs again and finds it).
+    /// </summary>
+    /// <param name="c">The operation's connection, in its transaction.</param>
+    /// <param name="pending">The plan.</param>
+    /// <param name="sharedBody">For a new message (by index), the <c>bodies</c> row its body is shared from, or <see langword="null"/> to store it in the row; <see langword="null"/>: every row keeps its own.</param>
+    /// <param name="ct">Cancels the operation.</param>
+    private static async Task<IReadOnlyList<PublishResult>> ApplyPublishAsync(NpgsqlConnection c, PendingPublish pending, Func<int, long?>? sharedBody,
+        CancellationToken ct)
+    {
+        var (q, dlq, messages, now, plan, evict) = pending;
+        var options = q.Options;
         if (plan.AddCount == 0)
         {
             return plan.Complete();
         }
 
-        if (q.Bounded)
+        if (evict.Count > 0)
         {
-            await ExecuteAsync(c, "SELECT 1 FROM queues WHERE id = $1 FOR NO KEY UPDATE", ct, q.Id).ConfigureAwait(false);
-            var (count, bytes) = await CountAsync(c, q.Id, ct).ConfigureAwait(false);
-            var evict = new List<(long Seq, long Size)>();
-            QueueRules.MakeRoom(q.Info, count, bytes, plan.AddCount, plan.AddBytes, OldestReady(c, q.Id, now), evict.Add);
-            if (evict.Count > 0)
+            var seqs = evict.ConvertAll(e => e.Seq).ToArray();
+            if (QueueRules.DeadLettersOnOverflow(options) && dlq is not null)
             {
-                var seqs = evict.ConvertAll(e => e.Seq).ToArray();
-                if (QueueRules.DeadLettersOnOverflow(options) && dlq is not null)
-                {
-                    await ExecuteAsync(c, MoveToDeadLetterSql, ct, dlq.Id, now, q.Name, DeadLetterInfo.OverflowReason, null, seqs).ConfigureAwait(false);
-                }
-                else
-                {
-                    await ExecuteAsync(c, "DELETE FROM messages WHERE seq = ANY($1)", ct, seqs).ConfigureAwait(false);
-                }
+                await ExecuteAsync(c, MoveToDeadLetterSql, ct, dlq.Id, now, q.Name, DeadLetterInfo.OverflowReason, null, seqs).ConfigureAwait(false);
+            }
+            else
+            {
+                await ExecuteAsync(c, "DELETE FROM messages WHERE seq = ANY($1)", ct, seqs).ConfigureAwait(false);
             }
         }
 
         var n = (int)plan.AddCount;
         var ids = new Guid[n];
-        var bodies = new byte[n][];
+        var bodies = new byte[]?[n];
+        var bodyIds = new long?[n];
         var attributes = new byte[]?[n];
         var priorities = new int[n];
         var visibleAt = new long[n];
         var dedupIds = new string?[n];
         var sizes = new int[n];
-        var groups2 = new string?[n];
+        var groups = new string?[n];
         var indexOf = new Dictionary<Guid, int>(n);
         for (int i = 0, j = 0; i < messages.Count; i++)
         {
@@ -111,23 +150,25 @@ public sealed partial class PostgresMessageStore
 
             var m = messages[i];
             ids[j] = plan.MessageId(i);
-            bodies[j] = AsArray(m.Body);
+            bodyIds[j] = sharedBody?.Invoke(i);
+            bodies[j] = bodyIds[j] is null ? AsArray(m.Body) : null;
             attributes[j] = AttributeCodec.Encode(m.Attributes);
             priorities[j] = m.Priority;
             visibleAt[j] = now + Time.Ms(QueueRules.DeliveryDelay(options, m));
             dedupIds[j] = m.DeduplicationId;
             sizes[j] = m.Body.Length;
-            groups2[j] = m.MessageGroupId;
+            groups[j] = m.MessageGroupId;
             indexOf[ids[j]] = i;
             j++;
         }
 
         var inserted = await QueryAsync(c,
-            "INSERT INTO messages(queue_id, id, body, attributes, priority, visible_at, sent_at, enqueued_at, dedup_id, size, group_id) " +
-            "SELECT $1, u.id, u.body, u.attrs, u.p, u.v, $2, $2, u.d, u.size, u.g " +
-            "FROM unnest($3::uuid[], $4::bytea[], $5::bytea[], $6::integer[], $7::bigint[], $8::text[], $9::integer[], $10::text[]) " +
-            "WITH ORDINALITY AS u(id, body, attrs, p, v, d, size, g, ord) ORDER BY u.ord RETURNING seq, id",
-            r => (Seq: r.GetInt64(0), Id: r.GetGuid(1)), ct, q.Id, now, ids, bodies, attributes, priorities, visibleAt, dedupIds, sizes, groups2).ConfigureAwait(false);
+            "INSERT INTO messages(queue_id, id, body, body_id, attributes, priority, visible_at, sent_at, enqueued_at, dedup_id, size, group_id) " +
+            "SELECT $1, u.id, u.body, u.body_id, u.attrs, u.p, u.v, $2, $2, u.d, u.size, u.g " +
+            "FROM unnest($3::uuid[], $4::bytea[], $5::bigint[], $6::bytea[], $7::integer[], $8::bigint[], $9::text[], $10::integer[], $11::text[]) " +
+            "WITH ORDINALITY AS u(id, body, body_id, attrs, p, v, d, size, g, ord) ORDER BY u.ord RETURNING seq, id",
+            r => (Seq: r.GetInt64(0), Id: r.GetGuid(1)), ct, q.Id, now, ids, bodies, bodyIds, attributes, priorities, visibleAt, dedupIds, sizes, groups)
+            .ConfigureAwait(false);
         var claimKeys = new List<byte[]>();
         var claimIds = new List<Guid>();
         var claimSeqs = new List<long>();
@@ -160,6 +201,10 @@ public sealed partial class PostgresMessageStore
 
         return plan.Complete();
     }
+
+    /// <summary>A publish into one queue, planned and not yet carried out (<see cref="PlanPublishAsync"/>).</summary>
+    private sealed record PendingPublish(QueueRow Queue, QueueRow? DeadLetterQueue, IReadOnlyList<OutgoingMessage> Messages, long Now, PublishPlan Plan,
+        List<(long Seq, long Size)> Evict);
 
     /// <summary>A queue's message count and body bytes (all states).</summary>
     private static async Task<(long Count, long Bytes)> CountAsync(NpgsqlConnection c, long queueId, CancellationToken ct) =>

@@ -23,7 +23,8 @@ public sealed partial class PostgresMessageStore
             seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             queue_id bigint NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
             id uuid NOT NULL,
-            body bytea NOT NULL,
+            body bytea,
+            body_id bigint,
             attributes bytea,
             priority integer NOT NULL,
             visible_at bigint NOT NULL,
@@ -55,6 +56,25 @@ public sealed partial class PostgresMessageStore
             expires_at bigint NOT NULL,
             PRIMARY KEY(queue_id, dedup_key));
         CREATE INDEX dedup_expires ON dedup(expires_at);
+        CREATE INDEX messages_body ON messages(body_id) WHERE body_id IS NOT NULL;
+        CREATE TABLE bodies(
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            body bytea NOT NULL);
+        CREATE TABLE topics(
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            name text NOT NULL UNIQUE,
+            created_at bigint NOT NULL,
+            published bigint NOT NULL DEFAULT 0,
+            unrouted bigint NOT NULL DEFAULT 0,
+            delivered bigint NOT NULL DEFAULT 0);
+        CREATE TABLE subscriptions(
+            topic_id bigint NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+            queue_id bigint NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+            pattern text,
+            filter text,
+            created_at bigint NOT NULL,
+            PRIMARY KEY(topic_id, queue_id));
+        CREATE INDEX subscriptions_queue ON subscriptions(queue_id);
         """,
     ];
 

@@ -161,7 +161,11 @@ public sealed partial class PostgresMessageStore : IQueueStore
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>A command with positional parameters <c>$1</c>, <c>$2</c>, ... bound to <paramref name="values"/> in order (<see langword="null"/> is SQL NULL).</summary>
+    /// <summary>
+    /// A command with positional parameters <c>$1</c>, <c>$2</c>, ... bound to <paramref name="values"/> in order
+    /// (<see langword="null"/> is SQL NULL). An array of a reference type passed alone (<c>byte[][]</c>, <c>string[]</c>)
+    /// would be taken as the parameter list itself: cast it to <see cref="object"/>.
+    /// </summary>
     private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params ReadOnlySpan<object?> values)
     {
 #pragma warning disable CA2100 // Every caller passes constant SQL text; values go through parameters.

@@ -6,20 +6,40 @@ namespace Sluice.Storage.Postgres.Tests;
 [Collection(SharedPostgresServer.Name)]
 public sealed class PostgresConformanceTests(PostgresServer server) : DurableBrokerConformanceTests
 {
-    private string _connectionString = "";
+    private readonly PostgresDatabase _database = new(server);
 
-    protected override IQueueStore CreateStore(TimeProvider time) =>
-        new PostgresMessageStore(new PostgresStoreOptions { ConnectionString = _connectionString }, time);
+    protected override IQueueStore CreateStore(TimeProvider time) => _database.Store(time);
 
     public override async Task InitializeAsync()
     {
-        _connectionString = await server.CreateDatabaseAsync();
+        await _database.CreateAsync();
         await base.InitializeAsync();
     }
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        await server.DropDatabaseAsync(_connectionString);
+        await _database.DropAsync();
+    }
+}
+
+/// <summary>The topic conformance suite on the PostgreSQL store, one database per test (reopened by restarts).</summary>
+[Collection(SharedPostgresServer.Name)]
+public sealed class PostgresTopicConformanceTests(PostgresServer server) : DurableTopicConformanceTests
+{
+    private readonly PostgresDatabase _database = new(server);
+
+    protected override IQueueStore CreateStore(TimeProvider time) => _database.Store(time);
+
+    public override async Task InitializeAsync()
+    {
+        await _database.CreateAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _database.DropAsync();
     }
 }

@@ -5,9 +5,12 @@ namespace Sluice.Storage.Postgres.Internal;
 /// <summary>One row of the messages table as a receive, peek or scan reads it (see <see cref="Columns"/>).</summary>
 internal sealed class MessageRow
 {
-    /// <summary>The columns <see cref="Read"/> expects, in order, selected (or returned) from <c>messages</c>.</summary>
+    /// <summary>
+    /// The columns <see cref="Read"/> expects, in order, selected (or returned) from <c>messages</c> (not aliased): the
+    /// body is the row's own, or for a topic copy (<c>body_id</c> set) the shared row's in <c>bodies</c>.
+    /// </summary>
     public const string Columns =
-        "seq, id, body, attributes, priority, visible_at, sent_at, receive_count, first_receive_at, leased, dedup_id, " +
+        "seq, id, COALESCE(messages.body, (SELECT b.body FROM bodies b WHERE b.id = messages.body_id)), attributes, priority, visible_at, sent_at, receive_count, first_receive_at, leased, dedup_id, " +
         "last_error, dl_source, dl_reason, dl_attempts, dl_at, group_id, lease_gen";
 
     public long Seq { get; init; }
