@@ -75,6 +75,13 @@ public sealed partial class PostgresMessageStore
             created_at bigint NOT NULL,
             PRIMARY KEY(topic_id, queue_id));
         CREATE INDEX subscriptions_queue ON subscriptions(queue_id);
+        CREATE TABLE kv(
+            key text COLLATE "C" PRIMARY KEY,
+            value bytea NOT NULL,
+            version bigint NOT NULL,
+            expires_at bigint);
+        CREATE INDEX kv_expires ON kv(expires_at) WHERE expires_at IS NOT NULL;
+        CREATE SEQUENCE kv_version;
         """,
     ];
 

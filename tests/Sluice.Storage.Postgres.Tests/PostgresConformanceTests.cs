@@ -43,3 +43,24 @@ public sealed class PostgresTopicConformanceTests(PostgresServer server) : Durab
         await _database.DropAsync();
     }
 }
+
+/// <summary>The key-value conformance suite on the PostgreSQL store, one database per test (reopened by restarts).</summary>
+[Collection(SharedPostgresServer.Name)]
+public sealed class PostgresKeyValueConformanceTests(PostgresServer server) : DurableKeyValueConformanceTests
+{
+    private readonly PostgresDatabase _database = new(server);
+
+    protected override IQueueStore CreateStore(TimeProvider time) => _database.Store(time);
+
+    public override async Task InitializeAsync()
+    {
+        await _database.CreateAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _database.DropAsync();
+    }
+}
