@@ -82,6 +82,40 @@ public sealed partial class PostgresMessageStore
             expires_at bigint);
         CREATE INDEX kv_expires ON kv(expires_at) WHERE expires_at IS NOT NULL;
         CREATE SEQUENCE kv_version;
+        CREATE TABLE streams(
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            name text COLLATE "C" NOT NULL UNIQUE,
+            last_ms bigint NOT NULL, last_seq bigint NOT NULL,
+            maxdel_ms bigint NOT NULL, maxdel_seq bigint NOT NULL,
+            first_ms bigint NOT NULL, first_seq bigint NOT NULL,
+            entries_added bigint NOT NULL,
+            length bigint NOT NULL,
+            bytes bigint NOT NULL,
+            max_length bigint, max_bytes bigint, max_age_ms bigint,
+            created_at bigint NOT NULL);
+        CREATE TABLE stream_entries(
+            stream_id bigint NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+            ms bigint NOT NULL, seq bigint NOT NULL,
+            names bytea[] NOT NULL, vals bytea[] NOT NULL,
+            size bigint NOT NULL,
+            PRIMARY KEY(stream_id, ms, seq));
+        CREATE TABLE stream_groups(
+            stream_id bigint NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+            name text COLLATE "C" NOT NULL,
+            last_ms bigint NOT NULL, last_seq bigint NOT NULL,
+            entries_read bigint, max_deliveries integer, dead_letter text, created_at bigint NOT NULL,
+            PRIMARY KEY(stream_id, name));
+        CREATE TABLE stream_consumers(
+            stream_id bigint NOT NULL, group_name text COLLATE "C" NOT NULL, name text COLLATE "C" NOT NULL,
+            seen_at bigint NOT NULL, active_at bigint,
+            PRIMARY KEY(stream_id, group_name, name),
+            FOREIGN KEY(stream_id, group_name) REFERENCES stream_groups(stream_id, name) ON DELETE CASCADE);
+        CREATE TABLE stream_pending(
+            stream_id bigint NOT NULL, group_name text COLLATE "C" NOT NULL, ms bigint NOT NULL, seq bigint NOT NULL,
+            consumer text COLLATE "C" NOT NULL, delivered_at bigint NOT NULL, delivery_count bigint NOT NULL,
+            PRIMARY KEY(stream_id, group_name, ms, seq),
+            FOREIGN KEY(stream_id, group_name) REFERENCES stream_groups(stream_id, name) ON DELETE CASCADE);
+        CREATE INDEX stream_pending_consumer ON stream_pending(stream_id, group_name, consumer, ms, seq);
         """,
     ];
 

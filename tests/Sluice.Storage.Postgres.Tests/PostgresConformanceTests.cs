@@ -64,3 +64,25 @@ public sealed class PostgresKeyValueConformanceTests(PostgresServer server) : Du
         await _database.DropAsync();
     }
 }
+
+/// <summary>The stream conformance suite on the PostgreSQL store, one database per test (reopened by restarts).</summary>
+[Collection(SharedPostgresServer.Name)]
+public sealed class PostgresStreamConformanceTests(PostgresServer server) : DurableStreamConformanceTests
+{
+    private readonly PostgresDatabase _database = new(server);
+
+    protected override IQueueStore CreateStore(TimeProvider time) => _database.Store(time);
+
+    public override async Task InitializeAsync()
+    {
+        await _database.CreateAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _database.DropAsync();
+    }
+}
+
