@@ -8,8 +8,8 @@ namespace Sluice.Storage.Postgres;
 /// Key-value records in PostgreSQL: one row per key in <c>kv</c> (the key in the "C" collation, so rows sort by UTF-8
 /// bytes, which is Unicode code point order, <see cref="KeyValueRules.KeyOrder"/>), and versions from the sequence
 /// <c>kv_version</c>, which never goes back (not after deletes, restarts or rolled-back writes). A conditional write
-/// locks the row it checks; two nodes creating one key at once collide on its primary key, and the loser runs again
-/// and sees the winner's version.
+/// locks the row it checks; when there was none, two nodes creating the key at once meet on its primary key, and the
+/// one that commits second runs again and checks against the first one's record.
 /// </summary>
 public sealed partial class PostgresMessageStore : IKeyValueStore
 {
@@ -32,10 +32,14 @@ public sealed partial class PostgresMessageStore : IKeyValueStore
             var live = await ReadKeyValueAsync(c, key, now, lockRow: true, ct).ConfigureAwait(false);
             KeyValueRules.CheckExpected(key, live?.Version ?? 0, expectedVersion);
             var expiresAt = KeyValueRules.ExpiresAt(Time.FromMs(now), timeToLive);
-            var version = (long)(await ScalarAsync(c,
+            // Replaces the row this transaction locked as live, or an expired one; a live row another node inserted after
+            // the check (there was none to lock) is a lost race: run again, and check against it.
+            var version = (long?)await ScalarAsync(c,
                 "INSERT INTO kv(key, value, version, expires_at) VALUES ($1, $2, nextval('kv_version'), $3) " +
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at RETURNING version",
-                ct, key, copy, expiresAt?.ToUnixTimeMilliseconds()).ConfigureAwait(false))!;
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, expires_at = excluded.expires_at " +
+                "WHERE $4 OR kv.expires_at <= $5 RETURNING version",
+                ct, key, copy, expiresAt?.ToUnixTimeMilliseconds(), live is not null, now).ConfigureAwait(false)
+                ?? throw new ConflictException("another node created the key after this write checked it");
             return new KeyValueRecord(key, copy, version, expiresAt);
         }, cancellationToken);
     }
