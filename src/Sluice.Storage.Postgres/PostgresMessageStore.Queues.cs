@@ -54,11 +54,13 @@ public sealed partial class PostgresMessageStore
 
     /// <inheritdoc />
     /// <remarks>Messages and deduplication ids go with the queue (foreign keys with <c>ON DELETE CASCADE</c>), in the same transaction.</remarks>
-    public async ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default) =>
-        await RunAsync(async (c, _, ct) =>
-            await ExecuteAsync(c, "DELETE FROM queues WHERE name = $1", ct, name).ConfigureAwait(false) == 1
-                ? true
-                : throw StoreErrors.QueueNotFound(name), cancellationToken).ConfigureAwait(false);
+    public async ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var id = await RunAsync(async (c, _, ct) =>
+            (long?)await ScalarAsync(c, "DELETE FROM queues WHERE name = $1 RETURNING id", ct, name).ConfigureAwait(false)
+                ?? throw StoreErrors.QueueNotFound(name), cancellationToken).ConfigureAwait(false);
+        _infos.TryRemove(id, out _);
+    }
 
     private QueueRow ReadQueue(DbDataReader r) => ToQueue(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3));
 
