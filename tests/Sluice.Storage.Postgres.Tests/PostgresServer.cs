@@ -43,10 +43,16 @@ public sealed class PostgresServer : IAsyncLifetime
         var bin = FindBinaries();
         _pgCtl = Path.Combine(bin, "pg_ctl");
         _asServiceUser = Environment.IsPrivilegedProcess;
-        _directory = Directory.CreateTempSubdirectory("sluice-postgres-").FullName;
         if (_asServiceUser)
         {
+            // Under /tmp, which every user can reach (a TMPDIR under root's home would not be).
+            _directory = Path.Combine("/tmp", "sluice-postgres-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(_directory);
             await RunAsync("chown", [ServiceUser, _directory], asServiceUser: false);
+        }
+        else
+        {
+            _directory = Directory.CreateTempSubdirectory("sluice-postgres-").FullName;
         }
 
         var data = Path.Combine(_directory, "data");
@@ -165,7 +171,7 @@ public sealed class PostgresServer : IAsyncLifetime
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
+            WorkingDirectory = "/", // a directory the postgres user can enter
         };
         if (asServiceUser)
         {
