@@ -124,6 +124,26 @@ public sealed class PostgresStoreTests(PostgresServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReceiveAsync_LeaseOfAGoneNodeEnds_DeliveredByAnotherNodeAndTheOldHandleFenced()
+    {
+        var gone = await OpenAsync();
+        var other = await OpenAsync();
+        await gone.CreateQueueAsync("jobs", new QueueOptions());
+        await gone.PublishAsync("jobs", [Message("work")]);
+        var first = Assert.Single((await gone.ReceiveAsync("jobs", 10, TimeSpan.FromSeconds(30))).Messages);
+        await gone.DisposeAsync();
+        Assert.Empty((await other.ReceiveAsync("jobs", 10, TimeSpan.FromSeconds(30))).Messages);
+
+        Time.Advance(TimeSpan.FromSeconds(31));
+        var again = Assert.Single((await other.ReceiveAsync("jobs", 10, TimeSpan.FromSeconds(30))).Messages);
+        var stale = Assert.Single(await other.AckAsync("jobs", [first.ReceiptHandle!]));
+
+        Assert.Equal((first.MessageId, 2), (again.MessageId, again.ReceiveCount));
+        Assert.Equal(ErrorCodes.ReceiptHandleStale, stale.ErrorCode);
+        Assert.True(Assert.Single(await other.AckAsync("jobs", [again.ReceiptHandle!])).Succeeded);
+    }
+
+    [Fact]
     public async Task PublishAsync_SameDeduplicationIdFromTwoNodesAtOnce_StoredOnce()
     {
         var a = await OpenAsync();
