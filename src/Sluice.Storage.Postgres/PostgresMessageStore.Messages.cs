@@ -290,6 +290,21 @@ public sealed partial class PostgresMessageStore
             return new ReceiveResult([], next is { } n ? Time.FromMs(n) : null);
         }, cancellationToken);
 
+    // The visible group heads (each group's lowest sequence), oldest first. PostgreSQL 15 has no skip scan, and
+    // min(seq) ... GROUP BY group_id reads the whole group index; this hops from group to group instead (two index probes
+    // per group, however deep each group is).
+    private const string FifoHeadsSql = """
+        WITH RECURSIVE g(group_id) AS (
+            (SELECT group_id FROM messages WHERE queue_id = $1 AND group_id IS NOT NULL ORDER BY group_id LIMIT 1)
+            UNION ALL
+            SELECT (SELECT m.group_id FROM messages m WHERE m.queue_id = $1 AND m.group_id > g.group_id ORDER BY m.group_id LIMIT 1)
+            FROM g WHERE g.group_id IS NOT NULL)
+        SELECT seq, receive_count, group_id FROM messages WHERE seq = ANY(ARRAY(
+            SELECT (SELECT h.seq FROM messages h WHERE h.queue_id = $1 AND h.group_id = g.group_id ORDER BY h.seq LIMIT 1)
+            FROM g WHERE g.group_id IS NOT NULL))
+        AND visible_at <= $2 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED
+        """;
+
     /// <summary>
     /// FIFO delivery: only a group's head (its lowest sequence) can be delivered, and only when visible, so a group with a
     /// message in flight or delayed waits. After a head, its group's following visible messages fill the response in
@@ -301,10 +316,7 @@ public sealed partial class PostgresMessageStore
     {
         while (delivered.Count < maxMessages)
         {
-            var heads = await QueryAsync(c,
-                "SELECT seq, receive_count, group_id FROM messages WHERE seq IN " +
-                "(SELECT min(seq) FROM messages WHERE queue_id = $1 AND group_id IS NOT NULL GROUP BY group_id) " +
-                "AND visible_at <= $2 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED",
+            var heads = await QueryAsync(c, FifoHeadsSql,
                 r => (Seq: r.GetInt64(0), ReceiveCount: r.GetInt32(1), Group: r.GetString(2)), ct, q.Id, now, maxMessages - delivered.Count).ConfigureAwait(false);
             var used = new List<long>();
             var live = new List<long>();
