@@ -23,16 +23,22 @@ fi
 
 # The RESP face's client tests (tests/Sluice.Faces.Resp.Tests: redis-py running tests/resp-clients/test_redis_py.py,
 # redis-cli, and replies compared byte for byte with a real redis-server) need Debian's redis-server, redis-tools and
-# python3-redis: install the missing ones (apt-get update only when installing; SLUICE_NO_APT=1 never calls apt-get).
-resp_pkgs=()
+# python3-redis; the PostgreSQL store's tests (tests/Sluice.Storage.Postgres.Tests) start a throwaway server from
+# Debian's postgresql binaries (initdb, pg_ctl on the PATH or under /usr/lib/postgresql/*/bin) unless
+# SLUICE_TEST_POSTGRES names a server. Install the missing ones (apt-get update only when installing; SLUICE_NO_APT=1
+# never calls apt-get).
+apt_pkgs=()
 for p in redis-server redis-tools python3-redis; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || resp_pkgs+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || apt_pkgs+=("$p")
 done
-if [ ${#resp_pkgs[@]} -gt 0 ] && [ -z "${SLUICE_NO_APT:-}" ] && command -v apt-get >/dev/null; then
-  echo "# installing ${resp_pkgs[*]}"
+if [ -z "${SLUICE_TEST_POSTGRES:-}" ] && ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  apt_pkgs+=(postgresql)
+fi
+if [ ${#apt_pkgs[@]} -gt 0 ] && [ -z "${SLUICE_NO_APT:-}" ] && command -v apt-get >/dev/null; then
+  echo "# installing ${apt_pkgs[*]}"
   sudo_cmd=(); [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo_cmd=(sudo -n)
   { "${sudo_cmd[@]}" apt-get update -qq && \
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${resp_pkgs[@]}"; } \
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${apt_pkgs[@]}"; } \
     >"$log.apt" 2>&1 || { echo "# apt-get failed:"; cat "$log.apt"; }
   rm -f "$log.apt"
 fi
