@@ -138,7 +138,19 @@ internal sealed class CliContext
             return await FailAsync(InvalidUrl(url, source), CliApp.UsageError).ConfigureAwait(false);
 
         using var client = new SluiceHttpClient(uri);
-        return await RunAsync(() => body(client), cancellationToken).ConfigureAwait(false);
+        return await RunAsync(async () =>
+        {
+            try
+            {
+                return await body(client).ConfigureAwait(false);
+            }
+            catch (CliException e) when (e.Field is { } field &&
+                                         Commands.RestFields.InTermsOf(parseResult.CommandResult.Command, field, e.Message) is var message && message != e.Message)
+            {
+                // The server names its REST field; the user typed an option: say it in the user's terms.
+                throw new CliException(message, e.Code, e) { Queue = e.Queue, Field = e.Field, SaysWhatToDo = e.SaysWhatToDo };
+            }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs a command body, turning <see cref="CliException"/> and cancellation into an exit code.</summary>

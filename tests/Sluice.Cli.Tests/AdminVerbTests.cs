@@ -76,6 +76,31 @@ public sealed class AdminVerbTests(ServerFixture server) : IClassFixture<ServerF
         Assert.Single(result.Error.TrimEnd().Split('\n'));
     }
 
+    [Theory]
+    [InlineData("--visibility-timeout", "50000", "visibilityTimeoutSeconds")]
+    [InlineData("--receive-wait", "21", "receiveWaitTimeSeconds")]
+    [InlineData("--max-message-size", "999999999", "maxMessageSize")]
+    public async Task Queue_CreateWithOutOfRangeOption_NamesTheOptionNotTheRestField(string option, string value, string field)
+    {
+        var result = await Cli.RunAsync("queue", "create", Name("range"), option, value);
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Error.TrimEnd().Split('\n'));
+        Assert.StartsWith($"error: {option} {value}", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(field, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Receive_WithOutOfRangeVisibility_NamesTheOption()
+    {
+        var q = await CreateQueueAsync("range-receive");
+
+        var result = await Cli.RunAsync("receive", q, "--visibility", "50000");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("error: --visibility 50000 s is out of range", result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnknownQueue_ExitsOneWithOneLineServerMessage()
     {

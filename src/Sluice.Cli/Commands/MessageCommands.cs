@@ -40,8 +40,8 @@ internal static class MessageCommands
         var queue = QueueArgument();
         var max = new Option<int>("--max", "-n") { Description = "Most messages to receive, 1-100", DefaultValueFactory = _ => 1, HelpName = "N" }
             .ParsedWithDefault(n => n is >= 1 and <= 100, "give 1 to 100");
-        var wait = Options.Seconds("--wait", "Long-poll: wait up to this long for a message (server maximum 20s) [default 0s]");
-        var visibility = Options.Seconds("--visibility", "Lease length for these messages [default: the queue's visibility timeout]");
+        var wait = Options.Seconds("--wait", "Long-poll: wait up to this long for a message (server maximum 20s) [default 0s]").Sets("waitTimeSeconds");
+        var visibility = Options.Seconds("--visibility", "Lease length for these messages [default: the queue's visibility timeout]").Sets("visibilityTimeoutSeconds");
         var noAck = new Option<bool>("--no-ack") { Description = "Do not acknowledge: print receipt handles and leave the messages leased" };
 
         var command = context.ClientCommand("receive", "Receive messages and print them; acknowledges them after printing unless --no-ack.", queue, max, wait, visibility, noAck);
@@ -108,7 +108,7 @@ internal static class MessageCommands
     {
         var queue = QueueArgument();
         var handle = HandleArgument();
-        var delay = Options.Seconds("--delay", "Keep the message invisible this long before redelivery [default 0s]");
+        var delay = Options.Seconds("--delay", "Keep the message invisible this long before redelivery [default 0s]").Sets("delaySeconds");
         var error = new Option<string>("--error") { Description = "Why processing failed (kept with the message if it is dead-lettered)", HelpName = "TEXT" };
         var command = context.ClientCommand("nack", "Release a received message for redelivery.", queue, handle, delay, error);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>
@@ -125,7 +125,7 @@ internal static class MessageCommands
     {
         var queue = QueueArgument();
         var handle = HandleArgument();
-        var visibility = Options.Seconds("--visibility", "New lease length, from now");
+        var visibility = Options.Seconds("--visibility", "New lease length, from now").Sets("visibilityTimeoutSeconds");
         visibility.Required = true;
         var command = context.ClientCommand("extend", "Extend the lease of a received message (a heartbeat).", queue, handle, visibility);
         command.SetAction((parseResult, ct) => context.RunAsync(parseResult, async client =>

@@ -10,7 +10,7 @@ internal sealed class MessageOptionSet
 {
     public MessageOptionSet(string delayDescription, string dedupDescription, string groupDescription)
     {
-        Delay = Options.Seconds("--delay", delayDescription);
+        Delay = Options.Seconds("--delay", delayDescription).Sets("delaySeconds");
         Dedup = new Option<string>("--dedup-id") { Description = dedupDescription, HelpName = "ID" };
         Group = new Option<string>("--group-id", "-g") { Description = groupDescription, HelpName = "ID" };
     }

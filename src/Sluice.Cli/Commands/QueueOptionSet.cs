@@ -63,7 +63,7 @@ internal sealed class QueueOptionSet
             return map;
         }
 
-        _fields.Add((tags, "tags", TagsJson));
+        _fields.Add((tags.Sets("tags"), "tags", TagsJson));
     }
 
     /// <summary>The options, in help order.</summary>
@@ -103,6 +103,6 @@ internal sealed class QueueOptionSet
             return JsonValue.Create(toWire is null ? value : toWire(value!));
         }
 
-        _fields.Add((option, field, Json));
+        _fields.Add((option.Sets(field), field, Json));
     }
 }
