@@ -21,14 +21,18 @@ public sealed partial class PostgresMessageStore : IChangeFeed
     /// <summary>
     /// Subscribes to the changes of every node on the database (channel <c>sluice_changes_&lt;schema&gt;</c>). The first
     /// subscription opens this store's listener connection (outside the pool, application name
-    /// <c>sluice-change-feed</c>); the call completes once it listens, waiting (with retries) while the database is
-    /// unreachable. A lost listener connection is reopened with backoff (at once, then 100 ms doubling to 5 s), and
-    /// then every subscriber gets <see cref="StoreChangeKind.Missed"/>.
+    /// <c>sluice-change-feed</c>); the call completes once it listens. Once it has listened, a lost listener connection
+    /// is reopened with backoff (at once, then 100 ms doubling to 5 s, on the store's clock), and then every subscriber
+    /// gets <see cref="StoreChangeKind.Missed"/>.
     /// </summary>
     /// <param name="subscriber">The subscriber (a broker).</param>
     /// <param name="cancellationToken">Cancels the wait for the listener.</param>
     /// <returns>The subscription: dispose it to unsubscribe.</returns>
     /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    /// <exception cref="SluiceException">
+    /// <see cref="ErrorCodes.Unavailable"/>: the listener's first connection failed (the database went away, or refuses
+    /// more connections: each node needs one beyond its pool); final for this store object: dispose it and build a new one.
+    /// </exception>
     public ValueTask<IDisposable> SubscribeChangesAsync(IChangeSubscriber subscriber, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(subscriber);

@@ -3,7 +3,11 @@ namespace Sluice.Storage;
 /// <summary>What a <see cref="StoreChange"/> announces.</summary>
 public enum StoreChangeKind : byte
 {
-    /// <summary>Messages were made ready in queue <see cref="StoreChange.Name"/> (published, released, moved in, redriven, a lease shortened): up to <see cref="StoreChange.Count"/> waiting receivers should look again.</summary>
+    /// <summary>
+    /// Messages were added to queue <see cref="StoreChange.Name"/> or became visible sooner (published, also with a
+    /// delay; released; dead-lettered or moved in; redriven; a lease shortened): up to <see cref="StoreChange.Count"/>
+    /// waiting receivers look again (a delayed message tells them when to look next).
+    /// </summary>
     QueueReady = 1,
 
     /// <summary>Queue <see cref="StoreChange.Name"/> was deleted: every receiver waiting on it ends (with queue_not_found).</summary>
@@ -87,6 +91,6 @@ public interface IChangeFeed
     /// <param name="subscriber">The subscriber.</param>
     /// <param name="cancellationToken">Cancels the wait for the feed to listen.</param>
     /// <returns>The subscription.</returns>
-    /// <exception cref="SluiceException"><see cref="ErrorCodes.Unavailable"/> when a shared store's feed cannot listen (transient).</exception>
+    /// <exception cref="SluiceException"><see cref="ErrorCodes.Unavailable"/> when a shared store's feed cannot listen.</exception>
     ValueTask<IDisposable> SubscribeChangesAsync(IChangeSubscriber subscriber, CancellationToken cancellationToken = default);
 }

@@ -108,7 +108,7 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
         }
     }
 
-    /// <summary>Subscribes; completes once this node listens (waiting, with retries, while the database is unreachable).</summary>
+    /// <summary>Subscribes; completes once this node listens; fails when its first connection fails (for good: the feed does not try again).</summary>
     public async ValueTask<IDisposable> SubscribeAsync(IChangeSubscriber subscriber, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
@@ -180,6 +180,13 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
+                return;
+            }
+            catch (Exception ex) when (!listenedBefore)
+            {
+                // The first connection failed (the store had just connected to migrate): the subscription fails, as a
+                // broker's start does when its store cannot be opened, rather than waiting without end.
+                _listening.TrySetException(PostgresErrors.Classify(ex) ?? PostgresErrors.Unreachable(ex));
                 return;
             }
             catch (Exception ex)
