@@ -46,7 +46,7 @@ public sealed partial class Broker
         {
             Rates(queue).Published.Add(enqueued);
             Metrics.Published.Add(enqueued, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
-            Signal(queue).Notify(enqueued);
+            NotifyReady(queue, enqueued);
         }
 
         return results;
@@ -81,9 +81,10 @@ public sealed partial class Broker
         }
 
         var deadline = _time.GetUtcNow() + wait;
-        var signal = Signal(queue);
         while (true)
         {
+            // Looked up each round: a deletion (here or on another broker) replaces the queue's signal.
+            var signal = Signal(queue);
             var ticket = signal.Version;
             var result = await StartedStore.ReceiveAsync(queue, options.MaxMessages, visibility, cancellationToken).ConfigureAwait(false);
             if (result.Messages.Count > 0)
@@ -210,10 +211,10 @@ public sealed partial class Broker
         await StartedStore.NackAsync(queue, receiptHandle, d, error, cancellationToken).ConfigureAwait(false);
         LeaseChanged(receiptHandle);
         Metrics.Nacked.Add(1, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
-        Signal(queue).Notify(1);
+        NotifyReady(queue, 1);
         if (info.Options.DeadLetterQueue is { } dlq)
         {
-            Signal(dlq).Notify(1);
+            NotifyReady(dlq, 1);
         }
     }
 
@@ -239,7 +240,7 @@ public sealed partial class Broker
         var dlq = info.Options.DeadLetterQueue ?? throw StoreErrors.NoDeadLetterQueue(queue);
         await StartedStore.DeadLetterAsync(queue, receiptHandle, error, cancellationToken).ConfigureAwait(false);
         LeaseChanged(receiptHandle);
-        Signal(dlq).Notify(1);
+        NotifyReady(dlq, 1);
     }
 
     private static void CheckErrorText(string? error)
@@ -272,7 +273,7 @@ public sealed partial class Broker
         LeaseChanged(receiptHandle);
 
         // A shorter lease moves the queue's next visible time earlier: a waiting receiver must look again.
-        Signal(queue).Notify(1);
+        NotifyReady(queue, 1);
         return until;
     }
 

@@ -169,26 +169,6 @@ public sealed partial class Broker
         Log.RedriveStopped(_logger, final.Id, final.State, final.Moved);
     }
 
-    private void NotifyRedriven(string? destination, int moved)
-    {
-        if (moved == 0)
-        {
-            return;
-        }
-
-        if (destination is not null)
-        {
-            Signal(destination).Notify(moved);
-            return;
-        }
-
-        // Messages went back to their source queues: wake receivers everywhere.
-        foreach (var signal in _signals.Values)
-        {
-            signal.Notify(moved);
-        }
-    }
-
     /// <summary>The outcome of one redrive step.</summary>
     /// <param name="Moved">Messages moved by the step.</param>
     /// <param name="Finished">Whether the task is done (nothing more to move).</param>

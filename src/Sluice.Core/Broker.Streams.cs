@@ -49,7 +49,7 @@ public sealed partial class Broker
         }, cancellationToken).ConfigureAwait(false);
         if (id is not null)
         {
-            _streamSignals.Notify(stream);
+            NotifyStream(stream);
         }
 
         return id;
@@ -558,7 +558,7 @@ public sealed partial class Broker
         }, cancellationToken).ConfigureAwait(false);
         if (deleted)
         {
-            _streamSignals.Notify(stream);
+            NotifyStream(stream);
         }
 
         return deleted;
@@ -731,7 +731,7 @@ public sealed partial class Broker
         }, cancellationToken).ConfigureAwait(false);
         if (deleted)
         {
-            _streamSignals.Notify(stream);
+            NotifyStream(stream);
         }
 
         return deleted;
@@ -757,8 +757,8 @@ public sealed partial class Broker
         }, cancellationToken).ConfigureAwait(false);
         if (renamed)
         {
-            _streamSignals.Notify(source);
-            _streamSignals.Notify(destination);
+            NotifyStream(source);
+            NotifyStream(destination);
         }
 
         return renamed;
@@ -794,7 +794,7 @@ public sealed partial class Broker
         foreach (var d in deadLettered)
         {
             Touch(d.DeadLetterStream);
-            _streamSignals.Notify(d.DeadLetterStream);
+            NotifyStream(d.DeadLetterStream);
         }
     }
 

@@ -150,7 +150,7 @@ public sealed partial class Broker
         {
             Rates(queue).Published.Add(enqueued);
             Metrics.Published.Add(enqueued, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
-            Signal(queue).Notify(enqueued);
+            NotifyReady(queue, enqueued);
         }
 
         return outcome.Messages;

@@ -10,12 +10,15 @@ namespace Sluice;
 /// The broker: validates every request, runs long-poll waits, redrive tasks, retention sweeps and statistics, and
 /// delegates queue semantics to one <see cref="IQueueStore"/>. Thread-safe; one instance serves a whole process.
 /// Call <see cref="StartAsync"/> before use (registered with <c>services.AddSluice(...)</c>, the host starts it) and
-/// dispose it at shutdown (the store is disposed with it). Every operation on a broker that was not started throws
-/// <see cref="InvalidOperationException"/> naming the call that is missing.
+/// dispose it at shutdown (the store is disposed with it, unless the broker was built not to own it). Every operation
+/// on a broker that was not started throws <see cref="InvalidOperationException"/> naming the call that is missing.
+/// Waits (long polls, blocking stream reads) are woken through the store's change feed (<see cref="IChangeFeed"/>), so
+/// every broker over the same store (in this process, or any node on a shared database) wakes this one's waiters.
 /// </summary>
 public sealed partial class Broker : IAsyncDisposable
 {
     private readonly IQueueStore _store;
+    private readonly bool _ownsStore;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, QueueSignal> _signals = new(StringComparer.Ordinal);
@@ -27,17 +30,25 @@ public sealed partial class Broker : IAsyncDisposable
     private int _disposed;
 
     /// <summary>Creates a broker over a store.</summary>
-    /// <param name="store">The store; the broker owns it and disposes it.</param>
+    /// <param name="store">The store; unless <paramref name="ownsStore"/> is <see langword="false"/>, the broker owns it: opens it in <see cref="StartAsync"/> and disposes it.</param>
     /// <param name="options">Limits and timings; default <see cref="BrokerOptions"/>.</param>
     /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>. Must be the store's clock.</param>
     /// <param name="logger">Logger; default none.</param>
+    /// <param name="ownsStore">
+    /// Default <see langword="true"/>. <see langword="false"/> for another broker over a store that something else owns
+    /// (a second broker over one store object in one process): this broker neither opens nor disposes the store, so the
+    /// store must be open (its owning broker started, or <see cref="IQueueStore.InitializeAsync"/> called) before
+    /// <see cref="StartAsync"/>, and must outlive this broker. Brokers over one store object share its change feed.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public Broker(IQueueStore store, BrokerOptions? options = null, TimeProvider? timeProvider = null, ILogger<Broker>? logger = null)
+    public Broker(IQueueStore store, BrokerOptions? options = null, TimeProvider? timeProvider = null, ILogger<Broker>? logger = null, bool ownsStore = true)
     {
         ArgumentNullException.ThrowIfNull(store);
         Options = options ?? new BrokerOptions();
         Options.Validate();
         _store = store;
+        _ownsStore = ownsStore;
+        _feed = store as IChangeFeed ?? LocalChangeFeed.For(store);
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
@@ -81,7 +92,12 @@ public sealed partial class Broker : IAsyncDisposable
     {
         try
         {
-            await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            if (_ownsStore)
+            {
+                await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            _feedSubscription = await _feed.SubscribeChangesAsync(new ChangeSubscriber(this), cancellationToken).ConfigureAwait(false);
             _sweeper = Task.Run(SweepLoopAsync, CancellationToken.None);
             Volatile.Write(ref _running, 1);
             Log.Started(_logger, _store.GetType().Name);
@@ -123,7 +139,7 @@ public sealed partial class Broker : IAsyncDisposable
             "services.AddSluice(...) in a host (Host.CreateApplicationBuilder, WebApplication), which starts it when the host starts"),
     };
 
-    /// <summary>Stops background work (the sweeper, running redrives) and disposes the store. Idempotent.</summary>
+    /// <summary>Stops background work (the sweeper, running redrives), leaves the change feed and disposes the store (when it owns it). Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -153,7 +169,12 @@ public sealed partial class Broker : IAsyncDisposable
             await redrive.Completion.ConfigureAwait(false);
         }
 
-        await _store.DisposeAsync().ConfigureAwait(false);
+        _feedSubscription?.Dispose();
+        if (_ownsStore)
+        {
+            await _store.DisposeAsync().ConfigureAwait(false);
+        }
+
         _stopping.Dispose();
     }
 
@@ -219,13 +240,9 @@ public sealed partial class Broker : IAsyncDisposable
         }
 
         await StartedStore.DeleteQueueAsync(name, cancellationToken).ConfigureAwait(false);
-        _rates.TryRemove(name, out _);
 
-        // Receivers waiting on the queue wake up and get queue_not_found, rather than a later queue of the same name.
-        if (_signals.TryRemove(name, out var signal))
-        {
-            signal.Notify(int.MaxValue);
-        }
+        // Receivers waiting on the queue (on any broker over the store) wake up and get queue_not_found, rather than a later queue of the same name.
+        _feed.PublishChange(StoreChange.QueueDeleted(name));
     }
 
     /// <summary>Receivers long-polling the queue right now.</summary>

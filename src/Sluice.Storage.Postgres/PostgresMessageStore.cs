@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Sluice.Storage.Postgres.Internal;
 
@@ -22,8 +24,9 @@ namespace Sluice.Storage.Postgres;
 /// deduplication id) runs the operation again (<see cref="PostgresStoreOptions.MaxConflictRetries"/>); a lost or
 /// refused connection is <see cref="ErrorCodes.Unavailable"/> (transient). Cancelling a call stops it; a call
 /// cancelled while its commit was on the way may still have taken effect.</para>
-/// <para>Implements the queue concern only (<see cref="IQueueStore"/>); docs/design/postgres-store.md says what is
-/// still to come (topics, streams, key-value records, the change feed).</para>
+/// <para>Implements queues, topics, streams, key-value records and the change feed (<see cref="IChangeFeed"/>, over
+/// <c>LISTEN/NOTIFY</c>: a publish on one node wakes long polls on every node); docs/design/postgres-store.md says
+/// what is still to come.</para>
 /// </remarks>
 public sealed partial class PostgresMessageStore : IQueueStore
 {
@@ -34,6 +37,7 @@ public sealed partial class PostgresMessageStore : IQueueStore
     private readonly PostgresStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresChangeFeed _feed;
 
     // One QueueInfo instance per (queue row, stored options text): receipt handles hash a queue's identity once per
     // instance, and a queue read on every operation should not be hashed on every operation.
@@ -43,10 +47,11 @@ public sealed partial class PostgresMessageStore : IQueueStore
     /// <summary>Creates the store; <see cref="InitializeAsync"/> connects and migrates the schema.</summary>
     /// <param name="options">The connection string and schema.</param>
     /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>. Must be the broker's clock.</param>
+    /// <param name="logger">Where the change feed's lost connections are logged; default none.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">The connection string is empty or not a valid Npgsql connection string, or <see cref="PostgresStoreOptions.Schema"/> is not 1 to 63 characters from a-z 0-9 _ starting with a letter or _.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="PostgresStoreOptions.MaxConflictRetries"/> is not 0 to 100.</exception>
-    public PostgresMessageStore(PostgresStoreOptions options, TimeProvider? timeProvider = null)
+    public PostgresMessageStore(PostgresStoreOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.ConnectionString, "options.ConnectionString");
@@ -71,6 +76,7 @@ public sealed partial class PostgresMessageStore : IQueueStore
         }
 
         _dataSource = new NpgsqlDataSourceBuilder(connection.ConnectionString).Build();
+        _feed = new PostgresChangeFeed(_dataSource, connection.ConnectionString, options.Schema, _time, logger ?? NullLogger.Instance);
     }
 
     /// <summary>Connects, creates the schema and its tables when missing and migrates them to this version. Idempotent.</summary>
@@ -96,7 +102,7 @@ public sealed partial class PostgresMessageStore : IQueueStore
         Interlocked.CompareExchange(ref _state, Running, NotStarted);
     }
 
-    /// <summary>Closes the connection pool. Later calls fail with <see cref="ErrorCodes.Unavailable"/> (transient); calls under way end with their connection.</summary>
+    /// <summary>Closes the change feed's connection and the connection pool. Later calls fail with <see cref="ErrorCodes.Unavailable"/> (transient); calls under way end with their connection.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _state, Disposed) == Disposed)
@@ -104,6 +110,7 @@ public sealed partial class PostgresMessageStore : IQueueStore
             return;
         }
 
+        await _feed.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
 

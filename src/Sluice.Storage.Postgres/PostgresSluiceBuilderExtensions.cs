@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Sluice.Hosting;
 
 namespace Sluice.Storage.Postgres;
@@ -14,6 +16,6 @@ public static class PostgresSluiceBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        return builder.UseStore((_, time) => new PostgresMessageStore(options, time));
+        return builder.UseStore((services, time) => new PostgresMessageStore(options, time, services.GetService<ILoggerFactory>()?.CreateLogger<PostgresMessageStore>()));
     }
 }

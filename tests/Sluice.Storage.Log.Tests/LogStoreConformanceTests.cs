@@ -85,3 +85,17 @@ public sealed class LogStoreKeyValueConformanceTests : DurableKeyValueConformanc
         _directory.Dispose();
     }
 }
+
+/// <summary>Two brokers over one log store object: they wake each other through the store's in-process change feed.</summary>
+public sealed class LogStoreTwoBrokerConformanceTests : TwoBrokerConformanceTests
+{
+    private readonly LogStoreDirectory _directory = new();
+
+    protected override IQueueStore CreateStore(TimeProvider time) => _directory.Create(time);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _directory.Dispose();
+    }
+}

@@ -86,3 +86,26 @@ public sealed class PostgresStreamConformanceTests(PostgresServer server) : Dura
     }
 }
 
+
+/// <summary>Two nodes on one database: two store objects, each with its own broker; they wake each other through LISTEN/NOTIFY.</summary>
+[Collection(SharedPostgresServer.Name)]
+public sealed class PostgresTwoBrokerConformanceTests(PostgresServer server) : TwoBrokerConformanceTests
+{
+    private readonly PostgresDatabase _database = new(server);
+
+    protected override IQueueStore CreateStore(TimeProvider time) => _database.Store(time);
+
+    protected override IQueueStore CreateSecondStore(TimeProvider time) => _database.Store(time);
+
+    public override async Task InitializeAsync()
+    {
+        await _database.CreateAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _database.DropAsync();
+    }
+}

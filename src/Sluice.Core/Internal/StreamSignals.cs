@@ -49,6 +49,28 @@ internal sealed class StreamSignals
         }
     }
 
+    /// <summary>Wakes every blocked reader (changes may have been missed): each looks at its streams again.</summary>
+    public void NotifyAll()
+    {
+        List<TaskCompletionSource<bool>> woken = [];
+        lock (_lock)
+        {
+            ++_clock;
+            foreach (var (stream, waiters) in _waiters)
+            {
+                _versions[stream] = _clock;
+                woken.AddRange(waiters);
+            }
+
+            _waiters.Clear();
+        }
+
+        foreach (var waiter in woken)
+        {
+            waiter.TrySetResult(true);
+        }
+    }
+
     /// <summary>Waits until one of <paramref name="streams"/> is notified after <paramref name="ticket"/>, the timeout passes, or cancellation.</summary>
     /// <param name="streams">The streams watched.</param>
     /// <param name="ticket">From <see cref="Ticket"/>, taken before the reader looked.</param>

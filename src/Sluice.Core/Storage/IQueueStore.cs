@@ -35,7 +35,9 @@ public enum MessageSetOutcome
 /// (<c>IStreamStore</c>: append, range, consumer groups, pending lists). A store declares the concerns it implements by
 /// the interfaces it implements; the broker is built over the store as an <see cref="IQueueStore"/> and reaches any
 /// other concern by testing the same object for that interface when a request needs it, answering
-/// <see cref="ErrorCodes.NotSupported"/> when the store does not implement it. Every method is atomic, reads time from
+/// <see cref="ErrorCodes.NotSupported"/> when the store does not implement it. The change feed that wakes waiters is a
+/// concern too (<see cref="IChangeFeed"/>): a store shared by several processes implements it, any other store is
+/// served by <see cref="LocalChangeFeed.For"/>. Every method is atomic, reads time from
 /// the <see cref="TimeProvider"/> the store was built with, and returns only once its effect is durable (for a durable
 /// store). The broker validates arguments before calling a store, and the rules every store shares (deduplication keys,
 /// room under overflow policies, receipt-handle decisions, "already exists" comparisons, their error texts) live once
