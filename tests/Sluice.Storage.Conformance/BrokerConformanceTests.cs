@@ -53,8 +53,36 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
         _broker = await StartBrokerAsync();
     }
 
+    private readonly List<Broker> _peers = [];
+
+    /// <summary>
+    /// The store a second broker (a second node) uses: <see langword="null"/> (default) for the same store object as
+    /// <see cref="Store"/>, which the peer then does not own; a store that several processes share (PostgreSQL)
+    /// overrides it to open a second store on the same data.
+    /// </summary>
+    protected virtual IQueueStore? CreatePeerStore(TimeProvider time) => null;
+
+    /// <summary>
+    /// Starts a second broker over the same data, as a second node sees it (<see cref="CreatePeerStore"/>), on the same
+    /// clock. Disposed with the test (and by <see cref="RestartAsync"/>), before the main broker.
+    /// </summary>
+    protected async Task<Broker> StartPeerBrokerAsync()
+    {
+        var own = CreatePeerStore(Time);
+        var peer = new Broker(own ?? Store, BrokerOptions, Time, ownsStore: own is not null);
+        _peers.Add(peer);
+        await peer.StartAsync();
+        return peer;
+    }
+
     private async Task StopBrokerAsync()
     {
+        foreach (var peer in _peers)
+        {
+            await peer.DisposeAsync();
+        }
+
+        _peers.Clear();
         if (_broker is { } broker)
         {
             _broker = null;

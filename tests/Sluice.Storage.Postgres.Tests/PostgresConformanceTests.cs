@@ -10,6 +10,9 @@ public sealed class PostgresConformanceTests(PostgresServer server) : DurableBro
 
     protected override IQueueStore CreateStore(TimeProvider time) => _database.Store(time);
 
+    /// <summary>A second node: another store on the same database.</summary>
+    protected override IQueueStore CreatePeerStore(TimeProvider time) => _database.Store(time);
+
     public override async Task InitializeAsync()
     {
         await _database.CreateAsync();
