@@ -12,7 +12,7 @@ public abstract partial class BrokerConformanceTests
     [Fact]
     public async Task Receive_AttemptRetriedThroughAnotherBroker_ReturnsSameMessagesAndHandlesWithLeasesRestarted()
     {
-        var peer = await StartPeerBrokerAsync();
+        var peer = await StartPeerAsync();
         await CreateFifoQueueAsync();
         await Broker.PublishBatchAsync("orders.fifo", [FifoMessage("a1", "a"), FifoMessage("a2", "a"), FifoMessage("b1", "b")]);
         var first = await Broker.ReceiveAsync("orders.fifo", AttemptOptions());
@@ -38,7 +38,7 @@ public abstract partial class BrokerConformanceTests
     [InlineData(LeaseChange.Extend)]
     public async Task Receive_AttemptRetriedAfterAClientChangedOneOfItsMessagesThroughAnotherBroker_ThrowsInvalidArgument(LeaseChange change)
     {
-        var peer = await StartPeerBrokerAsync();
+        var peer = await StartPeerAsync();
         await CreateFifoQueueAsync();
         await Broker.PublishBatchAsync("orders.fifo", [FifoMessage("a1", "a"), FifoMessage("b1", "b")]);
         var first = await Broker.ReceiveAsync("orders.fifo", AttemptOptions());
@@ -63,7 +63,7 @@ public abstract partial class BrokerConformanceTests
     [Fact]
     public async Task Receive_AttemptRetriedThroughAnotherBrokerAfterTheLeaseExpired_IsAFreshReceive()
     {
-        var peer = await StartPeerBrokerAsync();
+        var peer = await StartPeerAsync();
         await CreateFifoQueueAsync();
         await Broker.PublishAsync("orders.fifo", FifoMessage("a1", "a"));
         var first = Assert.Single(await Broker.ReceiveAsync("orders.fifo", AttemptOptions()));

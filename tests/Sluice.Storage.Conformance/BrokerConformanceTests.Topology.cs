@@ -25,7 +25,7 @@ public abstract partial class BrokerConformanceTests
     [Fact]
     public async Task UpdateQueue_ConcurrentAToBAndBToAOnTwoBrokers_ExactlyOneSucceedsAndNoCycleExists()
     {
-        var peer = await StartPeerBrokerAsync();
+        var peer = await StartPeerAsync();
         for (var round = 0; round < Rounds; round++)
         {
             string a = $"a{round}", b = $"b{round}";
@@ -48,7 +48,7 @@ public abstract partial class BrokerConformanceTests
     [Fact]
     public async Task DeleteQueue_RacingAnUpdateNamingItAsDeadLetterQueue_NeverLeavesADeadLetterQueueThatDoesNotExist()
     {
-        var peer = await StartPeerBrokerAsync();
+        var peer = await StartPeerAsync();
         for (var round = 0; round < Rounds; round++)
         {
             string dlq = $"dlq{round}", jobs = $"jobs{round}";
@@ -70,7 +70,7 @@ public abstract partial class BrokerConformanceTests
     [Fact]
     public async Task CreateQueue_ConcurrentCreatesWithEqualOptionsOnTwoBrokers_BothReturnTheOneQueue()
     {
-        var peer = await StartPeerBrokerAsync();
+        var peer = await StartPeerAsync();
         var options = new QueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(45) };
         for (var round = 0; round < Rounds; round++)
         {
@@ -87,7 +87,7 @@ public abstract partial class BrokerConformanceTests
     [Fact]
     public async Task CreateQueue_ConcurrentCreatesWithDifferentOptionsOnTwoBrokers_OneThrowsQueueAlreadyExists()
     {
-        var peer = await StartPeerBrokerAsync();
+        var peer = await StartPeerAsync();
         QueueOptions first = new() { VisibilityTimeout = TimeSpan.FromSeconds(45) }, second = new() { VisibilityTimeout = TimeSpan.FromSeconds(50) };
         for (var round = 0; round < Rounds; round++)
         {
@@ -105,7 +105,7 @@ public abstract partial class BrokerConformanceTests
     [Fact]
     public async Task CreateQueue_DeadLetterChainLeadsBackThroughAnotherBroker_ThrowsInvalidArgument()
     {
-        var peer = await StartPeerBrokerAsync();
+        var peer = await StartPeerAsync();
         await CreateQueueAsync("c");
         await peer.CreateQueueAsync("b", new QueueOptions { DeadLetterQueue = "c" });
         await CreateQueueAsync("a", new QueueOptions { DeadLetterQueue = "b" });
