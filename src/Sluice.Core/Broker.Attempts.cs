@@ -1,75 +1,45 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Sluice.Internal;
+using Sluice.Storage;
 
 namespace Sluice;
 
+/// <summary>
+/// FIFO receive attempts (<see cref="ReceiveOptions.ReceiveRequestAttemptId"/>), remembered in the store's key-value
+/// records under <see cref="KeyValueRules.AttemptsPrefix"/> for 5 minutes, so a retry on any node, or after a restart,
+/// is recognised. A record holds no bodies: per message, its sequence number, the lease generation of its handle, its
+/// receive count and the lease end the attempt gave it. A retry reads the messages back from the store and decides from
+/// their state (<see cref="AttemptRules.Decide"/>), so acks, nacks and extends never touch the records.
+/// </summary>
 public sealed partial class Broker
 {
     private static readonly TimeSpan AttemptWindow = TimeSpan.FromMinutes(5);
 
-    // Remembered receives hold bodies: bound them by bytes, dropping the oldest first.
-    private const long MaxAttemptBytes = 64L * 1024 * 1024;
-    private readonly Lock _attemptsLock = new();
-    private readonly Dictionary<(string Queue, string AttemptId), Attempt> _attempts = [];
-    private readonly Dictionary<string, Attempt> _attemptsByHandle = new(StringComparer.Ordinal);
-    private readonly Queue<(string Queue, string AttemptId)> _attemptOrder = new();
-    private long _attemptBytes;
-
     /// <summary>The deduplication id content-based deduplication derives: lower-case hex SHA-256 of the body.</summary>
     public static string ContentDeduplicationId(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
 
-    private void RememberAttempt(string queue, string attemptId, IReadOnlyList<QueueMessage> messages)
+    private static string AttemptKey(string queue, string attemptId) => $"{KeyValueRules.AttemptsPrefix}{queue}/{attemptId}";
+
+    /// <summary>
+    /// Remembers a receive made with an attempt id. A failure to write the record is logged, not thrown: the messages
+    /// are leased to this caller already, and a retry then is a fresh receive.
+    /// </summary>
+    private async ValueTask RememberAttemptAsync(QueueInfo info, string attemptId, IReadOnlyList<QueueMessage> messages, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        long bytes = 0;
-        foreach (var m in messages)
+        if (StartedStore is not IKeyValueStore keyValues)
         {
-            bytes += m.Body.Length + 256;
+            return;
         }
 
-        var attempt = new Attempt((queue, attemptId), now + AttemptWindow, messages, bytes);
-        lock (_attemptsLock)
+        try
         {
-            ForgetAttempt(attempt.Key);
-            _attempts[attempt.Key] = attempt;
-            foreach (var m in messages)
-            {
-                _attemptsByHandle[m.ReceiptHandle!] = attempt;
-            }
-
-            _attemptOrder.Enqueue(attempt.Key);
-            _attemptBytes += bytes;
-
-            // The order queue is oldest first: drop expired entries, then the oldest while over the byte budget.
-            while (_attemptOrder.TryPeek(out var oldest) &&
-                   (!_attempts.TryGetValue(oldest, out var entry) || entry.Expires <= now || _attemptBytes > MaxAttemptBytes))
-            {
-                _attemptOrder.Dequeue();
-                ForgetAttempt(oldest);
-            }
+            var record = AttemptRecord.Encode(ReceiptHandle.QueueTagOf(info), messages);
+            await keyValues.SetKeyValueAsync(AttemptKey(info.Name, attemptId), record, null, AttemptWindow, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private void ForgetAttempt((string Queue, string AttemptId) key)
-    {
-        if (_attempts.Remove(key, out var entry))
+        catch (Exception ex) when (ex is SluiceException or OperationCanceledException)
         {
-            _attemptBytes -= entry.Bytes;
-            foreach (var m in entry.Messages)
-            {
-                _attemptsByHandle.Remove(m.ReceiptHandle!);
-            }
-        }
-    }
-
-    /// <summary>A client acked, released or extended the lease of <paramref name="receiptHandle"/>: a receive attempt that returned it can no longer be retried.</summary>
-    private void LeaseChanged(string receiptHandle)
-    {
-        lock (_attemptsLock)
-        {
-            if (_attemptsByHandle.TryGetValue(receiptHandle, out var attempt))
-            {
-                attempt.Changed = true;
-            }
+            Log.AttemptNotRemembered(_logger, info.Name, ex);
         }
     }
 
@@ -80,58 +50,208 @@ public sealed partial class Broker
     /// otherwise gone) the retry is a fresh receive (<see langword="null"/>).
     /// </summary>
     /// <exception cref="SluiceException">invalid_argument (field receiveRequestAttemptId): a message of the attempt was changed.</exception>
-    private async ValueTask<IReadOnlyList<QueueMessage>?> RetryAttemptAsync(string queue, string attemptId, TimeSpan visibility, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<QueueMessage>?> RetryAttemptAsync(QueueInfo info, string attemptId, TimeSpan visibility, CancellationToken cancellationToken)
     {
-        Attempt? earlier;
-        lock (_attemptsLock)
+        if (StartedStore is not IKeyValueStore keyValues)
         {
-            if (!_attempts.TryGetValue((queue, attemptId), out earlier) || earlier.Expires <= _time.GetUtcNow())
-            {
-                return null;
-            }
-
-            if (earlier.Changed)
-            {
-                throw SluiceException.Invalid("receiveRequestAttemptId",
-                    $"receiveRequestAttemptId '{attemptId}' can no longer be retried: a message that receive returned was acknowledged, " +
-                    "released or had its lease extended since; receive with a new attempt id");
-            }
+            return null;
         }
 
-        var renewed = new List<QueueMessage>(earlier.Messages.Count);
-        foreach (var message in earlier.Messages)
+        var key = AttemptKey(info.Name, attemptId);
+        var record = await keyValues.GetKeyValueAsync(key, cancellationToken).ConfigureAwait(false);
+        if (record is null || !AttemptRecord.TryDecode(record.Value.Span, out var tag, out var earlier) || tag != ReceiptHandle.QueueTagOf(info))
         {
+            // None, or an earlier queue of that name made it.
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        var stored = new QueueMessage?[earlier.Length];
+        var outcome = AttemptOutcome.Held;
+        for (var i = 0; i < earlier.Length; i++)
+        {
+            var page = await StartedStore.ScanAsync(info.Name, earlier[i].Sequence - 1, 1, cancellationToken).ConfigureAwait(false);
+            stored[i] = page.Count == 1 && page[0].SequenceNumber == earlier[i].Sequence ? page[0] : null;
+            outcome = (AttemptOutcome)Math.Max((int)outcome, (int)AttemptRules.Decide(earlier[i], stored[i], now));
+        }
+
+        if (outcome == AttemptOutcome.Changed)
+        {
+            throw SluiceException.Invalid("receiveRequestAttemptId",
+                $"receiveRequestAttemptId '{attemptId}' can no longer be retried: a message that receive returned was acknowledged, " +
+                "released or had its lease extended since; receive with a new attempt id");
+        }
+
+        if (outcome == AttemptOutcome.Fresh)
+        {
+            return null;
+        }
+
+        var renewed = new List<QueueMessage>(earlier.Length);
+        for (var i = 0; i < earlier.Length; i++)
+        {
+            var handle = new ReceiptHandle(tag, earlier[i].Sequence, earlier[i].Generation).ToString();
             try
             {
-                var until = await StartedStore.ExtendLeaseAsync(queue, message.ReceiptHandle!, visibility, restart: true, cancellationToken).ConfigureAwait(false);
-                renewed.Add(message with { VisibleAt = until });
+                var until = await StartedStore.ExtendLeaseAsync(info.Name, handle, visibility, restart: true, cancellationToken).ConfigureAwait(false);
+                renewed.Add(stored[i]! with { ReceiptHandle = handle, VisibleAt = until, State = MessageState.InFlight });
             }
             catch (SluiceException)
             {
-                lock (_attemptsLock)
-                {
-                    ForgetAttempt((queue, attemptId));
-                }
-
+                // Changed between the check and the restart: the attempt is over.
                 return null;
+            }
+        }
+
+        // The record now holds the restarted lease ends (a later retry compares against them), and keeps its expiry.
+        if (record.ExpiresAt is { } expires && expires - now >= TimeSpan.FromMilliseconds(1))
+        {
+            try
+            {
+                await keyValues.SetKeyValueAsync(key, AttemptRecord.Encode(tag, renewed), null, expires - now, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SluiceException or OperationCanceledException)
+            {
+                Log.AttemptNotRemembered(_logger, info.Name, ex);
             }
         }
 
         return renewed;
     }
 
-    /// <summary>One remembered receive: its messages (with their handles) and whether a client changed one of their leases since.</summary>
-    private sealed class Attempt((string Queue, string AttemptId) key, DateTimeOffset expires, IReadOnlyList<QueueMessage> messages, long bytes)
+    /// <summary>Forgets the receive attempts of a queue (a purge): a retry of one is a fresh receive.</summary>
+    private async ValueTask ForgetAttemptsAsync(string queue, CancellationToken cancellationToken)
     {
-        public (string Queue, string AttemptId) Key { get; } = key;
+        if (StartedStore is not IKeyValueStore keyValues)
+        {
+            return;
+        }
 
-        public DateTimeOffset Expires { get; } = expires;
+        var prefix = $"{KeyValueRules.AttemptsPrefix}{queue}/";
+        string? after = null;
+        do
+        {
+            var page = await keyValues.ListKeyValuesAsync(prefix, after, KeyValueRules.MaxListLimit, cancellationToken).ConfigureAwait(false);
+            foreach (var record in page.Records)
+            {
+                await keyValues.DeleteKeyValueAsync(record.Key, null, cancellationToken).ConfigureAwait(false);
+            }
 
-        public IReadOnlyList<QueueMessage> Messages { get; } = messages;
+            after = page.NextAfter;
+        }
+        while (after is not null);
+    }
+}
 
-        public long Bytes { get; } = bytes;
+/// <summary>What a retried receive attempt does, in increasing precedence.</summary>
+internal enum AttemptOutcome
+{
+    /// <summary>Still leased under the attempt's handle: the retry returns it, lease restarted.</summary>
+    Held = 0,
 
-        /// <summary>Set under the attempts lock.</summary>
-        public bool Changed { get; set; }
+    /// <summary>Its lease ended on its own, or it is gone otherwise: the retry is a fresh receive.</summary>
+    Fresh = 1,
+
+    /// <summary>A client acknowledged, released or extended it: the retry is refused.</summary>
+    Changed = 2,
+}
+
+/// <summary>One message of a remembered receive attempt.</summary>
+/// <param name="Sequence">The message's sequence number.</param>
+/// <param name="Generation">The lease generation of the handle the attempt returned (the fencing token).</param>
+/// <param name="ReceiveCount">The message's receive count after that receive.</param>
+/// <param name="VisibleAtMs">The lease end the attempt (or its latest retry) gave it, in unix milliseconds.</param>
+internal readonly record struct AttemptMessage(long Sequence, int Generation, int ReceiveCount, long VisibleAtMs);
+
+/// <summary>The rule deciding a retried receive attempt from the store's state, once.</summary>
+internal static class AttemptRules
+{
+    /// <summary>
+    /// Decides one message of a retried attempt. Gone: a client acknowledged or dead-lettered it while the lease ran
+    /// (<see cref="AttemptOutcome.Changed"/>), or it left after the lease's end (<see cref="AttemptOutcome.Fresh"/>).
+    /// Received again since (another receive count): fresh. Its visible time moved away from the lease end the attempt
+    /// gave it (a nack, an extend, a release): changed. The lease end passed: fresh. Otherwise it is held.
+    /// A nack followed by another receive reads as "received again" (fresh).
+    /// </summary>
+    /// <param name="earlier">What the attempt recorded.</param>
+    /// <param name="stored">The message with that sequence number in the queue now, or <see langword="null"/>.</param>
+    /// <param name="now">The broker's current time.</param>
+    public static AttemptOutcome Decide(AttemptMessage earlier, QueueMessage? stored, DateTimeOffset now)
+    {
+        var nowMs = now.ToUnixTimeMilliseconds();
+        if (stored is null)
+        {
+            return nowMs >= earlier.VisibleAtMs ? AttemptOutcome.Fresh : AttemptOutcome.Changed;
+        }
+
+        if (stored.ReceiveCount != earlier.ReceiveCount)
+        {
+            return AttemptOutcome.Fresh;
+        }
+
+        if (stored.VisibleAt.ToUnixTimeMilliseconds() != earlier.VisibleAtMs)
+        {
+            return AttemptOutcome.Changed;
+        }
+
+        return stored.State != MessageState.InFlight || nowMs >= earlier.VisibleAtMs ? AttemptOutcome.Fresh : AttemptOutcome.Held;
+    }
+}
+
+/// <summary>
+/// The value of a receive-attempt record: a version byte (1), the queue tag (8 bytes), the message count (2 bytes),
+/// then per message its sequence (8), generation (4), receive count (4) and lease end in unix milliseconds (8), all
+/// big-endian.
+/// </summary>
+internal static class AttemptRecord
+{
+    private const byte Version = 1;
+    private const int HeaderSize = 11;
+    private const int EntrySize = 24;
+
+    public static byte[] Encode(ulong queueTag, IReadOnlyList<QueueMessage> messages)
+    {
+        var bytes = new byte[HeaderSize + (EntrySize * messages.Count)];
+        bytes[0] = Version;
+        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(1), queueTag);
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(9), checked((ushort)messages.Count));
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            var entry = bytes.AsSpan(HeaderSize + (EntrySize * i));
+            BinaryPrimitives.WriteInt64BigEndian(entry, m.SequenceNumber);
+            BinaryPrimitives.WriteInt32BigEndian(entry[8..], ReceiptHandle.Parse(m.ReceiptHandle).Attempt);
+            BinaryPrimitives.WriteInt32BigEndian(entry[12..], m.ReceiveCount);
+            BinaryPrimitives.WriteInt64BigEndian(entry[16..], m.VisibleAt.ToUnixTimeMilliseconds());
+        }
+
+        return bytes;
+    }
+
+    public static bool TryDecode(ReadOnlySpan<byte> bytes, out ulong queueTag, out AttemptMessage[] messages)
+    {
+        queueTag = 0;
+        messages = [];
+        if (bytes.Length < HeaderSize || bytes[0] != Version)
+        {
+            return false;
+        }
+
+        int count = BinaryPrimitives.ReadUInt16BigEndian(bytes[9..]);
+        if (bytes.Length != HeaderSize + (EntrySize * count))
+        {
+            return false;
+        }
+
+        queueTag = BinaryPrimitives.ReadUInt64BigEndian(bytes[1..]);
+        messages = new AttemptMessage[count];
+        for (var i = 0; i < count; i++)
+        {
+            var entry = bytes[(HeaderSize + (EntrySize * i))..];
+            messages[i] = new AttemptMessage(BinaryPrimitives.ReadInt64BigEndian(entry), BinaryPrimitives.ReadInt32BigEndian(entry[8..]),
+                BinaryPrimitives.ReadInt32BigEndian(entry[12..]), BinaryPrimitives.ReadInt64BigEndian(entry[16..]));
+        }
+
+        return true;
     }
 }

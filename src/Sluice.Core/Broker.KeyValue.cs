@@ -6,7 +6,8 @@ namespace Sluice;
 /// Key-value records: versioned state shared by every process using the broker, with compare-and-set and expiry
 /// (<see cref="KeyValueRecord"/>). The store must implement <see cref="IKeyValueStore"/>; otherwise every method throws
 /// not_supported. Keys are 1-256 characters without control characters, values at most 64 KiB (invalid_argument
-/// naming the field). Bad input changes no state.
+/// naming the field). Keys starting with <see cref="KeyValueRules.ReservedPrefix"/> (<c>$sluice/</c>) hold Sluice's own
+/// records: these methods refuse them (invalid_argument) and listings skip them. Bad input changes no state.
 /// </summary>
 public sealed partial class Broker
 {
@@ -23,6 +24,7 @@ public sealed partial class Broker
     public async ValueTask<KeyValueRecord?> KeyValueGetAsync(string key, CancellationToken cancellationToken = default)
     {
         KeyValueRules.CheckKey(key);
+        KeyValueRules.CheckNotReserved(key);
         return await KeyValues.GetKeyValueAsync(key, cancellationToken).ConfigureAwait(false);
     }
 
@@ -42,6 +44,7 @@ public sealed partial class Broker
     public async ValueTask<KeyValueRecord> KeyValueSetAsync(string key, ReadOnlyMemory<byte> value, KeyValueWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         KeyValueRules.CheckKey(key);
+        KeyValueRules.CheckNotReserved(key);
         KeyValueRules.CheckValue(value);
         options ??= DefaultWrite;
         KeyValueRules.CheckWrite(options);
@@ -57,6 +60,7 @@ public sealed partial class Broker
     public async ValueTask<bool> KeyValueDeleteAsync(string key, long? expectedVersion = null, CancellationToken cancellationToken = default)
     {
         KeyValueRules.CheckKey(key);
+        KeyValueRules.CheckNotReserved(key);
         KeyValueRules.CheckDelete(expectedVersion);
         return await KeyValues.DeleteKeyValueAsync(key, expectedVersion, cancellationToken).ConfigureAwait(false);
     }
@@ -70,7 +74,25 @@ public sealed partial class Broker
     public async ValueTask<KeyValuePage> KeyValueListAsync(string? prefix = null, string? after = null, int limit = KeyValueRules.DefaultListLimit, CancellationToken cancellationToken = default)
     {
         KeyValueRules.CheckList(prefix, after, limit);
-        return await KeyValues.ListKeyValuesAsync(prefix ?? "", after, limit, cancellationToken).ConfigureAwait(false);
+        KeyValueRules.CheckNotReserved(prefix, "prefix");
+        prefix ??= "";
+        var page = await KeyValues.ListKeyValuesAsync(prefix, after, limit, cancellationToken).ConfigureAwait(false);
+        if (!page.Records.Any(r => KeyValueRules.IsReserved(r.Key)))
+        {
+            return page;
+        }
+
+        // The page reached the reserved block (it sorts as one run of keys): keep what came before it, then go on past it.
+        var kept = page.Records.Where(r => !KeyValueRules.IsReserved(r.Key)).ToList();
+        if (page.NextAfter is null)
+        {
+            return new KeyValuePage(kept, null);
+        }
+
+        var resume = KeyValueRules.KeyOrder.Compare(page.NextAfter, KeyValueRules.ReservedRangeEnd) > 0 ? page.NextAfter : KeyValueRules.ReservedRangeEnd;
+        var rest = await KeyValues.ListKeyValuesAsync(prefix, resume, limit - kept.Count, cancellationToken).ConfigureAwait(false);
+        kept.AddRange(rest.Records);
+        return new KeyValuePage(kept, rest.NextAfter);
     }
 
     private static readonly KeyValueWriteOptions DefaultWrite = new();

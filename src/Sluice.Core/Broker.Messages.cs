@@ -74,7 +74,7 @@ public sealed partial class Broker
         if (options.ReceiveRequestAttemptId is { } attemptId)
         {
             Validation.DeduplicationId(attemptId, "receiveRequestAttemptId");
-            if (await RetryAttemptAsync(queue, attemptId, visibility, cancellationToken).ConfigureAwait(false) is { } again)
+            if (await RetryAttemptAsync(info, attemptId, visibility, cancellationToken).ConfigureAwait(false) is { } again)
             {
                 return again;
             }
@@ -92,7 +92,7 @@ public sealed partial class Broker
                 Metrics.Received.Add(result.Messages.Count, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
                 if (options.ReceiveRequestAttemptId is { } id)
                 {
-                    RememberAttempt(queue, id, result.Messages);
+                    await RememberAttemptAsync(info, id, result.Messages, cancellationToken).ConfigureAwait(false);
                 }
 
                 return result.Messages;
@@ -180,7 +180,6 @@ public sealed partial class Broker
             if (stored[j].Succeeded)
             {
                 acked++;
-                LeaseChanged(receiptHandles[i]);
             }
         }
 
@@ -209,7 +208,6 @@ public sealed partial class Broker
         CheckErrorText(error);
 
         await StartedStore.NackAsync(queue, receiptHandle, d, error, cancellationToken).ConfigureAwait(false);
-        LeaseChanged(receiptHandle);
         Metrics.Nacked.Add(1, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
         NotifyReady(queue, 1);
         if (info.Options.DeadLetterQueue is { } dlq)
@@ -239,7 +237,6 @@ public sealed partial class Broker
         CheckErrorText(error);
         var dlq = info.Options.DeadLetterQueue ?? throw StoreErrors.NoDeadLetterQueue(queue);
         await StartedStore.DeadLetterAsync(queue, receiptHandle, error, cancellationToken).ConfigureAwait(false);
-        LeaseChanged(receiptHandle);
         NotifyReady(dlq, 1);
     }
 
@@ -270,7 +267,6 @@ public sealed partial class Broker
         ReceiptHandle.Parse(receiptHandle, info);
         Validation.Range(visibilityTimeout, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "visibilityTimeout");
         var until = await StartedStore.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, restart: false, cancellationToken).ConfigureAwait(false);
-        LeaseChanged(receiptHandle);
 
         // A shorter lease moves the queue's next visible time earlier: a waiting receiver must look again.
         NotifyReady(queue, 1);
@@ -283,7 +279,9 @@ public sealed partial class Broker
     public async ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default)
     {
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-        return await StartedStore.PurgeAsync(queue, cancellationToken).ConfigureAwait(false);
+        var purged = await StartedStore.PurgeAsync(queue, cancellationToken).ConfigureAwait(false);
+        await ForgetAttemptsAsync(queue, cancellationToken).ConfigureAwait(false);
+        return purged;
     }
 
     /// <summary>Reads messages in delivery order without leasing them.</summary>

@@ -43,6 +43,7 @@ public sealed partial class Broker : IAsyncDisposable
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public Broker(IQueueStore store, BrokerOptions? options = null, TimeProvider? timeProvider = null, ILogger<Broker>? logger = null, bool ownsStore = true)
     {
+        _ownsStore = ownsStore;
         ArgumentNullException.ThrowIfNull(store);
         Options = options ?? new BrokerOptions();
         Options.Validate();
@@ -187,7 +188,7 @@ public sealed partial class Broker : IAsyncDisposable
     {
         Validation.QueueName(name);
         options ??= new QueueOptions();
-        await ValidateOptionsAsync(name, options, cancellationToken).ConfigureAwait(false);
+        ValidateOptions(name, options);
         return await StartedStore.CreateQueueAsync(name, options, cancellationToken).ConfigureAwait(false);
     }
 
@@ -222,7 +223,7 @@ public sealed partial class Broker : IAsyncDisposable
             throw SluiceException.Invalid("fifo", $"queue '{name}' is {(current.Options.Fifo ? "FIFO" : "standard")}: a queue's kind is fixed at creation");
         }
 
-        await ValidateOptionsAsync(name, options, cancellationToken).ConfigureAwait(false);
+        ValidateOptions(name, options);
         return await StartedStore.UpdateQueueAsync(name, options, cancellationToken).ConfigureAwait(false);
     }
 
@@ -231,14 +232,6 @@ public sealed partial class Broker : IAsyncDisposable
     public async ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default)
     {
         Validation.QueueName(name);
-        var users = (await StartedStore.ListQueuesAsync(cancellationToken).ConfigureAwait(false))
-            .Where(q => q.Name != name && q.Options.DeadLetterQueue == name).Select(q => q.Name).ToList();
-        if (users.Count > 0)
-        {
-            throw new SluiceException(ErrorCodes.QueueInUse,
-                $"queue '{name}' is the dead-letter queue of {string.Join(", ", users.Select(u => $"'{u}'"))}: change their deadLetterQueue first", "queue");
-        }
-
         await StartedStore.DeleteQueueAsync(name, cancellationToken).ConfigureAwait(false);
 
         // Receivers waiting on the queue (on any broker over the store) wake up and get queue_not_found, rather than a later queue of the same name.
@@ -248,42 +241,18 @@ public sealed partial class Broker : IAsyncDisposable
     /// <summary>Receivers long-polling the queue right now.</summary>
     public int GetWaitingReceiverCount(string queue) => _signals.TryGetValue(queue, out var s) ? s.WaiterCount : 0;
 
-    private async ValueTask ValidateOptionsAsync(string name, QueueOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// The stateless checks of a queue's options. The checks that read other queues (the dead-letter queue exists, no
+    /// cycle, same kind; a dead-letter queue in use is not deleted) run in the store's transaction with the write
+    /// (<see cref="QueueRules.CheckDeadLetterQueue"/>, <see cref="QueueRules.CheckDeletable"/>).
+    /// </summary>
+    private static void ValidateOptions(string name, QueueOptions options)
     {
         Validation.Options(options);
         Validation.QueueKind(name, options);
-        if (options.DeadLetterQueue is { } dlq)
+        if (options.DeadLetterQueue == name)
         {
-            if (dlq == name)
-            {
-                throw SluiceException.Invalid("deadLetterQueue", $"queue '{name}' cannot be its own dead-letter queue: name another queue");
-            }
-
-            var target = await StartedStore.GetQueueAsync(dlq, cancellationToken).ConfigureAwait(false) ?? throw new SluiceException(ErrorCodes.QueueNotFound,
-                $"dead-letter queue '{dlq}' does not exist: create it before naming it as deadLetterQueue", "deadLetterQueue");
-            // Follow the chain from the dead-letter queue: it must not lead back here.
-            var seen = new HashSet<string>(StringComparer.Ordinal) { name };
-            for (var next = target; next.Options.DeadLetterQueue is { } hop;)
-            {
-                if (!seen.Add(hop))
-                {
-                    throw SluiceException.Invalid("deadLetterQueue",
-                        $"dead-letter queue '{dlq}' leads back to '{hop}' through its own deadLetterQueue chain: dead letters would cycle; break the loop");
-                }
-
-                if (await StartedStore.GetQueueAsync(hop, cancellationToken).ConfigureAwait(false) is not { } hopInfo)
-                {
-                    break;
-                }
-
-                next = hopInfo;
-            }
-
-            if (target.Options.Fifo != options.Fifo)
-            {
-                throw SluiceException.Invalid("deadLetterQueue",
-                    $"dead-letter queue '{dlq}' is {(target.Options.Fifo ? "FIFO" : "standard")} but '{name}' is {(options.Fifo ? "FIFO" : "standard")}: both must be of the same kind");
-            }
+            throw SluiceException.Invalid("deadLetterQueue", $"queue '{name}' cannot be its own dead-letter queue: name another queue");
         }
     }
 

@@ -28,8 +28,8 @@ public sealed partial class LogMessageStore
     private static readonly Dictionary<Type, RecordType> CommandCodes =
         CommandTypes.Select((type, index) => (type, index)).ToDictionary(x => x.type, x => (RecordType)((int)RecordType.CommandBase + x.index));
 
-    /// <summary>Logs and runs a command; answers once its record is durable.</summary>
-    private ValueTask<T> CommandAsync<T>(Command<T> command, LogSpace space, CancellationToken cancellationToken)
+    /// <summary>Logs and runs a command; answers once its record is durable. <paramref name="check"/> runs first, under the same lock, on live calls only (a replay never runs it): when it throws, nothing is logged.</summary>
+    private ValueTask<T> CommandAsync<T>(Command<T> command, LogSpace space, CancellationToken cancellationToken, Action<InMemoryMessageStore>? check = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var record = RecordBuffer.Rent(CommandCodes[command.GetType()]);
@@ -38,7 +38,11 @@ public sealed partial class LogMessageStore
             JsonSerializer.Serialize(json, command, command.GetType());
         }
 
-        return CommitAsync(record, space, command.Run, cancellationToken);
+        return CommitAsync<T>(record, space, check is null ? command.Run : state =>
+        {
+            check(state);
+            return command.Run(state);
+        }, cancellationToken);
     }
 
     /// <summary>A logged call with its arguments.</summary>

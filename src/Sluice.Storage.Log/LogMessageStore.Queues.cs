@@ -6,8 +6,9 @@ namespace Sluice.Storage.Log;
 public sealed partial class LogMessageStore
 {
     /// <inheritdoc />
+    /// <remarks>The topology checks run under the store's lock with the call, before it is logged (a replay never refuses a logged call).</remarks>
     public ValueTask<QueueInfo> CreateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default) =>
-        CommandAsync(new CreateQueue(name, options), LogSpace.Grow, cancellationToken);
+        CommandAsync(new CreateQueue(name, options), LogSpace.Grow, cancellationToken, state => state.CheckTopology(name, options));
 
     /// <inheritdoc />
     public ValueTask<QueueInfo?> GetQueueAsync(string name, CancellationToken cancellationToken = default) => State().GetQueueAsync(name, cancellationToken);
@@ -17,11 +18,11 @@ public sealed partial class LogMessageStore
 
     /// <inheritdoc />
     public ValueTask<QueueInfo> UpdateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default) =>
-        CommandAsync(new UpdateQueue(name, options), LogSpace.Drain, cancellationToken);
+        CommandAsync(new UpdateQueue(name, options), LogSpace.Drain, cancellationToken, state => state.CheckTopology(name, options));
 
     /// <inheritdoc />
     public async ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default) =>
-        await CommandAsync(new DeleteQueue(name), LogSpace.Drain, cancellationToken).ConfigureAwait(false);
+        await CommandAsync(new DeleteQueue(name), LogSpace.Drain, cancellationToken, state => state.CheckTopology(name, null)).ConfigureAwait(false);
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<PublishResult>> PublishAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)

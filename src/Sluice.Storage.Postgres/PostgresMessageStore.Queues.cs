@@ -9,12 +9,17 @@ public sealed partial class PostgresMessageStore
     private const string QueueColumns = "id, name, options, created_at";
 
     /// <inheritdoc />
-    /// <remarks>Two nodes creating the same queue at once: one inserts it, the other then finds it (and compares options).</remarks>
+    /// <remarks>
+    /// Runs under the topology lock (<see cref="LockTopologyAsync"/>): two nodes creating the same queue at once, one
+    /// inserts it and the other then finds it (and compares options); the dead-letter checks read the catalogue as it is.
+    /// </remarks>
     public ValueTask<QueueInfo> CreateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         return RunAsync(async (c, now, ct) =>
         {
+            await LockTopologyAsync(c, _options.Schema, ct).ConfigureAwait(false);
+            await CheckDeadLetterQueueAsync(c, name, options, ct).ConfigureAwait(false);
             if (await FindQueueAsync(c, name, ct).ConfigureAwait(false) is { } existing)
             {
                 return QueueRules.CreateExisting(existing.Info, options);
@@ -39,11 +44,15 @@ public sealed partial class PostgresMessageStore
                 .ConvertAll(q => q.Info), cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>Runs under the topology lock (<see cref="LockTopologyAsync"/>), so two updates A→B and B→A cannot both pass the cycle check.</remarks>
     public ValueTask<QueueInfo> UpdateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         return RunAsync(async (c, _, ct) =>
         {
+            await LockTopologyAsync(c, _options.Schema, ct).ConfigureAwait(false);
+            await RequireQueueAsync(c, name, ct).ConfigureAwait(false);
+            await CheckDeadLetterQueueAsync(c, name, options, ct).ConfigureAwait(false);
             var text = OptionsText(options);
             var rows = await QueryAsync(c,
                 $"UPDATE queues SET options = $2, dead_letter_queue = $3, retention_ms = $4 WHERE name = $1 RETURNING {QueueColumns}",
@@ -53,13 +62,46 @@ public sealed partial class PostgresMessageStore
     }
 
     /// <inheritdoc />
-    /// <remarks>Messages and deduplication ids go with the queue (foreign keys with <c>ON DELETE CASCADE</c>), in the same transaction.</remarks>
+    /// <remarks>
+    /// Messages and deduplication ids go with the queue (foreign keys with <c>ON DELETE CASCADE</c>), in the same
+    /// transaction; under the topology lock (<see cref="LockTopologyAsync"/>), so no update can name it as a dead-letter
+    /// queue between the check and the delete.
+    /// </remarks>
     public async ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default)
     {
         var id = await RunAsync(async (c, _, ct) =>
-            (long?)await ScalarAsync(c, "DELETE FROM queues WHERE name = $1 RETURNING id", ct, name).ConfigureAwait(false)
-                ?? throw StoreErrors.QueueNotFound(name), cancellationToken).ConfigureAwait(false);
+        {
+            await LockTopologyAsync(c, _options.Schema, ct).ConfigureAwait(false);
+            await RequireQueueAsync(c, name, ct).ConfigureAwait(false);
+            QueueRules.CheckDeletable(name, await QueryAsync(c, "SELECT name FROM queues WHERE dead_letter_queue = $1 AND name <> $1",
+                r => r.GetString(0), ct, name).ConfigureAwait(false));
+            return (long?)await ScalarAsync(c, "DELETE FROM queues WHERE name = $1 RETURNING id", ct, name).ConfigureAwait(false)
+                ?? throw StoreErrors.QueueNotFound(name);
+        }, cancellationToken).ConfigureAwait(false);
         _infos.TryRemove(id, out _);
+    }
+
+    /// <summary>
+    /// Serialises topology changes (create, update, delete of queues) across the cluster: a transaction-scoped advisory
+    /// lock on the schema's queue catalogue, held to the end of the transaction, so a check that reads other queues
+    /// (dead-letter queue exists, no cycle, in use) and the write that follows are one step for every node.
+    /// </summary>
+    private static Task<int> LockTopologyAsync(NpgsqlConnection c, string schema, CancellationToken ct) =>
+        ExecuteAsync(c, "SELECT pg_advisory_xact_lock(hashtextextended('sluice queues ' || $1, 0))", ct, schema);
+
+    /// <summary><see cref="QueueRules.CheckDeadLetterQueue"/> over the dead-letter queue and its chain, read in one query (under the topology lock).</summary>
+    private async Task CheckDeadLetterQueueAsync(NpgsqlConnection c, string name, QueueOptions options, CancellationToken ct)
+    {
+        if (options.DeadLetterQueue is not { } dlq)
+        {
+            return;
+        }
+
+        var chain = await QueryAsync(c,
+            $"WITH RECURSIVE chain(name) AS (SELECT $1::text UNION SELECT q.dead_letter_queue FROM queues q JOIN chain ON q.name = chain.name WHERE q.dead_letter_queue IS NOT NULL) " +
+            $"SELECT {QueueColumns} FROM queues WHERE name IN (SELECT name FROM chain)", ReadQueue, ct, dlq).ConfigureAwait(false);
+        var byName = chain.ToDictionary(q => q.Info.Name, q => q.Info, StringComparer.Ordinal);
+        QueueRules.CheckDeadLetterQueue(name, options, n => byName.GetValueOrDefault(n));
     }
 
     private QueueRow ReadQueue(DbDataReader r) => ToQueue(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3));

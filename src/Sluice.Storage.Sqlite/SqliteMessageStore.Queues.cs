@@ -8,6 +8,7 @@ public sealed partial class SqliteMessageStore
     private QueueInfo ExecCreateQueue(string name, QueueOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        QueueRules.CheckDeadLetterQueue(name, options, FindQueueInfo);
         if (_queues.TryGetValue(name, out var existing))
         {
             return QueueRules.CreateExisting(existing.Info, options);
@@ -30,6 +31,7 @@ public sealed partial class SqliteMessageStore
     {
         ArgumentNullException.ThrowIfNull(options);
         var q = RequireQueue(name);
+        QueueRules.CheckDeadLetterQueue(name, options, FindQueueInfo);
         using var cmd = Command("UPDATE queues SET options = $options WHERE id = $id;", "$options", "$id");
         Set(cmd, 0, JsonSerializer.Serialize(options, StoreJsonContext.Default.QueueOptions));
         Set(cmd, 1, q.Id);
@@ -44,6 +46,7 @@ public sealed partial class SqliteMessageStore
     private bool ExecDeleteQueue(string name)
     {
         var q = RequireQueue(name);
+        QueueRules.CheckDeletable(name, _queues.Values.Where(u => u.Options.DeadLetterQueue == name).Select(u => u.Info.Name));
         using var cmd = Command("""
             DELETE FROM messages WHERE queue_id = $id;
             DELETE FROM dedup WHERE queue_id = $id;
@@ -59,4 +62,7 @@ public sealed partial class SqliteMessageStore
         _queuesChanged = true;
         return true;
     }
+
+    /// <summary>A queue's description, or <see langword="null"/>; on the writer thread, inside its transaction.</summary>
+    private QueueInfo? FindQueueInfo(string name) => _queues.TryGetValue(name, out var q) ? q.Info : null;
 }

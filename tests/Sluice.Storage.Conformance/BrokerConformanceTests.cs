@@ -43,8 +43,37 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
     /// <inheritdoc />
     public virtual async Task InitializeAsync() => _broker = await StartBrokerAsync();
 
-    /// <summary>Disposes the broker and the store. A subclass that overrides it (to delete its files) calls the base first.</summary>
-    public virtual Task DisposeAsync() => StopBrokerAsync();
+    /// <summary>Disposes the peers, the broker and the store. A subclass that overrides it (to delete its files) calls the base first.</summary>
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var peer in _peers)
+        {
+            await peer.DisposeAsync();
+        }
+
+        await StopBrokerAsync();
+    }
+
+    private readonly List<Broker> _peers = [];
+
+    /// <summary>
+    /// The store of a second broker over the same data (the two-broker fixture, as two cluster nodes share one
+    /// database): by default the store object of <see cref="Broker"/>, shared (the peer does not own it); a store whose
+    /// data several store objects can open at once (PostgreSQL) returns a new one and sets <see cref="PeerOwnsStore"/>.
+    /// </summary>
+    protected virtual IQueueStore CreatePeerStore(TimeProvider time) => Store;
+
+    /// <summary>Whether a peer broker owns (and disposes) the store <see cref="CreatePeerStore"/> returned; default false (a shared store object).</summary>
+    protected virtual bool PeerOwnsStore => false;
+
+    /// <summary>Starts another broker over the same data as <see cref="Broker"/> (disposed at the end of the test, or earlier by the test).</summary>
+    protected async Task<Broker> StartPeerAsync(BrokerOptions? options = null, Microsoft.Extensions.Logging.ILogger<Broker>? logger = null)
+    {
+        var peer = new Broker(CreatePeerStore(Time), options ?? BrokerOptions, Time, logger, ownsStore: PeerOwnsStore);
+        _peers.Add(peer);
+        await peer.StartAsync();
+        return peer;
+    }
 
     /// <summary>Disposes the broker (and so the store) and starts a new broker over a new store from <see cref="CreateStore"/>.</summary>
     protected async Task RestartAsync()

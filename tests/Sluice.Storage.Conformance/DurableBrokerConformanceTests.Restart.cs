@@ -294,4 +294,24 @@ public abstract partial class DurableBrokerConformanceTests
         Assert.Equal(before.SequenceNumber, duplicate.SequenceNumber);
         Assert.Equal([before.SequenceNumber, after.SequenceNumber], (await PeekAsync("jobs")).Select(m => m.SequenceNumber));
     }
+
+    [Fact]
+    public async Task Restart_AttemptRetriedAfterTheRestart_ReturnsSameMessagesAndHandles()
+    {
+        await CreateFifoQueueAsync();
+        await Broker.PublishBatchAsync("orders.fifo", [FifoMessage("a1", "a"), FifoMessage("b1", "b")]);
+        var options = new ReceiveOptions { MaxMessages = 10, ReceiveRequestAttemptId = "attempt-1", VisibilityTimeout = TimeSpan.FromSeconds(30) };
+        var first = await Broker.ReceiveAsync("orders.fifo", options);
+
+        await RestartAsync();
+        Advance(TimeSpan.FromSeconds(10));
+        var retry = await Broker.ReceiveAsync("orders.fifo", options);
+
+        Assert.Equal(first.Select(m => (m.MessageId, m.ReceiptHandle, Text(m))), retry.Select(m => (m.MessageId, m.ReceiptHandle, Text(m))));
+        Assert.All(retry, m => Assert.Equal(Now + TimeSpan.FromSeconds(30), m.VisibleAt));
+        await Broker.AckAsync("orders.fifo", retry[0].ReceiptHandle!);
+
+        await RestartAsync();
+        await AssertInvalidAsync("receiveRequestAttemptId", () => Broker.ReceiveAsync("orders.fifo", options).AsTask());
+    }
 }

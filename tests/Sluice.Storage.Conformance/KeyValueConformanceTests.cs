@@ -472,4 +472,19 @@ public abstract class DurableKeyValueConformanceTests : KeyValueConformanceTests
 
         Assert.True(next.Version > newest.Version);
     }
+
+    [Fact]
+    public async Task EveryCall_ReservedPrefix_ThrowsInvalidArgumentNamingTheRule()
+    {
+        const string key = KeyValueRules.ReservedPrefix + "mine";
+
+        var set = await AssertErrorAsync(ErrorCodes.InvalidArgument, () => Broker.KeyValueSetAsync(key, Bytes("v")).AsTask());
+        var get = await AssertErrorAsync(ErrorCodes.InvalidArgument, () => Broker.KeyValueGetAsync(key).AsTask());
+        var delete = await AssertErrorAsync(ErrorCodes.InvalidArgument, () => Broker.KeyValueDeleteAsync(key).AsTask());
+        var list = await AssertErrorAsync(ErrorCodes.InvalidArgument, () => Broker.KeyValueListAsync(KeyValueRules.AttemptsPrefix).AsTask());
+
+        Assert.Equal(["key", "key", "key", "prefix"], new[] { set, get, delete, list }.Select(e => e.Field));
+        Assert.Contains("'$sluice/', which is reserved", set.Message, StringComparison.Ordinal);
+        Assert.Empty((await Broker.KeyValueListAsync()).Records);
+    }
 }

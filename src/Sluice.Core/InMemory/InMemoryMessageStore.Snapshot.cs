@@ -24,9 +24,20 @@ public sealed partial class InMemoryMessageStore
 
     private readonly StateMachineHooks _hooks = new();
 
+    /// <summary>
+    /// Whether create, update and delete apply the topology checks themselves (<see cref="CheckTopology"/>): a store used
+    /// on its own does; a state machine does not (its owner checks before it logs a call, so replaying a log never
+    /// refuses a call that was accepted).
+    /// </summary>
+    private readonly bool _checksTopology = true;
+
     /// <summary>A store whose ids and bodies come from <paramref name="hooks"/> (the log-structured store's state machine).</summary>
     internal InMemoryMessageStore(TimeProvider timeProvider, StateMachineHooks hooks)
-        : this(timeProvider) => _hooks = hooks;
+        : this(timeProvider)
+    {
+        _hooks = hooks;
+        _checksTopology = false;
+    }
 
     /// <summary>
     /// Writes the whole state (queues with their messages, deduplication ids and counters; topics and subscriptions;

@@ -40,6 +40,11 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         lock (_lock)
         {
             ThrowIfDisposed();
+            if (_checksTopology)
+            {
+                QueueRules.CheckDeadLetterQueue(name, options, FindQueueInfo);
+            }
+
             if (_queues.TryGetValue(name, out var existing))
             {
                 return ValueTask.FromResult(QueueRules.CreateExisting(existing.Info, options));
@@ -48,6 +53,29 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
             var info = new QueueInfo(name, options, _time.GetUtcNow());
             _queues[name] = new QueueState(info);
             return ValueTask.FromResult(info);
+        }
+    }
+
+    /// <summary>A queue's description, or <see langword="null"/>; called under the lock.</summary>
+    private QueueInfo? FindQueueInfo(string name) => _queues.TryGetValue(name, out var q) ? q.Info : null;
+
+    /// <summary>
+    /// The topology checks of a create or update (<paramref name="options"/> given: <see cref="QueueRules.CheckDeadLetterQueue"/>)
+    /// or a delete (<see langword="null"/>: <see cref="QueueRules.CheckDeletable"/>) against the current state. A state
+    /// machine's owner calls it under its own lock, right before the call it logs.
+    /// </summary>
+    internal void CheckTopology(string name, QueueOptions? options)
+    {
+        lock (_lock)
+        {
+            if (options is not null)
+            {
+                QueueRules.CheckDeadLetterQueue(name, options, FindQueueInfo);
+            }
+            else
+            {
+                QueueRules.CheckDeletable(name, _queues.Values.Where(q => q.Info.Options.DeadLetterQueue == name).Select(q => q.Info.Name));
+            }
         }
     }
 
@@ -77,6 +105,11 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         lock (_lock)
         {
             var q = Queue(name);
+            if (_checksTopology)
+            {
+                QueueRules.CheckDeadLetterQueue(name, options, FindQueueInfo);
+            }
+
             q.Info = q.Info with { Options = options };
             return ValueTask.FromResult(q.Info);
         }
@@ -88,6 +121,11 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
         lock (_lock)
         {
             Queue(name);
+            if (_checksTopology)
+            {
+                CheckTopology(name, null);
+            }
+
             _queues.Remove(name);
             RemoveSubscriptionsOf(name);
             return ValueTask.CompletedTask;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Sluice.Internal;
 
 /// <summary>
-/// Every log event of Sluice.Core. Event ids: 1000-1099 broker lifecycle, 1100-1199 redrive and the dead-letter workspace, 1200-1299 sweeper.
+/// Every log event of Sluice.Core. Event ids: 1000-1099 broker lifecycle, 1100-1199 redrive and the dead-letter workspace, 1200-1299 sweeper, 1300-1399 receive attempts.
 /// A test keeps the ids unique across assemblies.
 /// </summary>
 internal static partial class Log
@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Sweeper failed; it retries at the next interval")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "A receive attempt on {Queue} was not remembered; a retry of it is a fresh receive")]
+    public static partial void AttemptNotRemembered(ILogger logger, string queue, Exception exception);
 }

@@ -25,6 +25,36 @@ public static class KeyValueRules
     public static readonly TimeSpan MaxTimeToLive = TimeSpan.FromDays(365);
 
     /// <summary>
+    /// The key prefix reserved for Sluice's own records in the key-value store (<c>$sluice/</c>): user calls through the
+    /// broker may not get, set, delete or list keys that start with it (<see cref="CheckNotReserved"/>), and user
+    /// listings skip them. Each kind of internal record has a sub-prefix (<see cref="AttemptsPrefix"/>).
+    /// </summary>
+    public const string ReservedPrefix = "$sluice/";
+
+    /// <summary>The sub-prefix of FIFO receive-attempt records: <c>$sluice/attempts/{queue}/{receiveRequestAttemptId}</c>.</summary>
+    public const string AttemptsPrefix = ReservedPrefix + "attempts/";
+
+    /// <summary>
+    /// A valid key that sorts after every reserved key (<see cref="ReservedPrefix"/> followed by U+10FFFF up to the
+    /// 256-character limit): a listing that passes it as <c>after</c> resumes past the reserved block.
+    /// </summary>
+    public static readonly string ReservedRangeEnd = ReservedPrefix + string.Concat(Enumerable.Repeat("\U0010FFFF", (MaxKeyLength - ReservedPrefix.Length) / 2));
+
+    /// <summary>Whether <paramref name="key"/> is in the reserved range (<see cref="ReservedPrefix"/>).</summary>
+    public static bool IsReserved(string key) => key.StartsWith(ReservedPrefix, StringComparison.Ordinal);
+
+    /// <summary>Throws invalid_argument (field <paramref name="field"/>) when <paramref name="key"/> starts with <see cref="ReservedPrefix"/>.</summary>
+    /// <exception cref="SluiceException">invalid_argument.</exception>
+    public static void CheckNotReserved(string? key, string field = "key")
+    {
+        if (key is not null && IsReserved(key))
+        {
+            throw SluiceException.Invalid(field,
+                $"{field} '{key}' starts with '{ReservedPrefix}', which is reserved for Sluice's own records (receive attempts, redrive jobs): use a key that does not start with '{ReservedPrefix}'");
+        }
+    }
+
+    /// <summary>
     /// Orders keys by Unicode code point, which is the order of their UTF-8 bytes (a SQL database's binary collation over
     /// UTF-8 text sorts the same way). It differs from <see cref="StringComparer.Ordinal"/> only where a character above
     /// U+FFFF (a surrogate pair) meets one from U+E000 to U+FFFF.

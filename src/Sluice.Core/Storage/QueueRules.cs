@@ -2,7 +2,8 @@ namespace Sluice.Storage;
 
 /// <summary>
 /// The queue rules every <see cref="IQueueStore"/> applies, once: deduplication keys, room under the overflow policies,
-/// max-receive dead-lettering, receipt-handle decisions and "already exists" on create. A store reads and writes its
+/// max-receive dead-lettering, receipt-handle decisions, "already exists" on create and the topology checks of create,
+/// update and delete (dead-letter queues exist, no cycles, a dead-letter queue in use stays). A store reads and writes its
 /// storage and asks these methods what to do; their errors come from <see cref="StoreErrors"/>, so every store words
 /// them the same way.
 /// </summary>
@@ -101,6 +102,74 @@ public static class QueueRules
     {
         ArgumentNullException.ThrowIfNull(existing);
         return existing.Options == requested ? existing : throw StoreErrors.QueueAlreadyExists(existing.Name);
+    }
+
+    /// <summary>
+    /// The topology check of a create or update, decided inside the store's transaction (or under its lock) with the
+    /// write that follows, so two concurrent changes cannot both pass: the queue's dead-letter queue (when it names one)
+    /// exists, its <see cref="QueueOptions.DeadLetterQueue"/> chain does not lead back to <paramref name="name"/>, and it
+    /// is of the same kind (FIFO or standard). The broker checks the stateless rules before (a queue naming itself).
+    /// </summary>
+    /// <param name="name">The queue being created or updated.</param>
+    /// <param name="options">Its new options.</param>
+    /// <param name="find">Looks up a queue by name in the store's transaction; <see langword="null"/> when none has that name.</param>
+    /// <exception cref="SluiceException">
+    /// queue_not_found (field deadLetterQueue) when the dead-letter queue does not exist; invalid_argument (field
+    /// deadLetterQueue) for a cycle or a kind mismatch.
+    /// </exception>
+    public static void CheckDeadLetterQueue(string name, QueueOptions options, Func<string, QueueInfo?> find)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(find);
+        if (options.DeadLetterQueue is not { } dlq)
+        {
+            return;
+        }
+
+        var target = find(dlq) ?? throw new SluiceException(ErrorCodes.QueueNotFound,
+            $"dead-letter queue '{dlq}' does not exist: create it before naming it as deadLetterQueue", "deadLetterQueue");
+
+        // Follow the chain from the dead-letter queue: it must not lead back here.
+        var seen = new HashSet<string>(StringComparer.Ordinal) { name };
+        for (var next = target; next.Options.DeadLetterQueue is { } hop;)
+        {
+            if (!seen.Add(hop))
+            {
+                throw SluiceException.Invalid("deadLetterQueue",
+                    $"dead-letter queue '{dlq}' leads back to '{hop}' through its own deadLetterQueue chain: dead letters would cycle; break the loop");
+            }
+
+            if (find(hop) is not { } hopInfo)
+            {
+                break;
+            }
+
+            next = hopInfo;
+        }
+
+        if (target.Options.Fifo != options.Fifo)
+        {
+            throw SluiceException.Invalid("deadLetterQueue",
+                $"dead-letter queue '{dlq}' is {(target.Options.Fifo ? "FIFO" : "standard")} but '{name}' is {(options.Fifo ? "FIFO" : "standard")}: both must be of the same kind");
+        }
+    }
+
+    /// <summary>
+    /// The check of a queue delete, decided inside the store's transaction with the delete: a queue that another queue
+    /// names as its dead-letter queue stays.
+    /// </summary>
+    /// <param name="name">The queue being deleted.</param>
+    /// <param name="users">The other queues whose <see cref="QueueOptions.DeadLetterQueue"/> is <paramref name="name"/> (read in the transaction).</param>
+    /// <exception cref="SluiceException">queue_in_use (field queue) when <paramref name="users"/> is not empty.</exception>
+    public static void CheckDeletable(string name, IEnumerable<string> users)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        var names = users.Where(u => u != name).Order(StringComparer.Ordinal).ToList();
+        if (names.Count > 0)
+        {
+            throw new SluiceException(ErrorCodes.QueueInUse,
+                $"queue '{name}' is the dead-letter queue of {string.Join(", ", names.Select(u => $"'{u}'"))}: change their deadLetterQueue first", "queue");
+        }
     }
 
     /// <summary>Whether a queue holding <paramref name="count"/> messages of <paramref name="bytes"/> body bytes stays within its max length and max length in bytes.</summary>
