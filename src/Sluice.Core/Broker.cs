@@ -43,7 +43,6 @@ public sealed partial class Broker : IAsyncDisposable
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public Broker(IQueueStore store, BrokerOptions? options = null, TimeProvider? timeProvider = null, ILogger<Broker>? logger = null, bool ownsStore = true)
     {
-        _ownsStore = ownsStore;
         ArgumentNullException.ThrowIfNull(store);
         Options = options ?? new BrokerOptions();
         Options.Validate();
