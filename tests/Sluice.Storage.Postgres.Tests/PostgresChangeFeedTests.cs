@@ -106,6 +106,29 @@ public sealed class PostgresChangeFeedTests(PostgresServer server) : IAsyncLifet
         Assert.Equal("after", Encoding.UTF8.GetString(Assert.Single(await next.WaitAsync(RealTimeout)).Body.Span));
     }
 
+    [Fact]
+    public async Task Notification_PayloadOfAnUnknownVersion_WakesEveryWaiter()
+    {
+        var store = await OpenStoreAsync();
+        var broker = new Broker(store, new BrokerOptions { SweepInterval = TimeSpan.FromHours(1) }, Time, ownsStore: false);
+        _owned.Add(broker);
+        await broker.StartAsync();
+        await broker.CreateQueueAsync("q");
+        var poll = broker.ReceiveAsync("q", new ReceiveOptions { WaitTime = TimeSpan.FromSeconds(20) }).AsTask();
+        await WaitUntilAsync(() => broker.GetWaitingReceiverCount("q") == 1, "the receive waits", null);
+        await store.PublishAsync("q", [new OutgoingMessage(Encoding.UTF8.GetBytes("unannounced"))]);
+
+        // As a node of a newer version might send: this node cannot read it, so every waiter looks again.
+        await using (var connection = new NpgsqlConnection(_database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var notify = new NpgsqlCommand("SELECT pg_notify('sluice_changes_sluice', '9 someone-else\nwhatever')", connection);
+            await notify.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal("unannounced", Encoding.UTF8.GetString(Assert.Single(await poll.WaitAsync(RealTimeout)).Body.Span));
+    }
+
     private async Task<PostgresMessageStore> OpenStoreAsync()
     {
         var store = _database.Store(Time);
