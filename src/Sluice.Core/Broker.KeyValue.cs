@@ -6,7 +6,8 @@ namespace Sluice;
 /// Key-value records: versioned state shared by every process using the broker, with compare-and-set and expiry
 /// (<see cref="KeyValueRecord"/>). The store must implement <see cref="IKeyValueStore"/>; otherwise every method throws
 /// not_supported. Keys are 1-256 characters without control characters, values at most 64 KiB (invalid_argument
-/// naming the field). Bad input changes no state.
+/// naming the field); keys starting with <see cref="KeyValueRules.ReservedPrefix"/> belong to Sluice (redrive tasks, the
+/// maintenance lease): refused in user calls and left out of listings. Bad input changes no state.
 /// </summary>
 public sealed partial class Broker
 {
@@ -70,7 +71,25 @@ public sealed partial class Broker
     public async ValueTask<KeyValuePage> KeyValueListAsync(string? prefix = null, string? after = null, int limit = KeyValueRules.DefaultListLimit, CancellationToken cancellationToken = default)
     {
         KeyValueRules.CheckList(prefix, after, limit);
-        return await KeyValues.ListKeyValuesAsync(prefix ?? "", after, limit, cancellationToken).ConfigureAwait(false);
+        var store = KeyValues;
+        var page = await store.ListKeyValuesAsync(prefix ?? "", after, limit, cancellationToken).ConfigureAwait(false);
+        if (!page.Records.Any(r => KeyValueRules.IsReserved(r.Key)))
+        {
+            return page;
+        }
+
+        // Sluice's own records (KeyValueRules.ReservedPrefix) are left out; read on past them to fill the page.
+        var records = new List<KeyValueRecord>(limit);
+        while (true)
+        {
+            records.AddRange(page.Records.Where(r => !KeyValueRules.IsReserved(r.Key)));
+            if (records.Count >= limit || page.NextAfter is null)
+            {
+                return new KeyValuePage(records, page.NextAfter);
+            }
+
+            page = await store.ListKeyValuesAsync(prefix ?? "", page.NextAfter, limit - records.Count, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static readonly KeyValueWriteOptions DefaultWrite = new();

@@ -25,14 +25,20 @@ public sealed partial class Broker : IAsyncDisposable
     private Task? _starting;
     private int _running;
     private int _disposed;
+    private readonly bool _ownsStore;
 
     /// <summary>Creates a broker over a store.</summary>
-    /// <param name="store">The store; the broker owns it and disposes it.</param>
+    /// <param name="store">The store; the broker disposes it when <paramref name="ownsStore"/> is set.</param>
     /// <param name="options">Limits and timings; default <see cref="BrokerOptions"/>.</param>
     /// <param name="timeProvider">The clock; default <see cref="TimeProvider.System"/>. Must be the store's clock.</param>
     /// <param name="logger">Logger; default none.</param>
+    /// <param name="ownsStore">
+    /// Whether the broker disposes the store when it is disposed; default <see langword="true"/>. Set it to
+    /// <see langword="false"/> for a second broker over a store object another broker owns (brokers sharing one
+    /// in-process store, as a cluster's nodes share one database).
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public Broker(IQueueStore store, BrokerOptions? options = null, TimeProvider? timeProvider = null, ILogger<Broker>? logger = null)
+    public Broker(IQueueStore store, BrokerOptions? options = null, TimeProvider? timeProvider = null, ILogger<Broker>? logger = null, bool ownsStore = true)
     {
         ArgumentNullException.ThrowIfNull(store);
         Options = options ?? new BrokerOptions();
@@ -40,6 +46,7 @@ public sealed partial class Broker : IAsyncDisposable
         _store = store;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _ownsStore = ownsStore;
     }
 
     /// <summary>The broker's limits and timings.</summary>
@@ -82,7 +89,8 @@ public sealed partial class Broker : IAsyncDisposable
         try
         {
             await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
-            _sweeper = Task.Run(SweepLoopAsync, CancellationToken.None);
+            var sweepTimer = new PeriodicTimer(Options.SweepInterval, _time); // armed now, so the first interval counts from the start
+            _sweeper = Task.Run(() => SweepLoopAsync(sweepTimer), CancellationToken.None);
             Volatile.Write(ref _running, 1);
             Log.Started(_logger, _store.GetType().Name);
             done.SetResult();
@@ -123,7 +131,11 @@ public sealed partial class Broker : IAsyncDisposable
             "services.AddSluice(...) in a host (Host.CreateApplicationBuilder, WebApplication), which starts it when the host starts"),
     };
 
-    /// <summary>Stops background work (the sweeper, running redrives) and disposes the store. Idempotent.</summary>
+    /// <summary>
+    /// Stops background work (the sweeper, running redrives) and disposes the store (when the broker owns it).
+    /// Idempotent. Redrive tasks running here stay running in the store: any broker sharing it (or this one restarted)
+    /// resumes them once their lease expires.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -138,11 +150,6 @@ public sealed partial class Broker : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (var redrive in _redrives.Values)
-        {
-            await redrive.Cancellation.CancelAsync().ConfigureAwait(false);
-        }
-
         if (_sweeper is not null)
         {
             await _sweeper.ConfigureAwait(false);
@@ -153,7 +160,11 @@ public sealed partial class Broker : IAsyncDisposable
             await redrive.Completion.ConfigureAwait(false);
         }
 
-        await _store.DisposeAsync().ConfigureAwait(false);
+        if (_ownsStore)
+        {
+            await _store.DisposeAsync().ConfigureAwait(false);
+        }
+
         _stopping.Dispose();
     }
 
@@ -275,30 +286,7 @@ public sealed partial class Broker : IAsyncDisposable
     private (RateCounter Published, RateCounter Acked) Rates(string queue) =>
         _rates.GetOrAdd(queue, static (_, time) => (new RateCounter(time), new RateCounter(time)), _time);
 
-    private async Task SweepLoopAsync()
-    {
-        using var timer = new PeriodicTimer(Options.SweepInterval, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
-            {
-                try
-                {
-                    await SweepAsync(_stopping.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Log.SweepFailed(_logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
-
-    /// <summary>Deletes messages past retention, expired deduplication ids, stream entries past their stream's retention and expired key-value records now (the sweeper also runs every <see cref="BrokerOptions.SweepInterval"/>).</summary>
+    /// <summary>Deletes messages past retention, expired deduplication ids, stream entries past their stream's retention and expired key-value records now (the sweeper also runs every <see cref="BrokerOptions.SweepInterval"/>, on one broker of those sharing a store). Safe to run on several brokers at once.</summary>
     /// <returns>Messages, stream entries and key-value records deleted.</returns>
     public async ValueTask<long> SweepAsync(CancellationToken cancellationToken = default)
     {

@@ -43,8 +43,37 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
     /// <inheritdoc />
     public virtual async Task InitializeAsync() => _broker = await StartBrokerAsync();
 
-    /// <summary>Disposes the broker and the store. A subclass that overrides it (to delete its files) calls the base first.</summary>
-    public virtual Task DisposeAsync() => StopBrokerAsync();
+    /// <summary>Disposes the peers, the broker and the store. A subclass that overrides it (to delete its files) calls the base first.</summary>
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var peer in _peers)
+        {
+            await peer.DisposeAsync();
+        }
+
+        await StopBrokerAsync();
+    }
+
+    private readonly List<Broker> _peers = [];
+
+    /// <summary>
+    /// The store of a second broker over the same data (the two-broker fixture, as two cluster nodes share one
+    /// database): by default the store object of <see cref="Broker"/>, shared (the peer does not own it); a store whose
+    /// data several store objects can open at once (PostgreSQL) returns a new one and sets <see cref="PeerOwnsStore"/>.
+    /// </summary>
+    protected virtual IQueueStore CreatePeerStore(TimeProvider time) => Store;
+
+    /// <summary>Whether a peer broker owns (and disposes) the store <see cref="CreatePeerStore"/> returned; default false (a shared store object).</summary>
+    protected virtual bool PeerOwnsStore => false;
+
+    /// <summary>Starts another broker over the same data as <see cref="Broker"/> (disposed at the end of the test, or earlier by the test).</summary>
+    protected async Task<Broker> StartPeerAsync(BrokerOptions? options = null, Microsoft.Extensions.Logging.ILogger<Broker>? logger = null)
+    {
+        var peer = new Broker(CreatePeerStore(Time), options ?? BrokerOptions, Time, logger, ownsStore: PeerOwnsStore);
+        _peers.Add(peer);
+        await peer.StartAsync();
+        return peer;
+    }
 
     /// <summary>Disposes the broker (and so the store) and starts a new broker over a new store from <see cref="CreateStore"/>.</summary>
     protected async Task RestartAsync()
@@ -134,6 +163,47 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
                 Assert.Fail($"timed out after {RealTimeout.TotalSeconds} s (real time) waiting until {what}; state: {state?.Invoke()}");
             }
 
+            await Task.Delay(1);
+        }
+    }
+
+    /// <summary>Waits (in real time, bounded by <see cref="RealTimeout"/>) until a redrive task's status, read through <paramref name="broker"/>, satisfies <paramref name="condition"/>.</summary>
+    protected static async Task<RedriveStatus> WaitUntilRedriveAsync(Broker broker, string id, Func<RedriveStatus, bool> condition, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var status = await broker.GetRedriveAsync(id);
+            if (condition(status))
+            {
+                return status;
+            }
+
+            if (watch.Elapsed > RealTimeout)
+            {
+                Assert.Fail($"timed out after {RealTimeout.TotalSeconds} s (real time) waiting until {what}; state: {status}");
+            }
+
+            await Task.Delay(1);
+        }
+    }
+
+    /// <summary>
+    /// Advances the fake clock by <paramref name="step"/> at a time (bounded by <see cref="RealTimeout"/> of real time)
+    /// until <paramref name="condition"/> holds: for work that waits on timers of the broker's clock (a redrive's rate,
+    /// a wait for another broker's task).
+    /// </summary>
+    protected async Task AdvanceUntilAsync(Func<Task<bool>> condition, TimeSpan step, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (watch.Elapsed > RealTimeout)
+            {
+                Assert.Fail($"timed out after {RealTimeout.TotalSeconds} s (real time) waiting until {what}");
+            }
+
+            Advance(step);
             await Task.Delay(1);
         }
     }

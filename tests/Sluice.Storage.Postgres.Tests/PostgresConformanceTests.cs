@@ -10,6 +10,11 @@ public sealed class PostgresConformanceTests(PostgresServer server) : DurableBro
 
     protected override IQueueStore CreateStore(TimeProvider time) => _database.Store(time);
 
+    /// <summary>A peer broker gets its own store object on the same database, as another node would.</summary>
+    protected override IQueueStore CreatePeerStore(TimeProvider time) => _database.Store(time);
+
+    protected override bool PeerOwnsStore => true;
+
     public override async Task InitializeAsync()
     {
         await _database.CreateAsync();

@@ -21,6 +21,13 @@ public static class KeyValueRules
     /// <summary>Records a listing page returns by default: 100.</summary>
     public const int DefaultListLimit = 100;
 
+    /// <summary>
+    /// The key prefix reserved for Sluice's own records (redrive tasks, the cluster's maintenance lease): <c>$sluice/</c>.
+    /// The broker refuses it in every user key, prefix and listing cursor (<see cref="CheckKey"/>) and leaves its records
+    /// out of user listings; stores treat these keys like any other.
+    /// </summary>
+    public const string ReservedPrefix = "$sluice/";
+
     /// <summary>Longest time-to-live: 365 days.</summary>
     public static readonly TimeSpan MaxTimeToLive = TimeSpan.FromDays(365);
 
@@ -31,9 +38,26 @@ public static class KeyValueRules
     /// </summary>
     public static IComparer<string> KeyOrder { get; } = new CodePointComparer();
 
-    /// <summary>Throws invalid_argument (field <paramref name="field"/>) unless <paramref name="key"/> is 1-256 characters without control characters or unpaired surrogates.</summary>
+    /// <summary>
+    /// Throws invalid_argument (field <paramref name="field"/>) unless <paramref name="key"/> is 1-256 characters without
+    /// control characters or unpaired surrogates, and does not start with <see cref="ReservedPrefix"/>.
+    /// </summary>
     /// <exception cref="SluiceException">invalid_argument.</exception>
     public static void CheckKey(string? key, string field = "key")
+    {
+        CheckKeyText(key, field);
+        if (IsReserved(key!))
+        {
+            throw SluiceException.Invalid(field,
+                $"{field} '{key}' starts with '{ReservedPrefix}', a prefix reserved for Sluice's own records (redrive tasks, the maintenance lease): use a key that does not start with '{ReservedPrefix}'");
+        }
+    }
+
+    /// <summary>Whether <paramref name="key"/> is one of Sluice's own records (starts with <see cref="ReservedPrefix"/>).</summary>
+    public static bool IsReserved(string key) => key.StartsWith(ReservedPrefix, StringComparison.Ordinal);
+
+    /// <summary>The text rules of <see cref="CheckKey"/>, without the reserved prefix (the broker's own keys pass them too).</summary>
+    internal static void CheckKeyText(string? key, string field)
     {
         if (string.IsNullOrEmpty(key) || key.Length > MaxKeyLength)
         {
@@ -108,14 +132,14 @@ public static class KeyValueRules
         }
     }
 
-    /// <summary>Throws invalid_argument unless the listing limit is 1 to <see cref="MaxListLimit"/>.</summary>
+    /// <summary>Throws invalid_argument unless the prefix follows <see cref="CheckPrefix"/>, <paramref name="after"/> the key text rules and the listing limit is 1 to <see cref="MaxListLimit"/>.</summary>
     /// <exception cref="SluiceException">invalid_argument (field <c>limit</c>).</exception>
     public static void CheckList(string? prefix, string? after, int limit)
     {
         CheckPrefix(prefix);
         if (after is not null)
         {
-            CheckKey(after, "after");
+            CheckKeyText(after, "after"); // a cursor only: a page may end on a reserved key it left out
         }
 
         Validation.Range(limit, 1, MaxListLimit, "limit");
