@@ -137,7 +137,7 @@ public sealed partial class Broker
         }
 
         Launch(record, resumed: false);
-        await PruneFinishedRedrivesAsync(cancellationToken).ConfigureAwait(false);
+        await PruneFinishedRedrivesAsync().ConfigureAwait(false);
         return record.ToStatus();
     }
 
@@ -494,8 +494,9 @@ public sealed partial class Broker
     }
 
     /// <summary>Keeps the 100 most recent finished tasks (running ones are always kept); deletes older ones. Errors are ignored (the next start prunes).</summary>
-    private async ValueTask PruneFinishedRedrivesAsync(CancellationToken cancellationToken)
+    private async ValueTask PruneFinishedRedrivesAsync()
     {
+        var cancellationToken = CancellationToken.None; // the task is started: the caller's token no longer applies
         try
         {
             foreach (var old in (await ListRedriveRecordsAsync(cancellationToken).ConfigureAwait(false))

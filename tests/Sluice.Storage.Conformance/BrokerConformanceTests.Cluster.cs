@@ -30,6 +30,25 @@ public abstract partial class BrokerConformanceTests
     }
 
     [Fact]
+    public async Task Redrive_TwoBrokersStartingAtOnce_OneRunsAndTheOtherIsRefused()
+    {
+        await CreateQueueWithDeadLettersAsync(1);
+        await DeadLetterAsync("jobs", 5);
+        var peer = await StartPeerAsync();
+
+        var attempts = new[] { Broker.StartRedriveAsync("dlq", maxPerSecond: 1).AsTask(), peer.StartRedriveAsync("dlq", maxPerSecond: 1).AsTask() };
+        await Task.WhenAll(attempts).ContinueWith(_ => { }, TaskScheduler.Default);
+        var running = await Broker.ListRedrivesAsync();
+
+        var started = await Assert.Single(attempts, a => a.IsCompletedSuccessfully);
+        var refused = Assert.IsType<SluiceException>(Assert.Single(attempts, a => a.IsFaulted).Exception!.InnerException);
+        Assert.Equal(ErrorCodes.RedriveInProgress, refused.ErrorCode);
+        Assert.Equal([started.Id], running.Select(r => r.Id));
+        var runner = attempts[0].IsCompletedSuccessfully ? Broker : peer;
+        await runner.CancelRedriveAsync(started.Id).AsTask().WaitAsync(RealTimeout);
+    }
+
+    [Fact]
     public async Task Redrive_CancelledFromAnotherBroker_StopsOnTheRunnerAndFreesTheQueue()
     {
         await CreateQueueWithDeadLettersAsync(1);
@@ -39,6 +58,7 @@ public abstract partial class BrokerConformanceTests
         await WaitUntilRedriveAsync(Broker, started.Id, r => r.Moved == 2, "the first 2 messages are moved");
 
         var cancel = peer.CancelRedriveAsync(started.Id).AsTask();
+        await WaitUntilRedriveAsync(Broker, started.Id, r => r.CancelRequested, "the cancel request is stored");
         await AdvanceUntilAsync(() => Task.FromResult(cancel.IsCompleted), TimeSpan.FromMilliseconds(100), "the peer's cancel returns");
         var answered = await cancel;
         await AdvanceUntilAsync(async () => (await Broker.GetRedriveAsync(started.Id)).State != RedriveState.Running, TimeSpan.FromMilliseconds(100),
