@@ -92,9 +92,6 @@ public sealed partial class InProcessSluiceClient : ISluiceClient
         _broker.StartRedriveAsync(deadLetterQueue, destination, maxPerSecond, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<RedriveStatus> GetRedriveAsync(string id, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_broker.GetRedrive(id));
-    }
+    public ValueTask<RedriveStatus> GetRedriveAsync(string id, CancellationToken cancellationToken = default) =>
+        _broker.GetRedriveAsync(id, cancellationToken);
 }

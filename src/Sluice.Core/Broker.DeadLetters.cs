@@ -88,9 +88,7 @@ public sealed partial class Broker
             return preview;
         }
 
-        var selection = new GroupSelection(this, queue, groupId, preview.Cutoff);
-        var task = StartRedriveTask(queue, destination, maxPerSecond, preview.Affected, groupId,
-            (max, ct) => selection.RedriveStepAsync(destination, max, ct));
+        var task = await StartRedriveTaskAsync(queue, destination, maxPerSecond, preview.Affected, groupId, preview.Cutoff, cancellationToken).ConfigureAwait(false);
         return preview with { DryRun = false, Redrive = task };
     }
 
@@ -395,6 +393,12 @@ public sealed partial class Broker
         private bool _end;
 
         public DateTimeOffset Cutoff => cutoff;
+
+        /// <summary>The walk's position: the last sequence number looked at (0: none yet).</summary>
+        public long After => _after;
+
+        /// <summary>Goes on from a stored position and counts (a resumed group redrive).</summary>
+        public void Resume(long after, long leased, long unmovable) => (_after, Leased, Unmovable) = (after, leased, unmovable);
 
         public long Leased { get; private set; }
 

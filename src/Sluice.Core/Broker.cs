@@ -98,7 +98,8 @@ public sealed partial class Broker : IAsyncDisposable
             }
 
             _feedSubscription = await _feed.SubscribeChangesAsync(new ChangeSubscriber(this), cancellationToken).ConfigureAwait(false);
-            _sweeper = Task.Run(SweepLoopAsync, CancellationToken.None);
+            var sweepTimer = new PeriodicTimer(Options.SweepInterval, _time); // armed now, so the first interval counts from the start
+            _sweeper = Task.Run(() => SweepLoopAsync(sweepTimer), CancellationToken.None);
             Volatile.Write(ref _running, 1);
             Log.Started(_logger, _store.GetType().Name);
             done.SetResult();
@@ -139,7 +140,11 @@ public sealed partial class Broker : IAsyncDisposable
             "services.AddSluice(...) in a host (Host.CreateApplicationBuilder, WebApplication), which starts it when the host starts"),
     };
 
-    /// <summary>Stops background work (the sweeper, running redrives), leaves the change feed and disposes the store (when it owns it). Idempotent.</summary>
+    /// <summary>
+    /// Stops background work (the sweeper, running redrives), leaves the change feed and disposes the store (when the
+    /// broker owns it). Idempotent. Redrive tasks running here stay running in the store: any broker sharing it (or this
+    /// one restarted) resumes them once their lease expires.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -154,11 +159,6 @@ public sealed partial class Broker : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (var redrive in _redrives.Values)
-        {
-            await redrive.Cancellation.CancelAsync().ConfigureAwait(false);
-        }
-
         if (_sweeper is not null)
         {
             await _sweeper.ConfigureAwait(false);
@@ -260,30 +260,7 @@ public sealed partial class Broker : IAsyncDisposable
     private (RateCounter Published, RateCounter Acked) Rates(string queue) =>
         _rates.GetOrAdd(queue, static (_, time) => (new RateCounter(time), new RateCounter(time)), _time);
 
-    private async Task SweepLoopAsync()
-    {
-        using var timer = new PeriodicTimer(Options.SweepInterval, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
-            {
-                try
-                {
-                    await SweepAsync(_stopping.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Log.SweepFailed(_logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
-
-    /// <summary>Deletes messages past retention, expired deduplication ids, stream entries past their stream's retention and expired key-value records now (the sweeper also runs every <see cref="BrokerOptions.SweepInterval"/>).</summary>
+    /// <summary>Deletes messages past retention, expired deduplication ids, stream entries past their stream's retention and expired key-value records now (the sweeper also runs every <see cref="BrokerOptions.SweepInterval"/>, on one broker of those sharing a store). Safe to run on several brokers at once.</summary>
     /// <returns>Messages, stream entries and key-value records deleted.</returns>
     public async ValueTask<long> SweepAsync(CancellationToken cancellationToken = default)
     {

@@ -89,4 +89,10 @@ public sealed record RedriveStatus(
 {
     /// <summary>The failure group being redriven (<c>Broker.RedriveDeadLetterGroupAsync</c>), or <see langword="null"/> when the task drains the whole queue.</summary>
     public string? GroupId { get; init; }
+
+    /// <summary>
+    /// Whether a cancel was requested while the task still runs (on another broker, which stops it at its next step,
+    /// within about a second); <see langword="false"/> once the task stopped.
+    /// </summary>
+    public bool CancelRequested { get; init; }
 }

@@ -257,15 +257,16 @@ internal sealed class RestHandlers(Broker broker)
         return TypedResults.Json(RestMapping.ToResponse(status), SluiceJsonContext.Wire.RedriveResponse, statusCode: StatusCodes.Status202Accepted);
     }
 
-    public IResult ListRedrives() =>
-        TypedResults.Json(new RedriveListResponse(broker.ListRedrives().Select(RestMapping.ToResponse).ToArray()), SluiceJsonContext.Wire.RedriveListResponse);
+    public async Task<IResult> ListRedrivesAsync(CancellationToken cancellationToken) =>
+        TypedResults.Json(new RedriveListResponse((await broker.ListRedrivesAsync(cancellationToken).ConfigureAwait(false)).Select(RestMapping.ToResponse).ToArray()),
+            SluiceJsonContext.Wire.RedriveListResponse);
 
-    public IResult GetRedrive(string id) =>
-        TypedResults.Json(RestMapping.ToResponse(broker.GetRedrive(id)), SluiceJsonContext.Wire.RedriveResponse);
+    public async Task<IResult> GetRedriveAsync(string id, CancellationToken cancellationToken) =>
+        TypedResults.Json(RestMapping.ToResponse(await broker.GetRedriveAsync(id, cancellationToken).ConfigureAwait(false)), SluiceJsonContext.Wire.RedriveResponse);
 
-    public async Task<IResult> CancelRedriveAsync(string id)
+    public async Task<IResult> CancelRedriveAsync(string id, CancellationToken cancellationToken)
     {
-        var status = await broker.CancelRedriveAsync(id).ConfigureAwait(false);
+        var status = await broker.CancelRedriveAsync(id, cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(RestMapping.ToResponse(status), SluiceJsonContext.Wire.RedriveResponse);
     }
 }

@@ -204,14 +204,15 @@ public static partial class SluiceRestApiExtensions
             .WithRequestBody<RedriveRequest>(true).Produces<RedriveResponse>(StatusCodes.Status202Accepted)
             .WithProblems(StatusCodes.Status404NotFound);
         var redrives = v1.MapGroup("/redrives").WithTags("Redrive");
-        redrives.MapGet("", () => h.ListRedrives()).WithName("ListRedrives")
-            .WithSummary("List redrives").WithDescription("Every redrive since the server started, running or finished.")
+        redrives.MapGet("", (CancellationToken ct) => h.ListRedrivesAsync(ct)).WithName("ListRedrives")
+            .WithSummary("List redrives").WithDescription("The redrives of every node sharing the store, newest first: the running ones and the 100 most recent finished ones. They survive restarts.")
             .Produces<RedriveListResponse>();
-        redrives.MapGet("/{id}", (string id) => h.GetRedrive(id)).WithName("GetRedrive")
+        redrives.MapGet("/{id}", (string id, CancellationToken ct) => h.GetRedriveAsync(id, ct)).WithName("GetRedrive")
             .WithSummary("Get a redrive").WithDescription("A redrive's state and progress.")
             .Produces<RedriveResponse>().WithProblems(StatusCodes.Status404NotFound);
-        redrives.MapDelete("/{id}", (string id) => h.CancelRedriveAsync(id)).WithName("CancelRedrive")
-            .WithSummary("Cancel a redrive").WithDescription("Stops a running redrive; messages already moved stay moved.")
+        redrives.MapDelete("/{id}", (string id, CancellationToken ct) => h.CancelRedriveAsync(id, ct)).WithName("CancelRedrive")
+            .WithSummary("Cancel a redrive").WithDescription("Stops a running redrive on whichever node runs it; messages already moved stay moved. " +
+                             "Waits until it stopped (at most 5 s when another node runs it; then it is still `running` and stops within about a second).")
             .Produces<RedriveResponse>().WithProblems(StatusCodes.Status404NotFound);
         MapStreams(v1, broker, stopping);
         MapTopics(v1, broker);

@@ -24,7 +24,7 @@ internal sealed partial class SqsFace
             destination = (await MoveQueueAsync(destinationArn, env, ct).ConfigureAwait(false)).Name;
         }
 
-        if (broker.ListRedrives().Any(r => r.DeadLetterQueue == source.Name && r.State == RedriveState.Running))
+        if ((await broker.ListRedrivesAsync(ct).ConfigureAwait(false)).Any(r => r.DeadLetterQueue == source.Name && r.State == RedriveState.Running))
         {
             throw new SqsException(SqsError.UnsupportedOperation, $"There is already a task running for {sourceArn}. Only one active message movement task is supported per queue.");
         }
@@ -40,13 +40,13 @@ internal sealed partial class SqsFace
             ?? throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified doesn't exist: {arn}");
     }
 
-    private ValueTask<JsonObject> ListMessageMoveTasksAsync(JsonObject input, SqsEnv env)
+    private async ValueTask<JsonObject> ListMessageMoveTasksAsync(JsonObject input, SqsEnv env, CancellationToken ct)
     {
         var sourceArn = SqsInput.RequiredString(input, "SourceArn");
         var max = SqsInput.Int(input, "MaxResults", 1, 10) ?? 1;
         var name = env.QueueFromArn(sourceArn) ?? throw new SqsException(SqsError.ResourceNotFound, $"The resource that you specified doesn't exist: {sourceArn}");
         var results = new JsonArray();
-        foreach (var r in broker.ListRedrives().Where(r => r.DeadLetterQueue == name).Take(max))
+        foreach (var r in (await broker.ListRedrivesAsync(ct).ConfigureAwait(false)).Where(r => r.DeadLetterQueue == name).Take(max))
         {
             var entry = new JsonObject();
             if (r.State == RedriveState.Running)
@@ -79,16 +79,16 @@ internal sealed partial class SqsFace
             results.Add(entry);
         }
 
-        return ValueTask.FromResult(new JsonObject { ["Results"] = results });
+        return new JsonObject { ["Results"] = results };
     }
 
-    private async ValueTask<JsonObject> CancelMessageMoveTaskAsync(JsonObject input, SqsEnv env)
+    private async ValueTask<JsonObject> CancelMessageMoveTaskAsync(JsonObject input, SqsEnv env, CancellationToken ct)
     {
         var handle = SqsInput.RequiredString(input, "TaskHandle");
         RedriveStatus status;
         try
         {
-            status = broker.GetRedrive(handle);
+            status = await broker.GetRedriveAsync(handle, ct).ConfigureAwait(false);
         }
         catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.RedriveNotFound)
         {
@@ -100,7 +100,7 @@ internal sealed partial class SqsFace
             throw new SqsException(SqsError.UnsupportedOperation, $"Only a RUNNING task can be cancelled; task {handle} is {status.State.ToString().ToUpperInvariant()} (source {env.Arn(status.DeadLetterQueue)}).");
         }
 
-        status = await broker.CancelRedriveAsync(handle).ConfigureAwait(false);
+        status = await broker.CancelRedriveAsync(handle, ct).ConfigureAwait(false);
         return new JsonObject { ["ApproximateNumberOfMessagesMoved"] = status.Moved };
     }
 }

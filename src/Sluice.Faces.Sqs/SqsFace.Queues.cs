@@ -74,8 +74,8 @@ internal sealed partial class SqsFace
         "ChangeMessageVisibility" => ChangeMessageVisibilityAsync(input, env, ct),
         "ChangeMessageVisibilityBatch" => ChangeMessageVisibilityBatchAsync(input, env, ct),
         "StartMessageMoveTask" => StartMessageMoveTaskAsync(input, env, ct),
-        "ListMessageMoveTasks" => ListMessageMoveTasksAsync(input, env),
-        "CancelMessageMoveTask" => CancelMessageMoveTaskAsync(input, env),
+        "ListMessageMoveTasks" => ListMessageMoveTasksAsync(input, env, ct),
+        "CancelMessageMoveTask" => CancelMessageMoveTaskAsync(input, env, ct),
         "" => throw new SqsException(SqsError.MissingAction, "The request must contain the parameter Action."),
         _ => throw new SqsException(SqsError.InvalidAction, $"The action {action} is not valid for this web service."),
     };

@@ -250,7 +250,7 @@ public abstract partial class BrokerConformanceTests
         }
 
         Assert.Equal(before, await ContentsAsync("dlq"));
-        Assert.Empty(Broker.ListRedrives());
+        Assert.Empty(await Broker.ListRedrivesAsync());
     }
 
     [Fact]
@@ -335,7 +335,7 @@ public abstract partial class BrokerConformanceTests
         });
         Assert.Equal([DeadLetterGroupAction.Redrive, DeadLetterGroupAction.Redrive, DeadLetterGroupAction.Delete, DeadLetterGroupAction.Move], results.Select(r => r.Action));
         Assert.Equal([null, "parked", null, "parked"], results.Select(r => r.Destination));
-        Assert.Empty(Broker.ListRedrives());
+        Assert.Empty(await Broker.ListRedrivesAsync());
     }
 
     [Fact]
@@ -406,8 +406,8 @@ public abstract partial class BrokerConformanceTests
         Assert.Equal(group.GroupId, task.GroupId);
         Assert.Equal(25, task.Total);
         Assert.Equal(20, task.MaxPerSecond);
-        await WaitUntilAsync(() => Broker.GetRedrive(task.Id).Moved == 20, "the first 20 messages are moved", () => Broker.GetRedrive(task.Id));
-        Assert.Equal(RedriveState.Running, Broker.GetRedrive(task.Id).State);
+        await WaitUntilRedriveAsync(Broker, task.Id, r => r.Moved == 20, "the first 20 messages are moved");
+        Assert.Equal(RedriveState.Running, (await Broker.GetRedriveAsync(task.Id)).State);
         Advance(TimeSpan.FromSeconds(1));
         var done = await Broker.WaitForRedriveAsync(task.Id).AsTask().WaitAsync(RealTimeout);
 
@@ -428,12 +428,12 @@ public abstract partial class BrokerConformanceTests
         await DeadLetterWithErrorsAsync("jobs", [("a", "lost 1"), ("b", "lost 2")]);
         var group = (await Broker.GetDeadLetterGroupsAsync("dlq")).Groups[0];
         var result = await Broker.RedriveDeadLetterGroupAsync("dlq", group.GroupId, "retry", maxPerSecond: 1);
-        await WaitUntilAsync(() => Broker.GetRedrive(result.Redrive!.Id).Moved == 1, "the first message is moved", () => Broker.GetRedrive(result.Redrive!.Id));
+        await WaitUntilRedriveAsync(Broker, result.Redrive!.Id, r => r.Moved == 1, "the first message is moved");
 
         Advance(TimeSpan.FromMilliseconds(10));
         await DeadLetterWithErrorsAsync("jobs", [("late", "lost 3")]); // the same group, dead-lettered during the redrive
         Advance(TimeSpan.FromSeconds(1));
-        await WaitUntilAsync(() => Broker.GetRedrive(result.Redrive!.Id).Moved == 2, "the second message is moved", () => Broker.GetRedrive(result.Redrive!.Id));
+        await WaitUntilRedriveAsync(Broker, result.Redrive!.Id, r => r.Moved == 2, "the second message is moved");
         Advance(TimeSpan.FromSeconds(1)); // the walk reaches the end of the queue
         var done = await Broker.WaitForRedriveAsync(result.Redrive!.Id).AsTask().WaitAsync(RealTimeout);
 
@@ -480,7 +480,7 @@ public abstract partial class BrokerConformanceTests
         await AssertInvalidAsync("maxPerSecond", () => Broker.RedriveDeadLetterGroupAsync("dlq", group, maxPerSecond: 0).AsTask());
 
         Assert.Equal(before, await ContentsAsync("dlq"));
-        Assert.Empty(Broker.ListRedrives());
+        Assert.Empty(await Broker.ListRedrivesAsync());
     }
 
     [Fact]

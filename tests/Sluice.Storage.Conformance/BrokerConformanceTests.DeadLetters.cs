@@ -243,16 +243,16 @@ public abstract partial class BrokerConformanceTests
         var started = await Broker.StartRedriveAsync("dlq", maxPerSecond: 10);
 
         Assert.Equal(25, started.Total);
-        await WaitUntilAsync(() => Broker.GetRedrive(started.Id).Moved == 10, "the first 10 messages are moved", () => Broker.GetRedrive(started.Id));
-        Assert.Equal(RedriveState.Running, Broker.GetRedrive(started.Id).State);
+        await WaitUntilRedriveAsync(Broker, started.Id, r => r.Moved == 10, "the first 10 messages are moved");
+        Assert.Equal(RedriveState.Running, (await Broker.GetRedriveAsync(started.Id)).State);
         Assert.Equal(15, (await StatsAsync("dlq")).Ready);
         Assert.Equal(10, (await StatsAsync("jobs")).Ready);
         Advance(TimeSpan.FromSeconds(1));
-        await WaitUntilAsync(() => Broker.GetRedrive(started.Id).Moved == 20, "20 messages are moved after one second", () => Broker.GetRedrive(started.Id));
-        Assert.Equal(RedriveState.Running, Broker.GetRedrive(started.Id).State);
+        await WaitUntilRedriveAsync(Broker, started.Id, r => r.Moved == 20, "20 messages are moved after one second");
+        Assert.Equal(RedriveState.Running, (await Broker.GetRedriveAsync(started.Id)).State);
         Advance(TimeSpan.FromSeconds(1));
-        await WaitUntilAsync(() => Broker.GetRedrive(started.Id).State != RedriveState.Running, "the redrive completes", () => Broker.GetRedrive(started.Id));
-        var done = Broker.GetRedrive(started.Id);
+        await WaitUntilRedriveAsync(Broker, started.Id, r => r.State != RedriveState.Running, "the redrive completes");
+        var done = await Broker.GetRedriveAsync(started.Id);
         Assert.Equal(RedriveState.Completed, done.State);
         Assert.Equal(25, done.Moved);
         Assert.NotNull(done.FinishedAt);
@@ -266,13 +266,13 @@ public abstract partial class BrokerConformanceTests
         await CreateQueueWithDeadLettersAsync(1);
         await DeadLetterAsync("jobs", 25);
         var started = await Broker.StartRedriveAsync("dlq", maxPerSecond: 10);
-        await WaitUntilAsync(() => Broker.GetRedrive(started.Id).Moved == 10, "the first 10 messages are moved", () => Broker.GetRedrive(started.Id));
+        await WaitUntilRedriveAsync(Broker, started.Id, r => r.Moved == 10, "the first 10 messages are moved");
 
         var cancelled = await Broker.CancelRedriveAsync(started.Id).AsTask().WaitAsync(RealTimeout);
 
         Assert.Equal(RedriveState.Cancelled, cancelled.State);
         Assert.Equal(10, cancelled.Moved);
-        Assert.Equal(RedriveState.Cancelled, Broker.GetRedrive(started.Id).State);
+        Assert.Equal(RedriveState.Cancelled, (await Broker.GetRedriveAsync(started.Id)).State);
         Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(10, (await StatsAsync("jobs")).Ready);
         Assert.Equal(15, (await StatsAsync("dlq")).Ready);
@@ -302,14 +302,14 @@ public abstract partial class BrokerConformanceTests
         Advance(TimeSpan.FromSeconds(1));
         var second = await Broker.StartRedriveAsync("dlq");
 
-        Assert.Equal([second.Id, first.Id], Broker.ListRedrives().Select(r => r.Id));
+        Assert.Equal([second.Id, first.Id], (await Broker.ListRedrivesAsync()).Select(r => r.Id));
         await Broker.WaitForRedriveAsync(second.Id).AsTask().WaitAsync(RealTimeout);
     }
 
     [Fact]
     public async Task Redrive_UnknownId_ThrowsRedriveNotFound()
     {
-        await AssertErrorAsync(ErrorCodes.RedriveNotFound, () => Task.FromResult(Broker.GetRedrive("nope")));
+        await AssertErrorAsync(ErrorCodes.RedriveNotFound, () => Broker.GetRedriveAsync("nope").AsTask());
         await AssertErrorAsync(ErrorCodes.RedriveNotFound, () => Broker.CancelRedriveAsync("nope").AsTask());
     }
 
@@ -322,6 +322,6 @@ public abstract partial class BrokerConformanceTests
         await AssertErrorAsync(ErrorCodes.QueueNotFound, () => Broker.StartRedriveAsync("dlq", "missing").AsTask());
         await AssertErrorAsync(ErrorCodes.InvalidQueueName, () => Broker.StartRedriveAsync("dlq", "bad name").AsTask());
         await AssertInvalidAsync("maxPerSecond", () => Broker.StartRedriveAsync("dlq", maxPerSecond: 0).AsTask());
-        Assert.Empty(Broker.ListRedrives());
+        Assert.Empty(await Broker.ListRedrivesAsync());
     }
 }

@@ -167,6 +167,47 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
         }
     }
 
+    /// <summary>Waits (in real time, bounded by <see cref="RealTimeout"/>) until a redrive task's status, read through <paramref name="broker"/>, satisfies <paramref name="condition"/>.</summary>
+    protected static async Task<RedriveStatus> WaitUntilRedriveAsync(Broker broker, string id, Func<RedriveStatus, bool> condition, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var status = await broker.GetRedriveAsync(id);
+            if (condition(status))
+            {
+                return status;
+            }
+
+            if (watch.Elapsed > RealTimeout)
+            {
+                Assert.Fail($"timed out after {RealTimeout.TotalSeconds} s (real time) waiting until {what}; state: {status}");
+            }
+
+            await Task.Delay(1);
+        }
+    }
+
+    /// <summary>
+    /// Advances the fake clock by <paramref name="step"/> at a time (bounded by <see cref="RealTimeout"/> of real time)
+    /// until <paramref name="condition"/> holds: for work that waits on timers of the broker's clock (a redrive's rate,
+    /// a wait for another broker's task).
+    /// </summary>
+    protected async Task AdvanceUntilAsync(Func<Task<bool>> condition, TimeSpan step, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (watch.Elapsed > RealTimeout)
+            {
+                Assert.Fail($"timed out after {RealTimeout.TotalSeconds} s (real time) waiting until {what}");
+            }
+
+            Advance(step);
+            await Task.Delay(1);
+        }
+    }
+
     /// <summary>
     /// Starts a long-poll receive (<paramref name="waitTime"/> <see langword="null"/>: the queue's default wait) and returns once it is parked: registered as a waiter and, unless it only waits to be
     /// notified, with its timeout timer armed on the fake clock (so advancing the clock now reaches that timer).

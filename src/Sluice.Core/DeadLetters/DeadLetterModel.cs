@@ -122,6 +122,6 @@ public sealed record DeadLetterGroupActionResult(
     string Queue, string GroupId, DeadLetterGroupAction Action, bool DryRun, string? Destination, DateTimeOffset Cutoff,
     long Affected, long SkippedLeased, long SkippedUnmovable, IReadOnlyList<DeadLetterSourceCount> SourceQueues)
 {
-    /// <summary>The redrive task started by a redrive that is not a dry run (follow it with <see cref="Broker.GetRedrive"/>); otherwise <see langword="null"/>.</summary>
+    /// <summary>The redrive task started by a redrive that is not a dry run (follow it with <see cref="Broker.GetRedriveAsync"/>); otherwise <see langword="null"/>.</summary>
     public RedriveStatus? Redrive { get; init; }
 }

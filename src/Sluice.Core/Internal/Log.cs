@@ -20,6 +20,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Redrive {Id} failed")]
     public static partial void RedriveFailed(ILogger logger, Exception exception, string id);
 
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Redrive {Id} of {DeadLetterQueue} resumed on this node ({Moved} moved before): its runner's lease had expired")]
+    public static partial void RedriveResumed(ILogger logger, string id, string deadLetterQueue, long moved);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Looking for redrive tasks to resume failed; it retries at the next sweep interval")]
+    public static partial void RedriveResumeFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Dead-letter group {GroupId} of {Queue}: {Action} to {Destination} {Outcome}, changed {Affected} messages ({Leased} leased and {Unmovable} unmovable skipped)")]
     public static partial void DeadLetterGroupActed(ILogger logger, string groupId, string queue, DeadLetters.DeadLetterGroupAction action, string destination, string outcome, long affected, long leased, long unmovable);
 
@@ -28,6 +34,12 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "Sweeper deleted {Count} messages past retention")]
     public static partial void Swept(ILogger logger, long count);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Debug, Message = "Maintenance sweep runs on this node {Node}: it holds the cluster's maintenance lease")]
+    public static partial void MaintenanceHeld(ILogger logger, string node);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Debug, Message = "Maintenance sweep skipped on this node {Node}: node {Holder} holds the cluster's maintenance lease")]
+    public static partial void MaintenanceSkipped(ILogger logger, string node, string holder);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Sweeper failed; it retries at the next interval")]
     public static partial void SweepFailed(ILogger logger, Exception exception);

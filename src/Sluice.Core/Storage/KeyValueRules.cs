@@ -25,9 +25,10 @@ public static class KeyValueRules
     public static readonly TimeSpan MaxTimeToLive = TimeSpan.FromDays(365);
 
     /// <summary>
-    /// The key prefix reserved for Sluice's own records in the key-value store (<c>$sluice/</c>): user calls through the
-    /// broker may not get, set, delete or list keys that start with it (<see cref="CheckNotReserved"/>), and user
-    /// listings skip them. Each kind of internal record has a sub-prefix (<see cref="AttemptsPrefix"/>).
+    /// The key prefix reserved for Sluice's own records in the key-value store (<c>$sluice/</c>: receive attempts, redrive
+    /// tasks, the cluster's maintenance lease, the node registry): user calls through the broker may not get, set, delete
+    /// or list keys that start with it (<see cref="CheckNotReserved"/>), and user listings skip them; stores treat these
+    /// keys like any other. Each kind of internal record has a sub-prefix (<see cref="AttemptsPrefix"/>).
     /// </summary>
     public const string ReservedPrefix = "$sluice/";
 
@@ -50,7 +51,7 @@ public static class KeyValueRules
         if (key is not null && IsReserved(key))
         {
             throw SluiceException.Invalid(field,
-                $"{field} '{key}' starts with '{ReservedPrefix}', which is reserved for Sluice's own records (receive attempts, redrive jobs): use a key that does not start with '{ReservedPrefix}'");
+                $"{field} '{key}' starts with '{ReservedPrefix}', which is reserved for Sluice's own records (receive attempts, redrive tasks, the maintenance lease, the node registry): use a key that does not start with '{ReservedPrefix}'");
         }
     }
 
@@ -61,9 +62,19 @@ public static class KeyValueRules
     /// </summary>
     public static IComparer<string> KeyOrder { get; } = new CodePointComparer();
 
-    /// <summary>Throws invalid_argument (field <paramref name="field"/>) unless <paramref name="key"/> is 1-256 characters without control characters or unpaired surrogates.</summary>
+    /// <summary>
+    /// Throws invalid_argument (field <paramref name="field"/>) unless <paramref name="key"/> is 1-256 characters without
+    /// control characters or unpaired surrogates, and does not start with <see cref="ReservedPrefix"/>.
+    /// </summary>
     /// <exception cref="SluiceException">invalid_argument.</exception>
     public static void CheckKey(string? key, string field = "key")
+    {
+        CheckKeyText(key, field);
+        CheckNotReserved(key, field);
+    }
+
+    /// <summary>The text rules of <see cref="CheckKey"/>, without the reserved prefix (the broker's own keys pass them too).</summary>
+    internal static void CheckKeyText(string? key, string field)
     {
         if (string.IsNullOrEmpty(key) || key.Length > MaxKeyLength)
         {
@@ -138,14 +149,14 @@ public static class KeyValueRules
         }
     }
 
-    /// <summary>Throws invalid_argument unless the listing limit is 1 to <see cref="MaxListLimit"/>.</summary>
+    /// <summary>Throws invalid_argument unless the prefix follows <see cref="CheckPrefix"/>, <paramref name="after"/> the key text rules and the listing limit is 1 to <see cref="MaxListLimit"/>.</summary>
     /// <exception cref="SluiceException">invalid_argument (field <c>limit</c>).</exception>
     public static void CheckList(string? prefix, string? after, int limit)
     {
         CheckPrefix(prefix);
         if (after is not null)
         {
-            CheckKey(after, "after");
+            CheckKeyText(after, "after"); // a cursor only: a page may end on a reserved key it left out
         }
 
         Validation.Range(limit, 1, MaxListLimit, "limit");

@@ -61,8 +61,8 @@ internal sealed class QueuesService(global::Sluice.Broker broker) : Queues.Queue
         return GrpcConvert.ToProto(status);
     }
 
-    public override Task<Sluice.Grpc.V1.RedriveStatus> GetRedrive(GetRedriveRequest request, ServerCallContext context) =>
-        Task.FromResult(GrpcConvert.ToProto(broker.GetRedrive(Required(request.Id, "id"))));
+    public override async Task<Sluice.Grpc.V1.RedriveStatus> GetRedrive(GetRedriveRequest request, ServerCallContext context) =>
+        GrpcConvert.ToProto(await broker.GetRedriveAsync(Required(request.Id, "id"), context.CancellationToken).ConfigureAwait(false));
 
     private static global::Sluice.QueueOptions Options(Sluice.Grpc.V1.QueueOptions? options) => GrpcConvert.FromProto(options);
 
