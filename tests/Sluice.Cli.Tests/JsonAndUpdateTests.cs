@@ -226,7 +226,7 @@ public sealed class JsonAndUpdateTests(ServerFixture server) : IClassFixture<Ser
         Assert.Equal(1, show.ExitCode);
         Assert.Equal($"error: queue '{q}' does not exist (to create it: sluice queue create {q})", show.Error.Trim());
         Assert.Equal(1, create.ExitCode);
-        Assert.Equal($"error: dead-letter queue '{dlq}' does not exist: create it before naming it as deadLetterQueue", create.Error.Trim());
+        Assert.Equal($"error: dead-letter queue '{dlq}' does not exist: create it before naming it as --dead-letter-queue", create.Error.Trim());
     }
 
     [Fact]
