@@ -143,12 +143,13 @@ public sealed class SluiceServer : IAsyncDisposable
         var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
         _logger = loggerFactory.CreateLogger<SluiceServer>();
-        var registry = new NodeRegistry(_sharedStore, Options.Store, Options.NodeId, Options.NodeHeartbeatInterval, _time, _logger);
-        _registry = registry;
         try
         {
             var broker = app.Services.GetRequiredService<Broker>();
             _broker = broker;
+            // After the broker: resolving it built the store the registry writes to.
+            var registry = new NodeRegistry(_sharedStore, Options.Store, Options.NodeId, Options.NodeHeartbeatInterval, _time, _logger);
+            _registry = registry;
             app.UseSluiceSqs(broker, Options.Sqs, _time, otherFacePaths: SluiceRestApiExtensions.OwnsPath);
             app.MapOpenApi();
             var v1 = app.MapSluiceRestApi(broker);
