@@ -122,6 +122,8 @@ public sealed class PostgresServer : IAsyncLifetime
     {
         var (pgCtl, directory) = OwnServer();
         await RunAsync(pgCtl, ["-D", Path.Combine(directory, "data"), "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60", "-o", _startOptions!, "start"], _asServiceUser);
+        // This process's pooled connections died with the server.
+        NpgsqlConnection.ClearAllPools();
     }
 
     private (string PgCtl, string Directory) OwnServer() =>
