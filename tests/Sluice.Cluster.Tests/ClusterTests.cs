@@ -162,6 +162,10 @@ public sealed class ClusterTests(PostgresServer postgres)
             Assert.Equal(Environment.MachineName, self["hostName"]!.GetValue<string>());
         }
 
+        var (exit, text) = await Cli.RunAsync("cluster", "--url", nodes[2].Process.Address.ToString(), "--json");
+        Assert.True(exit == 0, text);
+        Assert.Equal(["node-0", "node-1", "node-2"], NodeIds(JsonNode.Parse(text)!));
+
         // Stats come from the shared database: a queue made on node-0 and filled on node-1 shows on node-2.
         await nodes[0].CreateQueueAsync("shared");
         for (var i = 0; i < 3; i++)
