@@ -90,10 +90,12 @@ internal sealed class NodeRegistry : IAsyncDisposable
     }
 
     /// <summary>The live nodes, ordered by node id.</summary>
-    /// <exception cref="SluiceException">The store is unavailable (transient).</exception>
+    /// <exception cref="SluiceException">unavailable (transient): the store is unreachable, or this node has not registered yet.</exception>
     public async Task<ClusterResponse> ListAsync(CancellationToken cancellationToken)
     {
-        var self = _record ?? throw new InvalidOperationException("the node registry has not been started");
+        // Kestrel answers a moment before the node has registered (it registers once every face listens).
+        var self = _record ?? throw new SluiceException(ErrorCodes.Unavailable,
+            "this server is starting and has not joined the node registry yet: retry in a moment", null, isTransient: true);
         if (_shared is null)
         {
             return new ClusterResponse(_store, NodeId, [ToResponse(self with { LastHeartbeat = _time.GetUtcNow() }, null)]);
