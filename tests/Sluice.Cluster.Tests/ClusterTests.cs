@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Sluice.Storage.Postgres.Tests;
 
@@ -187,6 +188,25 @@ public sealed class ClusterTests(PostgresServer postgres)
         }
 
         Assert.True(gone.Elapsed < timeToLive + TimeSpan.FromSeconds(2), $"node-1 left the listing {gone.Elapsed.TotalSeconds:0.0} s after kill -9");
+    }
+
+    [Fact]
+    public async Task CleanStop_SigtermLeavesTheListingBeforeTheRecordWouldExpire()
+    {
+        await using var cluster = await Cluster.StartAsync(postgres, 2);
+        var (a, b) = (cluster.Nodes[0], cluster.Nodes[1]);
+        await Eventually.HoldsAsync(async () => (await ListedAsync(a)).SequenceEqual(["node-0", "node-1"]), TimeSpan.FromSeconds(10), "node-0 lists both nodes");
+        var record = Assert.Single((await a.GetAsync("/v1/cluster"))["nodes"]!.AsArray(), n => n!["nodeId"]!.GetValue<string>() == "node-1")!;
+        var expiresAt = record["expiresAt"]!.GetValue<DateTimeOffset>();
+
+        using (var term = Process.Start("kill", ["-TERM", record["processId"]!.GetValue<int>().ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        await Eventually.HoldsAsync(async () => (await ListedAsync(a)).SequenceEqual(["node-0"]), TimeSpan.FromSeconds(10), "node-1 leaves after SIGTERM");
+        // Gone before its record could have expired: the stopping node deleted it.
+        Assert.True(DateTimeOffset.UtcNow < expiresAt, $"node-1 left at {DateTimeOffset.UtcNow:O}, not before its record's expiry {expiresAt:O}");
     }
 
     /// <summary>The node ids a node lists; none while it answers 503 unavailable (it has not registered yet).</summary>
