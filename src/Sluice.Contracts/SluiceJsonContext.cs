@@ -80,6 +80,8 @@ namespace Sluice.Contracts;
 [JsonSerializable(typeof(DeadLetterGroupMoveRequest))]
 [JsonSerializable(typeof(DeadLetterGroupListResponse))]
 [JsonSerializable(typeof(DeadLetterGroupActionResponse))]
+// Cluster
+[JsonSerializable(typeof(ClusterResponse))]
 public sealed partial class SluiceJsonContext : JsonSerializerContext
 {
     /// <summary>

@@ -55,6 +55,8 @@ public sealed class OutputTests(ServerFixture server) : IClassFixture<ServerFixt
         await OkAsync("receive", q);
         await OkAsync("stats");
         await OkAsync("stats", q, "--json");
+        await OkAsync("cluster");
+        await OkAsync("cluster", "--json");
         await OkAsync("queue", "purge", q);
 
         await OkAsync("topic", "create", t);

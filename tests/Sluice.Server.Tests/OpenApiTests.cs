@@ -22,6 +22,7 @@ public class OpenApiTests(ServerFixture fixture) : RestTests(fixture), IClassFix
             ("/v1/queues/{name}/messages/nack", "post"), ("/v1/queues/{name}/messages/extend", "post"),
             ("/v1/queues/{name}/stats", "get"), ("/v1/stats", "get"),
             ("/v1/queues/{name}/redrive", "post"), ("/v1/redrives", "get"), ("/v1/redrives/{id}", "get"), ("/v1/redrives/{id}", "delete"),
+            ("/v1/cluster", "get"),
         ];
         foreach (var (path, method) in routes)
         {

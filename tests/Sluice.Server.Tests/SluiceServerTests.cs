@@ -62,7 +62,10 @@ public class SluiceServerTests
     [InlineData("HttpUrl", "not a url")]
     [InlineData("HttpUrl", "https://127.0.0.1:7480")]
     [InlineData("HttpUrl", "http://localhost:0")]
-    [InlineData("Store", "postgres")]
+    [InlineData("Store", "mysql")]
+    [InlineData("ConnectionString", "Host=db;Database=sluice")]
+    [InlineData("NodeId", "a b")]
+    [InlineData("NodeHeartbeatInterval", "00:00:00.5")]
     [InlineData("MaxRequestBodySize", "10")]
     [InlineData("Broker:MaxBatchSize", "0")]
     public async Task StartAsync_InvalidSetting_ThrowsNamingSetting(string key, string value)

@@ -26,6 +26,7 @@ public sealed class PostgresServer : IAsyncLifetime
 
     private string? _directory;
     private string? _pgCtl;
+    private string? _startOptions;
     private bool _asServiceUser;
 
     /// <summary>The connection string of the server's maintenance database (postgres).</summary>
@@ -67,6 +68,7 @@ public sealed class PostgresServer : IAsyncLifetime
             try
             {
                 await RunAsync(_pgCtl, ["-D", data, "-l", Path.Combine(_directory, "server.log"), "-w", "-t", "60", "-o", options, "start"], _asServiceUser);
+                _startOptions = options;
                 AdminConnectionString = new NpgsqlConnectionStringBuilder
                 {
                     Host = "127.0.0.1",
@@ -101,6 +103,34 @@ public sealed class PostgresServer : IAsyncLifetime
             Directory.Delete(_directory, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Stops the throwaway server as an operator would (<c>pg_ctl stop -m fast</c>: open sessions are ended, clients see
+    /// their connections refused) and returns once it is down. <see cref="StartAgainAsync"/> starts it again on the same
+    /// port and data.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server is the one of <see cref="EnvironmentVariable"/> (not this fixture's to stop).</exception>
+    public async Task StopAsync()
+    {
+        var (pgCtl, directory) = OwnServer();
+        await RunAsync(pgCtl, ["-D", Path.Combine(directory, "data"), "-m", "fast", "-w", "-t", "60", "stop"], _asServiceUser);
+    }
+
+    /// <summary>Starts the server <see cref="StopAsync"/> stopped, on the same port and data, and returns once it accepts connections.</summary>
+    /// <exception cref="InvalidOperationException">The server is the one of <see cref="EnvironmentVariable"/>.</exception>
+    public async Task StartAgainAsync()
+    {
+        var (pgCtl, directory) = OwnServer();
+        await RunAsync(pgCtl, ["-D", Path.Combine(directory, "data"), "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60", "-o", _startOptions!, "start"], _asServiceUser);
+        // This process's pooled connections died with the server.
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    private (string PgCtl, string Directory) OwnServer() =>
+        _pgCtl is { } pgCtl && _directory is { } directory && _startOptions is not null
+            ? (pgCtl, directory)
+            : throw new InvalidOperationException(
+                $"this test stops and starts PostgreSQL, which it can do only to the throwaway server it started: unset {EnvironmentVariable}");
 
     /// <summary>Creates a new empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync()

@@ -78,7 +78,7 @@ internal static partial class ServeCommand
                 return await context.FailAsync($"the server could not start: {e.Message}").ConfigureAwait(false);
             }
 
-            await WriteBannerAsync(context.Output, options, server.Urls, server.RespAddress, server.GrpcAddress).ConfigureAwait(false);
+            await WriteBannerAsync(context.Output, options, server.Urls, server.RespAddress, server.GrpcAddress, server.NodeId).ConfigureAwait(false);
 
             try
             {
@@ -96,6 +96,13 @@ internal static partial class ServeCommand
         }
 
         return 0;
+    }
+
+    /// <summary>"sluice on db.example:5432": the database and server of a connection string (never its password).</summary>
+    private static string DatabaseName(string? connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        return $"{builder.Database ?? builder.Username ?? "(default)"} on {builder.Host ?? "localhost"}:{builder.Port}";
     }
 
     /// <summary>A message in one line: its lines joined with spaces, without a trailing period.</summary>
@@ -127,10 +134,12 @@ internal static partial class ServeCommand
             })
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
 
-    internal static async Task WriteBannerAsync(TextWriter output, SluiceServerOptions options, IReadOnlyList<Uri> urls, Uri? resp = null, Uri? grpc = null)
+    internal static async Task WriteBannerAsync(TextWriter output, SluiceServerOptions options, IReadOnlyList<Uri> urls, Uri? resp = null, Uri? grpc = null, string? nodeId = null)
     {
         var durable = string.Equals(options.Store, SluiceServerOptions.MemoryStore, StringComparison.OrdinalIgnoreCase)
             ? "in memory: nothing survives a restart"
+            : string.Equals(options.Store, SluiceServerOptions.PostgresStore, StringComparison.OrdinalIgnoreCase)
+            ? $"database {DatabaseName(options.ConnectionString)}, cluster node {nodeId}"
             : $"data directory {Path.GetFullPath(options.DataDirectory)}{(options.Fsync ? "" : " (fsync off: a power loss can lose acknowledged messages)")}";
         await output.WriteLineAsync($"Sluice is running, store {options.Store}, {durable}").ConfigureAwait(false);
         foreach (var url in urls)

@@ -20,13 +20,15 @@ internal static partial class ServeCommand
         var httpUrl = new Option<string>("--http-url") { Description = "Address of the REST API [default http://127.0.0.1:7480]", HelpName = "URL" };
         var grpcUrl = new Option<string>("--grpc-url") { Description = "Address of the gRPC face (HTTP/2) [default the REST port + 1: http://127.0.0.1:7481]", HelpName = "URL" };
         var respUrl = new Option<string>("--resp-url") { Description = "Enable the RESP (Redis protocol) face at this address [default off; tcp://127.0.0.1:6380 when Sluice:Resp:Enabled]", HelpName = "URL" };
-        var store = new Option<string>("--store") { Description = "Storage engine: log (durable, default), sqlite (durable) or memory (lost on exit)" };
-        store.AcceptOnlyFromAmong("log", "sqlite", "memory");
+        var store = new Option<string>("--store") { Description = "Storage engine: log (durable, default), sqlite (durable), memory (lost on exit) or postgres (a cluster on one database: --connection-string)" };
+        store.AcceptOnlyFromAmong("log", "sqlite", "memory", "postgres");
+        var connectionString = new Option<string>("--connection-string") { Description = "PostgreSQL connection string of store postgres, such as \"Host=db;Database=sluice;Username=sluice\"", HelpName = "STRING" };
+        var nodeId = new Option<string>("--node-id") { Description = "This server's id in the cluster (GET /v1/cluster) [default random at each start]", HelpName = "ID" };
         var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync commits: faster, but a power loss can lose acknowledged messages" };
         var salvage = new Option<bool>("--salvage") { Description = "Start the log store despite damage in the middle of its log: skip and report the damaged records" };
         var config = new Option<FileInfo>("--config") { Description = "Settings file [default ./appsettings.json when present]", HelpName = "PATH" };
 
-        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, grpcUrl, respUrl, store, noFsync, salvage, config };
+        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, grpcUrl, respUrl, store, connectionString, nodeId, noFsync, salvage, config };
         command.SetAction((parseResult, ct) =>
         {
             var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -43,6 +45,11 @@ internal static partial class ServeCommand
             }
             if (parseResult.GetValue(store) is { } s)
                 flags[Section + ":Store"] = s;
+            // Given but empty ("--connection-string ''") is kept, so the server says it is empty rather than missing.
+            if (parseResult.GetValue(connectionString) is { } cs)
+                flags[Section + ":ConnectionString"] = cs;
+            if (parseResult.GetValue(nodeId) is { } n)
+                flags[Section + ":NodeId"] = n;
             if (parseResult.GetValue(noFsync))
                 flags[Section + ":Fsync"] = "false";
             if (parseResult.GetValue(salvage))

@@ -52,6 +52,7 @@ internal sealed record UnsubscribeResultDto(string Topic, string Queue, bool Uns
 [JsonSerializable(typeof(PurgeResultDto))]
 [JsonSerializable(typeof(DeleteResultDto))]
 [JsonSerializable(typeof(StatsListResponse))]
+[JsonSerializable(typeof(ClusterResponse))]
 [JsonSerializable(typeof(PublishResultResponse))]
 [JsonSerializable(typeof(MessageListResponse))]
 [JsonSerializable(typeof(AckResultResponse))]

@@ -71,6 +71,9 @@ internal sealed partial class SluiceHttpClient : IDisposable
     public Task<StatsResponse> GetStatsAsync(string name, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, QueuePath(name) + "/stats", null, Json.StatsResponse, cancellationToken);
 
+    public Task<ClusterResponse> GetClusterAsync(CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, "v1/cluster", null, Json.ClusterResponse, cancellationToken);
+
     public async Task<IReadOnlyList<StatsResponse>> GetAllStatsAsync(CancellationToken cancellationToken) =>
         (await SendAsync(HttpMethod.Get, "v1/stats", null, Json.StatsListResponse, cancellationToken).ConfigureAwait(false)).Queues;
 

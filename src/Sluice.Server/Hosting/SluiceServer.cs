@@ -5,15 +5,19 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Contracts;
 using Sluice.Faces.Rest;
 using Sluice.Faces.Sqs;
 using Sluice.Hosting;
 using Sluice.Server.Internal;
+using Sluice.Storage;
 using Sluice.Storage.Log;
+using Sluice.Storage.Postgres;
 using Sluice.Storage.Sqlite;
 
 namespace Sluice.Server.Hosting;
@@ -44,6 +48,8 @@ public sealed class SluiceServer : IAsyncDisposable
     private Sluice.Faces.Resp.RespHost? _resp;
     private Sluice.Faces.Grpc.GrpcHost? _grpc;
     private ILogger _logger = NullLogger.Instance;
+    private IKeyValueStore? _sharedStore;
+    private NodeRegistry? _registry;
     private int _started;
     private bool _stopped;
 
@@ -81,6 +87,13 @@ public sealed class SluiceServer : IAsyncDisposable
     /// <summary>The RESP face's address (<c>redis://127.0.0.1:6380</c>), or <see langword="null"/> when it is disabled.</summary>
     /// <exception cref="InvalidOperationException">The server has not been started.</exception>
     public Uri? RespAddress => _app is null ? throw NotStarted() : _resp?.Address;
+
+    /// <summary>
+    /// This server's node id in the node registry (<c>GET /v1/cluster</c>): <see cref="SluiceServerOptions.NodeId"/>, or
+    /// a random one chosen at start.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server has not been started.</exception>
+    public string NodeId => _registry?.NodeId ?? throw NotStarted();
 
     /// <summary>The gRPC face's address (<c>http://127.0.0.1:7481/</c>), or <see langword="null"/> when it is disabled.</summary>
     /// <exception cref="InvalidOperationException">The server has not been started.</exception>
@@ -134,9 +147,13 @@ public sealed class SluiceServer : IAsyncDisposable
         {
             var broker = app.Services.GetRequiredService<Broker>();
             _broker = broker;
+            // After the broker: resolving it built the store the registry writes to.
+            var registry = new NodeRegistry(_sharedStore, Options.Store, Options.NodeId, Options.NodeHeartbeatInterval, _time, _logger);
+            _registry = registry;
             app.UseSluiceSqs(broker, Options.Sqs, _time, otherFacePaths: SluiceRestApiExtensions.OwnsPath);
             app.MapOpenApi();
-            app.MapSluiceRestApi(broker);
+            var v1 = app.MapSluiceRestApi(broker);
+            MapCluster(v1, registry);
             _app = app;
             try
             {
@@ -186,6 +203,20 @@ public sealed class SluiceServer : IAsyncDisposable
 
                 Log.ListeningGrpc(_logger, _grpc.Address!);
             }
+
+            // Last: a node is listed once every face it lists listens.
+            var listed = new List<Uri> { _urls[0] };
+            if (_grpc?.Address is { } grpcAddress)
+            {
+                listed.Add(grpcAddress);
+            }
+
+            if (_resp?.Address is { } respAddress)
+            {
+                listed.Add(respAddress);
+            }
+
+            await registry.StartAsync(listed, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -242,6 +273,12 @@ public sealed class SluiceServer : IAsyncDisposable
             }
 
             Log.Stopping(_logger);
+            // Leave the registry first: a node draining its long polls is no longer a node to send work to.
+            if (_registry is not null)
+            {
+                await _registry.StopAsync().ConfigureAwait(false);
+            }
+
             await _app.StopAsync(cancellationToken).ConfigureAwait(false);
             await StopCoreAsync(_app).ConfigureAwait(false);
             Log.Stopped(_logger);
@@ -260,6 +297,11 @@ public sealed class SluiceServer : IAsyncDisposable
     private async Task StopCoreAsync(WebApplication app)
     {
         _stopped = true;
+        if (_registry is not null)
+        {
+            await _registry.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_grpc is not null)
         {
             await _grpc.DisposeAsync().ConfigureAwait(false);
@@ -292,6 +334,25 @@ public sealed class SluiceServer : IAsyncDisposable
                 b.UseInMemory();
             });
             return "memory (nothing survives a restart)";
+        }
+
+        if (string.Equals(Options.Store, SluiceServerOptions.PostgresStore, StringComparison.OrdinalIgnoreCase))
+        {
+            var postgres = new PostgresStoreOptions { ConnectionString = Options.ConnectionString! };
+            services.AddSluice(b =>
+            {
+                b.BrokerOptions = Options.Broker;
+                b.UseStore((_, time) =>
+                {
+                    // Kept for the node registry, which writes this node's record through the store (a reserved key
+                    // the key-value API refuses to clients).
+                    var store = new PostgresMessageStore(postgres, time);
+                    _sharedStore = store;
+                    return store;
+                });
+            });
+            var connection = new Npgsql.NpgsqlConnectionStringBuilder(Options.ConnectionString);
+            return $"database {connection.Database ?? connection.Username ?? "(default)"} on {connection.Host ?? "localhost"}:{connection.Port}";
         }
 
         var directory = DataDirectory();
@@ -348,6 +409,17 @@ public sealed class SluiceServer : IAsyncDisposable
 
         return directory;
     }
+
+    /// <summary>Maps <c>GET /v1/cluster</c> onto the REST face's <c>/v1</c> group (its error table and problem responses apply).</summary>
+    private static void MapCluster(RouteGroupBuilder v1, NodeRegistry registry) =>
+        v1.MapGet("/cluster", (Func<HttpContext, Task<IResult>>)(async context =>
+                TypedResults.Json(await registry.ListAsync(context.RequestAborted).ConfigureAwait(false), SluiceJsonContext.Wire.ClusterResponse)))
+            .WithName("GetCluster").WithTags("Cluster")
+            .WithSummary("List the cluster's nodes")
+            .WithDescription("The live nodes of the cluster (servers sharing one PostgreSQL database, each renewing its record every heartbeat " +
+                             "interval), ordered by node id, and which node answered. A node that stopped leaves at once; one that died leaves when " +
+                             "its record expires (3 heartbeat intervals). On the embedded stores (log, sqlite, memory): this server alone.")
+            .Produces<ClusterResponse>();
 
     private static InvalidOperationException NotStarted() => new("the server has not been started: call StartAsync first");
 }

@@ -23,6 +23,21 @@ public sealed record SluiceServerOptions
     public const string MemoryStore = "memory";
 
     /// <summary>
+    /// The <see cref="Store"/> value for the PostgreSQL store at <see cref="ConnectionString"/>: cluster mode, several
+    /// servers on one database (docs/cluster.md).
+    /// </summary>
+    public const string PostgresStore = "postgres";
+
+    /// <summary>Shortest <see cref="NodeHeartbeatInterval"/>: 1 second.</summary>
+    public static readonly TimeSpan MinNodeHeartbeatInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest <see cref="NodeHeartbeatInterval"/>: 5 minutes.</summary>
+    public static readonly TimeSpan MaxNodeHeartbeatInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many heartbeats a node record outlives its last renewal: 3 (its time-to-live is 3 × <see cref="NodeHeartbeatInterval"/>).</summary>
+    public const int NodeRecordHeartbeats = 3;
+
+    /// <summary>
     /// Directory of the server's durable state; created when missing. The log store keeps its segments and checkpoints
     /// in <c>Path.Combine(DataDirectory, "log")</c>, the SQLite store its database in
     /// <c>Path.Combine(DataDirectory, "sluice.db")</c>. Default <c>./sluice-data</c> (relative to the working directory).
@@ -39,9 +54,31 @@ public sealed record SluiceServerOptions
 
     /// <summary>
     /// The message store (case-insensitive): <c>log</c> (default: the log-structured store, durable, in
-    /// <see cref="DataDirectory"/>), <c>sqlite</c> (durable, in <see cref="DataDirectory"/>) or <c>memory</c>.
+    /// <see cref="DataDirectory"/>), <c>sqlite</c> (durable, in <see cref="DataDirectory"/>), <c>memory</c>, or
+    /// <c>postgres</c> (the database at <see cref="ConnectionString"/>, shared by every node of a cluster).
     /// </summary>
     public string Store { get; init; } = LogStore;
+
+    /// <summary>
+    /// The Npgsql connection string of the PostgreSQL database (flag <c>--connection-string</c>), such as
+    /// <c>Host=db;Database=sluice;Username=sluice;Password=...</c>. Required with store <c>postgres</c>, refused with any
+    /// other store. Default none. Every node of a cluster uses the same database (and schema <c>sluice</c>).
+    /// </summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>
+    /// This server's node id in the cluster's node registry (<c>GET /v1/cluster</c>; flag <c>--node-id</c>): 1 to 64
+    /// characters from A-Z a-z 0-9 . _ -. Default none: a random id (12 hex digits) at each start. Two live nodes cannot
+    /// share an id (the second refuses to start).
+    /// </summary>
+    public string? NodeId { get; init; }
+
+    /// <summary>
+    /// How often a node renews its record in the node registry (store <c>postgres</c>). A record not renewed for
+    /// <see cref="NodeRecordHeartbeats"/> intervals expires, so a node that died leaves <c>GET /v1/cluster</c> within
+    /// that time. Default 5 seconds (records live 15 seconds); 1 second to 5 minutes.
+    /// </summary>
+    public TimeSpan NodeHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Whether every commit is fsynced before a publish is acknowledged. Default <see langword="true"/>;
@@ -98,7 +135,7 @@ public sealed record SluiceServerOptions
             var options = section.Get<SluiceServerOptions>() ?? new SluiceServerOptions();
 
             // Store is case-insensitive; log and print it as documented (memory, not MEMORY).
-            var store = new[] { LogStore, SqliteStore, MemoryStore }.FirstOrDefault(s => string.Equals(s, options.Store, StringComparison.OrdinalIgnoreCase));
+            var store = new[] { LogStore, SqliteStore, MemoryStore, PostgresStore }.FirstOrDefault(s => string.Equals(s, options.Store, StringComparison.OrdinalIgnoreCase));
             return store is null ? options : options with { Store = store };
         }
         catch (InvalidOperationException ex)
@@ -148,7 +185,8 @@ public sealed record SluiceServerOptions
     public void Validate()
     {
         var memory = string.Equals(Store, MemoryStore, StringComparison.OrdinalIgnoreCase);
-        if (string.IsNullOrWhiteSpace(DataDirectory) && !memory)
+        var postgres = string.Equals(Store, PostgresStore, StringComparison.OrdinalIgnoreCase);
+        if (string.IsNullOrWhiteSpace(DataDirectory) && !memory && !postgres)
         {
             throw Invalid(nameof(DataDirectory), "is empty: give the directory for the server's data (default ./sluice-data)");
         }
@@ -164,10 +202,13 @@ public sealed record SluiceServerOptions
             throw Invalid(nameof(HttpUrl), $"'{HttpUrl}' asks for a free port on a host name: port 0 needs an IP address, such as http://127.0.0.1:0");
         }
 
-        if (!memory && !string.Equals(Store, SqliteStore, StringComparison.OrdinalIgnoreCase) && !string.Equals(Store, LogStore, StringComparison.OrdinalIgnoreCase))
+        if (!memory && !postgres && !string.Equals(Store, SqliteStore, StringComparison.OrdinalIgnoreCase) && !string.Equals(Store, LogStore, StringComparison.OrdinalIgnoreCase))
         {
-            throw Invalid(nameof(Store), $"'{Store}' is not a store: use '{LogStore}' (durable, the default), '{SqliteStore}' (durable) or '{MemoryStore}'");
+            throw Invalid(nameof(Store),
+                $"'{Store}' is not a store: use '{LogStore}' (durable, the default), '{SqliteStore}' (durable), '{MemoryStore}' or '{PostgresStore}' (a cluster on one database)");
         }
+
+        ValidateCluster(postgres);
 
         if (MaxRequestBodySize is < 1024 or > 1024L * 1024 * 1024)
         {
@@ -255,6 +296,46 @@ public sealed record SluiceServerOptions
 
             var port = http.Port is 0 or 65535 ? 0 : http.Port + 1;
             return new UriBuilder(http) { Port = port, Path = "" }.Uri.GetLeftPart(UriPartial.Authority);
+        }
+    }
+
+    /// <summary>Checks <see cref="ConnectionString"/> against <see cref="Store"/>, <see cref="NodeId"/> and <see cref="NodeHeartbeatInterval"/>.</summary>
+    private void ValidateCluster(bool postgres)
+    {
+        if (postgres && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            throw Invalid(nameof(ConnectionString),
+                "is empty: store postgres needs the database's connection string (flag --connection-string), such as Host=db;Database=sluice;Username=sluice");
+        }
+
+        if (!postgres && !string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            throw Invalid(nameof(ConnectionString),
+                $"is set, but store '{Store}' takes no connection string: it is for store postgres only; remove it, or choose --store postgres (setting Sluice:Store)");
+        }
+
+        if (postgres)
+        {
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException)
+            {
+                // Npgsql's message names the keyword or value at fault, never the whole string (which may hold a password).
+                throw Invalid(nameof(ConnectionString), $"is not a valid PostgreSQL connection string ({ex.Message.Split(" (Parameter", 2)[0].TrimEnd('.')}): use key=value pairs such as Host=db;Database=sluice");
+            }
+        }
+
+        if (NodeId is { } id && (id.Length is 0 or > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')))
+        {
+            throw Invalid(nameof(NodeId), $"'{id}' is invalid: use 1-64 characters from A-Z a-z 0-9 . _ - (flag --node-id), or remove it for a random id");
+        }
+
+        if (NodeHeartbeatInterval < MinNodeHeartbeatInterval || NodeHeartbeatInterval > MaxNodeHeartbeatInterval)
+        {
+            throw Invalid(nameof(NodeHeartbeatInterval),
+                $"'{NodeHeartbeatInterval}' is out of range: use 00:00:01 (1 second) to 00:05:00 (5 minutes)");
         }
     }
 

@@ -31,4 +31,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Sluice did not start: {Reason}")]
     public static partial void StartRefused(ILogger logger, Exception exception, string reason);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "Node {NodeId} joined the cluster (store {Store}); it renews its record every {IntervalSeconds} s")]
+    public static partial void NodeJoined(ILogger logger, string nodeId, string store, double intervalSeconds);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Node {NodeId} could not renew its record in the node registry ({Reason}); it keeps trying")]
+    public static partial void HeartbeatFailed(ILogger logger, string nodeId, string reason);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Node {NodeId} renews its record in the node registry again")]
+    public static partial void HeartbeatRecovered(ILogger logger, string nodeId);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Node {NodeId} left the cluster")]
+    public static partial void NodeLeft(ILogger logger, string nodeId);
 }
