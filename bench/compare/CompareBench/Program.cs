@@ -8,11 +8,11 @@ using CompareBench.Peers;
 //       every workload on every peer of FILE (lines "name endpoint server-pid"), interleaved: for each run, for each
 //       workload, every peer once, the order rotated by one each run; one result line per measurement.
 //   compare-bench --embedded --batch B [--callers C] [--seconds S] [--run K]          (W5, one measurement)
-//   compare-bench --report RESULTS [--peers "a b ..."]                               (the table of medians and ratios)
+//   compare-bench --report RESULTS [--peers "a b ..."] [--ratio-to "a b ..."]       (the table of medians and ratios)
 var options = RunOptions.Parse(args);
 if (options.Report is { } report)
 {
-    Console.Write(Report.Render(File.ReadAllLines(report), options.Peers));
+    Console.Write(Report.Render(File.ReadAllLines(report), options.Peers, options.RatioTo));
     return 0;
 }
 
@@ -85,6 +85,7 @@ namespace CompareBench
         public int Callers { get; init; } = 16;
         public string? Report { get; init; }
         public string? Peers { get; init; }
+        public string? RatioTo { get; init; }
 
         /// <summary>The options of one measurement: <paramref name="workload"/>'s message count and time limit.</summary>
         public RunOptions For(string workload, int run, int serverPid) => this with
@@ -130,6 +131,7 @@ namespace CompareBench
                     "--callers" => o with { Callers = int.Parse(v, CultureInfo.InvariantCulture) },
                     "--report" => o with { Report = v },
                     "--peers" => o with { Peers = v },
+                    "--ratio-to" => o with { RatioTo = v },
                     _ => throw new ArgumentException($"unknown option {args[i - 1]}"),
                 };
             }

@@ -22,9 +22,17 @@ internal static class Report
         ["redis-everysec"] = ("Redis streams, `appendfsync everysec`", "no (up to 1 s lost)"),
         ["sluice-grpc"] = ("Sluice serve, gRPC (Sluice.Client)", "yes"),
         ["sluice-embedded"] = ("Sluice embedded (in-process Broker)", "yes"),
+        ["sluice-log"] = ("Sluice serve, one node, embedded default store (log)", "yes"),
+        ["sluice-pg-1node"] = ("Sluice serve on PostgreSQL, 1 node", "yes (WAL, synchronous_commit on)"),
+        ["sluice-pg-2nodes"] = ("Sluice serve on PostgreSQL, 2 nodes", "yes (WAL, synchronous_commit on)"),
+        ["sluice-pg-3nodes"] = ("Sluice serve on PostgreSQL, 3 nodes", "yes (WAL, synchronous_commit on)"),
+        ["sql-skiplocked"] = ("Plain SQL queue on the same PostgreSQL (pgmq-style SKIP LOCKED, Npgsql)", "yes (WAL, synchronous_commit on)"),
     };
 
-    public static string Render(IEnumerable<string> lines, string? peerOrder)
+    /// <param name="lines">Result lines (<c>peer=... workload=... rate=...</c>); other lines are ignored.</param>
+    /// <param name="peerOrder">The peers' order (space-separated names), or null for the order they first appear.</param>
+    /// <param name="ratioTo">Space-separated peers: for each, a table of every other peer's W1 and W2 msgs/s divided by its own (the cluster benchmark's ratios).</param>
+    public static string Render(IEnumerable<string> lines, string? peerOrder, string? ratioTo = null)
     {
         var rows = lines.Where(l => l.StartsWith("peer=", StringComparison.Ordinal))
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]))
@@ -77,6 +85,19 @@ internal static class Report
             {
                 sb.AppendLine(CultureInfo.InvariantCulture,
                     $"| {Label(peer)} | {Ratio(Median(sluice, "W1", "rate"), Median(peer, "W1", "rate"))} | {Ratio(Median(sluice, "W2", "rate"), Median(peer, "W2", "rate"))} | {Ratio(Median(peer, "W3", "e2e_p99_ms"), Median(sluice, "W3", "e2e_p99_ms"))} | {Ratio(Median(sluice, "W4", "rate"), Median(peer, "W4", "rate"))} |");
+            }
+        }
+
+        foreach (var baseline in ratioTo?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [])
+        {
+            sb.AppendLine();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| peer / {Label(baseline)} | W1 msgs/s | W2 msgs/s |");
+            sb.AppendLine("|---|---|---|");
+            string Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? (x / y).ToString("F2", Inv) + "×" : "–";
+            foreach (var peer in peers.Where(p => p != baseline))
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {Label(peer)} | {Ratio(Median(peer, "W1", "rate"), Median(baseline, "W1", "rate"))} | {Ratio(Median(peer, "W2", "rate"), Median(baseline, "W2", "rate"))} |");
             }
         }
 

@@ -40,7 +40,9 @@ internal abstract class Peer : IAsyncDisposable
         "rabbitmq-quorum" => new RabbitPeer(endpoint, RabbitPeer.Kind.Quorum),
         "nats-js" => new NatsPeer(endpoint),
         "redis-always" or "redis-everysec" => new RedisPeer(endpoint),
-        "sluice-grpc" => new SluicePeer(endpoint),
+        "sql-skiplocked" => new SqlQueuePeer(endpoint),
+        // sluice-grpc, and the cluster benchmark's sluice-log, sluice-pg-1node, sluice-pg-2nodes, ... (bench/cluster).
+        _ when name.StartsWith("sluice-", StringComparison.Ordinal) => new SluicePeer(endpoint),
         _ => throw new ArgumentException($"unknown peer '{name}'"),
     };
 }

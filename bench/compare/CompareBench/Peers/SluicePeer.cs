@@ -7,10 +7,16 @@ namespace CompareBench.Peers;
 /// Sluice (<c>sluice serve</c>) through Sluice.Client over gRPC: <c>PublishAsync</c> per message (the client batches
 /// concurrent publishes on its stream; each completes when the server confirmed it durable), <c>ConsumeAsync</c> with a
 /// prefetch of <see cref="Peer.Window"/> (credit-based delivery) and one <c>AckAsync</c> per message.
+/// <paramref name="endpoints"/> is one gRPC URL, or several separated by commas (the nodes of a cluster): each producer
+/// and consumer then connects to the next node in turn, so a workload's clients are spread over all of them.
 /// </summary>
-internal sealed class SluicePeer(string endpoint) : Peer
+internal sealed class SluicePeer(string endpoints) : Peer
 {
-    private RemoteSluiceClient Connect() => new(new SluiceClientOptions { Address = new Uri(endpoint) });
+    private readonly Uri[] _nodes = [.. endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(e => new Uri(e))];
+    private int _next = -1;
+
+    private RemoteSluiceClient Connect() =>
+        new(new SluiceClientOptions { Address = _nodes[(int)((uint)Interlocked.Increment(ref _next) % (uint)_nodes.Length)] });
 
     public override async Task PrepareAsync(string queue, CancellationToken cancellationToken)
     {
