@@ -341,10 +341,10 @@ public sealed partial class Broker
                         (current, written) = await UpdateRedriveAsync(record, r => r.Runner != _nodeId || r.State != RedriveState.Running ? null
                             : save(r) with { Moved = r.Moved + moved, LeaseExpiresAt = renewedUntil }, CancellationToken.None).ConfigureAwait(false);
                     }
-                    catch (SluiceException ex) when (ex.IsTransient && !linked.IsCancellationRequested)
+                    catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.Unavailable && !linked.IsCancellationRequested)
                     {
                         // The store failed for now (a broken connection, a database restarting): the task is not failed
-                        // for that. It tries again at the next second; a step is one transaction, so nothing was half
+                        // for that (other transient codes, such as a full destination, still fail it: waiting would not help). It tries again at the next second; a step is one transaction, so nothing was half
                         // moved, and if the outage outlasts the lease the next heartbeat finds whether another broker
                         // resumed the task meanwhile (then it runs there).
                         Log.RedriveStepRetried(_logger, record.Id, ex.Message);
