@@ -326,16 +326,31 @@ public sealed partial class Broker
             {
                 for (var budget = record.MaxPerSecond; budget > 0 && !progress.Finished;)
                 {
-                    progress = await step(Math.Min(RedriveBatch, budget), linked.Token).ConfigureAwait(false);
-                    budget -= progress.Moved;
-                    NotifyRedriven(record.Destination, progress.Moved);
+                    RedriveRecord? current;
+                    bool written;
+                    try
+                    {
+                        progress = await step(Math.Min(RedriveBatch, budget), linked.Token).ConfigureAwait(false);
+                        budget -= progress.Moved;
+                        NotifyRedriven(record.Destination, progress.Moved);
 
-                    // The heartbeat: progress and a renewed lease, written with a compare-and-set. A cancel request
-                    // written on any broker makes the write conflict, and the re-read brings it here.
-                    var moved = progress.Moved;
-                    var renewedUntil = _time.GetUtcNow() + RedriveLease;
-                    (var current, var written) = await UpdateRedriveAsync(record, r => r.Runner != _nodeId || r.State != RedriveState.Running ? null
-                        : save(r) with { Moved = r.Moved + moved, LeaseExpiresAt = renewedUntil }, CancellationToken.None).ConfigureAwait(false);
+                        // The heartbeat: progress and a renewed lease, written with a compare-and-set. A cancel request
+                        // written on any broker makes the write conflict, and the re-read brings it here.
+                        var moved = progress.Moved;
+                        var renewedUntil = _time.GetUtcNow() + RedriveLease;
+                        (current, written) = await UpdateRedriveAsync(record, r => r.Runner != _nodeId || r.State != RedriveState.Running ? null
+                            : save(r) with { Moved = r.Moved + moved, LeaseExpiresAt = renewedUntil }, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.Unavailable && !linked.IsCancellationRequested)
+                    {
+                        // The store failed for now (a broken connection, a database restarting): the task is not failed
+                        // for that (other transient codes, such as a full destination, still fail it: waiting would not help). It tries again at the next second; a step is one transaction, so nothing was half
+                        // moved, and if the outage outlasts the lease the next heartbeat finds whether another broker
+                        // resumed the task meanwhile (then it runs there).
+                        Log.RedriveStepRetried(_logger, record.Id, ex.Message);
+                        break;
+                    }
+
                     if (!written || current is null)
                     {
                         throw new RedriveLostException();

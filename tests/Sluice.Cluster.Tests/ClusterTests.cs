@@ -13,6 +13,26 @@ namespace Sluice.Cluster.Tests;
 public sealed class ClusterTests(PostgresServer postgres)
 {
     [Fact]
+    public async Task Serve_DatabaseMissing_ExitsOneQuotingPostgresReason()
+    {
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(postgres.AdminConnectionString) { Database = "sluice_missing_" + Guid.NewGuid().ToString("N") }.ConnectionString;
+        var directory = Directory.CreateTempSubdirectory("sluice-cluster-missing-").FullName;
+        try
+        {
+            var (exit, output) = await Sluice.Cli.Tests.ServerProcess.RunUntilExitAsync(Path.Combine(directory, "data"), "--store", "postgres", "--connection-string", connectionString);
+
+            Assert.Equal(1, exit);
+            var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.StartsWith("error: setting Sluice:ConnectionString (flag --connection-string): the PostgreSQL database sluice_missing_", line, StringComparison.Ordinal);
+            Assert.Contains("does not exist (SQLSTATE 3D000)", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task KillDashNine_OneOfThreeNodesUnderLoad_DeliversEveryConfirmedPublishAndNoAckedMessageAgain()
     {
         await using var cluster = await Cluster.StartAsync(postgres, 3);

@@ -43,6 +43,20 @@ public sealed class ServeSettingsTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_PostgresUnreachable_ExitsOneWithOneLineNamingTheSettingTheAddressAndTheReason()
+    {
+        // Nothing listens on port 1: the connection is refused at once.
+        var (exit, output) = await ServerProcess.RunUntilExitAsync(Path.Combine(_directory, "data"),
+            "--store", "postgres", "--connection-string", "Host=127.0.0.1;Port=1;Database=orders;Username=app;Password=s3cret;Timeout=5");
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("error: setting Sluice:ConnectionString (flag --connection-string): the PostgreSQL database orders on 127.0.0.1:1 could not be opened: ", line, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1:1", line.Split("could not be opened: ")[1], StringComparison.Ordinal); // the reason, from Npgsql
+        Assert.DoesNotContain("s3cret", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ClusterRoute_OnAnEmbeddedStore_ListsThisServerAlone()
     {
         await using var server = await ServerProcess.StartAsync(Path.Combine(_directory, "data"), null, "--store", "memory", "--node-id", "solo");

@@ -61,6 +61,15 @@ internal static partial class ServeCommand
                 // Damage in the middle of the log store: refuse to start (the message names the file, the offset and --salvage).
                 return await context.FailAsync($"the store is damaged: {OneLine(e.Message)}").ConfigureAwait(false);
             }
+            catch (SluiceException e) when (e.InnerException is Npgsql.NpgsqlException)
+            {
+                // The PostgreSQL database could not be opened: name the setting, the database and the database's own reason
+                // (no secrets: Npgsql and PostgreSQL never quote the password), since no server log exists yet to read it in.
+                return await context.FailAsync(
+                    $"setting Sluice:ConnectionString (flag --connection-string): the PostgreSQL database {DatabaseName(options.ConnectionString)} " +
+                    $"could not be opened: {DatabaseReason(e.InnerException)}; check the host, port, database name and credentials, " +
+                    "and that the user may create schema 'sluice' and its tables there").ConfigureAwait(false);
+            }
             catch (SluiceException e)
             {
                 // The store could not be opened: the database is in use by another server, or unreadable.
@@ -103,6 +112,31 @@ internal static partial class ServeCommand
     {
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
         return $"{builder.Database ?? builder.Username ?? "(default)"} on {builder.Host ?? "localhost"}:{builder.Port}";
+    }
+
+    /// <summary>
+    /// Why a PostgreSQL connection or migration failed, in one line: PostgreSQL's own message and SQLSTATE
+    /// (<c>database "x" does not exist (SQLSTATE 3D000)</c>), or Npgsql's and the socket's (<c>Failed to connect to
+    /// 127.0.0.1:1: Connection refused</c>).
+    /// </summary>
+    private static string DatabaseReason(Exception exception)
+    {
+        if (exception is Npgsql.PostgresException p)
+        {
+            return $"{OneLine(p.MessageText)} (SQLSTATE {p.SqlState})";
+        }
+
+        var parts = new List<string>();
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            var text = OneLine(e.Message);
+            if (text.Length > 0 && !parts.Exists(t => t.Contains(text, StringComparison.Ordinal)))
+            {
+                parts.Add(text);
+            }
+        }
+
+        return string.Join(": ", parts);
     }
 
     /// <summary>A message in one line: its lines joined with spaces, without a trailing period.</summary>

@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Looking for redrive tasks to resume failed; it retries at the next sweep interval")]
     public static partial void RedriveResumeFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Redrive {Id}: the store failed for now ({Reason}); the task retries at the next second")]
+    public static partial void RedriveStepRetried(ILogger logger, string id, string reason);
+
     [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Dead-letter group {GroupId} of {Queue}: {Action} to {Destination} {Outcome}, changed {Affected} messages ({Leased} leased and {Unmovable} unmovable skipped)")]
     public static partial void DeadLetterGroupActed(ILogger logger, string groupId, string queue, DeadLetters.DeadLetterGroupAction action, string destination, string outcome, long affected, long leased, long unmovable);
 
