@@ -25,29 +25,10 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-work=$(mktemp -d -t cluster-bench.XXXXXX)
-chmod 755 "$work"
-[ -n "$out" ] || out="$work/results.txt"
-: >"$out"
-pids=() pg_ctl="" pgdata="" as_pg=()
-cleanup() {
-  trap - EXIT INT TERM
-  local i
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 1 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$p" 2>/dev/null
-  done
-  [ -n "$pg_ctl" ] && "${as_pg[@]}" "$pg_ctl" -D "$pgdata" -m immediate stop >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "interrupted" >&2; exit 130' INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 120); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.5; done; return 1; }
-fail() { echo "$1" >&2; [ -n "${2:-}" ] && tail -20 "$2" >&2; exit 1; }
-has() { case " $peers " in *" $1"*) return 0 ;; esac; return 1; }
+. "$here/../lib.sh"
+bench_setup cluster-bench
+pg_ctl="" pgdata="" as_pg=()
+bench_on_exit='[ -n "$pg_ctl" ] && "${as_pg[@]}" "$pg_ctl" -D "$pgdata" -m immediate stop >/dev/null 2>&1'
 
 bindir=$(dirname "$(readlink -f "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1)")")
 if ! [ -x "$bindir/initdb" ]; then
@@ -109,7 +90,7 @@ for peer in $peers; do
   esac >>"$work/targets"
 done
 
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+machine_line
 echo "# PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port (defaults: fsync on, synchronous_commit on; max_connections 500)"
 echo "# sluice serve at $(git -C "$root" rev-parse --short HEAD): nodes ${!endpoint[*]}; runs=$runs seconds=$seconds messages=$messages workloads=$workloads"
 started=$(date +%s)

@@ -38,29 +38,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-work=$(mktemp -d -t compare-bench.XXXXXX)
-chmod 755 "$work"
-[ -n "$out" ] || out="$work/results.txt"
-: >"$out"
-pids=()
-cleanup() {
-  trap - EXIT INT TERM
-  # Newest first (RabbitMQ before the epmd it registered with); each by its PID, then waited for, then killed.
-  local i
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 1 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$p" 2>/dev/null
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "interrupted" >&2; exit 130' INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 120); do (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.5; done; return 1; }
-has() { case " $peers " in *" $1"*) return 0 ;; esac; return 1; }
-fail() { echo "$1" >&2; [ -n "${2:-}" ] && tail -20 "$2" >&2; exit 1; }
+. "$here/../lib.sh"
+bench_setup compare-bench
 
 # Install what is missing. The packages' services are not started (policy-rc.d is respected by the maintainer scripts
 # in containers; on a machine where they do start, this script still uses its own instances only).
@@ -151,7 +130,7 @@ if has sluice-grpc; then
   versions+=("sluice serve at $(git -C "$root" rev-parse --short HEAD) ($(head -1 "$work/sluice.log" | cut -c1-160)), gRPC on 127.0.0.1:$grpc")
 fi
 
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+machine_line
 for v in "${versions[@]}"; do echo "# $v"; done
 echo "# runs=$runs seconds=$seconds messages=$messages w3_messages=$w3_messages rate=$rate w4_messages=$w4_messages w4_seconds=$w4_seconds w4_runs=$w4_runs w5_seconds=$w5_seconds"
 
