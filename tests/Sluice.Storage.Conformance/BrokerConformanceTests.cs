@@ -15,7 +15,7 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
     protected static readonly DateTimeOffset StartTime = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
     /// <summary>How long a test waits in real time for something that should happen at once (a wake-up, a redrive step).</summary>
-    protected static readonly TimeSpan RealTimeout = TimeSpan.FromSeconds(10);
+    protected static readonly TimeSpan RealTimeout = ConformanceWaits.RealTimeout;
 
     private Broker? _broker;
 
@@ -138,12 +138,7 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
     protected async Task<QueueStats> StatsAsync(string queue) => await Broker.GetStatsAsync(queue);
 
     /// <summary>Asserts an action fails with a <see cref="SluiceException"/> carrying <paramref name="code"/>.</summary>
-    protected static async Task<SluiceException> AssertErrorAsync(string code, Func<Task> action)
-    {
-        var ex = await Assert.ThrowsAsync<SluiceException>(action);
-        Assert.Equal(code, ex.ErrorCode);
-        return ex;
-    }
+    protected static Task<SluiceException> AssertErrorAsync(string code, Func<Task> action) => ConformanceWaits.ErrorAsync(code, action);
 
     /// <summary>Asserts an action fails with invalid_argument naming <paramref name="field"/>.</summary>
     protected static async Task AssertInvalidAsync(string field, Func<Task> action)
@@ -153,19 +148,7 @@ public abstract partial class BrokerConformanceTests : IAsyncLifetime
     }
 
     /// <summary>Waits (in real time, bounded by <see cref="RealTimeout"/>) until <paramref name="condition"/> holds.</summary>
-    protected static async Task WaitUntilAsync(Func<bool> condition, string what, Func<object?>? state = null)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > RealTimeout)
-            {
-                Assert.Fail($"timed out after {RealTimeout.TotalSeconds} s (real time) waiting until {what}; state: {state?.Invoke()}");
-            }
-
-            await Task.Delay(1);
-        }
-    }
+    protected static Task WaitUntilAsync(Func<bool> condition, string what, Func<object?>? state = null) => ConformanceWaits.UntilAsync(condition, what, state);
 
     /// <summary>Waits (in real time, bounded by <see cref="RealTimeout"/>) until a redrive task's status, read through <paramref name="broker"/>, satisfies <paramref name="condition"/>.</summary>
     protected static async Task<RedriveStatus> WaitUntilRedriveAsync(Broker broker, string id, Func<RedriveStatus, bool> condition, string what)

@@ -61,12 +61,7 @@ public abstract class KeyValueConformanceTests : IAsyncLifetime
     protected static string Text(KeyValueRecord? record) => Encoding.UTF8.GetString(Assert.IsType<KeyValueRecord>(record).Value.Span);
 
     /// <summary>Asserts that <paramref name="action"/> fails with <paramref name="code"/>.</summary>
-    protected static async Task<SluiceException> AssertErrorAsync(string code, Func<Task> action)
-    {
-        var e = await Assert.ThrowsAsync<SluiceException>(action);
-        Assert.Equal(code, e.ErrorCode);
-        return e;
-    }
+    protected static Task<SluiceException> AssertErrorAsync(string code, Func<Task> action) => ConformanceWaits.ErrorAsync(code, action);
 
     /// <summary>Writes with a condition (and no time-to-live).</summary>
     protected Task<KeyValueRecord> SetAsync(string key, string value, long? expected = null, TimeSpan? ttl = null) =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace Sluice.Storage.Conformance;
@@ -15,7 +14,7 @@ public abstract partial class StreamConformanceTests : IAsyncLifetime
     protected static readonly DateTimeOffset StartTime = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
     /// <summary>How long a test waits in real time for something that should happen at once.</summary>
-    protected static readonly TimeSpan RealTimeout = TimeSpan.FromSeconds(10);
+    protected static readonly TimeSpan RealTimeout = ConformanceWaits.RealTimeout;
 
     private Broker? _broker;
 
@@ -111,27 +110,10 @@ public abstract partial class StreamConformanceTests : IAsyncLifetime
         await Broker.StreamPendingAsync(stream, group, new StreamPendingQuery { Count = 1000, Consumer = consumer });
 
     /// <summary>Asserts an action fails with a <see cref="SluiceException"/> carrying <paramref name="code"/>.</summary>
-    protected static async Task<SluiceException> AssertErrorAsync(string code, Func<Task> action)
-    {
-        var ex = await Assert.ThrowsAsync<SluiceException>(action);
-        Assert.Equal(code, ex.ErrorCode);
-        return ex;
-    }
+    protected static Task<SluiceException> AssertErrorAsync(string code, Func<Task> action) => ConformanceWaits.ErrorAsync(code, action);
 
     /// <summary>Waits (in real time, bounded) until <paramref name="condition"/> holds.</summary>
-    protected static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > RealTimeout)
-            {
-                Assert.Fail($"timed out after {RealTimeout.TotalSeconds} s (real time) waiting until {what}");
-            }
-
-            await Task.Delay(1);
-        }
-    }
+    protected static Task WaitUntilAsync(Func<bool> condition, string what) => ConformanceWaits.UntilAsync(condition, what);
 
     /// <summary>Starts a blocking read and returns once it is parked (registered and, with a finite block, its timer armed).</summary>
     protected async Task<Task<IReadOnlyList<StreamReadResult>>> StartBlockedAsync(Func<Task<IReadOnlyList<StreamReadResult>>> read, bool finite)

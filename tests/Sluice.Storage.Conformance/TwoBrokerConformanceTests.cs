@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace Sluice.Storage.Conformance;
@@ -8,7 +7,7 @@ namespace Sluice.Storage.Conformance;
 /// change made through one broker must wake the other's waiters (long polls, blocking stream reads) through the
 /// store's change feed, and each broker's own wake-ups must still work. By default B is a second broker over A's
 /// store object (<c>ownsStore: false</c>): two brokers in one process. A store shared by several processes overrides
-/// <see cref="CreateSecondStore"/> to give B its own store object on the same data (a second node). No test
+/// <see cref="CreatePeerStore"/> to give B its own store object on the same data (a second node). No test
 /// measures time: each awaits the woken task, bounded by <see cref="RealTimeout"/> of real time as a hang guard.
 /// </summary>
 public abstract class TwoBrokerConformanceTests : IAsyncLifetime
@@ -17,7 +16,7 @@ public abstract class TwoBrokerConformanceTests : IAsyncLifetime
     protected static readonly DateTimeOffset StartTime = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
     /// <summary>How long a test waits in real time for a wake-up that should come at once (a guard against hangs, not a timing assertion).</summary>
-    protected static readonly TimeSpan RealTimeout = TimeSpan.FromSeconds(10);
+    protected static readonly TimeSpan RealTimeout = ConformanceWaits.RealTimeout;
 
     private static readonly TimeSpan LongWait = TimeSpan.FromSeconds(20);
 
@@ -37,10 +36,14 @@ public abstract class TwoBrokerConformanceTests : IAsyncLifetime
     protected abstract IQueueStore CreateStore(TimeProvider time);
 
     /// <summary>
-    /// Broker B's own store object on the same data as A's (a second node on a shared database), or
-    /// <see langword="null"/> (the default) for B to share A's store object without owning it.
+    /// Broker B's store, as in <see cref="BrokerConformanceTests"/>: by default A's store object (<paramref name="first"/>),
+    /// shared without owning it; a store whose data several store objects open at once (PostgreSQL: a second node on the
+    /// database) returns a new one and sets <see cref="PeerOwnsStore"/>.
     /// </summary>
-    protected virtual IQueueStore? CreateSecondStore(TimeProvider time) => null;
+    protected virtual IQueueStore CreatePeerStore(IQueueStore first, TimeProvider time) => first;
+
+    /// <summary>Whether broker B owns (and disposes) the store <see cref="CreatePeerStore"/> returned; default false (a shared store object).</summary>
+    protected virtual bool PeerOwnsStore => false;
 
     /// <inheritdoc />
     public virtual async Task InitializeAsync()
@@ -49,7 +52,7 @@ public abstract class TwoBrokerConformanceTests : IAsyncLifetime
         var first = CreateStore(Time);
         _a = new Broker(first, options, Time);
         await _a.StartAsync();
-        _b = CreateSecondStore(Time) is { } second ? new Broker(second, options, Time) : new Broker(first, options, Time, ownsStore: false);
+        _b = new Broker(CreatePeerStore(first, Time), options, Time, ownsStore: PeerOwnsStore);
         await _b.StartAsync();
     }
 
@@ -264,19 +267,7 @@ public abstract class TwoBrokerConformanceTests : IAsyncLifetime
     }
 
     /// <summary>Waits (in real time, bounded by <see cref="RealTimeout"/>) until <paramref name="condition"/> holds.</summary>
-    protected static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > RealTimeout)
-            {
-                Assert.Fail($"timed out after {RealTimeout.TotalSeconds} s (real time) waiting until {what}");
-            }
-
-            await Task.Delay(1);
-        }
-    }
+    protected static Task WaitUntilAsync(Func<bool> condition, string what) => ConformanceWaits.UntilAsync(condition, what);
 
     /// <summary>Awaits a task that should complete at once (bounded by <see cref="RealTimeout"/> of real time).</summary>
     protected static async Task<T> CompletesAsync<T>(Task<T> task, string what)

@@ -100,7 +100,9 @@ public sealed class PostgresTwoBrokerConformanceTests(PostgresServer server) : T
 
     protected override IQueueStore CreateStore(TimeProvider time) => _database.Store(time);
 
-    protected override IQueueStore CreateSecondStore(TimeProvider time) => _database.Store(time);
+    protected override IQueueStore CreatePeerStore(IQueueStore first, TimeProvider time) => _database.Store(time);
+
+    protected override bool PeerOwnsStore => true;
 
     public override async Task InitializeAsync()
     {
