@@ -190,6 +190,8 @@ public sealed class GrammarTests
     [InlineData("sluice queue up", "update")]
     [InlineData("sluice queue create q --overflow d", "drop-head")]
     [InlineData("sluice queue update q --dedup-scope m", "message-group")]
+    [InlineData("sluice serve --store p", "postgres")]
+    [InlineData("sluice queue update q --reset dead", "dead-letter-queue")]
     public async Task SuggestDirective_PartialLine_OffersTheCompletion(string line, string expected)
     {
         var result = await new CliRunner(ClosedPortUrl()).RunAsync($"[suggest:{line.Length}]", line);

@@ -89,6 +89,29 @@ public sealed class OfflineTests
         Assert.Empty(result.Output);
     }
 
+    [Fact]
+    public async Task QueueUpdate_UnknownReset_ExitsTwoWithOneLineNamingTheFlagAndTheOptions()
+    {
+        var result = await new CliRunner(ClosedPortUrl()).RunAsync("queue", "update", "q", "--reset", "colour");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith("error: --reset 'colour' is invalid: use visibility-timeout, delay, ", lines[0], StringComparison.Ordinal);
+        Assert.All(lines.Skip(1), l => Assert.StartsWith("run 'sluice queue update --help'", l, StringComparison.Ordinal));
+        Assert.Empty(result.Output);
+    }
+
+    [Fact]
+    public async Task Completion_UnknownShell_ExitsTwoWithOneLineNamingTheShells()
+    {
+        var result = await new CliRunner(ClosedPortUrl()).RunAsync("completion", "fish");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("error: shell 'fish' is invalid: use bash, zsh, pwsh", lines[0]);
+        Assert.All(lines.Skip(1), l => Assert.StartsWith("run 'sluice completion --help'", l, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("-1")]
     [InlineData("0.05")]

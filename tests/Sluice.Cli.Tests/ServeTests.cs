@@ -45,6 +45,18 @@ public sealed partial class ServeTests
     }
 
     [Fact]
+    public async Task Serve_UnknownStoreFlag_ExitsTwoWithOneLineNamingTheFlagAndTheStores()
+    {
+        var (exit, output, error) = await ServeOnceAsync("--store", "bogus", "--http-url", "http://127.0.0.1:0");
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("error: --store 'bogus' is invalid: use log, sqlite, memory, postgres", lines[0]);
+        Assert.All(lines.Skip(1), l => Assert.StartsWith("run 'sluice serve --help'", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Serve_DataDirectoryIsAFile_ExitsTwoWithOneLine()
     {
         var file = Path.GetTempFileName();

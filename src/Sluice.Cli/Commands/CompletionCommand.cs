@@ -15,7 +15,8 @@ internal static class CompletionCommand
     public static Command Create(CliContext context)
     {
         var shell = new Argument<string>("shell") { Description = "The shell: bash, zsh or pwsh" };
-        shell.AcceptOnlyFromAmong(Shells);
+        shell.CompletionSources.Add(Shells);
+        shell.Validators.Add(r => { foreach (var t in r.Tokens.Where(t => !Shells.Contains(t.Value))) r.AddError($"shell '{t.Value}' is invalid: use {string.Join(", ", Shells)}"); });
         // How to load each script is in its first line and in docs/cli.md.
         var command = new Command("completion", "Print a shell completion script: source <(sluice completion bash)") { shell };
         command.SetAction(async (parseResult, ct) =>

@@ -49,7 +49,8 @@ internal static class QueueCommands
             Description = "Restore an option's default (clears --max-receive-count, --dead-letter-queue, --max-length, --max-length-bytes); repeatable",
             HelpName = "OPTION",
         };
-        reset.AcceptOnlyFromAmong(options.Names);
+        reset.CompletionSources.Add(options.Names);
+        reset.Validators.Add(r => { foreach (var t in r.Tokens.Where(t => !options.Names.Contains(t.Value))) r.AddError($"--reset '{t.Value}' is invalid: use {string.Join(", ", options.Names)}"); });
         var command = new Command("update", "Change some options of an existing queue; the options not given keep their values.") { name };
         foreach (var option in options.All)
             command.Options.Add(option);

@@ -20,8 +20,7 @@ internal static partial class ServeCommand
         var httpUrl = new Option<string>("--http-url") { Description = "Address of the REST API [default http://127.0.0.1:7480]", HelpName = "URL" };
         var grpcUrl = new Option<string>("--grpc-url") { Description = "Address of the gRPC face (HTTP/2) [default the REST port + 1: http://127.0.0.1:7481]", HelpName = "URL" };
         var respUrl = new Option<string>("--resp-url") { Description = "Enable the RESP (Redis protocol) face at this address [default off; tcp://127.0.0.1:6380 when Sluice:Resp:Enabled]", HelpName = "URL" };
-        var store = new Option<string>("--store") { Description = "Storage engine: log (durable, default), sqlite (durable), memory (lost on exit) or postgres (a cluster on one database: --connection-string)" };
-        store.AcceptOnlyFromAmong("log", "sqlite", "memory", "postgres");
+        var store = Enums.Option("--store", "Storage engine: log (durable, default), sqlite (durable), memory (lost on exit) or postgres (a cluster on one database: --connection-string)", ["log", "sqlite", "memory", "postgres"]);
         var connectionString = new Option<string>("--connection-string") { Description = "PostgreSQL connection string of store postgres, such as \"Host=db;Database=sluice;Username=sluice\"", HelpName = "STRING" };
         var nodeId = new Option<string>("--node-id") { Description = "This server's id in the cluster (GET /v1/cluster) [default random at each start]", HelpName = "ID" };
         var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync commits: faster, but a power loss can lose acknowledged messages" };
