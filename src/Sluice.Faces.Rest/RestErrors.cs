@@ -93,8 +93,20 @@ public static class RestErrors
     internal static string InternalDetail(string traceId) =>
         $"an unexpected error occurred; the request may or may not have taken effect (trace id {traceId} in the server log)";
 
-    internal static IResult ToResult(SluiceException error) => ToResult(error.ErrorCode, error.Message,
-        error.ErrorCode == ErrorCodes.MalformedRequest ? error.Field : RestFieldName(error.Field));
+    internal static IResult ToResult(SluiceException error)
+    {
+        var field = error.ErrorCode == ErrorCodes.MalformedRequest ? error.Field : RestFieldName(error.Field);
+        return ToResult(error.ErrorCode, RenameField(error.Message, error.Field, field), field);
+    }
+
+    /// <summary>
+    /// <paramref name="detail"/> with each whole-word mention of the broker's field name <paramref name="from"/> replaced by
+    /// the request's <paramref name="to"/> (<c>message.deduplicationId</c> → <c>deduplicationId</c>), so the text names
+    /// what the client sent, as <c>field</c> does.
+    /// </summary>
+    internal static string RenameField(string detail, string? from, string? to) =>
+        from is null || to is null || from == to ? detail
+            : System.Text.RegularExpressions.Regex.Replace(detail, $@"(?<![\w.\[\]]){System.Text.RegularExpressions.Regex.Escape(from)}(?![\w])", to.Replace("$", "$$", StringComparison.Ordinal));
 
     internal static IResult ToResult(string errorCode, string detail, string? field)
     {

@@ -132,7 +132,8 @@ internal sealed class RestHandlers(Broker broker)
             catch (SluiceException ex) when (messages.Length == 1 && ex.Field is { } field && field.StartsWith("message.", StringComparison.Ordinal))
             {
                 // The broker names a one-message batch "message"; the body named it messages[0].
-                throw new SluiceException(ex.ErrorCode, ex.Message, "messages[0]." + field["message.".Length..], ex.IsTransient, ex);
+                var renamed = "messages[0]." + field["message.".Length..];
+                throw new SluiceException(ex.ErrorCode, RestErrors.RenameField(ex.Message, field, renamed), renamed, ex.IsTransient, ex);
             }
         }
         else

@@ -103,6 +103,24 @@ public class MessageRouteTests(ServerFixture fixture) : RestTests(fixture), ICla
     }
 
     [Fact]
+    public async Task Publish_InvalidDeduplicationId_DetailNamesTheRequestFieldAsFieldDoes()
+    {
+        var name = NewName();
+        await CreateQueueAsync(name);
+        var id = new string('d', 200);
+
+        var single = await AssertProblemAsync(await PostAsync($"/v1/queues/{name}/messages", $$"""{"body":"a","deduplicationId":"{{id}}"}"""),
+            HttpStatusCode.BadRequest, "invalid_argument", "deduplicationId");
+        var batch = await AssertProblemAsync(await PostAsync($"/v1/queues/{name}/messages", $$"""{"messages":[{"body":"a","deduplicationId":"{{id}}"}]}"""),
+            HttpStatusCode.BadRequest, "invalid_argument", "messages[0].deduplicationId");
+
+        // The detail quotes a long value shortened; it starts with the field as the client named it.
+        Assert.StartsWith($"deduplicationId '{id[..20]}", single.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith($"messages[0].deduplicationId '{id[..20]}", batch.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await PeekAsync(name));
+    }
+
+    [Fact]
     public async Task Publish_WithDelay_IsDelayed()
     {
         var name = NewName();
