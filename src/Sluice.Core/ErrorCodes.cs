@@ -114,6 +114,18 @@ public static class ErrorCodes
     /// </summary>
     public const string NotSupported = "not_supported";
 
+    /// <summary>
+    /// The request carries no credentials, or credentials Sluice does not know (an unknown, revoked or malformed API
+    /// key, an invalid JWT, an unknown SigV4 access key id or a signature that does not match).
+    /// </summary>
+    public const string Unauthenticated = "unauthenticated";
+
+    /// <summary>
+    /// The caller is known but its permissions do not allow this action on this resource
+    /// (<see cref="Sluice.Security.SluicePermissions"/>); nothing was done.
+    /// </summary>
+    public const string AccessDenied = "access_denied";
+
     /// <summary>An unexpected failure inside Sluice; the request may or may not have taken effect.</summary>
     public const string Internal = "internal_error";
 }
