@@ -25,9 +25,10 @@ internal static partial class ServeCommand
         var nodeId = new Option<string>("--node-id") { Description = "This server's id in the cluster (GET /v1/cluster) [default random at each start]", HelpName = "ID" };
         var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync commits: faster, but a power loss can lose acknowledged messages" };
         var salvage = new Option<bool>("--salvage") { Description = "Start the log store despite damage in the middle of its log: skip and report the damaged records" };
+        var noAuth = new Option<bool>("--no-auth") { Description = "Serve without authentication, for local development only (warns when listening beyond loopback)" };
         var config = new Option<FileInfo>("--config") { Description = "Settings file [default ./appsettings.json when present]", HelpName = "PATH" };
 
-        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, grpcUrl, respUrl, store, connectionString, nodeId, noFsync, salvage, config };
+        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, grpcUrl, respUrl, store, connectionString, nodeId, noFsync, salvage, noAuth, config };
         command.SetAction((parseResult, ct) =>
         {
             var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -53,6 +54,8 @@ internal static partial class ServeCommand
                 flags[Section + ":Fsync"] = "false";
             if (parseResult.GetValue(salvage))
                 flags[Section + ":Salvage"] = "true";
+            if (parseResult.GetValue(noAuth))
+                flags[Section + ":Auth:Enabled"] = "false";
 
             var configFile = parseResult.GetValue(config);
             if (configFile is not null && !configFile.Exists)

@@ -111,6 +111,9 @@ public sealed record SluiceServerOptions
     /// <summary>The SQS-compatible face (section <c>Sluice:Sqs</c>). Default <see cref="SqsOptions"/> defaults (enabled, any credentials).</summary>
     public SqsOptions Sqs { get; init; } = new();
 
+    /// <summary>Authentication and authorization (section <c>Sluice:Auth</c>). Default on (<see cref="AuthOptions"/>).</summary>
+    public AuthOptions Auth { get; init; } = new();
+
     /// <summary>Limits and timings of the broker. Default <see cref="BrokerOptions"/> defaults.</summary>
     public BrokerOptions Broker { get; init; } = new();
 
