@@ -161,6 +161,7 @@ public static class Validation
         Range(options.VisibilityTimeout, TimeSpan.Zero, MaxVisibilityTimeout, "visibilityTimeout");
         Range(options.DeliveryDelay, TimeSpan.Zero, MaxDelay, "deliveryDelay");
         Range(options.RetentionPeriod, MinRetentionPeriod, MaxRetentionPeriod, "retentionPeriod");
+        ShorterThanRetention(options.DeliveryDelay, options.RetentionPeriod, "deliveryDelay");
         Range(options.MaxMessageSize, 1, MaxMessageSizeLimit, "maxMessageSize");
         Range(options.DeduplicationWindow, TimeSpan.Zero, MaxDeduplicationWindow, "deduplicationWindow");
         if (options.MaxReceiveCount is { } mrc)
@@ -255,6 +256,20 @@ public static class Validation
         Message(message, options, count == 1 ? "message" : $"messages[{index}]");
     }
 
+    /// <summary>
+    /// A delay must end before the queue's retention period does: a message is kept for the retention period from
+    /// its publish, so a longer delay would let it expire before it was ever delivered.
+    /// </summary>
+    private static void ShorterThanRetention(TimeSpan delay, TimeSpan retention, string field)
+    {
+        if (delay >= retention && delay > TimeSpan.Zero)
+        {
+            throw SluiceException.Invalid(field,
+                $"{field} must be shorter than the queue's retentionPeriod ({Seconds(retention)} seconds), or the message expires before it is delivered; " +
+                $"got {Seconds(delay)} seconds: shorten the delay or raise the queue's retentionPeriod");
+        }
+    }
+
     /// <summary>Checks one message against the queue options (size, priority, delay, deduplication id, attributes).</summary>
     public static void Message(OutgoingMessage message, QueueOptions options, string field = "message")
     {
@@ -270,6 +285,7 @@ public static class Validation
         if (message.Delay is { } delay)
         {
             Range(delay, TimeSpan.Zero, MaxDelay, field + ".delay");
+            ShorterThanRetention(delay, options.RetentionPeriod, field + ".delay");
         }
 
         if (message.DeduplicationId is { } dedup)

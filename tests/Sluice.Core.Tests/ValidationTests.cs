@@ -79,4 +79,29 @@ public class ValidationTests
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new BrokerOptions { MaxBatchSize = 0 }.Validate());
         Assert.Equal("MaxBatchSize", ex.ParamName);
     }
+
+    [Fact]
+    public void Message_DelayNotShorterThanRetention_IsRefusedNamingBoth()
+    {
+        var options = new QueueOptions { RetentionPeriod = TimeSpan.FromHours(1) };
+
+        var ex = Assert.Throws<SluiceException>(() => Validation.Message(new OutgoingMessage("x"u8.ToArray()) { Delay = TimeSpan.FromHours(1) }, options));
+
+        Assert.Equal(ErrorCodes.InvalidArgument, ex.ErrorCode);
+        Assert.Equal("message.delay", ex.Field);
+        Assert.Contains("shorter than the queue's retentionPeriod (3600 seconds)", ex.Message, StringComparison.Ordinal);
+        Validation.Message(new OutgoingMessage("x"u8.ToArray()) { Delay = TimeSpan.FromMinutes(59) }, options);
+    }
+
+    [Fact]
+    public void Options_DeliveryDelayNotShorterThanRetention_IsRefused()
+    {
+        var ex = Assert.Throws<SluiceException>(() => Validation.Options(new QueueOptions
+        {
+            RetentionPeriod = TimeSpan.FromMinutes(5),
+            DeliveryDelay = TimeSpan.FromMinutes(10),
+        }));
+
+        Assert.Equal("deliveryDelay", ex.Field);
+    }
 }

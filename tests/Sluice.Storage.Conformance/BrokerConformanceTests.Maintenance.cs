@@ -110,7 +110,7 @@ public abstract partial class BrokerConformanceTests
         await CreateQueueAsync("jobs", new QueueOptions { RetentionPeriod = TimeSpan.FromMinutes(10) });
         await PublishAsync("jobs", "old ready");
         await PublishAsync("jobs", "old leased");
-        await PublishAsync("jobs", "old delayed", delay: TimeSpan.FromMinutes(30));
+        await PublishAsync("jobs", "old delayed", delay: TimeSpan.FromMinutes(9));
         await ReceiveOneAsync("jobs", TimeSpan.FromHours(1));
         Advance(TimeSpan.FromMinutes(5));
         await PublishAsync("jobs", "young");
