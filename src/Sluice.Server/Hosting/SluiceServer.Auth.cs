@@ -16,6 +16,7 @@ namespace Sluice.Server.Hosting;
 public sealed partial class SluiceServer
 {
     /// <summary>The name of the file in the data directory holding the first admin key.</summary>
+    /// <remarks>The file holds the key text and a newline.</remarks>
     public const string AdminKeyFileName = "admin.key";
 
     /// <summary>Administrative REST endpoints, recorded in the audit log (by endpoint name).</summary>
@@ -37,9 +38,13 @@ public sealed partial class SluiceServer
 
     /// <summary>
     /// The first admin key's text when this start created it (authentication on and no API key existed), else
-    /// <see langword="null"/>. It is also written to <c>{DataDirectory}/admin.key</c> and printed once.
+    /// <see langword="null"/>. It is also written to <c>{DataDirectory}/admin.key</c> (mode 0600); <c>sluice serve</c>
+    /// prints it this once. The key is never logged (the log names its id and file).
     /// </summary>
     public string? CreatedAdminKey { get; private set; }
+
+    /// <summary>The file the first admin key was written to when this start created it (<see cref="CreatedAdminKey"/>), else <see langword="null"/>.</summary>
+    public string? AdminKeyPath { get; private set; }
 
     /// <summary>Where the server looks credentials up (API keys and SigV4 pairs), shared by every face.</summary>
     /// <exception cref="InvalidOperationException">The server has not been started.</exception>
@@ -228,6 +233,7 @@ public sealed partial class SluiceServer
         }
 
         CreatedAdminKey = created.ApiKey;
+        AdminKeyPath = null;
         var directory = Path.GetFullPath(Options.DataDirectory);
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, AdminKeyFileName);
@@ -249,18 +255,7 @@ public sealed partial class SluiceServer
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        // Printed once, to the console only: the key is a secret and never goes through the loggers.
-        Console.Out.WriteLine($"""
-
-            Sluice created the first admin API key (shown only this once; the server keeps only its hash):
-
-                {created.ApiKey}
-
-            It is also in {path} (mode 0600): the sluice CLI reads it from there, curl sends it as
-            'Authorization: Bearer <key>'. Create keys with fewer rights with 'sluice auth key create'.
-
-            """);
-        Console.Out.Flush();
+        AdminKeyPath = path;
         Log.AdminKeyCreated(_logger, created.Key.Id, path);
     }
 
