@@ -65,7 +65,7 @@ start_node() { # name store-args...
   local name=$1 http grpc; shift
   http=$(free_port) grpc=$(free_port)
   mkdir -p "$work/$name"
-  dotnet "$sluice" serve --data-dir "$work/$name" --http-url "http://127.0.0.1:$http" --grpc-url "http://127.0.0.1:$grpc" "$@" \
+  dotnet "$sluice" serve --no-auth --data-dir "$work/$name" --http-url "http://127.0.0.1:$http" --grpc-url "http://127.0.0.1:$grpc" "$@" \
     >"$work/$name.log" 2>&1 &
   pids+=($!)
   wait_port "$grpc" || fail "sluice node $name did not start" "$work/$name.log"

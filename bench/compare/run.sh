@@ -122,7 +122,7 @@ if has sluice-grpc; then
   http=$(free_port) grpc=$(free_port)
   mkdir -p "$work/sluice"
   # Its defaults otherwise: the default store, fsync on.
-  dotnet "$root/src/Sluice.Cli/bin/Release/net10.0/sluice.dll" serve --data-dir "$work/sluice" \
+  dotnet "$root/src/Sluice.Cli/bin/Release/net10.0/sluice.dll" serve --no-auth --data-dir "$work/sluice" \
     --http-url "http://127.0.0.1:$http" --grpc-url "http://127.0.0.1:$grpc" >"$work/sluice.log" 2>&1 &
   pids+=($!) server_pid[sluice-grpc]=$!
   wait_port "$grpc" || fail "sluice did not start" "$work/sluice.log"

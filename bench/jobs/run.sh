@@ -65,7 +65,7 @@ for peer in $peers; do
         port=$(free_port) grpc_port=$(free_port)
         sluice_url="http://127.0.0.1:$port" grpc_url="http://127.0.0.1:$grpc_port"
         mkdir -p "$work/sluice"
-        dotnet "$root/src/Sluice.Cli/bin/Release/net10.0/sluice.dll" serve --data-dir "$work/sluice" \
+        dotnet "$root/src/Sluice.Cli/bin/Release/net10.0/sluice.dll" serve --no-auth --data-dir "$work/sluice" \
           --http-url "$sluice_url" --grpc-url "$grpc_url" >"$work/sluice.log" 2>&1 &
         pids+=($!)
         wait_http "$sluice_url/healthz" || { echo "sluice did not start"; tail -20 "$work/sluice.log"; exit 1; }

@@ -38,7 +38,7 @@ if [ -z "${SLUICE_URL:-}" ]; then
   # SLUICE_STORE (sqlite|memory) picks the store; default: the server's default.
   server_cmd=()
   if dotnet build "$root/src/Sluice.Cli/Sluice.Cli.csproj" -c Release -nologo -v q >"$work/build2.log" 2>&1; then
-    server_cmd=(dotnet "$root/src/Sluice.Cli/bin/Release/net10.0/sluice.dll" serve)
+    server_cmd=(dotnet "$root/src/Sluice.Cli/bin/Release/net10.0/sluice.dll" serve --no-auth)
   else
     echo "# src/Sluice.Cli does not build: using tests/sqs-clients/host"
     dotnet build "$root/tests/sqs-clients/host/SqsTestHost.csproj" -c Release -nologo -v q >"$work/build2.log" 2>&1 \

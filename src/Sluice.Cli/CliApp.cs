@@ -171,6 +171,7 @@ internal sealed class CliApp
         root.Subcommands.Add(TopicCommands.Create(context));
         root.Subcommands.Add(StatsCommand.Create(context));
         root.Subcommands.Add(ClusterCommand.Create(context));
+        root.Subcommands.Add(AuthCommands.Create(context));
         root.Subcommands.Add(CompletionCommand.Create(context));
         return root;
     }

@@ -10,7 +10,7 @@ namespace Sluice.Cli;
 /// What every command shares: the writers, stdin, the environment, the <c>--url</c> and <c>--json</c> options, and the
 /// error policy (exit codes and the hints added to server errors).
 /// </summary>
-internal sealed class CliContext
+internal sealed partial class CliContext
 {
     /// <summary>The REST API address used when neither <c>--url</c> nor <c>SLUICE_URL</c> is set.</summary>
     public const string DefaultUrl = "http://127.0.0.1:7480";
@@ -72,6 +72,7 @@ internal sealed class CliContext
         var command = Verb(name, description, symbols);
         command.Options.Add(UrlOption);
         command.Options.Add(JsonOption);
+        AddKeyOptions(command);
         return command;
     }
 
@@ -137,7 +138,8 @@ internal sealed class CliContext
         if (!TryParseUrl(url, out var uri))
             return await FailAsync(InvalidUrl(url, source), CliApp.UsageError).ConfigureAwait(false);
 
-        using var client = new SluiceHttpClient(uri);
+        var apiKey = await ApiKeyAsync(parseResult, cancellationToken).ConfigureAwait(false);
+        using var client = new SluiceHttpClient(uri, apiKey: apiKey);
         return await RunAsync(async () =>
         {
             try
@@ -198,6 +200,8 @@ internal sealed class CliContext
             ErrorCodes.QueueAlreadyExists => $" (to change its options: sluice queue update {queue} [options])",
             ErrorCodes.MessageTooLarge => $" (to raise the limit: sluice queue update {queue} --max-message-size BYTES)",
             ErrorCodes.QueueFull => $" (to make room: sluice queue update {queue} --max-length N, or --overflow drop-head)",
+            ErrorCodes.Unauthenticated => UnauthenticatedHint,
+            ErrorCodes.AccessDenied => " (an admin can create a key with that permission: sluice auth key create NAME --grant PATTERN:PERMISSIONS)",
             _ => "",
         };
     }

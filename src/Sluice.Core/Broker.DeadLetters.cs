@@ -33,6 +33,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument.</exception>
     public async ValueTask<DeadLetterGroupList> GetDeadLetterGroupsAsync(string queue, int maxGroups = 100, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Consume, queue);
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Range(maxGroups, 1, MaxReportedDeadLetterGroups, "maxGroups");
         var isDeadLetterQueue = await IsDeadLetterQueueAsync(queue, cancellationToken).ConfigureAwait(false);
@@ -80,9 +81,23 @@ public sealed partial class Broker
     public async ValueTask<DeadLetterGroupActionResult> RedriveDeadLetterGroupAsync(
         string queue, string groupId, string? destination = null, int maxPerSecond = 100, bool dryRun = false, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, queue);
+        if (destination is not null)
+        {
+            SluiceAccess.Demand(SluicePermissions.Admin, destination);
+        }
+
         var dlq = await PrepareGroupActionAsync(queue, groupId, destination, cancellationToken).ConfigureAwait(false);
         Validation.Range(maxPerSecond, 1, Validation.MaxRedriveRate, "maxPerSecond");
         var preview = await PreviewGroupActionAsync(dlq, groupId, DeadLetterGroupAction.Redrive, destination, cancellationToken).ConfigureAwait(false);
+        if (destination is null)
+        {
+            // Each message returns to the queue it came from: admin on every one of them.
+            foreach (var source in preview.SourceQueues)
+            {
+                SluiceAccess.Demand(SluicePermissions.Admin, source.Queue);
+            }
+        }
         if (dryRun)
         {
             return preview;
@@ -105,6 +120,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument (group id), dead_letter_group_not_found (no dead letter of the queue is in the group).</exception>
     public async ValueTask<DeadLetterGroupActionResult> DeleteDeadLetterGroupAsync(string queue, string groupId, bool dryRun = false, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, queue);
         var dlq = await PrepareGroupActionAsync(queue, groupId, null, cancellationToken).ConfigureAwait(false);
         return dryRun
             ? await PreviewGroupActionAsync(dlq, groupId, DeadLetterGroupAction.Delete, null, cancellationToken).ConfigureAwait(false)
@@ -126,10 +142,13 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found (queue or destination), invalid_argument (group id, destination), dead_letter_group_not_found (no dead letter of the queue is in the group).</exception>
     public async ValueTask<DeadLetterGroupActionResult> MoveDeadLetterGroupAsync(string queue, string groupId, string destination, bool dryRun = false, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, queue);
         if (destination is null)
         {
             throw SluiceException.Invalid("destination", "destination is required: name the queue to move the group's messages to");
         }
+
+        SluiceAccess.Demand(SluicePermissions.Admin, destination);
 
         var dlq = await PrepareGroupActionAsync(queue, groupId, destination, cancellationToken).ConfigureAwait(false);
         return dryRun

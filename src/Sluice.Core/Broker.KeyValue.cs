@@ -23,6 +23,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_argument (key), not_supported.</exception>
     public async ValueTask<KeyValueRecord?> KeyValueGetAsync(string key, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Consume, key);
         KeyValueRules.CheckKey(key);
         KeyValueRules.CheckNotReserved(key);
         return await KeyValues.GetKeyValueAsync(key, cancellationToken).ConfigureAwait(false);
@@ -43,6 +44,7 @@ public sealed partial class Broker
     /// </exception>
     public async ValueTask<KeyValueRecord> KeyValueSetAsync(string key, ReadOnlyMemory<byte> value, KeyValueWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Publish, key);
         KeyValueRules.CheckKey(key);
         KeyValueRules.CheckNotReserved(key);
         KeyValueRules.CheckValue(value);
@@ -59,6 +61,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_argument (key; expectedVersion not positive), version_conflict (the record is at another version or gone; nothing changed), not_supported.</exception>
     public async ValueTask<bool> KeyValueDeleteAsync(string key, long? expectedVersion = null, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Publish, key);
         KeyValueRules.CheckKey(key);
         KeyValueRules.CheckNotReserved(key);
         KeyValueRules.CheckDelete(expectedVersion);
@@ -70,8 +73,15 @@ public sealed partial class Broker
     /// <param name="after">Start after this key (a page's <see cref="KeyValuePage.NextAfter"/>); null (default) from the first.</param>
     /// <param name="limit">Records per page: 1 to 1,000; default 100.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <remarks>Under a principal (<see cref="SluiceAccess.Enter"/>) a page keeps only the keys it may see, so a page can hold fewer than <paramref name="limit"/> records while <see cref="KeyValuePage.NextAfter"/> still points further.</remarks>
     /// <exception cref="SluiceException">invalid_argument (prefix, after, limit), not_supported.</exception>
     public async ValueTask<KeyValuePage> KeyValueListAsync(string? prefix = null, string? after = null, int limit = KeyValueRules.DefaultListLimit, CancellationToken cancellationToken = default)
+    {
+        var page = await KeyValueListAllAsync(prefix, after, limit, cancellationToken).ConfigureAwait(false);
+        return SluiceAccess.Current is null ? page : new KeyValuePage(Visible(page.Records, r => r.Key), page.NextAfter);
+    }
+
+    private async ValueTask<KeyValuePage> KeyValueListAllAsync(string? prefix, string? after, int limit, CancellationToken cancellationToken)
     {
         KeyValueRules.CheckList(prefix, after, limit);
         KeyValueRules.CheckNotReserved(prefix, "prefix");

@@ -8,6 +8,7 @@ public sealed partial class Broker
     /// <summary>Publishes one message; returns once it is durable.</summary>
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument, message_too_large, queue_full (transient).</exception>
     public async ValueTask<PublishResult> PublishAsync(string queue, OutgoingMessage message, CancellationToken cancellationToken = default) =>
+        // PublishBatchAsync demands the publish permission.
         (await PublishBatchAsync(queue, [message], cancellationToken).ConfigureAwait(false))[0];
 
     /// <summary>Publishes a batch atomically (all or none); returns once it is durable.</summary>
@@ -18,6 +19,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument, message_too_large, queue_full (transient).</exception>
     public async ValueTask<IReadOnlyList<PublishResult>> PublishBatchAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Publish, queue);
         ArgumentNullException.ThrowIfNull(messages);
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Entries(messages.Count, Options.MaxBatchSize, "messages");
@@ -64,6 +66,7 @@ public sealed partial class Broker
     /// <exception cref="OperationCanceledException">Cancelled while waiting (no message was leased for this call).</exception>
     public async ValueTask<IReadOnlyList<QueueMessage>> ReceiveAsync(string queue, ReceiveOptions? options = null, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Consume, queue);
         options ??= new ReceiveOptions();
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Range(options.MaxMessages, 1, Options.MaxBatchSize, "maxMessages");
@@ -150,6 +153,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument (batch size).</exception>
     public async ValueTask<IReadOnlyList<BatchItemResult>> AckBatchAsync(string queue, IReadOnlyList<string> receiptHandles, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Consume, queue);
         ArgumentNullException.ThrowIfNull(receiptHandles);
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Entries(receiptHandles.Count, Options.MaxBatchSize, "receiptHandles");
@@ -201,6 +205,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">queue_not_found, invalid_argument, receipt_handle_invalid, message_not_found, receipt_handle_stale, message_not_in_flight.</exception>
     public async ValueTask NackAsync(string queue, string receiptHandle, TimeSpan? delay = null, string? error = null, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Consume, queue);
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         ReceiptHandle.Parse(receiptHandle, info);
         var d = delay ?? TimeSpan.Zero;
@@ -232,6 +237,7 @@ public sealed partial class Broker
     /// </exception>
     public async ValueTask DeadLetterAsync(string queue, string receiptHandle, string? error = null, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Consume, queue);
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         ReceiptHandle.Parse(receiptHandle, info);
         CheckErrorText(error);
@@ -263,6 +269,7 @@ public sealed partial class Broker
     /// </exception>
     public async ValueTask<DateTimeOffset> ExtendLeaseAsync(string queue, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Consume, queue);
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         ReceiptHandle.Parse(receiptHandle, info);
         Validation.Range(visibilityTimeout, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "visibilityTimeout");
@@ -278,6 +285,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found.</exception>
     public async ValueTask<long> PurgeAsync(string queue, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, queue);
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         var purged = await StartedStore.PurgeAsync(queue, cancellationToken).ConfigureAwait(false);
         await ForgetAttemptsAsync(queue, cancellationToken).ConfigureAwait(false);
@@ -291,6 +299,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument.</exception>
     public async ValueTask<IReadOnlyList<QueueMessage>> PeekAsync(string queue, int maxMessages = 10, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Consume, queue);
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Range(maxMessages, 1, Validation.MaxPeek, "maxMessages");
         return await StartedStore.PeekAsync(queue, maxMessages, cancellationToken).ConfigureAwait(false);
@@ -300,6 +309,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found.</exception>
     public async ValueTask<QueueStats> GetStatsAsync(string queue, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Consume, queue);
         await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         var counts = await StartedStore.GetCountsAsync(queue, cancellationToken).ConfigureAwait(false);
         var rates = Rates(queue);

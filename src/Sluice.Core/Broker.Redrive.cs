@@ -61,6 +61,12 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, invalid_argument; redrive_in_progress (a whole-queue redrive of this queue is running on any broker; the message names its id).</exception>
     public async ValueTask<RedriveStatus> StartRedriveAsync(string deadLetterQueue, string? destination = null, int maxPerSecond = 100, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, deadLetterQueue);
+        if (destination is not null)
+        {
+            SluiceAccess.Demand(SluicePermissions.Admin, destination);
+        }
+
         var dlq = await GetQueueAsync(deadLetterQueue, cancellationToken).ConfigureAwait(false);
         if (destination is not null)
         {
@@ -72,6 +78,15 @@ public sealed partial class Broker
         {
             throw SluiceException.Invalid("queue",
                 $"queue '{deadLetterQueue}' is not the dead-letter queue of any queue: redrive moves dead letters only (name it as a queue's deadLetterQueue first)");
+        }
+
+        if (destination is null)
+        {
+            // Each message returns to the queue it came from: admin on every queue dead-lettering here.
+            foreach (var source in queues.Where(q => q.Options.DeadLetterQueue == deadLetterQueue))
+            {
+                SluiceAccess.Demand(SluicePermissions.Admin, source.Name);
+            }
         }
 
         Validation.Range(maxPerSecond, 1, Validation.MaxRedriveRate, "maxPerSecond");
@@ -145,8 +160,12 @@ public sealed partial class Broker
     /// <param name="id">The task id.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <exception cref="SluiceException">redrive_not_found.</exception>
-    public async ValueTask<RedriveStatus> GetRedriveAsync(string id, CancellationToken cancellationToken = default) =>
-        (await FindRedriveAsync(id, cancellationToken).ConfigureAwait(false)).ToStatus();
+    public async ValueTask<RedriveStatus> GetRedriveAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var record = await FindRedriveAsync(id, cancellationToken).ConfigureAwait(false);
+        SluiceAccess.Demand(SluicePermissions.Admin, record.DeadLetterQueue);
+        return record.ToStatus();
+    }
 
     /// <summary>
     /// The redrive tasks of every broker sharing the store, newest first: the running ones and the 100 most recent
@@ -154,7 +173,7 @@ public sealed partial class Broker
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     public async ValueTask<IReadOnlyList<RedriveStatus>> ListRedrivesAsync(CancellationToken cancellationToken = default) =>
-        [.. (await ListRedriveRecordsAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.ToStatus())];
+        [.. (await ListRedriveRecordsAsync(cancellationToken).ConfigureAwait(false)).Where(r => SluiceAccess.MaySee(r.DeadLetterQueue)).Select(r => r.ToStatus())];
 
     /// <summary>
     /// Cancels a running redrive task, on whichever broker runs it; messages already moved stay moved. The runner sees
@@ -171,6 +190,7 @@ public sealed partial class Broker
     {
         var signal = Volatile.Read(ref _redrivesChanged);
         var found = await FindRedriveAsync(id, cancellationToken).ConfigureAwait(false);
+        SluiceAccess.Demand(SluicePermissions.Admin, found.DeadLetterQueue);
         var now = _time.GetUtcNow();
         var (record, written) = await UpdateRedriveAsync(found, r => r.State != RedriveState.Running || r.CancelRequested ? null
             : r.LeaseExpiresAt <= now
@@ -207,8 +227,12 @@ public sealed partial class Broker
     /// <param name="id">The task id.</param>
     /// <param name="cancellationToken">Cancels the wait (the task runs on).</param>
     /// <exception cref="SluiceException">redrive_not_found.</exception>
-    public async ValueTask<RedriveStatus> WaitForRedriveAsync(string id, CancellationToken cancellationToken = default) =>
-        await WaitForFinalAsync(id, Volatile.Read(ref _redrivesChanged), null, cancellationToken).ConfigureAwait(false);
+    public async ValueTask<RedriveStatus> WaitForRedriveAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var signal = Volatile.Read(ref _redrivesChanged);
+        SluiceAccess.Demand(SluicePermissions.Admin, (await FindRedriveAsync(id, cancellationToken).ConfigureAwait(false)).DeadLetterQueue);
+        return await WaitForFinalAsync(id, signal, null, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Waits until the task's record is final, at most <paramref name="bound"/> (broker time; null: no bound). A task

@@ -36,6 +36,7 @@ public sealed partial class Broker
     public async ValueTask<StreamEntryId?> StreamAppendAsync(string stream, IReadOnlyList<StreamField> fields, StreamAppendOptions? options = null, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Publish, stream);
         options = AppendArgs(stream, fields, options);
         var id = await Shared(async store =>
         {
@@ -69,6 +70,7 @@ public sealed partial class Broker
     public async ValueTask<IReadOnlyList<StreamEntryId>?> StreamAppendAllAsync(string stream, IReadOnlyList<StreamAppendItem> entries, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Publish, stream);
         ArgumentNullException.ThrowIfNull(entries);
         Validation.Entries(entries.Count, int.MaxValue, "entries");
 
@@ -144,6 +146,7 @@ public sealed partial class Broker
     public ValueTask<long> StreamLengthAsync(string stream, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Consume, stream);
         return Shared(store => store.LengthAsync(stream, cancellationToken), cancellationToken);
     }
 
@@ -158,6 +161,7 @@ public sealed partial class Broker
     public async ValueTask<IReadOnlyList<StreamEntry>> StreamRangeAsync(string stream, StreamEntryId first, StreamEntryId last, int? count = null, bool reverse = false, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Consume, stream);
         if (count < 0)
         {
             throw SluiceException.Invalid("count", $"count {count} is negative: use 0 or more");
@@ -378,6 +382,7 @@ public sealed partial class Broker
     public ValueTask<long> StreamAckAsync(string stream, string group, IReadOnlyList<StreamEntryId> ids, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Consume, stream);
         StreamName(group, "group");
         Ids(ids);
         return Shared(async store =>
@@ -393,6 +398,7 @@ public sealed partial class Broker
     public ValueTask<StreamPendingSummary> StreamPendingSummaryAsync(string stream, string group, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Consume, stream);
         StreamName(group, "group");
         return Shared(store => store.PendingSummaryAsync(stream, group, cancellationToken), cancellationToken);
     }
@@ -402,6 +408,7 @@ public sealed partial class Broker
     public async ValueTask<IReadOnlyList<StreamPendingEntry>> StreamPendingAsync(string stream, string group, StreamPendingQuery query, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Consume, stream);
         StreamName(group, "group");
         ArgumentNullException.ThrowIfNull(query);
         if (query.Count < 0)
@@ -435,6 +442,7 @@ public sealed partial class Broker
     public async ValueTask<IReadOnlyList<StreamEntry>> StreamClaimAsync(string stream, string group, string consumer, TimeSpan minIdle, IReadOnlyList<StreamEntryId> ids, StreamClaimOptions? options = null, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Consume, stream);
         StreamName(group, "group");
         StreamName(consumer, "consumer");
         NonNegative(minIdle, "minIdle");
@@ -471,6 +479,7 @@ public sealed partial class Broker
     public async ValueTask<StreamAutoClaimResult> StreamAutoClaimAsync(string stream, string group, string consumer, TimeSpan minIdle, StreamEntryId start, int count = 100, bool justId = false, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Consume, stream);
         StreamName(group, "group");
         StreamName(consumer, "consumer");
         NonNegative(minIdle, "minIdle");
@@ -492,6 +501,7 @@ public sealed partial class Broker
     public ValueTask StreamCreateGroupAsync(string stream, string group, StreamGroupOptions? options = null, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Admin, stream);
         StreamName(group, "group");
         options ??= new StreamGroupOptions();
         EntriesRead(options.EntriesRead);
@@ -539,6 +549,7 @@ public sealed partial class Broker
     public ValueTask StreamSetGroupIdAsync(string stream, string group, StreamEntryId? lastDeliveredId, long? entriesRead = null, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Admin, stream);
         StreamName(group, "group");
         EntriesRead(entriesRead);
         return Shared(store => store.SetGroupIdAsync(stream, group, lastDeliveredId, entriesRead, cancellationToken), cancellationToken);
@@ -550,6 +561,7 @@ public sealed partial class Broker
     public async ValueTask<bool> StreamDeleteGroupAsync(string stream, string group, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Admin, stream);
         StreamName(group, "group");
         var deleted = await Shared(async store =>
         {
@@ -570,6 +582,7 @@ public sealed partial class Broker
     public ValueTask<bool> StreamCreateConsumerAsync(string stream, string group, string consumer, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Admin, stream);
         StreamName(group, "group");
         StreamName(consumer, "consumer");
         return Shared(async store =>
@@ -585,6 +598,7 @@ public sealed partial class Broker
     public ValueTask<long> StreamDeleteConsumerAsync(string stream, string group, string consumer, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Admin, stream);
         StreamName(group, "group");
         StreamName(consumer, "consumer");
         return Shared(async store =>
@@ -599,6 +613,7 @@ public sealed partial class Broker
     public async ValueTask<StreamInfo> GetStreamInfoAsync(string stream, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Consume, stream);
         return await Shared(store => store.GetStreamInfoAsync(stream, cancellationToken), cancellationToken).ConfigureAwait(false) ?? throw StreamErrors.NotFound(stream);
     }
 
@@ -607,6 +622,7 @@ public sealed partial class Broker
     public async ValueTask<StreamFullInfo> GetStreamFullInfoAsync(string stream, int count = 10, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Consume, stream);
         if (count < 0)
         {
             throw SluiceException.Invalid("count", $"count {count} is negative: use 0 (all) or more");
@@ -620,6 +636,7 @@ public sealed partial class Broker
     public ValueTask<IReadOnlyList<StreamGroupInfo>> GetStreamGroupsAsync(string stream, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Consume, stream);
         return Shared(store => store.GetGroupsAsync(stream, cancellationToken), cancellationToken);
     }
 
@@ -628,6 +645,7 @@ public sealed partial class Broker
     public ValueTask<IReadOnlyList<StreamConsumerInfo>> GetStreamConsumersAsync(string stream, string group, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Consume, stream);
         StreamName(group, "group");
         return Shared(store => store.GetConsumersAsync(stream, group, cancellationToken), cancellationToken);
     }
@@ -638,6 +656,7 @@ public sealed partial class Broker
     public ValueTask<long> StreamTrimAsync(string stream, StreamTrim trim, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Admin, stream);
         Trim(trim);
         return Shared(async store =>
         {
@@ -657,6 +676,7 @@ public sealed partial class Broker
     public ValueTask<long> StreamDeleteEntriesAsync(string stream, IReadOnlyList<StreamEntryId> ids, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Admin, stream);
         Ids(ids);
         return Shared(async store =>
         {
@@ -675,6 +695,7 @@ public sealed partial class Broker
     public ValueTask StreamSetIdAsync(string stream, StreamSetIdOptions options, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Admin, stream);
         ArgumentNullException.ThrowIfNull(options);
         if (options.EntriesAdded < 0)
         {
@@ -694,6 +715,7 @@ public sealed partial class Broker
     public ValueTask<StreamInfo> SetStreamRetentionAsync(string stream, StreamRetention retention, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Admin, stream);
         ArgumentNullException.ThrowIfNull(retention);
         if (retention.MaxLength < 0 || retention.MaxBytes < 0)
         {
@@ -719,6 +741,7 @@ public sealed partial class Broker
     public async ValueTask<bool> DeleteStreamAsync(string stream, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        SluiceAccess.Demand(SluicePermissions.Admin, stream);
         var deleted = await Shared(async store =>
         {
             var deleted = await store.DeleteStreamAsync(stream, cancellationToken).ConfigureAwait(false);
@@ -744,6 +767,8 @@ public sealed partial class Broker
     {
         StreamName(source, "source");
         StreamName(destination, "destination");
+        SluiceAccess.Demand(SluicePermissions.Admin, source);
+        SluiceAccess.Demand(SluicePermissions.Admin, destination);
         var renamed = await Shared(async store =>
         {
             var renamed = await store.RenameStreamAsync(source, destination, replace, cancellationToken).ConfigureAwait(false);
@@ -769,17 +794,21 @@ public sealed partial class Broker
     public ValueTask<bool> StreamExistsAsync(string stream, CancellationToken cancellationToken = default)
     {
         StreamName(stream);
+        DemandSee(stream);
         return Shared(store => store.StreamExistsAsync(stream, cancellationToken), cancellationToken);
     }
 
     /// <summary>Every stream name, ordered (ordinal).</summary>
-    public ValueTask<IReadOnlyList<string>> ListStreamsAsync(CancellationToken cancellationToken = default) =>
-        Shared(store => store.ListStreamsAsync(cancellationToken), cancellationToken);
+    public async ValueTask<IReadOnlyList<string>> ListStreamsAsync(CancellationToken cancellationToken = default) =>
+        Visible(await Shared(store => store.ListStreamsAsync(cancellationToken), cancellationToken).ConfigureAwait(false), s => s);
 
     /// <summary>Applies every stream's retention now (the sweeper also runs it every <see cref="BrokerOptions.SweepInterval"/>).</summary>
     /// <returns>Entries removed; 0 when the store has no streams.</returns>
-    public async ValueTask<long> SweepStreamsAsync(CancellationToken cancellationToken = default) =>
-        StartedStore is IStreamStore ? await Shared(store => store.SweepStreamsAsync(cancellationToken), cancellationToken).ConfigureAwait(false) : 0;
+    public async ValueTask<long> SweepStreamsAsync(CancellationToken cancellationToken = default)
+    {
+        SluiceAccess.Demand(SluicePermissions.Admin, null);
+        return StartedStore is IStreamStore ? await Shared(store => store.SweepStreamsAsync(cancellationToken), cancellationToken).ConfigureAwait(false) : 0;
+    }
 
     /// <summary>A store call without a result, under the gate.</summary>
     private async ValueTask Shared(Func<IStreamStore, ValueTask> call, CancellationToken cancellationToken) =>
@@ -818,6 +847,7 @@ public sealed partial class Broker
         foreach (var p in positions)
         {
             StreamName(p.Stream);
+            SluiceAccess.Demand(SluicePermissions.Consume, p.Stream);
         }
 
         if (options.Count is < 1)

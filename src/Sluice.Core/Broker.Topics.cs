@@ -25,6 +25,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_topic_name, not_supported.</exception>
     public async ValueTask<TopicInfo> CreateTopicAsync(string name, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, name);
         Validation.TopicName(name);
         return await Topics.CreateTopicAsync(name, cancellationToken).ConfigureAwait(false);
     }
@@ -32,12 +33,14 @@ public sealed partial class Broker
     /// <summary>Gets a topic with its counters and subscription count.</summary>
     /// <exception cref="SluiceException">invalid_topic_name, topic_not_found, not_supported.</exception>
     public async ValueTask<TopicInfo> GetTopicAsync(string name, CancellationToken cancellationToken = default) =>
+        // FindTopicAsync checks the caller may see the topic.
         await FindTopicAsync(name, cancellationToken).ConfigureAwait(false) ?? throw TopicRules.TopicNotFound(name);
 
     /// <summary>Gets a topic, or <see langword="null"/> when no topic has that name.</summary>
     /// <exception cref="SluiceException">invalid_topic_name, not_supported.</exception>
     public async ValueTask<TopicInfo?> FindTopicAsync(string name, CancellationToken cancellationToken = default)
     {
+        DemandSee(name);
         Validation.TopicName(name);
         return await Topics.GetTopicAsync(name, cancellationToken).ConfigureAwait(false);
     }
@@ -45,12 +48,13 @@ public sealed partial class Broker
     /// <summary>Lists all topics ordered by name.</summary>
     /// <exception cref="SluiceException">not_supported.</exception>
     public async ValueTask<IReadOnlyList<TopicInfo>> ListTopicsAsync(CancellationToken cancellationToken = default) =>
-        await Topics.ListTopicsAsync(cancellationToken).ConfigureAwait(false);
+        Visible(await Topics.ListTopicsAsync(cancellationToken).ConfigureAwait(false), t => t.Name);
 
     /// <summary>Deletes a topic and its subscriptions; the subscription queues and their messages stay.</summary>
     /// <exception cref="SluiceException">invalid_topic_name, topic_not_found, not_supported.</exception>
     public async ValueTask DeleteTopicAsync(string name, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, name);
         Validation.TopicName(name);
         await Topics.DeleteTopicAsync(name, cancellationToken).ConfigureAwait(false);
     }
@@ -71,6 +75,8 @@ public sealed partial class Broker
     /// </exception>
     public async ValueTask<SubscriptionInfo> SubscribeAsync(string topic, string queue, SubscriptionOptions? options = null, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, topic);
+        SluiceAccess.Demand(SluicePermissions.Admin, queue);
         Validation.TopicName(topic);
         Validation.QueueName(queue);
         var canonical = SubscriptionFilter.Create(options ?? new SubscriptionOptions()).Canonical;
@@ -81,6 +87,8 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_topic_name, invalid_queue_name, topic_not_found, subscription_not_found, not_supported.</exception>
     public async ValueTask UnsubscribeAsync(string topic, string queue, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, topic);
+        SluiceAccess.Demand(SluicePermissions.Admin, queue);
         Validation.TopicName(topic);
         Validation.QueueName(queue);
         await Topics.UnsubscribeAsync(topic, queue, cancellationToken).ConfigureAwait(false);
@@ -90,6 +98,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_topic_name, topic_not_found, not_supported.</exception>
     public async ValueTask<IReadOnlyList<SubscriptionInfo>> ListSubscriptionsAsync(string topic, CancellationToken cancellationToken = default)
     {
+        DemandSee(topic);
         Validation.TopicName(topic);
         return await Topics.ListSubscriptionsAsync(topic, cancellationToken).ConfigureAwait(false);
     }
@@ -98,6 +107,7 @@ public sealed partial class Broker
     /// <exception cref="SluiceException">invalid_topic_name, invalid_queue_name, topic_not_found, subscription_not_found, not_supported.</exception>
     public async ValueTask<SubscriptionInfo> GetSubscriptionAsync(string topic, string queue, CancellationToken cancellationToken = default)
     {
+        DemandSee(topic);
         Validation.QueueName(queue);
         var all = await ListSubscriptionsAsync(topic, cancellationToken).ConfigureAwait(false);
         return all.FirstOrDefault(s => s.Queue == queue) ?? throw TopicRules.SubscriptionNotFound(topic, queue);
@@ -120,6 +130,7 @@ public sealed partial class Broker
     /// </exception>
     public async ValueTask<IReadOnlyList<TopicPublishResult>> PublishToTopicAsync(string topic, IReadOnlyList<TopicMessage> messages, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Publish, topic);
         Validation.TopicName(topic);
         ArgumentNullException.ThrowIfNull(messages);
         Validation.Entries(messages.Count, Options.MaxBatchSize, "messages");

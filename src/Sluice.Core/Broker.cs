@@ -185,6 +185,12 @@ public sealed partial class Broker : IAsyncDisposable
     /// <exception cref="SluiceException">invalid_queue_name, invalid_argument, queue_not_found (dead-letter queue), queue_already_exists.</exception>
     public async ValueTask<QueueInfo> CreateQueueAsync(string name, QueueOptions? options = null, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, name);
+        if (options?.DeadLetterQueue is { } createDlq)
+        {
+            SluiceAccess.Demand(SluicePermissions.Admin, createDlq);
+        }
+
         Validation.QueueName(name);
         options ??= new QueueOptions();
         ValidateOptions(name, options);
@@ -195,6 +201,7 @@ public sealed partial class Broker : IAsyncDisposable
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found.</exception>
     public async ValueTask<QueueInfo> GetQueueAsync(string name, CancellationToken cancellationToken = default)
     {
+        DemandSee(name);
         Validation.QueueName(name);
         return await StartedStore.GetQueueAsync(name, cancellationToken).ConfigureAwait(false) ?? throw SluiceException.QueueNotFound(name);
     }
@@ -203,18 +210,25 @@ public sealed partial class Broker : IAsyncDisposable
     /// <exception cref="SluiceException">invalid_queue_name.</exception>
     public async ValueTask<QueueInfo?> FindQueueAsync(string name, CancellationToken cancellationToken = default)
     {
+        DemandSee(name);
         Validation.QueueName(name);
         return await StartedStore.GetQueueAsync(name, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Lists all queues ordered by name.</summary>
     public async ValueTask<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default) =>
-        await StartedStore.ListQueuesAsync(cancellationToken).ConfigureAwait(false);
+        Visible(await StartedStore.ListQueuesAsync(cancellationToken).ConfigureAwait(false), q => q.Name);
 
     /// <summary>Replaces a queue's options.</summary>
     /// <exception cref="SluiceException">invalid_queue_name, invalid_argument, queue_not_found.</exception>
     public async ValueTask<QueueInfo> UpdateQueueAsync(string name, QueueOptions options, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, name);
+        if (options?.DeadLetterQueue is { } updateDlq)
+        {
+            SluiceAccess.Demand(SluicePermissions.Admin, updateDlq);
+        }
+
         ArgumentNullException.ThrowIfNull(options);
         var current = await GetQueueAsync(name, cancellationToken).ConfigureAwait(false);
         if (current.Options.Fifo != options.Fifo)
@@ -230,6 +244,7 @@ public sealed partial class Broker : IAsyncDisposable
     /// <exception cref="SluiceException">invalid_queue_name, queue_not_found, queue_in_use (it is another queue's dead-letter queue).</exception>
     public async ValueTask DeleteQueueAsync(string name, CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, name);
         Validation.QueueName(name);
         await StartedStore.DeleteQueueAsync(name, cancellationToken).ConfigureAwait(false);
 
@@ -264,6 +279,7 @@ public sealed partial class Broker : IAsyncDisposable
     /// <returns>Messages, stream entries and key-value records deleted.</returns>
     public async ValueTask<long> SweepAsync(CancellationToken cancellationToken = default)
     {
+        SluiceAccess.Demand(SluicePermissions.Admin, null);
         var deleted = await StartedStore.SweepAsync(cancellationToken).ConfigureAwait(false);
         deleted += await SweepStreamsAsync(cancellationToken).ConfigureAwait(false);
         if (StartedStore is IKeyValueStore keyValues)

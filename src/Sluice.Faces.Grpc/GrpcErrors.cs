@@ -14,6 +14,8 @@ public static class GrpcErrors
     private static readonly FrozenDictionary<string, StatusCode> s_status = new Dictionary<string, StatusCode>(StringComparer.Ordinal)
     {
         [ErrorCodes.InvalidArgument] = StatusCode.InvalidArgument,
+        [ErrorCodes.Unauthenticated] = StatusCode.Unauthenticated,
+        [ErrorCodes.AccessDenied] = StatusCode.PermissionDenied,
         [ErrorCodes.InvalidQueueName] = StatusCode.InvalidArgument,
         [ErrorCodes.InvalidTopicName] = StatusCode.InvalidArgument,
         [ErrorCodes.InvalidStreamName] = StatusCode.InvalidArgument,

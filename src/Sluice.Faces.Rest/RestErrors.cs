@@ -24,6 +24,8 @@ public static class RestErrors
     private static readonly FrozenDictionary<string, int> s_status = new Dictionary<string, int>(StringComparer.Ordinal)
     {
         [ErrorCodes.InvalidArgument] = StatusCodes.Status400BadRequest,
+        [ErrorCodes.Unauthenticated] = StatusCodes.Status401Unauthorized,
+        [ErrorCodes.AccessDenied] = StatusCodes.Status403Forbidden,
         [ErrorCodes.InvalidQueueName] = StatusCodes.Status400BadRequest,
         [ErrorCodes.ReceiptHandleInvalid] = StatusCodes.Status400BadRequest,
         [ErrorCodes.MalformedRequest] = StatusCodes.Status400BadRequest,

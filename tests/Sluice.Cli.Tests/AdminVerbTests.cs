@@ -398,7 +398,7 @@ public sealed class AdminVerbTests(ServerFixture server) : IClassFixture<ServerF
     public async Task StatsWatch_ServerGoesDown_ShowsErrorAndKeepsRetrying()
     {
         var server = new Sluice.Server.Hosting.SluiceServer(
-            new Sluice.Server.Hosting.SluiceServerOptions { Store = Sluice.Server.Hosting.SluiceServerOptions.MemoryStore, HttpUrl = "http://127.0.0.1:0" },
+            new Sluice.Server.Hosting.SluiceServerOptions { Store = Sluice.Server.Hosting.SluiceServerOptions.MemoryStore, HttpUrl = "http://127.0.0.1:0", Auth = TestAuth.Off },
             Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         await server.StartAsync();
         var url = server.HttpAddress.GetLeftPart(UriPartial.Authority);

@@ -33,7 +33,7 @@ public sealed class ServeConfigTests : IDisposable
     {
         var file = WriteSettings("appsettings.json", "{ \"Sluice\": { \"Store\": memory } }");
 
-        var run = await RealServe.RunAsync(_directory, new Dictionary<string, string>(), ["serve"]);
+        var run = await RealServe.RunAsync(_directory, new Dictionary<string, string>(), ["serve", TestAuth.Flag]);
 
         Assert.Equal(2, run.ExitCode);
         var line = Assert.Single(Lines(run.Error));
@@ -100,7 +100,7 @@ public sealed class ServeConfigTests : IDisposable
     {
         var environment = new Dictionary<string, string> { ["SLUICE__STORE"] = "memory", ["Logging__LogLevel__Default"] = "Loud" };
 
-        var run = await RealServe.RunAsync(_directory, environment, ["serve"]);
+        var run = await RealServe.RunAsync(_directory, environment, ["serve", TestAuth.Flag]);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Equal(
@@ -118,7 +118,7 @@ public sealed class ServeConfigTests : IDisposable
     {
         var environment = new Dictionary<string, string> { ["SLUICE__STORE"] = "memory", [variable] = value };
 
-        var run = await RealServe.RunAsync(_directory, environment, ["serve"]);
+        var run = await RealServe.RunAsync(_directory, environment, ["serve", TestAuth.Flag]);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Equal("error: " + message, Assert.Single(Lines(run.Error)));
@@ -129,7 +129,7 @@ public sealed class ServeConfigTests : IDisposable
     {
         var environment = new Dictionary<string, string> { ["SLUICE__STORE"] = "MEMORY", ["SLUICE__HTTPURL"] = "http://127.0.0.1:0" };
 
-        var run = await RealServe.RunAsync(_directory, environment, ["serve"], stopWhenOutput: Ready);
+        var run = await RealServe.RunAsync(_directory, environment, ["serve", TestAuth.Flag], stopWhenOutput: Ready);
 
         Assert.Contains("Sluice is running, store memory, in memory", run.Output, StringComparison.Ordinal);
         Assert.Contains("Opened the memory store", run.Error, StringComparison.Ordinal);
@@ -148,7 +148,7 @@ public sealed class ServeConfigTests : IDisposable
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();
 
-        var run = new CliApp(output, error, Stream.Null, _ => null).RunAsync(["serve", "--config", file], stop.Token);
+        var run = new CliApp(output, error, Stream.Null, _ => null).RunAsync(["serve", TestAuth.Flag, "--config", file], stop.Token);
         Assert.True(await Task.WhenAny(output.Seen, run) == output.Seen, $"serve ended early: {error}");
         await stop.CancelAsync();
         Assert.Equal(0, await run);
@@ -189,7 +189,7 @@ public sealed class ServeConfigTests : IDisposable
             ["SLUICE__BROKER__MAXBATCHSISE"] = "10",
         };
 
-        var run = await RealServe.RunAsync(_directory, environment, ["serve"], stopWhenOutput: Ready);
+        var run = await RealServe.RunAsync(_directory, environment, ["serve", TestAuth.Flag], stopWhenOutput: Ready);
 
         Assert.Contains(
             "warning: unknown setting Sluice:DATADIRECTROY (environment variable SLUICE__DATADIRECTROY) is ignored: did you mean Sluice:DataDirectory?",
@@ -216,7 +216,7 @@ public sealed class ServeConfigTests : IDisposable
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var exit = await new CliApp(output, error, Stream.Null, _ => null).RunAsync(["serve", .. flags], timeout.Token);
+        var exit = await new CliApp(output, error, Stream.Null, _ => null).RunAsync(["serve", TestAuth.Flag, .. flags], timeout.Token);
         return (exit, error.ToString());
     }
 

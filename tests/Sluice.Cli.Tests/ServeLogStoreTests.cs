@@ -40,7 +40,7 @@ public class ServeLogStoreTests
             using var error = new StringWriter();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             var exit = await new CliApp(output, error, Stream.Null, _ => null)
-                .RunAsync(["serve", "--data-dir", Path.Combine(root, "data"), "--no-fsync", "--http-url", "http://127.0.0.1:0"], timeout.Token);
+                .RunAsync(["serve", TestAuth.Flag, "--data-dir", Path.Combine(root, "data"), "--no-fsync", "--http-url", "http://127.0.0.1:0"], timeout.Token);
 
             Assert.Equal(1, exit);
             var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));

@@ -13,7 +13,7 @@ public sealed partial class ServeTests
         using var stop = new CancellationTokenSource();
         var app = new CliApp(output, error, Stream.Null, _ => null);
 
-        var run = app.RunAsync(["serve", "--store", "memory", "--http-url", "http://127.0.0.1:0"], stop.Token);
+        var run = app.RunAsync(["serve", TestAuth.Flag, "--store", "memory", "--http-url", "http://127.0.0.1:0"], stop.Token);
         var ready = await Task.WhenAny(output.Seen, run);
         Assert.True(ready == output.Seen, $"serve ended early: {error}");
 
@@ -97,7 +97,7 @@ public sealed partial class ServeTests
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();
         var first = new CliApp(output, error, Stream.Null, _ => null)
-            .RunAsync(["serve", "--data-dir", dir, "--no-fsync", "--http-url", "http://127.0.0.1:0"], stop.Token);
+            .RunAsync(["serve", TestAuth.Flag, "--data-dir", dir, "--no-fsync", "--http-url", "http://127.0.0.1:0"], stop.Token);
         try
         {
             Assert.True(await Task.WhenAny(output.Seen, first) == output.Seen, $"first serve ended early: {error}");
@@ -185,7 +185,7 @@ public sealed partial class ServeTests
             UseShellExecute = false,
         };
         string[] asNobody = Environment.IsPrivilegedProcess ? ["--reuid=65534", "--regid=65534", "--clear-groups", "dotnet"] : [];
-        foreach (var arg in asNobody.Concat([Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "serve", "--http-url", "http://127.0.0.1:0", "--grpc-url", "http://127.0.0.1:0", .. flags]))
+        foreach (var arg in asNobody.Concat([Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "serve", TestAuth.Flag, "--http-url", "http://127.0.0.1:0", "--grpc-url", "http://127.0.0.1:0", .. flags]))
             info.ArgumentList.Add(arg);
 
         using var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("could not start sluice serve");
@@ -201,7 +201,7 @@ public sealed partial class ServeTests
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var exit = await new CliApp(output, error, Stream.Null, _ => null).RunAsync(["serve", .. flags], timeout.Token);
+        var exit = await new CliApp(output, error, Stream.Null, _ => null).RunAsync(["serve", TestAuth.Flag, .. flags], timeout.Token);
         return (exit, output.ToString(), error.ToString());
     }
 

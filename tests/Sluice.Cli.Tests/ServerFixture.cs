@@ -16,7 +16,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = new SluiceServer(
-            new SluiceServerOptions { Store = SluiceServerOptions.MemoryStore, HttpUrl = "http://127.0.0.1:0" },
+            new SluiceServerOptions { Store = SluiceServerOptions.MemoryStore, HttpUrl = "http://127.0.0.1:0", Auth = TestAuth.Off },
             NullLoggerFactory.Instance);
         await _server.StartAsync();
         Cli = new CliRunner(_server.HttpAddress.GetLeftPart(UriPartial.Authority));

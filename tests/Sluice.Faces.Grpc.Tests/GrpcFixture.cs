@@ -26,6 +26,7 @@ public sealed class GrpcFixture : IAsyncLifetime
     {
         Server = new SluiceServer(new SluiceServerOptions
         {
+            Auth = TestAuth.Off,
             Store = SluiceServerOptions.MemoryStore,
             HttpUrl = "http://127.0.0.1:0",
             Grpc = new GrpcOptions { MaxMessageSize = 64 * 1024, MaxConsumeCredit = 50 },

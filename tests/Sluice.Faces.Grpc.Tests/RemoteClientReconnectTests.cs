@@ -24,6 +24,7 @@ public sealed class RemoteClientReconnectTests : IDisposable
 
     private SluiceServer NewServer(int grpcPort) => new(new SluiceServerOptions
     {
+        Auth = TestAuth.Off,
         DataDirectory = _directory,
         Fsync = false,
         HttpUrl = "http://127.0.0.1:0",

@@ -19,7 +19,7 @@ public sealed class ClientServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = new SluiceServer(new SluiceServerOptions { Store = SluiceServerOptions.MemoryStore, HttpUrl = "http://127.0.0.1:0" }, NullLoggerFactory.Instance);
+        Server = new SluiceServer(new SluiceServerOptions { Store = SluiceServerOptions.MemoryStore, HttpUrl = "http://127.0.0.1:0", Auth = TestAuth.Off }, NullLoggerFactory.Instance);
         await Server.StartAsync();
         _http = new HttpClient { BaseAddress = Server.HttpAddress, Timeout = TimeSpan.FromSeconds(60) };
         var adapter = new HttpClientRequestAdapter(new AnonymousAuthenticationProvider(), httpClient: _http)

@@ -29,6 +29,8 @@ public class RestErrorsTests
     [InlineData("invalid_argument", 400)]
     [InlineData("malformed_request", 400)]
     [InlineData("receipt_handle_invalid", 400)]
+    [InlineData("unauthenticated", 401)]
+    [InlineData("access_denied", 403)]
     [InlineData("queue_not_found", 404)]
     [InlineData("route_not_found", 404)]
     [InlineData("receipt_handle_stale", 409)]

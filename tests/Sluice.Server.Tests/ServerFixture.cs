@@ -19,6 +19,7 @@ public class ServerFixture : IAsyncLifetime
 
     protected virtual SluiceServerOptions CreateOptions() => new()
     {
+        Auth = TestAuth.Off,
         Store = SluiceServerOptions.MemoryStore,
         HttpUrl = "http://127.0.0.1:0",
         MaxRequestBodySize = MaxRequestBodySize,

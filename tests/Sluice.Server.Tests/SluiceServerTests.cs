@@ -8,7 +8,7 @@ namespace Sluice.Server.Tests;
 
 public class SluiceServerTests
 {
-    private static SluiceServerOptions Memory => new() { Store = SluiceServerOptions.MemoryStore, HttpUrl = "http://127.0.0.1:0" };
+    private static SluiceServerOptions Memory => new() { Store = SluiceServerOptions.MemoryStore, HttpUrl = "http://127.0.0.1:0", Auth = TestAuth.Off };
 
     [Fact]
     public void FromConfiguration_BindsSluiceSection()

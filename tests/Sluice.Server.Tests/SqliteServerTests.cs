@@ -84,7 +84,7 @@ public class SqliteServerTests(SqliteServerFixture fixture) : RestTests(fixture)
         var directory = Path.Combine(Path.GetTempPath(), "sluice-server-restart-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var options = new SluiceServerOptions { HttpUrl = "http://127.0.0.1:0", DataDirectory = directory };
+            var options = new SluiceServerOptions { HttpUrl = "http://127.0.0.1:0", DataDirectory = directory, Auth = TestAuth.Off };
             await using (var first = new SluiceServer(options, NullLoggerFactory.Instance))
             {
                 await first.StartAsync();

@@ -63,7 +63,7 @@ if [ -z "${SQS_ENDPOINT:-}" ]; then
   fi
   server_cmd=()
   if [ -f "$dll" ]; then
-    server_cmd=(dotnet "$dll" serve)
+    server_cmd=(dotnet "$dll" serve --no-auth)
   else
     echo "# sluice.dll not found: using the stand-in host tests/sqs-clients/host"
     if dotnet build "$here/host/SqsTestHost.csproj" -c Release -nologo -v q >"$work/build-host.log" 2>&1; then

@@ -18,7 +18,7 @@ internal static class Embedded
         var directory = Path.Combine(Path.GetTempPath(), "compare-w5-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var server = new SluiceServer(new SluiceServerOptions { DataDirectory = directory, HttpUrl = "http://127.0.0.1:0" });
+            var server = new SluiceServer(new SluiceServerOptions { DataDirectory = directory, HttpUrl = "http://127.0.0.1:0", Auth = new AuthOptions { Enabled = false } });
             await using (server)
             {
                 await server.StartAsync();

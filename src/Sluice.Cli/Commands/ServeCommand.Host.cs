@@ -88,6 +88,7 @@ internal static partial class ServeCommand
             }
 
             await WriteBannerAsync(context.Output, options, server.Urls, server.RespAddress, server.GrpcAddress, server.NodeId).ConfigureAwait(false);
+            await WriteAdminKeyAsync(context.Output, server).ConfigureAwait(false);
 
             try
             {

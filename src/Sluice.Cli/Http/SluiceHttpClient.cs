@@ -20,7 +20,7 @@ internal sealed partial class SluiceHttpClient : IDisposable
     private readonly HttpClient _http;
     private readonly string _displayUrl;
 
-    public SluiceHttpClient(Uri baseAddress, HttpMessageHandler? handler = null)
+    public SluiceHttpClient(Uri baseAddress, HttpMessageHandler? handler = null, string? apiKey = null)
     {
         ArgumentNullException.ThrowIfNull(baseAddress);
         _displayUrl = baseAddress.GetLeftPart(UriPartial.Path).TrimEnd('/');
@@ -29,6 +29,10 @@ internal sealed partial class SluiceHttpClient : IDisposable
         _http.BaseAddress = root;
         // Long polls are bounded by the server (20 s at most); leave room for them.
         _http.Timeout = TimeSpan.FromSeconds(60);
+        if (!string.IsNullOrWhiteSpace(apiKey))
+        {
+            _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey.Trim());
+        }
     }
 
     /// <summary>The server address as shown in messages (no trailing slash).</summary>

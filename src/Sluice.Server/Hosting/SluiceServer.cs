@@ -15,6 +15,7 @@ using Sluice.Faces.Rest;
 using Sluice.Faces.Sqs;
 using Sluice.Hosting;
 using Sluice.Server.Internal;
+using Sluice.Server.Security;
 using Sluice.Storage;
 using Sluice.Storage.Log;
 using Sluice.Storage.Postgres;
@@ -37,7 +38,7 @@ namespace Sluice.Server.Hosting;
 /// Console.WriteLine(server.HttpAddress);
 /// </code>
 /// </example>
-public sealed class SluiceServer : IAsyncDisposable
+public sealed partial class SluiceServer : IAsyncDisposable
 {
     private readonly ILoggerFactory? _loggerFactory;
     private readonly TimeProvider _time;
@@ -136,6 +137,7 @@ public sealed class SluiceServer : IAsyncDisposable
         // starts with the host (before Kestrel accepts a request), and is disposed with the host.
         var location = ChooseStore(builder.Services);
         builder.Services.AddSluiceRestApi();
+        AddAuthServices(builder.Services);
 
         // The REST face reads numbers as JSON numbers only; say so in the OpenAPI document, which uses these options.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
@@ -151,9 +153,11 @@ public sealed class SluiceServer : IAsyncDisposable
             var registry = new NodeRegistry(_sharedStore, Options.Store, Options.NodeId, Options.NodeHeartbeatInterval, _time, _logger);
             _registry = registry;
             app.UseSluiceSqs(broker, Options.Sqs, _time, otherFacePaths: SluiceRestApiExtensions.OwnsPath);
+            UseAuth(app);
             app.MapOpenApi();
             var v1 = app.MapSluiceRestApi(broker);
             MapCluster(v1, registry);
+            MapAuthKeys(v1, app.Services.GetRequiredService<SluiceCredentialStore>());
             _app = app;
             try
             {
@@ -165,6 +169,7 @@ public sealed class SluiceServer : IAsyncDisposable
             }
 
             Log.StoreOpened(_logger, Options.Store, location);
+            await StartAuthAsync(app, cancellationToken).ConfigureAwait(false);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             _urls = [.. addresses.Select(a => new Uri(a.EndsWith('/') ? a : a + "/"))];
             foreach (var url in _urls)
@@ -413,7 +418,10 @@ public sealed class SluiceServer : IAsyncDisposable
     /// <summary>Maps <c>GET /v1/cluster</c> onto the REST face's <c>/v1</c> group (its error table and problem responses apply).</summary>
     private static void MapCluster(RouteGroupBuilder v1, NodeRegistry registry) =>
         v1.MapGet("/cluster", (Func<HttpContext, Task<IResult>>)(async context =>
-                TypedResults.Json(await registry.ListAsync(context.RequestAborted).ConfigureAwait(false), SluiceJsonContext.Wire.ClusterResponse)))
+            {
+                Sluice.Security.SluiceAccess.Demand(Sluice.Security.SluicePermissions.Admin, null);
+                return TypedResults.Json(await registry.ListAsync(context.RequestAborted).ConfigureAwait(false), SluiceJsonContext.Wire.ClusterResponse);
+            }))
             .WithName("GetCluster").WithTags("Cluster")
             .WithSummary("List the cluster's nodes")
             .WithDescription("The live nodes of the cluster (servers sharing one PostgreSQL database, each renewing its record every heartbeat " +

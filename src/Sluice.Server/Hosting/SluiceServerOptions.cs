@@ -224,6 +224,12 @@ public sealed record SluiceServerOptions
         }
 
         Sqs.Validate($"{SectionName}:{nameof(Sqs)}");
+        if (Auth is null)
+        {
+            throw Invalid(nameof(Auth), "is missing: remove the setting to use the defaults");
+        }
+
+        Auth.Validate($"{SectionName}:{nameof(Auth)}");
         if (Resp is null)
         {
             throw Invalid(nameof(Resp), "is missing: remove the setting to use the defaults");

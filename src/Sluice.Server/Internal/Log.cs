@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Sluice.Server.Internal;
 
 /// <summary>
-/// Every log event of Sluice.Server. Event ids: 3000-3019 hosting lifecycle (the REST face logs 3020-3039 in Sluice.Faces.Rest, the SQS face 3100-3199).
+/// Every log event of Sluice.Server. Event ids: 3000-3019 hosting lifecycle, 3500-3519 authentication and the audit log (3510, category Sluice.Audit) (the REST face logs 3020-3039 in Sluice.Faces.Rest, the SQS face 3100-3199).
 /// A test keeps the ids unique across assemblies.
 /// </summary>
 internal static partial class Log
@@ -43,4 +43,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Node {NodeId} left the cluster")]
     public static partial void NodeLeft(ILogger logger, string nodeId);
+
+    [LoggerMessage(EventId = 3500, Level = LogLevel.Information, Message = "Created the first admin API key {KeyId}; its text is in {Path} (printed once on the console)")]
+    public static partial void AdminKeyCreated(ILogger logger, string keyId, string path);
+
+    [LoggerMessage(EventId = 3501, Level = LogLevel.Warning, Message = "Authentication is OFF (--no-auth, Sluice:Auth:Enabled false): anyone who reaches this server can read, change and delete everything. Use this for local development only")]
+    public static partial void AuthOff(ILogger logger);
+
+    [LoggerMessage(EventId = 3502, Level = LogLevel.Error, Message = "Authentication is OFF and the server listens beyond loopback ({Listeners}): anyone on the network can read, change and delete everything. Turn authentication on (remove --no-auth) or listen on 127.0.0.1 only")]
+    public static partial void AuthOffExposed(ILogger logger, string listeners);
 }

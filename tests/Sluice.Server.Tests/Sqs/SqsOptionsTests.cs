@@ -41,6 +41,7 @@ public sealed class SqsOptionsTests
     {
         await using var server = new SluiceServer(new SluiceServerOptions
         {
+            Auth = TestAuth.Off,
             Store = SluiceServerOptions.MemoryStore,
             HttpUrl = "http://127.0.0.1:0",
             Sqs = new() { Enabled = false },

@@ -26,6 +26,7 @@ public class SqsServerFixture : IAsyncLifetime
         var dir = Path.Combine(Path.GetTempPath(), "sluice-sqs-" + Guid.NewGuid().ToString("N"));
         Server = new SluiceServer(new SluiceServerOptions
         {
+            Auth = TestAuth.Off,
             Store = Store,
             DataDirectory = dir,
             HttpUrl = "http://127.0.0.1:0",

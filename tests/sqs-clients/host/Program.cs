@@ -19,7 +19,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
     System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 
-await using var server = new SluiceServer(new SluiceServerOptions { DataDirectory = dataDir, HttpUrl = httpUrl, Store = store });
+await using var server = new SluiceServer(new SluiceServerOptions { DataDirectory = dataDir, HttpUrl = httpUrl, Store = store, Auth = new AuthOptions { Enabled = false } });
 await server.StartAsync();
 Console.WriteLine($"listening on {server.HttpAddress}");
 try { await Task.Delay(Timeout.Infinite, stop.Token); } catch (OperationCanceledException) { }
