@@ -37,7 +37,7 @@ namespace Sluice.Server.Hosting;
 /// Console.WriteLine(server.HttpAddress);
 /// </code>
 /// </example>
-public sealed class SluiceServer : IAsyncDisposable
+public sealed partial class SluiceServer : IAsyncDisposable
 {
     private readonly ILoggerFactory? _loggerFactory;
     private readonly TimeProvider _time;
@@ -140,6 +140,7 @@ public sealed class SluiceServer : IAsyncDisposable
         // The REST face reads numbers as JSON numbers only; say so in the OpenAPI document, which uses these options.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 
+        ConfigureServices?.Invoke(builder.Services);
         var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
         _logger = loggerFactory.CreateLogger<SluiceServer>();
@@ -150,7 +151,7 @@ public sealed class SluiceServer : IAsyncDisposable
             // After the broker: resolving it built the store the registry writes to.
             var registry = new NodeRegistry(_sharedStore, Options.Store, Options.NodeId, Options.NodeHeartbeatInterval, _time, _logger);
             _registry = registry;
-            app.UseSluiceSqs(broker, Options.Sqs, _time, otherFacePaths: SluiceRestApiExtensions.OwnsPath);
+            app.UseSluiceSqs(broker, Options.Sqs, _time, otherFacePaths: SluiceRestApiExtensions.OwnsPath, credentials: Credentials(app));
             app.MapOpenApi();
             var v1 = app.MapSluiceRestApi(broker);
             MapCluster(v1, registry);
@@ -174,7 +175,7 @@ public sealed class SluiceServer : IAsyncDisposable
 
             if (Options.Resp.Enabled)
             {
-                _resp = new Sluice.Faces.Resp.RespHost(Options.Resp, broker, _time, loggerFactory);
+                _resp = new Sluice.Faces.Resp.RespHost(Options.Resp, broker, _time, loggerFactory, Credentials(app));
                 try
                 {
                     await _resp.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -190,7 +191,7 @@ public sealed class SluiceServer : IAsyncDisposable
 
             if (Options.Grpc.Enabled)
             {
-                _grpc = new Sluice.Faces.Grpc.GrpcHost(Options.Grpc, Options.GrpcUrl, broker, loggerFactory);
+                _grpc = new Sluice.Faces.Grpc.GrpcHost(Options.Grpc, Options.GrpcUrl, broker, loggerFactory, Credentials(app));
                 try
                 {
                     await _grpc.StartAsync(cancellationToken).ConfigureAwait(false);
