@@ -47,7 +47,7 @@ public sealed partial class SluiceServeProcess : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "serve", "--store", "memory", "--http-url", "http://127.0.0.1:0", "--grpc-url", "http://127.0.0.1:0" })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "serve", "--no-auth", "--store", "memory", "--http-url", "http://127.0.0.1:0", "--grpc-url", "http://127.0.0.1:0" })
         {
             info.ArgumentList.Add(arg);
         }

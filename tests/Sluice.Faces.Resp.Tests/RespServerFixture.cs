@@ -24,8 +24,10 @@ public sealed class RespServer : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    /// <summary>Starts a host; with <paramref name="sqlitePath"/>, on the SQLite store at that path (fsync on, its default).</summary>
-    /// <param name="services">Services added after Sluice's (an authentication test's credential store); default none.</param>
+    /// <summary>
+    /// Starts a host; with <paramref name="sqlitePath"/>, on the SQLite store at that path (fsync on, its default); with
+    /// <paramref name="services"/>, services added after Sluice's (an authentication test's credential store).
+    /// </summary>
     public static async Task<RespServer> StartAsync(RespOptions? options = null, TimeProvider? time = null, string? sqlitePath = null, Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder();
