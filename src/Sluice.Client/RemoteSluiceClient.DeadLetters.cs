@@ -6,7 +6,7 @@ namespace Sluice.Client;
 
 public sealed partial class RemoteSluiceClient
 {
-    private V1.DeadLetters.DeadLettersClient DeadLetters => new(_channel);
+    private V1.DeadLetters.DeadLettersClient DeadLetters => new(_invoker);
 
     /// <inheritdoc />
     public async ValueTask<DeadLetterGroupList> GetDeadLetterGroupsAsync(string queue, int maxGroups = 100, CancellationToken cancellationToken = default) =>

@@ -5,7 +5,7 @@ namespace Sluice.Client;
 
 public sealed partial class RemoteSluiceClient
 {
-    private V1.KeyValue.KeyValueClient KeyValue => new(_channel);
+    private V1.KeyValue.KeyValueClient KeyValue => new(_invoker);
 
     /// <inheritdoc />
     public async ValueTask<KeyValueRecord?> KeyValueGetAsync(string key, CancellationToken cancellationToken = default)

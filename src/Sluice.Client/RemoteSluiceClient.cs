@@ -31,6 +31,7 @@ namespace Sluice.Client;
 public sealed partial class RemoteSluiceClient : ISluiceClient
 {
     private readonly GrpcChannel _channel;
+    private readonly CallInvoker _invoker;
     private readonly V1.Queues.QueuesClient _queues;
     private readonly V1.Messages.MessagesClient _messages;
     private readonly V1.Topics.TopicsClient _topics;
@@ -61,10 +62,11 @@ public sealed partial class RemoteSluiceClient : ISluiceClient
             MaxReceiveMessageSize = null,
             ThrowOperationCanceledOnCancellation = true,
         });
-        _queues = new V1.Queues.QueuesClient(_channel);
-        _messages = new V1.Messages.MessagesClient(_channel);
-        _topics = new V1.Topics.TopicsClient(_channel);
-        _streams = new V1.Streams.StreamsClient(_channel);
+        _invoker = Authorized(_channel, options.ApiKey);
+        _queues = new V1.Queues.QueuesClient(_invoker);
+        _messages = new V1.Messages.MessagesClient(_invoker);
+        _topics = new V1.Topics.TopicsClient(_invoker);
+        _streams = new V1.Streams.StreamsClient(_invoker);
         _batcher = new PublishBatcher(PublishBatchAsync, options);
         _acks = new AckBatcher(AckBatchAsync, options);
     }

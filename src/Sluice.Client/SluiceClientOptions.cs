@@ -10,6 +10,16 @@ public sealed record SluiceClientOptions
     public Uri? Address { get; init; }
 
     /// <summary>
+    /// The API key the remote client authenticates with: sent as <c>authorization: Bearer &lt;key&gt;</c> metadata on every
+    /// call (streams included), as the server's gRPC face requires when authentication is on (docs/sdk.md,
+    /// "Authentication"; configuration key <c>Sluice:Client:ApiKey</c>, e.g. the environment variable
+    /// <c>Sluice__Client__ApiKey</c>). Printable ASCII without spaces. Default none: calls carry no credentials (a server
+    /// with authentication on answers <c>unauthenticated</c>). Ignored by the in-process client. Never shown by
+    /// <see cref="ToString"/>.
+    /// </summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>
     /// How long a publish (or an ack) may wait for others to the same queue to share its request (auto-batching of the
     /// remote client). Default 1 millisecond; 0 (send each at once, still batching what is already waiting) to 100 milliseconds.
     /// </summary>
@@ -42,6 +52,11 @@ public sealed record SluiceClientOptions
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
+        if (ApiKey is not null && (ApiKey.Length == 0 || !ApiKey.All(c => c is > ' ' and <= '~')))
+        {
+            // The key itself is never put in the exception.
+            throw new ArgumentOutOfRangeException(nameof(ApiKey), "(hidden)", "ApiKey must be 1 or more printable ASCII characters without spaces, as 'sluice auth key create' prints it");
+        }
         if (PublishLinger < TimeSpan.Zero || PublishLinger > TimeSpan.FromMilliseconds(100))
         {
             throw new ArgumentOutOfRangeException(nameof(PublishLinger), PublishLinger, "PublishLinger must be 0 to 100 milliseconds");
@@ -62,5 +77,15 @@ public sealed record SluiceClientOptions
         {
             throw new ArgumentOutOfRangeException(nameof(ReconnectMaxBackoff), ReconnectMaxBackoff, "ReconnectMinBackoff must be above 0 and ReconnectMaxBackoff at least ReconnectMinBackoff");
         }
+    }
+
+    /// <summary>The settings as text for logs, with <see cref="ApiKey"/> hidden.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture,
+            $"Address = {Address}, ApiKey = {(ApiKey is null ? "" : "***")}, PublishLinger = {PublishLinger}, MaxPublishBatch = {MaxPublishBatch}, ") 
+            .Append(System.Globalization.CultureInfo.InvariantCulture,
+            $"MaxPublishBatchBytes = {MaxPublishBatchBytes}, MaxPendingPublishes = {MaxPendingPublishes}, ReconnectMinBackoff = {ReconnectMinBackoff}, ReconnectMaxBackoff = {ReconnectMaxBackoff}");
+        return true;
     }
 }

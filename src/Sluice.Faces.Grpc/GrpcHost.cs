@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Sluice.Faces.Grpc.Internal;
+using Sluice.Security;
 
 namespace Sluice.Faces.Grpc;
 
@@ -21,6 +22,7 @@ public sealed class GrpcHost : IAsyncDisposable
     private readonly string _url;
     private readonly Broker _broker;
     private readonly ILoggerFactory? _loggerFactory;
+    private readonly ICredentialStore? _credentials;
     private WebApplication? _app;
 
     /// <summary>Creates the face; nothing is bound until <see cref="StartAsync"/>.</summary>
@@ -28,10 +30,16 @@ public sealed class GrpcHost : IAsyncDisposable
     /// <param name="url">Where to listen: an absolute <c>http://</c> URL with a port (0 picks a free one).</param>
     /// <param name="broker">The broker every call is translated onto; the caller starts and disposes it.</param>
     /// <param name="loggerFactory">Where the face logs; default <see langword="null"/>: the console, as ASP.NET Core's slim builder does.</param>
+    /// <param name="credentials">
+    /// Who may call (docs/grpc.md, "Authentication"): when it requires authentication, every call must carry
+    /// <c>authorization: Bearer &lt;api key&gt;</c> metadata (or a token <see cref="BearerTokenValidator"/> accepts) and runs
+    /// as its principal; otherwise <c>UNAUTHENTICATED</c>. Default <see langword="null"/>: no authentication.
+    /// </param>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
-    public GrpcHost(GrpcOptions options, string url, Broker broker, ILoggerFactory? loggerFactory = null)
+    public GrpcHost(GrpcOptions options, string url, Broker broker, ILoggerFactory? loggerFactory = null, ICredentialStore? credentials = null)
     {
+        _credentials = credentials;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(url);
         ArgumentNullException.ThrowIfNull(broker);
@@ -41,6 +49,13 @@ public sealed class GrpcHost : IAsyncDisposable
         _broker = broker;
         _loggerFactory = loggerFactory;
     }
+
+    /// <summary>
+    /// Validates a bearer token that is not an API key of the credential store (a JWT): returns its principal, or
+    /// <see langword="null"/> when the token is not valid (the call then fails with <c>unauthenticated</c>). Called only
+    /// when the store requires authentication. Default <see langword="null"/>: API keys only. Set before <see cref="StartAsync"/>.
+    /// </summary>
+    public Func<string, CancellationToken, ValueTask<SluicePrincipal?>>? BearerTokenValidator { get; init; }
 
     /// <summary>The address the face listens on (e.g. <c>http://127.0.0.1:7481/</c>), or <see langword="null"/> before start.</summary>
     public Uri? Address { get; private set; }
@@ -76,12 +91,15 @@ public sealed class GrpcHost : IAsyncDisposable
         });
         builder.Services.AddSingleton(_broker);
         builder.Services.AddSingleton(_options);
+        builder.Services.AddSingleton(new GrpcAuthentication(_credentials, BearerTokenValidator));
         builder.Services.AddGrpc(o =>
         {
             // Bounded: a request (or stream message) larger than this is refused before it is buffered.
             o.MaxReceiveMessageSize = _options.MaxMessageSize;
             o.EnableDetailedErrors = false;
             o.Interceptors.Add<ErrorInterceptor>();
+            // Inside the error interceptor, so that an unauthenticated call gets the face's error status and trailers.
+            o.Interceptors.Add<AuthInterceptor>();
         });
 
         var app = builder.Build();

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sluice.Faces.Resp.Internal;
 using Sluice.Hosting;
+using Sluice.Security;
 
 namespace Sluice.Faces.Resp;
 
@@ -25,6 +26,7 @@ public sealed class RespHost : IHostedService, IAsyncDisposable
     private readonly Broker _broker;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly ICredentialStore? _credentials;
     /// <summary>How long a stop waits for connections to send their last replies before it drops them.</summary>
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
@@ -38,9 +40,15 @@ public sealed class RespHost : IHostedService, IAsyncDisposable
     /// <param name="broker">The broker every command runs on (started by its owner).</param>
     /// <param name="timeProvider">The clock of INFO's uptime and CLIENT INFO's age; default the system clock.</param>
     /// <param name="loggerFactory">Kestrel's and the face's logs; default none.</param>
+    /// <param name="credentials">
+    /// Who may connect (docs/resp.md, "Authentication"): when it requires authentication, a client must <c>AUTH</c> with
+    /// an API key (or <see cref="RespOptions.Password"/>) first, and each command runs as the key's principal. Default
+    /// <see langword="null"/>: only <see cref="RespOptions.Password"/> decides.
+    /// </param>
     /// <exception cref="ArgumentException">An option is out of range (the message names it).</exception>
-    public RespHost(RespOptions options, Broker broker, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    public RespHost(RespOptions options, Broker broker, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, ICredentialStore? credentials = null)
     {
+        _credentials = credentials;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(broker);
         options.Validate();
@@ -61,7 +69,7 @@ public sealed class RespHost : IHostedService, IAsyncDisposable
     {
         if (!_options.Enabled)
             return;
-        var server = _server = new RespServer(_options, _broker, _time, _loggerFactory.CreateLogger<RespServer>());
+        var server = _server = new RespServer(_options, _broker, _time, _loggerFactory.CreateLogger<RespServer>(), _credentials);
         _services = new ServiceCollection().AddSingleton(new RespConnectionHandler(server)).BuildServiceProvider();
         var kestrelOptions = new KestrelServerOptions { ApplicationServices = _services };
         kestrelOptions.AddServerHeader = false;
@@ -131,7 +139,8 @@ public static class RespHostingExtensions
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var services = builder.Services;
-        services.AddSingleton(sp => new RespHost(options, sp.GetRequiredService<Broker>(), sp.GetService<TimeProvider>(), sp.GetService<ILoggerFactory>()));
+        services.AddSingleton(sp => new RespHost(options, sp.GetRequiredService<Broker>(), sp.GetService<TimeProvider>(), sp.GetService<ILoggerFactory>(),
+            sp.GetService<ICredentialStore>()));
         services.AddHostedService(sp => sp.GetRequiredService<RespHost>());
         return builder;
     }

@@ -25,10 +25,16 @@ public static class SluiceSqsExtensions
     /// Paths that belong to another face on the same listener: there only a request with the explicit SQS JSON markers
     /// is claimed. Default <see langword="null"/> (the SQS face is alone).
     /// </param>
+    /// <param name="credentials">
+    /// Who may call (docs/sqs.md, "Authentication"): when it requires authentication (<see cref="Sluice.Security.ICredentialStore.Required"/>),
+    /// or <see cref="SqsOptions.VerifySignatures"/> is on, every request must be signed (SigV4) with a configured pair
+    /// (<see cref="SqsOptions.Credentials"/>) or a SigV4 key the store knows, and is served as that key's principal.
+    /// Default <see langword="null"/>: only <see cref="SqsOptions.VerifySignatures"/> decides.
+    /// </param>
     /// <returns><paramref name="app"/>.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     public static IApplicationBuilder UseSluiceSqs(this IApplicationBuilder app, Broker broker, SqsOptions options, TimeProvider? timeProvider = null,
-        Func<PathString, bool>? otherFacePaths = null)
+        Func<PathString, bool>? otherFacePaths = null, Sluice.Security.ICredentialStore? credentials = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(broker);
@@ -41,7 +47,7 @@ public static class SluiceSqsExtensions
         var services = app.ApplicationServices;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Faces.Sqs");
         var stopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
-        var face = new SqsFace(broker, options, timeProvider ?? TimeProvider.System, logger, stopping);
+        var face = new SqsFace(broker, options, timeProvider ?? TimeProvider.System, logger, stopping, credentials);
         return app.Use(next => async context =>
         {
             if (!await face.TryHandleAsync(context, otherFacePaths?.Invoke(context.Request.Path) == true).ConfigureAwait(false))

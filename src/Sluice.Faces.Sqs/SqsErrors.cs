@@ -35,6 +35,8 @@ internal sealed record SqsError(string Shape, string QueryCode, bool Sender = tr
     public static readonly SqsError InvalidClientTokenId = new("InvalidClientTokenId", "InvalidClientTokenId", true, 403);
     public static readonly SqsError SignatureDoesNotMatch = new("SignatureDoesNotMatch", "SignatureDoesNotMatch", true, 403);
     public static readonly SqsError MissingAuthenticationToken = new("MissingAuthenticationToken", "MissingAuthenticationToken", true, 403);
+    /// <summary>The signer's grants do not allow the action on the queue (access_denied): JSON <c>AccessDeniedException</c>, Query <c>AccessDenied</c>.</summary>
+    public static readonly SqsError AccessDenied = new("com.amazon.coral.service#AccessDeniedException", "AccessDenied", true, 403);
     public static readonly SqsError InvalidSecurity = new("InvalidSecurity", "InvalidSecurity", true, 403);
     public static readonly SqsError InternalError = new("InternalError", "InternalError", false, 500);
     public static readonly SqsError ServiceUnavailable = new("ServiceUnavailable", "ServiceUnavailable", false, 503);
@@ -85,6 +87,8 @@ internal sealed record SqsError(string Shape, string QueryCode, bool Sender = tr
             ErrorCodes.Unavailable or ErrorCodes.StorageFull or ErrorCodes.StorageFailed => ServiceUnavailable,
             ErrorCodes.RequestTimeout => RequestTimeout,
             ErrorCodes.NotSupported => UnsupportedOperation,
+            ErrorCodes.AccessDenied => AccessDenied,
+            ErrorCodes.Unauthenticated => InvalidClientTokenId,
             _ => InternalError,
         };
     }

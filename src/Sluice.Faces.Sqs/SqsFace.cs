@@ -13,7 +13,8 @@ namespace Sluice.Faces.Sqs;
 /// The SQS face: detects the protocol, turns the request into the JSON 1.0 shape, runs the action's handler and
 /// renders the result (or error) in the request's protocol.
 /// </summary>
-internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimeProvider time, ILogger logger, CancellationToken stopping)
+internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimeProvider time, ILogger logger, CancellationToken stopping,
+    Sluice.Security.ICredentialStore? credentials = null)
 {
     private const string JsonContentType = "application/x-amz-json-1.0";
     private const string TargetPrefix = "AmazonSQS.";
@@ -103,7 +104,9 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
 
                 var auth = SqsSignature.Parse(context.Request.Headers.Authorization.ToString());
                 region = auth?.Region;
-                face.Authenticate(context.Request, body, auth);
+                var principal = await face.AuthenticateAsync(context.Request, body, auth, context.RequestAborted).ConfigureAwait(false);
+                // The broker checks every operation against the principal (SluiceAccess.Demand); none: everything allowed.
+                using var access = SqsFace.Enter(principal);
                 JsonObject input;
                 if (json)
                 {
@@ -457,32 +460,4 @@ internal sealed partial class SqsFace(Broker broker, SqsOptions options, TimePro
     internal Broker Broker => broker;
 
     internal TimeProvider Time => time;
-
-    private void Authenticate(HttpRequest request, byte[] body, SqsSignature.Parsed? auth)
-    {
-        if (!options.VerifySignatures)
-        {
-            return;
-        }
-
-        if (auth is null)
-        {
-            var header = request.Headers.Authorization.ToString();
-            throw header.Length == 0
-                ? new SqsException(SqsError.MissingAuthenticationToken, "Request is missing Authentication Token")
-                : new SqsException(SqsError.InvalidSecurity, "The request must be signed with AWS Signature Version 4 (AWS4-HMAC-SHA256).");
-        }
-
-        if (!options.Credentials.TryGetValue(auth.AccessKey, out var secret))
-        {
-            SqsLog.SignatureRefused(logger, SqsError.InvalidClientTokenId.QueryCode, auth.AccessKey);
-            throw new SqsException(SqsError.InvalidClientTokenId, "The security token included in the request is invalid.");
-        }
-
-        if (SqsSignature.Verify(request, body, auth, secret, time.GetUtcNow()) is { } refusal)
-        {
-            SqsLog.SignatureRefused(logger, SqsError.SignatureDoesNotMatch.QueryCode, auth.AccessKey);
-            throw new SqsException(SqsError.SignatureDoesNotMatch, refusal);
-        }
-    }
 }

@@ -53,6 +53,33 @@ internal static class SqsSignature
         return new Parsed(scope[0], scope[1], scope[2], scope[3], signed.Split(';'), signature);
     }
 
+    /// <summary>
+    /// The first header that AWS Signature Version 4 requires to be signed but <paramref name="auth"/>'s
+    /// <c>SignedHeaders</c> leaves out, or <see langword="null"/> when every one is signed: <c>host</c> always, and
+    /// <c>content-type</c> and every <c>x-amz-*</c> header the request carries (names in lower case).
+    /// </summary>
+    public static string? UnsignedHeader(HttpRequest request, Parsed auth)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(auth);
+        var signed = new HashSet<string>(auth.SignedHeaders, StringComparer.OrdinalIgnoreCase);
+        if (!signed.Contains("host"))
+        {
+            return "host";
+        }
+
+        foreach (var (name, _) in request.Headers)
+        {
+            if ((name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase) || name.Equals("content-type", StringComparison.OrdinalIgnoreCase))
+                && !signed.Contains(name))
+            {
+                return name.ToLowerInvariant();
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>How far a request's X-Amz-Date may be from the server's clock (as AWS: 15 minutes).</summary>
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(15);
 

@@ -24,14 +24,18 @@ public sealed class RespServer : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    /// <summary>Starts a host; with <paramref name="sqlitePath"/>, on the SQLite store at that path (fsync on, its default).</summary>
-    public static async Task<RespServer> StartAsync(RespOptions? options = null, TimeProvider? time = null, string? sqlitePath = null)
+    /// <summary>
+    /// Starts a host; with <paramref name="sqlitePath"/>, on the SQLite store at that path (fsync on, its default); with
+    /// <paramref name="services"/>, services added after Sluice's (an authentication test's credential store).
+    /// </summary>
+    public static async Task<RespServer> StartAsync(RespOptions? options = null, TimeProvider? time = null, string? sqlitePath = null, Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         if (time is not null)
             builder.Services.AddSingleton(time);
         builder.Services.AddSluice(b => (sqlitePath is null ? b.UseInMemory() : b.UseSqlite(sqlitePath)).UseResp((options ?? new RespOptions()) with { Enabled = true, Url = "tcp://127.0.0.1:0" }));
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         return new RespServer(host, host.Services.GetRequiredService<RespHost>().EndPoint!);

@@ -35,7 +35,7 @@ trap cleanup EXIT
 dotnet build "$root/src/Sluice.Cli" -c Release -v quiet -nologo >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
 # Port 0: Sluice picks a free port and announces it.
-dotnet "$root/src/Sluice.Cli/bin/Release/net10.0/sluice.dll" serve --store "$store" --data-dir "$work/data" \
+dotnet "$root/src/Sluice.Cli/bin/Release/net10.0/sluice.dll" serve --no-auth --store "$store" --data-dir "$work/data" \
     --http-url http://127.0.0.1:0 --resp-url tcp://127.0.0.1:0 >"$work/server.log" 2>&1 &
 server_pid=$!
 port=

@@ -63,7 +63,10 @@ if [ -z "${SQS_ENDPOINT:-}" ]; then
   fi
   server_cmd=()
   if [ -f "$dll" ]; then
+    # The server's API keys stay off (--no-auth); the SQS face still verifies every signature, by the configured pair
+    # test/test that every suite signs with (docs/sqs.md, "Authentication").
     server_cmd=(dotnet "$dll" serve --no-auth)
+    export Sluice__Sqs__VerifySignatures=true Sluice__Sqs__Credentials__test=test SQS_VERIFIES=1
   else
     echo "# sluice.dll not found: using the stand-in host tests/sqs-clients/host"
     if dotnet build "$here/host/SqsTestHost.csproj" -c Release -nologo -v q >"$work/build-host.log" 2>&1; then

@@ -874,6 +874,40 @@ class SeedPage(SqsTestCase):
         self.assertEqual(processed, [payload])
 
 
+class Authentication(SqsTestCase):
+    """Signatures are verified (run.sh starts the server with the configured pair test/test and SQS_VERIFIES=1)."""
+
+    def setUp(self):
+        if os.environ.get("SQS_VERIFIES") != "1":
+            self.skipTest("the server at SQS_ENDPOINT is not known to verify signatures (run.sh sets SQS_VERIFIES=1)")
+
+    def other_client(self, key_id, secret):
+        import boto3
+        from botocore.config import Config
+        return boto3.client("sqs", endpoint_url=sqstest.ENDPOINT, region_name=REGION,
+                            aws_access_key_id=key_id, aws_secret_access_key=secret,
+                            config=Config(retries={"max_attempts": 1}))
+
+    def test_right_pair_signed_request_works(self):
+        url = self.create("auth-ok")
+        self.sqs.send_message(QueueUrl=url, MessageBody="signed")
+        self.assertEqual([m["Body"] for m in self.drain(url, 1)], ["signed"])
+
+    def test_wrong_secret_signature_does_not_match_and_nothing_sent(self):
+        url = self.create("auth-wrong-secret")
+        with self.assertRaises(ClientError) as cm:
+            self.other_client("test", "not-the-secret").send_message(QueueUrl=url, MessageBody="forged")
+        self.assertEqual(err_code(cm), "SignatureDoesNotMatch")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+        self.assertEqual(self.attrs(url, "ApproximateNumberOfMessages")["ApproximateNumberOfMessages"], "0")
+
+    def test_unknown_key_invalid_client_token_id(self):
+        with self.assertRaises(ClientError) as cm:
+            self.other_client("AKIDNOSUCHKEY", "test").list_queues()
+        self.assertEqual(err_code(cm), "InvalidClientTokenId")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+
+
 class Protocol(SqsTestCase):
     def test_report_protocol(self):
         import botocore

@@ -108,6 +108,8 @@ internal sealed class SluiceClientSettings
 {
     public Uri? Address { get; set; }
 
+    public string? ApiKey { get; set; }
+
     public TimeSpan? PublishLinger { get; set; }
 
     public int? MaxPublishBatch { get; set; }
@@ -121,6 +123,7 @@ internal sealed class SluiceClientSettings
     public SluiceClientOptions ApplyTo(SluiceClientOptions options) => options with
     {
         Address = Address ?? options.Address,
+        ApiKey = ApiKey ?? options.ApiKey,
         PublishLinger = PublishLinger ?? options.PublishLinger,
         MaxPublishBatch = MaxPublishBatch ?? options.MaxPublishBatch,
         MaxPendingPublishes = MaxPendingPublishes ?? options.MaxPendingPublishes,

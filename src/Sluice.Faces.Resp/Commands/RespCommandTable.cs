@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text;
 using Sluice.Faces.Resp.Internal;
+using Sluice.Security;
 
 namespace Sluice.Faces.Resp.Commands;
 
@@ -77,6 +78,13 @@ internal sealed class RespCommandTable
         {
             session.Queued.Add(args);
             session.Reply.SimpleString("QUEUED");
+            return;
+        }
+        if (session.Principal is { } principal)
+        {
+            // The broker checks each call against the connection's principal (SluiceAccess.Demand); EXEC's queue runs inside too.
+            using var access = SluiceAccess.Enter(principal);
+            await RunAsync(session, spec, args).ConfigureAwait(false);
             return;
         }
         await RunAsync(session, spec, args).ConfigureAwait(false);

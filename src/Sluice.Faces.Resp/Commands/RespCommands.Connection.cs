@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Sluice.Faces.Resp.Internal;
 using static Sluice.Faces.Resp.Commands.RespArgs;
 
@@ -44,7 +42,8 @@ internal static partial class RespCommands
         s.Watched = null;
         s.Name = null;
         s.Reply.Protocol = 2;
-        s.Authenticated = s.Server.Options.Password is null;
+        s.Principal = null;
+        s.Authenticated = !s.Server.AuthRequired;
         s.Reply.SimpleString("RESET");
         return default;
     }
@@ -60,31 +59,18 @@ internal static partial class RespCommands
         return default;
     }
 
-    private static ValueTask Auth(RespSession s, byte[][] a)
+    private static async ValueTask Auth(RespSession s, byte[][] a)
     {
         if (a.Length > 3)
             throw new RespErrorException(SyntaxError);
-        if (a.Length == 2 && s.Server.Options.Password is null)
+        if (a.Length == 2 && !s.Server.AuthRequired)
             throw new RespErrorException("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
-        var user = a.Length == 3 ? a[1] : "default"u8.ToArray();
-        if (!CheckPassword(s, user, a[^1]))
+        if (!await s.Server.AuthenticateAsync(s, a.Length == 3 ? a[1] : null, a[^1]).ConfigureAwait(false))
             throw new RespErrorException(WrongPass);
         s.Reply.Ok();
-        return default;
     }
 
-    /// <summary>The one user is <c>default</c>; with no password configured any password passes, as Redis's <c>nopass</c> default user.</summary>
-    private static bool CheckPassword(RespSession s, byte[] user, byte[] password)
-    {
-        var configured = s.Server.Options.Password;
-        var ok = Is(user, "default") && (configured is null ||
-            CryptographicOperations.FixedTimeEquals(SHA256.HashData(password), SHA256.HashData(Encoding.UTF8.GetBytes(configured))));
-        if (ok)
-            s.Authenticated = true;
-        return ok;
-    }
-
-    private static ValueTask Hello(RespSession s, byte[][] a)
+    private static async ValueTask Hello(RespSession s, byte[][] a)
     {
         var version = 0L;
         var next = 1;
@@ -117,7 +103,7 @@ internal static partial class RespCommands
                 throw new RespErrorException($"ERR Syntax error in HELLO option '{Text(a[i])}'");
             }
         }
-        if (user is not null && !CheckPassword(s, user, password!))
+        if (user is not null && !await s.Server.AuthenticateAsync(s, user, password!).ConfigureAwait(false))
             throw new RespErrorException(WrongPass);
         if (!s.Authenticated)
         {
@@ -144,7 +130,6 @@ internal static partial class RespCommands
         r.Bulk("master"u8);
         r.Bulk("modules"u8);
         r.Array(0);
-        return default;
     }
 
     private static bool ValidClientName(byte[] name)

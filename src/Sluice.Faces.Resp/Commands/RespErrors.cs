@@ -39,6 +39,11 @@ internal static class RespErrors
         [ErrorCodes.Unavailable] = static (_, _) => "LOADING Sluice is starting or stopping; retry shortly",
         [ErrorCodes.StorageFull] = static (_, _) => "OOM command not allowed when used memory > 'maxmemory'.",
         [ErrorCodes.StorageFailed] = static (_, _) => "MISCONF Sluice's storage failed; nothing was written",
+        // Redis's ACL refusals (acl.c getAclErrorMessage, non-verbose): a key the user may not touch, else the command.
+        [ErrorCodes.AccessDenied] = static (_, q) => q.HasKey
+            ? "NOPERM No permissions to access a key"
+            : $"NOPERM User {Sluice.Security.SluiceAccess.Current?.Name ?? "default"} has no permissions to run the '{q.Command}' command",
+        [ErrorCodes.Unauthenticated] = static (_, _) => "NOAUTH Authentication required.",
     };
 
     /// <summary>The Redis error text (without the leading '-') for <paramref name="exception"/> raised by the command <paramref name="args"/>.</summary>
@@ -48,6 +53,9 @@ internal static class RespErrors
     /// <summary>The command name (lower case), key and group of a request, where Redis's texts name them.</summary>
     private readonly record struct Request(string Command, string? Key, string? Group)
     {
+        /// <summary>Whether the command names keys (a first key position in the command table, or the streams of XREAD and XREADGROUP).</summary>
+        public bool HasKey => Command is "xread" or "xreadgroup" || (RespCommandTable.Instance.Commands.TryGetValue(Command, out var spec) && spec.FirstKey > 0);
+
         public static Request Of(byte[][] a)
         {
             var command = RespArgs.Text(a[0]).ToLowerInvariant();

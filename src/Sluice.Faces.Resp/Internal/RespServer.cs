@@ -7,7 +7,7 @@ namespace Sluice.Faces.Resp.Internal;
 /// State shared by every connection of the RESP face: options, the broker, the command table, the counters INFO shows
 ///. One per host (a DI singleton).
 /// </summary>
-internal sealed class RespServer : IDisposable
+internal sealed partial class RespServer : IDisposable
 {
     private long _nextClientId;
     private int _connected;
@@ -16,8 +16,9 @@ internal sealed class RespServer : IDisposable
     private long _rejected;
     private readonly CancellationTokenSource _stopping = new();
 
-    public RespServer(RespOptions options, Broker broker, TimeProvider timeProvider, ILogger<RespServer> logger)
+    public RespServer(RespOptions options, Broker broker, TimeProvider timeProvider, ILogger<RespServer> logger, Sluice.Security.ICredentialStore? credentials = null)
     {
+        Credentials = credentials;
         options.Validate();
         Options = options;
         Broker = broker;

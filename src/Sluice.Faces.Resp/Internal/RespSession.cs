@@ -69,7 +69,7 @@ internal sealed class RespSession
         _closed = new CancellationTokenSource();
         _stopping = stopping;
         _abort = abort;
-        Authenticated = server.Options.Password is null;
+        Authenticated = !server.AuthRequired;
         _parser.Authenticated = Authenticated;
         ConnectedAt = server.Time.GetUtcNow();
     }
@@ -113,6 +113,12 @@ internal sealed class RespSession
                 _parser.Authenticated = value;
         }
     }
+
+    /// <summary>
+    /// Who the connection authenticated as (AUTH, HELLO ... AUTH); every command runs as it
+    /// (<see cref="Sluice.Security.SluiceAccess.Enter"/>). <see langword="null"/> before AUTH and when authentication is off.
+    /// </summary>
+    public Sluice.Security.SluicePrincipal? Principal { get; set; }
 
     /// <summary>Set by QUIT (and by a protocol error): the connection closes once the replies so far are sent.</summary>
     public bool CloseRequested { get; set; }

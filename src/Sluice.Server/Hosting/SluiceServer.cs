@@ -142,6 +142,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
         // The REST face reads numbers as JSON numbers only; say so in the OpenAPI document, which uses these options.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 
+        ConfigureServices?.Invoke(builder.Services);
         var app = builder.Build();
         var loggerFactory = app.Services.GetRequiredService<ILoggerFactory>();
         _logger = loggerFactory.CreateLogger<SluiceServer>();
@@ -152,7 +153,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
             // After the broker: resolving it built the store the registry writes to.
             var registry = new NodeRegistry(_sharedStore, Options.Store, Options.NodeId, Options.NodeHeartbeatInterval, _time, _logger);
             _registry = registry;
-            app.UseSluiceSqs(broker, Options.Sqs, _time, otherFacePaths: SluiceRestApiExtensions.OwnsPath);
+            app.UseSluiceSqs(broker, Options.Sqs, _time, otherFacePaths: SluiceRestApiExtensions.OwnsPath, credentials: FaceCredentials(app));
             UseAuth(app);
             app.MapOpenApi();
             var v1 = app.MapSluiceRestApi(broker);
@@ -179,7 +180,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
 
             if (Options.Resp.Enabled)
             {
-                _resp = new Sluice.Faces.Resp.RespHost(Options.Resp, broker, _time, loggerFactory);
+                _resp = new Sluice.Faces.Resp.RespHost(Options.Resp, broker, _time, loggerFactory, FaceCredentials(app));
                 try
                 {
                     await _resp.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -195,7 +196,12 @@ public sealed partial class SluiceServer : IAsyncDisposable
 
             if (Options.Grpc.Enabled)
             {
-                _grpc = new Sluice.Faces.Grpc.GrpcHost(Options.Grpc, Options.GrpcUrl, broker, loggerFactory);
+                var authenticator = app.Services.GetRequiredService<SluiceAuthenticator>();
+                _grpc = new Sluice.Faces.Grpc.GrpcHost(Options.Grpc, Options.GrpcUrl, broker, loggerFactory, FaceCredentials(app))
+                {
+                    // API keys are checked first by the face; a token that is none is tried as a JWT (Sluice:Auth:Jwt).
+                    BearerTokenValidator = async (token, ct) => (await authenticator.AuthenticateAsync("Bearer " + token, ct).ConfigureAwait(false)).Principal,
+                };
                 try
                 {
                     await _grpc.StartAsync(cancellationToken).ConfigureAwait(false);

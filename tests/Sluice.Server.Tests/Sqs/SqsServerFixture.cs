@@ -19,6 +19,9 @@ public class SqsServerFixture : IAsyncLifetime
 
     protected virtual long MaxRequestBodySize => 16 * 1024 * 1024;
 
+    /// <summary>Services added after the server's own (an authentication test's credential store); default none.</summary>
+    protected virtual Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? Services => null;
+
     public string Address => Server.HttpAddress.ToString();
 
     public async Task InitializeAsync()
@@ -33,7 +36,12 @@ public class SqsServerFixture : IAsyncLifetime
             Fsync = false,
             Sqs = SqsOptions,
             MaxRequestBodySize = MaxRequestBodySize,
-        }, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+            // Not about the server's own authentication: these tests sign with configured pairs or a test credential store.
+            Auth = new AuthOptions { Enabled = false },
+        }, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance)
+        {
+            ConfigureServices = Services,
+        };
         await Server.StartAsync();
     }
 
