@@ -49,8 +49,6 @@ public static class GrpcErrors
         [ErrorCodes.Unavailable] = StatusCode.Unavailable,
         [ErrorCodes.StorageFailed] = StatusCode.Unavailable,
         [ErrorCodes.NotSupported] = StatusCode.Unimplemented,
-        [ErrorCodes.Unauthenticated] = StatusCode.Unauthenticated,
-        [ErrorCodes.AccessDenied] = StatusCode.PermissionDenied,
         [ErrorCodes.Internal] = StatusCode.Internal,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 

@@ -30,8 +30,6 @@ public sealed class GrpcFixture : IAsyncLifetime
             Store = SluiceServerOptions.MemoryStore,
             HttpUrl = "http://127.0.0.1:0",
             Grpc = new GrpcOptions { MaxMessageSize = 64 * 1024, MaxConsumeCredit = 50 },
-            // Not about authentication (GrpcAuthTests is): one line keeps these tests off the server's default.
-            Auth = new AuthOptions { Enabled = false },
         }, NullLoggerFactory.Instance);
         await Server.StartAsync();
         Channel = GrpcChannel.ForAddress(Server.GrpcAddress!);

@@ -29,7 +29,6 @@ public sealed class RemoteClientReconnectTests : IDisposable
         Fsync = false,
         HttpUrl = "http://127.0.0.1:0",
         Grpc = new GrpcOptions { Url = $"http://127.0.0.1:{grpcPort}" },
-        Auth = new AuthOptions { Enabled = false },
     }, NullLoggerFactory.Instance);
 
     [Fact]

@@ -36,8 +36,6 @@ public class SqsServerFixture : IAsyncLifetime
             Fsync = false,
             Sqs = SqsOptions,
             MaxRequestBodySize = MaxRequestBodySize,
-            // Not about the server's own authentication: these tests sign with configured pairs or a test credential store.
-            Auth = new AuthOptions { Enabled = false },
         }, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance)
         {
             ConfigureServices = Services,
