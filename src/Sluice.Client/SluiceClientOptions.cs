@@ -83,7 +83,7 @@ public sealed record SluiceClientOptions
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
         builder.Append(System.Globalization.CultureInfo.InvariantCulture,
-            $"Address = {Address}, ApiKey = {(ApiKey is null ? "" : "***")}, PublishLinger = {PublishLinger}, MaxPublishBatch = {MaxPublishBatch}, ") 
+            $"Address = {Address}, ApiKey = {(ApiKey is null ? "" : "***")}, PublishLinger = {PublishLinger}, MaxPublishBatch = {MaxPublishBatch}, ")
             .Append(System.Globalization.CultureInfo.InvariantCulture,
             $"MaxPublishBatchBytes = {MaxPublishBatchBytes}, MaxPendingPublishes = {MaxPendingPublishes}, ReconnectMinBackoff = {ReconnectMinBackoff}, ReconnectMaxBackoff = {ReconnectMaxBackoff}");
         return true;

@@ -46,7 +46,7 @@ internal sealed partial class SqsFace
             SqsLog.SignatureRefused(logger, SqsError.SignatureDoesNotMatch.QueryCode, auth.AccessKey);
             throw new SqsException(SqsError.SignatureDoesNotMatch,
                 $"The request's '{unsigned}' header is not signed: SignedHeaders ({Validation.Quote(string.Join(';', auth.SignedHeaders))}) must include host, " +
-                "content-type when present and every x-amz-* header present, as AWS Signature Version 4 requires.");
+                "content-type when present (a form body's excepted) and every x-amz-* header present.");
         }
 
         string secret;

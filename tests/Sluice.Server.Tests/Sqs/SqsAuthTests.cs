@@ -117,6 +117,24 @@ public sealed class SqsAuthTests(AuthSqsServerFixture fixture) : IClassFixture<A
     }
 
     [Fact]
+    public async Task QueryRequest_FormContentTypeUnsigned_AcceptedAsKombuSendsIt_ButItsBodyIsStillCovered()
+    {
+        var name = await CreateWithMessageAsync();
+        var body = "Action=PurgeQueue&QueueUrl=" + Uri.EscapeDataString(QueueUrl(name));
+        using var swapped = Signed(Form, null, "Action=ListQueues", TestCredentialStore.AdminKeyId, TestCredentialStore.AdminSecret, signOnly: ["host", "x-amz-date"]);
+        swapped.Content = Body(Form, body);
+        var (status, text, _) = await SendAsync(swapped);
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("<Code>SignatureDoesNotMatch</Code>", text, StringComparison.Ordinal);
+        Assert.Equal(1, (await fixture.Server.Broker.GetStatsAsync(name)).Ready);
+
+        using var request = Signed(Form, null, body, TestCredentialStore.AdminKeyId, TestCredentialStore.AdminSecret, signOnly: ["host", "x-amz-date"]);
+        (status, text, _) = await SendAsync(request);
+        Assert.True(status == HttpStatusCode.OK, text);
+        Assert.Equal(0, (await fixture.Server.Broker.GetStatsAsync(name)).Ready);
+    }
+
+    [Fact]
     public async Task SignedByHand_EveryHeaderSigned_Accepted()
     {
         var name = await CreateWithMessageAsync();
