@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Sluice.Internal;
+using Sluice.Storage;
 
 namespace Sluice;
 
@@ -11,6 +12,23 @@ public sealed partial class Broker
     /// (a few expiries may then be counted as nacks' redeliveries or the reverse; the metric is approximate across restarts).
     /// </summary>
     private readonly ConcurrentDictionary<(string Queue, long Sequence), byte> _nacked = new();
+
+    /// <summary>The reserved key of this broker's write probe (<see cref="ProbeWriteAsync"/>): one per broker instance, so nodes never contend.</summary>
+    private readonly string _probeKey = KeyValueRules.ReservedPrefix + "health/" + Guid.NewGuid().ToString("N");
+
+    /// <summary>
+    /// Checks that the store can write now: writes a small record under a reserved key (<c>$sluice/health/{id}</c>, one
+    /// per broker, 1-minute time-to-live) through the store's normal durable path (committed, and fsynced unless the
+    /// store is relaxed). Readiness checks (<c>/healthz/ready</c>) call it; each call is one store write.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="SluiceException">The store cannot write (storage_failed, not_supported when it has no key-value records, ...).</exception>
+    /// <exception cref="ObjectDisposedException">The broker was disposed.</exception>
+    public async ValueTask ProbeWriteAsync(CancellationToken cancellationToken = default)
+    {
+        var value = BitConverter.GetBytes(_time.GetUtcNow().ToUnixTimeMilliseconds());
+        await KeyValues.SetKeyValueAsync(_probeKey, value, expectedVersion: null, TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+    }
 
     private void NoteNacked(string queue, long sequence)
     {

@@ -37,7 +37,7 @@ namespace Sluice.Server.Hosting;
 /// Console.WriteLine(server.HttpAddress);
 /// </code>
 /// </example>
-public sealed class SluiceServer : IAsyncDisposable
+public sealed partial class SluiceServer : IAsyncDisposable
 {
     private readonly ILoggerFactory? _loggerFactory;
     private readonly TimeProvider _time;
@@ -135,6 +135,7 @@ public sealed class SluiceServer : IAsyncDisposable
         // The same registration as embedding: the store is chosen through the builder, the broker comes from DI and
         // starts with the host (before Kestrel accepts a request), and is disposed with the host.
         var location = ChooseStore(builder.Services);
+        AddOperations(builder.Services);
         builder.Services.AddSluiceRestApi();
 
         // The REST face reads numbers as JSON numbers only; say so in the OpenAPI document, which uses these options.
@@ -150,6 +151,7 @@ public sealed class SluiceServer : IAsyncDisposable
             // After the broker: resolving it built the store the registry writes to.
             var registry = new NodeRegistry(_sharedStore, Options.Store, Options.NodeId, Options.NodeHeartbeatInterval, _time, _logger);
             _registry = registry;
+            UseOperations(app);
             app.UseSluiceSqs(broker, Options.Sqs, _time, otherFacePaths: SluiceRestApiExtensions.OwnsPath);
             app.MapOpenApi();
             var v1 = app.MapSluiceRestApi(broker);
@@ -326,6 +328,16 @@ public sealed class SluiceServer : IAsyncDisposable
     private string ChooseStore(IServiceCollection services)
     {
         services.AddSingleton(_time);
+        if (StoreFactory is { } factory)
+        {
+            services.AddSluice(b =>
+            {
+                b.BrokerOptions = Options.Broker;
+                b.UseStore((_, time) => factory(time));
+            });
+            return "a test store";
+        }
+
         if (string.Equals(Options.Store, SluiceServerOptions.MemoryStore, StringComparison.OrdinalIgnoreCase))
         {
             services.AddSluice(b =>
