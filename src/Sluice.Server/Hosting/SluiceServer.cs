@@ -368,6 +368,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
         }
 
         var directory = DataDirectory();
+        CheckStoreFilesWritable(StoreFiles(directory));
         if (string.Equals(Options.Store, SluiceServerOptions.SqliteStore, StringComparison.OrdinalIgnoreCase))
         {
             var path = Path.Combine(directory, "sluice.db");

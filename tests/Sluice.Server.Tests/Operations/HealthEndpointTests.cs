@@ -103,20 +103,48 @@ public sealed class HealthEndpointTests
     /// <summary>The in-memory store whose key-value writes fail with storage_failed once <see cref="Fail"/> is set (as a full or read-only disk makes them).</summary>
     private sealed class FailingWritesStore(InMemoryMessageStore inner) : DelegatingStore(inner), IKeyValueStore
     {
-        private readonly IKeyValueStore _values = inner;
-
         public volatile bool Fail;
 
-        public ValueTask<KeyValueRecord?> GetKeyValueAsync(string key, CancellationToken cancellationToken = default) => _values.GetKeyValueAsync(key, cancellationToken);
+        public ValueTask<KeyValueRecord?> GetKeyValueAsync(string key, CancellationToken cancellationToken = default) => ((IKeyValueStore)inner).GetKeyValueAsync(key, cancellationToken);
 
         public ValueTask<KeyValueRecord> SetKeyValueAsync(string key, ReadOnlyMemory<byte> value, long? expectedVersion, TimeSpan? timeToLive, CancellationToken cancellationToken = default) =>
             Fail ? throw new SluiceException(ErrorCodes.StorageFailed, "the store could not write: No space left on device", null, isTransient: true)
-                : _values.SetKeyValueAsync(key, value, expectedVersion, timeToLive, cancellationToken);
+                : ((IKeyValueStore)inner).SetKeyValueAsync(key, value, expectedVersion, timeToLive, cancellationToken);
 
-        public ValueTask<bool> DeleteKeyValueAsync(string key, long? expectedVersion, CancellationToken cancellationToken = default) => _values.DeleteKeyValueAsync(key, expectedVersion, cancellationToken);
+        public ValueTask<bool> DeleteKeyValueAsync(string key, long? expectedVersion, CancellationToken cancellationToken = default) => ((IKeyValueStore)inner).DeleteKeyValueAsync(key, expectedVersion, cancellationToken);
 
-        public ValueTask<KeyValuePage> ListKeyValuesAsync(string prefix, string? after, int limit, CancellationToken cancellationToken = default) => _values.ListKeyValuesAsync(prefix, after, limit, cancellationToken);
+        public ValueTask<KeyValuePage> ListKeyValuesAsync(string prefix, string? after, int limit, CancellationToken cancellationToken = default) => ((IKeyValueStore)inner).ListKeyValuesAsync(prefix, after, limit, cancellationToken);
 
-        public ValueTask<long> SweepKeyValuesAsync(CancellationToken cancellationToken = default) => _values.SweepKeyValuesAsync(cancellationToken);
+        public ValueTask<long> SweepKeyValuesAsync(CancellationToken cancellationToken = default) => ((IKeyValueStore)inner).SweepKeyValuesAsync(cancellationToken);
+    }
+}
+
+/// <summary>A store file this process cannot write is refused at start with one line naming it.</summary>
+public sealed class StoreFileCheckTests
+{
+    [Fact]
+    public void CheckStoreFilesWritable_ReadOnlyFile_OneLineNamingTheFileAndTheFix()
+    {
+        var error = Assert.Throws<ArgumentException>(() => SluiceServer.CheckStoreFilesWritable(
+            ["/data/log/00000001.seg", "/data/log/checkpoint"],
+            path => { if (path.EndsWith("checkpoint", StringComparison.Ordinal)) throw new UnauthorizedAccessException("denied"); }));
+
+        Assert.Equal("Sluice:DataDirectory", error.ParamName);
+        Assert.StartsWith("setting Sluice:DataDirectory: this process cannot write the store file '/data/log/checkpoint' (permission denied); make it writable", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public async Task Start_LogStoreWithWritableFiles_Starts()
+    {
+        var options = OperationsServers.Options(SluiceServerOptions.LogStore);
+        var (first, c1) = await OperationsServers.StartAsync(options);
+        c1.Dispose();
+        await first.DisposeAsync();
+        Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(options.DataDirectory, "log"), "*", SearchOption.AllDirectories));
+
+        var (second, c2) = await OperationsServers.StartAsync(options);
+        c2.Dispose();
+        await second.DisposeAsync();
     }
 }

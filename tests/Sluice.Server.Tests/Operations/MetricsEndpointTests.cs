@@ -35,22 +35,22 @@ public sealed class MetricsEndpointTests
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
         var samples = PrometheusText.Parse(text);
 
-        Assert.Equal(5, samples.Single("sluice_messages_published_total", (Queue, q)));
-        Assert.Equal(2, samples.Single("sluice_messages_received_total", (Queue, q)));
-        Assert.Equal(1, samples.Single("sluice_messages_acked_total", (Queue, q)));
-        Assert.Equal(1, samples.Single("sluice_messages_nacked_total", (Queue, q)));
+        Assert.Equal(5, samples.Value("sluice_messages_published_total", (Queue, q)));
+        Assert.Equal(2, samples.Value("sluice_messages_received_total", (Queue, q)));
+        Assert.Equal(1, samples.Value("sluice_messages_acked_total", (Queue, q)));
+        Assert.Equal(1, samples.Value("sluice_messages_nacked_total", (Queue, q)));
 
         // 5 published, 1 acked, 1 nacked with a delay: 3 ready, 0 in flight, 1 delayed.
-        Assert.Equal(3, samples.Single("sluice_queue_depth", (Queue, q), ("sluice_message_state", "ready")));
-        Assert.Equal(0, samples.Single("sluice_queue_depth", (Queue, q), ("sluice_message_state", "in_flight")));
-        Assert.Equal(1, samples.Single("sluice_queue_depth", (Queue, q), ("sluice_message_state", "delayed")));
-        Assert.True(samples.Single("sluice_queue_oldest_age_seconds", (Queue, q)) >= 0);
+        Assert.Equal(3, samples.Value("sluice_queue_depth", (Queue, q), ("sluice_message_state", "ready")));
+        Assert.Equal(0, samples.Value("sluice_queue_depth", (Queue, q), ("sluice_message_state", "in_flight")));
+        Assert.Equal(1, samples.Value("sluice_queue_depth", (Queue, q), ("sluice_message_state", "delayed")));
+        Assert.True(samples.Value("sluice_queue_oldest_age_seconds", (Queue, q)) >= 0);
 
         // Histograms: one publish-to-confirm observation per publish, one time-in-queue observation per first delivery.
-        Assert.Equal(5, samples.Single("sluice_publish_duration_seconds_count", (Queue, q)));
-        Assert.Equal(5, samples.Single("sluice_publish_duration_seconds_bucket", (Queue, q), ("le", "+Inf")));
+        Assert.Equal(5, samples.Value("sluice_publish_duration_seconds_count", (Queue, q)));
+        Assert.Equal(5, samples.Value("sluice_publish_duration_seconds_bucket", (Queue, q), ("le", "+Inf")));
         Assert.True(samples.Find("sluice_publish_duration_seconds_bucket", (Queue, q)).Count() > 2, "the publish histogram has buckets");
-        Assert.Equal(2, samples.Single("sluice_messages_time_in_queue_seconds_count", (Queue, q)));
+        Assert.Equal(2, samples.Value("sluice_messages_time_in_queue_seconds_count", (Queue, q)));
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class MetricsEndpointTests
         Assert.True(samples.Find("sluice_store_commit_size_bytes_count").Sum(s => s.Value) >= 1);
         Assert.True(samples.Find("sluice_store_commit_size_bytes_sum").Sum(s => s.Value) > 0);
         Assert.True(samples.Find("sluice_store_fsync_duration_seconds_count").Sum(s => s.Value) >= 1);
-        Assert.Equal(1, samples.Single("sluice_queue_depth", (Queue, q), ("sluice_message_state", "ready")));
+        Assert.Equal(1, samples.Value("sluice_queue_depth", (Queue, q), ("sluice_message_state", "ready")));
     }
 
     [Fact]

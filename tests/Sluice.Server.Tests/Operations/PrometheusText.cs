@@ -78,7 +78,7 @@ public static class PrometheusText
         samples.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Name, out var v) && v == l.Value));
 
     /// <summary>The one sample of <paramref name="name"/> with <paramref name="labels"/>; fails naming what exists when there is not exactly one.</summary>
-    public static double Single(this IReadOnlyList<PrometheusSample> samples, string name, params (string Name, string Value)[] labels)
+    public static double Value(this IReadOnlyList<PrometheusSample> samples, string name, params (string Name, string Value)[] labels)
     {
         var found = samples.Find(name, labels).ToList();
         Assert.True(found.Count == 1,

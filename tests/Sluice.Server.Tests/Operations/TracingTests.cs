@@ -6,7 +6,6 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
-using Sluice.Server.Hosting;
 
 namespace Sluice.Server.Tests.Operations;
 
