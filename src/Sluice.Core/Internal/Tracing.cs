@@ -5,7 +5,8 @@ namespace Sluice.Internal;
 /// <summary>
 /// The broker's spans on the fixed activity source <c>Sluice</c> (OpenTelemetry messaging conventions): <c>publish
 /// {queue}</c> (producer), <c>receive {queue}</c> (consumer, one per delivered message, parented to the message's
-/// producer context), <c>ack|nack|dead_letter {queue}</c> and <c>redrive {queue}</c> under the caller's context.
+/// producer context) and <c>ack|nack|dead_letter {queue}</c> under the caller's context. Retries and redrives need no
+/// span of their own: a moved or released message keeps its trace attributes, so its next delivery joins the trace.
 /// Without a listener nothing is allocated beyond the trace attributes a publish carries forward.
 /// </summary>
 internal static class Tracing
@@ -128,7 +129,7 @@ internal static class Tracing
         }
     }
 
-    /// <summary>A settle span (<c>ack</c>, <c>nack</c>, <c>dead_letter</c>) or a <c>redrive</c> span under the caller's context; null without a listener.</summary>
+    /// <summary>A settle span (<c>ack</c>, <c>nack</c>, <c>dead_letter</c>) under the caller's context; null without a listener.</summary>
     public static Activity? Start(string operation, string queue, string operationType = "settle")
     {
         var activity = Source.StartActivity(operation + " " + queue, ActivityKind.Internal);
