@@ -2,6 +2,9 @@ namespace Sluice.Server.Hosting;
 
 public sealed partial class SluiceServer
 {
+    /// <summary>EROFS on Linux: .NET reports an errno it has no exception type for as an IOException with the errno as HResult.</summary>
+    private const int ReadOnlyFileSystemErrno = 30;
+
     private static readonly string[] SqliteFiles = ["sluice.db", "sluice.db-wal", "sluice.db-shm"];
 
     /// <summary>
@@ -23,6 +26,11 @@ public sealed partial class SluiceServer
             try
             {
                 openForWrite(file);
+            }
+            catch (IOException ex) when (ex.HResult != ReadOnlyFileSystemErrno || OperatingSystem.IsWindows())
+            {
+                // Only "may not write" counts: permission denied, or a read-only file system. Other failures (a file
+                // another Sluice process holds) are the store's to report, in its own words.
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
             {

@@ -148,3 +148,11 @@ public sealed class StoreFileCheckTests
         await second.DisposeAsync();
     }
 }
+
+/// <summary>Failures other than "may not write" are left to the store (which names a log store in use, for example).</summary>
+public sealed class StoreFileCheckOtherFailureTests
+{
+    [Fact]
+    public void CheckStoreFilesWritable_FileInUse_LeftToTheStore() =>
+        SluiceServer.CheckStoreFilesWritable(["/data/log/lock"], _ => throw new IOException("in use by another process"));
+}
