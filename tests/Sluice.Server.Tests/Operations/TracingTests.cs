@@ -26,7 +26,7 @@ public sealed class TracingTests : IDisposable
         {
             ShouldListenTo = s => s.Name == SluiceDiagnostics.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> o) =>
-                o.Name.EndsWith(" " + _queue, StringComparison.Ordinal) ? ActivitySamplingResult.AllDataAndRecorded : ActivitySamplingResult.None,
+                o.Name.Contains(" " + _queue, StringComparison.Ordinal) ? ActivitySamplingResult.AllDataAndRecorded : ActivitySamplingResult.None,
             ActivityStopped = _spans.Enqueue,
         };
         ActivitySource.AddActivityListener(_listener);
@@ -84,6 +84,30 @@ public sealed class TracingTests : IDisposable
         Assert.Equal(2, receives.Count);
         Assert.All(receives, r => Assert.Equal((traceId, publish.SpanId), (r.TraceId, r.ParentSpanId)));
         Assert.Single(_spans, s => s.OperationName == "nack " + _queue && s.TraceId != default);
+    }
+
+    [Fact]
+    public async Task Rest_DeadLetteredMessage_DeliveryFromTheDeadLetterQueueStaysInTheTrace()
+    {
+        var (server, client) = await OperationsServers.StartAsync(OperationsServers.Options());
+        await using var _ = server;
+        using var __ = client;
+        var dlq = _queue + "-dlq";
+        await SendAsync(client, "/v1/queues", $$"""{"name":"{{dlq}}"}""");
+        await SendAsync(client, "/v1/queues", $$"""{"name":"{{_queue}}","maxReceiveCount":1,"deadLetterQueue":"{{dlq}}"}""");
+        var traceId = ActivityTraceId.CreateRandom();
+        await SendAsync(client, $"/v1/queues/{_queue}/messages", """{"body":"poison"}""", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+
+        // The first delivery is nacked; the second receive exceeds maxReceiveCount and moves the message.
+        var first = (await SendAsync(client, $"/v1/queues/{_queue}/messages/receive", """{"maxMessages":1}""")).GetProperty("messages")[0];
+        await SendAsync(client, $"/v1/queues/{_queue}/messages/nack", $$"""{"receiptHandle":"{{first.GetProperty("receiptHandle").GetString()}}","error":"boom"}""");
+        Assert.Equal(0, (await SendAsync(client, $"/v1/queues/{_queue}/messages/receive", """{"maxMessages":1}""")).GetProperty("messages").GetArrayLength());
+        var dead = (await SendAsync(client, $"/v1/queues/{dlq}/messages/receive", """{"maxMessages":1}""")).GetProperty("messages")[0];
+
+        Assert.Equal("poison", dead.GetProperty("body").GetString());
+        var publish = Assert.Single(_spans, s => s.OperationName == "publish " + _queue);
+        var fromDeadLetters = Assert.Single(_spans, s => s.OperationName == "receive " + dlq);
+        Assert.Equal((traceId, publish.SpanId), (fromDeadLetters.TraceId, fromDeadLetters.ParentSpanId));
     }
 
     [Fact]
