@@ -34,7 +34,15 @@ public sealed partial class Broker
             messages = [.. messages.Select(m => m.DeduplicationId is null ? m with { DeduplicationId = ContentDeduplicationId(m.Body.Span) } : m)];
         }
 
+        messages = Tracing.StartPublish(queue, messages, out var activity);
+        using var span = activity;
+        var started = _time.GetTimestamp();
         var results = await StartedStore.PublishAsync(queue, messages, cancellationToken).ConfigureAwait(false);
+        if (Metrics.PublishDuration.Enabled)
+        {
+            Metrics.PublishDuration.Record(_time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
+        }
+
         var enqueued = 0;
         foreach (var r in results)
         {
@@ -93,6 +101,7 @@ public sealed partial class Broker
             if (result.Messages.Count > 0)
             {
                 Metrics.Received.Add(result.Messages.Count, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
+                Delivered(queue, result.Messages);
                 if (options.ReceiveRequestAttemptId is { } id)
                 {
                     await RememberAttemptAsync(info, id, result.Messages, cancellationToken).ConfigureAwait(false);
@@ -174,6 +183,7 @@ public sealed partial class Broker
             }
         }
 
+        using var span = Tracing.Start("ack", queue);
         var stored = wellFormed.Count == 0 ? []
             : await StartedStore.AckAsync(queue, [.. wellFormed.Select(i => receiptHandles[i])], cancellationToken).ConfigureAwait(false);
         var acked = 0;
@@ -207,13 +217,18 @@ public sealed partial class Broker
     {
         SluiceAccess.Demand(SluicePermissions.Consume, queue);
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-        ReceiptHandle.Parse(receiptHandle, info);
+        var handle = ReceiptHandle.Parse(receiptHandle, info);
         var d = delay ?? TimeSpan.Zero;
         Validation.Range(d, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "delay");
         CheckErrorText(error);
 
-        await StartedStore.NackAsync(queue, receiptHandle, d, error, cancellationToken).ConfigureAwait(false);
+        using (Tracing.Start("nack", queue))
+        {
+            await StartedStore.NackAsync(queue, receiptHandle, d, error, cancellationToken).ConfigureAwait(false);
+        }
+
         Metrics.Nacked.Add(1, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
+        NoteNacked(queue, handle.Sequence);
         NotifyReady(queue, 1);
         if (info.Options.DeadLetterQueue is { } dlq)
         {
@@ -242,7 +257,12 @@ public sealed partial class Broker
         ReceiptHandle.Parse(receiptHandle, info);
         CheckErrorText(error);
         var dlq = info.Options.DeadLetterQueue ?? throw StoreErrors.NoDeadLetterQueue(queue);
-        await StartedStore.DeadLetterAsync(queue, receiptHandle, error, cancellationToken).ConfigureAwait(false);
+        using (Tracing.Start("dead_letter", queue))
+        {
+            await StartedStore.DeadLetterAsync(queue, receiptHandle, error, cancellationToken).ConfigureAwait(false);
+        }
+
+        Metrics.DeadLettered.Add(1, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
         NotifyReady(dlq, 1);
     }
 

@@ -50,6 +50,7 @@ public sealed partial class Broker
         }, cancellationToken).ConfigureAwait(false);
         if (id is not null)
         {
+            Metrics.StreamAppended.Add(1, new KeyValuePair<string, object?>(Metrics.QueueTag, stream));
             NotifyStream(stream);
         }
 

@@ -157,6 +157,7 @@ public sealed partial class Broker
             throw new SluiceException(ex.ErrorCode, $"a subscription queue of topic '{topic}' is full, so nothing was published: {ex.Message}", null, ex.IsTransient, ex);
         }
 
+        Metrics.TopicPublished.Add(messages.Count, new KeyValuePair<string, object?>(Metrics.QueueTag, topic));
         foreach (var (queue, enqueued) in outcome.Deliveries)
         {
             Rates(queue).Published.Add(enqueued);

@@ -452,6 +452,23 @@ internal sealed partial class SqsFace
         return result;
     }
 
+    /// <summary>
+    /// The AWSTraceHeader system attribute: as the producer sent it on this face, else the W3C trace context another
+    /// face (or the broker's publish span) recorded, in the X-Ray format AWS maps it to.
+    /// </summary>
+    private static string? TraceHeader(IReadOnlyDictionary<string, MessageAttributeValue> attributes)
+    {
+        if (attributes.TryGetValue(TraceAttribute, out var aws) && aws.StringValue is { } header)
+        {
+            return header;
+        }
+
+        return attributes.TryGetValue(TraceContext.TraceParent, out var parent) &&
+               System.Diagnostics.ActivityContext.TryParse(parent.StringValue, null, out var context)
+            ? TraceContext.ToAwsTraceHeader(context)
+            : null;
+    }
+
     private static JsonObject RenderMessage(QueueMessage m, bool fifo, SqsEnv env, bool allSystem, List<string> systemNames, List<string> attributeNames)
     {
         var body = Encoding.UTF8.GetString(m.Body.Span);
@@ -482,7 +499,7 @@ internal sealed partial class SqsFace
                     "SequenceNumber" => fifo ? m.SequenceNumber.ToString(CultureInfo.InvariantCulture) : null,
                     "MessageDeduplicationId" => fifo ? m.DeduplicationId : null,
                     "MessageGroupId" => m.MessageGroupId,
-                    "AWSTraceHeader" => m.Attributes.TryGetValue(TraceAttribute, out var t) ? t.StringValue : null,
+                    "AWSTraceHeader" => TraceHeader(m.Attributes),
                     "DeadLetterQueueSourceArn" => m.DeadLetter is { } dl ? env.Arn(dl.SourceQueue) : null,
                     _ => null,
                 };
@@ -500,7 +517,8 @@ internal sealed partial class SqsFace
 
         if (attributeNames.Count > 0 && m.Attributes.Count > 0)
         {
-            var selected = m.Attributes.Where(a => a.Key != TraceAttribute && Wanted(a.Key, attributeNames)).ToList();
+            // Trace context travels in AWSTraceHeader on this face; the W3C attributes other faces carry stay out of MessageAttributes.
+            var selected = m.Attributes.Where(a => a.Key is not (TraceAttribute or TraceContext.TraceParent or TraceContext.TraceState) && Wanted(a.Key, attributeNames)).ToList();
             if (selected.Count > 0)
             {
                 var map = new JsonObject();

@@ -22,7 +22,7 @@ internal static partial class ServeCommand
             options = SluiceServerOptions.FromConfiguration(configuration);
             options.Validate();
             SluiceServerOptions.CheckLoggingSettings(configuration);
-            loggerFactory = CreateLoggerFactory(configuration);
+            loggerFactory = CreateLoggerFactory(configuration, options.Logging.Format);
         }
         catch (ArgumentException e)
         {
@@ -152,8 +152,8 @@ internal static partial class ServeCommand
     /// Logs to stderr: Sluice at Information, ASP.NET Core at Warning (no line per request), overridable by the
     /// <c>Logging</c> section of the settings (<c>Logging:LogLevel:Default</c>, ...).
     /// </summary>
-    private static ILoggerFactory CreateLoggerFactory(IConfiguration configuration) =>
-        LoggerFactory.Create(logging => logging
+    private static ILoggerFactory CreateLoggerFactory(IConfiguration configuration, string format) =>
+        LoggerFactory.Create(logging => ConsoleFormat(logging, format)
             .SetMinimumLevel(LogLevel.Information)
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("System", LogLevel.Warning)
@@ -161,12 +161,6 @@ internal static partial class ServeCommand
             // and serve prints the reason in one line.
             .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None)
             .AddConfiguration(configuration.GetSection("Logging"))
-            .AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-                o.UseUtcTimestamp = true;
-            })
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
 
     internal static async Task WriteBannerAsync(TextWriter output, SluiceServerOptions options, IReadOnlyList<Uri> urls, Uri? resp = null, Uri? grpc = null, string? nodeId = null)

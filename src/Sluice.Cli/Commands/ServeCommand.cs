@@ -26,9 +26,10 @@ internal static partial class ServeCommand
         var noFsync = new Option<bool>("--no-fsync") { Description = "Do not fsync commits: faster, but a power loss can lose acknowledged messages" };
         var salvage = new Option<bool>("--salvage") { Description = "Start the log store despite damage in the middle of its log: skip and report the damaged records" };
         var noAuth = new Option<bool>("--no-auth") { Description = "Serve without authentication, for local development only (warns when listening beyond loopback)" };
+        var logFormat = Enums.Option("--log-format", "Console log format: text (default) or json (one JSON object per line)", ["text", "json"]);
         var config = new Option<FileInfo>("--config") { Description = "Settings file [default ./appsettings.json when present]", HelpName = "PATH" };
 
-        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, grpcUrl, respUrl, store, connectionString, nodeId, noFsync, salvage, noAuth, config };
+        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, grpcUrl, respUrl, store, connectionString, nodeId, noFsync, salvage, noAuth, logFormat, config };
         command.SetAction((parseResult, ct) =>
         {
             var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -56,6 +57,8 @@ internal static partial class ServeCommand
                 flags[Section + ":Salvage"] = "true";
             if (parseResult.GetValue(noAuth))
                 flags[Section + ":Auth:Enabled"] = "false";
+            if (parseResult.GetValue(logFormat) is { } lf)
+                flags[Section + ":Logging:Format"] = lf;
 
             var configFile = parseResult.GetValue(config);
             if (configFile is not null && !configFile.Exists)

@@ -136,6 +136,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
         // The same registration as embedding: the store is chosen through the builder, the broker comes from DI and
         // starts with the host (before Kestrel accepts a request), and is disposed with the host.
         var location = ChooseStore(builder.Services);
+        AddOperations(builder.Services);
         builder.Services.AddSluiceRestApi();
         AddAuthServices(builder.Services);
 
@@ -153,6 +154,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
             // After the broker: resolving it built the store the registry writes to.
             var registry = new NodeRegistry(_sharedStore, Options.Store, Options.NodeId, Options.NodeHeartbeatInterval, _time, _logger);
             _registry = registry;
+            UseOperations(app);
             app.UseSluiceSqs(broker, Options.Sqs, _time, otherFacePaths: SluiceRestApiExtensions.OwnsPath, credentials: FaceCredentials(app));
             UseAuth(app);
             app.MapOpenApi();
@@ -337,6 +339,16 @@ public sealed partial class SluiceServer : IAsyncDisposable
     private string ChooseStore(IServiceCollection services)
     {
         services.AddSingleton(_time);
+        if (StoreFactory is { } factory)
+        {
+            services.AddSluice(b =>
+            {
+                b.BrokerOptions = Options.Broker;
+                b.UseStore((_, time) => factory(time));
+            });
+            return "a test store";
+        }
+
         if (string.Equals(Options.Store, SluiceServerOptions.MemoryStore, StringComparison.OrdinalIgnoreCase))
         {
             services.AddSluice(b =>
@@ -367,6 +379,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
         }
 
         var directory = DataDirectory();
+        CheckStoreFilesWritable(StoreFiles(directory));
         if (string.Equals(Options.Store, SluiceServerOptions.SqliteStore, StringComparison.OrdinalIgnoreCase))
         {
             var path = Path.Combine(directory, "sluice.db");

@@ -8,7 +8,7 @@ namespace Sluice.Server.Hosting;
 /// <c>Sluice</c>: <c>appsettings.json</c>, environment variables such as <c>SLUICE__HTTPURL</c>, command-line flags such as
 /// <c>--Sluice:HttpUrl</c>); every value is checked by <see cref="Validate"/> when the server starts.
 /// </summary>
-public sealed record SluiceServerOptions
+public sealed partial record SluiceServerOptions
 {
     /// <summary>The configuration section the options bind from.</summary>
     public const string SectionName = "Sluice";
@@ -266,6 +266,7 @@ public sealed record SluiceServerOptions
             throw new ArgumentException($"setting {key} {rule}", key, ex);
         }
 
+        ValidateOperations();
         if (Broker is null)
         {
             throw Invalid(nameof(Broker), "is missing: remove the setting to use the defaults");

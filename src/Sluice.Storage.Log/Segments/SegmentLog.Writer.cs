@@ -52,9 +52,13 @@ public sealed partial class SegmentLog
                             files.Add(_segments[chunk.Segment].File);
                     }
 
+                    long bytes = 0, records = 0, syncStarted = 0;
+                    var measure = global::Sluice.Internal.Metrics.FsyncDuration.Enabled;
                     for (var i = 0; i < group.Count; i++)
                     {
                         var chunk = group[i];
+                        bytes += chunk.Count;
+                        records += chunk.Records;
                         files[i].Write(chunk.Offset, chunk.Buffer.AsSpan(0, chunk.Count));
                         if (_options.Fsync && i + 1 < group.Count)
                             files[i].Sync();
@@ -67,7 +71,16 @@ public sealed partial class SegmentLog
                     }
 
                     if (_options.Fsync)
+                    {
+                        if (measure)
+                            syncStarted = TimeProvider.System.GetTimestamp();
                         files[^1].Sync();
+                        if (measure)
+                            global::Sluice.Internal.Metrics.FsyncDuration.Record(TimeProvider.System.GetElapsedTime(syncStarted).TotalSeconds);
+                    }
+
+                    global::Sluice.Internal.Metrics.CommitBytes.Record(bytes);
+                    global::Sluice.Internal.Metrics.CommitMessages.Record(records);
                 }
                 catch (Exception e)
                 {

@@ -360,6 +360,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
         var chunk = ChunkAtTail(size);
         RecordFrame.Write(chunk.Buffer.AsSpan(chunk.Count, size), type, payload, Salt, _tail);
         chunk.Count += size;
+        chunk.Records++;
         _tail = new LogPosition(_tail.Segment, _tail.Offset + size);
         _current!.End = _tail.Offset;
         if (_writerWaiting)
@@ -681,6 +682,9 @@ public sealed partial class SegmentLog : IAsyncDisposable
         public byte[] Buffer { get; private set; } = [];
         public int Count { get; set; }
 
+        /// <summary>Records framed into this chunk (for the commit-size metric).</summary>
+        public int Records { get; set; }
+
         public void EnsureRoom(int size)
         {
             if (Buffer.Length - Count >= size)
@@ -695,6 +699,7 @@ public sealed partial class SegmentLog : IAsyncDisposable
         public void Recycle()
         {
             Count = 0;
+            Records = 0;
             if (Buffer.Length > KeepBytes)
                 Release();
         }
