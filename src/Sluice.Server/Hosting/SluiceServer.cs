@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Contracts;
+using Sluice.Faces.Dashboard;
 using Sluice.Faces.Rest;
 using Sluice.Faces.Sqs;
 using Sluice.Hosting;
@@ -154,6 +155,7 @@ public sealed class SluiceServer : IAsyncDisposable
             app.MapOpenApi();
             var v1 = app.MapSluiceRestApi(broker);
             MapCluster(v1, registry);
+            app.MapSluiceDashboard(); // /ui: static files, anonymous; the pages call /v1 with the user's key
             _app = app;
             try
             {
