@@ -51,6 +51,14 @@ public abstract class DashboardTest(DashboardFixture fixture) : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        // SLUICE_DASHBOARD_SCREENSHOTS=<directory> keeps a full-page screenshot of each test's last page, to look at.
+        if (Environment.GetEnvironmentVariable("SLUICE_DASHBOARD_SCREENSHOTS") is { Length: > 0 } directory && Page is not null)
+        {
+            Directory.CreateDirectory(directory);
+            var name = $"{GetType().Name}-{new Uri(Page.Url).Fragment.Trim('#', '/').Replace('/', '_')}-{Guid.NewGuid():N}"[..^24];
+            await Page.ScreenshotAsync(new() { Path = Path.Combine(directory, name + ".png"), FullPage = true });
+        }
+
         if (_context is not null)
         {
             await _context.CloseAsync();

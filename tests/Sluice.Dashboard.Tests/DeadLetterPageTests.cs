@@ -53,7 +53,7 @@ public class DeadLetterPageTests(DashboardFixture fixture) : DashboardTest(fixtu
 
         await redrive.ClickAsync();
         await Expect(Page.Locator("#redrive-outcome")).ToContainTextAsync("Redrive started for 1 message");
-        await Expect(groups.Locator("td")).ToHaveTextAsync("No dead letters.");
+        await Expect(Page.GetByRole(AriaRole.Table, new() { Name = "Failure groups", Exact = true }).Locator("tbody")).ToHaveTextAsync("No dead letters.");
 
         await Page.GotoAsync(DashboardUrl($"#/queues/{source}"));
         var message = Page.GetByRole(AriaRole.Table, new() { Name = "Messages", Exact = true }).Locator("tbody tr");

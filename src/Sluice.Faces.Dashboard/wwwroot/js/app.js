@@ -49,12 +49,13 @@ export function notify(message, kind = 'info') {
   status.textContent = message;
 }
 
-function showSignIn(message) {
+function showSignIn(message, neutral = false) {
   leavePage();
   shell.hidden = true;
   signIn.hidden = false;
   signInMessage.textContent = message ?? '';
   signInMessage.hidden = !message;
+  signInMessage.className = neutral ? 'message neutral' : 'message';
   keyInput.value = '';
   keyInput.focus();
 }
@@ -94,7 +95,7 @@ signInForm.addEventListener('submit', async event => {
 
 document.getElementById('sign-out').addEventListener('click', () => {
   clearApiKey();
-  showSignIn('Signed out.');
+  showSignIn('Signed out.', true);
 });
 
 function route() {

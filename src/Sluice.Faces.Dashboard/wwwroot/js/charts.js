@@ -26,12 +26,13 @@ export function lineChart(title, seriesNames, { unit = '' } = {}) {
       height: 180,
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true } },
+      // At least the last minute, so the first samples do not spread over years.
+      scales: { x: { time: true, range: (u, min, max) => [Math.min(min, max - 60), max] } },
       axes: [
         { stroke: '#64748b', grid: { stroke: '#e2e8f0' } },
         { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, size: 60, values: (u, ticks) => ticks.map(t => `${fmt(t)}${unit}`) },
       ],
-      series: [{}, ...seriesNames.map((label, i) => ({ label, stroke: palette[i % palette.length], width: 2, points: { show: false } }))],
+      series: [{}, ...seriesNames.map((label, i) => ({ label, stroke: palette[i % palette.length], width: 2 }))],
     }, data, plotArea);
   }
 

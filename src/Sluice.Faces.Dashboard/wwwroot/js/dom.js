@@ -89,7 +89,7 @@ export function time(iso) {
   if (!iso) return '–';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return h('time', { datetime: iso, title: iso }, d.toLocaleString('en-GB', { hour12: false }));
+  return h('time', { datetime: iso, title: iso }, d.toLocaleString('sv-SE'));
 }
 
 /** A link inside the dashboard. */

@@ -114,7 +114,7 @@ async function renderQueue(ctx, queue) {
       { title: 'Choose', cell: g => h('input', { type: 'checkbox', 'aria-label': `Choose group ${g.groupId}`, checked: selected.has(g.groupId),
           dataset: { group: g.groupId }, on: { change: e => { if (e.target.checked) selected.add(g.groupId); else selected.delete(g.groupId); invalidate(); } } }) },
       { id: 'count', title: 'Messages', num: true, cell: g => num(g.count) },
-      { title: 'Failure', cell: g => h('div', null, h('strong', null, g.exceptionType ?? '(no exception type)'),
+      { title: 'Failure', cell: g => h('div', null, h('strong', null, g.exceptionType ?? (g.source === 'body' ? 'Failure read from the message body' : 'Error text')),
           h('div', { class: 'body-preview' }, g.sample?.failure?.message ?? g.sample?.deadLetter?.lastError ?? g.sample?.bodyPreview ?? ''),
           g.frames?.length ? h('div', { class: 'hint mono' }, g.frames.join(' ← ')) : null) },
       { title: 'Sources', cell: g => g.sourceQueues.map(s => `${s.queue} (${num(s.count)})`).join(', ') },

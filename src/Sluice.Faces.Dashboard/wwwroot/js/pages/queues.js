@@ -16,7 +16,7 @@ export async function render(ctx) {
   const dlq = h('input', { name: 'deadLetterQueue', placeholder: 'none', autocomplete: 'off' });
   const visibility = h('input', { name: 'visibilityTimeoutSeconds', type: 'number', min: 0, max: 43200, step: 'any', placeholder: '30' });
   const form = h('form', { class: 'inline', id: 'create-queue', 'aria-label': 'Create a queue' },
-    field('Name', name, 'A-Z a-z 0-9 - _; .fifo suffix for FIFO'),
+    field('Name', name),
     field('Visibility timeout (s)', visibility),
     field('Max receive count', maxReceive),
     field('Dead-letter queue', dlq),
@@ -47,7 +47,8 @@ export async function render(ctx) {
     h('h1', null, 'Queues'),
     h('div', { class: 'grid' }, h('div', { class: 'card' }, depth.element), h('div', { class: 'card' }, rates.element)),
     section('All queues', list),
-    section('Create a queue', form, result));
+    section('Create a queue', form,
+      h('p', { class: 'hint' }, 'A name is 1-80 characters from A-Z a-z 0-9 - _ (a FIFO queue\'s ends in .fifo). Empty fields take the server\'s defaults.'), result));
 
   async function refresh() {
     const [{ queues }, { queues: stats }] = await Promise.all([api('GET', '/v1/queues'), api('GET', '/v1/stats')]);
