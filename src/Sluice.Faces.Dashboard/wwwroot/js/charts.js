@@ -26,8 +26,7 @@ export function lineChart(title, seriesNames, { unit = '' } = {}) {
       height: 180,
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
-      // At least the last minute, so the first samples do not spread over years.
-      scales: { x: { time: true, range: (u, min, max) => [Math.min(min, max - 60), max] } },
+      scales: { x: { time: true } },
       axes: [
         { stroke: '#64748b', grid: { stroke: '#e2e8f0' } },
         { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, size: 60, values: (u, ticks) => ticks.map(t => `${fmt(t)}${unit}`) },
@@ -52,6 +51,9 @@ export function lineChart(title, seriesNames, { unit = '' } = {}) {
       summary.textContent = seriesNames.map((name, i) => `${name}: ${fmt(values[i])}${unit}`).join(' · ');
       if (!plot) create();
       else plot.setData(data);
+      // At least the last minute on the time axis, so the first samples do not spread over years.
+      const last = data[0][data[0].length - 1];
+      plot?.setScale('x', { min: Math.min(data[0][0], last - 60), max: last });
     },
     destroy() {
       observer?.disconnect();
