@@ -153,9 +153,9 @@ public sealed class SluiceServer : IAsyncDisposable
             _registry = registry;
             app.UseSluiceSqs(broker, Options.Sqs, _time, otherFacePaths: SluiceRestApiExtensions.OwnsPath);
             app.MapOpenApi();
+            app.MapSluiceDashboard(); // /ui: static files, anonymous; the pages call /v1 with the user's key
             var v1 = app.MapSluiceRestApi(broker);
             MapCluster(v1, registry);
-            app.MapSluiceDashboard(); // /ui: static files, anonymous; the pages call /v1 with the user's key
             _app = app;
             try
             {
