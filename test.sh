@@ -25,10 +25,11 @@ fi
 # redis-cli, and replies compared byte for byte with a real redis-server) need Debian's redis-server, redis-tools and
 # python3-redis; the PostgreSQL store's tests (tests/Sluice.Storage.Postgres.Tests) start a throwaway server from
 # Debian's postgresql binaries (initdb, pg_ctl on the PATH or under /usr/lib/postgresql/*/bin) unless
-# SLUICE_TEST_POSTGRES names a server. Install the missing ones (apt-get update only when installing; SLUICE_NO_APT=1
+# SLUICE_TEST_POSTGRES names a server; the dashboard's browser tests (tests/Sluice.Dashboard.Tests, Playwright) drive
+# Debian's chromium at /usr/bin/chromium. Install the missing ones (apt-get update only when installing; SLUICE_NO_APT=1
 # never calls apt-get).
 apt_pkgs=()
-for p in redis-server redis-tools python3-redis; do
+for p in redis-server redis-tools python3-redis chromium; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || apt_pkgs+=("$p")
 done
 if [ -z "${SLUICE_TEST_POSTGRES:-}" ] && ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then

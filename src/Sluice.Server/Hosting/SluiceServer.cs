@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Contracts;
+using Sluice.Faces.Dashboard;
 using Sluice.Faces.Rest;
 using Sluice.Faces.Sqs;
 using Sluice.Hosting;
@@ -158,6 +159,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
             app.UseSluiceSqs(broker, Options.Sqs, _time, otherFacePaths: SluiceRestApiExtensions.OwnsPath, credentials: FaceCredentials(app));
             UseAuth(app);
             app.MapOpenApi();
+            app.MapSluiceDashboard(); // /ui: static files, anonymous; the pages call /v1 with the user's key
             var v1 = app.MapSluiceRestApi(broker);
             MapCluster(v1, registry);
             MapAuthKeys(v1, app.Services.GetRequiredService<SluiceCredentialStore>());
