@@ -172,6 +172,7 @@ public sealed partial class Broker : IAsyncDisposable
         }
 
         _feedSubscription?.Dispose();
+        _handleKey?.Dispose();
         if (_ownsStore)
         {
             await _store.DisposeAsync().ConfigureAwait(false);
