@@ -23,6 +23,7 @@ public class GrpcConvertPerMessage
         var body = new byte[1024];
         _outgoing = [.. Enumerable.Range(0, Batch).Select(_ => new OutgoingMessage(body))];
         var now = DateTimeOffset.UnixEpoch.AddYears(56);
+        var key = Sluice.Storage.ReceiptHandleKey.CreateRandom();
         _delivered = [.. Enumerable.Range(0, Batch).Select(i => new QueueMessage
         {
             MessageId = Guid.CreateVersion7(now),
@@ -33,7 +34,7 @@ public class GrpcConvertPerMessage
             ReceiveCount = 1,
             FirstReceivedAt = now,
             SequenceNumber = i,
-            ReceiptHandle = $"AAAAAAAAAAAAAAAAAAAAAAAA.{i}.1",
+            ReceiptHandle = key.Sign(new Sluice.Storage.ReceiptHandle(1, i + 1, 1)), // signed: 52 characters, as delivered
         })];
     }
 

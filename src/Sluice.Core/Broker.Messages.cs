@@ -87,7 +87,7 @@ public sealed partial class Broker
             Validation.DeduplicationId(attemptId, "receiveRequestAttemptId");
             if (await RetryAttemptAsync(info, attemptId, visibility, cancellationToken).ConfigureAwait(false) is { } again)
             {
-                return again;
+                return Signed(again);
             }
         }
 
@@ -107,7 +107,7 @@ public sealed partial class Broker
                     await RememberAttemptAsync(info, id, result.Messages, cancellationToken).ConfigureAwait(false);
                 }
 
-                return result.Messages;
+                return Signed(result.Messages);
             }
 
             var now = _time.GetUtcNow();
@@ -147,7 +147,7 @@ public sealed partial class Broker
     }
 
     /// <summary>Acknowledges (deletes) one received message.</summary>
-    /// <exception cref="SluiceException">queue_not_found, receipt_handle_invalid (malformed, or issued by another queue), message_not_found, receipt_handle_stale.</exception>
+    /// <exception cref="SluiceException">queue_not_found, receipt_handle_invalid (malformed, forged, altered, signed by another server, or issued by another queue), message_not_found, receipt_handle_stale.</exception>
     public async ValueTask AckAsync(string queue, string receiptHandle, CancellationToken cancellationToken = default)
     {
         var result = (await AckBatchAsync(queue, [receiptHandle], cancellationToken).ConfigureAwait(false))[0];
@@ -167,14 +167,16 @@ public sealed partial class Broker
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
         Validation.Entries(receiptHandles.Count, Options.MaxBatchSize, "receiptHandles");
 
-        // Malformed and foreign handles fail here, before the store is asked; the store gets the rest.
+        // Malformed, forged, altered and foreign handles fail here, before the store is asked; the store gets the rest,
+        // in its unsigned form.
         var results = new BatchItemResult[receiptHandles.Count];
         var wellFormed = new List<int>(receiptHandles.Count);
+        var storeHandles = new List<string>(receiptHandles.Count);
         for (var i = 0; i < receiptHandles.Count; i++)
         {
             try
             {
-                ReceiptHandle.Parse(receiptHandles[i], info);
+                storeHandles.Add(StoreHandle(receiptHandles[i], info));
                 wellFormed.Add(i);
             }
             catch (SluiceException ex)
@@ -185,7 +187,7 @@ public sealed partial class Broker
 
         using var span = Tracing.Start("ack", queue);
         var stored = wellFormed.Count == 0 ? []
-            : await StartedStore.AckAsync(queue, [.. wellFormed.Select(i => receiptHandles[i])], cancellationToken).ConfigureAwait(false);
+            : await StartedStore.AckAsync(queue, storeHandles, cancellationToken).ConfigureAwait(false);
         var acked = 0;
         for (var j = 0; j < stored.Count; j++)
         {
@@ -217,14 +219,15 @@ public sealed partial class Broker
     {
         SluiceAccess.Demand(SluicePermissions.Consume, queue);
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-        var handle = ReceiptHandle.Parse(receiptHandle, info);
+        var handle = HandleKey.Verify(receiptHandle, info);
+        var stored = handle.ToString();
         var d = delay ?? TimeSpan.Zero;
         Validation.Range(d, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "delay");
         CheckErrorText(error);
 
         using (Tracing.Start("nack", queue))
         {
-            await StartedStore.NackAsync(queue, receiptHandle, d, error, cancellationToken).ConfigureAwait(false);
+            await StartedStore.NackAsync(queue, stored, d, error, cancellationToken).ConfigureAwait(false);
         }
 
         Metrics.Nacked.Add(1, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
@@ -254,12 +257,12 @@ public sealed partial class Broker
     {
         SluiceAccess.Demand(SluicePermissions.Consume, queue);
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-        ReceiptHandle.Parse(receiptHandle, info);
+        var stored = StoreHandle(receiptHandle, info);
         CheckErrorText(error);
         var dlq = info.Options.DeadLetterQueue ?? throw StoreErrors.NoDeadLetterQueue(queue);
         using (Tracing.Start("dead_letter", queue))
         {
-            await StartedStore.DeadLetterAsync(queue, receiptHandle, error, cancellationToken).ConfigureAwait(false);
+            await StartedStore.DeadLetterAsync(queue, stored, error, cancellationToken).ConfigureAwait(false);
         }
 
         Metrics.DeadLettered.Add(1, new KeyValuePair<string, object?>(Metrics.QueueTag, queue));
@@ -291,9 +294,9 @@ public sealed partial class Broker
     {
         SluiceAccess.Demand(SluicePermissions.Consume, queue);
         var info = await GetQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-        ReceiptHandle.Parse(receiptHandle, info);
+        var stored = StoreHandle(receiptHandle, info);
         Validation.Range(visibilityTimeout, TimeSpan.Zero, Validation.MaxVisibilityTimeout, "visibilityTimeout");
-        var until = await StartedStore.ExtendLeaseAsync(queue, receiptHandle, visibilityTimeout, restart: false, cancellationToken).ConfigureAwait(false);
+        var until = await StartedStore.ExtendLeaseAsync(queue, stored, visibilityTimeout, restart: false, cancellationToken).ConfigureAwait(false);
 
         // A shorter lease moves the queue's next visible time earlier: a waiting receiver must look again.
         NotifyReady(queue, 1);

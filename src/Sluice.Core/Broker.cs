@@ -97,6 +97,8 @@ public sealed partial class Broker : IAsyncDisposable
                 await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            await LoadHandleKeyAsync(cancellationToken).ConfigureAwait(false);
+
             _feedSubscription = await _feed.SubscribeChangesAsync(new ChangeSubscriber(this), cancellationToken).ConfigureAwait(false);
             var sweepTimer = new PeriodicTimer(Options.SweepInterval, _time); // armed now, so the first interval counts from the start
             _sweeper = Task.Run(() => SweepLoopAsync(sweepTimer), CancellationToken.None);
@@ -170,6 +172,7 @@ public sealed partial class Broker : IAsyncDisposable
         }
 
         _feedSubscription?.Dispose();
+        _handleKey?.Dispose();
         if (_ownsStore)
         {
             await _store.DisposeAsync().ConfigureAwait(false);

@@ -441,7 +441,7 @@ public sealed partial class PostgresMessageStore
 
                 try
                 {
-                    CheckHandle(q, receiptHandles[i], handle, leases, requireInFlight: false, now);
+                    CheckHandle(q, handle, leases, requireInFlight: false, now);
                     leases.Remove(handle.Sequence); // a second handle of the same message finds it gone
                     deleted.Add(handle.Sequence);
                 }
@@ -541,13 +541,13 @@ public sealed partial class PostgresMessageStore
     {
         var handle = ReceiptHandle.Parse(text, q.Info);
         var leases = await LockLeasesAsync(c, q, [handle.Sequence], ct).ConfigureAwait(false);
-        return CheckHandle(q, text, handle, leases, requireInFlight, now);
+        return CheckHandle(q, handle, leases, requireInFlight, now);
     }
 
-    private static Lease CheckHandle(QueueRow q, string text, ReceiptHandle handle, Dictionary<long, Lease> leases, bool requireInFlight, long now)
+    private static Lease CheckHandle(QueueRow q, ReceiptHandle handle, Dictionary<long, Lease> leases, bool requireInFlight, long now)
     {
         var found = leases.TryGetValue(handle.Sequence, out var lease);
-        QueueRules.CheckHandle(q.Info, text, handle, found ? lease.State : null, requireInFlight, Time.FromMs(now));
+        QueueRules.CheckHandle(q.Info, handle, found ? lease.State : null, requireInFlight, Time.FromMs(now));
         return lease;
     }
 

@@ -482,7 +482,7 @@ public sealed partial class SqliteMessageStore
             }
         }
 
-        QueueRules.CheckHandle(q.Info, text, handle, stored, requireLeased, Time.FromMs(Now()));
+        QueueRules.CheckHandle(q.Info, handle, stored, requireLeased, Time.FromMs(Now()));
         return (handle.Sequence, receiveCount, size, leasedAt);
     }
 

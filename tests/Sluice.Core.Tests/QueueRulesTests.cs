@@ -152,7 +152,7 @@ public class QueueRulesTests
     {
         var queue = Queue();
         var text = ReceiptHandle.Issue(queue, 5, 2);
-        QueueRules.CheckHandle(queue, text, ReceiptHandle.Parse(text, queue), new LeaseState(2, true, Now.AddSeconds(30)), requireInFlight: true, Now);
+        QueueRules.CheckHandle(queue, ReceiptHandle.Parse(text, queue), new LeaseState(2, true, Now.AddSeconds(30)), requireInFlight: true, Now);
     }
 
     [Theory]
@@ -168,7 +168,7 @@ public class QueueRulesTests
         LeaseState? stored = exists ? new LeaseState(generation, leased, Now.AddSeconds(visibleInSeconds)) : null;
 
         var ex = Assert.Throws<SluiceException>(() =>
-            QueueRules.CheckHandle(queue, text, ReceiptHandle.Parse(text, queue), stored, requireInFlight: true, Now));
+            QueueRules.CheckHandle(queue, ReceiptHandle.Parse(text, queue), stored, requireInFlight: true, Now));
 
         Assert.Equal(code, ex.ErrorCode);
         Assert.Equal("receiptHandle", ex.Field);
@@ -181,11 +181,11 @@ public class QueueRulesTests
         var text = ReceiptHandle.Issue(queue, 5, 2);
 
         var ex = Assert.Throws<SluiceException>(() =>
-            QueueRules.CheckHandle(queue, text, ReceiptHandle.Parse(text, queue), new LeaseState(1, true, Now.AddSeconds(30)), requireInFlight: false, Now));
+            QueueRules.CheckHandle(queue, ReceiptHandle.Parse(text, queue), new LeaseState(1, true, Now.AddSeconds(30)), requireInFlight: false, Now));
 
         Assert.Equal(ErrorCodes.MessageNotFound, ex.ErrorCode);
         Assert.Equal("receiptHandle", ex.Field);
-        Assert.Contains("lost in a server crash, or the handle was altered", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("lost in a server crash; receive the message again", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("already acknowledged", ex.Message, StringComparison.Ordinal);
     }
 
@@ -194,7 +194,7 @@ public class QueueRulesTests
     {
         var queue = Queue();
         var text = ReceiptHandle.Issue(queue, 5, 2);
-        QueueRules.CheckHandle(queue, text, ReceiptHandle.Parse(text, queue), new LeaseState(2, false, Now), requireInFlight: false, Now);
+        QueueRules.CheckHandle(queue, ReceiptHandle.Parse(text, queue), new LeaseState(2, false, Now), requireInFlight: false, Now);
     }
 
     private static IEnumerable<(int, long)> Unread()

@@ -462,7 +462,7 @@ public sealed class GrpcFaceTests(GrpcFixture fixture) : IClassFixture<GrpcFixtu
         var key = GrpcFixture.NewName("kv");
         var kv = new Sluice.Grpc.V1.KeyValue.KeyValueClient(fixture.Channel);
         var first = await kv.SetAsync(new KeyValueSetRequest { Key = key, Value = ByteString.CopyFromUtf8("v1"), ExpectedVersion = 0 });
-        Assert.Equal(1, first.Version);
+        Assert.True(first.Version > 0); // versions are store-wide: the broker's own records (the receipt handle key) take some
         var got = await kv.GetAsync(new KeyValueGetRequest { Key = key });
         Assert.True(got.Found);
         Assert.Equal("v1", got.Record.Value.ToStringUtf8());
@@ -476,7 +476,7 @@ public sealed class GrpcFaceTests(GrpcFixture fixture) : IClassFixture<GrpcFixtu
 
         var list = await kv.ListAsync(new KeyValueListRequest { Prefix = key });
         Assert.Equal(key, list.Records.Single().Key);
-        Assert.True((await kv.DeleteAsync(new KeyValueDeleteRequest { Key = key, ExpectedVersion = 1 })).Deleted);
+        Assert.True((await kv.DeleteAsync(new KeyValueDeleteRequest { Key = key, ExpectedVersion = first.Version })).Deleted);
         Assert.False((await kv.GetAsync(new KeyValueGetRequest { Key = key })).Found);
     }
 

@@ -10,7 +10,7 @@ namespace Sluice.Storage.Conformance;
 /// <see cref="CreatePeerStore"/> to give B its own store object on the same data (a second node). No test
 /// measures time: each awaits the woken task, bounded by <see cref="RealTimeout"/> of real time as a hang guard.
 /// </summary>
-public abstract class TwoBrokerConformanceTests : IAsyncLifetime
+public abstract partial class TwoBrokerConformanceTests : IAsyncLifetime
 {
     /// <summary>The fake clock's start: a fixed instant, so failures reproduce.</summary>
     protected static readonly DateTimeOffset StartTime = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);

@@ -629,7 +629,7 @@ public sealed partial class InMemoryMessageStore(TimeProvider? timeProvider = nu
     {
         var handle = ReceiptHandle.Parse(text, q.Info);
         var m = q.Messages.GetValueOrDefault(handle.Sequence);
-        QueueRules.CheckHandle(q.Info, text, handle, m is null ? null : new LeaseState(m.Generation, m.Leased, m.VisibleAt), requireInFlight, now);
+        QueueRules.CheckHandle(q.Info, handle, m is null ? null : new LeaseState(m.Generation, m.Leased, m.VisibleAt), requireInFlight, now);
         return m!;
     }
 

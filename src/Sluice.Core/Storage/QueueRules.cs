@@ -277,39 +277,38 @@ public static class QueueRules
     /// that ended (it unlocked the group): receipt_handle_stale (expired).
     /// </summary>
     /// <param name="queue">The queue the request names.</param>
-    /// <param name="text">The handle as sent (for the error messages).</param>
     /// <param name="handle">The parsed handle (<see cref="ReceiptHandle.Parse(string, QueueInfo)"/>, called before any message is looked up).</param>
     /// <param name="stored">The message the handle's sequence names in <paramref name="queue"/>, or <see langword="null"/> when there is none.</param>
     /// <param name="requireInFlight">Whether the message must be leased.</param>
     /// <param name="now">The store's current time.</param>
     /// <exception cref="SluiceException">message_not_found, receipt_handle_stale or message_not_in_flight.</exception>
-    public static void CheckHandle(QueueInfo queue, string text, ReceiptHandle handle, LeaseState? stored, bool requireInFlight, DateTimeOffset now)
+    public static void CheckHandle(QueueInfo queue, ReceiptHandle handle, LeaseState? stored, bool requireInFlight, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(queue);
         if (stored is not { } m)
         {
-            throw ReceiptHandle.NotFound(queue.Name, text);
+            throw ReceiptHandle.NotFound(queue.Name);
         }
 
         if (handle.Attempt > m.Generation)
         {
-            throw ReceiptHandle.NeverLeased(queue.Name, text);
+            throw ReceiptHandle.NeverLeased(queue.Name);
         }
 
         if (handle.Attempt != m.Generation)
         {
-            throw ReceiptHandle.Stale(queue.Name, text);
+            throw ReceiptHandle.Stale(queue.Name);
         }
 
         if (requireInFlight && !m.Leased)
         {
-            throw ReceiptHandle.NotInFlight(queue.Name, text);
+            throw ReceiptHandle.NotInFlight(queue.Name);
         }
 
         if (queue.Options.Fifo && (!m.Leased || m.VisibleAt <= now))
         {
             // FIFO: once the lease ended, the group is unlocked; the handle no longer speaks for the message.
-            throw ReceiptHandle.Expired(queue.Name, text);
+            throw ReceiptHandle.Expired(queue.Name);
         }
     }
 }

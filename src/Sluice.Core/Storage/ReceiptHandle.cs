@@ -14,8 +14,10 @@ namespace Sluice.Storage;
 /// </summary>
 /// <remarks>
 /// Text form, version 1: 28 characters of base64url over 21 bytes: a version byte (1), the 8-byte queue tag
-/// (<see cref="QueueTagOf"/>), the 8-byte big-endian sequence and the 4-byte big-endian generation. A later version
-/// may append fields (a signature); <see cref="Parse(string)"/> refuses versions it does not know.
+/// (<see cref="QueueTagOf"/>), the 8-byte big-endian sequence and the 4-byte big-endian generation. This unsigned form
+/// is what stores issue and take; the broker never shows it to a client: it signs every handle it returns and
+/// verifies every handle it is given (<see cref="ReceiptHandleKey"/>, version 2), so a client cannot make up a handle
+/// from a message's sequence and generation. <see cref="Parse(string)"/> refuses versions it does not know.
 /// </remarks>
 /// <param name="QueueTag">The tag of the queue that issued the handle (<see cref="QueueTagOf"/>).</param>
 /// <param name="Sequence">The store's sequence number of the message (positive).</param>
@@ -96,53 +98,69 @@ public readonly record struct ReceiptHandle(ulong QueueTag, long Sequence, int A
     {
         ArgumentNullException.ThrowIfNull(queue);
         var handle = Parse(text);
-        if (handle.QueueTag != QueueTagOf(queue))
-        {
-            throw new SluiceException(ErrorCodes.ReceiptHandleInvalid,
-                $"receipt handle '{text}' was not issued by queue '{queue.Name}' (another queue, or an earlier queue of that name, issued it): " +
-                "ack, nack or extend a message on the queue it was received from", "receiptHandle");
-        }
-
-        return handle;
+        return handle.QueueTag == QueueTagOf(queue) ? handle : throw OtherQueue(queue);
     }
+
+    /// <summary>The error for a genuine handle that another queue (or an earlier queue of that name) issued.</summary>
+    internal static SluiceException OtherQueue(QueueInfo queue) => new(ErrorCodes.ReceiptHandleInvalid,
+        $"receipt handle was not issued by queue '{queue.Name}' (another queue, or an earlier queue of that name, issued it): " +
+        "ack, nack or extend a message on the queue it was received from", "receiptHandle");
 
     /// <summary>The length of the text form written before version 1 (12 bytes of base64url, without a queue tag).</summary>
     private const int UnversionedTextLength = 16;
 
-    private static SluiceException Invalid(string? text) => new(ErrorCodes.ReceiptHandleInvalid,
-        text is { Length: UnversionedTextLength } && Base64Url.IsValid(text)
-            ? $"receipt handle '{text}' is in the format of a Sluice version before the upgrade (16 characters), which is no longer accepted: " +
-              "its message comes back when the lease ends; receive it again for a new handle"
-            : $"receipt handle '{Truncate(text)}' is invalid: use the receiptHandle returned by a receive on this queue", "receiptHandle");
+    /// <summary>
+    /// The error for text that is not a handle this server accepts. It echoes what the client sent (cut at 40
+    /// characters) and nothing else: never which part failed a check, nor what a valid handle would hold.
+    /// </summary>
+    internal static SluiceException Invalid(string? text) => new(ErrorCodes.ReceiptHandleInvalid, text switch
+    {
+        { Length: UnversionedTextLength } when Base64Url.IsValid(text) =>
+            $"receipt handle '{text}' is in the format of a Sluice version before the upgrade (16 characters), which is no longer accepted: " +
+            "its message comes back when the lease ends; receive it again for a new handle",
+        { Length: TextLength } when IsVersion1(text) =>
+            $"receipt handle '{text}' is in the unsigned format of a Sluice version before handles were signed (28 characters), which is " +
+            "no longer accepted: its message comes back when the lease ends; receive it again for a new handle",
+        _ => $"receipt handle '{Truncate(text)}' is invalid: use the receiptHandle a receive on this queue returned, unchanged",
+    }, "receiptHandle");
+
+    private static bool IsVersion1(string text)
+    {
+        Span<byte> bytes = stackalloc byte[ByteLength];
+        return Base64Url.IsValid(text) && Base64Url.TryDecodeFromChars(text, bytes, out var written) && written == ByteLength && bytes[0] == Version;
+    }
 
     private static string Truncate(string? text) => text is null ? "" : text.Length <= 40 ? text : text[..40] + "...";
 
+    // The errors below never echo the handle: the caller knows which one it sent (a batch's results are in request
+    // order), and the broker hands stores the unsigned form, which is not what the client sent.
+
     /// <summary>The error for a handle whose message is gone.</summary>
-    public static SluiceException NotFound(string queue, string text) => new(ErrorCodes.MessageNotFound,
-        $"receipt handle '{text}' names no message in queue '{queue}': it was already acknowledged, purged, expired or dead-lettered",
+    public static SluiceException NotFound(string queue) => new(ErrorCodes.MessageNotFound,
+        $"receipt handle names no message in queue '{queue}': it was already acknowledged, purged, expired or dead-lettered",
         "receiptHandle");
 
     /// <summary>
     /// The error for a handle whose fencing token is newer than any lease its message had: the receive that issued it
-    /// was lost in a crash (its record never became durable), or the handle was altered. message_not_found, as the
-    /// handle speaks for no lease that exists.
+    /// was lost in a crash (its record never became durable). message_not_found, as the handle speaks for no lease
+    /// that exists.
     /// </summary>
-    public static SluiceException NeverLeased(string queue, string text) => new(ErrorCodes.MessageNotFound,
-        $"receipt handle '{text}' names a lease its message in queue '{queue}' does not have: the receive that issued it " +
-        "was lost in a server crash, or the handle was altered; receive the message again", "receiptHandle");
+    public static SluiceException NeverLeased(string queue) => new(ErrorCodes.MessageNotFound,
+        $"receipt handle names a lease its message in queue '{queue}' does not have: the receive that issued it " +
+        "was lost in a server crash; receive the message again", "receiptHandle");
 
     /// <summary>The error for a handle whose fencing token is stale.</summary>
-    public static SluiceException Stale(string queue, string text) => new(ErrorCodes.ReceiptHandleStale,
-        $"receipt handle '{text}' is stale: the message was received again (or moved) since this handle was issued in queue '{queue}', " +
+    public static SluiceException Stale(string queue) => new(ErrorCodes.ReceiptHandleStale,
+        $"receipt handle is stale: the message was received again (or moved) since this handle was issued in queue '{queue}', " +
         "so another consumer owns it now; extend leases (heartbeat) before they expire", "receiptHandle");
 
     /// <summary>The error for a handle whose lease ended, on a FIFO queue (where the ended lease unlocked the group).</summary>
-    public static SluiceException Expired(string queue, string text) => new(ErrorCodes.ReceiptHandleStale,
-        $"receipt handle '{text}' has expired: its lease on FIFO queue '{queue}' ended, which unlocked the message group; " +
+    public static SluiceException Expired(string queue) => new(ErrorCodes.ReceiptHandleStale,
+        $"receipt handle has expired: its lease on FIFO queue '{queue}' ended, which unlocked the message group; " +
         "receive the message again, and extend leases (heartbeat) before they expire", "receiptHandle");
 
     /// <summary>The error for a nack or extend on a message that is no longer leased.</summary>
-    public static SluiceException NotInFlight(string queue, string text) => new(ErrorCodes.MessageNotInFlight,
-        $"receipt handle '{text}' names a message that is not in flight in queue '{queue}': it was already released by a nack",
+    public static SluiceException NotInFlight(string queue) => new(ErrorCodes.MessageNotInFlight,
+        $"receipt handle names a message that is not in flight in queue '{queue}': it was already released by a nack",
         "receiptHandle");
 }
