@@ -37,7 +37,7 @@ namespace Sluice.Server.Hosting;
 /// Console.WriteLine(server.HttpAddress);
 /// </code>
 /// </example>
-public sealed class SluiceServer : IAsyncDisposable
+public sealed partial class SluiceServer : IAsyncDisposable
 {
     private readonly ILoggerFactory? _loggerFactory;
     private readonly TimeProvider _time;
@@ -131,6 +131,7 @@ public sealed class SluiceServer : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = Options.MaxRequestBodySize;
+            ConfigureHttpListener(k);
         });
         // The same registration as embedding: the store is chosen through the builder, the broker comes from DI and
         // starts with the host (before Kestrel accepts a request), and is disposed with the host.
@@ -145,6 +146,7 @@ public sealed class SluiceServer : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<SluiceServer>();
         try
         {
+            PrepareListeners(_logger);
             var broker = app.Services.GetRequiredService<Broker>();
             _broker = broker;
             // After the broker: resolving it built the store the registry writes to.
@@ -174,7 +176,7 @@ public sealed class SluiceServer : IAsyncDisposable
 
             if (Options.Resp.Enabled)
             {
-                _resp = new Sluice.Faces.Resp.RespHost(Options.Resp, broker, _time, loggerFactory);
+                _resp = CreateRespHost(broker, loggerFactory);
                 try
                 {
                     await _resp.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -190,7 +192,7 @@ public sealed class SluiceServer : IAsyncDisposable
 
             if (Options.Grpc.Enabled)
             {
-                _grpc = new Sluice.Faces.Grpc.GrpcHost(Options.Grpc, Options.GrpcUrl, broker, loggerFactory);
+                _grpc = CreateGrpcHost(broker, loggerFactory);
                 try
                 {
                     await _grpc.StartAsync(cancellationToken).ConfigureAwait(false);

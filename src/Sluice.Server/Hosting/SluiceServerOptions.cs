@@ -8,7 +8,7 @@ namespace Sluice.Server.Hosting;
 /// <c>Sluice</c>: <c>appsettings.json</c>, environment variables such as <c>SLUICE__HTTPURL</c>, command-line flags such as
 /// <c>--Sluice:HttpUrl</c>); every value is checked by <see cref="Validate"/> when the server starts.
 /// </summary>
-public sealed record SluiceServerOptions
+public sealed partial record SluiceServerOptions
 {
     /// <summary>The configuration section the options bind from.</summary>
     public const string SectionName = "Sluice";
@@ -194,10 +194,10 @@ public sealed record SluiceServerOptions
             throw Invalid(nameof(DataDirectory), "is empty: give the directory for the server's data (default ./sluice-data)");
         }
 
-        if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp ||
+        if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps) ||
             url.AbsolutePath != "/" || !string.IsNullOrEmpty(url.Query))
         {
-            throw Invalid(nameof(HttpUrl), $"'{HttpUrl}' is invalid: use an absolute http:// URL with a host and port, such as http://127.0.0.1:7480");
+            throw Invalid(nameof(HttpUrl), $"'{HttpUrl}' is invalid: use an absolute http:// URL (https:// with TLS) with a host and port, such as http://127.0.0.1:7480");
         }
 
         if (url.Port == 0 && url.IsLoopback && url.HostNameType == UriHostNameType.Dns)
@@ -264,6 +264,8 @@ public sealed record SluiceServerOptions
         {
             throw Invalid(nameof(Broker), "is missing: remove the setting to use the defaults");
         }
+
+        ValidateListeners();
 
         try
         {
