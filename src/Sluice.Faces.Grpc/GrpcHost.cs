@@ -96,6 +96,7 @@ public sealed class GrpcHost : IAsyncDisposable
         }
 
         builder.WebHost.UseUrls(_url);
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

@@ -21,21 +21,19 @@ public sealed partial class SluiceServer
     /// <exception cref="InvalidOperationException">The server has not been started.</exception>
     public long? ConnectionsPerListener => _app is null ? throw NotStarted() : _connectionsPerListener;
 
+    private long? _descriptorLimit;
+
     /// <summary>
     /// Loads the certificate (when a listener asks for TLS) and derives each listener's connection share from the
-    /// descriptor limit (raising the soft limit to the hard one).
+    /// descriptor limit (raising the soft limit to the hard one). Runs before the host is built: Kestrel may read its
+    /// options as soon as it is.
     /// </summary>
     /// <exception cref="ArgumentException">The certificate does not load, or the limits do not fit the descriptor limit (the message names the setting).</exception>
-    private void PrepareListeners(ILogger logger)
+    private void PrepareListeners()
     {
         if (Options.Tls.IsConfigured && (Options.HttpTls || Options.GrpcTls || Options.RespTls))
         {
-            var source = CertificateSource.Load(Options.Tls, _time, logger);
-            var first = source.Current;
-#pragma warning disable CA1873 // once per start: not worth a guard
-            ListenerLog.CertificateLoaded(logger, first.Subject, first.Thumbprint, first.NotAfter.ToUniversalTime());
-#pragma warning restore CA1873
-            _certificate = source;
+            _certificate = CertificateSource.Load(Options.Tls, _time, NullLogger.Instance);
         }
 
         var listeners = 1 + (Options.Grpc.Enabled ? 1 : 0) + (Options.Resp.Enabled ? 1 : 0);
@@ -63,9 +61,23 @@ public sealed partial class SluiceServer
         }
 
         _connectionsPerListener = total / listeners;
+        _descriptorLimit = descriptors;
+    }
+
+    /// <summary>Logs the certificate and the limits <see cref="PrepareListeners"/> chose; certificate reloads log to <paramref name="logger"/> from now on.</summary>
+    private void LogListeners(ILogger logger)
+    {
 #pragma warning disable CA1873 // once per start: not worth a guard
+        if (_certificate is { } source)
+        {
+            source.Logger = logger;
+            var first = source.Current;
+            ListenerLog.CertificateLoaded(logger, first.Subject, first.Thumbprint, first.NotAfter.ToUniversalTime());
+        }
+
+        var listeners = 1 + (Options.Grpc.Enabled ? 1 : 0) + (Options.Resp.Enabled ? 1 : 0);
         ListenerLog.ConnectionLimits(logger, _connectionsPerListener ?? -1, listeners,
-            descriptors?.ToString(CultureInfo.InvariantCulture) ?? "unknown", Options.Limits.MaxConnectionsPerClient);
+            _descriptorLimit?.ToString(CultureInfo.InvariantCulture) ?? "unknown", Options.Limits.MaxConnectionsPerClient);
 #pragma warning restore CA1873
     }
 
@@ -89,7 +101,7 @@ public sealed partial class SluiceServer
             kestrel.Limits.MaxRequestHeaderCount = Options.Limits.MaxRequestHeaderCount;
         }
 
-        var perClient = new PerClientConnectionLimit(listener, Options.Limits.MaxConnectionsPerClient, _time, _logger ?? NullLogger.Instance);
+        var perClient = new PerClientConnectionLimit(listener, Options.Limits.MaxConnectionsPerClient, _time, () => _logger ?? NullLogger.Instance);
         kestrel.ConfigureEndpointDefaults(listen => listen.Use(perClient.Wrap));
         if (https && _certificate is { } certificate)
         {
@@ -101,7 +113,7 @@ public sealed partial class SluiceServer
     private GrpcHost CreateGrpcHost(Broker broker, ILoggerFactory loggerFactory)
     {
         var certificate = _certificate;
-        var perClient = new PerClientConnectionLimit("gRPC", Options.Limits.MaxConnectionsPerClient, _time, _logger ?? NullLogger.Instance);
+        var perClient = new PerClientConnectionLimit("gRPC", Options.Limits.MaxConnectionsPerClient, _time, () => _logger ?? NullLogger.Instance);
         return new GrpcHost(Options.Grpc, Options.GrpcUrl, broker, loggerFactory)
         {
             ServerCertificateSelector = Options.GrpcTls && certificate is not null ? (_, _) => certificate.Current : null,
@@ -119,7 +131,7 @@ public sealed partial class SluiceServer
     private RespHost CreateRespHost(Broker broker, ILoggerFactory loggerFactory)
     {
         var certificate = _certificate;
-        var perClient = new PerClientConnectionLimit("RESP", Options.Limits.MaxConnectionsPerClient, _time, _logger ?? NullLogger.Instance);
+        var perClient = new PerClientConnectionLimit("RESP", Options.Limits.MaxConnectionsPerClient, _time, () => _logger ?? NullLogger.Instance);
         return new RespHost(Options.Resp, broker, _time, loggerFactory)
         {
             ServerCertificate = Options.RespTls && certificate is not null ? () => certificate.Current : null,

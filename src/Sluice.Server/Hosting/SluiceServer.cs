@@ -114,6 +114,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
         }
 
         Options.Validate();
+        PrepareListeners();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = [],
@@ -127,6 +128,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
         }
 
         builder.WebHost.UseUrls(Options.HttpUrl);
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -146,7 +148,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<SluiceServer>();
         try
         {
-            PrepareListeners(_logger);
+            LogListeners(_logger);
             var broker = app.Services.GetRequiredService<Broker>();
             _broker = broker;
             // After the broker: resolving it built the store the registry writes to.

@@ -19,7 +19,7 @@ internal sealed class CertificateSource
 
     private readonly TlsOptions _options;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    private ILogger _logger;
     private readonly Lock _gate = new();
     private X509Certificate2 _current;
     private (DateTime Written, long Length, DateTime KeyWritten, long KeyLength) _stamp;
@@ -43,6 +43,13 @@ internal sealed class CertificateSource
         var source = new CertificateSource(options, time, logger, LoadOnce(options));
         source._stamp = stamp;
         return source;
+    }
+
+    /// <summary>Where reloads are logged; settable because the server's logger exists only once its host is built.</summary>
+    public ILogger Logger
+    {
+        get => Volatile.Read(ref _logger);
+        set => Volatile.Write(ref _logger, value);
     }
 
     /// <summary>The certificate to serve now (see the class summary); never throws.</summary>
@@ -93,13 +100,13 @@ internal sealed class CertificateSource
                 Volatile.Write(ref _current, next);
                 _stamp = stamp;
 #pragma warning disable CA1873 // once per certificate change: not worth a guard
-                ListenerLog.CertificateReloaded(_logger, next.Subject, next.Thumbprint, next.NotAfter.ToUniversalTime());
+                ListenerLog.CertificateReloaded(Logger, next.Subject, next.Thumbprint, next.NotAfter.ToUniversalTime());
 #pragma warning restore CA1873
             }
             catch (ArgumentException ex)
             {
                 _failedStamp = stamp;
-                ListenerLog.CertificateReloadFailed(_logger, ex.Message);
+                ListenerLog.CertificateReloadFailed(Logger, ex.Message);
             }
         }
     }
@@ -116,13 +123,13 @@ internal sealed class CertificateSource
                 {
                     Volatile.Write(ref _current, next);
 #pragma warning disable CA1873 // once per certificate change: not worth a guard
-                    ListenerLog.CertificateReloaded(_logger, next.Subject, next.Thumbprint, next.NotAfter.ToUniversalTime());
+                    ListenerLog.CertificateReloaded(Logger, next.Subject, next.Thumbprint, next.NotAfter.ToUniversalTime());
 #pragma warning restore CA1873
                 }
             }
             catch (ArgumentException ex)
             {
-                ListenerLog.CertificateReloadFailed(_logger, ex.Message);
+                ListenerLog.CertificateReloadFailed(Logger, ex.Message);
             }
         }
     }
@@ -211,8 +218,9 @@ internal sealed class CertificateSource
                 ? X509Certificate2.CreateFromPemFile(path, keyPath)
                 : X509Certificate2.CreateFromEncryptedPemFile(path, options.Password, keyPath);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
+            // A key of another certificate is an ArgumentException ("the provided key does not match"), a malformed one a CryptographicException.
             var setting = keyPath is null ? "CertificatePath" : "KeyPath";
             var flag = keyPath is null ? "--tls-cert" : "--tls-key";
             throw Invalid(setting, $"'{keyPath ?? path}': cannot load the certificate '{path}' with its key: {ex.Message.TrimEnd('.')} (flag {flag}); give the certificate's own PEM key (or the right Sluice:Tls:Password for an encrypted one)");

@@ -7,9 +7,9 @@ namespace Sluice.Server.Internal;
 /// <summary>
 /// Connection middleware that caps the connections one remote IP address holds open on one listener: past
 /// <c>max</c>, a new connection is closed at once (before TLS or any protocol), and a warning names the address, at
-/// most once a minute per address. Connections without an IP address (Unix sockets) are not counted.
+/// most once a minute per address (to the logger <c>logger()</c> returns then). Connections without an IP address (Unix sockets) are not counted.
 /// </summary>
-internal sealed class PerClientConnectionLimit(string listener, int max, TimeProvider time, ILogger logger)
+internal sealed class PerClientConnectionLimit(string listener, int max, TimeProvider time, Func<ILogger> logger)
 {
     /// <summary>How often a refused address is logged at most: once a minute.</summary>
     public static readonly TimeSpan LogInterval = TimeSpan.FromMinutes(1);
@@ -67,7 +67,7 @@ internal sealed class PerClientConnectionLimit(string listener, int max, TimePro
         {
             if (log)
             {
-                ListenerLog.ClientConnectionsRefused(logger, address.ToString(), listener, max);
+                ListenerLog.ClientConnectionsRefused(logger(), address.ToString(), listener, max);
             }
 
             connection.Abort(new ConnectionAbortedException($"{address} holds {max} connections to the {listener} listener (Sluice:Limits:MaxConnectionsPerClient)"));
