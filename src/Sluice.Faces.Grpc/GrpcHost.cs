@@ -64,6 +64,12 @@ public sealed class GrpcHost : IAsyncDisposable
     /// </summary>
     public Action<ListenOptions>? ConfigureListen { get; init; }
 
+    /// <summary>
+    /// Adjusts the face's service registrations before it is built (such as a wrapped connection transport). Default
+    /// <see langword="null"/>: none.
+    /// </summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     /// <summary>The address the face listens on (e.g. <c>http://127.0.0.1:7481/</c>), or <see langword="null"/> before start.</summary>
     public Uri? Address { get; private set; }
 
@@ -114,6 +120,7 @@ public sealed class GrpcHost : IAsyncDisposable
 
             ConfigureKestrel?.Invoke(k);
         });
+        ConfigureServices?.Invoke(builder.Services);
         builder.Services.AddSingleton(_broker);
         builder.Services.AddSingleton(_options);
         builder.Services.AddGrpc(o =>

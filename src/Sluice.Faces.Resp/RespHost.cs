@@ -73,6 +73,12 @@ public sealed class RespHost : IHostedService, IAsyncDisposable
     /// </summary>
     public Action<ListenOptions>? ConfigureListen { get; init; }
 
+    /// <summary>
+    /// Wraps the socket transport before the face listens (such as a gate on how many connections it accepts at once).
+    /// Default <see langword="null"/>: the socket transport as is.
+    /// </summary>
+    public Func<IConnectionListenerFactory, IConnectionListenerFactory>? WrapTransport { get; init; }
+
     /// <summary>How long a TLS handshake may take before the connection is dropped: 10 seconds.</summary>
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
@@ -107,7 +113,7 @@ public sealed class RespHost : IHostedService, IAsyncDisposable
             listen.UseConnectionHandler<RespConnectionHandler>();
         });
         var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), _loggerFactory);
-        _kestrel = new KestrelServer(Options.Create(kestrelOptions), transport, _loggerFactory);
+        _kestrel = new KestrelServer(Options.Create(kestrelOptions), WrapTransport is { } wrap ? wrap(transport) : transport, _loggerFactory);
         await _kestrel.StartAsync(new NoHttpApplication(), cancellationToken).ConfigureAwait(false);
     }
 

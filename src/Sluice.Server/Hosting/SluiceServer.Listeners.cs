@@ -1,5 +1,9 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Faces.Grpc;
@@ -42,12 +46,18 @@ public sealed partial class SluiceServer
         var descriptors = DescriptorLimit.RaiseAndRead();
         if (descriptors is { } limit)
         {
-            var budget = DescriptorLimit.Budget(limit);
+            var open = DescriptorLimit.OpenNow();
+            var budget = DescriptorLimit.Budget(limit, open);
+            var room = $"its descriptor limit (RLIMIT_NOFILE) is {limit}, {open} are open already, and {Math.Max(0, budget)} remain after the reserve of " +
+                $"{LimitsOptions.ReservedDescriptors} + 10 % for the store and logs";
             if (configured is { } asked && asked > budget)
             {
-                throw LimitInvalid(
-                    $"setting Sluice:Limits:MaxConnections {asked} is above what this process can hold open: its descriptor limit (RLIMIT_NOFILE) is {limit}, " +
-                    $"and {budget} remain after the reserve of {LimitsOptions.ReservedDescriptors} + 10 % for the store and logs; lower it, or raise the limit (ulimit -n, LimitNOFILE= in a systemd unit)");
+                throw LimitInvalid($"setting Sluice:Limits:MaxConnections {asked} is above what this process can hold open: {room}; lower it, or raise the limit (ulimit -n, LimitNOFILE= in a systemd unit)");
+            }
+
+            if (budget < listeners)
+            {
+                throw LimitInvalid($"setting Sluice:Limits:MaxConnections: the descriptor limit leaves no room for connections: {room}; raise the limit (ulimit -n, LimitNOFILE= in a systemd unit) to at least {limit - budget + (listeners * 64)}");
             }
 
             total ??= budget;
@@ -55,9 +65,7 @@ public sealed partial class SluiceServer
 
         if (total is { } all && all < listeners)
         {
-            throw LimitInvalid(
-                $"setting Sluice:Limits:MaxConnections: {all} connection(s) cannot be shared among {listeners} listeners (descriptor limit {descriptors?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}): " +
-                "allow at least 1 per listener, or raise the descriptor limit (ulimit -n)");
+            throw LimitInvalid($"setting Sluice:Limits:MaxConnections {all} cannot be shared among {listeners} listeners: allow at least 1 per listener");
         }
 
         _connectionsPerListener = total / listeners;
@@ -124,7 +132,23 @@ public sealed partial class SluiceServer
                 k.Limits.MaxRequestHeaderCount = Options.Limits.MaxRequestHeaderCount;
             },
             ConfigureListen = listen => listen.Use(perClient.Wrap),
+            ConfigureServices = GateTransport,
         };
+    }
+
+    /// <summary>
+    /// Replaces Kestrel's socket transport with one whose listeners accept at most this server's share of connections
+    /// at once (<see cref="GatedListenerFactory"/>). Kestrel's slim builder has registered the socket transport already.
+    /// </summary>
+    private void GateTransport(IServiceCollection services)
+    {
+        if (_connectionsPerListener is not { } max)
+        {
+            return;
+        }
+
+        services.Replace(ServiceDescriptor.Singleton<IConnectionListenerFactory>(sp =>
+            new GatedListenerFactory(ActivatorUtilities.CreateInstance<SocketTransportFactory>(sp), max)));
     }
 
     /// <summary>The RESP face with this server's limits and certificate.</summary>
@@ -137,6 +161,7 @@ public sealed partial class SluiceServer
             ServerCertificate = Options.RespTls && certificate is not null ? () => certificate.Current : null,
             ConfigureKestrel = k => k.Limits.MaxConcurrentConnections = _connectionsPerListener,
             ConfigureListen = listen => listen.Use(perClient.Wrap),
+            WrapTransport = transport => _connectionsPerListener is { } max ? new GatedListenerFactory(transport, max) : transport,
         };
     }
 }

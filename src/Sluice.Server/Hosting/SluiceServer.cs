@@ -129,6 +129,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
 
         builder.WebHost.UseUrls(Options.HttpUrl);
         builder.WebHost.UseKestrelHttpsConfiguration();
+        GateTransport(builder.Services);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

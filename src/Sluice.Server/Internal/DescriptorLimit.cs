@@ -45,9 +45,30 @@ internal static class DescriptorLimit
         }
     }
 
-    /// <summary>The connections the listeners may hold: the limit minus 64 and 10 % kept for the store, logs and the runtime.</summary>
-    public static long Budget(long descriptorLimit) =>
-        Math.Max(0, descriptorLimit - Hosting.LimitsOptions.ReservedDescriptors - (descriptorLimit / 10));
+    /// <summary>
+    /// The descriptors this process holds open now (the runtime keeps one or two per loaded assembly: a web host holds
+    /// 150-250 before its first connection), counted in <c>/proc/self/fd</c> (Linux) or <c>/dev/fd</c> (macOS); 0 when
+    /// they cannot be counted.
+    /// </summary>
+    public static long OpenNow()
+    {
+        var directory = OperatingSystem.IsLinux() ? "/proc/self/fd" : OperatingSystem.IsMacOS() ? "/dev/fd" : null;
+        try
+        {
+            return directory is null ? 0 : Directory.EnumerateFileSystemEntries(directory).LongCount();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// The connections the listeners may hold: the limit, less the descriptors open now, less 64 and 10 % of the limit
+    /// kept for what the process opens later (the store's files, assemblies loaded on first use, logs). May be 0 or less.
+    /// </summary>
+    public static long Budget(long descriptorLimit, long openNow) =>
+        descriptorLimit - openNow - Hosting.LimitsOptions.ReservedDescriptors - (descriptorLimit / 10);
 
     [StructLayout(LayoutKind.Sequential)]
     private struct RLimit
