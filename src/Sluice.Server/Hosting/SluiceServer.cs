@@ -149,7 +149,6 @@ public sealed partial class SluiceServer : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<SluiceServer>();
         try
         {
-            LogListeners(_logger);
             var broker = app.Services.GetRequiredService<Broker>();
             _broker = broker;
             // After the broker: resolving it built the store the registry writes to.
@@ -170,6 +169,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
             }
 
             Log.StoreOpened(_logger, Options.Store, location);
+            LogListeners(_logger);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             _urls = [.. addresses.Select(a => new Uri(a.EndsWith('/') ? a : a + "/"))];
             foreach (var url in _urls)

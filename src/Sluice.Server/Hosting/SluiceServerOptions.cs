@@ -197,7 +197,7 @@ public sealed partial record SluiceServerOptions
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps) ||
             url.AbsolutePath != "/" || !string.IsNullOrEmpty(url.Query))
         {
-            throw Invalid(nameof(HttpUrl), $"'{HttpUrl}' is invalid: use an absolute http:// URL (https:// with TLS) with a host and port, such as http://127.0.0.1:7480");
+            throw Invalid(nameof(HttpUrl), $"'{HttpUrl}' is invalid: use an absolute http:// URL with a host and port, such as http://127.0.0.1:7480");
         }
 
         if (url.Port == 0 && url.IsLoopback && url.HostNameType == UriHostNameType.Dns)
