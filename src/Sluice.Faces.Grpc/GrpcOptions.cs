@@ -2,7 +2,8 @@ namespace Sluice.Faces.Grpc;
 
 /// <summary>
 /// Options of the gRPC face (section <c>Sluice:Grpc</c>, flag <c>--grpc-url</c>; docs/grpc.md). It listens on its own
-/// cleartext HTTP/2 listener: Kestrel cannot offer HTTP/1.1 (the REST API) and HTTP/2 on one cleartext endpoint.
+/// HTTP/2 listener (cleartext, or TLS for an <c>https://</c> URL; docs/tls.md): Kestrel cannot offer HTTP/1.1 (the REST
+/// API) and HTTP/2 on one cleartext endpoint.
 /// </summary>
 public sealed record GrpcOptions
 {
@@ -10,8 +11,8 @@ public sealed record GrpcOptions
     public bool Enabled { get; init; } = true;
 
     /// <summary>
-    /// Where the face listens: an absolute <c>http://</c> URL with an IP address or host name and a port (HTTP/2 without
-    /// TLS). Default <see langword="null"/>: the HTTP listener's host with the port after its port
+    /// Where the face listens: an absolute <c>http://</c> URL (HTTP/2 without TLS) or <c>https://</c> URL (HTTP/2 over
+    /// TLS, ALPN h2; the certificate of section <c>Sluice:Tls</c>) with an IP address or host name and a port. Default <see langword="null"/>: the HTTP listener's host with the port after its port
     /// (<c>http://127.0.0.1:7481</c> beside the default <c>http://127.0.0.1:7480</c>; a free port when the HTTP listener
     /// asks for one with port 0). Port 0 picks a free port (IP addresses only).
     /// </summary>
@@ -33,10 +34,10 @@ public sealed record GrpcOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range (<see cref="ArgumentException.ParamName"/> is its name).</summary>
     public void Validate()
     {
-        if (Url is not null && (!Uri.TryCreate(Url, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp ||
+        if (Url is not null && (!Uri.TryCreate(Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps) ||
             url.AbsolutePath != "/" || !string.IsNullOrEmpty(url.Query)))
         {
-            throw new ArgumentException($"'{Url}' is invalid: use an absolute http:// URL with a host and port, such as http://127.0.0.1:7481", nameof(Url));
+            throw new ArgumentException($"'{Url}' is invalid: use an absolute http:// URL (https:// with TLS) with a host and port, such as http://127.0.0.1:7481", nameof(Url));
         }
 
         if (MaxMessageSize is < 1024 or > 1024 * 1024 * 1024)

@@ -7,7 +7,19 @@ namespace Sluice.Faces.Resp;
 public static class RespEndpoint
 {
     /// <summary>
-    /// Parses <c>tcp://host:port</c>, <c>redis://host:port</c> or <c>host:port</c>; the host is an IP address,
+    /// Whether <paramref name="url"/> asks for TLS: it starts with <c>rediss://</c> (the Redis clients' convention) or
+    /// <c>tls://</c>.
+    /// </summary>
+    public static bool IsTls(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var text = url.Trim();
+        return text.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("tls://", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// Parses <c>tcp://host:port</c>, <c>redis://host:port</c>, <c>rediss://host:port</c> or <c>tls://host:port</c> (the
+    /// last two with TLS, see <see cref="IsTls"/>) or <c>host:port</c>; the host is an IP address,
     /// <c>localhost</c> (loopback) or <c>*</c> / <c>0.0.0.0</c> (every interface). Throws <see cref="ArgumentException"/>
     /// with the accepted forms when the text is none of them.
     /// </summary>
@@ -15,7 +27,7 @@ public static class RespEndpoint
     {
         ArgumentNullException.ThrowIfNull(url);
         var text = url.Trim();
-        foreach (var scheme in (ReadOnlySpan<string>)["tcp://", "redis://"])
+        foreach (var scheme in (ReadOnlySpan<string>)["tcp://", "redis://", "rediss://", "tls://"])
         {
             if (text.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
             {
@@ -39,5 +51,5 @@ public static class RespEndpoint
     }
 
     private static ArgumentException Invalid(string url) =>
-        new($"RESP url '{url}' is invalid: use tcp://host:port (host an IP address, localhost or *; port 0-65535, 0 picks a free one).", nameof(url));
+        new($"RESP url '{url}' is invalid: use tcp://host:port, or rediss://host:port with TLS (host an IP address, localhost or *; port 0-65535, 0 picks a free one).", nameof(url));
 }

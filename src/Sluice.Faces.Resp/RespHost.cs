@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
@@ -61,25 +62,66 @@ public sealed class RespHost : IHostedService, IAsyncDisposable
     /// <summary>The address the face listens on once started (the real port when the configured one was 0); else <see langword="null"/>.</summary>
     public IPEndPoint? EndPoint => _listen?.IPEndPoint;
 
-    /// <summary>The address to announce, as <c>redis://host:port</c>; <see langword="null"/> before start or when disabled.</summary>
-    public Uri? Address => EndPoint is { } ep ? new Uri($"redis://{(ep.Address.Equals(IPAddress.Any) ? "0.0.0.0" : ep.Address.ToString())}:{ep.Port}") : null;
+    /// <summary>
+    /// The certificate each new TLS connection is served, read at every handshake (so a renewed certificate is served to
+    /// new connections without a restart). Required when <see cref="RespOptions.Url"/> is <c>rediss://</c> or
+    /// <c>tls://</c>; unused otherwise. Default <see langword="null"/>.
+    /// </summary>
+    public Func<X509Certificate2>? ServerCertificate { get; init; }
 
-    /// <summary>Binds the port and starts accepting connections; throws <see cref="IOException"/> when the port is taken.</summary>
+    /// <summary>
+    /// Adjusts Kestrel's server options (such as <see cref="KestrelServerLimits.MaxConcurrentConnections"/>) before the
+    /// face listens. Default <see langword="null"/>: Kestrel's defaults.
+    /// </summary>
+    public Action<KestrelServerOptions>? ConfigureKestrel { get; init; }
+
+    /// <summary>
+    /// Adds connection middleware to the listener before TLS and the RESP handler (such as a per-client connection
+    /// limit). Default <see langword="null"/>: none.
+    /// </summary>
+    public Action<ListenOptions>? ConfigureListen { get; init; }
+
+    /// <summary>
+    /// Wraps the socket transport before the face listens (such as a gate on how many connections it accepts at once).
+    /// Default <see langword="null"/>: the socket transport as is.
+    /// </summary>
+    public Func<IConnectionListenerFactory, IConnectionListenerFactory>? WrapTransport { get; init; }
+
+    /// <summary>How long a TLS handshake may take before the connection is dropped: 10 seconds.</summary>
+    public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The address to announce, as <c>redis://host:port</c> (<c>rediss://host:port</c> with TLS); <see langword="null"/>
+    /// before start or when disabled.
+    /// </summary>
+    public Uri? Address => EndPoint is { } ep ? new Uri($"{(RespEndpoint.IsTls(_options.Url) ? "rediss" : "redis")}://{(ep.Address.Equals(IPAddress.Any) ? "0.0.0.0" : ep.Address.ToString())}:{ep.Port}") : null;
+
+    /// <summary>
+    /// Binds the port and starts accepting connections; throws <see cref="IOException"/> when the port is taken, and
+    /// <see cref="InvalidOperationException"/> when the URL asks for TLS and <see cref="ServerCertificate"/> is not set.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!_options.Enabled)
             return;
+        var tls = RespEndpoint.IsTls(_options.Url);
+        if (tls && ServerCertificate is null)
+            throw new InvalidOperationException($"RESP url '{_options.Url}' asks for TLS, but no certificate is configured");
         var server = _server = new RespServer(_options, _broker, _time, _loggerFactory.CreateLogger<RespServer>(), _credentials);
         _services = new ServiceCollection().AddSingleton(new RespConnectionHandler(server)).BuildServiceProvider();
         var kestrelOptions = new KestrelServerOptions { ApplicationServices = _services };
         kestrelOptions.AddServerHeader = false;
+        ConfigureKestrel?.Invoke(kestrelOptions);
         kestrelOptions.Listen(RespEndpoint.Parse(_options.Url), listen =>
         {
             _listen = listen;
+            ConfigureListen?.Invoke(listen);
+            if (tls)
+                listen.Use(new RespTls(ServerCertificate!, _time).Wrap);
             listen.UseConnectionHandler<RespConnectionHandler>();
         });
         var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), _loggerFactory);
-        _kestrel = new KestrelServer(Options.Create(kestrelOptions), transport, _loggerFactory);
+        _kestrel = new KestrelServer(Options.Create(kestrelOptions), WrapTransport is { } wrap ? wrap(transport) : transport, _loggerFactory);
         await _kestrel.StartAsync(new NoHttpApplication(), cancellationToken).ConfigureAwait(false);
     }
 

@@ -11,7 +11,8 @@ public sealed record RespOptions
 
     /// <summary>
     /// Where the face listens, as <c>tcp://host:port</c> (or <c>redis://host:port</c>, or plain <c>host:port</c>).
-    /// Port 0 picks a free port. Default <c>tcp://127.0.0.1:6380</c> (one above Redis's 6379, so both can run side by
+    /// <c>rediss://host:port</c> (or <c>tls://host:port</c>) serves TLS: the host that runs the face gives the
+    /// certificate (<c>sluice serve</c>: section <c>Sluice:Tls</c>, docs/tls.md). Port 0 picks a free port. Default <c>tcp://127.0.0.1:6380</c> (one above Redis's 6379, so both can run side by
     /// side); loopback only unless configured.
     /// </summary>
     public string Url { get; init; } = "tcp://127.0.0.1:6380";

@@ -19,6 +19,12 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The server's process id (the <c>dotnet</c> process: a <c>prlimit</c> prefix execs it in place).</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>Whether the server process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
     public string Output
     {
         get
@@ -34,9 +40,13 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <param name="dataDirectory">The data directory.</param>
     /// <param name="port">The REST port; default a free one.</param>
     /// <param name="extraArgs">More arguments of <c>sluice serve</c> (for example <c>--salvage</c>).</param>
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, int? port = null, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string dataDirectory, int? port = null, params string[] extraArgs) =>
+        StartAsync(dataDirectory, port, prefix: [], extraArgs);
+
+    /// <summary>Starts the server under a command prefix (such as <c>prlimit --nofile=256:256 --</c>) and returns once /healthz answers.</summary>
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, int? port, string[] prefix, params string[] extraArgs)
     {
-        var server = Launch(dataDirectory, port, extraArgs);
+        var server = Launch(dataDirectory, port, extraArgs, prefix);
         await server.WaitUntilReadyAsync();
         return server;
     }
@@ -59,16 +69,22 @@ internal sealed class ServerProcess : IAsyncDisposable
         return (server._process.ExitCode, server.Output);
     }
 
-    private static ServerProcess Launch(string dataDirectory, int? port, string[] extraArgs)
+    private static ServerProcess Launch(string dataDirectory, int? port, string[] extraArgs, string[]? prefix = null)
     {
         var chosen = port ?? FreePort();
         var address = new Uri($"http://127.0.0.1:{chosen}");
-        var info = new ProcessStartInfo("dotnet")
+        prefix ??= [];
+        var info = new ProcessStartInfo(prefix.Length > 0 ? prefix[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var arg in prefix.Skip(1).Concat(prefix.Length > 0 ? ["dotnet"] : []))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
         foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "serve", TestAuth.Flag, "--data-dir", dataDirectory, "--http-url", address.ToString().TrimEnd('/'), "--grpc-url", "http://127.0.0.1:0" }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
@@ -147,7 +163,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

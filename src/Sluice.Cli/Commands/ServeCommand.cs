@@ -27,9 +27,11 @@ internal static partial class ServeCommand
         var salvage = new Option<bool>("--salvage") { Description = "Start the log store despite damage in the middle of its log: skip and report the damaged records" };
         var noAuth = new Option<bool>("--no-auth") { Description = "Serve without authentication, for local development only (warns when listening beyond loopback)" };
         var logFormat = Enums.Option("--log-format", "Console log format: text (default) or json (one JSON object per line)", ["text", "json"]);
+        var tlsCert = new Option<string>("--tls-cert") { Description = "TLS certificate file (PEM, or .pfx/.p12) for the listeners whose URL is https:// or rediss:// (setting Sluice:Tls:CertificatePath; reloaded when it changes)", HelpName = "PATH" };
+        var tlsKey = new Option<string>("--tls-key") { Description = "PEM private key of --tls-cert [default: in the certificate file] (setting Sluice:Tls:KeyPath)", HelpName = "PATH" };
         var config = new Option<FileInfo>("--config") { Description = "Settings file [default ./appsettings.json when present]", HelpName = "PATH" };
 
-        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, grpcUrl, respUrl, store, connectionString, nodeId, noFsync, salvage, noAuth, logFormat, config };
+        var command = new Command("serve", "Run the Sluice server in the foreground until Ctrl+C.") { dataDir, httpUrl, grpcUrl, respUrl, store, connectionString, nodeId, noFsync, salvage, noAuth, logFormat, tlsCert, tlsKey, config };
         command.SetAction((parseResult, ct) =>
         {
             var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -59,6 +61,11 @@ internal static partial class ServeCommand
                 flags[Section + ":Auth:Enabled"] = "false";
             if (parseResult.GetValue(logFormat) is { } lf)
                 flags[Section + ":Logging:Format"] = lf;
+
+            if (parseResult.GetValue(tlsCert) is { } tc)
+                flags[Section + ":Tls:CertificatePath"] = tc;
+            if (parseResult.GetValue(tlsKey) is { } tk)
+                flags[Section + ":Tls:KeyPath"] = tk;
 
             var configFile = parseResult.GetValue(config);
             if (configFile is not null && !configFile.Exists)

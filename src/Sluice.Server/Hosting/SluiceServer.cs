@@ -116,6 +116,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
         }
 
         Options.Validate();
+        PrepareListeners();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = [],
@@ -129,10 +130,13 @@ public sealed partial class SluiceServer : IAsyncDisposable
         }
 
         builder.WebHost.UseUrls(Options.HttpUrl);
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        GateTransport(builder.Services);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = Options.MaxRequestBodySize;
+            ConfigureHttpListener(k);
         });
         // The same registration as embedding: the store is chosen through the builder, the broker comes from DI and
         // starts with the host (before Kestrel accepts a request), and is disposed with the host.
@@ -175,6 +179,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
 
             Log.StoreOpened(_logger, Options.Store, location);
             await StartAuthAsync(app, cancellationToken).ConfigureAwait(false);
+            LogListeners(_logger);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             _urls = [.. addresses.Select(a => new Uri(a.EndsWith('/') ? a : a + "/"))];
             foreach (var url in _urls)
@@ -184,7 +189,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
 
             if (Options.Resp.Enabled)
             {
-                _resp = new Sluice.Faces.Resp.RespHost(Options.Resp, broker, _time, loggerFactory, FaceCredentials(app));
+                _resp = CreateRespHost(app, broker, loggerFactory);
                 try
                 {
                     await _resp.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -200,12 +205,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
 
             if (Options.Grpc.Enabled)
             {
-                var authenticator = app.Services.GetRequiredService<SluiceAuthenticator>();
-                _grpc = new Sluice.Faces.Grpc.GrpcHost(Options.Grpc, Options.GrpcUrl, broker, loggerFactory, FaceCredentials(app))
-                {
-                    // API keys are checked first by the face; a token that is none is tried as a JWT (Sluice:Auth:Jwt).
-                    BearerTokenValidator = async (token, ct) => (await authenticator.AuthenticateAsync("Bearer " + token, ct).ConfigureAwait(false)).Principal,
-                };
+                _grpc = CreateGrpcHost(app, broker, loggerFactory);
                 try
                 {
                     await _grpc.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -194,7 +194,7 @@ public sealed partial record SluiceServerOptions
             throw Invalid(nameof(DataDirectory), "is empty: give the directory for the server's data (default ./sluice-data)");
         }
 
-        if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp ||
+        if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps) ||
             url.AbsolutePath != "/" || !string.IsNullOrEmpty(url.Query))
         {
             throw Invalid(nameof(HttpUrl), $"'{HttpUrl}' is invalid: use an absolute http:// URL with a host and port, such as http://127.0.0.1:7480");
@@ -271,6 +271,8 @@ public sealed partial record SluiceServerOptions
         {
             throw Invalid(nameof(Broker), "is missing: remove the setting to use the defaults");
         }
+
+        ValidateListeners();
 
         try
         {
