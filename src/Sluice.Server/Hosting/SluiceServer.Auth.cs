@@ -105,6 +105,13 @@ public sealed partial class SluiceServer
                 principal = result.Principal;
             }
 
+            var audited = context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName is { } endpointName && AuditedEndpoints.Contains(endpointName);
+            if (audited && HttpMethods.IsPost(context.Request.Method))
+            {
+                // A create names its resource in the body ({"name": ...}): keep the body readable for the audit entry.
+                context.Request.EnableBuffering();
+            }
+
             if (principal is null)
             {
                 await next(context).ConfigureAwait(false);
@@ -117,20 +124,55 @@ public sealed partial class SluiceServer
                 }
             }
 
-            if (context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName is { } action && AuditedEndpoints.Contains(action))
+            if (audited && context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName is { } action)
             {
                 var status = context.Response.StatusCode;
                 var resource = context.Items.TryGetValue(AuditResourceItem, out var named) ? named as string
                     : context.Request.RouteValues.TryGetValue("name", out var name) ? name as string
                     : context.Request.RouteValues.TryGetValue("id", out var id) ? id as string : null;
-                if (context.Request.RouteValues.TryGetValue("queue", out var queue) && queue is string q)
+                var queue = context.Request.RouteValues.TryGetValue("queue", out var routeQueue) ? routeQueue as string : null;
+                if (HttpMethods.IsPost(context.Request.Method) && (resource is null || queue is null))
                 {
-                    resource = resource is null ? q : $"{resource}/{q}";
+                    var (bodyName, bodyQueue) = await BodyNamesAsync(context.Request).ConfigureAwait(false);
+                    resource ??= bodyName;
+                    queue ??= action == "Subscribe" ? bodyQueue : null;
+                }
+
+                if (queue is not null)
+                {
+                    resource = resource is null ? queue : $"{resource}/{queue}";
                 }
 
                 audit.Record(principal, action, resource, status < 400 ? "succeeded" : status is 401 or 403 ? "denied" : "failed", status);
             }
         });
+    }
+
+    /// <summary>The <c>name</c> and <c>queue</c> string properties of a buffered JSON request body, for the audit entry (nulls when absent or not JSON).</summary>
+    private static async Task<(string? Name, string? Queue)> BodyNamesAsync(HttpRequest request)
+    {
+        if (!request.Body.CanSeek)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            request.Body.Position = 0;
+            using var document = await JsonDocument.ParseAsync(request.Body).ConfigureAwait(false);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, null);
+            }
+
+            static string? Text(JsonElement o, string property) =>
+                o.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            return (Text(document.RootElement, "name"), Text(document.RootElement, "queue"));
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or InvalidOperationException)
+        {
+            return (null, null);
+        }
     }
 
     /// <summary>Paths served without credentials: health checks, the OpenAPI document, the dashboard's static files (its API calls go to /v1 with a key).</summary>
