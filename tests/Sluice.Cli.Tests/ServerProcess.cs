@@ -36,7 +36,15 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <param name="extraArgs">More arguments of <c>sluice serve</c> (for example <c>--salvage</c>).</param>
     public static async Task<ServerProcess> StartAsync(string dataDirectory, int? port = null, params string[] extraArgs)
     {
-        var server = Launch(dataDirectory, port, extraArgs);
+        var server = Launch(dataDirectory, port, extraArgs, auth: false);
+        await server.WaitUntilReadyAsync();
+        return server;
+    }
+
+    /// <summary>Starts <c>sluice serve</c> with authentication on (the default), for the tests about it.</summary>
+    public static async Task<ServerProcess> StartWithAuthAsync(string dataDirectory, params string[] extraArgs)
+    {
+        var server = Launch(dataDirectory, null, extraArgs, auth: true);
         await server.WaitUntilReadyAsync();
         return server;
     }
@@ -44,7 +52,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server and waits for it to exit on its own (a server that refuses to start): its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDirectory, params string[] extraArgs)
     {
-        await using var server = Launch(dataDirectory, null, extraArgs);
+        await using var server = Launch(dataDirectory, null, extraArgs, auth: false);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
@@ -59,7 +67,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         return (server._process.ExitCode, server.Output);
     }
 
-    private static ServerProcess Launch(string dataDirectory, int? port, string[] extraArgs)
+    private static ServerProcess Launch(string dataDirectory, int? port, string[] extraArgs, bool auth)
     {
         var chosen = port ?? FreePort();
         var address = new Uri($"http://127.0.0.1:{chosen}");
@@ -69,7 +77,8 @@ internal sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "serve", TestAuth.Flag, "--data-dir", dataDirectory, "--http-url", address.ToString().TrimEnd('/'), "--grpc-url", "http://127.0.0.1:0" }.Concat(extraArgs))
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "serve", "--data-dir", dataDirectory, "--http-url", address.ToString().TrimEnd('/'), "--grpc-url", "http://127.0.0.1:0" }
+                     .Concat(auth ? [] : [TestAuth.Flag]).Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }
