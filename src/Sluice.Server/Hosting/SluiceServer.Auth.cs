@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sluice.Contracts;
 using Sluice.Faces.Rest;
 using Sluice.Security;
 using Sluice.Server.Internal;
@@ -183,28 +184,36 @@ public sealed partial class SluiceServer
     private static void MapAuthKeys(RouteGroupBuilder v1, SluiceCredentialStore store)
     {
         var keys = v1.MapGroup("/auth/keys").WithTags("Auth");
-        keys.MapPost("", (Func<HttpContext, Task<IResult>>)(c => CreateKeyAsync(c, store)))
+        var create = keys.MapPost("", (Func<HttpContext, Task<IResult>>)(c => CreateKeyAsync(c, store)))
             .WithName(CreateApiKeyEndpoint)
             .WithSummary("Create an API key")
             .WithDescription("Creates an API key with the given grants (PATTERN:PERMISSIONS, such as orders-*:publish,consume or *:all) and returns its text " +
                              "once: the server keeps only its SHA-256. With sigV4 true it also returns a SigV4 key pair for SQS clients (access key id = the key's id; " +
                              "the server keeps that secret, as SigV4 needs it). Needs admin on '*'.")
             .Accepts<CreateApiKeyRequest>("application/json")
-            .Produces<CreatedApiKey>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        keys.MapGet("", (Func<HttpContext, Task<IResult>>)(c => ListKeysAsync(c, store)))
+            .Produces<CreatedApiKey>(StatusCodes.Status201Created);
+        Problems(create, 400, 401, 403, 408, 413, 415, 500, 503);
+        var list = keys.MapGet("", (Func<HttpContext, Task<IResult>>)(c => ListKeysAsync(c, store)))
             .WithName("ListApiKeys")
             .WithSummary("List API keys")
             .WithDescription("Every API key (revoked ones included) with its grants; never a secret or a hash. Needs admin on '*'.")
-            .Produces<ApiKeyList>()
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        keys.MapDelete("/{id}", (HttpContext c, string id) => RevokeKeyAsync(c, id, store))
+            .Produces<ApiKeyList>();
+        Problems(list, 401, 403, 500, 503);
+        var revoke = keys.MapDelete("/{id}", (HttpContext c, string id) => RevokeKeyAsync(c, id, store))
             .WithName(RevokeApiKeyEndpoint)
             .WithSummary("Revoke an API key")
             .WithDescription("Revokes the key: it authenticates nothing from now on (on this node at once, on the other nodes of a cluster within " +
                              "Sluice:Auth:CacheTtl). Revoking a revoked key returns it unchanged. Needs admin on '*'.")
-            .Produces<ApiKeyInfo>()
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .Produces<ApiKeyInfo>();
+        Problems(revoke, 400, 401, 403, 500, 503);
+    }
+
+    private static void Problems(RouteHandlerBuilder builder, params int[] statusCodes)
+    {
+        foreach (var status in statusCodes)
+        {
+            builder.Produces<ProblemResponse>(status, RestErrors.ProblemContentType);
+        }
     }
 
     private static async Task<IResult> CreateKeyAsync(HttpContext context, SluiceCredentialStore store)
