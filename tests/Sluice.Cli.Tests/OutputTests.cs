@@ -89,6 +89,10 @@ public sealed class OutputTests(ServerFixture server) : IClassFixture<ServerFixt
         await OkAsync("stream", "group", "delete", s, "g");
         await OkAsync("stream", "delete", s);
 
+        var key = await OkAsync("auth", "key", "create", "output-test", "--grant", "*:consume", "--json");
+        await OkAsync("auth", "key", "list");
+        await OkAsync("auth", "key", "revoke", System.Text.Json.JsonDocument.Parse(key.Output).RootElement.GetProperty("key").GetProperty("id").GetString()!);
+
         await OkAsync("completion", "bash");
         await OkAsync("completion", "zsh");
         await OkAsync("completion", "pwsh");

@@ -46,7 +46,15 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server under a command prefix (such as <c>prlimit --nofile=256:256 --</c>) and returns once /healthz answers.</summary>
     public static async Task<ServerProcess> StartAsync(string dataDirectory, int? port, string[] prefix, params string[] extraArgs)
     {
-        var server = Launch(dataDirectory, port, extraArgs, prefix);
+        var server = Launch(dataDirectory, port, extraArgs, auth: false, prefix);
+        await server.WaitUntilReadyAsync();
+        return server;
+    }
+
+    /// <summary>Starts <c>sluice serve</c> with authentication on (the default), for the tests about it.</summary>
+    public static async Task<ServerProcess> StartWithAuthAsync(string dataDirectory, params string[] extraArgs)
+    {
+        var server = Launch(dataDirectory, null, extraArgs, auth: true);
         await server.WaitUntilReadyAsync();
         return server;
     }
@@ -54,7 +62,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server and waits for it to exit on its own (a server that refuses to start): its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDirectory, params string[] extraArgs)
     {
-        await using var server = Launch(dataDirectory, null, extraArgs);
+        await using var server = Launch(dataDirectory, null, extraArgs, auth: false);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
@@ -69,7 +77,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         return (server._process.ExitCode, server.Output);
     }
 
-    private static ServerProcess Launch(string dataDirectory, int? port, string[] extraArgs, string[]? prefix = null)
+    private static ServerProcess Launch(string dataDirectory, int? port, string[] extraArgs, bool auth, string[]? prefix = null)
     {
         var chosen = port ?? FreePort();
         var address = new Uri($"http://127.0.0.1:{chosen}");
@@ -85,7 +93,8 @@ internal sealed class ServerProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "serve", TestAuth.Flag, "--data-dir", dataDirectory, "--http-url", address.ToString().TrimEnd('/'), "--grpc-url", "http://127.0.0.1:0" }.Concat(extraArgs))
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "sluice.dll"), "serve", "--data-dir", dataDirectory, "--http-url", address.ToString().TrimEnd('/'), "--grpc-url", "http://127.0.0.1:0" }
+                     .Concat(auth ? [] : [TestAuth.Flag]).Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sluice.Contracts;
 using Sluice.Faces.Rest;
 using Sluice.Security;
 using Sluice.Server.Internal;
@@ -105,6 +106,13 @@ public sealed partial class SluiceServer
                 principal = result.Principal;
             }
 
+            var audited = context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName is { } endpointName && AuditedEndpoints.Contains(endpointName);
+            if (audited && HttpMethods.IsPost(context.Request.Method))
+            {
+                // A create names its resource in the body ({"name": ...}): keep the body readable for the audit entry.
+                context.Request.EnableBuffering();
+            }
+
             if (principal is null)
             {
                 await next(context).ConfigureAwait(false);
@@ -117,20 +125,55 @@ public sealed partial class SluiceServer
                 }
             }
 
-            if (context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName is { } action && AuditedEndpoints.Contains(action))
+            if (audited && context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName is { } action)
             {
                 var status = context.Response.StatusCode;
                 var resource = context.Items.TryGetValue(AuditResourceItem, out var named) ? named as string
                     : context.Request.RouteValues.TryGetValue("name", out var name) ? name as string
                     : context.Request.RouteValues.TryGetValue("id", out var id) ? id as string : null;
-                if (context.Request.RouteValues.TryGetValue("queue", out var queue) && queue is string q)
+                var queue = context.Request.RouteValues.TryGetValue("queue", out var routeQueue) ? routeQueue as string : null;
+                if (HttpMethods.IsPost(context.Request.Method) && (resource is null || queue is null))
                 {
-                    resource = resource is null ? q : $"{resource}/{q}";
+                    var (bodyName, bodyQueue) = await BodyNamesAsync(context.Request).ConfigureAwait(false);
+                    resource ??= bodyName;
+                    queue ??= action == "Subscribe" ? bodyQueue : null;
+                }
+
+                if (queue is not null)
+                {
+                    resource = resource is null ? queue : $"{resource}/{queue}";
                 }
 
                 audit.Record(principal, action, resource, status < 400 ? "succeeded" : status is 401 or 403 ? "denied" : "failed", status);
             }
         });
+    }
+
+    /// <summary>The <c>name</c> and <c>queue</c> string properties of a buffered JSON request body, for the audit entry (nulls when absent or not JSON).</summary>
+    private static async Task<(string? Name, string? Queue)> BodyNamesAsync(HttpRequest request)
+    {
+        if (!request.Body.CanSeek)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            request.Body.Position = 0;
+            using var document = await JsonDocument.ParseAsync(request.Body).ConfigureAwait(false);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, null);
+            }
+
+            static string? Text(JsonElement o, string property) =>
+                o.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            return (Text(document.RootElement, "name"), Text(document.RootElement, "queue"));
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or InvalidOperationException)
+        {
+            return (null, null);
+        }
     }
 
     /// <summary>Paths served without credentials: health checks, the OpenAPI document, the dashboard's static files (its API calls go to /v1 with a key).</summary>
@@ -141,28 +184,36 @@ public sealed partial class SluiceServer
     private static void MapAuthKeys(RouteGroupBuilder v1, SluiceCredentialStore store)
     {
         var keys = v1.MapGroup("/auth/keys").WithTags("Auth");
-        keys.MapPost("", (Func<HttpContext, Task<IResult>>)(c => CreateKeyAsync(c, store)))
+        var create = keys.MapPost("", (Func<HttpContext, Task<IResult>>)(c => CreateKeyAsync(c, store)))
             .WithName(CreateApiKeyEndpoint)
             .WithSummary("Create an API key")
             .WithDescription("Creates an API key with the given grants (PATTERN:PERMISSIONS, such as orders-*:publish,consume or *:all) and returns its text " +
                              "once: the server keeps only its SHA-256. With sigV4 true it also returns a SigV4 key pair for SQS clients (access key id = the key's id; " +
                              "the server keeps that secret, as SigV4 needs it). Needs admin on '*'.")
             .Accepts<CreateApiKeyRequest>("application/json")
-            .Produces<CreatedApiKey>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        keys.MapGet("", (Func<HttpContext, Task<IResult>>)(c => ListKeysAsync(c, store)))
+            .Produces<CreatedApiKey>(StatusCodes.Status201Created);
+        Problems(create, 400, 401, 403, 408, 413, 415, 500, 503);
+        var list = keys.MapGet("", (Func<HttpContext, Task<IResult>>)(c => ListKeysAsync(c, store)))
             .WithName("ListApiKeys")
             .WithSummary("List API keys")
             .WithDescription("Every API key (revoked ones included) with its grants; never a secret or a hash. Needs admin on '*'.")
-            .Produces<ApiKeyList>()
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        keys.MapDelete("/{id}", (HttpContext c, string id) => RevokeKeyAsync(c, id, store))
+            .Produces<ApiKeyList>();
+        Problems(list, 401, 403, 500, 503);
+        var revoke = keys.MapDelete("/{id}", (HttpContext c, string id) => RevokeKeyAsync(c, id, store))
             .WithName(RevokeApiKeyEndpoint)
             .WithSummary("Revoke an API key")
             .WithDescription("Revokes the key: it authenticates nothing from now on (on this node at once, on the other nodes of a cluster within " +
                              "Sluice:Auth:CacheTtl). Revoking a revoked key returns it unchanged. Needs admin on '*'.")
-            .Produces<ApiKeyInfo>()
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .Produces<ApiKeyInfo>();
+        Problems(revoke, 400, 401, 403, 500, 503);
+    }
+
+    private static void Problems(RouteHandlerBuilder builder, params int[] statusCodes)
+    {
+        foreach (var status in statusCodes)
+        {
+            builder.Produces<ProblemResponse>(status, RestErrors.ProblemContentType);
+        }
     }
 
     private static async Task<IResult> CreateKeyAsync(HttpContext context, SluiceCredentialStore store)
