@@ -5,8 +5,8 @@ namespace Sluice.Server.Hosting;
 /// </summary>
 public sealed record LimitsOptions
 {
-    /// <summary>Descriptors kept back from the connection budget for the store, logs and the runtime: 64 plus 10 % of the process's limit.</summary>
-    public const int ReservedDescriptors = 64;
+    /// <summary>Descriptors kept back from the connection budget for the store, logs and the runtime: 256 plus 10 % of the process's limit.</summary>
+    public const int ReservedDescriptors = 256;
 
     /// <summary>
     /// Most connections open at once over all listeners (HTTP, gRPC, RESP), shared equally among the listeners that

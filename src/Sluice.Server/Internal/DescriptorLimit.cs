@@ -64,7 +64,7 @@ internal static class DescriptorLimit
     }
 
     /// <summary>
-    /// The connections the listeners may hold: the limit, less the descriptors open now, less 64 and 10 % of the limit
+    /// The connections the listeners may hold: the limit, less the descriptors open now, less 256 and 10 % of the limit
     /// kept for what the process opens later (the store's files, assemblies loaded on first use, logs). May be 0 or less.
     /// </summary>
     public static long Budget(long descriptorLimit, long openNow) =>
