@@ -34,14 +34,20 @@ internal sealed partial class CliContext
         command.Options.Add(KeyDataDirOption);
     }
 
-    /// <summary>The key to send, or null for none (a server without authentication needs none).</summary>
-    private async Task<string?> ApiKeyAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    /// <summary>
+    /// The key to send, or null for none (a server without authentication needs none). The admin key file is read only
+    /// for a server on this machine (a loopback address): it is never sent to another host.
+    /// </summary>
+    private async Task<string?> ApiKeyAsync(ParseResult parseResult, Uri server, CancellationToken cancellationToken)
     {
         if (parseResult.GetValue(ApiKeyOption) is { Length: > 0 } given)
             return given;
 
         if (Environment(ApiKeyVariable) is { Length: > 0 } fromEnvironment)
             return fromEnvironment;
+
+        if (!server.IsLoopback)
+            return null;
 
         var path = Path.Combine(parseResult.GetValue(KeyDataDirOption) ?? DefaultDataDirectory, Server.Hosting.SluiceServer.AdminKeyFileName);
         try

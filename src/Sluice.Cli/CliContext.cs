@@ -138,7 +138,7 @@ internal sealed partial class CliContext
         if (!TryParseUrl(url, out var uri))
             return await FailAsync(InvalidUrl(url, source), CliApp.UsageError).ConfigureAwait(false);
 
-        var apiKey = await ApiKeyAsync(parseResult, cancellationToken).ConfigureAwait(false);
+        var apiKey = await ApiKeyAsync(parseResult, uri, cancellationToken).ConfigureAwait(false);
         using var client = new SluiceHttpClient(uri, apiKey: apiKey);
         return await RunAsync(async () =>
         {

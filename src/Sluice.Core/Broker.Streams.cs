@@ -522,6 +522,10 @@ public sealed partial class Broker
         if (options.DeadLetterStream is { } dls)
         {
             StreamName(dls, "deadLetterStream");
+
+            // Entries are moved (and the stream created) there on the group's behalf: as a queue's dead-letter queue, it
+            // needs admin on both.
+            SluiceAccess.Demand(SluicePermissions.Admin, dls);
             if (dls == stream)
             {
                 throw SluiceException.Invalid("deadLetterStream", $"stream '{stream}' cannot be its own dead-letter stream: name another stream");

@@ -94,9 +94,9 @@ internal sealed class RestHandlers(Broker broker)
                 var stats = await broker.GetStatsAsync(queue.Name, ct).ConfigureAwait(false);
                 list.Add(RestMapping.ToResponse(stats, broker.GetWaitingReceiverCount(queue.Name)));
             }
-            catch (SluiceException ex) when (ex.ErrorCode == ErrorCodes.QueueNotFound)
+            catch (SluiceException ex) when (ex.ErrorCode is ErrorCodes.QueueNotFound or ErrorCodes.AccessDenied)
             {
-                // Deleted since it was listed.
+                // Deleted since it was listed; or listed for a permission other than consume, which stats need: left out.
             }
         }
 

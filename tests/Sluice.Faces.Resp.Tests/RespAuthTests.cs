@@ -156,4 +156,26 @@ public sealed class RespAuthTests
         var error = await Assert.ThrowsAsync<RedisConnectionException>(() => ConnectionMultiplexer.ConnectAsync(Options(server, null, "sk-wrong")));
         Assert.Equal(ConnectionFailureType.AuthenticationFailure, error.FailureType);
     }
+
+    [Fact]
+    public async Task RevokedKey_OpenConnection_NoauthOnceTheRecheckIsDue()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var store = new TestCredentialStore();
+        await using var server = await RespServer.StartAsync(time: time, services: TestCredentialStore.AddWith(store));
+        using var client = await server.ConnectRawAsync();
+        var stream = Orders();
+        await client.SendCommandAsync("AUTH", TestCredentialStore.OrdersKey);
+        Assert.Equal("+OK\r\n", await client.ReadReplyAsync());
+        await client.SendCommandAsync("XLEN", stream);
+        Assert.Equal(":0\r\n", await client.ReadReplyAsync());
+
+        store.Revoke(TestCredentialStore.OrdersKey);
+        time.Advance(Sluice.Faces.Resp.Internal.RespServer.ApiKeyRecheckInterval);
+
+        await client.SendCommandAsync("XADD", stream, "*", "f", "v");
+        Assert.Equal(NoAuth, await client.ReadReplyAsync());
+        await client.SendCommandAsync("XLEN", stream);
+        Assert.Equal(NoAuth, await client.ReadReplyAsync());
+    }
 }

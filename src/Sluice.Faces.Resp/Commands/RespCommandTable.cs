@@ -69,7 +69,8 @@ internal sealed class RespCommandTable
             Reject(session, WrongArity(spec.Name));
             return;
         }
-        if (!session.Authenticated && (spec.Flags & RespCommandFlags.NoAuth) == 0)
+        if ((spec.Flags & RespCommandFlags.NoAuth) == 0 &&
+            (!session.Authenticated || !await session.Server.StillAuthenticatedAsync(session).ConfigureAwait(false)))
         {
             Reject(session, "NOAUTH Authentication required.");
             return;

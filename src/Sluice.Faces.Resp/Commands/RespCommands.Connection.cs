@@ -43,6 +43,7 @@ internal static partial class RespCommands
         s.Name = null;
         s.Reply.Protocol = 2;
         s.Principal = null;
+        s.ApiKey = null;
         s.Authenticated = !s.Server.AuthRequired;
         s.Reply.SimpleString("RESET");
         return default;

@@ -45,17 +45,47 @@ internal sealed partial class RespServer
             CryptographicOperations.FixedTimeEquals(SHA256.HashData(password), SHA256.HashData(Encoding.UTF8.GetBytes(configured))))
         {
             session.Principal = SluicePrincipal.Administrator("resp:default", "default");
+            session.ApiKey = null;
             session.Authenticated = true;
             return true;
         }
 
         if (Credentials is null || password.Length == 0)
             return false;
-        var principal = await Credentials.AuthenticateApiKeyAsync(Encoding.UTF8.GetString(password), session.Aborted).ConfigureAwait(false);
+        var key = Encoding.UTF8.GetString(password);
+        var principal = await Credentials.AuthenticateApiKeyAsync(key, session.Aborted).ConfigureAwait(false);
         if (principal is null || !(anyUser || userName == principal.Name || userName == principal.Id))
             return false;
         session.Principal = principal;
+        session.ApiKey = key;
+        session.ApiKeyCheckedAt = Time.GetTimestamp();
         session.Authenticated = true;
+        return true;
+    }
+
+    /// <summary>The longest a connection runs on an API key without asking the credential store again: 1 second.</summary>
+    public static readonly TimeSpan ApiKeyRecheckInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Whether the connection's API key (if it authenticated with one) is still valid: asked of the credential store
+    /// again at most once per <see cref="ApiKeyRecheckInterval"/>, so a revoked key stops working on open connections too
+    /// (as soon as the store's cache lets it). On a revoked key the session is signed out.
+    /// </summary>
+    public async ValueTask<bool> StillAuthenticatedAsync(RespSession session)
+    {
+        if (session.ApiKey is not { } key || Credentials is null || Time.GetElapsedTime(session.ApiKeyCheckedAt) < ApiKeyRecheckInterval)
+            return true;
+        var principal = await Credentials.AuthenticateApiKeyAsync(key, session.Aborted).ConfigureAwait(false);
+        if (principal is null)
+        {
+            session.ApiKey = null;
+            session.Principal = null;
+            session.Authenticated = false;
+            return false;
+        }
+
+        session.Principal = principal;
+        session.ApiKeyCheckedAt = Time.GetTimestamp();
         return true;
     }
 }

@@ -120,6 +120,12 @@ internal sealed class RespSession
     /// </summary>
     public Sluice.Security.SluicePrincipal? Principal { get; set; }
 
+    /// <summary>The API key the connection authenticated with, checked again (revocation) at most once a second; <see langword="null"/> otherwise.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>When <see cref="ApiKey"/> was last found valid (a <see cref="TimeProvider.GetTimestamp"/> of the server's clock).</summary>
+    public long ApiKeyCheckedAt { get; set; }
+
     /// <summary>Set by QUIT (and by a protocol error): the connection closes once the replies so far are sent.</summary>
     public bool CloseRequested { get; set; }
 

@@ -71,7 +71,7 @@ public sealed partial class SluiceServer
         }
 
         var directory = Path.GetFullPath(Options.DataDirectory);
-        Directory.CreateDirectory(directory);
+        CreatePrivateDirectory(directory);
         return Path.Combine(directory, Options.Auth.AuditLog);
     }
 
@@ -286,7 +286,7 @@ public sealed partial class SluiceServer
         CreatedAdminKey = created.ApiKey;
         AdminKeyPath = null;
         var directory = Path.GetFullPath(Options.DataDirectory);
-        Directory.CreateDirectory(directory);
+        CreatePrivateDirectory(directory);
         var path = Path.Combine(directory, AdminKeyFileName);
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())

@@ -1,3 +1,4 @@
+using Sluice.Security;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -115,12 +116,28 @@ public sealed partial class SluiceServer
     /// Maps <c>GET /metrics</c> (Prometheus text format) and returns its endpoint, so conventions such as authorization
     /// apply to it in this one place. The per-queue gauges are refreshed (at most once a second) before each scrape.
     /// </summary>
+    /// <summary>The principal of the server's own reads (the metric gauges), whatever the caller is.</summary>
+    private static readonly SluicePrincipal ServerPrincipal = SluicePrincipal.Administrator("sluice:server", "server");
+
     private static IEndpointConventionBuilder MapMetrics(WebApplication app)
     {
         var gauges = app.Services.GetRequiredService<QueueGauges>();
         return app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: branch => branch.Use(async (context, next) =>
         {
-            await gauges.RefreshAsync(context.RequestAborted).ConfigureAwait(false);
+            // The series name every queue, so the scrape needs admin on '*' (docs/security.md); the gauges are then
+            // refreshed as the server, never as the caller (one snapshot serves every scraper alike).
+            if (SluiceAccess.Current is { } caller && !caller.IsAllowed(SluicePermissions.Admin, null))
+            {
+                var denied = SluiceAccess.Denied(caller, SluicePermissions.Admin, null);
+                await Sluice.Faces.Rest.RestErrors.WriteProblemAsync(context, denied.ErrorCode, denied.Message, null).ConfigureAwait(false);
+                return;
+            }
+
+            using (SluiceAccess.Enter(ServerPrincipal))
+            {
+                await gauges.RefreshAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+
             await next(context).ConfigureAwait(false);
         }), optionsName: null);
     }

@@ -413,7 +413,7 @@ public sealed partial class SluiceServer : IAsyncDisposable
         var directory = Path.GetFullPath(Options.DataDirectory);
         try
         {
-            Directory.CreateDirectory(directory);
+            CreatePrivateDirectory(directory);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -434,6 +434,33 @@ public sealed partial class SluiceServer : IAsyncDisposable
         }
 
         return directory;
+    }
+
+    /// <summary>
+    /// Creates the data directory readable by its owner only (0700), or, when it exists, takes away what other users may
+    /// do in it (its group keeps its rights, as a systemd unit's StateDirectoryMode gives them): the store's files hold
+    /// the receipt-handle signing key and the SigV4 secrets, and are written with the process's umask.
+    /// </summary>
+    internal static void CreatePrivateDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+            return;
+        }
+
+        if (!Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            return;
+        }
+
+        var mode = File.GetUnixFileMode(directory);
+        const UnixFileMode others = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        if ((mode & others) != 0)
+        {
+            File.SetUnixFileMode(directory, mode & ~others);
+        }
     }
 
     /// <summary>Maps <c>GET /v1/cluster</c> onto the REST face's <c>/v1</c> group (its error table and problem responses apply).</summary>

@@ -138,4 +138,19 @@ public sealed class BrokerAccessTests : IAsyncLifetime
         await _broker.DeleteQueueAsync("anything");
         Assert.Single(await _broker.ReceiveAsync("orders-eu"));
     }
+
+    [Fact]
+    public async Task StreamCreateGroup_DeadLetterStreamWithoutAdminOnIt_DeniedAndNoGroup()
+    {
+        using (SluiceAccess.Enter(OrdersAdmin))
+        {
+            await AssertDeniedAsync(() => _broker.StreamCreateGroupAsync("orders-s", "g",
+                new StreamGroupOptions { MakeStream = true, MaxDeliveries = 1, DeadLetterStream = "secret-s" }).AsTask());
+            await _broker.StreamCreateGroupAsync("orders-s", "g2",
+                new StreamGroupOptions { MakeStream = true, MaxDeliveries = 1, DeadLetterStream = "orders-s-dead" });
+        }
+
+        Assert.False(await _broker.StreamExistsAsync("secret-s"));
+        Assert.Equal(["g2"], (await _broker.GetStreamGroupsAsync("orders-s")).Select(g => g.Name));
+    }
 }

@@ -39,8 +39,13 @@ internal sealed class TestCredentialStore : ICredentialStore
 
     public bool Required { get; init; } = true;
 
-    public ValueTask<SluicePrincipal?> AuthenticateApiKeyAsync(string apiKey, CancellationToken cancellationToken) =>
-        new(_apiKeys.GetValueOrDefault(apiKey));
+    public ValueTask<SluicePrincipal?> AuthenticateApiKeyAsync(string apiKey, CancellationToken cancellationToken)
+    {
+        lock (_apiKeys)
+        {
+            return new(_apiKeys.GetValueOrDefault(apiKey));
+        }
+    }
 
     public ValueTask<SigV4Credential?> FindSigV4Async(string accessKeyId, CancellationToken cancellationToken) =>
         new(_sigV4.GetValueOrDefault(accessKeyId));
@@ -49,15 +54,27 @@ internal sealed class TestCredentialStore : ICredentialStore
     /// Registers the double, and a broker whose store checks each call against the principal of the request (the
     /// contract's <see cref="SluiceAccess.Demand"/>), so a face's tests see the principal it entered reach the broker.
     /// </summary>
-    public static void AddTo(IServiceCollection services)
+    /// <summary>Revokes an API key: it authenticates nothing from then on.</summary>
+    public void Revoke(string apiKey)
     {
-        services.AddSingleton<ICredentialStore>(new TestCredentialStore());
+        lock (_apiKeys)
+        {
+            _apiKeys.Remove(apiKey);
+        }
+    }
+
+    public static void AddTo(IServiceCollection services) => AddWith(new TestCredentialStore())(services);
+
+    /// <summary>As <see cref="AddTo"/>, with <paramref name="store"/> as the credential store (to revoke its keys).</summary>
+    public static Action<IServiceCollection> AddWith(TestCredentialStore store) => services =>
+    {
+        services.AddSingleton<ICredentialStore>(store);
         services.Replace(ServiceDescriptor.Singleton(sp =>
         {
             var time = sp.GetService<TimeProvider>() ?? TimeProvider.System;
             return new Broker(new DemandingStore(new InMemoryMessageStore(time)), null, time);
         }));
-    }
+    };
 }
 
 /// <summary>

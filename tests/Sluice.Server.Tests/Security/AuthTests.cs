@@ -145,6 +145,44 @@ public sealed class AuthTests(AuthServerFixture fixture) : IClassFixture<AuthSer
     }
 
     [Fact]
+    public async Task Metrics_NeedAdminOnEverything_RestrictedKeyDeniedAdminServed()
+    {
+        var (_, key) = await CreateKeyAsync("scraper-orders", "orders-*:all");
+        using var restricted = fixture.Client(key);
+        using var admin = fixture.Client(fixture.AdminKey);
+
+        await ProblemAsync(await restricted.GetAsync("/metrics"), HttpStatusCode.Forbidden, "access_denied");
+        using var served = await admin.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Contains("# TYPE", await served.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stats_KeyWithoutConsume_ListsNoneInsteadOfRefusing()
+    {
+        var queue = "orders-" + Guid.NewGuid().ToString("N")[..8];
+        using var admin = fixture.Client(fixture.AdminKey);
+        (await admin.PostAsync("/v1/queues", Json($"{{\"name\":\"{queue}\"}}"))).EnsureSuccessStatusCode();
+        var (_, key) = await CreateKeyAsync("stats-publisher", "orders-*:publish");
+        using var client = fixture.Client(key);
+
+        var stats = JsonDocument.Parse(await client.GetStringAsync("/v1/stats")).RootElement.GetProperty("queues");
+
+        Assert.Empty(stats.EnumerateArray());
+        Assert.Contains(JsonDocument.Parse(await client.GetStringAsync("/v1/queues")).RootElement.GetProperty("queues").EnumerateArray(),
+            q => q.GetProperty("name").GetString() == queue);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void DataDirectory_OtherUsersHaveNoAccess()
+    {
+        Assert.False(OperatingSystem.IsWindows(), "POSIX file modes");
+        var mode = File.GetUnixFileMode(fixture.Directory);
+        Assert.Equal(UnixFileMode.None, mode & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute));
+    }
+
+    [Fact]
     public async Task RevokedKey_Unauthenticated()
     {
         var (id, key) = await CreateKeyAsync("short-lived", "*:consume");
