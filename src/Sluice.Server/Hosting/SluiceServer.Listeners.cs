@@ -1,6 +1,5 @@
-using Sluice.Server.Security;
-using Microsoft.AspNetCore.Builder;
 using System.Globalization;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -11,6 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Faces.Grpc;
 using Sluice.Faces.Resp;
 using Sluice.Server.Internal;
+using Sluice.Server.Security;
 
 namespace Sluice.Server.Hosting;
 
@@ -19,6 +19,12 @@ public sealed partial class SluiceServer
 {
     private CertificateSource? _certificate;
     private long? _connectionsPerListener;
+
+    /// <summary>
+    /// The connections one client address may hold on a listener: <see cref="LimitsOptions.MaxConnectionsPerClient"/>, but
+    /// at most half the listener's share, so one address can never fill a listener on its own.
+    /// </summary>
+    private int PerClientCap => (int)Math.Min(Options.Limits.MaxConnectionsPerClient, _connectionsPerListener is { } share ? Math.Max(1, share / 2) : int.MaxValue);
 
     /// <summary>
     /// The connections each listener accepts at once (<see cref="LimitsOptions.MaxConnections"/> shared among the
@@ -37,7 +43,8 @@ public sealed partial class SluiceServer
     /// <exception cref="ArgumentException">The certificate does not load, or the limits do not fit the descriptor limit (the message names the setting).</exception>
     private void PrepareListeners()
     {
-        if (Options.Tls.IsConfigured && (Options.HttpTls || Options.GrpcTls || Options.RespTls))
+        // Loaded whenever configured, so a bad certificate setting stops the start even when no listener uses TLS yet.
+        if (Options.Tls.IsConfigured)
         {
             _certificate = CertificateSource.Load(Options.Tls, _time, NullLogger.Instance);
         }
@@ -111,7 +118,7 @@ public sealed partial class SluiceServer
             kestrel.Limits.MaxRequestHeaderCount = Options.Limits.MaxRequestHeaderCount;
         }
 
-        var perClient = new PerClientConnectionLimit(listener, Options.Limits.MaxConnectionsPerClient, _time, () => _logger ?? NullLogger.Instance);
+        var perClient = new PerClientConnectionLimit(listener, PerClientCap, _time, () => _logger ?? NullLogger.Instance);
         kestrel.ConfigureEndpointDefaults(listen => listen.Use(perClient.Wrap));
         if (https && _certificate is { } certificate)
         {
@@ -124,7 +131,7 @@ public sealed partial class SluiceServer
     {
         var authenticator = app.Services.GetRequiredService<SluiceAuthenticator>();
         var certificate = _certificate;
-        var perClient = new PerClientConnectionLimit("gRPC", Options.Limits.MaxConnectionsPerClient, _time, () => _logger ?? NullLogger.Instance);
+        var perClient = new PerClientConnectionLimit("gRPC", PerClientCap, _time, () => _logger ?? NullLogger.Instance);
         return new GrpcHost(Options.Grpc, Options.GrpcUrl, broker, loggerFactory, FaceCredentials(app))
         {
             // API keys are checked first by the face; a token that is none is tried as a JWT (Sluice:Auth:Jwt).
@@ -160,7 +167,7 @@ public sealed partial class SluiceServer
     private RespHost CreateRespHost(WebApplication app, Broker broker, ILoggerFactory loggerFactory)
     {
         var certificate = _certificate;
-        var perClient = new PerClientConnectionLimit("RESP", Options.Limits.MaxConnectionsPerClient, _time, () => _logger ?? NullLogger.Instance);
+        var perClient = new PerClientConnectionLimit("RESP", PerClientCap, _time, () => _logger ?? NullLogger.Instance);
         return new RespHost(Options.Resp, broker, _time, loggerFactory, FaceCredentials(app))
         {
             ServerCertificate = Options.RespTls && certificate is not null ? () => certificate.Current : null,

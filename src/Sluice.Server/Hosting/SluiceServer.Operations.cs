@@ -1,4 +1,3 @@
-using Sluice.Security;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -10,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Sluice.Security;
 using Sluice.Server.Internal;
 using Sluice.Storage;
 

@@ -10,9 +10,9 @@ using Google.Protobuf;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Faces.Resp;
-using V1 = Sluice.Grpc.V1;
 using Sluice.Server.Hosting;
 using StackExchange.Redis;
+using V1 = Sluice.Grpc.V1;
 
 namespace Sluice.Server.Tests.Listeners;
 
@@ -281,6 +281,15 @@ public sealed class TlsTests : IAsyncLifetime
         Assert.Contains("Sluice:Tls:CertificatePath", ex.Message, StringComparison.Ordinal);
         Assert.Contains("--tls-cert", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public async Task Start_MissingCertificateFileWithoutTlsListener_StillRefused()
+    {
+        var options = TestCertificates.ServerOptions() with { Tls = new TlsOptions { CertificatePath = Path.Combine(_directory, "missing.crt") } };
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => StartAsync(options));
+        Assert.Contains("Sluice:Tls:CertificatePath", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("--tls-cert", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
