@@ -455,11 +455,19 @@ public sealed partial class SluiceServer : IAsyncDisposable
             return;
         }
 
-        var mode = File.GetUnixFileMode(directory);
         const UnixFileMode others = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-        if ((mode & others) != 0)
+        try
         {
-            File.SetUnixFileMode(directory, mode & ~others);
+            var mode = File.GetUnixFileMode(directory);
+            if ((mode & others) != 0)
+            {
+                File.SetUnixFileMode(directory, mode & ~others);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a directory this process may not change (another owner, a read-only file system) keeps its
+            // mode; whether it can be written is checked next, with its own message.
         }
     }
 
